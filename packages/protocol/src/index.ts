@@ -1,0 +1,13 @@
+import 'reflect-metadata';
+
+export * from './errors';
+export * from './models/patterns';
+export * from './models/common-data';
+export * from './models/security-capability';
+export * from './models/sec-negotiate';
+export { validateBody, parseBody, type ValidationOutcome } from './validation/validate-body';
+export * from './selection/select-security-capability';
+export * from './selection/sec-negotiate-messages';
+export * from './state/peer-state';
+export * from './identifiers/plmn';
+export * from './identity/certificate-identity';
