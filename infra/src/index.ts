@@ -1,0 +1,27 @@
+export {
+  createCa,
+  createLeaf,
+  homeNetworkDomain,
+  INTERCONNECT_ORGANISATION,
+  loadCa,
+  MAX_LEAF_VALIDITY_DAYS,
+  mintExpired,
+  mintNotYetValid,
+  mintSeppCertificate,
+  seppFqdn,
+} from './certs/cert-factory';
+export type {
+  CreateCaOptions,
+  CreateLeafOptions,
+  LeafExtendedKeyUsage,
+  LeafKeyUsage,
+  MintedCa,
+  MintedLeaf,
+  MintSeppOptions,
+  PlmnId,
+} from './certs/cert-factory';
+export { countryCode, parsePlmn, plmnFromFqdn, plmnKey } from './certs/plmn';
+export { CA_BUNDLE_FILE, MANIFEST_FILE, readManifest } from './certs/manifest';
+export type { BadCertificateFile, BadCertificateFiles, CaMode, CertificateSetManifest, PlmnCertificateFiles } from './certs/manifest';
+export { WRONG_SAN_FQDN, writeCertificateSet } from './certs/write-certs';
+export type { CertificateSetOptions } from './certs/write-certs';
