@@ -4,6 +4,7 @@ export * from './errors';
 export * from './models/patterns';
 export * from './models/common-data';
 export * from './models/security-capability';
+export * from './models/api-paths';
 export * from './models/sec-negotiate';
 export { validateBody, parseBody, type ValidationOutcome } from './validation/validate-body';
 export * from './selection/select-security-capability';

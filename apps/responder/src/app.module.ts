@@ -1,0 +1,14 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { SeppRuntimeModule, type SeppRuntime } from '@sepp/server';
+import { N32cModule } from './n32c/n32c.module';
+
+/**
+ * The responder's root module: every service of the app. Teams extend the responder by adding
+ * their modules here (services) and their controllers to a listener in `listeners.ts`.
+ */
+@Module({})
+export class AppModule {
+  static forRoot(runtime: SeppRuntime): DynamicModule {
+    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), N32cModule] };
+  }
+}

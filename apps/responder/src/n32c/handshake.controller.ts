@@ -1,0 +1,41 @@
+import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { N32C_HANDSHAKE_API } from '@sepp/protocol';
+import { certificateDnsNames } from '@sepp/server';
+import { HandshakeService } from './handshake.service';
+import { N32SessionsService } from './n32-sessions.service';
+
+/** Inbound N32-c (TS 29.573 N32_Handshake API). Transport only: decoding, the connection, the answer. */
+@Controller(N32C_HANDSHAKE_API)
+export class HandshakeController {
+  constructor(
+    private readonly handshake: HandshakeService,
+    private readonly sessions: N32SessionsService,
+  ) {}
+
+  @Post('exchange-capability')
+  @HttpCode(200)
+  exchangeCapability(
+    @Body() body: unknown,
+    @Req() request: FastifyRequest<{ Body: unknown }>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): unknown {
+    const raw = request.raw as unknown as Http2ServerRequest;
+    const session = raw.stream.session!;
+    const socket = session.socket as TLSSocket;
+    const answer = this.handshake.exchangeCapability(body, { peerDnsNames: certificateDnsNames(socket.getPeerCertificate()) });
+    if (answer.agreed) {
+      this.sessions.bind(answer.peer, session);
+    } else {
+      this.sessions.unbind(answer.peer);
+    }
+    if (answer.terminate) {
+      const response = reply.raw as unknown as Http2ServerResponse;
+      const reason = answer.terminate;
+      response.once('finish', () => this.sessions.closeAfterAnswer(session, answer.peer, reason));
+    }
+    return answer.body;
+  }
+}

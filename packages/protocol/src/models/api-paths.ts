@@ -1,0 +1,8 @@
+/** TS 29.573 API roots and resources (Release 19). */
+export const N32C_HANDSHAKE_API = '/n32c-handshake/v1';
+export const N32C_PATHS = {
+  exchangeCapability: `${N32C_HANDSHAKE_API}/exchange-capability`,
+  exchangeParams: `${N32C_HANDSHAKE_API}/exchange-params`,
+  n32fTerminate: `${N32C_HANDSHAKE_API}/n32f-terminate`,
+  n32fError: `${N32C_HANDSHAKE_API}/n32f-error`,
+} as const;

@@ -1,0 +1,38 @@
+import { Controller, Get, HttpCode, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import { ReadinessService } from '../runtime/readiness.service';
+import { PROBLEM_JSON } from '../problem/problem-details.filter';
+
+@Controller()
+export class HealthController {
+  constructor(private readonly readiness: ReadinessService) {}
+
+  /** Liveness: the process answers. */
+  @Get('healthz')
+  @HttpCode(200)
+  healthz(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: 200 only once every listener is up (and not while shutting down). */
+  @Get('readyz')
+  readyz(@Res() reply: FastifyReply): void {
+    const state = this.readiness.describe();
+    if (state.ready) {
+      void reply.status(200).send({ status: 'ready', listeners: state.listeners });
+      return;
+    }
+    void reply
+      .status(503)
+      .header('content-type', PROBLEM_JSON)
+      .send(
+        JSON.stringify({
+          title: 'Service Unavailable',
+          status: 503,
+          cause: 'INSUFFICIENT_RESOURCES',
+          detail: state.stopping ? 'shutting down' : 'not every listener is up yet',
+          listeners: state.listeners,
+        }),
+      );
+  }
+}

@@ -1,0 +1,165 @@
+import 'reflect-metadata';
+import type { AddressInfo } from 'node:net';
+import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AdminModule } from '../admin/admin.module';
+import { reloadConfiguration } from '../admin/reload';
+import { ConfigError, loadConfig, resolveConfigPath } from '../config/load-config';
+import type { ListenAddress, SeppConfig } from '../config/sepp-config';
+import { createLogger, NestPinoLogger, type SeppLogger } from '../logging/logger';
+import { PeerRegistry } from '../peers/peer-registry.service';
+import { ProblemDetailsFilter } from '../problem/problem-details.filter';
+import { ConfigService } from '../runtime/config.service';
+import { ReadinessService } from '../runtime/readiness.service';
+import type { SeppRuntime } from '../runtime/sepp-runtime';
+import type { ListenerDefinition, ListenerProtocol, SeppAppDefinition } from './listener';
+
+/** Exit code for a configuration that cannot be used (CONFIG.md). */
+export const EXIT_CONFIG = 2;
+/** How long shutdown may take before the process exits anyway. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+@Module({})
+class ListenerHostModule {}
+
+export interface RunningSeppApp {
+  readonly runtime: SeppRuntime;
+  readonly root: NestFastifyApplication;
+  readonly listeners: ReadonlyMap<string, NestFastifyApplication>;
+  shutdown(reason: string): Promise<void>;
+}
+
+/**
+ * Starts one SEPP app: configuration first (exit 2 before anything listens if it is unusable),
+ * then the root application on the admin listener, then each configured listener. Logs one JSON
+ * line per listener once it listens, wires SIGHUP to reload and SIGTERM/SIGINT to a graceful stop.
+ */
+export async function runSeppApp(definition: SeppAppDefinition, argv: readonly string[] = process.argv.slice(2)): Promise<RunningSeppApp> {
+  const config = loadOrExit(definition, argv);
+  const logger = createLogger(definition.role, config.logging.level);
+  const runtime: SeppRuntime = {
+    role: definition.role,
+    logger,
+    config: new ConfigService(config),
+    peers: new PeerRegistry(logger),
+    readiness: new ReadinessService(),
+  };
+  runtime.peers.syncConfigured(config.n32.peers.map((peer) => peer.fqdn));
+  runtime.config.on('reload', ({ current }) => runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn)));
+  logger.info(
+    { file: config.source, fqdn: config.sepp.fqdn, capabilities: config.sepp.capabilities, peers: config.n32.peers.map((p) => p.fqdn) },
+    'configuration loaded',
+  );
+
+  const enabled = definition.listeners.filter((listener) => listener.address(config) !== null);
+  runtime.readiness.expect('admin');
+  for (const listener of enabled) runtime.readiness.expect(listener.name);
+
+  const nestLogger = new NestPinoLogger(logger);
+  const root = await NestFactory.create<NestFastifyApplication>(
+    { module: ListenerHostModule, imports: [definition.rootModule(runtime), AdminModule] } as DynamicModule,
+    new FastifyAdapter({ logger: false, bodyLimit: 16_384 }),
+    { logger: nestLogger, abortOnError: false },
+  );
+  root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
+  await listen(root, 'admin', config.admin.listen, 'http/1.1', logger);
+  runtime.readiness.markUp('admin');
+
+  const listeners = new Map<string, NestFastifyApplication>();
+  for (const listener of enabled) {
+    const app = await startListener(listener, root, runtime, nestLogger);
+    listeners.set(listener.name, app);
+  }
+
+  let stopping: Promise<void> | null = null;
+  const shutdown = (reason: string): Promise<void> => {
+    stopping ??= (async () => {
+      logger.info({ reason }, 'shutting down');
+      runtime.readiness.markStopping();
+      const timer = setTimeout(() => {
+        logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long, exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS);
+      timer.unref();
+      // Root first: its services release peers while the listeners can still carry the release.
+      await closeQuietly(root, logger);
+      for (const app of listeners.values()) await closeQuietly(app, logger);
+      logger.info('stopped');
+    })();
+    return stopping;
+  };
+
+  process.on('SIGHUP', () => {
+    try {
+      reloadConfiguration(runtime.config, logger, 'SIGHUP');
+    } catch {
+      // logged by reloadConfiguration; the running configuration stays
+    }
+  });
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      void shutdown(signal).then(() => process.exit(0));
+    });
+  }
+  logger.info({ listeners: ['admin', ...enabled.map((l) => l.name)] }, 'ready');
+  return { runtime, root, listeners, shutdown };
+}
+
+function loadOrExit(definition: SeppAppDefinition, argv: readonly string[]): SeppConfig {
+  let file = '(none)';
+  try {
+    file = resolveConfigPath(argv, process.env);
+    const config = loadConfig(file);
+    const problems = definition.checkConfig?.(config) ?? [];
+    if (problems.length > 0) throw new ConfigError(problems);
+    return config;
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`sepp-${definition.role}: invalid configuration ${file}\n${error.message.replace(/^/gm, '  ')}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+}
+
+async function startListener(
+  listener: ListenerDefinition,
+  root: INestApplication,
+  runtime: SeppRuntime,
+  nestLogger: NestPinoLogger,
+): Promise<NestFastifyApplication> {
+  const config = runtime.config.current;
+  const module: DynamicModule = {
+    module: ListenerHostModule,
+    controllers: listener.controllers,
+    providers: listener.shared.map((token) => ({ provide: token, useValue: root.get(token, { strict: false }) })),
+  };
+  const app = await NestFactory.create<NestFastifyApplication>(module, listener.adapter(config), {
+    logger: nestLogger,
+    abortOnError: false,
+  });
+  app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
+  await listen(app, listener.name, listener.address(config)!, listener.protocol, runtime.logger);
+  listener.onListening?.(app, runtime);
+  runtime.readiness.markUp(listener.name);
+  return app;
+}
+
+async function listen(
+  app: NestFastifyApplication,
+  name: string,
+  where: ListenAddress,
+  protocol: ListenerProtocol,
+  logger: SeppLogger,
+): Promise<void> {
+  await app.listen(where.port, where.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  logger.info({ listener: name, address: address.address, port: address.port, protocol }, 'listening');
+}
+
+async function closeQuietly(app: INestApplication, logger: SeppLogger): Promise<void> {
+  try {
+    await app.close();
+  } catch (error) {
+    logger.warn({ err: error }, 'error while closing');
+  }
+}

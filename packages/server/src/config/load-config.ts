@@ -1,0 +1,242 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { plainToInstance } from 'class-transformer';
+import { validateSync, type ValidationError } from 'class-validator';
+import { parseDocument } from 'yaml';
+import { normalizeFqdn, type PlmnIdValue } from '@sepp/protocol';
+import { applyEnvOverrides } from './env-overrides';
+import { CONFIG_DEFAULTS, type ListenAddress, type PeerSettings, type SeppConfig, type TlsMaterial } from './sepp-config';
+import { SeppConfigFile, type ListenConfig, type PlmnConfig } from './sepp-config.schema';
+import { certificateDnsNames } from '../tls/certificate-names';
+
+export interface ConfigProblem {
+  /** The key at fault, e.g. `n32.peers[0].plmns[0].mnc`; empty for the file as a whole. */
+  readonly key: string;
+  readonly problem: string;
+}
+
+/** Why a configuration cannot be used. The apps exit with code 2 on it before listening. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(({ key, problem }) => (key ? `${key}: ${problem}` : problem)).join('\n'));
+  }
+  static of(key: string, problem: string): ConfigError {
+    return new ConfigError([{ key, problem }]);
+  }
+}
+
+/** `--config FILE`, `--config=FILE`, else `SEPP_CONFIG` (CONFIG.md "Starting an app"). */
+export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    if (arg === '--config') {
+      const value = argv[i + 1];
+      if (!value) throw ConfigError.of('', '--config needs a file name');
+      return resolve(value);
+    }
+    if (arg.startsWith('--config=')) return resolve(arg.slice('--config='.length));
+  }
+  if (env['SEPP_CONFIG']) return resolve(env['SEPP_CONFIG']);
+  throw ConfigError.of('', 'no configuration file: pass --config FILE or set SEPP_CONFIG');
+}
+
+/**
+ * Reads, validates and freezes one SEPP configuration file. Relative paths in the file resolve
+ * against the file's folder; paths given through environment overrides resolve against the
+ * working directory. Certificate files are read and checked here (our FQDN must be a SAN dNSName
+ * of our certificate, the key must match it), so a bad file never reaches a listener.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): SeppConfig {
+  const source = resolve(file);
+  let text: string;
+  try {
+    text = readFileSync(source, 'utf8');
+  } catch (error) {
+    throw ConfigError.of('', `cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
+  }
+  const document = parseDocument(text, { uniqueKeys: true });
+  if (document.errors.length > 0) {
+    throw ConfigError.of('', `${source} is not valid YAML: ${document.errors[0]!.message}`);
+  }
+  const raw: unknown = document.toJS();
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
+    throw ConfigError.of('', `${source} must hold a YAML mapping with sepp, tls, n32 and admin`);
+  }
+  let fromEnv: { variable: string; key: string }[];
+  try {
+    fromEnv = applyEnvOverrides(raw as Record<string, unknown>, env);
+  } catch (error) {
+    throw ConfigError.of('', (error as Error).message);
+  }
+
+  const parsed = plainToInstance(SeppConfigFile, raw, { enableImplicitConversion: false });
+  const errors = validateSync(parsed, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
+  if (errors.length > 0) {
+    const envKeys = new Map(fromEnv.map(({ variable, key }) => [key, variable]));
+    throw new ConfigError(
+      flattenErrors(errors, '').map(({ key, problem }) => {
+        const variable = envKeys.get(key);
+        return { key: variable ? `${key} (from ${variable})` : key, problem };
+      }),
+    );
+  }
+
+  const fileDir = dirname(source);
+  const envPaths = new Set(fromEnv.map(({ key }) => key));
+  const pathOf = (key: string, value: string): string =>
+    isAbsolute(value) ? value : resolve(envPaths.has(key) ? process.cwd() : fileDir, value);
+
+  const problems: ConfigProblem[] = [];
+  checkUnique(parsed.sepp.capabilities, 'sepp.capabilities', problems);
+  checkUnique(
+    parsed.n32.peers.map((peer) => normalizeFqdn(peer.fqdn)),
+    'n32.peers',
+    problems,
+    (index) => `n32.peers[${index}].fqdn`,
+  );
+  const retry = {
+    initialDelayMs: parsed.n32.retry?.initialDelayMs ?? CONFIG_DEFAULTS.retryInitialDelayMs,
+    maxDelayMs: parsed.n32.retry?.maxDelayMs ?? CONFIG_DEFAULTS.retryMaxDelayMs,
+  };
+  if (retry.initialDelayMs > retry.maxDelayMs) {
+    problems.push({ key: 'n32.retry.initialDelayMs', problem: 'must not exceed n32.retry.maxDelayMs' });
+  }
+
+  const certFile = pathOf('tls.cert', parsed.tls.cert);
+  const keyFile = pathOf('tls.key', parsed.tls.key);
+  const caFiles = parsed.tls.ca.map((ca) => pathOf('tls.ca', ca));
+  const material = readTlsMaterial(certFile, keyFile, caFiles, normalizeFqdn(parsed.sepp.fqdn), now, problems);
+  if (problems.length > 0 || !material) throw new ConfigError(problems);
+
+  const config: SeppConfig = {
+    source,
+    sepp: {
+      fqdn: normalizeFqdn(parsed.sepp.fqdn),
+      plmns: parsed.sepp.plmns.map(plmn),
+      capabilities: [...parsed.sepp.capabilities],
+      supportedFeatures: parsed.sepp.supportedFeatures ?? CONFIG_DEFAULTS.supportedFeatures,
+      targetApiRootSupported: parsed.sepp.targetApiRootSupported ?? CONFIG_DEFAULTS.targetApiRootSupported,
+    },
+    tls: { certFile, keyFile, caFiles, minVersion: parsed.tls.minVersion ?? CONFIG_DEFAULTS.minVersion, material },
+    n32: {
+      listen: parsed.n32.listen ? listen(parsed.n32.listen) : null,
+      peers: parsed.n32.peers.map(
+        (peer): PeerSettings => ({
+          fqdn: normalizeFqdn(peer.fqdn),
+          plmns: peer.plmns.map(plmn),
+          dial: peer.address ? parseHostPort(peer.address) : { host: normalizeFqdn(peer.fqdn), port: CONFIG_DEFAULTS.peerPort },
+          intermediaries: peer.intermediaries ?? CONFIG_DEFAULTS.intermediaries,
+          purposes: peer.purposes ? [...peer.purposes] : null,
+        }),
+      ),
+      acceptUnknownPeers: parsed.n32.acceptUnknownPeers ?? CONFIG_DEFAULTS.acceptUnknownPeers,
+      bodyLimit: parsed.n32.bodyLimit ?? CONFIG_DEFAULTS.bodyLimit,
+      retry,
+      requestTimeoutMs: parsed.n32.requestTimeoutMs ?? CONFIG_DEFAULTS.requestTimeoutMs,
+      keepaliveMs: parsed.n32.keepaliveMs ?? CONFIG_DEFAULTS.keepaliveMs,
+      idleTimeoutMs: parsed.n32.idleTimeoutMs ?? CONFIG_DEFAULTS.idleTimeoutMs,
+      purposes: parsed.n32.purposes ? [...parsed.n32.purposes] : [],
+    },
+    admin: { listen: listen(parsed.admin.listen) },
+    sbi: {
+      listen: parsed.sbi?.listen ? listen(parsed.sbi.listen) : null,
+      allowedTargets: parsed.sbi?.allowedTargets ? [...parsed.sbi.allowedTargets] : [],
+    },
+    logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
+  };
+  return deepFreeze(config);
+}
+
+function readTlsMaterial(
+  certFile: string,
+  keyFile: string,
+  caFiles: readonly string[],
+  fqdn: string,
+  now: Date,
+  problems: ConfigProblem[],
+): TlsMaterial | null {
+  const read = (key: string, path: string): Buffer | null => {
+    try {
+      return readFileSync(path);
+    } catch (error) {
+      problems.push({ key, problem: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
+      return null;
+    }
+  };
+  const cert = read('tls.cert', certFile);
+  const key = read('tls.key', keyFile);
+  const ca = caFiles.map((path, index) => read(`tls.ca[${index}]`, path));
+  if (!cert || !key || ca.some((c) => c === null)) return null;
+
+  let leaf: X509Certificate;
+  try {
+    leaf = new X509Certificate(cert);
+  } catch {
+    problems.push({ key: 'tls.cert', problem: `${certFile} is not a PEM certificate` });
+    return null;
+  }
+  try {
+    if (!leaf.checkPrivateKey(createPrivateKey(key))) {
+      problems.push({ key: 'tls.key', problem: `${keyFile} does not match the certificate in tls.cert` });
+    }
+  } catch {
+    problems.push({ key: 'tls.key', problem: `${keyFile} is not a PEM private key` });
+  }
+  ca.forEach((pem, index) => {
+    try {
+      new X509Certificate(pem!);
+    } catch {
+      problems.push({ key: `tls.ca[${index}]`, problem: `${caFiles[index]} is not a PEM certificate` });
+    }
+  });
+  const dnsNames = certificateDnsNames(leaf);
+  if (!dnsNames.includes(fqdn)) {
+    problems.push({
+      key: 'sepp.fqdn',
+      problem: `${fqdn} is not a SAN dNSName of tls.cert (${dnsNames.join(', ') || 'none'})`,
+    });
+  }
+  const notAfter = new Date(leaf.validTo);
+  if (notAfter.getTime() < now.getTime()) {
+    problems.push({ key: 'tls.cert', problem: `the certificate expired on ${notAfter.toISOString()}` });
+  }
+  return { cert, key, ca: ca as Buffer[], dnsNames, notAfter };
+}
+
+function flattenErrors(errors: readonly ValidationError[], prefix: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const error of errors) {
+    const key = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
+    const constraints = error.constraints ?? {};
+    if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined']! });
+    else if ('whitelistValidation' in constraints) problems.push({ key, problem: 'is not a known key' });
+    else if (Object.keys(constraints).length > 0) problems.push({ key, problem: [...new Set(Object.values(constraints))].join(', ') });
+    if (error.children?.length) problems.push(...flattenErrors(error.children, key));
+  }
+  return problems;
+}
+
+function checkUnique(values: readonly string[], key: string, problems: ConfigProblem[], keyOf?: (index: number) => string): void {
+  values.forEach((value, index) => {
+    if (values.indexOf(value) !== index) problems.push({ key: keyOf ? keyOf(index) : `${key}[${index}]`, problem: `duplicates ${value}` });
+  });
+}
+
+const plmn = ({ mcc, mnc }: PlmnConfig): PlmnIdValue => ({ mcc, mnc });
+const listen = ({ host, port }: ListenConfig): ListenAddress => ({ host, port });
+
+function parseHostPort(address: string): ListenAddress {
+  const index = address.lastIndexOf(':');
+  return { host: address.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(address.slice(index + 1)) };
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date) && !Object.isFrozen(value)) {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}

@@ -1,0 +1,155 @@
+import 'reflect-metadata';
+import { Expose, Type } from 'class-transformer';
+import {
+  ArrayMinSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  MinLength,
+  ValidateIf,
+  ValidateNested,
+} from 'class-validator';
+import {
+  FQDN_PATTERN,
+  INTERMEDIARY_POLICIES,
+  MCC_PATTERN,
+  MNC_PATTERN,
+  N32_MECHANISMS,
+  SUPPORTED_FEATURES_PATTERN,
+  type IntermediaryPolicy,
+  type N32Mechanism,
+} from '@sepp/protocol';
+
+/**
+ * The configuration file (CONFIG.md). Key names are a public interface: add keys, rename none.
+ * Every class here is validated at start-up; a failure names the key (`n32.peers[0].plmns[0].mnc`).
+ */
+const Optional = (): PropertyDecorator => ValidateIf((_o: object, value: unknown) => value !== undefined);
+/** A key that must be present; a missing key is reported as just that. */
+const Required = (): PropertyDecorator => IsDefined({ message: 'is required' });
+const Fqdn = (): PropertyDecorator => (target, key) => {
+  IsString({ message: 'must be a string' })(target, key);
+  Matches(FQDN_PATTERN, { message: 'must be a fully qualified domain name' })(target, key);
+};
+
+export class PlmnConfig {
+  @Expose() @Required() @IsString({ message: 'must be a string of 3 digits (quote it in YAML)' }) @Matches(MCC_PATTERN, { message: 'must be 3 digits' })
+  mcc!: string;
+  @Expose() @Required() @IsString({ message: 'must be a string of 2 or 3 digits (quote it in YAML)' }) @Matches(MNC_PATTERN, { message: 'must be 2 or 3 digits' })
+  mnc!: string;
+}
+
+const PlmnList = (): PropertyDecorator => (target, key) => {
+  IsArray({ message: 'must be a list of { mcc, mnc }' })(target, key);
+  ArrayMinSize(1, { message: 'must list at least one PLMN' })(target, key);
+  Type(() => PlmnConfig)(target, key);
+  ValidateNested({ each: true })(target, key);
+};
+
+export class ListenConfig {
+  @Expose() @Required() @IsString({ message: 'must be a host name or IP address' }) @MinLength(1, { message: 'must not be empty' })
+  host!: string;
+  @Expose() @Required() @IsInt({ message: 'must be an integer port (0 picks a free one)' }) @Min(0, { message: 'must be 0..65535' }) @Max(65535, { message: 'must be 0..65535' })
+  port!: number;
+}
+
+export class SeppIdentityConfig {
+  @Expose() @Required() @Fqdn() fqdn!: string;
+  @Expose() @Required() @PlmnList() plmns!: PlmnConfig[];
+  @Expose() @Required()
+  @IsArray({ message: 'must be a list of mechanisms (TLS, PRINS)' })
+  @ArrayMinSize(1, { message: 'must list at least one mechanism' })
+  @IsIn(N32_MECHANISMS, { each: true, message: 'every item must be TLS or PRINS' })
+  capabilities!: N32Mechanism[];
+  /** TS 29.500 SupportedFeatures of our N32 handshake API (hex). */
+  @Expose() @Optional() @IsString({ message: 'must be a hex string' }) @Matches(SUPPORTED_FEATURES_PATTERN, { message: 'must be a hex string' })
+  supportedFeatures?: string;
+  /** Whether we declare 3GppSbiTargetApiRootSupported (N32-f TLS mode uses the header). */
+  @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
+  targetApiRootSupported?: boolean;
+}
+
+export class TlsConfig {
+  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
+  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
+  @Expose() @Required()
+  @IsArray({ message: 'must be a list of PEM files' })
+  @ArrayMinSize(1, { message: 'must list at least one trusted root' })
+  @IsString({ each: true, message: 'every item must be a path to a PEM file' })
+  ca!: string[];
+  @Expose() @Optional() @IsIn(['TLSv1.2', 'TLSv1.3'], { message: 'must be TLSv1.2 or TLSv1.3' })
+  minVersion?: 'TLSv1.2' | 'TLSv1.3';
+}
+
+export class RetryConfig {
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(10, { message: 'must be at least 10 ms' })
+  initialDelayMs?: number;
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(10, { message: 'must be at least 10 ms' })
+  maxDelayMs?: number;
+}
+
+export class PeerConfig {
+  @Expose() @Required() @Fqdn() fqdn!: string;
+  @Expose() @Required() @PlmnList() plmns!: PlmnConfig[];
+  /** `host:port` to dial; absent -> the FQDN through DNS, port 443. */
+  @Expose() @Optional() @IsString({ message: 'must be host:port' }) @Matches(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, { message: 'must be host:port' })
+  address?: string;
+  @Expose() @Optional() @IsIn(INTERMEDIARY_POLICIES, { message: 'must be none, ip-routing or modifying' })
+  intermediaries?: IntermediaryPolicy;
+  /** N32 purposes (TS 29.573 N32Purpose) we accept from this peer; absent -> all. */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of N32 purposes' }) @IsString({ each: true, message: 'every item must be a string' })
+  purposes?: string[];
+}
+
+export class N32Config {
+  @Expose() @Optional() @Type(() => ListenConfig) @ValidateNested() listen?: ListenConfig;
+  @Expose() @Required() @IsArray({ message: 'must be a list of peers (may be empty)' }) @Type(() => PeerConfig) @ValidateNested({ each: true })
+  peers!: PeerConfig[];
+  @Expose() @Optional() @IsBoolean({ message: 'must be true or false' }) acceptUnknownPeers?: boolean;
+  /** Largest N32-c request body we read, in bytes; larger -> 413. */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (bytes)' }) @Min(1024, { message: 'must be at least 1024' }) @Max(16 * 1024 * 1024, { message: 'must be at most 16 MiB' })
+  bodyLimit?: number;
+  @Expose() @Optional() @Type(() => RetryConfig) @ValidateNested() retry?: RetryConfig;
+  /** How long the initiator waits for an N32-c answer (and for TLS to come up). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  requestTimeoutMs?: number;
+  /** HTTP/2 PING period on established N32 connections, to notice a dead peer. */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  keepaliveMs?: number;
+  /** Idle time after which the N32 server closes an HTTP/2 session (PINGs count as activity). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' })
+  idleTimeoutMs?: number;
+  /** N32 purposes the initiator announces (intendedUsagePurpose); absent -> none announced. */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of N32 purposes' }) @IsString({ each: true, message: 'every item must be a string' })
+  purposes?: string[];
+}
+
+export class AdminConfig {
+  @Expose() @Required() @Type(() => ListenConfig) @ValidateNested() listen!: ListenConfig;
+}
+
+export class SbiConfig {
+  @Expose() @Optional() @Type(() => ListenConfig) @ValidateNested() listen?: ListenConfig;
+  @Expose() @Optional() @IsArray({ message: 'must be a list of apiRoots' }) @IsString({ each: true, message: 'every item must be a string' })
+  allowedTargets?: string[];
+}
+
+export class LoggingConfig {
+  @Expose() @Optional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'], { message: 'must be fatal, error, warn, info, debug or trace' })
+  level?: string;
+}
+
+export class SeppConfigFile {
+  @Expose() @Required() @Type(() => SeppIdentityConfig) @ValidateNested() sepp!: SeppIdentityConfig;
+  @Expose() @Required() @Type(() => TlsConfig) @ValidateNested() tls!: TlsConfig;
+  @Expose() @Required() @Type(() => N32Config) @ValidateNested() n32!: N32Config;
+  @Expose() @Required() @Type(() => AdminConfig) @ValidateNested() admin!: AdminConfig;
+  @Expose() @Optional() @Type(() => SbiConfig) @ValidateNested() sbi?: SbiConfig;
+  @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
+}

@@ -1,0 +1,81 @@
+import type { IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
+
+/** A listener address. Port 0 asks the OS for a free port (the listening log line tells which). */
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+export interface PeerSettings {
+  /** Normalized (lower case, no root dot). */
+  readonly fqdn: string;
+  readonly plmns: readonly PlmnIdValue[];
+  /** Where to dial the peer: `address` if configured, otherwise its FQDN on port 443. */
+  readonly dial: ListenAddress;
+  readonly intermediaries: IntermediaryPolicy;
+  /** N32 purposes accepted from this peer; null -> all. */
+  readonly purposes: readonly string[] | null;
+}
+
+/** Certificate material read at start-up (and again on reload). */
+export interface TlsMaterial {
+  readonly cert: Buffer;
+  readonly key: Buffer;
+  readonly ca: readonly Buffer[];
+  /** SAN dNSNames of our own leaf certificate. */
+  readonly dnsNames: readonly string[];
+  readonly notAfter: Date;
+}
+
+/**
+ * The validated, defaulted, frozen configuration both apps run on. Built only by `loadConfig`;
+ * every path is absolute and every default is filled in, so nothing downstream re-reads the file.
+ */
+export interface SeppConfig {
+  /** Absolute path of the file this came from. */
+  readonly source: string;
+  readonly sepp: {
+    readonly fqdn: string;
+    readonly plmns: readonly PlmnIdValue[];
+    readonly capabilities: readonly N32Mechanism[];
+    readonly supportedFeatures: string;
+    readonly targetApiRootSupported: boolean;
+  };
+  readonly tls: {
+    readonly certFile: string;
+    readonly keyFile: string;
+    readonly caFiles: readonly string[];
+    readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+    readonly material: TlsMaterial;
+  };
+  readonly n32: {
+    readonly listen: ListenAddress | null;
+    readonly peers: readonly PeerSettings[];
+    readonly acceptUnknownPeers: boolean;
+    readonly bodyLimit: number;
+    readonly retry: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+    readonly requestTimeoutMs: number;
+    readonly keepaliveMs: number;
+    readonly idleTimeoutMs: number;
+    readonly purposes: readonly string[];
+  };
+  readonly admin: { readonly listen: ListenAddress };
+  readonly sbi: { readonly listen: ListenAddress | null; readonly allowedTargets: readonly string[] };
+  readonly logging: { readonly level: string };
+}
+
+export const CONFIG_DEFAULTS = {
+  minVersion: 'TLSv1.2',
+  supportedFeatures: '0',
+  targetApiRootSupported: true,
+  intermediaries: 'none',
+  acceptUnknownPeers: false,
+  bodyLimit: 65_536,
+  retryInitialDelayMs: 1_000,
+  retryMaxDelayMs: 60_000,
+  requestTimeoutMs: 5_000,
+  keepaliveMs: 15_000,
+  idleTimeoutMs: 300_000,
+  peerPort: 443,
+  logLevel: 'info',
+} as const;

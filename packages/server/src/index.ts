@@ -1,0 +1,22 @@
+import 'reflect-metadata';
+
+export * from './config/sepp-config';
+export { ConfigError, loadConfig, resolveConfigPath, type ConfigProblem } from './config/load-config';
+export { ENV_OVERRIDES } from './config/env-overrides';
+export * from './tls/tls-options';
+export { certificateDnsNames } from './tls/certificate-names';
+export { createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
+export { ProblemException } from './problem/problem.exception';
+export { ProblemDetailsFilter, PROBLEM_JSON } from './problem/problem-details.filter';
+export { N32_ERROR_STATUS } from './problem/error-status';
+export { toProblem } from './problem/to-problem';
+export * from './peers/peer-registry.service';
+export { ConfigService, type ConfigReload } from './runtime/config.service';
+export { ReadinessService } from './runtime/readiness.service';
+export { SEPP_LOGGER, SEPP_ROLE, type SeppRole, type SeppRuntime } from './runtime/sepp-runtime';
+export { SeppRuntimeModule } from './runtime/sepp-runtime.module';
+export { AdminModule } from './admin/admin.module';
+export * from './bootstrap/listener';
+export { runSeppApp, EXIT_CONFIG, type RunningSeppApp } from './bootstrap/run-sepp-app';
+export { N32cConnection, N32cConnectionError, type N32cResponse } from './n32c/n32c-connection';
+export { n32ServerAdapter, wireN32Server } from './n32c/n32-listener';

@@ -1,0 +1,185 @@
+import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { connect as tlsConnect, type TLSSocket } from 'node:tls';
+import type { PeerSettings, SeppConfig } from '../config/sepp-config';
+import { certificateDnsNames } from '../tls/certificate-names';
+import { n32ClientTlsOptions } from '../tls/tls-options';
+
+/** Largest answer body we read from a peer. */
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export interface N32cResponse {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly contentType: string;
+  /** Parsed JSON when the answer is JSON, otherwise undefined. */
+  readonly json: unknown;
+  readonly raw: Buffer;
+}
+
+export class N32cConnectionError extends Error {
+  override readonly name = 'N32cConnectionError';
+  constructor(
+    message: string,
+    readonly code: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The TS 29.500 date format of `3gpp-Sbi-Sender-Timestamp` (RFC 1123 with milliseconds). */
+function senderTimestamp(now: Date): string {
+  const s = now.toUTCString(); // "Fri, 27 Nov 2026 17:37:21 GMT"
+  return s.replace(' GMT', `.${String(now.getUTCMilliseconds()).padStart(3, '0')} GMT`);
+}
+
+/**
+ * One mutually authenticated HTTP/2 connection to a peer SEPP (N32-c). SNI and the RFC 6125 check
+ * use the peer FQDN whatever address is dialled; `:authority` is the peer FQDN too.
+ */
+export class N32cConnection {
+  private closing = false;
+  private keepalive: NodeJS.Timeout | null = null;
+
+  private constructor(
+    readonly peer: PeerSettings,
+    readonly session: ClientHttp2Session,
+    readonly socket: TLSSocket,
+    private readonly userAgent: string,
+  ) {}
+
+  /** Opens the connection; rejects on TCP, TLS (certificate) or ALPN failure, or after `timeoutMs`. */
+  static open(config: SeppConfig, peer: PeerSettings, timeoutMs: number): Promise<N32cConnection> {
+    return new Promise((resolve, reject) => {
+      let socket: TLSSocket | undefined;
+      const authority = `https://${peer.fqdn}${peer.dial.port === 443 ? '' : `:${peer.dial.port}`}`;
+      const session = connect(authority, {
+        createConnection: () => {
+          socket = tlsConnect({ ...n32ClientTlsOptions(config, peer.fqdn), host: peer.dial.host, port: peer.dial.port });
+          return socket;
+        },
+        settings: { enablePush: false },
+      });
+      const fail = (error: Error & { code?: string }): void => {
+        clearTimeout(timer);
+        session.destroy();
+        reject(new N32cConnectionError(`cannot connect to ${peer.fqdn} at ${peer.dial.host}:${peer.dial.port}: ${error.message}`, error.code ?? 'CONNECT_FAILED'));
+      };
+      const timer = setTimeout(() => fail(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'TIMEOUT' })), timeoutMs);
+      session.once('error', fail);
+      session.once('connect', () => {
+        clearTimeout(timer);
+        session.off('error', fail);
+        session.on('error', () => undefined); // errors after connect surface as 'close'
+        resolve(new N32cConnection(peer, session, socket!, `SEPP-${config.sepp.fqdn}`));
+      });
+    });
+  }
+
+  /** SAN dNSNames of the certificate the peer presented. */
+  get peerDnsNames(): string[] {
+    return certificateDnsNames(this.socket.getPeerCertificate());
+  }
+
+  get open(): boolean {
+    return !this.closing && !this.session.closed && !this.session.destroyed;
+  }
+
+  /** POSTs JSON to an N32-c path and reads the whole answer. */
+  post(path: string, body: unknown, timeoutMs: number): Promise<N32cResponse> {
+    return new Promise((resolve, reject) => {
+      if (!this.open) {
+        reject(new N32cConnectionError('the connection is closed', 'CLOSED'));
+        return;
+      }
+      const payload = Buffer.from(JSON.stringify(body));
+      const stream = this.session.request({
+        [constants.HTTP2_HEADER_METHOD]: 'POST',
+        [constants.HTTP2_HEADER_PATH]: path,
+        'content-type': 'application/json',
+        accept: 'application/json, application/problem+json',
+        'user-agent': this.userAgent,
+        '3gpp-sbi-sender-timestamp': senderTimestamp(new Date()),
+        '3gpp-sbi-max-rsp-time': String(timeoutMs),
+      });
+      const chunks: Buffer[] = [];
+      let size = 0;
+      let headers: IncomingHttpHeaders = {};
+      const timer = setTimeout(() => {
+        stream.close(constants.NGHTTP2_CANCEL);
+        reject(new N32cConnectionError(`no answer within ${timeoutMs} ms`, 'TIMEOUT'));
+      }, timeoutMs);
+      stream.on('response', (h) => (headers = h));
+      stream.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_RESPONSE_BYTES) {
+          stream.close(constants.NGHTTP2_CANCEL);
+          clearTimeout(timer);
+          reject(new N32cConnectionError(`answer larger than ${MAX_RESPONSE_BYTES} bytes`, 'TOO_LARGE'));
+          return;
+        }
+        chunks.push(chunk);
+      });
+      stream.on('error', (error: Error & { code?: string }) => {
+        clearTimeout(timer);
+        reject(new N32cConnectionError(`request failed: ${error.message}`, error.code ?? 'STREAM_ERROR'));
+      });
+      stream.on('end', () => {
+        clearTimeout(timer);
+        const raw = Buffer.concat(chunks);
+        const contentType = String(headers['content-type'] ?? '');
+        let json: unknown;
+        if (/json/i.test(contentType)) {
+          try {
+            json = JSON.parse(raw.toString('utf8'));
+          } catch {
+            json = undefined;
+          }
+        }
+        resolve({ status: Number(headers[constants.HTTP2_HEADER_STATUS] ?? 0), headers, contentType, json, raw });
+      });
+      stream.end(payload);
+    });
+  }
+
+  /** Sends HTTP/2 PINGs; a missing answer destroys the session (which then reports 'close'). */
+  startKeepalive(intervalMs: number): void {
+    this.stopKeepalive();
+    this.keepalive = setInterval(() => {
+      if (!this.open) return;
+      const deadline = setTimeout(() => this.session.destroy(), intervalMs);
+      this.session.ping((error) => {
+        clearTimeout(deadline);
+        if (error) this.session.destroy();
+      });
+    }, intervalMs);
+    this.keepalive.unref();
+  }
+
+  private stopKeepalive(): void {
+    if (this.keepalive) clearInterval(this.keepalive);
+    this.keepalive = null;
+  }
+
+  onClose(listener: () => void): void {
+    this.session.once('close', listener);
+  }
+
+  /**
+   * Graceful close (N32-DIGEST §8.3): GOAWAY(NO_ERROR), then TLS close_notify and TCP close once
+   * in-flight streams are done; destroyed after `graceMs` if the peer does not cooperate.
+   */
+  close(graceMs = 2_000): Promise<void> {
+    this.closing = true;
+    this.stopKeepalive();
+    if (this.session.destroyed) return Promise.resolve();
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => this.session.destroy(), graceMs);
+      timer.unref();
+      this.session.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.session.close();
+    });
+  }
+}

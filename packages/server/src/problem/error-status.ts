@@ -1,0 +1,30 @@
+import type { N32ErrorCode } from '@sepp/protocol';
+
+/** The one table from protocol error codes to HTTP status (DECISIONS.md §8). */
+export const N32_ERROR_STATUS: Readonly<Record<N32ErrorCode, number>> = {
+  INVALID_MSG_FORMAT: 400,
+  MANDATORY_IE_MISSING: 400,
+  MANDATORY_IE_INCORRECT: 400,
+  OPTIONAL_IE_INCORRECT: 400,
+  IDENTITY_MISMATCH: 403,
+  UNKNOWN_PEER: 403,
+  TARGET_PLMN_NOT_SERVED: 403,
+  USAGE_PURPOSE_REJECTED: 403,
+};
+
+/** Title per status, for ProblemDetails.title. */
+export const STATUS_TITLE: Readonly<Record<number, string>> = {
+  400: 'Bad Request',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  411: 'Length Required',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+  502: 'Bad Gateway',
+  503: 'Service Unavailable',
+  504: 'Gateway Timeout',
+};

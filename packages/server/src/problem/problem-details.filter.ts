@@ -1,0 +1,32 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { SeppLogger } from '../logging/logger';
+import { toProblem } from './to-problem';
+
+export const PROBLEM_JSON = 'application/problem+json';
+
+/** The one writer of `application/problem+json` (every listener installs it globally). */
+@Catch()
+export class ProblemDetailsFilter implements ExceptionFilter {
+  constructor(
+    private readonly logger: SeppLogger,
+    private readonly bodyLimit: number,
+  ) {}
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    const request = http.getRequest<FastifyRequest>();
+    const problem = toProblem(exception, this.bodyLimit);
+    if (problem.internal) {
+      this.logger.error({ err: exception, method: request.method, url: request.url }, 'request failed');
+    } else {
+      this.logger.info(
+        { method: request.method, url: request.url, status: problem.status, cause: problem.body.cause, detail: problem.body.detail },
+        'request refused',
+      );
+    }
+    if (reply.sent) return;
+    void reply.status(problem.status).header('content-type', PROBLEM_JSON).send(JSON.stringify(problem.body));
+  }
+}

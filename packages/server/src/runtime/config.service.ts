@@ -1,0 +1,53 @@
+import { EventEmitter } from 'node:events';
+import { loadConfig } from '../config/load-config';
+import type { SeppConfig } from '../config/sepp-config';
+
+export interface ConfigReload {
+  readonly previous: SeppConfig;
+  readonly current: SeppConfig;
+  /** Top-level areas that differ: `capabilities`, `peers`, `tls`, ... */
+  readonly changed: readonly string[];
+}
+
+/**
+ * Holds the running configuration and swaps it atomically on reload (SIGHUP or
+ * POST /admin/reload). A file that does not validate leaves the running configuration untouched.
+ */
+export class ConfigService extends EventEmitter<{ reload: [ConfigReload] }> {
+  private config: SeppConfig;
+
+  constructor(
+    initial: SeppConfig,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    super();
+    this.config = initial;
+  }
+
+  get current(): SeppConfig {
+    return this.config;
+  }
+
+  /** Re-reads the file; throws ConfigError (and keeps the old configuration) if it is invalid. */
+  reload(): ConfigReload {
+    const previous = this.config;
+    const current = loadConfig(previous.source, this.env);
+    this.config = current;
+    const reload: ConfigReload = { previous, current, changed: diffAreas(previous, current) };
+    this.emit('reload', reload);
+    return reload;
+  }
+}
+
+function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
+  const same = (x: unknown, y: unknown): boolean => JSON.stringify(x) === JSON.stringify(y);
+  const areas: [string, unknown, unknown][] = [
+    ['identity', [a.sepp.fqdn, a.sepp.plmns, a.sepp.supportedFeatures, a.sepp.targetApiRootSupported], [b.sepp.fqdn, b.sepp.plmns, b.sepp.supportedFeatures, b.sepp.targetApiRootSupported]],
+    ['capabilities', a.sepp.capabilities, b.sepp.capabilities],
+    ['peers', [a.n32.peers, a.n32.acceptUnknownPeers, a.n32.purposes], [b.n32.peers, b.n32.acceptUnknownPeers, b.n32.purposes]],
+    ['tls', [a.tls.material.cert.toString('base64'), a.tls.material.key.toString('base64'), a.tls.material.ca.map((c) => c.toString('base64')), a.tls.minVersion], [b.tls.material.cert.toString('base64'), b.tls.material.key.toString('base64'), b.tls.material.ca.map((c) => c.toString('base64')), b.tls.minVersion]],
+    ['timers', [a.n32.retry, a.n32.requestTimeoutMs, a.n32.keepaliveMs, a.n32.idleTimeoutMs], [b.n32.retry, b.n32.requestTimeoutMs, b.n32.keepaliveMs, b.n32.idleTimeoutMs]],
+    ['listeners', [a.n32.listen, a.admin.listen, a.sbi.listen], [b.n32.listen, b.admin.listen, b.sbi.listen]],
+  ];
+  return areas.filter(([, x, y]) => !same(x, y)).map(([name]) => name);
+}

@@ -1,0 +1,24 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { PeerRegistry } from '../peers/peer-registry.service';
+import { ConfigService } from './config.service';
+import { ReadinessService } from './readiness.service';
+import { SEPP_LOGGER, SEPP_ROLE, type SeppRuntime } from './sepp-runtime';
+
+/**
+ * Makes the process-wide runtime injectable everywhere: `ConfigService`, `PeerRegistry`,
+ * `ReadinessService`, the logger (`@Inject(SEPP_LOGGER)`) and the role (`@Inject(SEPP_ROLE)`).
+ */
+@Global()
+@Module({})
+export class SeppRuntimeModule {
+  static forRoot(runtime: SeppRuntime): DynamicModule {
+    const providers = [
+      { provide: ConfigService, useValue: runtime.config },
+      { provide: PeerRegistry, useValue: runtime.peers },
+      { provide: ReadinessService, useValue: runtime.readiness },
+      { provide: SEPP_LOGGER, useValue: runtime.logger },
+      { provide: SEPP_ROLE, useValue: runtime.role },
+    ];
+    return { module: SeppRuntimeModule, providers, exports: providers.map((p) => p.provide) };
+  }
+}

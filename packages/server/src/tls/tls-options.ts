@@ -1,0 +1,63 @@
+import { constants } from 'node:crypto';
+import type { SecureServerOptions } from 'node:http2';
+import type { ConnectionOptions, SecureContextOptions } from 'node:tls';
+import type { SeppConfig } from '../config/sepp-config';
+
+/**
+ * The N32 TLS profile (TS 33.501 13.1.0 -> TS 33.210 6.2, N32-DIGEST §7.1), in one place for the
+ * server and the client side:
+ * - TLS 1.2 and 1.3 only; 1.2 restricted to ECDHE with AEAD suites (what RFC 9113 also demands);
+ * - P-256, X25519 and P-384 key exchange;
+ * - no session tickets and no renegotiation: every N32 connection is authenticated afresh
+ *   (DECISIONS/N32-DIGEST §8.3), which also keeps the TLS exporter of PRINS tied to one handshake;
+ * - ALPN `h2` only.
+ */
+export const TLS12_CIPHERS = [
+  'ECDHE-ECDSA-AES128-GCM-SHA256',
+  'ECDHE-ECDSA-AES256-GCM-SHA384',
+  'ECDHE-RSA-AES128-GCM-SHA256',
+  'ECDHE-RSA-AES256-GCM-SHA384',
+  'ECDHE-ECDSA-CHACHA20-POLY1305',
+].join(':');
+export const TLS13_CIPHERSUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SHA384', 'TLS_CHACHA20_POLY1305_SHA256'].join(':');
+export const ECDH_CURVES = 'X25519:P-256:P-384';
+export const ALPN_H2 = ['h2'];
+
+function profile(config: SeppConfig): SecureContextOptions {
+  const { material, minVersion } = config.tls;
+  return {
+    cert: material.cert,
+    key: material.key,
+    ca: [...material.ca],
+    minVersion,
+    maxVersion: 'TLSv1.3',
+    ciphers: `${TLS12_CIPHERS}:${TLS13_CIPHERSUITES}`,
+    ecdhCurve: ECDH_CURVES,
+    honorCipherOrder: true,
+    secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_RENEGOTIATION,
+  };
+}
+
+/** Options for the N32 HTTP/2 server: the client certificate is required and verified. */
+export function n32ServerTlsOptions(config: SeppConfig): SecureServerOptions {
+  return {
+    ...profile(config),
+    requestCert: true,
+    rejectUnauthorized: true,
+    allowHTTP1: false,
+    ALPNProtocols: ALPN_H2,
+  };
+}
+
+/**
+ * Options for dialling a peer SEPP: SNI is the peer FQDN and the server certificate must cover
+ * it (RFC 6125 host-name check against `servername`, not the dialled address).
+ */
+export function n32ClientTlsOptions(config: SeppConfig, peerFqdn: string): ConnectionOptions {
+  return {
+    ...profile(config),
+    servername: peerFqdn,
+    rejectUnauthorized: true,
+    ALPNProtocols: ALPN_H2,
+  };
+}
