@@ -213,10 +213,18 @@ function flattenErrors(errors: readonly ValidationError[], prefix: string): Conf
     const constraints = error.constraints ?? {};
     if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined']! });
     else if ('whitelistValidation' in constraints) problems.push({ key, problem: 'is not a known key' });
-    else if (Object.keys(constraints).length > 0) problems.push({ key, problem: [...new Set(Object.values(constraints))].join(', ') });
+    else if (Object.keys(constraints).length > 0) problems.push({ key, problem: describe(constraints) });
     if (error.children?.length) problems.push(...flattenErrors(error.children, key));
   }
   return problems;
+}
+
+/** A wrong type explains itself best; the pattern or range messages would only repeat it. */
+const TYPE_CONSTRAINTS = ['isString', 'isInt', 'isBoolean', 'isArray'];
+
+function describe(constraints: Record<string, string>): string {
+  const typeProblem = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  return typeProblem ? constraints[typeProblem]! : [...new Set(Object.values(constraints))].join(', ');
 }
 
 function checkUnique(values: readonly string[], key: string, problems: ConfigProblem[], keyOf?: (index: number) => string): void {

@@ -1,0 +1,148 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createCa, createLeaf, mintExpired } from '@sepp/infra';
+import { ConfigError, loadConfig, resolveConfigPath } from './load-config';
+
+const FQDN = 'sepp.5gc.mnc001.mcc001.3gppnetwork.org';
+let dir: string;
+let other: { certPem: string; keyPem: string };
+
+function base(): Record<string, any> {
+  return {
+    sepp: { fqdn: FQDN, plmns: [{ mcc: '001', mnc: '01' }], capabilities: ['TLS', 'PRINS'] },
+    tls: { cert: '../certs/sepp.crt', key: '../certs/sepp.key', ca: ['../certs/ca.crt'] },
+    n32: {
+      listen: { host: '127.0.0.1', port: 8443 },
+      peers: [{ fqdn: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org', plmns: [{ mcc: '002', mnc: '02' }], address: '127.0.0.1:9443', intermediaries: 'none' }],
+      acceptUnknownPeers: false,
+    },
+    admin: { listen: { host: '127.0.0.1', port: 9101 } },
+  };
+}
+
+function write(config: unknown, name = 'sepp.yaml'): string {
+  const file = join(dir, 'conf', name);
+  writeFileSync(file, typeof config === 'string' ? config : stringify(config));
+  return file;
+}
+
+function problemsOf(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sepp-config-'));
+  mkdirSync(join(dir, 'conf'));
+  mkdirSync(join(dir, 'certs'));
+  const ca = await createCa({ commonName: 'Test CA' });
+  const leaf = await createLeaf({ ca, dnsNames: [FQDN] });
+  other = await createLeaf({ ca, dnsNames: ['sepp.5gc.mnc009.mcc009.3gppnetwork.org'] });
+  const expired = await mintExpired(ca, [FQDN]);
+  writeFileSync(join(dir, 'certs/ca.crt'), ca.certPem);
+  writeFileSync(join(dir, 'certs/sepp.crt'), leaf.chainPem);
+  writeFileSync(join(dir, 'certs/sepp.key'), leaf.keyPem);
+  writeFileSync(join(dir, 'certs/other.crt'), other.certPem);
+  writeFileSync(join(dir, 'certs/other.key'), other.keyPem);
+  writeFileSync(join(dir, 'certs/expired.crt'), expired.certPem);
+  writeFileSync(join(dir, 'certs/expired.key'), expired.keyPem);
+});
+
+describe('loadConfig', () => {
+  it('loads the CONFIG.md example shape, resolves paths against the file and fills defaults', () => {
+    const config = loadConfig(write(base()), {});
+    expect(config.tls.certFile).toBe(join(dir, 'certs/sepp.crt'));
+    expect(config.tls.caFiles).toEqual([join(dir, 'certs/ca.crt')]);
+    expect(config.tls.minVersion).toBe('TLSv1.2');
+    expect(config.tls.material.dnsNames).toEqual([FQDN]);
+    expect(config.n32.peers[0]).toEqual({
+      fqdn: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org',
+      plmns: [{ mcc: '002', mnc: '02' }],
+      dial: { host: '127.0.0.1', port: 9443 },
+      intermediaries: 'none',
+      purposes: null,
+    });
+    expect(config.n32).toMatchObject({ acceptUnknownPeers: false, bodyLimit: 65_536, retry: { initialDelayMs: 1000, maxDelayMs: 60_000 } });
+    expect(config.sepp).toMatchObject({ supportedFeatures: '0', targetApiRootSupported: true });
+    expect(config.sbi).toEqual({ listen: null, allowedTargets: [] });
+    expect(Object.isFrozen(config.n32.peers[0])).toBe(true);
+  });
+
+  it('dials a peer without address by its FQDN on port 443', () => {
+    const raw = base();
+    delete raw.n32.peers[0].address;
+    expect(loadConfig(write(raw), {}).n32.peers[0]!.dial).toEqual({ host: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org', port: 443 });
+  });
+
+  it.each<[string, (c: Record<string, any>) => void, string]>([
+    ['a 1-digit MNC', (c) => (c.n32.peers[0].plmns[0].mnc = '2'), 'n32.peers[0].plmns[0].mnc: must be 2 or 3 digits'],
+    ['an unquoted numeric MNC', (c) => (c.sepp.plmns[0].mnc = 1), 'sepp.plmns[0].mnc: must be a string of 2 or 3 digits (quote it in YAML)'],
+    ['an unknown mechanism', (c) => (c.sepp.capabilities = ['TLS', 'ALS']), 'sepp.capabilities: every item must be TLS or PRINS'],
+    ['a duplicated mechanism', (c) => (c.sepp.capabilities = ['TLS', 'TLS']), 'sepp.capabilities[1]: duplicates TLS'],
+    ['a missing section', (c) => delete c.admin, 'admin: is required'],
+    ['a missing key', (c) => delete c.sepp.fqdn, 'sepp.fqdn: is required'],
+    ['a typo in a key', (c) => (c.n32.peers[0].intermediary = 'none'), 'n32.peers[0].intermediary: is not a known key'],
+    ['a bad policy', (c) => (c.n32.peers[0].intermediaries = 'ipx'), 'n32.peers[0].intermediaries: must be none, ip-routing or modifying'],
+    ['a bad address', (c) => (c.n32.peers[0].address = 'localhost'), 'n32.peers[0].address: must be host:port'],
+    ['a port out of range', (c) => (c.n32.listen.port = 70000), 'n32.listen.port: must be 0..65535'],
+    ['a bad TLS version', (c) => (c.tls.minVersion = 'TLSv1.1'), 'tls.minVersion: must be TLSv1.2 or TLSv1.3'],
+    ['duplicated peers', (c) => c.n32.peers.push({ ...c.n32.peers[0] }), 'n32.peers[1].fqdn: duplicates sepp.5gc.mnc002.mcc002.3gppnetwork.org'],
+    ['an unreadable certificate', (c) => (c.tls.cert = '../certs/missing.crt'), `tls.cert: cannot read ${'DIR'}/certs/missing.crt: ENOENT`],
+    ['a certificate without our FQDN', (c) => Object.assign(c.tls, { cert: '../certs/other.crt', key: '../certs/other.key' }), 'sepp.fqdn: sepp.5gc.mnc001.mcc001.3gppnetwork.org is not a SAN dNSName of tls.cert (sepp.5gc.mnc009.mcc009.3gppnetwork.org)'],
+    ['a key of another certificate', (c) => (c.tls.key = '../certs/other.key'), `tls.key: ${'DIR'}/certs/other.key does not match the certificate in tls.cert`],
+    ['an expired certificate', (c) => Object.assign(c.tls, { cert: '../certs/expired.crt', key: '../certs/expired.key' }), 'tls.cert: the certificate expired on'],
+    ['retry delays upside down', (c) => (c.n32.retry = { initialDelayMs: 5000, maxDelayMs: 1000 }), 'n32.retry.initialDelayMs: must not exceed n32.retry.maxDelayMs'],
+  ])('names the key at fault for %s', (_name, mutate, expected) => {
+    const raw = base();
+    mutate(raw);
+    const problems = problemsOf(() => loadConfig(write(raw), {}));
+    expect(problems.some((p) => p.startsWith(expected.replace('DIR', dir)))).toBe(true);
+  });
+
+  it('refuses a file that is not YAML, not a mapping, or absent', () => {
+    expect(problemsOf(() => loadConfig(write('sepp: [unclosed'), {}))[0]).toMatch(/is not valid YAML/);
+    expect(problemsOf(() => loadConfig(write('- a\n- b\n'), {}))[0]).toMatch(/must hold a YAML mapping/);
+    expect(problemsOf(() => loadConfig(join(dir, 'nope.yaml'), {}))[0]).toMatch(/cannot read .*nope\.yaml: ENOENT/);
+    expect(problemsOf(() => loadConfig(write('a: 1\na: 2\n'), {}))[0]).toMatch(/not valid YAML/);
+  });
+
+  it('applies environment overrides for addresses and certificate paths, naming the variable on error', () => {
+    const file = write(base());
+    const env = {
+      SEPP_N32_LISTEN_HOST: '0.0.0.0',
+      SEPP_N32_LISTEN_PORT: '18443',
+      SEPP_ADMIN_LISTEN_PORT: '0',
+      SEPP_TLS_CERT: join(dir, 'certs/sepp.crt'),
+      SEPP_TLS_CA: `${join(dir, 'certs/ca.crt')},${join(dir, 'certs/ca.crt')}`,
+      SEPP_N32_PEERS_0_ADDRESS: 'peer.example.org:7443',
+      SEPP_LOG_LEVEL: 'warn',
+    };
+    const config = loadConfig(file, env);
+    expect(config.n32.listen).toEqual({ host: '0.0.0.0', port: 18443 });
+    expect(config.admin.listen.port).toBe(0);
+    expect(config.tls.caFiles).toHaveLength(2);
+    expect(config.n32.peers[0]!.dial).toEqual({ host: 'peer.example.org', port: 7443 });
+    expect(config.logging.level).toBe('warn');
+    expect(problemsOf(() => loadConfig(file, { SEPP_N32_LISTEN_PORT: 'http' }))).toContain(
+      'n32.listen.port (from SEPP_N32_LISTEN_PORT): must be an integer port (0 picks a free one)',
+    );
+    expect(problemsOf(() => loadConfig(file, { SEPP_N32_PEERS_3_ADDRESS: 'x:1' }))[0]).toMatch(/SEPP_N32_PEERS_3_ADDRESS: there is no n32.peers\[3\]/);
+  });
+});
+
+describe('resolveConfigPath', () => {
+  it('takes --config FILE, --config=FILE, then SEPP_CONFIG', () => {
+    expect(resolveConfigPath(['--config', '/a.yaml'], {})).toBe('/a.yaml');
+    expect(resolveConfigPath(['--config=/b.yaml'], { SEPP_CONFIG: '/c.yaml' })).toBe('/b.yaml');
+    expect(resolveConfigPath([], { SEPP_CONFIG: '/c.yaml' })).toBe('/c.yaml');
+    expect(() => resolveConfigPath([], {})).toThrow('no configuration file: pass --config FILE or set SEPP_CONFIG');
+    expect(() => resolveConfigPath(['--config'], {})).toThrow('--config needs a file name');
+  });
+});
