@@ -6,6 +6,7 @@ import {
   IsBoolean,
   IsDefined,
   IsInt,
+  IsObject,
   IsString,
   Length,
   Matches,
@@ -80,8 +81,12 @@ export const UintegerList = (): PropertyDecorator => (target, key) => {
   Min(0, { each: true, message: 'every item must be an unsigned integer' })(target, key);
 };
 
-/** A nested object of the given class. */
+/**
+ * A nested object of the given class. IsObject because ValidateNested alone accepts an array
+ * (it validates the array's items instead), so `[[]]` or `[{...}]` would pass for an object.
+ */
 export const Nested = (cls: () => ClassType): PropertyDecorator => (target, key) => {
+  IsObject({ message: 'must be an object' })(target, key);
   Type(cls)(target, key);
   ValidateNested({ message: 'must be an object' })(target, key);
 };
@@ -90,6 +95,7 @@ export const Nested = (cls: () => ClassType): PropertyDecorator => (target, key)
 export const NestedList = (cls: () => ClassType): PropertyDecorator => (target, key) => {
   IsArray({ message: 'must be an array' })(target, key);
   ArrayMinSize(1, { message: 'must have at least 1 item' })(target, key);
+  IsObject({ each: true, message: 'every item must be an object' })(target, key);
   Type(cls)(target, key);
   ValidateNested({ each: true, message: 'every item must be an object' })(target, key);
 };

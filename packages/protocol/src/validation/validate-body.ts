@@ -25,7 +25,7 @@ export function validateBody<T extends object>(cls: BodyClass<T>, body: unknown)
       ]),
     };
   }
-  const instance = plainToInstance(cls, body, {
+  const instance = plainToInstance(cls, boundDepth(body), {
     excludeExtraneousValues: true,
     exposeUnsetFields: false,
     enableImplicitConversion: false,
@@ -42,6 +42,45 @@ export function validateBody<T extends object>(cls: BodyClass<T>, body: unknown)
   const invalidParams: InvalidParam[] = problems.map(({ param, reason }) => ({ param, reason }));
   const detail = problems.map((p) => `${p.param}: ${p.reason}`).join('; ');
   return { ok: false, error: new N32Error(code, detail, invalidParams) };
+}
+
+/**
+ * Deeper than any TS 29.573 body (the deepest known attribute is at depth 3) by a wide margin, and
+ * far below what recursion in class-transformer and class-validator survives.
+ */
+export const MAX_BODY_DEPTH = 32;
+
+/**
+ * class-transformer recurses into any object it meets, also where the schema wants a string, so a
+ * deeply nested value (10k levels fit in a few KB) would overflow the stack: a 500 for bad input.
+ * Values nested deeper than {@link MAX_BODY_DEPTH} can never be valid here, so they are replaced by
+ * an empty object or array: validation then reports the attribute that holds them (`/sender: must
+ * be a string`), and unknown attributes stay ignored. Bodies within the bound are returned as they
+ * are; the check itself is iterative.
+ */
+function boundDepth(body: object): object {
+  if (depthWithin(body, MAX_BODY_DEPTH)) return body;
+  return truncate(body, 1) as object;
+}
+
+function depthWithin(root: object, max: number): boolean {
+  const stack: [unknown, number][] = [[root, 1]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth > max) return false;
+    for (const child of Object.values(value)) if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  }
+  return true;
+}
+
+/** A copy with the objects and arrays deeper than MAX_BODY_DEPTH emptied (recursion bounded by it). */
+function truncate(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return depth > MAX_BODY_DEPTH ? [] : value.map((item) => truncate(item, depth + 1));
+  if (depth > MAX_BODY_DEPTH) return {};
+  // fromEntries defines own properties: a `__proto__` key stays data, never a prototype.
+  return Object.fromEntries(Object.entries(value).map(([key, child]) => [key, truncate(child, depth + 1)]));
 }
 
 /** Like validateBody, but throws the N32Error. */
