@@ -18,7 +18,11 @@ export interface ListenerDefinition {
   address(config: SeppConfig): ListenAddress | null;
   adapter(config: SeppConfig): FastifyAdapter;
   readonly controllers: Type[];
-  /** Providers of the root container the controllers inject. */
+  /**
+   * Providers of the root container the controllers inject. Nest runs lifecycle hooks on every
+   * provider of an application, so a service with hooks (onApplicationBootstrap...) must not be
+   * listed here: its hooks would run once per application.
+   */
   readonly shared: InjectionToken[];
   /** Largest body this listener reads (for the 413 problem detail). */
   bodyLimit(config: SeppConfig): number;

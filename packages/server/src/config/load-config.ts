@@ -72,17 +72,20 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     throw ConfigError.of('', (error as Error).message);
   }
 
-  const parsed = plainToInstance(SeppConfigFile, raw, { enableImplicitConversion: false });
-  const errors = validateSync(parsed, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
-  if (errors.length > 0) {
-    const envKeys = new Map(fromEnv.map(({ variable, key }) => [key, variable]));
-    throw new ConfigError(
-      flattenErrors(errors, '').map(({ key, problem }) => {
-        const variable = envKeys.get(key);
+  // A problem with a value that came from the environment names the variable too, also when the
+  // value is fine but what it points to is not (`tls.ca[0] (from SEPP_TLS_CA): cannot read ...`).
+  const envKeys = new Map(fromEnv.map(({ variable, key }) => [key, variable]));
+  const naming = (problems: readonly ConfigProblem[]): ConfigError =>
+    new ConfigError(
+      problems.map(({ key, problem }) => {
+        const variable = envKeys.get(key) ?? envKeys.get(key.replace(/\[\d+\]$/, ''));
         return { key: variable ? `${key} (from ${variable})` : key, problem };
       }),
     );
-  }
+
+  const parsed = plainToInstance(SeppConfigFile, raw, { enableImplicitConversion: false });
+  const errors = validateSync(parsed, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
+  if (errors.length > 0) throw naming(flattenErrors(errors, ''));
 
   const fileDir = dirname(source);
   const envPaths = new Set(fromEnv.map(({ key }) => key));
@@ -109,7 +112,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
   const keyFile = pathOf('tls.key', parsed.tls.key);
   const caFiles = parsed.tls.ca.map((ca) => pathOf('tls.ca', ca));
   const material = readTlsMaterial(certFile, keyFile, caFiles, normalizeFqdn(parsed.sepp.fqdn), now, problems);
-  if (problems.length > 0 || !material) throw new ConfigError(problems);
+  if (problems.length > 0 || !material) throw naming(problems);
 
   const config: SeppConfig = {
     source,

@@ -1,5 +1,9 @@
+import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyRequest } from 'fastify';
+import { N32C_HANDSHAKE_API } from '@sepp/protocol';
 import type { SeppConfig } from '../config/sepp-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { n32ServerTlsOptions } from '../tls/tls-options';
@@ -7,7 +11,7 @@ import type { Http2SecureServer } from 'node:http2';
 
 /** The N32 server adapter: HTTP/2 over mutual TLS, nothing else (no HTTP/1.1, no h2c). */
 export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
-  return new FastifyAdapter({
+  const adapter = new FastifyAdapter({
     http2: true,
     https: n32ServerTlsOptions(config),
     bodyLimit: config.n32.bodyLimit,
@@ -18,6 +22,22 @@ export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
     // (GOAWAY, in-flight streams finish), so shutdown drains instead of hanging on idle sessions.
     forceCloseConnections: true,
   });
+  adapter.getInstance().addHook('onRequest', async (request) => requireJsonOnN32c(request));
+  return adapter;
+}
+
+/**
+ * N32-c bodies are application/json only (TS 29.573, TS 29.500 5.4). Fastify would hand a
+ * text/plain body over as a string and Nest adds an application/x-www-form-urlencoded parser (whose
+ * repeated keys even make arrays), so without this check a form-encoded request could pass for a
+ * SecNegotiateReqData. Any other or missing media type on a body-carrying N32-c request is a 415,
+ * before any parser runs. Only the N32-c routes: N32-f (shared mode) carries other media types.
+ */
+function requireJsonOnN32c(request: FastifyRequest): void {
+  if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;
+  if (!request.routeOptions.url?.startsWith(`${N32C_HANDSHAKE_API}/`)) return;
+  const mediaType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (mediaType !== 'application/json') throw new UnsupportedMediaTypeException(`${mediaType || 'no content-type'}: N32-c bodies are application/json`);
 }
 
 /**
@@ -27,9 +47,25 @@ export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
  */
 export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime): void {
   const server = app.getHttpServer() as unknown as Http2SecureServer;
+  // A client certificate that fails verification (expired, unknown CA) makes Node destroy the
+  // socket first and then report a bare ECONNRESET "socket hang up": the verdict is in
+  // `authorizationError`, and the destroyed socket no longer knows its peer, so the address is
+  // taken when the TCP connection arrives (the TLS socket's `_parent` is that connection).
+  const clients = new WeakMap<Socket, { address?: string; port?: number }>();
+  server.on('connection', (raw: Socket) => clients.set(raw, { address: raw.remoteAddress, port: raw.remotePort }));
   server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+    const client = (raw && clients.get(raw)) ?? {};
+    const verdict: unknown = socket.authorizationError;
+    const certificateError = typeof verdict === 'string' ? verdict : verdict instanceof Error ? verdict.message : undefined;
     runtime.logger.warn(
-      { listener: 'n32', remoteAddress: socket.remoteAddress, remotePort: socket.remotePort, reason: error.code ?? 'UNKNOWN', error: error.message },
+      {
+        listener: 'n32',
+        remoteAddress: socket.remoteAddress ?? client.address,
+        remotePort: socket.remotePort ?? client.port,
+        reason: certificateError ?? error.code ?? 'UNKNOWN',
+        error: certificateError ? `client certificate refused: ${certificateError}` : error.message,
+      },
       'TLS handshake failed',
     );
   });
