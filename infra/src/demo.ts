@@ -1,0 +1,269 @@
+#!/usr/bin/env node
+import { access, mkdir, readFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse } from 'yaml';
+import { readManifest, type CertificateSetManifest } from './certs/manifest';
+import { plmnKey, type PlmnId } from './certs/plmn';
+import { writeCertificateSet } from './certs/write-certs';
+import { checkFree, childEnv, dialAddress, listenAddresses, type DemoSeppConfig, type Role } from './demo/environment';
+import { renderOutcome, waitForOutcome } from './demo/outcome';
+import { SeppChild, sleep } from './demo/sepp-child';
+
+const USAGE = `usage: pnpm demo [--once]
+Starts the built responder SEPP (PLMN 001/01) and initiator SEPP (PLMN 002/02) with
+infra/demo/responder.yaml and initiator.yaml, waits for their N32-c security capability
+negotiation and shows the outcome; then keeps both running until Ctrl-C.
+  --once  exit after the outcome: 0 if a mechanism was agreed, 1 if not (3: could not start)
+
+environment:
+  SEPP_DEMO_<ROLE>_<NAME>  reaches that app as the override SEPP_<NAME> (README "Configuration"), e.g.
+                           SEPP_DEMO_RESPONDER_N32_LISTEN_PORT=18443 SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT=19101
+                           SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT=19102 (port 0 = any free port)
+                           Plain SEPP_* variables are not passed on: each would reach both apps.
+  SEPP_DEMO_CERTS          certificate directory (default infra/certs; generated when absent)
+  SEPP_DEMO_LOGS           where the apps' logs go (default infra/demo/run)`;
+
+const INFRA_DIR = path.resolve(__dirname, '..');
+const REPO_DIR = path.resolve(INFRA_DIR, '..');
+const PLMNS: PlmnId[] = [
+  { mcc: '001', mnc: '01' },
+  { mcc: '002', mnc: '02' },
+];
+const READY_TIMEOUT_MS = 20_000;
+const OUTCOME_TIMEOUT_MS = 30_000;
+const RELEASE_SEEN_TIMEOUT_MS = 3_000;
+
+/** Exit codes: 0 agreed (or stopped with Ctrl-C), 1 no agreement, 2 usage, 3 could not start. */
+const EXIT = { agreed: 0, notAgreed: 1, usage: 2, startup: 3, interrupted: 130 } as const;
+
+class StartupError extends Error {}
+class Interrupted extends Error {}
+
+const say = (line: string): void => console.log(line);
+/** A path as short as it can be said from where the demo was started. */
+const shown = (file: string): string => {
+  const relative = path.relative(process.cwd(), file);
+  return relative && !relative.startsWith('..') ? relative : file;
+};
+
+interface Sepp {
+  role: Role;
+  configFile: string;
+  config: DemoSeppConfig;
+}
+
+async function loadSepp(role: Role): Promise<Sepp> {
+  const configFile = path.join(INFRA_DIR, 'demo', `${role}.yaml`);
+  try {
+    return { role, configFile, config: parse(await readFile(configFile, 'utf8')) as DemoSeppConfig };
+  } catch (error) {
+    throw new StartupError(`cannot read ${shown(configFile)}: ${(error as Error).message}`);
+  }
+}
+
+/** Reuses a complete set that covers both PLMNs (whatever its CA mode), else mints one (per-PLMN CAs). */
+async function ensureCertificates(dir: string): Promise<CertificateSetManifest> {
+  const existing = await readManifest(dir);
+  const covers = existing && PLMNS.every((plmn) => existing.plmns.some((p) => plmnKey(p) === plmnKey(plmn)));
+  if (existing && covers && (await Promise.all(existing.files.map((f) => access(path.join(dir, f)).then(() => true, () => false)))).every(Boolean)) {
+    say(`certificates  ${shown(dir)} (existing set, ${existing.caMode} CA)`);
+    return existing;
+  }
+  let written = 0;
+  const manifest = await writeCertificateSet({ outDir: dir, plmns: PLMNS, caMode: 'per-plmn', onWrite: () => (written += 1) });
+  say(`certificates  generated ${written} files in ${shown(dir)}`);
+  return manifest;
+}
+
+/** TLS overrides pointing an app at a certificate directory other than the one its file names. */
+function certificateEnv(sepp: Sepp, dir: string, manifest: CertificateSetManifest): Record<string, string> {
+  const own = manifest.plmns.find((p) => sepp.config.sepp.plmns.some((plmn) => plmnKey(plmn) === plmnKey(p)));
+  if (!own) throw new StartupError(`${shown(dir)} holds no certificate for the ${sepp.role}'s PLMN`);
+  return {
+    SEPP_TLS_CERT: path.resolve(dir, own.cert),
+    SEPP_TLS_KEY: path.resolve(dir, own.key),
+    SEPP_TLS_CA: path.resolve(dir, manifest.caBundle),
+  };
+}
+
+async function checkPorts(sepp: Sepp, env: NodeJS.ProcessEnv): Promise<void> {
+  for (const listen of listenAddresses(sepp.config, env)) {
+    try {
+      await checkFree(listen.host, listen.port);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code})`;
+      const variable = `SEPP_DEMO_${sepp.role.toUpperCase()}_${listen.portVariable.slice('SEPP_'.length)}`;
+      throw new StartupError(
+        `port ${listen.port} on ${listen.host} (${sepp.role} ${listen.key}) ${why}.\n` +
+          `  Stop whatever holds it (another demo?) or choose another port: ${variable}=<port> (0 = any free port)`,
+      );
+    }
+  }
+}
+
+async function startSepp(sepp: Sepp, env: NodeJS.ProcessEnv, logsDir: string, started: SeppChild[]): Promise<SeppChild> {
+  const child = SeppChild.start(sepp.role, {
+    main: path.join(REPO_DIR, 'apps', sepp.role, 'dist', 'main.js'),
+    config: sepp.configFile,
+    cwd: process.cwd(), // relative paths in SEPP_DEMO_<ROLE>_TLS_* mean what they say where the demo started
+    env,
+    logFile: path.join(logsDir, `${sepp.role}.log`),
+  });
+  started.push(child);
+  try {
+    await child.waitReady(READY_TIMEOUT_MS);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  const n32 = child.listener('n32');
+  const admin = child.listener('admin')!;
+  say(
+    `${sepp.role.padEnd(9)}  ready  ${n32 ? `N32 ${dialAddress(n32.address, n32.port)} (HTTP/2, mutual TLS)  ` : ''}` +
+      `admin http://${dialAddress(admin.address, admin.port)}  log ${shown(child.logFile)}`,
+  );
+  return child;
+}
+
+/** Stops the initiator first (it releases N32 with ["NONE"] while the responder still listens). */
+async function stopAll(initiator: SeppChild | undefined, responder: SeppChild | undefined, initiatorFqdn: string): Promise<void> {
+  if (initiator?.running) {
+    say('stopping     initiator (SIGTERM)');
+    const code = await initiator.stop();
+    const release = initiator.findLog((line) => line.msg === 'released N32 with ["NONE"]');
+    const released = release ? (release['released'] === true ? ', released N32 with ["NONE"]' : ', its release with ["NONE"] got no answer') : '';
+    say(`stopped      initiator (exit ${code})${released}`);
+    if (release && responder?.running) {
+      const deadline = Date.now() + RELEASE_SEEN_TIMEOUT_MS;
+      let view = await responder.peer(initiatorFqdn).catch(() => undefined);
+      while (view?.state !== 'terminated' && Date.now() < deadline) {
+        await sleep(100);
+        view = await responder.peer(initiatorFqdn).catch(() => undefined);
+      }
+      say(`             responder now reports ${initiatorFqdn}: ${view?.state ?? 'unknown'}`);
+    }
+  }
+  if (responder?.running) {
+    say('stopping     responder (SIGTERM)');
+    say(`stopped      responder (exit ${await responder.stop()})`);
+  }
+}
+
+export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+  let once: boolean;
+  try {
+    const { values } = parseArgs({
+      args: argv[0] === '--' ? argv.slice(1) : argv, // `pnpm demo -- --once` passes the `--` on
+      options: { once: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+    });
+    if (values.help) {
+      say(USAGE);
+      return 0;
+    }
+    once = values.once ?? false;
+  } catch (error) {
+    console.error(`demo: ${(error as Error).message}\n${USAGE}`);
+    return EXIT.usage;
+  }
+
+  // The apps run in their own process groups: a terminal Ctrl-C reaches only us, and we stop them
+  // in order. A second Ctrl-C stops them at once.
+  const started: SeppChild[] = [];
+  let onSignal: (signal: NodeJS.Signals) => void = () => undefined;
+  const interrupted = new Promise<never>((_, reject) => (onSignal = (signal) => reject(new Interrupted(signal))));
+  interrupted.catch(() => undefined);
+  let signals = 0;
+  const handler = (signal: NodeJS.Signals): void => {
+    signals += 1;
+    if (signals > 1) {
+      started.forEach((child) => child.killNow());
+      process.exit(EXIT.interrupted);
+    }
+    onSignal(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  process.on('exit', () => started.forEach((child) => child.killNow()));
+  const untilInterrupted = <T>(work: Promise<T>): Promise<T> => Promise.race([work, interrupted]);
+
+  let initiator: SeppChild | undefined;
+  let responder: SeppChild | undefined;
+  let initiatorFqdn = '';
+  try {
+    const certsDir = path.resolve(env['SEPP_DEMO_CERTS'] || path.join(INFRA_DIR, 'certs'));
+    const logsDir = path.resolve(env['SEPP_DEMO_LOGS'] || path.join(INFRA_DIR, 'demo', 'run'));
+    await mkdir(logsDir, { recursive: true });
+    const [responderSepp, initiatorSepp] = await Promise.all([loadSepp('responder'), loadSepp('initiator')]);
+    initiatorFqdn = initiatorSepp.config.sepp.fqdn;
+    const responderFqdn = responderSepp.config.sepp.fqdn;
+    const manifest = await untilInterrupted(ensureCertificates(certsDir));
+    const certs = (sepp: Sepp): Record<string, string> => (env['SEPP_DEMO_CERTS'] ? certificateEnv(sepp, certsDir, manifest) : {});
+
+    const peerIndex = initiatorSepp.config.n32.peers.findIndex((peer) => peer.fqdn === responderFqdn);
+    if (peerIndex < 0) throw new StartupError(`${shown(initiatorSepp.configFile)} has no peer ${responderFqdn}`);
+    const responderEnv = childEnv('responder', env, certs(responderSepp));
+    let initiatorEnv = childEnv('initiator', env, certs(initiatorSepp));
+    // Both apps' ports before either starts, so a busy port costs nothing to find out.
+    await checkPorts(responderSepp, responderEnv);
+    await checkPorts(initiatorSepp, initiatorEnv);
+
+    responder = await untilInterrupted(startSepp(responderSepp, responderEnv, logsDir, started));
+    const n32 = responder.listener('n32');
+    if (!n32) throw new StartupError('the responder has no N32 listener');
+    // Dial the port the responder really listens on (it may have been overridden, or 0).
+    initiatorEnv = childEnv('initiator', env, { ...certs(initiatorSepp), [`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]: dialAddress(n32.address, n32.port) });
+    initiator = await untilInterrupted(startSepp(initiatorSepp, initiatorEnv, logsDir, started));
+
+    const outcome = await untilInterrupted(waitForOutcome(initiator, responder, { initiator: initiatorFqdn, responder: responderFqdn }, OUTCOME_TIMEOUT_MS));
+    const responderPeer = responderSepp.config.n32.peers.find((peer) => peer.fqdn === initiatorFqdn);
+    const plmns = (sepp: Sepp): string => sepp.config.sepp.plmns.map((p) => `${p.mcc}/${p.mnc}`).join(', ');
+    say(
+      renderOutcome(outcome, {
+        initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp), offered: initiatorSepp.config.sepp.capabilities },
+        responder: {
+          fqdn: responderFqdn,
+          plmns: plmns(responderSepp),
+          address: initiatorEnv[`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]!,
+          capabilities: responderSepp.config.sepp.capabilities,
+          policy: responderPeer?.intermediaries ?? 'none',
+        },
+      }),
+    );
+    if (once) return outcome.agreed ? EXIT.agreed : EXIT.notAgreed;
+
+    say('running      both SEPPs keep N32 up; Ctrl-C stops them (the initiator releases N32 first)');
+    const exitedEarly = (child: SeppChild): Promise<SeppChild> => child.exited.then(() => child);
+    const gone = await untilInterrupted(Promise.race([exitedEarly(responder), exitedEarly(initiator)])).catch((error: unknown) => {
+      if (error instanceof Interrupted) return null;
+      throw error;
+    });
+    if (gone) {
+      console.error(`demo: the ${gone.role} exited unexpectedly (log: ${shown(gone.logFile)})`);
+      return EXIT.notAgreed;
+    }
+    say('');
+    return EXIT.agreed;
+  } catch (error) {
+    if (error instanceof Interrupted) {
+      say(`\ninterrupted (${error.message}) before the outcome`);
+      return EXIT.interrupted;
+    }
+    console.error(`demo: ${(error as Error).message}`);
+    return error instanceof StartupError ? EXIT.startup : EXIT.notAgreed;
+  } finally {
+    await stopAll(initiator ?? started.find((c) => c.role === 'initiator'), responder ?? started.find((c) => c.role === 'responder'), initiatorFqdn);
+    const logs = started.map((child) => shown(child.logFile));
+    if (logs.length > 0) say(`logs         ${logs.join('  ')}`);
+  }
+}
+
+if (require.main === module) {
+  runDemo(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

@@ -1,0 +1,138 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import { dialAddress, type Role } from './environment';
+
+/** One JSON log line of an app (pino). */
+export interface LogLine {
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** An entry of GET /admin/peers. */
+export interface PeerView {
+  fqdn: string;
+  state: string;
+  mechanism: string | null;
+  lastError: { reason: string; detail: string } | null;
+  attempts: number;
+  negotiation: { handshakeId?: string; selectionReason?: string } | null;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * A built SEPP app run as a child process (`node apps/<role>/dist/main.js --config FILE`). Its
+ * stdout and stderr go to `logFile`; its JSON lines are also kept to learn the ports it listens on.
+ * It runs in its own process group, so a Ctrl-C in the terminal reaches only the demo, which then
+ * stops the apps in order (initiator first, so it can release N32 while the responder listens).
+ */
+export class SeppChild {
+  readonly exited: Promise<number | null>;
+  private readonly lines: LogLine[] = [];
+  private readonly stderr: string[] = [];
+  private exitCode: number | null | undefined;
+  private exitSignal: NodeJS.Signals | null = null;
+
+  private constructor(
+    readonly role: Role,
+    readonly logFile: string,
+    private readonly child: ChildProcess,
+    log: WriteStream,
+  ) {
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as LogLine);
+      } catch {
+        // not one of the app's JSON lines; it is in the log file anyway
+      }
+    });
+    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
+    this.exited = new Promise((resolve) =>
+      child.once('close', (code, signal) => {
+        this.exitCode = code;
+        this.exitSignal = signal;
+        log.end();
+        resolve(code);
+      }),
+    );
+  }
+
+  static start(role: Role, opts: { main: string; config: string; cwd: string; env: NodeJS.ProcessEnv; logFile: string }): SeppChild {
+    const log = createWriteStream(opts.logFile, { flags: 'w' });
+    const child = spawn(process.execPath, [opts.main, '--config', opts.config], {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+    });
+    return new SeppChild(role, opts.logFile, child, log);
+  }
+
+  get running(): boolean {
+    return this.exitCode === undefined;
+  }
+
+  /** Address and port of a listener, from its 'listening' log line. */
+  listener(name: string): { address: string; port: number } | undefined {
+    const line = this.lines.find((l) => l.msg === 'listening' && l['listener'] === name);
+    return line ? { address: String(line['address']), port: Number(line['port']) } : undefined;
+  }
+
+  findLog(predicate: (line: LogLine) => boolean): LogLine | undefined {
+    return this.lines.find(predicate);
+  }
+
+  /** Waits until GET /readyz answers 200; fails if the app exits first or `timeoutMs` passes. */
+  async waitReady(timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.assertRunning();
+      const admin = this.listener('admin');
+      if (admin) {
+        const response = await fetch(`http://${dialAddress(admin.address, admin.port)}/readyz`).catch(() => null);
+        if (response?.ok) return;
+      }
+      if (Date.now() > deadline) throw new Error(`the ${this.role} was not ready within ${timeoutMs / 1000} s (log: ${this.logFile})`);
+      await sleep(100);
+    }
+  }
+
+  /** GET /admin/peers. */
+  async peers(): Promise<PeerView[]> {
+    this.assertRunning();
+    const admin = this.listener('admin');
+    if (!admin) throw new Error(`the ${this.role} has no admin listener`);
+    const response = await fetch(`http://${dialAddress(admin.address, admin.port)}/admin/peers`);
+    return ((await response.json()) as { peers: PeerView[] }).peers;
+  }
+
+  async peer(fqdn: string): Promise<PeerView | undefined> {
+    return (await this.peers()).find((p) => p.fqdn === fqdn);
+  }
+
+  /** SIGTERM (the apps stop gracefully on it), SIGKILL after `graceMs`. Resolves with the exit code. */
+  async stop(graceMs = 12_000): Promise<number | null> {
+    if (!this.running) return this.exitCode ?? null;
+    this.child.kill('SIGTERM');
+    const timer = setTimeout(() => this.child.kill('SIGKILL'), graceMs);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+
+  /** Last resort when the demo itself dies: no grace, no waiting. */
+  killNow(): void {
+    if (this.running) this.child.kill('SIGKILL');
+  }
+
+  private assertRunning(): void {
+    if (this.running) return;
+    const tail = this.stderr.slice(-8).join('\n  ');
+    const how = this.exitSignal ? `on ${this.exitSignal}` : `with code ${this.exitCode}`;
+    throw new Error(`the ${this.role} exited ${how}${tail ? `:\n  ${tail}` : ''}\n  (log: ${this.logFile})`);
+  }
+}
+
