@@ -273,6 +273,19 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
     expect(await initiator.stop()).toBe(0);
   });
 
+  it('a listener that cannot bind stops the app with exit code 1 and one fatal log line, nothing left half-started', async () => {
+    const held = await holdPort();
+    try {
+      const app = start('responder', { args: ['--config', writeConf(responderFile((y) => (y.n32.listen = { host: '127.0.0.1', port: held.port })))] });
+      expect(await app.exitCodeWithin(15_000)).toBe(1);
+      const fatal = app.lines.find((l) => l.msg === 'start-up failed');
+      expect(fatal).toMatchObject({ level: 'fatal', err: { code: 'EADDRINUSE' } });
+      expect(app.lines.some((l) => l.msg === 'ready')).toBe(false);
+    } finally {
+      held.server.close();
+    }
+  });
+
   it('/readyz is 503 while a listener is not up yet, 200 once every listener is', async () => {
     const preload = writeTlsListenDelay(pki.dir, 1_500);
     const app = start('responder', { args: ['--config', writeConf(responderFile())], env: { NODE_OPTIONS: `--require ${preload}` } });

@@ -17,6 +17,6 @@ export { SEPP_LOGGER, SEPP_ROLE, type SeppRole, type SeppRuntime } from './runti
 export { SeppRuntimeModule } from './runtime/sepp-runtime.module';
 export { AdminModule } from './admin/admin.module';
 export * from './bootstrap/listener';
-export { runSeppApp, EXIT_CONFIG, type RunningSeppApp } from './bootstrap/run-sepp-app';
+export { runSeppApp, EXIT_CONFIG, EXIT_STARTUP, type RunningSeppApp } from './bootstrap/run-sepp-app';
 export { N32cConnection, N32cConnectionError, type N32cResponse } from './n32c/n32c-connection';
 export { n32ServerAdapter, wireN32Server } from './n32c/n32-listener';

@@ -17,6 +17,8 @@ import type { ListenerDefinition, ListenerProtocol, SeppAppDefinition } from './
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
+/** Exit code when a valid configuration still cannot be served (a port in use). */
+export const EXIT_STARTUP = 1;
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
@@ -38,6 +40,17 @@ export interface RunningSeppApp {
 export async function runSeppApp(definition: SeppAppDefinition, argv: readonly string[] = process.argv.slice(2)): Promise<RunningSeppApp> {
   const config = loadOrExit(definition, argv);
   const logger = createLogger(definition.role, config.logging.level);
+  try {
+    return await start(definition, config, logger);
+  } catch (error) {
+    // A listener that cannot bind (port in use, address not local) and the like: say so in one
+    // log line and exit, rather than leave a half-started SEPP behind.
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(EXIT_STARTUP);
+  }
+}
+
+async function start(definition: SeppAppDefinition, config: SeppConfig, logger: SeppLogger): Promise<RunningSeppApp> {
   const runtime: SeppRuntime = {
     role: definition.role,
     logger,
