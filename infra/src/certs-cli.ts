@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { CaMode } from './certs/manifest';
-import { parsePlmn, PlmnId } from './certs/plmn';
+import { type CaMode } from './certs/manifest';
+import { parsePlmn, type PlmnId } from './certs/plmn';
 import { writeCertificateSet } from './certs/write-certs';
 
 const USAGE = `usage: pnpm certs [--out DIR] [--plmn MCC-MNC]... [--ca per-plmn|shared] [--force]

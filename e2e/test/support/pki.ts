@@ -16,15 +16,17 @@ export interface CertFiles {
  * temporary folder (nothing is committed, nothing is shared between test files).
  */
 export class TestPki {
-  readonly dir = mkdtempSync(join(tmpdir(), 'sepp-e2e-'));
-  private constructor(readonly ca: MintedCa, readonly caFile: string) {}
+  readonly caFile: string;
+  private constructor(
+    readonly dir: string,
+    readonly ca: MintedCa,
+  ) {
+    this.caFile = join(dir, 'ca.crt');
+    writeFileSync(this.caFile, ca.certPem);
+  }
 
   static async create(): Promise<TestPki> {
-    const ca = await createCa({ commonName: 'E2E interconnect CA' });
-    const pki = new TestPki(ca, '');
-    const caFile = join(pki.dir, 'ca.crt');
-    writeFileSync(caFile, ca.certPem);
-    return Object.assign(pki, { caFile }) as TestPki;
+    return new TestPki(mkdtempSync(join(tmpdir(), 'sepp-e2e-')), await createCa({ commonName: 'E2E interconnect CA' }));
   }
 
   /** A SEPP certificate for a PLMN (SAN = its conventional SEPP FQDN plus `extra`). */

@@ -1,7 +1,7 @@
 import { x509 } from './x509';
-import { CryptoKey, ECDSA_SHA256, generateP256, importP256PrivateKey, privateKeyToPem, randomSerialHex } from './keys';
-import { countryCode, homeNetworkDomain, PlmnId, plmnFromFqdn, seppFqdn } from './plmn';
-import { daysFromNow, MAX_LEAF_VALIDITY_DAYS, resolveValidity, ValidityOptions } from './validity';
+import { type CryptoKey, ECDSA_SHA256, generateP256, importP256PrivateKey, privateKeyToPem, randomSerialHex } from './keys';
+import { countryCode, homeNetworkDomain, type PlmnId, plmnFromFqdn, seppFqdn } from './plmn';
+import { daysFromNow, MAX_LEAF_VALIDITY_DAYS, resolveValidity, type ValidityOptions } from './validity';
 
 export type { PlmnId } from './plmn';
 export { homeNetworkDomain, seppFqdn } from './plmn';

@@ -29,6 +29,6 @@ export function importP256PrivateKey(pem: string): Promise<CryptoKey> {
  */
 export function randomSerialHex(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0] & 0x7f) | 0x40;
+  bytes[0] = (bytes[0]! & 0x7f) | 0x40;
   return bytes.toString('hex');
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { PlmnId, plmnKey } from './plmn';
+import { type PlmnId, plmnKey } from './plmn';
 
 export type CaMode = 'per-plmn' | 'shared';
 
@@ -78,6 +78,6 @@ export function sameRequest(manifest: CertificateSetManifest, plmns: PlmnId[], c
   return (
     manifest.caMode === caMode &&
     manifest.plmns.length === plmns.length &&
-    manifest.plmns.every((p, i) => plmnKey(p) === plmnKey(plmns[i]))
+    manifest.plmns.every((p, i) => plmns[i] !== undefined && plmnKey(p) === plmnKey(plmns[i]))
   );
 }

@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CertificateSetManifest } from './manifest';
+import { type CertificateSetManifest } from './manifest';
 import { WRONG_SAN_FQDN, writeCertificateSet } from './write-certs';
 
 const PLMN_A = { mcc: '001', mnc: '01' };
@@ -16,6 +16,13 @@ function pemBlocks(text: string): string[] {
 
 async function certs(dir: string, file: string): Promise<X509Certificate[]> {
   return pemBlocks(await readFile(path.join(dir, file), 'utf8')).map((p) => new X509Certificate(p));
+}
+
+/** The `index`-th certificate of a PEM file (a missing one fails the test). */
+async function cert(dir: string, file: string, index = 0): Promise<X509Certificate> {
+  const found = (await certs(dir, file))[index];
+  if (!found) throw new Error(`${file} has no certificate #${index}`);
+  return found;
 }
 
 async function mode(dir: string, file: string): Promise<number> {
@@ -72,10 +79,12 @@ describe('writeCertificateSet', () => {
     });
 
     it('issues each SEPP leaf from its own CA only, chain included', async () => {
-      const [caA] = await certs(outDir, 'ca-001-01.crt');
-      const [caB] = await certs(outDir, 'ca-002-02.crt');
-      const [leafA, chainA] = await certs(outDir, 'sepp-001-01.crt');
-      const [leafB, chainB] = await certs(outDir, 'sepp-002-02.crt');
+      const caA = await cert(outDir, 'ca-001-01.crt');
+      const caB = await cert(outDir, 'ca-002-02.crt');
+      const leafA = await cert(outDir, 'sepp-001-01.crt');
+      const chainA = await cert(outDir, 'sepp-001-01.crt', 1);
+      const leafB = await cert(outDir, 'sepp-002-02.crt');
+      const chainB = await cert(outDir, 'sepp-002-02.crt', 1);
       expect(leafA.subjectAltName).toBe(`DNS:${FQDN_A}`);
       expect(leafB.subjectAltName).toBe(`DNS:${FQDN_B}`);
       expect([leafA.verify(caA.publicKey), leafA.verify(caB.publicKey)]).toEqual([true, false]);
@@ -86,11 +95,11 @@ describe('writeCertificateSet', () => {
     });
 
     it('writes bad certificates with exactly one defect each', async () => {
-      const [caA] = await certs(outDir, 'ca-001-01.crt');
-      const [rogue] = await certs(outDir, 'bad/rogue-ca.crt');
-      const [expired] = await certs(outDir, 'bad/expired.crt');
-      const [wrongCa] = await certs(outDir, 'bad/wrong-ca.crt');
-      const [wrongSan] = await certs(outDir, 'bad/wrong-san.crt');
+      const caA = await cert(outDir, 'ca-001-01.crt');
+      const rogue = await cert(outDir, 'bad/rogue-ca.crt');
+      const expired = await cert(outDir, 'bad/expired.crt');
+      const wrongCa = await cert(outDir, 'bad/wrong-ca.crt');
+      const wrongSan = await cert(outDir, 'bad/wrong-san.crt');
       expect(new Date(expired.validTo).getTime()).toBeLessThan(Date.now());
       expect([expired.verify(caA.publicKey), expired.subjectAltName]).toEqual([true, `DNS:${FQDN_A}`]);
       expect([wrongCa.verify(caA.publicKey), wrongCa.verify(rogue.publicKey), wrongCa.subjectAltName]).toEqual([false, true, `DNS:${FQDN_A}`]);
@@ -143,10 +152,11 @@ describe('writeCertificateSet', () => {
       expect(files.filter((f) => f.startsWith('ca-'))).toEqual([]);
       expect(await mode(outDir, 'ca.key')).toBe(0o600);
       const [ca, ...rest] = await certs(outDir, 'ca.crt');
+      if (!ca) throw new Error('ca.crt is empty');
       expect(rest).toEqual([]);
       expect(ca.subject).toContain('O=SEPP interconnect');
       for (const file of ['sepp-001-01.crt', 'sepp-002-02.crt']) {
-        const [leaf] = await certs(outDir, file);
+        const leaf = await cert(outDir, file);
         expect(leaf.verify(ca.publicKey)).toBe(true);
       }
       expect(manifest.plmns.map((p) => [p.ca, p.caKey])).toEqual([['ca.crt', 'ca.key'], ['ca.crt', 'ca.key']]);
@@ -159,7 +169,7 @@ describe('writeCertificateSet', () => {
     const shared = await writeCertificateSet({ outDir, plmns: [PLMN_B], caMode: 'shared' });
     expect(shared.plmns.map((p) => p.fqdn)).toEqual([FQDN_B]);
     expect(await listTree(outDir)).toEqual([...shared.files, 'manifest.json'].sort());
-    const [expired] = await certs(outDir, 'bad/expired.crt');
+    const expired = await cert(outDir, 'bad/expired.crt');
     expect(expired.subjectAltName).toBe(`DNS:${FQDN_B}`);
   });
 

@@ -1,17 +1,17 @@
 import { access, chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { createCa, createLeaf, MintedCa, MintedLeaf, mintExpired, mintSeppCertificate } from './cert-factory';
+import { createCa, createLeaf, type MintedCa, type MintedLeaf, mintExpired, mintSeppCertificate } from './cert-factory';
 import {
-  BadCertificateFile,
+  type BadCertificateFile,
   CA_BUNDLE_FILE,
-  CaMode,
-  CertificateSetManifest,
+  type CaMode,
+  type CertificateSetManifest,
   MANIFEST_FILE,
-  PlmnCertificateFiles,
+  type PlmnCertificateFiles,
   readManifest,
   sameRequest,
 } from './manifest';
-import { assertPlmn, PlmnId, plmnKey, seppFqdn } from './plmn';
+import { assertPlmn, type PlmnId, plmnKey, seppFqdn } from './plmn';
 
 export const WRONG_SAN_FQDN = seppFqdn({ mcc: '999', mnc: '999' });
 
@@ -132,7 +132,7 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
     plmns.push({ mcc: plmn.mcc, mnc: plmn.mnc, fqdn: seppFqdn(plmn), ...files, ca: issuer.cert, caKey: issuer.key });
   }
 
-  const [first] = opts.plmns;
+  const first = opts.plmns[0]!; // validated non-empty above
   const rightCa = caOf(first).ca;
   const rogueCa = await createCa({ commonName: 'Rogue SEPP CA' });
   const bad = {

@@ -144,7 +144,7 @@ async function startListener(
   const module: DynamicModule = {
     module: ListenerHostModule,
     controllers: listener.controllers,
-    providers: listener.shared.map((token) => ({ provide: token, useValue: root.get(token, { strict: false }) })),
+    providers: listener.shared.map((token) => ({ provide: token, useValue: root.get<unknown>(token, { strict: false }) })),
   };
   const app = await NestFactory.create<NestFastifyApplication>(module, listener.adapter(config), {
     logger: nestLogger,

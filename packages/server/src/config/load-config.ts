@@ -214,7 +214,7 @@ function flattenErrors(errors: readonly ValidationError[], prefix: string): Conf
   for (const error of errors) {
     const key = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
     const constraints = error.constraints ?? {};
-    if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined']! });
+    if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined'] });
     else if ('whitelistValidation' in constraints) problems.push({ key, problem: 'is not a known key' });
     else if (Object.keys(constraints).length > 0) problems.push({ key, problem: describe(constraints) });
     if (error.children?.length) problems.push(...flattenErrors(error.children, key));

@@ -22,7 +22,14 @@ export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
     // (GOAWAY, in-flight streams finish), so shutdown drains instead of hanging on idle sessions.
     forceCloseConnections: true,
   });
-  adapter.getInstance().addHook('onRequest', async (request) => requireJsonOnN32c(request));
+  adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
+    try {
+      requireJsonOnN32c(request);
+      done();
+    } catch (error) {
+      done(error as Error);
+    }
+  });
   return adapter;
 }
 
