@@ -1,6 +1,7 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SeppRuntimeModule, type SeppRuntime } from '@sepp/server';
 import { N32cModule } from './n32c/n32c.module';
+import { N32fModule } from './n32f/n32f.module';
 
 /**
  * The responder's root module: every service of the app. Teams extend the responder by adding
@@ -9,6 +10,6 @@ import { N32cModule } from './n32c/n32c.module';
 @Module({})
 export class AppModule {
   static forRoot(runtime: SeppRuntime): DynamicModule {
-    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), N32cModule] };
+    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), N32cModule, N32fModule] };
   }
 }

@@ -1,16 +1,42 @@
-import { n32ServerAdapter, wireN32Server, type ListenerDefinition } from '@sepp/server';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { http2Adapter, n32fServerTlsOptions, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppHttp2Server, type SeppRuntime } from '@sepp/server';
 import { HandshakeController } from './n32c/handshake.controller';
 import { HandshakeService } from './n32c/handshake.service';
 import { N32SessionsService } from './n32c/n32-sessions.service';
+import { N32fForwarderService } from './n32f/n32f-forwarder.service';
 
-/** N32: HTTP/2 over mutual TLS on `n32.listen`. */
+/** Installs N32-f forwarding and connection tracking on an N32 listener's server. */
+function prepareN32(name: string) {
+  return (app: NestFastifyApplication): void => {
+    const server = app.getHttpServer() as unknown as SeppHttp2Server;
+    const sessions = app.get(N32SessionsService);
+    server.on('session', (session) => sessions.track(session, name));
+    server.fastPath = app.get(N32fForwarderService).handle;
+  };
+}
+
+/** N32: HTTP/2 over mutual TLS on `n32.listen`: N32-c, and N32-f on the same connection (shared mode). */
 export const n32Listener: ListenerDefinition = {
   name: 'n32',
-  protocol: 'h2',
+  protocol: () => 'h2',
   address: (config) => config.n32.listen,
   adapter: n32ServerAdapter,
   controllers: [HandshakeController],
-  shared: [HandshakeService, N32SessionsService],
+  shared: [HandshakeService, N32SessionsService, N32fForwarderService],
   bodyLimit: (config) => config.n32.bodyLimit,
+  prepare: prepareN32('n32'),
   onListening: wireN32Server,
+};
+
+/** Optional dedicated N32-f listener on `n32f.listen`, with the N32-f certificate; N32-f only. */
+export const n32fListener: ListenerDefinition = {
+  name: 'n32f',
+  protocol: () => 'h2',
+  address: (config) => config.n32f.listen,
+  adapter: (config) => http2Adapter(n32fServerTlsOptions(config), config.n32f.bodyLimit, config.n32.idleTimeoutMs),
+  controllers: [],
+  shared: [N32SessionsService, N32fForwarderService],
+  bodyLimit: (config) => config.n32f.bodyLimit,
+  prepare: prepareN32('n32f'),
+  onListening: (app: NestFastifyApplication, runtime: SeppRuntime) => wireN32Server(app, runtime, n32fServerTlsOptions),
 };

@@ -1,10 +1,10 @@
 import { runSeppApp } from '@sepp/server';
 import { AppModule } from './app.module';
-import { n32Listener } from './listeners';
+import { n32fListener, n32Listener } from './listeners';
 
 void runSeppApp({
   role: 'responder',
   rootModule: (runtime) => AppModule.forRoot(runtime),
-  listeners: [n32Listener],
+  listeners: [n32Listener, n32fListener],
   checkConfig: (config) => (config.n32.listen ? [] : [{ key: 'n32.listen', problem: 'is required for the responder' }]),
 });

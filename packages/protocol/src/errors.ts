@@ -21,6 +21,40 @@ export const N32ErrorCode = {
   TARGET_PLMN_NOT_SERVED: 'TARGET_PLMN_NOT_SERVED',
   /** Every intended N32 purpose was rejected by local policy. */
   USAGE_PURPOSE_REJECTED: 'USAGE_PURPOSE_REJECTED',
+
+  // N32-f, NF-facing side (cSEPP)
+  /** The NF request names no target (no `3gpp-Sbi-Target-apiRoot`, no telescopic FQDN). */
+  NF_TARGET_MISSING: 'NF_TARGET_MISSING',
+  /** The target is not an apiRoot, not an FQDN of a PLMN, or in our own PLMN. */
+  NF_TARGET_INVALID: 'NF_TARGET_INVALID',
+  /** A telescopic label we never handed out. */
+  UNKNOWN_TELESCOPIC_LABEL: 'UNKNOWN_TELESCOPIC_LABEL',
+  /** No configured peer SEPP serves the target PLMN. */
+  NO_PEER_FOR_PLMN: 'NO_PEER_FOR_PLMN',
+  /** The peer has no agreed mechanism and the (re)negotiation failed. */
+  N32_NOT_ESTABLISHED: 'N32_NOT_ESTABLISHED',
+  /** The (re)negotiation did not finish within the bound. */
+  N32_NEGOTIATION_TIMEOUT: 'N32_NEGOTIATION_TIMEOUT',
+  /** The agreed mechanism cannot carry this request (PRINS forwarding, or no target-apiRoot support). */
+  N32F_MECHANISM_UNAVAILABLE: 'N32F_MECHANISM_UNAVAILABLE',
+  /** The N32 connection went away before the peer answered. */
+  N32_CONNECTION_LOST: 'N32_CONNECTION_LOST',
+  /** No answer within the request's time budget. */
+  TIMED_OUT_REQUEST: 'TIMED_OUT_REQUEST',
+
+  // N32-f, N32-facing side (pSEPP)
+  /** An N32-f request from a connection or peer without an agreed TLS mechanism. */
+  N32F_NOT_AGREED: 'N32F_NOT_AGREED',
+  /** The N32-f connection's certificate carries PLMN IDs the N32-c certificate lacks. */
+  N32F_CERTIFICATE_MISMATCH: 'N32F_CERTIFICATE_MISMATCH',
+  /** The target apiRoot is not one of our local NFs (`sbi.allowedTargets`). */
+  TARGET_NOT_ALLOWED: 'TARGET_NOT_ALLOWED',
+  /** The peer has too many requests in flight. */
+  PEER_CONCURRENCY_EXCEEDED: 'PEER_CONCURRENCY_EXCEEDED',
+  /** The body is larger than the N32-f limit. */
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  /** The local target NF could not be reached. */
+  TARGET_NF_NOT_REACHABLE: 'TARGET_NF_NOT_REACHABLE',
 } as const;
 export type N32ErrorCode = (typeof N32ErrorCode)[keyof typeof N32ErrorCode];
 
@@ -34,6 +68,21 @@ export const N32_ERROR_CAUSE: Readonly<Record<N32ErrorCode, string>> = {
   UNKNOWN_PEER: 'UNSPECIFIED',
   TARGET_PLMN_NOT_SERVED: 'UNSPECIFIED',
   USAGE_PURPOSE_REJECTED: 'UNSPECIFIED',
+  NF_TARGET_MISSING: 'MANDATORY_IE_MISSING',
+  NF_TARGET_INVALID: 'MANDATORY_IE_INCORRECT',
+  UNKNOWN_TELESCOPIC_LABEL: 'UNKNOWN_TELESCOPIC_LABEL',
+  NO_PEER_FOR_PLMN: 'UNKNOWN_TARGET_PLMN',
+  N32_NOT_ESTABLISHED: 'N32_NOT_ESTABLISHED',
+  N32_NEGOTIATION_TIMEOUT: 'N32_NOT_ESTABLISHED',
+  N32F_MECHANISM_UNAVAILABLE: 'N32F_MECHANISM_UNAVAILABLE',
+  N32_CONNECTION_LOST: 'N32_CONNECTION_LOST',
+  TIMED_OUT_REQUEST: 'TIMED_OUT_REQUEST',
+  N32F_NOT_AGREED: 'UNSPECIFIED',
+  N32F_CERTIFICATE_MISMATCH: 'UNSPECIFIED',
+  TARGET_NOT_ALLOWED: 'UNSPECIFIED',
+  PEER_CONCURRENCY_EXCEEDED: 'NF_CONGESTION_RISK',
+  BODY_TOO_LARGE: 'INVALID_MSG_FORMAT',
+  TARGET_NF_NOT_REACHABLE: 'TARGET_NF_NOT_REACHABLE',
 };
 
 export class N32Error extends Error {

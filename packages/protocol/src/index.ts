@@ -12,3 +12,7 @@ export * from './selection/sec-negotiate-messages';
 export * from './state/peer-state';
 export * from './identifiers/plmn';
 export * from './identity/certificate-identity';
+export * from './sbi/api-root';
+export * from './sbi/headers';
+export * from './sbi/telescopic';
+export * from './sbi/nf-routing';

@@ -14,7 +14,7 @@ import {
   validateBody,
   type N32Mechanism,
 } from '@sepp/protocol';
-import { N32cConnectionError, SEPP_LOGGER, type N32cConnection, type NegotiationDetails, type PeerSettings, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { N32ConnectionError, SEPP_LOGGER, type N32Connection, type NegotiationDetails, type PeerSettings, type SeppConfig, type SeppLogger } from '@sepp/server';
 
 export type NegotiationOutcome =
   | { readonly ok: true; readonly mechanism: N32Mechanism; readonly details: NegotiationDetails }
@@ -30,7 +30,7 @@ export type NegotiationOutcome =
 export class HandshakeClient {
   constructor(@Inject(SEPP_LOGGER) private readonly logger: SeppLogger) {}
 
-  async exchangeCapability(connection: N32cConnection, config: SeppConfig, peer: PeerSettings): Promise<NegotiationOutcome> {
+  async exchangeCapability(connection: N32Connection, config: SeppConfig, peer: PeerSettings): Promise<NegotiationOutcome> {
     const offered = [...config.sepp.capabilities];
     const handshakeId = randomBytes(8).toString('hex');
     const request = buildSecNegotiateReq(
@@ -50,7 +50,7 @@ export class HandshakeClient {
     try {
       response = await connection.post(N32C_PATHS.exchangeCapability, request, config.n32.requestTimeoutMs);
     } catch (error) {
-      const code = error instanceof N32cConnectionError ? error.code : 'UNKNOWN';
+      const code = error instanceof N32ConnectionError ? error.code : 'UNKNOWN';
       return fail(code === 'TIMEOUT' ? PeerFailureReason.TIMEOUT : PeerFailureReason.CONNECTION_LOST, (error as Error).message);
     }
 
@@ -77,12 +77,14 @@ export class HandshakeClient {
         peerPlmns: body.plmnIdList?.map(({ mcc, mnc }) => ({ mcc, mnc })),
         commonFeatures: intersectSupportedFeatures(config.sepp.supportedFeatures, body.supportedFeatures),
         targetApiRootSupported: config.sepp.targetApiRootSupported && body[TARGET_API_ROOT_SUPPORTED] === true,
+        peerN32f: body.senderN32fFqdn ? { fqdn: body.senderN32fFqdn.toLowerCase(), port: body.senderN32fPort } : undefined,
+        peerN32cDnsNames: connection.peerDnsNames,
       },
     };
   }
 
   /** Releases N32 with a peer: exchange-capability offering only NONE (DECISIONS.md §3). */
-  async release(connection: N32cConnection, config: SeppConfig, timeoutMs: number): Promise<boolean> {
+  async release(connection: N32Connection, config: SeppConfig, timeoutMs: number): Promise<boolean> {
     try {
       const response = await connection.post(N32C_PATHS.exchangeCapability, buildReleaseReq(config.sepp), timeoutMs);
       return response.status === 200;

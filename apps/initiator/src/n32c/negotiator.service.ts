@@ -31,6 +31,11 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
     this.links.clear();
   }
 
+  /** The link to a configured peer. */
+  link(fqdn: string): PeerLink | undefined {
+    return this.links.get(fqdn);
+  }
+
   /** Negotiate with every peer now (used by reload and by operators through the admin API). */
   renegotiateAll(reason: string): void {
     for (const link of this.links.values()) link.request(reason);
@@ -51,7 +56,7 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
         void link.release('peer removed from the configuration').then(() => this.peers.forget(fqdn));
       }
     }
-    const ownChange = changed.includes('capabilities') || changed.includes('identity');
+    const ownChange = changed.includes('capabilities') || changed.includes('identity') || changed.includes('n32f');
     for (const [fqdn, peer] of after) {
       const link = this.links.get(fqdn);
       if (!link) this.add(peer).request('peer added');

@@ -1,5 +1,5 @@
-import { hasAgreedMechanism, type PeerFailureReason } from '@sepp/protocol';
-import { N32cConnection, type ConfigService, type PeerRegistry, type PeerSettings, type SeppLogger } from '@sepp/server';
+import { hasAgreedMechanism, N32Error, N32ErrorCode, plmnKeysNotCovered, type PeerFailureReason } from '@sepp/protocol';
+import { N32Connection, type ConfigService, type NegotiationDetails, type PeerChange, type PeerRegistry, type PeerSettings, type SeppLogger } from '@sepp/server';
 import { backoffDelay } from './backoff';
 import type { HandshakeClient } from './handshake.client';
 
@@ -14,16 +14,19 @@ export interface PeerLinkDeps {
 const RELEASE_TIMEOUT_MS = 2_000;
 
 /**
- * Drives N32 with one peer from the initiating side: one connection at a time, one negotiation
- * at a time (requests arriving meanwhile coalesce into one more run), retries with exponential
- * back-off, renegotiation when the connection is lost. The peer's state lives in the registry.
+ * Drives N32 with one peer from the initiating side: one N32-c connection at a time (plus, in
+ * `n32f.connection: dedicated`, one N32-f connection), one negotiation at a time (requests arriving
+ * meanwhile coalesce into one more run), retries with exponential back-off, renegotiation when a
+ * connection is lost. The peer's state lives in the registry.
  */
 export class PeerLink {
-  private connection: N32cConnection | null = null;
+  private connection: N32Connection | null = null;
+  private n32f: N32Connection | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private pendingReason: string | null = null;
   private failures = 0;
+  private lastAttemptEnded = 0;
   private stopped = false;
   private readonly log: SeppLogger;
 
@@ -48,6 +51,7 @@ export class PeerLink {
     }
     this.running = this.negotiate(reason).finally(() => {
       this.running = null;
+      this.lastAttemptEnded = Date.now();
       const next = this.pendingReason;
       this.pendingReason = null;
       if (next) this.request(next);
@@ -57,7 +61,7 @@ export class PeerLink {
   /** New settings for this peer (address, policy, PLMNs): start over on a fresh connection. */
   update(peer: PeerSettings): void {
     this.peer = peer;
-    void this.dropConnection();
+    void this.dropConnections();
     this.request('peer configuration changed');
   }
 
@@ -73,7 +77,68 @@ export class PeerLink {
       this.log.info({ reason, released }, 'released N32 with ["NONE"]');
     }
     this.deps.peers.apply(this.peer.fqdn, { type: 'RELEASED' }, null);
-    await this.dropConnection();
+    await this.dropConnections();
+  }
+
+  /**
+   * The connection N32-f requests to this peer go on (TLS mode): the N32-c connection itself in
+   * `shared` mode (DECISIONS.md §2), the dedicated one otherwise. Without an agreed mechanism it
+   * triggers a negotiation and waits for it up to `waitMs`; it never bypasses the back-off of a
+   * failure that has just happened.
+   */
+  async n32fTransport(waitMs: number): Promise<{ connection: N32Connection; negotiation: NegotiationDetails | null }> {
+    const ready = this.readyTransport();
+    if (ready) return ready;
+    const record = this.deps.peers.get(this.peer.fqdn);
+    const state = record?.status.state;
+    if (state === 'prins-selected') {
+      throw new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `PRINS is agreed with ${this.peer.fqdn}; PRINS forwarding is not available yet`);
+    }
+    const { initialDelayMs } = this.deps.config.current.n32.retry;
+    if (state === 'failed' && !this.running && Date.now() - this.lastAttemptEnded < initialDelayMs) {
+      throw this.notEstablished();
+    }
+    if (!this.running) this.request('N32-f traffic without an agreed mechanism');
+    return this.waitForAgreement(waitMs);
+  }
+
+  private readyTransport(): { connection: N32Connection; negotiation: NegotiationDetails | null } | null {
+    const record = this.deps.peers.get(this.peer.fqdn);
+    if (record?.status.state !== 'tls-established') return null;
+    const connection = this.deps.config.current.n32f.connection === 'dedicated' ? this.n32f : this.connection;
+    return connection?.open ? { connection, negotiation: record.negotiation } : null;
+  }
+
+  private waitForAgreement(waitMs: number): Promise<{ connection: N32Connection; negotiation: NegotiationDetails | null }> {
+    return new Promise((resolve, reject) => {
+      const settle = (outcome: (() => void) | null): void => {
+        clearTimeout(timer);
+        this.deps.peers.off('change', onChange);
+        outcome?.();
+      };
+      const onChange = ({ after }: PeerChange): void => {
+        if (after.fqdn !== this.peer.fqdn) return;
+        if (after.status.state === 'tls-established') {
+          const ready = this.readyTransport();
+          if (ready) settle(() => resolve(ready));
+        } else if (after.status.state === 'failed' || after.status.state === 'terminated') {
+          settle(() => reject(this.notEstablished()));
+        } else if (after.status.state === 'prins-selected') {
+          settle(() => reject(new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `PRINS is agreed with ${this.peer.fqdn}; PRINS forwarding is not available yet`)));
+        }
+      };
+      const timer = setTimeout(
+        () => settle(() => reject(new N32Error(N32ErrorCode.N32_NEGOTIATION_TIMEOUT, `no agreed mechanism with ${this.peer.fqdn} within ${waitMs} ms (negotiation in progress)`))),
+        waitMs,
+      );
+      this.deps.peers.on('change', onChange);
+    });
+  }
+
+  private notEstablished(): N32Error {
+    const error = this.deps.peers.get(this.peer.fqdn)?.status.lastError;
+    const why = error ? `${error.reason}: ${error.detail}` : 'no agreed mechanism';
+    return new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `no agreed N32 mechanism with ${this.peer.fqdn} (${why})`);
   }
 
   private async negotiate(reason: string): Promise<void> {
@@ -81,7 +146,7 @@ export class PeerLink {
     this.deps.peers.apply(this.peer.fqdn, { type: 'NEGOTIATION_STARTED' });
     this.log.info({ reason, dial: `${this.peer.dial.host}:${this.peer.dial.port}` }, 'negotiating');
 
-    let connection: N32cConnection;
+    let connection: N32Connection;
     try {
       connection = await this.ensureConnection();
     } catch (error) {
@@ -92,13 +157,49 @@ export class PeerLink {
     if (this.stopped) return;
     if (!outcome.ok) {
       // No agreed mechanism: nothing more is sent on this connection (DECISIONS.md §3).
-      await this.dropConnection();
+      await this.dropConnections();
       this.fail(outcome.reason, outcome.detail);
       return;
+    }
+    if (outcome.mechanism === 'TLS' && config.n32f.connection === 'dedicated') {
+      try {
+        await this.openDedicatedN32f(connection, outcome.details);
+      } catch (error) {
+        await this.dropConnections();
+        this.fail('CONNECTION_FAILED', `dedicated N32-f connection: ${(error as Error).message}`);
+        return;
+      }
     }
     this.failures = 0;
     this.deps.peers.apply(this.peer.fqdn, { type: 'MECHANISM_SELECTED', mechanism: outcome.mechanism }, outcome.details);
     connection.startKeepalive(config.n32.keepaliveMs);
+  }
+
+  /**
+   * The dedicated N32-f connection (TS 33.501 13.1.2): to the peer's advertised N32-f endpoint, or
+   * its N32-c endpoint; the server's N32-f certificate must not carry a PLMN its N32-c one lacks.
+   */
+  private async openDedicatedN32f(n32c: N32Connection, details: NegotiationDetails): Promise<void> {
+    const config = this.deps.config.current;
+    if (this.n32f?.open) await this.n32f.close();
+    const fqdn = details.peerN32f?.fqdn ?? this.peer.fqdn;
+    const port = details.peerN32f?.port ?? this.peer.dial.port;
+    const host = fqdn === this.peer.fqdn ? this.peer.dial.host : fqdn;
+    const n32f = await N32Connection.open(config, this.peer, config.n32.requestTimeoutMs, {
+      fqdn,
+      host,
+      port,
+      identity: { cert: config.n32f.tls.cert, key: config.n32f.tls.key },
+    });
+    const extra = plmnKeysNotCovered(n32f.peerDnsNames, n32c.peerDnsNames);
+    if (extra.length > 0) {
+      await n32f.close();
+      throw new Error(`the peer's N32-f certificate carries PLMNs its N32-c certificate lacks (${extra.join(', ')})`);
+    }
+    this.n32f = n32f;
+    this.log.info({ n32f: `${fqdn}:${port}` }, 'dedicated N32-f connection up');
+    n32f.onClose(() => this.onConnectionClosed(n32f));
+    n32f.startKeepalive(config.n32.keepaliveMs);
   }
 
   private fail(reason: PeerFailureReason, detail: string): void {
@@ -110,33 +211,37 @@ export class PeerLink {
     this.schedule(delay, 'retry after failure');
   }
 
-  private async ensureConnection(): Promise<N32cConnection> {
+  private async ensureConnection(): Promise<N32Connection> {
     if (this.connection?.open) return this.connection;
     const config = this.deps.config.current;
-    const connection = await N32cConnection.open(config, this.peer, config.n32.requestTimeoutMs);
+    const connection = await N32Connection.open(config, this.peer, config.n32.requestTimeoutMs);
     this.connection = connection;
     this.log.info({ tlsVersion: connection.socket.getProtocol(), cipher: connection.socket.getCipher().name }, 'N32 connection up');
     connection.onClose(() => this.onConnectionClosed(connection));
     return connection;
   }
 
-  /** The peer or the network ended the connection (not us: we unset `connection` before closing). */
-  private onConnectionClosed(connection: N32cConnection): void {
-    if (this.connection !== connection) return;
-    this.connection = null;
+  /** The peer or the network ended a connection (not us: we unset ours before closing them). */
+  private onConnectionClosed(connection: N32Connection): void {
+    if (this.connection !== connection && this.n32f !== connection) return;
+    if (this.connection === connection) this.connection = null;
+    if (this.n32f === connection) this.n32f = null;
     if (this.stopped) return;
     const record = this.deps.peers.get(this.peer.fqdn);
     if (record && hasAgreedMechanism(record.status)) {
       this.log.warn('N32 connection lost');
+      // Without both connections the agreement cannot be used: start over on fresh ones.
+      void this.dropConnections();
       this.deps.peers.apply(this.peer.fqdn, { type: 'CONNECTION_LOST' });
       this.request('connection lost');
     }
   }
 
-  private async dropConnection(): Promise<void> {
-    const connection = this.connection;
+  private async dropConnections(): Promise<void> {
+    const connections = [this.connection, this.n32f];
     this.connection = null;
-    if (connection) await connection.close();
+    this.n32f = null;
+    await Promise.all(connections.map((connection) => connection?.close()));
   }
 
   private schedule(delayMs: number, reason: string): void {

@@ -25,6 +25,7 @@ export class HandshakeController {
     const raw = request.raw as unknown as Http2ServerRequest;
     const session = raw.stream.session!;
     const socket = session.socket as TLSSocket;
+    this.sessions.countN32c(session);
     const answer = this.handshake.exchangeCapability(body, { peerDnsNames: certificateDnsNames(socket.getPeerCertificate()) });
     if (answer.agreed) {
       this.sessions.bind(answer.peer, session);

@@ -14,7 +14,7 @@ import {
   type LocalSeppProfile,
   type SecNegotiateRspBody,
 } from '@sepp/protocol';
-import { ConfigService, PeerRegistry, SEPP_LOGGER, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { ConfigService, PeerRegistry, ReadinessService, SEPP_LOGGER, type SeppConfig, type SeppLogger } from '@sepp/server';
 
 /** What the transport needs to know about the connection a request came on. */
 export interface N32cRequestContext {
@@ -52,6 +52,7 @@ export class HandshakeService {
   constructor(
     private readonly config: ConfigService,
     private readonly peers: PeerRegistry,
+    private readonly readiness: ReadinessService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {}
 
@@ -94,7 +95,9 @@ export class HandshakeService {
         { param: '/intendedUsagePurpose', reason: 'no purpose allowed' },
       ]);
     }
-    const answer = buildSecNegotiateRsp(localProfile(config), { request, selection, purposes });
+    const n32fListener = this.readiness.addressOf('n32f');
+    const n32fEndpoint = n32fListener ? { fqdn: config.n32f.fqdn, port: n32fListener.port } : undefined;
+    const answer = buildSecNegotiateRsp(localProfile(config), { request, selection, purposes, n32fEndpoint });
     log.info(
       { offered: request.supportedSecCapabilityList, policy, selected: selection.selected, reason: selection.reason, handshakeId: request.n32HandshakeId },
       'security capability negotiation',
@@ -118,6 +121,7 @@ export class HandshakeService {
         peerPlmns: request.plmnIdList?.map(({ mcc, mnc }) => ({ mcc, mnc })),
         commonFeatures: intersectSupportedFeatures(request.supportedFeatures, config.sepp.supportedFeatures),
         targetApiRootSupported: answer[TARGET_API_ROOT_SUPPORTED] === true,
+        peerN32cDnsNames: [...context.peerDnsNames],
       },
     );
     return { body: answer, peer: sender, agreed: true, terminate: null };

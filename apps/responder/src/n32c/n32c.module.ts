@@ -1,7 +1,11 @@
 import { Module } from '@nestjs/common';
+import { ConnectionsController } from './connections.controller';
 import { HandshakeService } from './handshake.service';
 import { N32SessionsService } from './n32-sessions.service';
 
-/** The responder's N32-c services; the controller is mounted on the N32 listener. */
-@Module({ providers: [HandshakeService, N32SessionsService], exports: [HandshakeService, N32SessionsService] })
+/**
+ * The responder's N32-c services. The handshake controller is mounted on the N32 listener
+ * (listeners.ts); ConnectionsController, declared here, is served on the admin listener.
+ */
+@Module({ controllers: [ConnectionsController], providers: [HandshakeService, N32SessionsService], exports: [HandshakeService, N32SessionsService] })
 export class N32cModule {}

@@ -38,6 +38,8 @@ export interface SecNegotiateRspBody {
   allowedUsagePurpose?: { usagePurpose: string; additionalInfo?: string; cause?: string }[];
   rejectedUsagePurpose?: { usagePurpose: string; additionalInfo?: string; cause?: string }[];
   supportedFeatures?: string;
+  senderN32fFqdn?: string;
+  senderN32fPort?: number;
 }
 
 export interface NegotiationOptions {
@@ -100,6 +102,8 @@ export interface RspContext {
   };
   readonly selection: CapabilitySelection;
   readonly purposes?: UsagePurposeVerdict;
+  /** Where we accept N32-f connections, when that is not our N32-c endpoint (Rel-19 senderN32fPort). */
+  readonly n32fEndpoint?: { readonly fqdn: string; readonly port: number };
 }
 
 /**
@@ -107,7 +111,7 @@ export interface RspContext {
  * sides support the header and a mechanism was agreed (a NONE answer promises nothing).
  */
 export function buildSecNegotiateRsp(self: LocalSeppProfile, context: RspContext): SecNegotiateRspBody {
-  const { request, selection, purposes } = context;
+  const { request, selection, purposes, n32fEndpoint } = context;
   const body: SecNegotiateRspBody = { sender: self.fqdn, selectedSecCapability: selection.selected };
   if (request.n32HandshakeId) body.n32HandshakeId = request.n32HandshakeId;
   if (self.targetApiRootSupported && request[TARGET_API_ROOT_SUPPORTED] === true && selection.selected !== 'NONE') {
@@ -117,6 +121,10 @@ export function buildSecNegotiateRsp(self: LocalSeppProfile, context: RspContext
   if (purposes?.allowed.length) body.allowedUsagePurpose = purposes.allowed;
   if (purposes?.rejected.length) body.rejectedUsagePurpose = purposes.rejected;
   body.supportedFeatures = self.supportedFeatures;
+  if (n32fEndpoint && selection.selected === 'TLS') {
+    body.senderN32fFqdn = n32fEndpoint.fqdn;
+    body.senderN32fPort = n32fEndpoint.port;
+  }
   return body;
 }
 

@@ -13,7 +13,8 @@ export type ListenerProtocol = 'h2' | 'h2c' | 'http/1.1';
  */
 export interface ListenerDefinition {
   readonly name: string;
-  readonly protocol: ListenerProtocol;
+  /** What the listening log line reports. */
+  protocol(config: SeppConfig): ListenerProtocol;
   /** Where to listen, or null when this listener is not configured. */
   address(config: SeppConfig): ListenAddress | null;
   adapter(config: SeppConfig): FastifyAdapter;
@@ -26,6 +27,8 @@ export interface ListenerDefinition {
   readonly shared: InjectionToken[];
   /** Largest body this listener reads (for the 413 problem detail). */
   bodyLimit(config: SeppConfig): number;
+  /** Called after the application is created and before it listens (install the fast path). */
+  prepare?(app: NestFastifyApplication, runtime: SeppRuntime): void;
   /** Called once the listener is listening (hooks on the raw server, reload wiring). */
   onListening?(app: NestFastifyApplication, runtime: SeppRuntime): void;
 }

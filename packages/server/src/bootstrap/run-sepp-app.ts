@@ -76,8 +76,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     { logger: nestLogger, abortOnError: false },
   );
   root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
-  await listen(root, 'admin', config.admin.listen, 'http/1.1', logger);
-  runtime.readiness.markUp('admin');
+  runtime.readiness.markUp('admin', await listen(root, 'admin', config.admin.listen, 'http/1.1', logger));
 
   const listeners = new Map<string, NestFastifyApplication>();
   for (const listener of enabled) {
@@ -151,9 +150,10 @@ async function startListener(
     abortOnError: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
-  await listen(app, listener.name, listener.address(config)!, listener.protocol, runtime.logger);
+  listener.prepare?.(app, runtime);
+  const bound = await listen(app, listener.name, listener.address(config)!, listener.protocol(config), runtime.logger);
   listener.onListening?.(app, runtime);
-  runtime.readiness.markUp(listener.name);
+  runtime.readiness.markUp(listener.name, bound);
   return app;
 }
 
@@ -163,10 +163,11 @@ async function listen(
   where: ListenAddress,
   protocol: ListenerProtocol,
   logger: SeppLogger,
-): Promise<void> {
+): Promise<ListenAddress> {
   await app.listen(where.port, where.host);
   const address = app.getHttpServer().address() as AddressInfo;
   logger.info({ listener: name, address: address.address, port: address.port, protocol }, 'listening');
+  return { host: address.address, port: address.port };
 }
 
 async function closeQuietly(app: INestApplication, logger: SeppLogger): Promise<void> {

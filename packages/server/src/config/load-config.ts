@@ -1,14 +1,14 @@
-import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
 import { parseDocument } from 'yaml';
-import { normalizeFqdn, type PlmnIdValue } from '@sepp/protocol';
+import { normalizeFqdn, parseApiRoot, type ApiRoot, type PlmnIdValue } from '@sepp/protocol';
 import { applyEnvOverrides } from './env-overrides';
 import { CONFIG_DEFAULTS, type ListenAddress, type PeerSettings, type SeppConfig, type TlsMaterial } from './sepp-config';
 import { SeppConfigFile, type ListenConfig, type PlmnConfig } from './sepp-config.schema';
-import { certificateDnsNames } from '../tls/certificate-names';
+import { readCaList, readIdentity } from './read-tls';
 
 export interface ConfigProblem {
   /** The key at fault, e.g. `n32.peers[0].plmns[0].mnc`; empty for the file as a whole. */
@@ -111,13 +111,55 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
   const certFile = pathOf('tls.cert', parsed.tls.cert);
   const keyFile = pathOf('tls.key', parsed.tls.key);
   const caFiles = parsed.tls.ca.map((ca) => pathOf('tls.ca', ca));
-  const material = readTlsMaterial(certFile, keyFile, caFiles, normalizeFqdn(parsed.sepp.fqdn), now, problems);
-  if (problems.length > 0 || !material) throw naming(problems);
+  const fqdn = normalizeFqdn(parsed.sepp.fqdn);
+  const identity = readIdentity({ certKey: 'tls.cert', keyKey: 'tls.key', certFile, keyFile, fqdn: { key: 'sepp.fqdn', name: fqdn } }, now, problems);
+  const ca = readCaList('tls.ca', caFiles, problems);
+
+  const n32fFqdn = normalizeFqdn(parsed.n32f?.fqdn ?? fqdn);
+  const n32fIdentity = parsed.n32f?.tls
+    ? readIdentity(
+        {
+          certKey: 'n32f.tls.cert',
+          keyKey: 'n32f.tls.key',
+          certFile: pathOf('n32f.tls.cert', parsed.n32f.tls.cert),
+          keyFile: pathOf('n32f.tls.key', parsed.n32f.tls.key),
+          fqdn: { key: 'n32f.fqdn', name: n32fFqdn },
+        },
+        now,
+        problems,
+      )
+    : identity;
+  if (!parsed.n32f?.tls && identity && !identity.dnsNames.includes(n32fFqdn)) {
+    problems.push({ key: 'n32f.fqdn', problem: `${n32fFqdn} is not a SAN dNSName of tls.cert (set n32f.tls for a separate N32-f certificate)` });
+  }
+
+  const allowedTargets = (parsed.sbi?.allowedTargets ?? []).map((text, index) => {
+    const root = parseApiRoot(text);
+    if (!root) problems.push({ key: `sbi.allowedTargets[${index}]`, problem: 'must be an apiRoot: <http|https>://host[:port][/prefix]' });
+    return root;
+  });
+  const hosts: Record<string, string> = {};
+  for (const [host, address] of Object.entries(parsed.sbi?.hosts ?? {})) {
+    if (typeof address !== 'string' || isIP(address) === 0) problems.push({ key: `sbi.hosts.${host}`, problem: 'must be an IP address' });
+    else hosts[normalizeFqdn(host)] = address;
+  }
+  const sbiTls = parsed.sbi?.tls
+    ? {
+        identity: readIdentity(
+          { certKey: 'sbi.tls.cert', keyKey: 'sbi.tls.key', certFile: pathOf('sbi.tls.cert', parsed.sbi.tls.cert), keyFile: pathOf('sbi.tls.key', parsed.sbi.tls.key) },
+          now,
+          problems,
+        ),
+        ca: readCaList('sbi.tls.ca', (parsed.sbi.tls.ca ?? []).map((file) => pathOf('sbi.tls.ca', file)), problems),
+      }
+    : null;
+  if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
+  const material: TlsMaterial = { ...identity, ca };
 
   const config: SeppConfig = {
     source,
     sepp: {
-      fqdn: normalizeFqdn(parsed.sepp.fqdn),
+      fqdn,
       plmns: parsed.sepp.plmns.map(plmn),
       capabilities: [...parsed.sepp.capabilities],
       supportedFeatures: parsed.sepp.supportedFeatures ?? CONFIG_DEFAULTS.supportedFeatures,
@@ -146,67 +188,23 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     admin: { listen: listen(parsed.admin.listen) },
     sbi: {
       listen: parsed.sbi?.listen ? listen(parsed.sbi.listen) : null,
-      allowedTargets: parsed.sbi?.allowedTargets ? [...parsed.sbi.allowedTargets] : [],
+      allowedTargets: allowedTargets.filter((root): root is ApiRoot => root !== null),
+      hosts,
+      tls: sbiTls?.identity ? { cert: sbiTls.identity.cert, key: sbiTls.identity.key, ca: sbiTls.ca ?? [] } : null,
+    },
+    n32f: {
+      connection: parsed.n32f?.connection ?? CONFIG_DEFAULTS.n32fConnection,
+      listen: parsed.n32f?.listen ? listen(parsed.n32f.listen) : null,
+      fqdn: n32fFqdn,
+      tls: { cert: n32fIdentity.cert, key: n32fIdentity.key, dnsNames: n32fIdentity.dnsNames },
+      requestTimeoutMs: parsed.n32f?.requestTimeoutMs ?? CONFIG_DEFAULTS.n32fRequestTimeoutMs,
+      establishTimeoutMs: parsed.n32f?.establishTimeoutMs ?? CONFIG_DEFAULTS.n32fEstablishTimeoutMs,
+      maxConcurrentPerPeer: parsed.n32f?.maxConcurrentPerPeer ?? CONFIG_DEFAULTS.n32fMaxConcurrentPerPeer,
+      bodyLimit: parsed.n32f?.bodyLimit ?? CONFIG_DEFAULTS.n32fBodyLimit,
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
   };
   return deepFreeze(config);
-}
-
-function readTlsMaterial(
-  certFile: string,
-  keyFile: string,
-  caFiles: readonly string[],
-  fqdn: string,
-  now: Date,
-  problems: ConfigProblem[],
-): TlsMaterial | null {
-  const read = (key: string, path: string): Buffer | null => {
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      problems.push({ key, problem: `cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? String(error)}` });
-      return null;
-    }
-  };
-  const cert = read('tls.cert', certFile);
-  const key = read('tls.key', keyFile);
-  const ca = caFiles.map((path, index) => read(`tls.ca[${index}]`, path));
-  if (!cert || !key || ca.some((c) => c === null)) return null;
-
-  let leaf: X509Certificate;
-  try {
-    leaf = new X509Certificate(cert);
-  } catch {
-    problems.push({ key: 'tls.cert', problem: `${certFile} is not a PEM certificate` });
-    return null;
-  }
-  try {
-    if (!leaf.checkPrivateKey(createPrivateKey(key))) {
-      problems.push({ key: 'tls.key', problem: `${keyFile} does not match the certificate in tls.cert` });
-    }
-  } catch {
-    problems.push({ key: 'tls.key', problem: `${keyFile} is not a PEM private key` });
-  }
-  ca.forEach((pem, index) => {
-    try {
-      new X509Certificate(pem!);
-    } catch {
-      problems.push({ key: `tls.ca[${index}]`, problem: `${caFiles[index]} is not a PEM certificate` });
-    }
-  });
-  const dnsNames = certificateDnsNames(leaf);
-  if (!dnsNames.includes(fqdn)) {
-    problems.push({
-      key: 'sepp.fqdn',
-      problem: `${fqdn} is not a SAN dNSName of tls.cert (${dnsNames.join(', ') || 'none'})`,
-    });
-  }
-  const notAfter = new Date(leaf.validTo);
-  if (notAfter.getTime() < now.getTime()) {
-    problems.push({ key: 'tls.cert', problem: `the certificate expired on ${notAfter.toISOString()}` });
-  }
-  return { cert, key, ca: ca as Buffer[], dnsNames, notAfter };
 }
 
 function flattenErrors(errors: readonly ValidationError[], prefix: string): ConfigProblem[] {

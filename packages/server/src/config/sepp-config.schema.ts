@@ -7,6 +7,7 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsObject,
   IsString,
   Matches,
   Max,
@@ -134,10 +135,50 @@ export class AdminConfig {
   @Expose() @Required() @Type(() => ListenConfig) @ValidateNested() listen!: ListenConfig;
 }
 
+export class TlsIdentityConfig {
+  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
+  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
+  /** Roots trusted for the NF side (client certificates of NFs, producer NF certificates). */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of PEM files' }) @IsString({ each: true, message: 'every item must be a path to a PEM file' })
+  ca?: string[];
+}
+
 export class SbiConfig {
+  /** NF-facing listener (cSEPP): HTTP/2, h2c unless `sbi.tls` is set. */
   @Expose() @Optional() @Type(() => ListenConfig) @ValidateNested() listen?: ListenConfig;
+  /** pSEPP: the local NF apiRoots N32-f requests may be forwarded to; anything else -> 403. */
   @Expose() @Optional() @IsArray({ message: 'must be a list of apiRoots' }) @IsString({ each: true, message: 'every item must be a string' })
   allowedTargets?: string[];
+  /** Static name resolution for NF hosts (`fqdn: address`), before DNS. */
+  @Expose() @Optional() @IsObject({ message: 'must be a mapping of host name to address' })
+  hosts?: Record<string, string>;
+  /** TLS on the NF-facing listener (and trust for https producer NFs); absent -> h2c. */
+  @Expose() @Optional() @Type(() => TlsIdentityConfig) @ValidateNested() tls?: TlsIdentityConfig;
+}
+
+export class N32fTlsConfig {
+  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
+  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
+}
+
+export class N32fConfig {
+  /** `shared`: N32-f on the N32-c connection (DECISIONS.md §2); `dedicated`: its own connection. */
+  @Expose() @Optional() @IsIn(['shared', 'dedicated'], { message: 'must be shared or dedicated' })
+  connection?: 'shared' | 'dedicated';
+  /** Responder: a separate N32-f listener, advertised as senderN32fFqdn / senderN32fPort. */
+  @Expose() @Optional() @Type(() => ListenConfig) @ValidateNested() listen?: ListenConfig;
+  /** The N32-f FQDN we advertise (default sepp.fqdn); must be a SAN of the N32-f certificate. */
+  @Expose() @Optional() @Fqdn() fqdn?: string;
+  /** A separate N32-f certificate (default: tls.cert / tls.key). */
+  @Expose() @Optional() @Type(() => N32fTlsConfig) @ValidateNested() tls?: N32fTlsConfig;
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  requestTimeoutMs?: number;
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  establishTimeoutMs?: number;
+  @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(1, { message: 'must be at least 1' })
+  maxConcurrentPerPeer?: number;
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (bytes)' }) @Min(1024, { message: 'must be at least 1024' }) @Max(64 * 1024 * 1024, { message: 'must be at most 64 MiB' })
+  bodyLimit?: number;
 }
 
 export class LoggingConfig {
@@ -151,5 +192,6 @@ export class SeppConfigFile {
   @Expose() @Required() @Type(() => N32Config) @ValidateNested() n32!: N32Config;
   @Expose() @Required() @Type(() => AdminConfig) @ValidateNested() admin!: AdminConfig;
   @Expose() @Optional() @Type(() => SbiConfig) @ValidateNested() sbi?: SbiConfig;
+  @Expose() @Optional() @Type(() => N32fConfig) @ValidateNested() n32f?: N32fConfig;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
 }

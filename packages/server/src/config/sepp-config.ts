@@ -1,4 +1,4 @@
-import type { IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
+import type { ApiRoot, IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
 
 /** A listener address. Port 0 asks the OS for a free port (the listening log line tells which). */
 export interface ListenAddress {
@@ -60,7 +60,27 @@ export interface SeppConfig {
     readonly purposes: readonly string[];
   };
   readonly admin: { readonly listen: ListenAddress };
-  readonly sbi: { readonly listen: ListenAddress | null; readonly allowedTargets: readonly string[] };
+  readonly sbi: {
+    readonly listen: ListenAddress | null;
+    /** Parsed `sbi.allowedTargets`. */
+    readonly allowedTargets: readonly ApiRoot[];
+    /** Static host -> address resolution (lower-case host names). */
+    readonly hosts: Readonly<Record<string, string>>;
+    /** TLS on the NF-facing side; null -> h2c. */
+    readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly ca: readonly Buffer[] } | null;
+  };
+  readonly n32f: {
+    readonly connection: 'shared' | 'dedicated';
+    readonly listen: ListenAddress | null;
+    /** The N32-f FQDN we advertise (senderN32fFqdn). */
+    readonly fqdn: string;
+    /** The certificate used on dedicated N32-f connections (defaults to tls.cert/key). */
+    readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly dnsNames: readonly string[] };
+    readonly requestTimeoutMs: number;
+    readonly establishTimeoutMs: number;
+    readonly maxConcurrentPerPeer: number;
+    readonly bodyLimit: number;
+  };
   readonly logging: { readonly level: string };
 }
 
@@ -77,5 +97,10 @@ export const CONFIG_DEFAULTS = {
   keepaliveMs: 15_000,
   idleTimeoutMs: 300_000,
   peerPort: 443,
+  n32fConnection: 'shared',
+  n32fRequestTimeoutMs: 10_000,
+  n32fEstablishTimeoutMs: 5_000,
+  n32fMaxConcurrentPerPeer: 1_000,
+  n32fBodyLimit: 1_048_576,
   logLevel: 'info',
 } as const;

@@ -7,21 +7,27 @@ import { N32C_HANDSHAKE_API } from '@sepp/protocol';
 import type { SeppConfig } from '../config/sepp-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { n32ServerTlsOptions } from '../tls/tls-options';
-import type { Http2SecureServer } from 'node:http2';
+import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
+import type { FastifyServerFactory } from 'fastify';
+import { dispatchingServerFactory } from '../n32f/dispatching-server';
+
+/**
+ * A Fastify adapter on an HTTP/2 server with a forwarding fast path (`dispatchingServerFactory`):
+ * TLS when `tls` is given (N32 always; the NF-facing side when configured), h2c otherwise.
+ */
+export function http2Adapter(tls: SecureServerOptions | null, bodyLimit: number, sessionTimeoutMs: number): FastifyAdapter {
+  return new FastifyAdapter({
+    http2: true,
+    serverFactory: dispatchingServerFactory(tls, sessionTimeoutMs) as unknown as FastifyServerFactory,
+    bodyLimit,
+    logger: false,
+    return503OnClosing: true,
+  });
+}
 
 /** The N32 server adapter: HTTP/2 over mutual TLS, nothing else (no HTTP/1.1, no h2c). */
 export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
-  const adapter = new FastifyAdapter({
-    http2: true,
-    https: n32ServerTlsOptions(config),
-    bodyLimit: config.n32.bodyLimit,
-    http2SessionTimeout: config.n32.idleTimeoutMs,
-    logger: false,
-    return503OnClosing: true,
-    // On Node 20 fastify ends HTTP/2 sessions at close only when asked to; the close is graceful
-    // (GOAWAY, in-flight streams finish), so shutdown drains instead of hanging on idle sessions.
-    forceCloseConnections: true,
-  });
+  const adapter = http2Adapter(n32ServerTlsOptions(config), config.n32.bodyLimit, config.n32.idleTimeoutMs);
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     try {
       requireJsonOnN32c(request);
@@ -52,7 +58,7 @@ function requireJsonOnN32c(request: FastifyRequest): void {
  * event: who tried, why it failed) and a configuration reload swaps the certificate material for
  * new connections without touching established ones.
  */
-export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime): void {
+export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime, tlsOptions: (config: SeppConfig) => SecureServerOptions = n32ServerTlsOptions): void {
   const server = app.getHttpServer() as unknown as Http2SecureServer;
   // A client certificate that fails verification (expired, unknown CA) makes Node destroy the
   // socket first and then report a bare ECONNRESET "socket hang up": the verdict is in
@@ -77,8 +83,8 @@ export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime)
     );
   });
   runtime.config.on('reload', ({ current, changed }) => {
-    if (!changed.includes('tls')) return;
-    server.setSecureContext(n32ServerTlsOptions(current));
+    if (!changed.includes('tls') && !changed.includes('n32f')) return;
+    server.setSecureContext(tlsOptions(current));
     runtime.logger.info({ listener: 'n32' }, 'TLS material replaced for new connections');
   });
 }

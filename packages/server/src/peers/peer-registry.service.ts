@@ -20,6 +20,10 @@ export interface NegotiationDetails {
   readonly commonFeatures?: string;
   /** Whether N32-f will use `3gpp-Sbi-Target-apiRoot` (both sides declared support). */
   readonly targetApiRootSupported?: boolean;
+  /** The peer's N32-f endpoint when it advertised one (senderN32fFqdn / senderN32fPort). */
+  readonly peerN32f?: { readonly fqdn: string; readonly port?: number };
+  /** SAN dNSNames of the certificate the peer used on N32-c (N32-f certificates must not exceed its PLMNs). */
+  readonly peerN32cDnsNames?: readonly string[];
 }
 
 export interface PeerRecord {

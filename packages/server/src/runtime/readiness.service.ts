@@ -1,15 +1,25 @@
-/** Tracks which listeners are up; GET /readyz is 200 only once every expected one is. */
+import type { ListenAddress } from '../config/sepp-config';
+
+/**
+ * Tracks which listeners are up, and where they really listen (port 0 in the file means "any"):
+ * GET /readyz is 200 only once every expected listener is up.
+ */
 export class ReadinessService {
   private readonly expected = new Set<string>();
-  private readonly up = new Set<string>();
+  private readonly up = new Map<string, ListenAddress>();
   private stopping = false;
 
   expect(listener: string): void {
     this.expected.add(listener);
   }
 
-  markUp(listener: string): void {
-    this.up.add(listener);
+  markUp(listener: string, address: ListenAddress): void {
+    this.up.set(listener, address);
+  }
+
+  /** Where a listener that is up listens. */
+  addressOf(listener: string): ListenAddress | undefined {
+    return this.up.get(listener);
   }
 
   markStopping(): void {

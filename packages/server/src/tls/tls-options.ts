@@ -49,6 +49,11 @@ export function n32ServerTlsOptions(config: SeppConfig): SecureServerOptions {
   };
 }
 
+/** The N32 server options with the N32-f certificate (the dedicated N32-f listener). */
+export function n32fServerTlsOptions(config: SeppConfig): SecureServerOptions {
+  return { ...n32ServerTlsOptions(config), cert: config.n32f.tls.cert, key: config.n32f.tls.key };
+}
+
 /**
  * Options for dialling a peer SEPP: SNI is the peer FQDN and the server certificate must cover
  * it (RFC 6125 host-name check against `servername`, not the dialled address).

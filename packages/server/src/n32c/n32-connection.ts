@@ -16,8 +16,16 @@ export interface N32cResponse {
   readonly raw: Buffer;
 }
 
-export class N32cConnectionError extends Error {
-  override readonly name = 'N32cConnectionError';
+/** Where and as whom to dial when it is not the peer's N32-c endpoint with our N32 certificate. */
+export interface N32Endpoint {
+  readonly fqdn: string;
+  readonly host: string;
+  readonly port: number;
+  readonly identity?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+export class N32ConnectionError extends Error {
+  override readonly name = 'N32ConnectionError';
   constructor(
     message: string,
     readonly code: string,
@@ -36,7 +44,7 @@ function senderTimestamp(now: Date): string {
  * One mutually authenticated HTTP/2 connection to a peer SEPP (N32-c). SNI and the RFC 6125 check
  * use the peer FQDN whatever address is dialled; `:authority` is the peer FQDN too.
  */
-export class N32cConnection {
+export class N32Connection {
   private closing = false;
   private keepalive: NodeJS.Timeout | null = null;
 
@@ -44,17 +52,26 @@ export class N32cConnection {
     readonly peer: PeerSettings,
     readonly session: ClientHttp2Session,
     readonly socket: TLSSocket,
+    /** `:authority` of requests on this connection: the FQDN dialled, with a non-default port. */
+    readonly authority: string,
     private readonly userAgent: string,
   ) {}
 
-  /** Opens the connection; rejects on TCP, TLS (certificate) or ALPN failure, or after `timeoutMs`. */
-  static open(config: SeppConfig, peer: PeerSettings, timeoutMs: number): Promise<N32cConnection> {
+  /**
+   * Opens the connection; rejects on TCP, TLS (certificate) or ALPN failure, or after `timeoutMs`.
+   * By default it dials the peer's N32-c endpoint with our N32 certificate; `endpoint` dials
+   * another FQDN/port (a dedicated N32-f connection) and may present another certificate.
+   */
+  static open(config: SeppConfig, peer: PeerSettings, timeoutMs: number, endpoint?: N32Endpoint): Promise<N32Connection> {
+    const fqdn = endpoint?.fqdn ?? peer.fqdn;
+    const host = endpoint?.host ?? peer.dial.host;
+    const port = endpoint?.port ?? peer.dial.port;
     return new Promise((resolve, reject) => {
       let socket: TLSSocket | undefined;
-      const authority = `https://${peer.fqdn}${peer.dial.port === 443 ? '' : `:${peer.dial.port}`}`;
-      const session = connect(authority, {
+      const authority = `${fqdn}${port === 443 ? '' : `:${port}`}`;
+      const session = connect(`https://${authority}`, {
         createConnection: () => {
-          socket = tlsConnect({ ...n32ClientTlsOptions(config, peer.fqdn), host: peer.dial.host, port: peer.dial.port });
+          socket = tlsConnect({ ...n32ClientTlsOptions(config, fqdn), ...endpoint?.identity, host, port });
           return socket;
         },
         settings: { enablePush: false },
@@ -62,7 +79,7 @@ export class N32cConnection {
       const fail = (error: Error & { code?: string }): void => {
         clearTimeout(timer);
         session.destroy();
-        reject(new N32cConnectionError(`cannot connect to ${peer.fqdn} at ${peer.dial.host}:${peer.dial.port}: ${error.message}`, error.code ?? 'CONNECT_FAILED'));
+        reject(new N32ConnectionError(`cannot connect to ${fqdn} at ${host}:${port}: ${error.message}`, error.code ?? 'CONNECT_FAILED'));
       };
       const timer = setTimeout(() => fail(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'TIMEOUT' })), timeoutMs);
       session.once('error', fail);
@@ -70,7 +87,7 @@ export class N32cConnection {
         clearTimeout(timer);
         session.off('error', fail);
         session.on('error', () => undefined); // errors after connect surface as 'close'
-        resolve(new N32cConnection(peer, session, socket!, `SEPP-${config.sepp.fqdn}`));
+        resolve(new N32Connection(peer, session, socket!, authority, `SEPP-${config.sepp.fqdn}`));
       });
     });
   }
@@ -88,7 +105,7 @@ export class N32cConnection {
   post(path: string, body: unknown, timeoutMs: number): Promise<N32cResponse> {
     return new Promise((resolve, reject) => {
       if (!this.open) {
-        reject(new N32cConnectionError('the connection is closed', 'CLOSED'));
+        reject(new N32ConnectionError('the connection is closed', 'CLOSED'));
         return;
       }
       const payload = Buffer.from(JSON.stringify(body));
@@ -106,7 +123,7 @@ export class N32cConnection {
       let headers: IncomingHttpHeaders = {};
       const timer = setTimeout(() => {
         stream.close(constants.NGHTTP2_CANCEL);
-        reject(new N32cConnectionError(`no answer within ${timeoutMs} ms`, 'TIMEOUT'));
+        reject(new N32ConnectionError(`no answer within ${timeoutMs} ms`, 'TIMEOUT'));
       }, timeoutMs);
       stream.on('response', (h) => (headers = h));
       stream.on('data', (chunk: Buffer) => {
@@ -114,14 +131,14 @@ export class N32cConnection {
         if (size > MAX_RESPONSE_BYTES) {
           stream.close(constants.NGHTTP2_CANCEL);
           clearTimeout(timer);
-          reject(new N32cConnectionError(`answer larger than ${MAX_RESPONSE_BYTES} bytes`, 'TOO_LARGE'));
+          reject(new N32ConnectionError(`answer larger than ${MAX_RESPONSE_BYTES} bytes`, 'TOO_LARGE'));
           return;
         }
         chunks.push(chunk);
       });
       stream.on('error', (error: Error & { code?: string }) => {
         clearTimeout(timer);
-        reject(new N32cConnectionError(`request failed: ${error.message}`, error.code ?? 'STREAM_ERROR'));
+        reject(new N32ConnectionError(`request failed: ${error.message}`, error.code ?? 'STREAM_ERROR'));
       });
       stream.on('end', () => {
         clearTimeout(timer);

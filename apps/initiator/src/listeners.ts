@@ -1,0 +1,27 @@
+import type { SecureServerOptions } from 'node:http2';
+import { ALPN_H2, http2Adapter, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
+import { SbiForwarderService } from './sbi/sbi-forwarder.service';
+import { TelescopicController } from './sbi/telescopic.controller';
+import { TelescopicService } from './sbi/telescopic.service';
+
+/** TLS for the NF-facing listener when `sbi.tls` is set (client certificates when `sbi.tls.ca` is). */
+function sbiTls(config: SeppConfig): SecureServerOptions | null {
+  const tls = config.sbi.tls;
+  if (!tls) return null;
+  const mutual = tls.ca.length > 0;
+  return { cert: tls.cert, key: tls.key, ca: mutual ? [...tls.ca] : undefined, requestCert: mutual, rejectUnauthorized: mutual, ALPNProtocols: ALPN_H2, minVersion: 'TLSv1.2' };
+}
+
+/** NF-facing: HTTP/2 on `sbi.listen` (h2c unless `sbi.tls`), forwarding plus the mapping API. */
+export const sbiListener: ListenerDefinition = {
+  name: 'sbi',
+  protocol: (config) => (config.sbi.tls ? 'h2' : 'h2c'),
+  address: (config) => config.sbi.listen,
+  adapter: (config) => http2Adapter(sbiTls(config), config.n32f.bodyLimit, config.n32.idleTimeoutMs),
+  controllers: [TelescopicController],
+  shared: [TelescopicService, SbiForwarderService],
+  bodyLimit: (config) => config.n32f.bodyLimit,
+  prepare: (app) => {
+    (app.getHttpServer() as unknown as SeppHttp2Server).fastPath = app.get(SbiForwarderService).handle;
+  },
+};

@@ -1,0 +1,155 @@
+import type { Http2ServerRequest, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  apiRootKey,
+  authorityOf,
+  certificatePlmnKeys,
+  endToEndHeaders,
+  N32C_HANDSHAKE_API,
+  N32Error,
+  N32ErrorCode,
+  parseApiRoot,
+  parseOriginatingNetworkId,
+  plmnFqdnKey,
+  SBI_HEADERS,
+  type ApiRoot,
+} from '@sepp/protocol';
+import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { N32SessionsService } from '../n32c/n32-sessions.service';
+import { N32fPeersService } from './n32f-peers.service';
+
+const TARGET_PARAM = `header ${SBI_HEADERS.targetApiRoot}`;
+
+/**
+ * The pSEPP side of N32-f in TLS mode (TS 33.501 13.1.1.2, N32-DIGEST §6.3): a request a peer SEPP
+ * forwards on N32 is accepted only from a peer with an agreed TLS mechanism, only toward a local
+ * NF of `sbi.allowedTargets` (never an arbitrary host), within the per-peer concurrency and body
+ * limits; it is then relayed to that NF (`3gpp-Sbi-Target-apiRoot` consumed) and the NF's answer
+ * streams back unchanged. Refusals are problem+json and reach no NF.
+ *
+ * Shared with the N32 listeners (no lifecycle hooks here): the sessions to local NFs are unref'd
+ * and end with the process.
+ */
+@Injectable()
+export class N32fForwarderService {
+  private readonly inFlight = new Map<string, number>();
+  private pool: OriginPool;
+  private allowed: Map<string, ApiRoot>;
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly peers: PeerRegistry,
+    private readonly sessions: N32SessionsService,
+    private readonly senders: N32fPeersService,
+    @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+  ) {
+    this.pool = this.createPool(config.current);
+    this.allowed = allowedTargets(config.current);
+    config.on('reload', ({ current, changed }) => {
+      this.allowed = allowedTargets(current);
+      if (changed.includes('sbi')) {
+        const old = this.pool;
+        this.pool = this.createPool(current);
+        old.close();
+      }
+    });
+  }
+
+  /** The N32 listeners' fast path: everything but the N32-c API. */
+  readonly handle = (request: Http2ServerRequest): boolean => {
+    const headers = request.headers;
+    if (String(headers[':path'] ?? '').startsWith(`${N32C_HANDSHAKE_API}/`)) return false;
+    const stream = request.stream;
+    try {
+      this.forward(stream, headers);
+    } catch (error) {
+      const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
+      if (error instanceof N32Error) {
+        this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: stream.session?.socket.remoteAddress }, 'N32-f request refused');
+      } else {
+        this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
+      }
+    }
+    return true;
+  };
+
+  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+    const config = this.config.current;
+    const session = stream.session!;
+    const peer = this.senders.senderOf(session);
+    const target = this.targetOf(headers);
+    this.checkOriginatingNetwork(peer, headers);
+
+    const inFlight = this.inFlight.get(peer) ?? 0;
+    if (inFlight >= config.n32f.maxConcurrentPerPeer) {
+      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} has ${inFlight} N32-f requests in flight (limit ${config.n32f.maxConcurrentPerPeer})`);
+    }
+    this.inFlight.set(peer, inFlight + 1);
+    this.sessions.countN32f(session, peer);
+
+    const out: OutgoingHttpHeaders = endToEndHeaders(headers, [SBI_HEADERS.targetApiRoot]);
+    out[':method'] = headers[':method'];
+    out[':path'] = `${target.prefix}${String(headers[':path'])}`;
+    out[':scheme'] = target.scheme;
+    out[':authority'] = authorityOf(target);
+    forwardStream(stream, this.pool.get(target), out, {
+      timeoutMs: config.n32f.requestTimeoutMs,
+      bodyLimit: config.n32f.bodyLimit,
+      upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
+      onDone: () => {
+        const left = (this.inFlight.get(peer) ?? 1) - 1;
+        if (left > 0) this.inFlight.set(peer, left);
+        else this.inFlight.delete(peer);
+      },
+    });
+  }
+
+  /** The local NF named by `3gpp-Sbi-Target-apiRoot`, if it is one of ours. */
+  private targetOf(headers: IncomingHttpHeaders): ApiRoot {
+    const value = headers[SBI_HEADERS.targetApiRoot];
+    if (typeof value !== 'string') {
+      throw new N32Error(N32ErrorCode.NF_TARGET_MISSING, `N32-f requests carry ${SBI_HEADERS.targetApiRoot} (TLS mode)`, [
+        { param: TARGET_PARAM, reason: 'is mandatory' },
+      ]);
+    }
+    const parsed = parseApiRoot(value);
+    if (!parsed) {
+      throw new N32Error(N32ErrorCode.NF_TARGET_INVALID, `${SBI_HEADERS.targetApiRoot} is not an apiRoot: ${value}`, [
+        { param: TARGET_PARAM, reason: 'must be <http|https>://host[:port][/prefix]' },
+      ]);
+    }
+    const allowed = this.allowed.get(apiRootKey(parsed));
+    if (!allowed) {
+      throw new N32Error(N32ErrorCode.TARGET_NOT_ALLOWED, `${value} is not a local NF this SEPP forwards to`, [
+        { param: TARGET_PARAM, reason: 'not in sbi.allowedTargets' },
+      ]);
+    }
+    return allowed;
+  }
+
+  /**
+   * TS 33.501 13.1.2: PLMN IDs in the message should match the peer's certificate; a mismatch is
+   * logged (a security event), not refused.
+   */
+  private checkOriginatingNetwork(peer: string, headers: IncomingHttpHeaders): void {
+    const header = headers[SBI_HEADERS.originatingNetworkId];
+    const claimed = parseOriginatingNetworkId(typeof header === 'string' ? header : undefined);
+    if (!claimed) return;
+    const record = this.peers.get(peer);
+    const certified = certificatePlmnKeys(record?.negotiation?.peerN32cDnsNames ?? []);
+    const configured = this.config.current.n32.peers.find((p) => p.fqdn === peer)?.plmns ?? [];
+    for (const plmn of configured) certified.add(plmnFqdnKey(plmn));
+    if (!certified.has(plmnFqdnKey(claimed))) {
+      this.logger.warn({ peer, claimed: `${claimed.mcc}-${claimed.mnc}`, certified: [...certified] }, 'PLMN ID mismatch: originating network not covered by the peer certificate');
+    }
+  }
+
+  private createPool(config: SeppConfig): OriginPool {
+    const tls = config.sbi.tls;
+    return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
+  }
+}
+
+function allowedTargets(config: SeppConfig): Map<string, ApiRoot> {
+  return new Map(config.sbi.allowedTargets.map((root) => [apiRootKey(root), root]));
+}

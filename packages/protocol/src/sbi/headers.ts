@@ -1,0 +1,53 @@
+/** TS 29.500 custom headers the SEPP reads (HTTP/2 header names are lower case). */
+export const SBI_HEADERS = {
+  targetApiRoot: '3gpp-sbi-target-apiroot',
+  originatingNetworkId: '3gpp-sbi-originating-network-id',
+  maxRspTime: '3gpp-sbi-max-rsp-time',
+  senderTimestamp: '3gpp-sbi-sender-timestamp',
+} as const;
+
+/**
+ * Connection-specific headers (RFC 9110 7.6.1, RFC 9113 8.2.2) and HTTP/2 pseudo-headers never
+ * travel end to end: a proxy drops them and sets its own.
+ */
+export const HOP_BY_HOP_HEADERS: ReadonlySet<string> = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+  'host',
+  'http2-settings',
+]);
+
+type HeaderValue = string | string[] | number | undefined;
+
+/**
+ * The end-to-end headers of a message: pseudo-headers, hop-by-hop headers, the headers the
+ * `Connection` header names, and `extraDrop` removed. Values are kept as they are.
+ */
+export function endToEndHeaders(headers: Readonly<Record<string, HeaderValue>>, extraDrop: readonly string[] = []): Record<string, string | string[]> {
+  const named = String(headers['connection'] ?? '')
+    .split(',')
+    .map((token) => token.trim().toLowerCase())
+    .filter(Boolean);
+  const out: Record<string, string | string[]> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined || name.startsWith(':')) continue;
+    const lower = name.toLowerCase();
+    if (HOP_BY_HOP_HEADERS.has(lower) || named.includes(lower) || extraDrop.includes(lower)) continue;
+    out[lower] = typeof value === 'number' ? String(value) : value;
+  }
+  return out;
+}
+
+/** `3gpp-Sbi-Originating-Network-Id: <mcc>-<mnc>[-<nid>]` (TS 29.500 5.2.3.2.x); null if absent or malformed. */
+export function parseOriginatingNetworkId(value: string | undefined): { mcc: string; mnc: string } | null {
+  if (!value) return null;
+  const match = /^\s*(\d{3})-(\d{2,3})(?:-[0-9A-Fa-f]{11})?\s*(?:;.*)?$/.exec(value);
+  return match ? { mcc: match[1]!, mnc: match[2]! } : null;
+}

@@ -1,0 +1,58 @@
+import { connect, type ClientHttp2Session } from 'node:http2';
+import { connect as netConnect } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
+import { effectivePort, originOf, type ApiRoot } from '@sepp/protocol';
+
+export interface OriginPoolOptions {
+  /** Static host -> address resolution (`sbi.hosts`), consulted before DNS. */
+  readonly hosts: Readonly<Record<string, string>>;
+  /** Roots trusted for https NFs (empty: the system store). */
+  readonly ca: readonly Buffer[];
+  /** Our client certificate toward https NFs, if any. */
+  readonly identity?: { readonly cert: Buffer; readonly key: Buffer };
+}
+
+/**
+ * One multiplexed HTTP/2 session per local NF origin (h2c for http, TLS with ALPN h2 for https),
+ * opened on first use and replaced when it ends. Streams to the same NF share the session, as
+ * HTTP/2 intends; nothing waits behind a slow request.
+ */
+export class OriginPool {
+  private readonly sessions = new Map<string, ClientHttp2Session>();
+
+  constructor(private readonly options: OriginPoolOptions) {}
+
+  get(root: ApiRoot): ClientHttp2Session {
+    const origin = originOf(root);
+    const existing = this.sessions.get(origin);
+    if (existing && !existing.closed && !existing.destroyed) return existing;
+    const host = this.options.hosts[root.host] ?? root.host;
+    const port = effectivePort(root);
+    const session = connect(origin, {
+      createConnection: () =>
+        root.scheme === 'https'
+          ? tlsConnect({
+              host,
+              port,
+              servername: root.host,
+              ALPNProtocols: ['h2'],
+              ca: this.options.ca.length > 0 ? [...this.options.ca] : undefined,
+              cert: this.options.identity?.cert,
+              key: this.options.identity?.key,
+            })
+          : netConnect({ host, port }),
+    });
+    session.on('error', () => undefined); // reported on the streams that were using it
+    session.once('close', () => {
+      if (this.sessions.get(origin) === session) this.sessions.delete(origin);
+    });
+    session.unref();
+    this.sessions.set(origin, session);
+    return session;
+  }
+
+  close(): void {
+    for (const session of this.sessions.values()) session.close();
+    this.sessions.clear();
+  }
+}
