@@ -1,8 +1,8 @@
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { N32C_PATHS } from '@sepp/protocol';
-import { FQDN_A, FQDN_B, PLMN_A, PLMN_B, responderYaml, writeYaml } from './support/configs';
+import { createPkiAB, FQDN_A, FQDN_B, PLMN_A, PLMN_B, responderYaml, writeYaml } from './support/configs';
 import { H2Client, type H2Answer } from './support/h2-client';
-import { TestPki, type CertFiles } from './support/pki';
+import type { CertFiles, TestPki } from './support/pki';
 import { expectInvalidParam, expectNoServerBanner, expectProblem } from './support/problem';
 import { SeppProcess } from './support/sepp-process';
 
@@ -119,7 +119,8 @@ const TABLE: readonly BadRequest[] = [
 
   // Routing.
   { name: 'unknown path', path: '/n32c-handshake/v1/no-such-resource', body: valid({}), status: 404, param: false },
-  { name: 'unknown API', path: '/nsepp-nope/v1/exchange-capability', body: valid({}), status: 404, param: false },
+  // Outside the N32-c API every request is N32-f, which needs an agreed mechanism first.
+  { name: 'unknown API (N32-f without an agreement)', path: '/nsepp-nope/v1/exchange-capability', body: valid({}), status: 403, param: false },
   { name: 'GET on exchange-capability', method: 'GET', headers: {}, status: [404, 405], param: false },
   { name: 'PUT on exchange-capability', method: 'PUT', body: valid({}), status: [404, 405], param: false },
 ];
@@ -147,9 +148,7 @@ describe('bad input to POST exchange-capability over mutual-TLS HTTP/2', () => {
   let roomy: SeppProcess;
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    certA = await pki.sepp(PLMN_A);
-    certB = await pki.sepp(PLMN_B);
+    ({ pki, certA, certB } = await createPkiAB());
     [responder, roomy] = await Promise.all([
       SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', responderYaml(certA, pki, { bodyLimit: BODY_LIMIT }))),
       SeppProcess.ready('responder', writeYaml(pki.dir, 'roomy', responderYaml(certA, pki, { bodyLimit: 4 * 1024 * 1024 }))),
@@ -162,7 +161,7 @@ describe('bad input to POST exchange-capability over mutual-TLS HTTP/2', () => {
 
   /** One request on a fresh connection from PLMN B's SEPP (its real, configured identity). */
   async function send(target: SeppProcess, bad: BadRequest): Promise<H2Answer> {
-    const client = await H2Client.open(target.port('n32'), FQDN_A, { cert: certB.certPem, key: certB.keyPem, ca: pki.ca.certPem });
+    const client = await H2Client.open(target.port('n32'), FQDN_A, pki.clientTls(certB));
     try {
       return await client.request(bad.method ?? 'POST', bad.path ?? EXCHANGE, bad.body, bad.headers ?? JSON_TYPE);
     } finally {

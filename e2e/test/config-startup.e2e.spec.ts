@@ -1,36 +1,20 @@
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { createCa } from '@sepp/infra';
 import { N32C_PATHS } from '@sepp/protocol';
-import { AppProcess, writeTlsListenDelay } from './support/app-process';
-import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, responderYaml, type SeppYaml } from './support/configs';
+import { AppProcess, writeTlsListenDelay, type AppStart, type Role } from './support/app-process';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_B, responderYaml, type SeppYaml } from './support/configs';
 import { H2Client } from './support/h2-client';
-import { TestPki, type CertFiles } from './support/pki';
+import type { CertFiles, TestPki } from './support/pki';
+import { freePort, holdPort } from './support/ports';
 import { SeppProcess } from './support/sepp-process';
 
 jest.setTimeout(60_000);
 
 /** Exit code for an unusable configuration (CONFIG.md). */
 const EXIT_CONFIG = 2;
-
-/** Holds a loopback port open (so nobody else can listen on it) until closed. */
-function holdPort(): Promise<{ port: number; server: Server }> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ port: (server.address() as { port: number }).port, server }));
-  });
-}
-
-/** A loopback port nothing listens on (taken from the OS, then released). */
-async function closedPort(): Promise<number> {
-  const { port, server } = await holdPort();
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe('start-up contract of the built apps (CONFIG.md)', () => {
   let pki: TestPki;
@@ -39,7 +23,7 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
   /** root/certs holds the PEM files, root/conf the YAML files that name them as ../certs/... */
   let root: string;
   let conf: string;
-  const started: (AppProcess | SeppProcess)[] = [];
+  const started: AppProcess[] = [];
 
   /** PLMN A's responder, certificate paths relative to the config folder. */
   function responderFile(mutate: (yaml: SeppYaml) => void = () => undefined): SeppYaml {
@@ -58,15 +42,14 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
     return file;
   }
 
-  function start(role: 'responder' | 'initiator', options: Parameters<typeof AppProcess.start>[1]): AppProcess {
-    const app = AppProcess.start(role, { cwd: root, ...options });
+  function start(role: Role, options: AppStart): AppProcess {
+    const app = AppProcess.launch(role, { cwd: root, ...options });
     started.push(app);
     return app;
   }
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    [certA, certB] = await Promise.all([pki.sepp(PLMN_A), pki.sepp(PLMN_B)]);
+    ({ pki, certA, certB } = await createPkiAB());
     root = join(pki.dir, 'layout');
     conf = join(root, 'conf');
     mkdirSync(join(root, 'certs'), { recursive: true });
@@ -85,7 +68,7 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
 
   /** PLMN B's SEPP asks `port` for TLS: proves the listener serves N32-c with a usable identity. */
   async function negotiateWith(port: number): Promise<{ status: number; body: unknown; serverNames: string | undefined }> {
-    const client = await H2Client.open(port, FQDN_A, { cert: certB.certPem, key: certB.keyPem, ca: pki.ca.certPem });
+    const client = await H2Client.open(port, FQDN_A, pki.clientTls(certB));
     try {
       const answer = await client.postJson(N32C_PATHS.exchangeCapability, { sender: FQDN_B, supportedSecCapabilityList: ['TLS'], plmnIdList: [PLMN_B] });
       return { status: answer.status, body: answer.json, serverNames: client.socket.getPeerCertificate().subjectaltname };
@@ -135,7 +118,7 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
   describe('an unusable configuration exits with code 2 before listening, naming the key', () => {
     interface Refusal {
       readonly name: string;
-      readonly role?: 'responder' | 'initiator';
+      readonly role?: Role;
       /** The config file (default: a responder file with `mutate` applied). */
       readonly file?: () => string;
       readonly mutate?: (yaml: SeppYaml) => void;
@@ -264,7 +247,7 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
     const responder = await SeppProcess.ready('responder', writeConf(responderFile()));
     started.push(responder);
     // The file dials a port nobody listens on; the variable points at the responder.
-    const yaml = initiatorYaml(certB, pki, await closedPort());
+    const yaml = initiatorYaml(certB, pki, await freePort());
     yaml.tls = { cert: '../certs/b.crt', key: '../certs/b.key', ca: ['../certs/ca.crt'] };
     const file = writeConf(yaml);
     const initiator = start('initiator', { args: ['--config', file], env: { SEPP_N32_PEERS_0_ADDRESS: `127.0.0.1:${responder.port('n32')}` } });

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCertificateSet } from '@sepp/infra';
 import { FQDN_A, FQDN_B, PLMN_A, PLMN_B } from './support/configs';
 import { REPO_ROOT } from './support/paths';
+import { freePort, holdPort } from './support/ports';
 
 /** `node infra/dist/demo.js --once` as `pnpm demo --once` runs it, on free ports and a temporary certificate folder. */
 jest.setTimeout(60_000);
@@ -40,19 +40,6 @@ function logLines(file: string): Record<string, unknown>[] {
     .split('\n')
     .filter((line) => line.startsWith('{'))
     .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-async function listen(port = 0): Promise<Server> {
-  const server = createServer().listen(port, '127.0.0.1');
-  await new Promise((ready) => server.once('listening', ready));
-  return server;
-}
-
-async function freePort(): Promise<number> {
-  const server = await listen();
-  const { port } = server.address() as AddressInfo;
-  await new Promise((closed) => server.close(closed));
-  return port;
 }
 
 describe('pnpm demo --once', () => {
@@ -94,8 +81,7 @@ describe('pnpm demo --once', () => {
   });
 
   it('fails at once, naming the port and how to move it, when a port is busy', async () => {
-    const busy = await listen();
-    const port = (busy.address() as AddressInfo).port;
+    const { port, server: busy } = await holdPort();
     try {
       const run = await runDemo({ ...base, SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: String(port), SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT: '0', SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT: '0' });
       expect(run.code).toBe(3);

@@ -1,13 +1,12 @@
-import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { createInterface } from 'node:readline';
 import { parse } from 'yaml';
 import { FQDN_A, FQDN_B } from './support/configs';
 import { REPO_ROOT } from './support/paths';
-import type { LogLine, PeerView } from './support/sepp-process';
+import { freePort } from './support/ports';
+import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
 /**
@@ -189,51 +188,6 @@ describe('docker-compose.yml (structure)', () => {
 
 // --- running the compose commands on this host ---
 
-class ServiceProcess {
-  readonly lines: LogLine[] = [];
-  readonly stderr: string[] = [];
-  readonly exited: Promise<number | null>;
-  private code: number | null | undefined;
-
-  constructor(
-    readonly name: string,
-    readonly child: ChildProcess,
-  ) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      try {
-        this.lines.push(JSON.parse(line) as LogLine);
-      } catch {
-        this.lines.push({ level: 'raw', msg: line });
-      }
-    });
-    createInterface({ input: child.stderr! }).on('line', (line) => this.stderr.push(line));
-    this.exited = new Promise((done) => child.once('exit', (code) => done((this.code = code))));
-  }
-
-  port(listener: string): number {
-    const line = this.lines.find((l) => l.msg === 'listening' && l['listener'] === listener);
-    if (!line) throw new Error(`${this.name} has no ${listener} listener yet`);
-    return line['port'] as number;
-  }
-
-  async peer(fqdn: string): Promise<PeerView | undefined> {
-    const response = await fetch(`http://127.0.0.1:${this.port('admin')}/admin/peers`);
-    return ((await response.json()) as { peers: PeerView[] }).peers.find((p) => p.fqdn === fqdn);
-  }
-
-  waitForLog(msg: string): Promise<LogLine> {
-    return waitFor(`${this.name} to log "${msg}"`, () => {
-      if (this.code !== undefined) throw new Error(`${this.name} exited with ${this.code}: ${this.stderr.join('\n')}`);
-      return this.lines.find((l) => l.msg === msg);
-    }, 20_000);
-  }
-
-  async stop(): Promise<number | null> {
-    if (this.code === undefined) this.child.kill('SIGTERM');
-    return this.exited;
-  }
-}
-
 function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
   return new Promise((done) => {
     const child = execFile(process.execPath, args, { cwd: REPO_ROOT, env, timeout: 10_000 }, (_error, stdout, stderr) =>
@@ -242,17 +196,9 @@ function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number
   });
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer().listen(0, '127.0.0.1');
-  await new Promise((ready) => server.once('listening', ready));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((closed) => server.close(closed));
-  return port;
-}
-
 describe('docker-compose.yml (its commands, run without Docker)', () => {
   const volumeDirs = new Map<string, string>();
-  const running = new Map<string, ServiceProcess>();
+  const running = new Map<string, SeppProcess>();
 
   /** Container path -> host path, through this service's volume mounts. */
   const hostPath = (svc: Service, file: string): string => {
@@ -280,11 +226,11 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
     });
     return env;
   };
-  const start = (name: string): ServiceProcess => {
+  /** The service's own command (`node ...`) with the host environment, from the repository root (the image's WORKDIR). */
+  const start = (name: string): SeppProcess => {
     const [bin, ...args] = service(name).command!;
     expect(bin).toBe('node');
-    const child = spawn(process.execPath, args, { cwd: REPO_ROOT, env: hostEnv(name), stdio: ['ignore', 'pipe', 'pipe'] });
-    const proc = new ServiceProcess(name, child);
+    const proc = new SeppProcess(name, args, { cwd: REPO_ROOT, env: hostEnv(name) });
     running.set(name, proc);
     return proc;
   };
@@ -324,7 +270,7 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
 
   it('responder: loads its compose config, listens, and its healthcheck passes once ready', async () => {
     const responder = start('responder');
-    await responder.waitForLog('ready');
+    await responder.ready(20_000);
     expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('responder')), fqdn: FQDN_A });
     expect(await becomesHealthy('responder')).toBe(true);
     // And the healthcheck is not vacuous: nothing listening -> non-zero.
@@ -333,19 +279,13 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
 
   it('initiator: starts after the responder is healthy, passes its healthcheck, and both reach tls-established', async () => {
     const initiator = start('initiator');
-    await initiator.waitForLog('ready');
+    await initiator.ready(20_000);
     expect(initiator.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('initiator')), fqdn: FQDN_B });
     expect(await becomesHealthy('initiator')).toBe(true);
 
     const responder = running.get('responder')!;
-    const atInitiator = await waitFor('initiator: responder tls-established', async () => {
-      const peer = await initiator.peer(FQDN_A);
-      return peer?.state === 'tls-established' ? peer : undefined;
-    });
-    const atResponder = await waitFor('responder: initiator tls-established', async () => {
-      const peer = await responder.peer(FQDN_B);
-      return peer?.state === 'tls-established' ? peer : undefined;
-    });
+    const atInitiator = await initiator.waitForPeerState(FQDN_A, 'tls-established');
+    const atResponder = await responder.waitForPeerState(FQDN_B, 'tls-established');
     expect(atInitiator.mechanism).toBe('TLS');
     expect(atResponder).toMatchObject({ mechanism: 'TLS', negotiation: expect.objectContaining({ selectionReason: 'TLS_PREFERRED_WITHOUT_INTERMEDIARIES' }) });
     // What `docker compose up` shows: the JSON 'peer state' lines of both sides.

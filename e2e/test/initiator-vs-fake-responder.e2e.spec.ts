@@ -1,6 +1,6 @@
 import { FakeResponder, type FakeAnswer, type FakeScript } from './support/fake-responder';
-import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, writeYaml, type SeppYaml } from './support/configs';
-import { TestPki, type CertFiles } from './support/pki';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, writeYaml, type SeppYaml } from './support/configs';
+import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess, type PeerView } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
@@ -20,13 +20,6 @@ const answerSelecting = (selected: string, sender = FQDN_A): FakeAnswer => ({
   body: { sender, selectedSecCapability: selected, plmnIdList: [PLMN_A], supportedFeatures: '0' },
 });
 
-function waitForPeer(sepp: SeppProcess, fqdn: string, what: string, predicate: (peer: PeerView) => boolean, timeoutMs = 10_000): Promise<PeerView> {
-  return waitFor(`${sepp.role}: peer ${fqdn} ${what}`, async () => {
-    const peer = await sepp.peer(fqdn);
-    return peer && predicate(peer) ? peer : undefined;
-  }, timeoutMs);
-}
-
 describe('the built initiator against a scripted responder', () => {
   let pki: TestPki;
   let certA: CertFiles;
@@ -35,9 +28,7 @@ describe('the built initiator against a scripted responder', () => {
   let initiator: SeppProcess | undefined;
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    certA = await pki.sepp(PLMN_A);
-    certB = await pki.sepp(PLMN_B);
+    ({ pki, certA, certB } = await createPkiAB());
   });
 
   afterEach(async () => {
@@ -60,7 +51,7 @@ describe('the built initiator against a scripted responder', () => {
    */
   async function expectRefusedAnswer(name: string, script: FakeScript, reason: string, capabilities: string[] = ['TLS']): Promise<PeerView> {
     const { fake, initiator } = await start(name, script, certA, (port) => initiatorYaml(certB, pki, port, { capabilities }));
-    const failed = await waitForPeer(initiator, FQDN_A, `failed with ${reason}`, (p) => p.state === 'failed' && p.lastError?.reason === reason);
+    const failed = await initiator.waitForPeer(FQDN_A, `failed with ${reason}`, (p) => p.state === 'failed' && p.lastError?.reason === reason);
     expect(failed.mechanism).toBeNull();
 
     const [first] = await fake.waitForSessions(1);
@@ -115,7 +106,7 @@ describe('the built initiator against a scripted responder', () => {
       const cert = await pki.leaf('open5gs-sepp2', [OPEN5GS_FQDN]);
       const reject: FakeScript = () => ({ status: 400, contentType: 'application/problem+json', body: OPEN5GS_REJECT_ANSWER });
       const { fake, initiator } = await start('open5gs-400', reject, cert, (port) => initiatorYaml(certB, pki, port, { peers: open5gsPeer(port) }));
-      const failed = await waitForPeer(initiator, OPEN5GS_FQDN, 'failed with PEER_REJECTED', (p) => p.state === 'failed' && p.lastError?.reason === 'PEER_REJECTED');
+      const failed = await initiator.waitForPeer(OPEN5GS_FQDN, 'failed with PEER_REJECTED', (p) => p.state === 'failed' && p.lastError?.reason === 'PEER_REJECTED');
       expect(failed.lastError?.detail).toContain('400');
       expect(failed.lastError?.detail).toContain('Unknown SupportedSecCapability');
 
@@ -123,7 +114,7 @@ describe('the built initiator against a scripted responder', () => {
       await fake.waitForRequests(2);
       await fake.waitForSessions(2);
       expect(fake.sessions[0]!.streams).toBe(1);
-      const again = await waitForPeer(initiator, OPEN5GS_FQDN, 'retried', (p) => p.attempts >= 2 && p.state === 'failed');
+      const again = await initiator.waitForPeer(OPEN5GS_FQDN, 'retried', (p) => p.attempts >= 2 && p.state === 'failed');
       expect(again.lastError?.reason).toBe('PEER_REJECTED');
       expect(initiator.running).toBe(true);
       expect((await initiator.admin('/healthz')).status).toBe(200);

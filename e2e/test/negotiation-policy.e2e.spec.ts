@@ -1,19 +1,12 @@
-import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, responderYaml, writeYaml } from './support/configs';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_B, responderYaml, writeYaml } from './support/configs';
 import { H2Client } from './support/h2-client';
-import { TestPki, type CertFiles } from './support/pki';
-import { SeppProcess, type PeerView } from './support/sepp-process';
+import type { CertFiles, TestPki } from './support/pki';
+import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
 jest.setTimeout(60_000);
 
 const EXCHANGE_CAPABILITY = '/n32c-handshake/v1/exchange-capability';
-
-function waitForPeer(sepp: SeppProcess, fqdn: string, what: string, predicate: (peer: PeerView) => boolean, timeoutMs = 10_000): Promise<PeerView> {
-  return waitFor(`${sepp.role}: peer ${fqdn} ${what}`, async () => {
-    const peer = await sepp.peer(fqdn);
-    return peer && predicate(peer) ? peer : undefined;
-  }, timeoutMs);
-}
 
 /** Resolves when the client's session is closed; rejects after `timeoutMs`. */
 function closedWithin(client: H2Client, timeoutMs = 5_000): Promise<void> {
@@ -32,9 +25,7 @@ describe('selection policy between the two built apps', () => {
   const clients: H2Client[] = [];
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    certA = await pki.sepp(PLMN_A);
-    certB = await pki.sepp(PLMN_B);
+    ({ pki, certA, certB } = await createPkiAB());
   });
 
   afterEach(async () => {
@@ -50,7 +41,7 @@ describe('selection policy between the two built apps', () => {
   }
 
   async function clientB(port: number): Promise<H2Client> {
-    const client = await H2Client.open(port, FQDN_A, { ca: pki.ca.certPem, cert: certB.certPem, key: certB.keyPem });
+    const client = await H2Client.open(port, FQDN_A, pki.clientTls(certB));
     clients.push(client);
     return client;
   }
@@ -82,7 +73,7 @@ describe('selection policy between the two built apps', () => {
     const responder = await start('responder', 'none-responder', responderYaml(certA, pki, { capabilities: ['TLS'] }));
     const initiator = await start('initiator', 'none-initiator', initiatorYaml(certB, pki, responder.port('n32'), { capabilities: ['PRINS'] }));
 
-    const failed = await waitForPeer(initiator, FQDN_A, 'failed with NO_COMMON_MECHANISM', (p) => p.state === 'failed' && p.lastError?.reason === 'NO_COMMON_MECHANISM');
+    const failed = await initiator.waitForPeer(FQDN_A, 'failed with NO_COMMON_MECHANISM', (p) => p.state === 'failed' && p.lastError?.reason === 'NO_COMMON_MECHANISM');
     expect(failed.mechanism).toBeNull();
     await responder.waitForLog('closing the N32 connection', (l) => l.msg === 'closing the N32 connection' && l['peer'] === FQDN_B);
 
@@ -94,7 +85,7 @@ describe('selection policy between the two built apps', () => {
     const [first, , third] = retries();
     expect(third!.failures).toBeGreaterThan(first!.failures);
     expect(third!.retryInMs).toBeGreaterThan(first!.retryInMs);
-    const later = await waitForPeer(initiator, FQDN_A, 'attempts >= 3', (p) => p.attempts >= 3);
+    const later = await initiator.waitForPeer(FQDN_A, 'attempts >= 3', (p) => p.attempts >= 3);
     expect(later.attempts).toBeGreaterThan(failed.attempts);
     expect(initiator.lines.some((l) => l.msg === 'peer state' && l['to'] === 'tls-established')).toBe(false);
 

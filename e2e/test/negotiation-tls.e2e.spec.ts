@@ -1,5 +1,5 @@
-import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, responderYaml, writeYaml } from './support/configs';
-import { TestPki, type CertFiles } from './support/pki';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, responderYaml, writeYaml } from './support/configs';
+import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
 import { sleep } from './support/wait-for';
 
@@ -13,9 +13,7 @@ describe('N32-c negotiation between the two built apps (TLS selected)', () => {
   let initiator: SeppProcess;
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    certA = await pki.sepp(PLMN_A);
-    certB = await pki.sepp(PLMN_B);
+    ({ pki, certA, certB } = await createPkiAB());
     responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', responderYaml(certA, pki)));
     initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator', initiatorYaml(certB, pki, responder.port('n32'))));
   });

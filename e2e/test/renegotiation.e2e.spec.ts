@@ -1,16 +1,8 @@
-import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, responderYaml, writeYaml, type SeppYaml } from './support/configs';
-import { TestPki, type CertFiles } from './support/pki';
-import { SeppProcess, type PeerView } from './support/sepp-process';
-import { waitFor } from './support/wait-for';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_B, responderYaml, writeYaml, type SeppYaml } from './support/configs';
+import type { CertFiles, TestPki } from './support/pki';
+import { SeppProcess } from './support/sepp-process';
 
 jest.setTimeout(60_000);
-
-function waitForPeer(sepp: SeppProcess, fqdn: string, what: string, predicate: (peer: PeerView) => boolean, timeoutMs = 10_000): Promise<PeerView> {
-  return waitFor(`${sepp.role}: peer ${fqdn} ${what}`, async () => {
-    const peer = await sepp.peer(fqdn);
-    return peer && predicate(peer) ? peer : undefined;
-  }, timeoutMs);
-}
 
 const count = (sepp: SeppProcess, msg: string): number => sepp.lines.filter((l) => l.msg === msg).length;
 
@@ -20,9 +12,7 @@ describe('renegotiation', () => {
   let certB: CertFiles;
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    certA = await pki.sepp(PLMN_A);
-    certB = await pki.sepp(PLMN_B);
+    ({ pki, certA, certB } = await createPkiAB());
   });
 
   describe('after a change of the initiator capabilities (IP-routing intermediaries: the initiator order decides)', () => {
@@ -73,7 +63,7 @@ describe('renegotiation', () => {
     it('POST /admin/reload with capabilities [TLS, PRINS] renegotiates back to TLS', async () => {
       writeYaml(pki.dir, 'initiator', initiatorConfig(['TLS', 'PRINS']));
       const reload = await initiator.admin<{ reloaded: boolean; changed: string[] }>('/admin/reload', { method: 'POST' });
-      expect(reload).toEqual({ status: 200, body: { reloaded: true, changed: ['capabilities'] } });
+      expect({ status: reload.status, body: reload.body }).toEqual({ status: 200, body: { reloaded: true, changed: ['capabilities'] } });
 
       expect((await initiator.waitForPeerState(FQDN_A, 'tls-established')).mechanism).toBe('TLS');
       expect((await responder.waitForPeerState(FQDN_B, 'tls-established')).mechanism).toBe('TLS');
@@ -91,10 +81,10 @@ describe('renegotiation', () => {
       invalid.sepp.capabilities = ['TLS', 'ALS'];
       writeYaml(pki.dir, 'initiator', invalid);
 
-      const response = await fetch(`http://127.0.0.1:${initiator.port('admin')}/admin/reload`, { method: 'POST' });
+      const response = await initiator.admin<{ status: number; detail: string; invalidParams: { param: string; reason: string }[] }>('/admin/reload', { method: 'POST' });
       expect(response.status).toBe(400);
       expect(response.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const problem = (await response.json()) as { status: number; detail: string; invalidParams: { param: string; reason: string }[] };
+      const problem = response.body;
       expect(problem.status).toBe(400);
       expect(problem.invalidParams.map((p) => p.param)).toContain('sepp.capabilities');
       expect(problem.detail).toContain('sepp.capabilities');
@@ -106,7 +96,7 @@ describe('renegotiation', () => {
       // The running configuration is still the valid one: a renegotiation request still offers TLS first.
       writeYaml(pki.dir, 'initiator', initiatorConfig(['TLS', 'PRINS']));
       const unchanged = await initiator.admin<{ reloaded: boolean; changed: string[] }>('/admin/reload', { method: 'POST' });
-      expect(unchanged).toEqual({ status: 200, body: { reloaded: true, changed: [] } });
+      expect({ status: unchanged.status, body: unchanged.body }).toEqual({ status: 200, body: { reloaded: true, changed: [] } });
     });
   });
 
@@ -123,7 +113,7 @@ describe('renegotiation', () => {
 
           await first.stop(signal);
           await initiator.waitForLog('N32 connection lost', (l) => l.msg === 'N32 connection lost' && l['peer'] === FQDN_A);
-          const down = await waitForPeer(initiator, FQDN_A, 'failed with CONNECTION_FAILED', (p) => p.state === 'failed' && p.lastError?.reason === 'CONNECTION_FAILED');
+          const down = await initiator.waitForPeer(FQDN_A, 'failed with CONNECTION_FAILED', (p) => p.state === 'failed' && p.lastError?.reason === 'CONNECTION_FAILED');
           expect(down.mechanism).toBeNull();
 
           const config = responderYaml(certA, pki);

@@ -1,10 +1,10 @@
 import type { ConnectionOptions } from 'node:tls';
 import { seppFqdn } from '@sepp/infra';
-import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, responderYaml, writeYaml } from './support/configs';
-import { H2Client, tlsHandshake, type H2Answer } from './support/h2-client';
-import { TestPki, type CertFiles } from './support/pki';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_B, responderYaml, writeYaml } from './support/configs';
+import { H2Client, tlsHandshake } from './support/h2-client';
+import type { CertFiles, TestPki } from './support/pki';
+import { expectForbidden } from './support/problem';
 import { SeppProcess, type PeerView } from './support/sepp-process';
-import { waitFor } from './support/wait-for';
 
 jest.setTimeout(60_000);
 
@@ -12,22 +12,6 @@ const EXCHANGE_CAPABILITY = '/n32c-handshake/v1/exchange-capability';
 /** A third PLMN: same interconnect CA, not a peer of anyone here. */
 const PLMN_C = { mcc: '003', mnc: '03' };
 const FQDN_C = seppFqdn(PLMN_C);
-
-function waitForPeer(sepp: SeppProcess, fqdn: string, what: string, predicate: (peer: PeerView) => boolean, timeoutMs = 10_000): Promise<PeerView> {
-  return waitFor(`${sepp.role}: peer ${fqdn} ${what}`, async () => {
-    const peer = await sepp.peer(fqdn);
-    return peer && predicate(peer) ? peer : undefined;
-  }, timeoutMs);
-}
-
-/** The DECISIONS.md §5 refusal: 403 ProblemDetails, cause UNSPECIFIED, the field at fault named. */
-function expectForbidden(answer: H2Answer, param: string): void {
-  expect(answer.status).toBe(403);
-  expect(String(answer.headers['content-type'])).toMatch(/^application\/problem\+json/);
-  expect(answer.json).toMatchObject({ status: 403, cause: 'UNSPECIFIED', detail: expect.any(String) });
-  const invalidParams = (answer.json as { invalidParams?: { param: string }[] }).invalidParams ?? [];
-  expect(invalidParams.map((p) => p.param)).toContain(param);
-}
 
 describe('mutual TLS and identity binding at the built responder', () => {
   let pki: TestPki;
@@ -38,9 +22,7 @@ describe('mutual TLS and identity binding at the built responder', () => {
   const clients: H2Client[] = [];
 
   beforeAll(async () => {
-    pki = await TestPki.create();
-    certA = await pki.sepp(PLMN_A);
-    certB = await pki.sepp(PLMN_B);
+    ({ pki, certA, certB } = await createPkiAB());
     responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', responderYaml(certA, pki)));
     pristine = (await responder.peer(FQDN_B))!;
     expect(pristine).toMatchObject({ state: 'idle', attempts: 0, mechanism: null, lastError: null });
@@ -54,10 +36,8 @@ describe('mutual TLS and identity binding at the built responder', () => {
     await responder?.stop();
   });
 
-  const clientTls = (cert: CertFiles): ConnectionOptions => ({ ca: pki.ca.certPem, cert: cert.certPem, key: cert.keyPem });
-
   async function open(cert: CertFiles): Promise<H2Client> {
-    const client = await H2Client.open(responder.port('n32'), FQDN_A, clientTls(cert));
+    const client = await H2Client.open(responder.port('n32'), FQDN_A, pki.clientTls(cert));
     clients.push(client);
     return client;
   }
@@ -72,8 +52,7 @@ describe('mutual TLS and identity binding at the built responder', () => {
       const notB = await pki.leaf('sepp-003-03-as-b', [FQDN_C]);
       const client = await open(notB);
       const answer = await client.postJson(EXCHANGE_CAPABILITY, { sender: FQDN_B, supportedSecCapabilityList: ['TLS'], plmnIdList: [PLMN_B] });
-      expectForbidden(answer, '/sender');
-      expect((answer.json as { detail: string }).detail).toContain(FQDN_B);
+      expect(expectForbidden(answer, '/sender').detail).toContain(FQDN_B);
       await expectNoStateChange();
       await responder.waitForLog('refusal logged', (l) => l['peer'] === FQDN_B && /^refused: /.test(l.msg) && l['mismatch'] === 'SENDER_NOT_IN_CERTIFICATE');
     });
@@ -81,8 +60,7 @@ describe('mutual TLS and identity binding at the built responder', () => {
     it('refuses a configured peer claiming a PLMN its certificate does not carry: 403, no state change', async () => {
       const client = await open(certB);
       const answer = await client.postJson(EXCHANGE_CAPABILITY, { sender: FQDN_B, supportedSecCapabilityList: ['TLS'], plmnIdList: [PLMN_B, PLMN_C] });
-      expectForbidden(answer, '/plmnIdList/1');
-      expect((answer.json as { detail: string }).detail).toContain('003-03');
+      expect(expectForbidden(answer, '/plmnIdList/1').detail).toContain('003-03');
       await expectNoStateChange();
 
       // Control: the same connection and certificate without the false claim are accepted.
@@ -120,7 +98,7 @@ describe('mutual TLS and identity binding at the built responder', () => {
 
     it('control: a valid client certificate completes the handshake and gets the server SETTINGS', async () => {
       const from = responder.lines.length;
-      const result = await tlsHandshake(responder.port('n32'), FQDN_A, clientTls(certB));
+      const result = await tlsHandshake(responder.port('n32'), FQDN_A, pki.clientTls(certB));
       expect(result).toEqual({ ok: true, authorized: true });
       expect(responder.lines.slice(from).some((l) => l.msg === 'TLS handshake failed')).toBe(false);
     });
@@ -132,24 +110,24 @@ describe('mutual TLS and identity binding at the built responder', () => {
 
     it('refuses a client certificate from an untrusted CA', async () => {
       const rogue = await pki.rogue('rogue-b', [FQDN_B]);
-      const { reason } = await expectRefused(clientTls(rogue));
+      const { reason } = await expectRefused(pki.clientTls(rogue));
       expect(reason).toMatch(/CERT|ISSUER|SIGNATURE/);
     });
 
     it('refuses an expired client certificate', async () => {
       const expired = await pki.expired('expired-b', [FQDN_B]);
-      const { reason } = await expectRefused(clientTls(expired));
+      const { reason } = await expectRefused(pki.clientTls(expired));
       expect(reason).toBe('CERT_HAS_EXPIRED');
     });
 
     it('refuses TLS 1.1', async () => {
-      const { clientError, reason } = await expectRefused({ ...clientTls(certB), minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
+      const { clientError, reason } = await expectRefused({ ...pki.clientTls(certB), minVersion: 'TLSv1.1', maxVersion: 'TLSv1.1', ciphers: 'DEFAULT@SECLEVEL=0' });
       expect(clientError).toMatch(/PROTOCOL_VERSION/);
       expect(reason).toMatch(/UNSUPPORTED_PROTOCOL|VERSION/);
     });
 
     it('refuses a client that offers no ALPN but http/1.1', async () => {
-      const { clientError, reason } = await expectRefused({ ...clientTls(certB), ALPNProtocols: ['http/1.1'] });
+      const { clientError, reason } = await expectRefused({ ...pki.clientTls(certB), ALPNProtocols: ['http/1.1'] });
       expect(clientError).toMatch(/NO_APPLICATION_PROTOCOL/);
       expect(reason).toMatch(/APPLICATION_PROTOCOL|ALPN/);
     });
@@ -169,11 +147,11 @@ describe('mutual TLS and identity binding at the built responder', () => {
     }));
     const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator-to-c', initiatorYaml(certB, pki, wrong.port('n32'))));
     try {
-      const failed = await waitForPeer(initiator, FQDN_A, 'failed with CONNECTION_FAILED', (p) => p.state === 'failed' && p.lastError?.reason === 'CONNECTION_FAILED');
+      const failed = await initiator.waitForPeer(FQDN_A, 'failed with CONNECTION_FAILED', (p) => p.state === 'failed' && p.lastError?.reason === 'CONNECTION_FAILED');
       expect(failed.lastError?.detail).toMatch(/altname|hostname/i);
       expect(failed.lastError?.detail).toContain(FQDN_A);
       // It keeps retrying and keeps failing the same way, never reaching a negotiation.
-      const again = await waitForPeer(initiator, FQDN_A, 'attempts >= 3', (p) => p.attempts >= 3);
+      const again = await initiator.waitForPeer(FQDN_A, 'attempts >= 3', (p) => p.attempts >= 3);
       expect(again.state === 'failed' || again.state === 'negotiating').toBe(true);
       expect(initiator.lines.some((l) => l.msg === 'N32 connection up')).toBe(false);
       expect(initiator.lines.some((l) => l.msg === 'sending exchange-capability')).toBe(false);

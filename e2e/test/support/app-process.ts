@@ -3,40 +3,66 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { INITIATOR_MAIN, REPO_ROOT, RESPONDER_MAIN } from './paths';
-import type { LogLine } from './sepp-process';
 import { waitFor } from './wait-for';
 
-export interface AppStart {
-  /** Command-line arguments after `main.js` (SeppProcess always passes `--config FILE`). */
-  readonly args?: readonly string[];
+/** One JSON log line of an app (a stdout line that is not JSON becomes `{ level: 'raw', msg }`). */
+export interface LogLine {
+  level: string;
+  msg: string;
+  [key: string]: unknown;
+}
+
+export type Role = 'responder' | 'initiator';
+
+/** The built entry point of each app. */
+export const APP_MAIN: Readonly<Record<Role, string>> = { responder: RESPONDER_MAIN, initiator: INITIATOR_MAIN };
+
+export interface SpawnOptions {
   /** The whole environment apart from PATH (nothing leaks in from the test runner's). */
   readonly env?: NodeJS.ProcessEnv;
+  /** Default: the repository root. */
   readonly cwd?: string;
 }
 
+export interface AppStart extends SpawnOptions {
+  /** Command-line arguments after `main.js`. */
+  readonly args?: readonly string[];
+}
+
+export interface AdminAnswer<T> {
+  status: number;
+  headers: Headers;
+  body: T;
+}
+
 /**
- * A built app started with any arguments, environment and working directory: for the start-up
- * contract (CONFIG.md), where SeppProcess's fixed `--config FILE` is not enough and where the
- * process is expected to exit.
+ * `node <args>` as a separate process: its JSON log lines (stdout) and its stderr lines are
+ * collected, the ports it listens on are read from its "listening" lines (so configurations can
+ * ask for port 0), and its admin listener can be asked over HTTP.
  */
 export class AppProcess {
   readonly lines: LogLine[] = [];
   readonly stderrLines: string[] = [];
+  /** Resolves with the exit code once the process has exited and all its output was read. */
   readonly exited: Promise<number | null>;
+  readonly child: ChildProcess;
   private exitCode: number | null | undefined;
 
-  private constructor(
-    readonly role: 'responder' | 'initiator',
-    readonly child: ChildProcess,
+  constructor(
+    readonly name: string,
+    args: readonly string[],
+    { env = {}, cwd = REPO_ROOT }: SpawnOptions = {},
   ) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = child;
+    createInterface({ input: child.stdout }).on('line', (line) => {
       try {
         this.lines.push(JSON.parse(line) as LogLine);
       } catch {
         this.lines.push({ level: 'raw', msg: line });
       }
     });
-    createInterface({ input: child.stderr! }).on('line', (line) => this.stderrLines.push(line));
+    createInterface({ input: child.stderr }).on('line', (line) => this.stderrLines.push(line));
     // 'close' rather than 'exit': every line of stdout and stderr has been read by then.
     this.exited = new Promise((resolve) =>
       child.once('close', (code) => {
@@ -46,13 +72,14 @@ export class AppProcess {
     );
   }
 
-  static start(role: 'responder' | 'initiator', { args = [], env = {}, cwd = REPO_ROOT }: AppStart = {}): AppProcess {
-    const child = spawn(process.execPath, [role === 'responder' ? RESPONDER_MAIN : INITIATOR_MAIN, ...args], {
-      cwd,
-      env: { PATH: process.env['PATH'], ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    return new AppProcess(role, child);
+  /** A built app (`node apps/<role>/dist/main.js ARGS`) with any arguments, environment and working directory. */
+  static launch(role: Role, { args = [], ...options }: AppStart = {}): AppProcess {
+    return new AppProcess(role, [APP_MAIN[role], ...args], options);
+  }
+
+  /** The name as the role of a SEPP app. */
+  get role(): string {
+    return this.name;
   }
 
   get running(): boolean {
@@ -70,22 +97,24 @@ export class AppProcess {
 
   port(listener: string): number {
     const line = this.listening.find((l) => l['listener'] === listener);
-    if (!line) throw new Error(`${this.role} has no ${listener} listener yet`);
+    if (!line) throw new Error(`${this.name} has no ${listener} listener yet`);
     return line['port'] as number;
   }
 
-  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 15_000): Promise<LogLine> {
+  /** Waits for a log line (from index `from` on); fails at once if the process exited without it. */
+  waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
     return waitFor(
-      `${this.role} log: ${what}`,
+      `${this.name} log: ${what}`,
       () => {
-        const found = this.lines.find(predicate);
-        if (!found && !this.running) throw new Error(`${this.role} exited with ${this.exitCode}: ${this.stderr}`);
+        const found = this.lines.slice(from).find(predicate);
+        if (!found && !this.running) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
         return found;
       },
       timeoutMs,
     );
   }
 
+  /** Waits until every listener is up (the "ready" line). */
   ready(timeoutMs = 15_000): Promise<LogLine> {
     return this.waitForLog('ready', (line) => line.msg === 'ready', timeoutMs);
   }
@@ -96,7 +125,7 @@ export class AppProcess {
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
         this.child.kill('SIGKILL');
-        reject(new Error(`${this.role} still running after ${timeoutMs} ms; log:\n${this.dump()}`));
+        reject(new Error(`${this.name} still running after ${timeoutMs} ms; log:\n${this.dump()}`));
       }, timeoutMs);
     });
     try {
@@ -106,21 +135,24 @@ export class AppProcess {
     }
   }
 
-  async admin<T = unknown>(path: string): Promise<{ status: number; headers: Headers; body: T }> {
-    const response = await fetch(`http://127.0.0.1:${this.port('admin')}${path}`);
+  /** A request to the admin listener; the body is parsed as JSON (undefined when empty). */
+  async admin<T = unknown>(path: string, init?: RequestInit): Promise<AdminAnswer<T>> {
+    const response = await fetch(`http://127.0.0.1:${this.port('admin')}${path}`, init);
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
   }
 
-  async stop(timeoutMs = 10_000): Promise<number | null> {
+  /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`); returns the exit code. */
+  async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> {
     if (!this.running) return this.exitCode ?? null;
-    this.child.kill('SIGTERM');
+    this.child.kill(signal);
     const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
     const code = await this.exited;
     clearTimeout(timer);
     return code;
   }
 
+  /** The log and stderr (for a failing test's output). */
   dump(): string {
     return [...this.lines.map((l) => JSON.stringify(l)), ...this.stderrLines].join('\n');
   }

@@ -2,12 +2,19 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { seppFqdn, type PlmnId } from '@sepp/infra';
-import type { CertFiles, TestPki } from './pki';
+import { TestPki, type CertFiles } from './pki';
 
 export const PLMN_A: PlmnId = { mcc: '001', mnc: '01' };
 export const PLMN_B: PlmnId = { mcc: '002', mnc: '02' };
 export const FQDN_A = seppFqdn(PLMN_A);
 export const FQDN_B = seppFqdn(PLMN_B);
+
+/** A fresh test PKI and the SEPP certificates of PLMN A (the responder's) and PLMN B (the initiator's). */
+export async function createPkiAB(): Promise<{ pki: TestPki; certA: CertFiles; certB: CertFiles }> {
+  const pki = await TestPki.create();
+  const [certA, certB] = await Promise.all([pki.sepp(PLMN_A), pki.sepp(PLMN_B)]);
+  return { pki, certA, certB };
+}
 
 export interface PeerEntry {
   fqdn: string;

@@ -1,6 +1,7 @@
 import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { parseJson } from './h2-client';
 import type { CertFiles } from './pki';
 import { waitFor } from './wait-for';
 
@@ -76,13 +77,7 @@ export class FakeResponder {
         stream.on('data', (chunk: Buffer) => chunks.push(chunk));
         stream.on('end', () => {
           const text = Buffer.concat(chunks).toString('utf8');
-          let json: unknown;
-          try {
-            json = JSON.parse(text);
-          } catch {
-            json = undefined;
-          }
-          const request: FakeRequest = { index: this.requests.length, session: fake, headers, text, json };
+          const request: FakeRequest = { index: this.requests.length, session: fake, headers, text, json: parseJson(text) };
           this.requests.push(request);
           fake.requests.push(request);
           const answer = this.script(request);

@@ -1,6 +1,15 @@
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { connect as tlsConnect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 
+/** `text` parsed as JSON, or undefined when it is not JSON. */
+export function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 export interface H2Answer {
   status: number;
   headers: IncomingHttpHeaders;
@@ -52,13 +61,7 @@ export class H2Client {
       stream.on('error', reject);
       stream.on('end', () => {
         const text = Buffer.concat(chunks).toString('utf8');
-        let json: unknown;
-        try {
-          json = JSON.parse(text);
-        } catch {
-          json = undefined;
-        }
-        resolve({ status: Number(responseHeaders[':status']), headers: responseHeaders, text, json });
+        resolve({ status: Number(responseHeaders[':status']), headers: responseHeaders, text, json: parseJson(text) });
       });
       stream.end(body);
     });

@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { createCa, createLeaf, mintExpired, seppFqdn, type MintedCa, type MintedLeaf, type PlmnId } from '@sepp/infra';
 
 export interface CertFiles {
@@ -27,6 +28,11 @@ export class TestPki {
 
   static async create(): Promise<TestPki> {
     return new TestPki(mkdtempSync(join(tmpdir(), 'sepp-e2e-')), await createCa({ commonName: 'E2E interconnect CA' }));
+  }
+
+  /** TLS options of a client presenting `cert` and trusting this PKI's CA. */
+  clientTls(cert: CertFiles): ConnectionOptions {
+    return { ca: this.ca.certPem, cert: cert.certPem, key: cert.keyPem };
   }
 
   /** A SEPP certificate for a PLMN (SAN = its conventional SEPP FQDN plus `extra`). */

@@ -46,3 +46,14 @@ export function expectNoServerBanner(answer: H2Answer): void {
   expect(answer.headers['server']).toBeUndefined();
   expect(answer.headers['x-powered-by']).toBeUndefined();
 }
+
+/**
+ * The DECISIONS.md §5 refusal: a 403 ProblemDetails (as `expectProblem` checks it) with cause
+ * UNSPECIFIED, a detail, and the field at fault (`pointer`) among its invalidParams. Returns the body.
+ */
+export function expectForbidden(answer: H2Answer, pointer: string): ProblemBody {
+  const body = expectProblem(answer, 403);
+  expect(body).toMatchObject({ cause: 'UNSPECIFIED', detail: expect.any(String) });
+  expectInvalidParam(body, pointer);
+  return body;
+}
