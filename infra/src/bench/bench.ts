@@ -1,0 +1,277 @@
+#!/usr/bin/env node
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { sendViaSepp } from '../nf/consumer';
+import { BenchChild, cpuTimeMs } from './child';
+import { mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type BenchContext, type BenchParams, type BenchReport, type Scenario, type ScenarioResult } from './context';
+import { DEFAULT_MAX_SAMPLES, jsonBody, runLoadInWorker, type LoadPhase } from './load';
+import { computeRatios, renderReport, rssOf } from './report';
+import { RATIOS, SCENARIOS } from './scenarios';
+
+const GET_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
+const POST_PATH = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
+
+const USAGE = `usage: pnpm bench [-- options]   (node infra/dist/bench/bench.js [options])
+Measures N32-f forwarding: each scenario is set up, warmed up, loaded for --duration seconds with an
+HTTP/2 (h2c) closed-loop generator in a worker thread, then stopped.
+${SCENARIOS.map((s) => `  (${s.id}) ${s.title}`).join('\n')}
+options:
+  --duration S        measured seconds per scenario (default 10)
+  --warmup S          unmeasured seconds before that (default 2)
+  --concurrency N     streams in flight (default 64)
+  --connections N     h2c connections of the generator (default 4)
+  --scenarios LIST    e.g. a,b (default: all: ${SCENARIOS.map((s) => s.id).join(',')})
+  --post              POST a ~1 KB JSON body to ${POST_PATH} instead of GET ${GET_PATH}
+  --body-bytes N      POST body size (default 1024)
+  --timeout MS        per-request timeout (default 10000)
+  --sepp-log-level L  logging.level of the SEPP apps (default warn)
+  --json FILE         also write the results as JSON
+  --keep              keep the work directory (configs, certificates, logs); kept anyway when a scenario fails
+exit code: 0 when every selected scenario ran (whatever the numbers), 1 when one could not run, 2 usage`;
+
+const DIST_DIR = path.resolve(__dirname, '..');
+const REPO_DIR = path.resolve(DIST_DIR, '..', '..');
+
+class UsageError extends Error {}
+
+interface BenchOptions {
+  params: BenchParams;
+  scenarios: Scenario[];
+  json?: string;
+  keep: boolean;
+}
+
+function positive(name: string, value: string | undefined, fallback: number, integer = true): number {
+  if (value === undefined) return fallback;
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0 || (integer && !Number.isInteger(number))) {
+    throw new UsageError(`--${name} must be a positive ${integer ? 'integer' : 'number'}, got "${value}"`);
+  }
+  return number;
+}
+
+function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
+  let values: Record<string, string | boolean | undefined>;
+  try {
+    ({ values } = parseArgs({
+      args: argv[0] === '--' ? argv.slice(1) : argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        duration: { type: 'string' },
+        warmup: { type: 'string' },
+        concurrency: { type: 'string' },
+        connections: { type: 'string' },
+        scenarios: { type: 'string' },
+        post: { type: 'boolean' },
+        'body-bytes': { type: 'string' },
+        timeout: { type: 'string' },
+        'sepp-log-level': { type: 'string' },
+        json: { type: 'string' },
+        keep: { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  if (values['help']) return 'help';
+  const text = (name: string): string | undefined => values[name] as string | undefined;
+  const warmup = text('warmup') === '0' ? 0 : positive('warmup', text('warmup'), 2, false);
+  const post = values['post'] === true;
+  const level = text('sepp-log-level') ?? 'warn';
+  if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace'].includes(level)) throw new UsageError(`--sepp-log-level must be a pino level, got "${level}"`);
+  const ids = (text('scenarios') ?? SCENARIOS.map((s) => s.id).join(',')).split(',').map((id) => id.trim().toLowerCase()).filter(Boolean);
+  for (const id of ids) {
+    if (!SCENARIOS.some((s) => s.id === id)) throw new UsageError(`unknown scenario "${id}" (known: ${SCENARIOS.map((s) => s.id).join(', ')})`);
+  }
+  // Always in the canonical order, so tables of different runs line up.
+  const scenarios = SCENARIOS.filter((s) => ids.includes(s.id));
+  if (scenarios.length === 0) throw new UsageError('--scenarios selects nothing');
+  const params: BenchParams = {
+    durationS: positive('duration', text('duration'), 10, false),
+    warmupS: warmup,
+    concurrency: positive('concurrency', text('concurrency'), 64),
+    connections: positive('connections', text('connections'), 4),
+    method: post ? 'POST' : 'GET',
+    path: post ? POST_PATH : GET_PATH,
+    bodyBytes: post ? positive('body-bytes', text('body-bytes'), 1024) : 0,
+    requestTimeoutMs: positive('timeout', text('timeout'), 10_000),
+    seppLogLevel: level,
+  };
+  if (params.connections > params.concurrency) throw new UsageError('--connections must not exceed --concurrency');
+  return { params, scenarios, json: text('json'), keep: values['keep'] === true };
+}
+
+const say = (line: string): void => console.log(line);
+
+export async function runBench(argv: string[]): Promise<number> {
+  let options: BenchOptions | 'help';
+  try {
+    options = parseBenchArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench: ${error.message}\n${USAGE}`);
+    return 2;
+  }
+  if (options === 'help') {
+    say(USAGE);
+    return 0;
+  }
+  const { params } = options;
+  const workDir = await mkdtemp(path.join(os.tmpdir(), 'sepp-bench-'));
+  const logsDir = path.join(workDir, 'logs');
+  await mkdir(logsDir, { recursive: true });
+  const all = new Set<BenchChild>();
+  const killAll = (): void => all.forEach((child) => child.killNow());
+  process.on('exit', killAll);
+  const onSignal = (): void => {
+    say('\ninterrupted: stopping everything');
+    killAll();
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const start = (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv): BenchChild => {
+    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env });
+    all.add(child);
+    return child;
+  };
+
+  const startedAt = new Date().toISOString();
+  say(`bench: work directory ${workDir}`);
+  let certs: Promise<BenchCerts> | undefined;
+  const body = params.method === 'POST' ? jsonBody(params.bodyBytes) : undefined;
+  const results: ScenarioResult[] = [];
+  let producer: BenchChild | undefined;
+  let exitCode = 0;
+  try {
+    const nf = start('producer', path.join(DIST_DIR, 'nf', 'producer-cli.js'), ['--host', '127.0.0.1', '--port', '0', '--name', 'udm1']);
+    producer = nf;
+    const producerAt = await nf.waitListening('nf', 10_000);
+    say(`bench: producer udm1 on 127.0.0.1:${producerAt.port} (h2c)`);
+
+    for (const scenario of options.scenarios) {
+      const scenarioChildren: BenchChild[] = [];
+      const ctx: BenchContext = {
+        repoDir: REPO_DIR,
+        distDir: DIST_DIR,
+        workDir,
+        params,
+        producer: { host: '127.0.0.1', port: producerAt.port, name: 'udm1' },
+        producerApiRoot: `http://${PRODUCER_FQDN}:${producerAt.port}`,
+        certs: () => (certs ??= mintBenchCerts(path.join(workDir, 'certs'))),
+        spawn: (name, script, args, opts) => {
+          const child = start(`${scenario.id}-${name}`, script, args, opts?.env);
+          scenarioChildren.push(child);
+          return child;
+        },
+        say,
+      };
+      const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [] };
+      results.push(result);
+      say(`bench: (${scenario.id}) ${scenario.title}: setting up`);
+      try {
+        const entry = await scenario.setup(ctx);
+        // One request first: a scenario that cannot forward is reported as such, not as a pile of errors.
+        const smoke = await sendViaSepp({ sepp: entry.url, target: entry.target, telescopic: entry.authority, method: params.method, path: params.path, body, timeoutMs: 10_000 });
+        if (smoke.status < 200 || smoke.status > 299) {
+          throw new Error(`the first request through it answered ${smoke.status}: ${smoke.text.slice(0, 300)}`);
+        }
+        const servedBy = (smoke.json as { servedBy?: unknown } | undefined)?.servedBy;
+        if (servedBy !== 'udm1') throw new Error(`the first request through it did not reach the producer (body: ${smoke.text.slice(0, 300)})`);
+        say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS} + ${params.durationS} s`);
+        const onPath = [nf, ...scenarioChildren];
+        let cpuAtStart: Array<number | null> = [];
+        let cpuAtEnd: Array<number | null> = [];
+        let generatorAt = process.cpuUsage();
+        const onPhase = (phase: LoadPhase): void => {
+          const sample = onPath.map((child) => cpuTimeMs(child.pid));
+          if (phase === 'measure') {
+            cpuAtStart = sample;
+            generatorAt = process.cpuUsage();
+          } else {
+            cpuAtEnd = sample;
+            const used = process.cpuUsage(generatorAt);
+            result.generatorCpuMs = (used.user + used.system) / 1000;
+          }
+        };
+        result.load = await runLoadInWorker({
+          url: entry.url,
+          target: entry.target,
+          authority: entry.authority,
+          method: params.method,
+          path: params.path,
+          body,
+          connections: params.connections,
+          concurrency: params.concurrency,
+          durationS: params.durationS,
+          warmupS: params.warmupS,
+          requestTimeoutMs: params.requestTimeoutMs,
+          maxSamples: DEFAULT_MAX_SAMPLES,
+        }, onPhase);
+        result.cpu = onPath.map((child, i) => {
+          const [from, to] = [cpuAtStart[i], cpuAtEnd[i]];
+          const name = child === nf ? 'producer' : child.name.slice(scenario.id.length + 1);
+          return { process: name, cpuMs: from === null || from === undefined || to === null || to === undefined ? null : to - from };
+        });
+        if (result.load.ok > 0 && result.cpu.every((c) => c.cpuMs !== null)) {
+          result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / result.load.ok;
+        }
+        result.ran = true;
+        for (const child of scenarioChildren) child.assertRunning();
+      } catch (error) {
+        result.error = (error as Error).message;
+        say(`bench: (${scenario.id}) could not run: ${result.error}`);
+      } finally {
+        // Reverse start order: the initiator before the responder, proxy A before proxy B.
+        for (const child of [...scenarioChildren].reverse()) {
+          await child.stop();
+          result.rss.push(rssOf(child.name.slice(scenario.id.length + 1), child.peakRss));
+        }
+      }
+    }
+  } catch (error) {
+    console.error(`bench: ${(error as Error).message}`);
+    exitCode = 1;
+  } finally {
+    await producer?.stop();
+  }
+
+  const report: BenchReport = {
+    startedAt,
+    node: process.version,
+    platform: `${os.platform()} ${os.arch()}`,
+    cpus: { count: os.cpus().length, model: os.cpus()[0]?.model.trim() ?? 'unknown' },
+    params,
+    scenarios: results,
+    ratios: computeRatios(RATIOS, results),
+    producer: rssOf('producer', producer?.peakRss ?? null),
+  };
+  say('');
+  say(renderReport(report));
+  if (options.json) {
+    await writeFile(path.resolve(options.json), `${JSON.stringify(report, null, 2)}\n`);
+    say(`\nbench: results written to ${options.json}`);
+  }
+  if (results.some((r) => !r.ran) || results.length < options.scenarios.length) exitCode = 1;
+  if (exitCode !== 0 || options.keep) {
+    say(`bench: configs, certificates and logs kept in ${workDir}`);
+  } else {
+    await rm(workDir, { recursive: true, force: true });
+  }
+  return exitCode;
+}
+
+if (require.main === module) {
+  runBench(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

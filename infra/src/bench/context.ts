@@ -1,0 +1,151 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import * as path from 'node:path';
+import { createCa, mintSeppCertificate } from '../certs/cert-factory';
+import type { PlmnId } from '../certs/plmn';
+import type { BenchChild } from './child';
+import type { LoadResult } from './load';
+
+/** The two PLMNs of the benchmark: the producer's home (pSEPP side) and the visiting consumer's. */
+export const HOME = { plmn: { mcc: '001', mnc: '01' } as PlmnId, seppFqdn: 'sepp.5gc.mnc001.mcc001.3gppnetwork.org' };
+export const VISITED = { plmn: { mcc: '002', mnc: '02' } as PlmnId, seppFqdn: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org' };
+/** The producer NF's FQDN; the SEPPs/proxy B map it to 127.0.0.1. */
+export const PRODUCER_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
+
+export interface BenchParams {
+  durationS: number;
+  warmupS: number;
+  concurrency: number;
+  connections: number;
+  method: 'GET' | 'POST';
+  path: string;
+  /** JSON body size for POST (0 for GET). */
+  bodyBytes: number;
+  requestTimeoutMs: number;
+  /** `logging.level` of the SEPP apps. */
+  seppLogLevel: string;
+}
+
+/** Certificate files minted for this run (one interconnect CA, one leaf per SEPP FQDN; P-256). */
+export interface BenchCerts {
+  ca: string;
+  /** Leaf + chain and key of the home SEPP (proxy B / responder). */
+  home: { cert: string; key: string };
+  /** Leaf + chain and key of the visited SEPP (proxy A / initiator). */
+  visited: { cert: string; key: string };
+}
+
+export interface BenchContext {
+  readonly repoDir: string;
+  /** infra/dist */
+  readonly distDir: string;
+  readonly workDir: string;
+  readonly params: BenchParams;
+  readonly producer: { host: string; port: number; name: string };
+  /** `http://udm1.5gc.mnc001.mcc001.3gppnetwork.org:<producer port>` */
+  readonly producerApiRoot: string;
+  certs(): Promise<BenchCerts>;
+  /** Starts a node script as a child of the current scenario (stopped, and its peak RSS read, after it). */
+  spawn(name: string, script: string, args: string[], opts?: { env?: NodeJS.ProcessEnv }): BenchChild;
+  say(line: string): void;
+}
+
+/** Where the load goes for a scenario. */
+export interface ScenarioEntry {
+  /** `http://host:port` (h2c) of the first hop. */
+  url: string;
+  /** `3gpp-sbi-target-apiroot` value, if any. */
+  target?: string;
+  /** `:authority`, if not the host:port of `url` (telescopic scenarios). */
+  authority?: string;
+}
+
+/**
+ * One benchmark scenario. `setup` starts whatever sits between the consumer and the producer (via
+ * `ctx.spawn`, so the bench stops it and reads its peak RSS) and says where to send the load; it
+ * throws with a clear message if the scenario cannot run.
+ */
+export interface Scenario {
+  readonly id: string;
+  readonly title: string;
+  setup(ctx: BenchContext): Promise<ScenarioEntry>;
+}
+
+/** A throughput ratio printed under the table; with `target`, PASS/FAIL when both sides ran. */
+export interface RatioSpec {
+  numerator: string;
+  denominator: string;
+  target?: number;
+}
+
+export interface ProcessRss {
+  process: string;
+  peakRssBytes: number | null;
+}
+
+export interface ProcessCpu {
+  process: string;
+  /** CPU time (user + system) used during the measured window. */
+  cpuMs: number | null;
+}
+
+export interface ScenarioResult {
+  id: string;
+  title: string;
+  ran: boolean;
+  /** Why the scenario could not run. */
+  error?: string;
+  load?: LoadResult;
+  /** CPU of every process on the path (producer included, load generator excluded) during the window. */
+  cpu: ProcessCpu[];
+  /** Sum of `cpu` per 2xx answer: what one forwarded request costs, whatever else loads the machine. */
+  cpuMsPerRequest: number | null;
+  /** CPU time of the bench process (essentially the load generator's worker) during the window. */
+  generatorCpuMs?: number;
+  rss: ProcessRss[];
+}
+
+export interface RatioResult extends RatioSpec {
+  value: number | null;
+  pass: boolean | null;
+  note?: string;
+}
+
+export interface BenchReport {
+  startedAt: string;
+  node: string;
+  platform: string;
+  cpus: { count: number; model: string };
+  params: BenchParams;
+  scenarios: ScenarioResult[];
+  ratios: RatioResult[];
+  producer: ProcessRss;
+}
+
+/** A free TCP port on `host` right now (bind to 0, read, release). */
+export function freePort(host = '127.0.0.1'): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export async function mintBenchCerts(dir: string): Promise<BenchCerts> {
+  await mkdir(dir, { recursive: true });
+  const ca = await createCa({ commonName: 'SEPP bench interconnect CA' });
+  const [home, visited] = await Promise.all([mintSeppCertificate({ ca, plmn: HOME.plmn }), mintSeppCertificate({ ca, plmn: VISITED.plmn })]);
+  const file = async (name: string, content: string, mode = 0o644): Promise<string> => {
+    const target = path.join(dir, name);
+    await writeFile(target, content, { mode });
+    return target;
+  };
+  return {
+    ca: await file('ca.crt', ca.certPem),
+    home: { cert: await file('sepp-001-01.crt', home.chainPem), key: await file('sepp-001-01.key', home.keyPem, 0o600) },
+    visited: { cert: await file('sepp-002-02.crt', visited.chainPem), key: await file('sepp-002-02.key', visited.keyPem, 0o600) },
+  };
+}

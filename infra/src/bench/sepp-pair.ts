@@ -1,0 +1,175 @@
+import { access, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
+import * as path from 'node:path';
+import { stringify } from 'yaml';
+import { sleep, type BenchChild } from './child';
+import { freePort, HOME, PRODUCER_FQDN, VISITED, type BenchContext, type ScenarioEntry } from './context';
+
+/**
+ * Starts the BUILT SEPP apps the way infra/src/demo does (`node apps/<role>/dist/main.js --config
+ * FILE`, own process group, SEPP_* variables of our environment not passed on), with configuration
+ * files written for the run, and waits until N32 is up and the initiator's NF-facing (sbi) listener
+ * answers. Options exist for the later scenarios (PRINS, an IPX in between).
+ */
+export interface SeppPairOptions {
+  /** `sepp.capabilities` of both apps. */
+  capabilities: Array<'TLS' | 'PRINS'>;
+  /** Peer state the initiator must reach (`tls-established`, `prins-selected`). */
+  expectState: string;
+  /** `intermediaries` policy each side applies to the other. */
+  intermediaries?: 'none' | 'ip-routing' | 'modifying';
+  /** Extra keys merged into each app's file (e.g. IPX settings later). */
+  responderExtra?: Record<string, unknown>;
+  initiatorExtra?: Record<string, unknown>;
+  /** Where the initiator dials the responder; default the responder's N32 listener. */
+  dialVia?: (responderN32: { host: string; port: number }) => Promise<{ host: string; port: number }>;
+}
+
+const READY_TIMEOUT_MS = 20_000;
+const N32_TIMEOUT_MS = 30_000;
+/** pino levels at which the apps' `listening` lines (level info) are written. */
+const LISTENING_LINES_VISIBLE = new Set(['info', 'debug', 'trace']);
+
+interface PeerView {
+  fqdn: string;
+  state: string;
+  mechanism?: string | null;
+  lastError?: { reason: string; detail: string } | null;
+}
+
+async function getJson(url: string): Promise<{ status: number; body: unknown } | null> {
+  try {
+    const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // keep the text
+    }
+    return { status: response.status, body };
+  } catch {
+    return null;
+  }
+}
+
+async function waitReady(child: BenchChild, admin: () => number | undefined, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    child.assertRunning();
+    const port = admin();
+    if (port !== undefined && (await getJson(`http://127.0.0.1:${port}/readyz`))?.status === 200) return;
+    if (Date.now() > deadline) throw new Error(`${child.name}: GET /readyz did not answer 200 within ${timeoutMs / 1000} s (log: ${child.logFile})`);
+    await sleep(100);
+  }
+}
+
+function tcpOpen(host: string, port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host, port });
+    socket.setTimeout(1_000);
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('timeout', () => {
+      socket.destroy();
+      resolve(false);
+    });
+  });
+}
+
+/** The environment of an app: ours without SEPP_* (one variable would reach both apps). */
+function appEnv(): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEPP_')));
+}
+
+export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions): Promise<ScenarioEntry> {
+  const mains = { responder: path.join(ctx.repoDir, 'apps', 'responder', 'dist', 'main.js'), initiator: path.join(ctx.repoDir, 'apps', 'initiator', 'dist', 'main.js') };
+  for (const [role, main] of Object.entries(mains)) {
+    await access(main).catch(() => {
+      throw new Error(`the ${role} is not built (${path.relative(ctx.repoDir, main)} missing): run pnpm build`);
+    });
+  }
+  const certs = await ctx.certs();
+  const level = ctx.params.seppLogLevel;
+  // The apps write their `listening` lines at level info. At warn (the default, so logging costs
+  // nothing under load) those lines are not written, so the ports are chosen here instead of 0.
+  const linesVisible = LISTENING_LINES_VISIBLE.has(level);
+  const port = async (): Promise<number> => (linesVisible ? 0 : freePort());
+  const intermediaries = options.intermediaries ?? 'none';
+
+  const responderPorts = { n32: await port(), admin: await port() };
+  const responderConfig = {
+    sepp: { fqdn: HOME.seppFqdn, plmns: [HOME.plmn], capabilities: options.capabilities },
+    tls: { cert: certs.home.cert, key: certs.home.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
+    n32: {
+      listen: { host: '127.0.0.1', port: responderPorts.n32 },
+      peers: [{ fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], intermediaries }],
+      acceptUnknownPeers: false,
+    },
+    admin: { listen: { host: '127.0.0.1', port: responderPorts.admin } },
+    sbi: {
+      allowedTargets: [ctx.producerApiRoot],
+      hosts: { [PRODUCER_FQDN]: ctx.producer.host },
+    },
+    logging: { level },
+    ...options.responderExtra,
+  };
+  const responderFile = path.join(ctx.workDir, 'responder.yaml');
+  await writeFile(responderFile, stringify(responderConfig));
+  const responder = ctx.spawn('responder', mains.responder, ['--config', responderFile], { env: appEnv() });
+
+  const listenerPort = (child: BenchChild, name: string, configured: number): (() => number | undefined) =>
+    configured !== 0 ? () => configured : () => child.listener(name)?.port;
+  await waitReady(responder, listenerPort(responder, 'admin', responderPorts.admin), READY_TIMEOUT_MS);
+  const n32Port = listenerPort(responder, 'n32', responderPorts.n32)();
+  if (n32Port === undefined) throw new Error(`responder: no "listening" line for n32 (log: ${responder.logFile})`);
+  const dial = options.dialVia ? await options.dialVia({ host: '127.0.0.1', port: n32Port }) : { host: '127.0.0.1', port: n32Port };
+
+  const initiatorPorts = { admin: await port(), sbi: await port() };
+  const initiatorConfig = {
+    sepp: { fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], capabilities: options.capabilities },
+    tls: { cert: certs.visited.cert, key: certs.visited.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
+    n32: {
+      peers: [{ fqdn: HOME.seppFqdn, plmns: [HOME.plmn], address: `${dial.host}:${dial.port}`, intermediaries }],
+    },
+    admin: { listen: { host: '127.0.0.1', port: initiatorPorts.admin } },
+    sbi: { listen: { host: '127.0.0.1', port: initiatorPorts.sbi } },
+    logging: { level },
+    ...options.initiatorExtra,
+  };
+  const initiatorFile = path.join(ctx.workDir, 'initiator.yaml');
+  await writeFile(initiatorFile, stringify(initiatorConfig));
+  const initiator = ctx.spawn('initiator', mains.initiator, ['--config', initiatorFile], { env: appEnv() });
+  const initiatorAdmin = listenerPort(initiator, 'admin', initiatorPorts.admin);
+  await waitReady(initiator, initiatorAdmin, READY_TIMEOUT_MS);
+
+  // N32-c: the initiator's view of the responder must reach the expected state.
+  const deadline = Date.now() + N32_TIMEOUT_MS;
+  let view: PeerView | undefined;
+  for (;;) {
+    initiator.assertRunning();
+    responder.assertRunning();
+    const answer = await getJson(`http://127.0.0.1:${initiatorAdmin()}/admin/peers`);
+    view = (answer?.body as { peers?: PeerView[] } | undefined)?.peers?.find((peer) => peer.fqdn === HOME.seppFqdn);
+    if (view?.state === options.expectState) break;
+    if (view?.state === 'failed' || Date.now() > deadline) {
+      const why = view?.lastError ? `: ${view.lastError.reason} ${view.lastError.detail}` : '';
+      throw new Error(`N32 did not reach ${options.expectState} (initiator sees ${view?.state ?? 'no peer'}${why}) (logs: ${initiator.logFile}, ${responder.logFile})`);
+    }
+    await sleep(150);
+  }
+
+  // The NF-facing listener: /readyz counts only the listeners the app has, so check it answers.
+  let sbiPort = initiatorPorts.sbi;
+  if (linesVisible) {
+    const line = initiator.listener('sbi');
+    if (!line) throw new Error(`the initiator logged no {"msg":"listening","listener":"sbi"} line: it has no NF-facing listener yet (log: ${initiator.logFile})`);
+    sbiPort = line.port;
+  } else if (!(await tcpOpen('127.0.0.1', sbiPort))) {
+    throw new Error(`the initiator does not listen on sbi.listen 127.0.0.1:${sbiPort}: it has no NF-facing listener yet (log: ${initiator.logFile})`);
+  }
+  return { url: `http://127.0.0.1:${sbiPort}`, target: ctx.producerApiRoot };
+}
