@@ -16,3 +16,7 @@ export * from './sbi/api-root';
 export * from './sbi/headers';
 export * from './sbi/telescopic';
 export * from './sbi/nf-routing';
+export * from './prins/crypto';
+export * from './prins/messages';
+export * from './prins/reformat';
+export * from './prins/n32f-error';

@@ -75,7 +75,7 @@ describe('hop-by-hop headers', () => {
         'content-length': 5,
       }),
     ).toEqual({ accept: 'application/json', '3gpp-sbi-target-apiroot': 'https://a.org', 'content-length': '5' });
-    expect(endToEndHeaders({ a: '1', b: '2' }, ['b'])).toEqual({ a: '1' });
+    expect(endToEndHeaders({ a: '1', b: '2' }, 'b')).toEqual({ a: '1' });
   });
 
   it('reads 3gpp-Sbi-Originating-Network-Id', () => {

@@ -25,6 +25,18 @@ describe('peer N32 state machine', () => {
     expect(s.mechanism).toBe('PRINS');
   });
 
+  it('PRINS: parameter exchange establishes, the context survives a lost N32-c connection, terminate goes back', () => {
+    let s = transition(transition(idle, { type: 'NEGOTIATION_STARTED' }, 1), { type: 'MECHANISM_SELECTED', mechanism: 'PRINS' }, 2);
+    s = transition(s, { type: 'PARAMETERS_EXCHANGED' }, 3);
+    expect(s).toMatchObject({ state: 'prins-established', mechanism: 'PRINS', since: 3 });
+    expect(transition(s, { type: 'CONNECTION_LOST' }, 4)).toBe(s);
+    expect(transition(s, { type: 'CONTEXT_TERMINATED' }, 5)).toMatchObject({ state: 'prins-selected', mechanism: 'PRINS' });
+    expect(transition(s, { type: 'PARAMETERS_EXCHANGED' }, 6).state).toBe('prins-established');
+    const selected = transition(transition(idle, { type: 'NEGOTIATION_STARTED' }, 1), { type: 'MECHANISM_SELECTED', mechanism: 'PRINS' }, 2);
+    expect(transition(selected, { type: 'NEGOTIATION_FAILED', reason: 'POLICY_MISMATCH', detail: 'x' }, 3).state).toBe('failed');
+    expect(() => transition({ ...idle, state: 'tls-established' }, { type: 'PARAMETERS_EXCHANGED' }, 1)).toThrow(InvalidPeerTransition);
+  });
+
   it('a failure keeps the reason and counts attempts across retries', () => {
     let s: PeerStatus = idle;
     for (let i = 0; i < 3; i++) {

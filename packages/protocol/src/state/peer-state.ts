@@ -5,13 +5,14 @@ import type { N32Mechanism } from '../models/security-capability';
  * per roaming partner and change it only through {@link transition}, so every path a peer can
  * take is visible in {@link PEER_TRANSITIONS}.
  */
-export type PeerN32State = 'idle' | 'negotiating' | 'tls-established' | 'prins-selected' | 'terminated' | 'failed';
+export type PeerN32State = 'idle' | 'negotiating' | 'tls-established' | 'prins-selected' | 'prins-established' | 'terminated' | 'failed';
 
 export const PEER_N32_STATES: readonly PeerN32State[] = [
   'idle',
   'negotiating',
   'tls-established',
   'prins-selected',
+  'prins-established',
   'terminated',
   'failed',
 ];
@@ -33,12 +34,20 @@ export const PeerFailureReason = {
   /** The connection went away during the negotiation. */
   CONNECTION_LOST: 'CONNECTION_LOST',
   TIMEOUT: 'TIMEOUT',
+  /** PRINS parameter exchange failed (cipher suites, context id, key export). */
+  PARAMETER_EXCHANGE_FAILED: 'PARAMETER_EXCHANGE_FAILED',
+  /** The peer's protection policy does not match ours (and mismatches are refused). */
+  POLICY_MISMATCH: 'POLICY_MISMATCH',
 } as const;
 export type PeerFailureReason = (typeof PeerFailureReason)[keyof typeof PeerFailureReason];
 
 export type PeerEvent =
   | { readonly type: 'NEGOTIATION_STARTED' }
   | { readonly type: 'MECHANISM_SELECTED'; readonly mechanism: N32Mechanism }
+  /** PRINS: exchange-params done and N32-f keys derived (TS 33.501 13.2.2.2). */
+  | { readonly type: 'PARAMETERS_EXCHANGED' }
+  /** PRINS: the N32-f context was terminated (n32f-terminate) while N32-c stays. */
+  | { readonly type: 'CONTEXT_TERMINATED' }
   | { readonly type: 'NEGOTIATION_FAILED'; readonly reason: PeerFailureReason; readonly detail: string }
   | { readonly type: 'CONNECTION_LOST' }
   | { readonly type: 'RELEASED' };
@@ -72,7 +81,21 @@ export const PEER_TRANSITIONS: Readonly<Record<PeerN32State, Partial<Record<Peer
     RELEASED: 'terminated',
   },
   'tls-established': { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'idle', RELEASED: 'terminated' },
-  'prins-selected': { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'idle', RELEASED: 'terminated' },
+  'prins-selected': {
+    NEGOTIATION_STARTED: 'negotiating',
+    PARAMETERS_EXCHANGED: 'prins-established',
+    NEGOTIATION_FAILED: 'failed',
+    CONNECTION_LOST: 'idle',
+    RELEASED: 'terminated',
+  },
+  // The N32-f context outlives the N32-c connection it was set up on (TS 33.501 13.2.2.2 step 6).
+  'prins-established': {
+    NEGOTIATION_STARTED: 'negotiating',
+    PARAMETERS_EXCHANGED: 'prins-established',
+    CONTEXT_TERMINATED: 'prins-selected',
+    CONNECTION_LOST: 'prins-established',
+    RELEASED: 'terminated',
+  },
   terminated: { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'terminated', RELEASED: 'terminated' },
   failed: { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'failed', RELEASED: 'terminated' },
 };
@@ -109,6 +132,10 @@ export function transition(status: PeerStatus, event: PeerEvent, now: number): P
       const state: PeerN32State = event.mechanism === 'TLS' ? 'tls-established' : 'prins-selected';
       return { state, mechanism: event.mechanism, since: now, lastError: null, attempts: 0 };
     }
+    case 'PARAMETERS_EXCHANGED':
+      return { ...status, state: 'prins-established', mechanism: 'PRINS', since: since('prins-established'), lastError: null, attempts: 0 };
+    case 'CONTEXT_TERMINATED':
+      return { ...status, state: 'prins-selected', since: now };
     case 'NEGOTIATION_FAILED':
       return {
         ...status,
@@ -119,6 +146,7 @@ export function transition(status: PeerStatus, event: PeerEvent, now: number): P
       };
     case 'CONNECTION_LOST': {
       const state = target as PeerN32State;
+      if (state === 'prins-established') return status;
       const lastError =
         status.state === 'negotiating'
           ? { reason: PeerFailureReason.CONNECTION_LOST, detail: 'the connection closed during the negotiation', at: now }
@@ -132,5 +160,5 @@ export function transition(status: PeerStatus, event: PeerEvent, now: number): P
 
 /** Whether N32 has an agreed mechanism with this peer. */
 export function hasAgreedMechanism(status: PeerStatus): boolean {
-  return status.state === 'tls-established' || status.state === 'prins-selected';
+  return status.state === 'tls-established' || status.state === 'prins-selected' || status.state === 'prins-established';
 }

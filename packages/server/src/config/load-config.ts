@@ -202,6 +202,12 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       maxConcurrentPerPeer: parsed.n32f?.maxConcurrentPerPeer ?? CONFIG_DEFAULTS.n32fMaxConcurrentPerPeer,
       bodyLimit: parsed.n32f?.bodyLimit ?? CONFIG_DEFAULTS.n32fBodyLimit,
     },
+    prins: {
+      jweCipherSuites: parsed.prins?.jweCipherSuites ? [...parsed.prins.jweCipherSuites] : [...CONFIG_DEFAULTS.jweCipherSuites],
+      dataTypeEncPolicy: parsed.prins?.dataTypeEncPolicy ? [...parsed.prins.dataTypeEncPolicy] : null,
+      policyMismatch: parsed.prins?.policyMismatch ?? CONFIG_DEFAULTS.policyMismatch,
+      maxMessagesPerContext: parsed.prins?.maxMessagesPerContext ?? CONFIG_DEFAULTS.maxMessagesPerContext,
+    },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
   };
   return deepFreeze(config);

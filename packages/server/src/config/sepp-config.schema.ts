@@ -186,6 +186,23 @@ export class LoggingConfig {
   level?: string;
 }
 
+export class PrinsConfig {
+  /** JWE `enc` values we accept, in our priority order (TS 33.210 JWE profile; A128GCM is mandatory). */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of A128GCM / A256GCM' }) @ArrayMinSize(1, { message: 'must list at least one cipher suite' })
+  @IsIn(['A128GCM', 'A256GCM'], { each: true, message: 'every item must be A128GCM or A256GCM' })
+  jweCipherSuites?: ('A128GCM' | 'A256GCM')[];
+  /** Data types we encrypt on N32-f (TS 29.573 IeType); must equal the peer's (TS 33.501 13.2.3.2). */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of IeTypes' }) @ArrayMinSize(1, { message: 'must list at least one IeType' })
+  @IsIn(['UEID', 'LOCATION', 'KEY_MATERIAL', 'AUTHENTICATION_MATERIAL', 'AUTHORIZATION_TOKEN', 'OTHER'], { each: true, message: 'every item must be a TS 29.573 IeType' })
+  dataTypeEncPolicy?: string[];
+  /** What a protection policy that differs from ours does: refuse the context (`reject`) or log (`warn`). */
+  @Expose() @Optional() @IsIn(['reject', 'warn'], { message: 'must be reject or warn' })
+  policyMismatch?: 'reject' | 'warn';
+  /** Messages sent per key before a new N32-f context is negotiated (at most 2^32; lower for tests). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(2, { message: 'must be at least 2' }) @Max(4_294_967_296, { message: 'must be at most 2^32' })
+  maxMessagesPerContext?: number;
+}
+
 export class SeppConfigFile {
   @Expose() @Required() @Type(() => SeppIdentityConfig) @ValidateNested() sepp!: SeppIdentityConfig;
   @Expose() @Required() @Type(() => TlsConfig) @ValidateNested() tls!: TlsConfig;
@@ -193,5 +210,6 @@ export class SeppConfigFile {
   @Expose() @Required() @Type(() => AdminConfig) @ValidateNested() admin!: AdminConfig;
   @Expose() @Optional() @Type(() => SbiConfig) @ValidateNested() sbi?: SbiConfig;
   @Expose() @Optional() @Type(() => N32fConfig) @ValidateNested() n32f?: N32fConfig;
+  @Expose() @Optional() @Type(() => PrinsConfig) @ValidateNested() prins?: PrinsConfig;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
 }

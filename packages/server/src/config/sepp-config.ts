@@ -81,6 +81,13 @@ export interface SeppConfig {
     readonly maxConcurrentPerPeer: number;
     readonly bodyLimit: number;
   };
+  readonly prins: {
+    readonly jweCipherSuites: readonly ('A128GCM' | 'A256GCM')[];
+    /** null -> the built-in default policy of @sepp/protocol. */
+    readonly dataTypeEncPolicy: readonly string[] | null;
+    readonly policyMismatch: 'reject' | 'warn';
+    readonly maxMessagesPerContext: number;
+  };
   readonly logging: { readonly level: string };
 }
 
@@ -103,4 +110,7 @@ export const CONFIG_DEFAULTS = {
   n32fMaxConcurrentPerPeer: 1_000,
   n32fBodyLimit: 1_048_576,
   logLevel: 'info',
+  jweCipherSuites: ['A128GCM', 'A256GCM'] as const,
+  policyMismatch: 'reject',
+  maxMessagesPerContext: 4_294_967_296,
 } as const;

@@ -49,6 +49,7 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['timers', [a.n32.retry, a.n32.requestTimeoutMs, a.n32.keepaliveMs, a.n32.idleTimeoutMs], [b.n32.retry, b.n32.requestTimeoutMs, b.n32.keepaliveMs, b.n32.idleTimeoutMs]],
     ['listeners', [a.n32.listen, a.admin.listen, a.sbi.listen, a.n32f.listen], [b.n32.listen, b.admin.listen, b.sbi.listen, b.n32f.listen]],
     ['n32f', [a.n32f.connection, a.n32f.fqdn, a.n32f.tls.cert.toString('base64'), a.n32f.requestTimeoutMs, a.n32f.establishTimeoutMs, a.n32f.maxConcurrentPerPeer, a.n32f.bodyLimit], [b.n32f.connection, b.n32f.fqdn, b.n32f.tls.cert.toString('base64'), b.n32f.requestTimeoutMs, b.n32f.establishTimeoutMs, b.n32f.maxConcurrentPerPeer, b.n32f.bodyLimit]],
+    ['prins', [a.prins], [b.prins]],
     ['sbi', [a.sbi.allowedTargets, a.sbi.hosts, a.sbi.tls?.cert.toString('base64')], [b.sbi.allowedTargets, b.sbi.hosts, b.sbi.tls?.cert.toString('base64')]],
   ];
   return areas.filter(([, x, y]) => !same(x, y)).map(([name]) => name);

@@ -1,0 +1,355 @@
+/**
+ * The PRINS protection policy a SEPP applies at run time (33.501 13.2.3; N32-DIGEST §3.5):
+ *
+ * - the **data-type encryption policy**: which IeTypes are encrypted on N32-f;
+ * - the **NF API data-type placement mapping** (TS 29.573 ApiIeMapping list): where, in each API
+ *   operation, IEs of each type sit (header name, query parameter, path variable, JSON Pointer).
+ *
+ * Its shape is the wire ProtectionPolicy, so the same object is sent in exchange-params
+ * (`protectionPolicyInfo` / `selProtectionPolicyInfo`) and compared with the peer's
+ * ({@link policyMismatches}).
+ */
+import type { InvalidParam } from '../../models/common-data';
+import type { ApiIeMappingData, CallbackNameData, IeInfoData, ProtectionPolicyData } from '../messages/bodies';
+import { HTTP_METHODS, IeLocation, IeType, type IeTypeValue } from '../messages/enums';
+
+/** The IeTypes to encrypt, in canonical order. */
+export type DataTypeEncryptionPolicy = readonly IeTypeValue[];
+
+/**
+ * 33.501 5.9.3.3: "shall be confidentiality protected ... irrespective of the Data-type Encryption
+ * Policy": authentication vectors, cryptographic material, location data, authorization tokens
+ * (and SMS content over SBI, which has no IeType of its own and no API in our mappings). 13.2.3.6
+ * puts these defaults below every configured policy: configuration can only add to them, so they
+ * are encrypted whatever a policy object says ({@link encryptsIeType}).
+ */
+export const MANDATORY_ENCRYPTED_IE_TYPES: DataTypeEncryptionPolicy = Object.freeze([
+  IeType.LOCATION,
+  IeType.KEY_MATERIAL,
+  IeType.AUTHENTICATION_MATERIAL,
+  IeType.AUTHORIZATION_TOKEN,
+]);
+
+/**
+ * Our default: the mandatory set plus `UEID`. 5.9.3.3 says SUPI "should additionally" be
+ * protected, and 13.2.3.2 lists SUPI first among the policy's data types; a carrier encrypts it
+ * unless a roaming agreement says otherwise, and the policies of both SEPPs must be equal
+ * (13.2.3.2), which holds when both run this default.
+ */
+export const DEFAULT_DATA_TYPE_ENC_POLICY: DataTypeEncryptionPolicy = Object.freeze([IeType.UEID, ...MANDATORY_ENCRYPTED_IE_TYPES]);
+
+const KNOWN_ORDER: readonly string[] = Object.values(IeType);
+
+/** The effective policy: the mandatory types plus `configured` (default: UEID), canonical order. */
+export function dataTypeEncryptionPolicy(configured: readonly string[] = DEFAULT_DATA_TYPE_ENC_POLICY): DataTypeEncryptionPolicy {
+  const all = new Set<string>([...MANDATORY_ENCRYPTED_IE_TYPES, ...configured]);
+  const rank = (type: string): number => (KNOWN_ORDER.includes(type) ? KNOWN_ORDER.indexOf(type) : KNOWN_ORDER.length);
+  return Object.freeze([...all].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+export interface PrinsProtectionPolicy {
+  readonly dataTypeEncPolicy: DataTypeEncryptionPolicy;
+  readonly apiIeMappingList: readonly ApiIeMappingData[];
+}
+
+/** Whether IEs of this type are encrypted: the mandatory set always is (13.2.3.6). */
+export function encryptsIeType(policy: Pick<PrinsProtectionPolicy, 'dataTypeEncPolicy'>, type: IeTypeValue): boolean {
+  return MANDATORY_ENCRYPTED_IE_TYPES.includes(type) || policy.dataTypeEncPolicy.includes(type);
+}
+
+// ---------------------------------------------------------------------------------------------
+// API signatures
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * **Non-standard** template segment: `**` as the last segment matches any number of remaining
+ * segments, so `/**` names every API. TS 29.573 has no wildcard; we need one for rules that hold
+ * for every API (the `authorization` header). Both SEPPs are ours; a peer that does not know it
+ * sees a mapping that matches nothing.
+ */
+export const ANY_SUFFIX_SEGMENT = '**';
+export const EVERY_API_SIGNATURE = `/${ANY_SUFFIX_SEGMENT}`;
+
+const VARIABLE_SEGMENT = /^\{([^{}]+)\}$/;
+const API_ROOT_PREFIX = '{apiRoot}';
+
+/**
+ * The path segments of an ApiSignature Uri: a resource URI template such as
+ * `/nudm-sdm/v2/{supi}/am-data`, also written `{apiRoot}/nudm-sdm/...` or as an absolute URI.
+ */
+function templateSegments(signature: string): string[] | null {
+  let path = signature.trim();
+  if (path.startsWith(API_ROOT_PREFIX)) path = path.slice(API_ROOT_PREFIX.length);
+  else {
+    const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*(\/.*)?$/.exec(path);
+    if (absolute) path = absolute[1] ?? '/';
+  }
+  return path.startsWith('/') ? path.split('/').slice(1) : null;
+}
+
+/**
+ * Matches a request path (no query) against an ApiSignature template. `{name}` matches one
+ * non-empty segment and binds it (raw, still percent-encoded); literal segments compare exactly.
+ * Returns the bound variables, or null if the path does not match.
+ */
+export function matchApiSignature(signature: string, path: string): Map<string, string> | null {
+  const template = templateSegments(signature);
+  if (!template || !path.startsWith('/')) return null;
+  const segments = path.split('/').slice(1);
+  const variables = new Map<string, string>();
+  for (let i = 0; i < template.length; i++) {
+    const part = template[i]!;
+    if (part === ANY_SUFFIX_SEGMENT && i === template.length - 1) return variables;
+    const segment = segments[i];
+    if (segment === undefined) return null;
+    const variable = VARIABLE_SEGMENT.exec(part);
+    if (variable) {
+      if (segment === '') return null;
+      variables.set(variable[1]!, segment);
+    } else if (part !== segment) return null;
+  }
+  return segments.length === template.length ? variables : null;
+}
+
+export interface ApplicableIe {
+  readonly ie: IeInfoData;
+  /** Variables bound by the matching ApiSignature. */
+  readonly pathVariables: ReadonlyMap<string, string>;
+}
+
+/**
+ * The IeInfo entries of every ApiIeMapping that matches `method` and `path` whose IeType the
+ * policy encrypts. Every matching mapping contributes (a generic `/**` one and a specific one).
+ * CallbackName signatures never match here: a callback is addressed to a URI the consumer chose,
+ * which says nothing about the callback type (phase 1 does not protect callbacks by mapping).
+ */
+export function encryptedIes(policy: PrinsProtectionPolicy, method: string, path: string): ApplicableIe[] {
+  const out: ApplicableIe[] = [];
+  const upper = method.toUpperCase();
+  for (const mapping of policy.apiIeMappingList) {
+    if (typeof mapping.apiSignature !== 'string' || mapping.apiMethod.toUpperCase() !== upper) continue;
+    const pathVariables = matchApiSignature(mapping.apiSignature, path);
+    if (!pathVariables) continue;
+    for (const ie of mapping.IeList) if (encryptsIeType(policy, ie.ieType)) out.push({ ie, pathVariables });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Built-in mapping
+// ---------------------------------------------------------------------------------------------
+
+const ie = (ieLoc: string, ieType: string, where: { reqIe?: string; rspIe?: string }): IeInfoData => ({ ieLoc, ieType, ...where });
+
+/** SDM data sets read with GET `/nudm-sdm/v2/{supi}/<set>` (TS 29.503); `` is the whole record. */
+const SDM_DATA_SETS = ['', 'am-data', 'nssai', 'smf-select-data', 'sm-data', 'ue-context-in-smf-data', 'ue-context-in-smsf-data', 'sms-data', 'sms-mng-data', 'trace-data'];
+
+/**
+ * Callback URIs an NF puts in a body often carry the SUPI (Open5GS's AMF writes
+ * `/namf-callback/v1/{supi}/...`). The path holding the SUPI is encrypted, so these must be too:
+ * otherwise the self-check refuses the message (a SUPI in clear next to an encrypted one).
+ */
+const callbackUris = (...pointers: string[]): IeInfoData[] =>
+  pointers.flatMap((pointer) => [ie(IeLocation.BODY, IeType.UEID, { reqIe: pointer }), ie(IeLocation.BODY, IeType.UEID, { rspIe: pointer })]);
+
+/**
+ * The built-in NF API data-type placement mapping, for the APIs of our demo:
+ *
+ * - every API, every method: header `authorization` is an AUTHORIZATION_TOKEN (`/**`, non-standard);
+ * - nudm-sdm GET `/{supi}` and its data sets (am-data, ...): the `{supi}` path segment is UEID;
+ * - nudm-sdm POST `/{supi}/sdm-subscriptions`: path UEID, the callback URIs in the body, and the
+ *   `location` of the 201 (it repeats the SUPI); DELETE `/{supi}/sdm-subscriptions/{subscriptionId}`;
+ * - nausf-auth POST `/ue-authentications`: `supiOrSuci` UEID, `resynchronizationInfo`
+ *   AUTHENTICATION_MATERIAL; response `5gAuthData` AUTHENTICATION_MATERIAL;
+ * - nausf-auth PUT `/ue-authentications/{authCtxId}/5g-aka-confirmation`: `resStar`
+ *   AUTHENTICATION_MATERIAL; response `supi` UEID and `kseaf` KEY_MATERIAL;
+ * - nudm-uecm PUT/PATCH/GET `/{ueId}/registrations/amf-3gpp-access`: path UEID; PUT body `supi`
+ *   and callback URIs, response `supi`, callback URIs and `location`.
+ */
+export const DEFAULT_API_IE_MAPPINGS: readonly ApiIeMappingData[] = deepFreeze([
+  ...HTTP_METHODS.map(
+    (apiMethod): ApiIeMappingData => ({
+      apiSignature: EVERY_API_SIGNATURE,
+      apiMethod,
+      IeList: [ie(IeLocation.HEADER, IeType.AUTHORIZATION_TOKEN, { reqIe: 'authorization' })],
+    }),
+  ),
+  ...SDM_DATA_SETS.map(
+    (set): ApiIeMappingData => ({
+      apiSignature: `/nudm-sdm/v2/{supi}${set ? `/${set}` : ''}`,
+      apiMethod: 'GET',
+      IeList: [ie(IeLocation.URI_PATH, IeType.UEID, { reqIe: 'supi' })],
+    }),
+  ),
+  {
+    apiSignature: '/nudm-sdm/v2/{supi}/sdm-subscriptions',
+    apiMethod: 'POST',
+    IeList: [
+      ie(IeLocation.URI_PATH, IeType.UEID, { reqIe: 'supi' }),
+      ...callbackUris('/callbackReference', '/monitoredResourceUris'),
+      ie(IeLocation.HEADER, IeType.UEID, { rspIe: 'location' }),
+    ],
+  },
+  {
+    apiSignature: '/nudm-sdm/v2/{supi}/sdm-subscriptions/{subscriptionId}',
+    apiMethod: 'DELETE',
+    IeList: [ie(IeLocation.URI_PATH, IeType.UEID, { reqIe: 'supi' })],
+  },
+  {
+    apiSignature: '/nausf-auth/v1/ue-authentications',
+    apiMethod: 'POST',
+    IeList: [
+      ie(IeLocation.BODY, IeType.UEID, { reqIe: '/supiOrSuci' }),
+      ie(IeLocation.BODY, IeType.AUTHENTICATION_MATERIAL, { reqIe: '/resynchronizationInfo' }),
+      ie(IeLocation.BODY, IeType.AUTHENTICATION_MATERIAL, { rspIe: '/5gAuthData' }),
+    ],
+  },
+  {
+    apiSignature: '/nausf-auth/v1/ue-authentications/{authCtxId}/5g-aka-confirmation',
+    apiMethod: 'PUT',
+    IeList: [
+      ie(IeLocation.BODY, IeType.AUTHENTICATION_MATERIAL, { reqIe: '/resStar' }),
+      ie(IeLocation.BODY, IeType.UEID, { rspIe: '/supi' }),
+      ie(IeLocation.BODY, IeType.KEY_MATERIAL, { rspIe: '/kseaf' }),
+    ],
+  },
+  {
+    apiSignature: '/nudm-uecm/v1/{ueId}/registrations/amf-3gpp-access',
+    apiMethod: 'PUT',
+    IeList: [
+      ie(IeLocation.URI_PATH, IeType.UEID, { reqIe: 'ueId' }),
+      ie(IeLocation.BODY, IeType.UEID, { reqIe: '/supi' }),
+      ie(IeLocation.BODY, IeType.UEID, { rspIe: '/supi' }),
+      ...callbackUris('/deregCallbackUri', '/pcscfRestorationCallbackUri', '/dataRestorationCallbackUri'),
+      ie(IeLocation.HEADER, IeType.UEID, { rspIe: 'location' }),
+    ],
+  },
+  ...['PATCH', 'GET'].map(
+    (apiMethod): ApiIeMappingData => ({
+      apiSignature: '/nudm-uecm/v1/{ueId}/registrations/amf-3gpp-access',
+      apiMethod,
+      IeList: [ie(IeLocation.URI_PATH, IeType.UEID, { reqIe: 'ueId' })],
+    }),
+  ),
+]);
+
+/** Shared constants must not change under their users; copies ({@link protectionPolicy}) are mutable. */
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object') {
+    for (const child of Object.values(value)) deepFreeze(child);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/**
+ * A policy: the effective data-type policy ({@link dataTypeEncryptionPolicy}) and the mapping
+ * (default: the built-in one). Deep copies, so a caller's later edits do not leak in.
+ */
+export function protectionPolicy(options: { dataTypeEncPolicy?: readonly string[]; apiIeMappingList?: readonly ApiIeMappingData[] } = {}): PrinsProtectionPolicy {
+  return {
+    dataTypeEncPolicy: dataTypeEncryptionPolicy(options.dataTypeEncPolicy),
+    apiIeMappingList: structuredClone([...(options.apiIeMappingList ?? DEFAULT_API_IE_MAPPINGS)]),
+  };
+}
+
+/** The built-in policy: mandatory types + UEID, built-in mapping. */
+export function defaultProtectionPolicy(): PrinsProtectionPolicy {
+  return protectionPolicy();
+}
+
+/** The wire form, for `protectionPolicyInfo` / `selProtectionPolicyInfo`. */
+export function toProtectionPolicyData(policy: PrinsProtectionPolicy): ProtectionPolicyData {
+  return { apiIeMappingList: structuredClone([...policy.apiIeMappingList]), dataTypeEncPolicy: [...policy.dataTypeEncPolicy] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// POLICY_MISMATCH detection
+// ---------------------------------------------------------------------------------------------
+
+function signatureKey(signature: string | CallbackNameData): string {
+  return typeof signature === 'string' ? signature : `callback ${signature.callbackType}`;
+}
+
+function mappingKey(mapping: ApiIeMappingData): string {
+  return `${mapping.apiMethod.toUpperCase()} ${signatureKey(mapping.apiSignature)}`;
+}
+
+/** Canonical text of an IeInfo: fixed attribute order, header names in lower case. */
+function ieKey(info: IeInfoData): string {
+  const header = info.ieLoc === IeLocation.HEADER;
+  const name = (value: string | undefined): string | null => (value === undefined ? null : header ? value.toLowerCase() : value);
+  const ipx = info.isModifiableByIpx ? Object.entries(info.isModifiableByIpx).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)) : null;
+  return JSON.stringify([info.ieLoc, info.ieType, name(info.reqIe), name(info.rspIe), info.isModifiable ?? null, ipx, info.ancestorIe ?? null]);
+}
+
+function describeIe(info: IeInfoData): string {
+  const where = [info.reqIe !== undefined ? `request ${info.reqIe}` : '', info.rspIe !== undefined ? `response ${info.rspIe}` : ''].filter(Boolean).join(', ');
+  return `${info.ieType} in ${info.ieLoc}${where ? ` (${where})` : ''}`;
+}
+
+interface Located<T> {
+  readonly item: T;
+  readonly pointer: string;
+}
+
+function groupMappings(list: readonly ApiIeMappingData[], base: string): Map<string, { pointer: string; ies: Located<IeInfoData>[] }> {
+  const groups = new Map<string, { pointer: string; ies: Located<IeInfoData>[] }>();
+  list.forEach((mapping, i) => {
+    const pointer = `${base}/apiIeMappingList/${i}`;
+    const key = mappingKey(mapping);
+    const group = groups.get(key) ?? { pointer, ies: [] };
+    mapping.IeList.forEach((info, j) => group.ies.push({ item: info, pointer: `${pointer}/IeList/${j}` }));
+    groups.set(key, group);
+  });
+  return groups;
+}
+
+/**
+ * Differences between our configured policy and the one a peer sent in exchange-params, as
+ * InvalidParams for `N32fErrorInfo.policyMismatchList` (POLICY_MISMATCH). Empty = no mismatch.
+ *
+ * The exchanged policies only detect misconfiguration (33.501 13.2.3.6 NOTE 1):
+ * - data-type encryption policies must be equal (13.2.3.2). Compared as sets of effective types:
+ *   the mandatory types count as present on both sides even when a list omits them (they apply
+ *   irrespective of it), and an absent `dataTypeEncPolicy` means "the mandatory types only";
+ * - the API IE mappings (which also carry the modification policy, `isModifiable*`) are compared
+ *   per (method, signature) as sets of IeInfo. Mapping order and IeList order do not matter.
+ *
+ * `param` points into `theirs` (prefixed with `base`, e.g. `/protectionPolicyInfo`): at the item
+ * they have and we do not, or at the list that lacks one of ours.
+ */
+export function policyMismatches(ours: ProtectionPolicyData | PrinsProtectionPolicy, theirs: ProtectionPolicyData, base = ''): InvalidParam[] {
+  const out: InvalidParam[] = [];
+  const ourTypes = new Set(dataTypeEncryptionPolicy(ours.dataTypeEncPolicy ?? []));
+  const theirList = theirs.dataTypeEncPolicy ?? [];
+  const theirTypes = new Set(dataTypeEncryptionPolicy(theirList));
+  for (const type of ourTypes) {
+    if (!theirTypes.has(type)) out.push({ param: `${base}/dataTypeEncPolicy`, reason: `lacks ${type}, which our data-type encryption policy encrypts` });
+  }
+  theirList.forEach((type, i) => {
+    if (!ourTypes.has(type)) out.push({ param: `${base}/dataTypeEncPolicy/${i}`, reason: `${type} is not in our data-type encryption policy` });
+  });
+
+  const ourGroups = groupMappings(ours.apiIeMappingList, '');
+  const theirGroups = groupMappings(theirs.apiIeMappingList, base);
+  for (const [key, group] of ourGroups) {
+    const theirGroup = theirGroups.get(key);
+    if (!theirGroup) {
+      out.push({ param: `${base}/apiIeMappingList`, reason: `no mapping for ${key}` });
+      continue;
+    }
+    const theirKeys = new Set(theirGroup.ies.map(({ item }) => ieKey(item)));
+    const ourKeys = new Set(group.ies.map(({ item }) => ieKey(item)));
+    for (const { item } of group.ies) {
+      if (!theirKeys.has(ieKey(item))) out.push({ param: `${theirGroup.pointer}/IeList`, reason: `${key}: lacks ${describeIe(item)}` });
+    }
+    for (const { item, pointer } of theirGroup.ies) {
+      if (!ourKeys.has(ieKey(item))) out.push({ param: pointer, reason: `${key}: ${describeIe(item)} is not in our mapping` });
+    }
+  }
+  for (const [key, group] of theirGroups) {
+    if (!ourGroups.has(key)) out.push({ param: group.pointer, reason: `${key} is not in our mapping` });
+  }
+  return out;
+}
