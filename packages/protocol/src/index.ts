@@ -20,3 +20,4 @@ export * from './prins/crypto';
 export * from './prins/messages';
 export * from './prins/reformat';
 export * from './prins/n32f-error';
+export * from './prins/context';

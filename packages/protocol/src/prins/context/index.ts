@@ -1,0 +1,1 @@
+export * from './n32f-context';

@@ -1,0 +1,327 @@
+import { randomBytes } from 'node:crypto';
+import { validateBody } from '../../validation/validate-body';
+import { base64urlDecode, base64urlEncode } from '../crypto/base64url';
+import { decryptFlattenedJwe, encryptFlattenedJwe } from '../crypto/jwe';
+import { deriveN32fKeys, n32fDirection, type JweEnc, type N32fKeySet, type N32Role } from '../crypto/key-schedule';
+import { NonceSequence } from '../crypto/nonce';
+import { ReplayWindow } from '../crypto/replay-window';
+import type { DataToIntegrityProtectBlockData, JsonValue, N32fReformattedReqMsgData, N32fReformattedRspMsgData } from '../messages/bodies';
+import { DataToIntegrityProtectBlock, N32fReformattedReqMsg, N32fReformattedRspMsg } from '../messages';
+import { MsgReconstructFailReason, N32fErrorType, PrinsError } from '../n32f-error';
+import type { HttpRequestMessage, HttpResponseMessage, RequestContext } from '../reformat/http-message';
+import type { PrinsProtectionPolicy } from '../reformat/protection-policy';
+import { rebuildRequest, rebuildResponse } from '../reformat/rebuild';
+import { NO_AUTHORIZED_IPX, reformatRequest, reformatResponse } from '../reformat/reformat';
+
+/** Everything both SEPPs agreed in exchange-params, plus the exported TLS master key. */
+export interface N32fContextParams {
+  /** Our role on the N32-c connection the context was set up on. */
+  readonly role: N32Role;
+  readonly peer: string;
+  /** The context ID we allocated: messages addressed to us carry it. */
+  readonly localContextId: string;
+  /** The context ID the peer allocated: messages we send carry it. */
+  readonly remoteContextId: string;
+  /** `EXPORTER_3GPP_N32_MASTER`, 64 bytes, from the N32-c TLS session. */
+  readonly master: Buffer;
+  readonly enc: JweEnc;
+  /** Our protection policy: what we encrypt in what we send. */
+  readonly policy: PrinsProtectionPolicy;
+  /** Messages per direction before the context must be replaced (at most 2^32). */
+  readonly maxMessages?: number;
+}
+
+/** A request or response read from the wire, with what the receiver needs to answer or report. */
+export interface OpenedMessage<M> {
+  readonly message: M;
+  readonly messageId: string;
+  /** What was encrypted (index count), for logs. */
+  readonly encryptedCount: number;
+}
+
+/** The `metaData` a receiver reads first: which context, which message (for error reports). */
+export interface N32fMessageHeader {
+  readonly n32fContextId: string;
+  readonly messageId: string;
+  readonly authorizedIpxId: string;
+  readonly aad: DataToIntegrityProtectBlockData;
+}
+
+const MAX_REMEMBERED_MESSAGE_IDS = 65_536;
+
+/**
+ * One N32-f security context (TS 33.501 13.2.2.4): the keys of the four directions (N32-KDF over
+ * the initiator's context ID), one deterministic nonce sequence per direction we send on, one
+ * replay window per direction we receive on, and the message IDs in flight. Pure: it turns HTTP
+ * messages into TS 29.573 N32fReformattedReqMsg/RspMsg and back, and throws PrinsError with the
+ * N32fErrorType the receiver must report.
+ *
+ * Only the "parallel" session is used: the N32-c initiator is the HTTP client of N32-f (the
+ * responder sends requests only on a second N32-c connection, for errors and terminate).
+ */
+export class N32fContext {
+  readonly keys: N32fKeySet;
+  readonly createdAt = Date.now();
+  private readonly sendRequests: NonceSequence;
+  private readonly sendResponses: NonceSequence;
+  private readonly receivedRequests = new ReplayWindow();
+  private readonly receivedResponses = new ReplayWindow();
+  private readonly seenRequestIds = new Set<string>();
+  private readonly outstanding = new Map<string, RequestContext>();
+  private sent = 0;
+
+  constructor(readonly params: N32fContextParams) {
+    const initiatorContextId = params.role === 'initiator' ? params.localContextId : params.remoteContextId;
+    this.keys = deriveN32fKeys(params.master, initiatorContextId, params.enc);
+    const max = params.maxMessages ?? 2 ** 32;
+    const start = 2 ** 32 - max;
+    this.sendRequests = new NonceSequence(this.direction('request', 'send').salt, { start });
+    this.sendResponses = new NonceSequence(this.direction('response', 'send').salt, { start });
+  }
+
+  get localContextId(): string {
+    return this.params.localContextId;
+  }
+
+  get remoteContextId(): string {
+    return this.params.remoteContextId;
+  }
+
+  /** Messages sent on this context so far (both directions). */
+  get messagesSent(): number {
+    return this.sent;
+  }
+
+  /** True once a send direction has fewer than `margin` nonces left: time for a fresh context. */
+  nearlyExhausted(margin = 1): boolean {
+    return this.sendRequests.remaining < margin || this.sendResponses.remaining < margin;
+  }
+
+  /** cSEPP: an NF request in PRINS form, addressed to the peer's context. */
+  protectRequest(message: HttpRequestMessage): { body: N32fReformattedReqMsgData; messageId: string; encrypted: string[] } {
+    const messageId = randomBytes(8).toString('hex');
+    const result = reformatRequest(message, this.meta(messageId), this.params.policy);
+    const body = { reformattedData: this.seal(result.aad, result.dataToEncrypt, this.direction('request', 'send').key, this.sendRequests) };
+    this.outstanding.set(messageId, { method: message.method, path: message.path });
+    return { body, messageId, encrypted: result.encrypted };
+  }
+
+  /** cSEPP: forget a request that will get no protected answer (refused, timed out, failed). */
+  abandon(messageId: string): void {
+    this.outstanding.delete(messageId);
+  }
+
+  /** pSEPP: the NF answer in PRINS form, echoing the request's messageId. */
+  protectResponse(message: HttpResponseMessage, messageId: string, request: RequestContext): { body: N32fReformattedRspMsgData; encrypted: string[] } {
+    const result = reformatResponse(message, this.meta(messageId), this.params.policy, request);
+    return {
+      body: { reformattedData: this.seal(result.aad, result.dataToEncrypt, this.direction('response', 'send').key, this.sendResponses) },
+      encrypted: result.encrypted,
+    };
+  }
+
+  /** pSEPP: verify, decrypt, check replay and rebuild a request read with {@link readMessageHeader}. */
+  openRequest(body: N32fReformattedReqMsg, header: N32fMessageHeader): OpenedMessage<HttpRequestMessage> & { request: RequestContext } {
+    this.checkAddressedToUs(header);
+    const dataToEncrypt = this.unseal(body, this.direction('request', 'receive'), this.receivedRequests);
+    if (this.seenRequestIds.has(header.messageId)) {
+      throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_FAILED, `messageId ${header.messageId} was already received on this context`);
+    }
+    const message = rebuildRequest(header.aad, dataToEncrypt);
+    this.remember(header.messageId);
+    return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, request: { method: message.method, path: message.path } };
+  }
+
+  /** cSEPP: verify, decrypt, check replay and rebuild the answer to one of our requests. */
+  openResponse(body: N32fReformattedRspMsg, header: N32fMessageHeader, expectedMessageId: string): OpenedMessage<HttpResponseMessage> {
+    this.checkAddressedToUs(header);
+    if (header.messageId !== expectedMessageId || !this.outstanding.has(header.messageId)) {
+      throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_FAILED, `the answer carries messageId ${header.messageId}, not that of the request (${expectedMessageId})`);
+    }
+    const dataToEncrypt = this.unseal(body, this.direction('response', 'receive'), this.receivedResponses);
+    this.outstanding.delete(header.messageId);
+    return { message: rebuildResponse(header.aad, dataToEncrypt), messageId: header.messageId, encryptedCount: dataToEncrypt.length };
+  }
+
+  private meta(messageId: string): { n32fContextId: string; messageId: string; authorizedIpxId: string } {
+    return { n32fContextId: this.params.remoteContextId, messageId, authorizedIpxId: NO_AUTHORIZED_IPX };
+  }
+
+  private direction(kind: 'request' | 'response', flow: 'send' | 'receive'): { key: Buffer; salt: Buffer } {
+    return this.keys[n32fDirection(this.params.role, kind, flow)];
+  }
+
+  private seal(aad: DataToIntegrityProtectBlockData, dataToEncrypt: JsonValue[], key: Buffer, nonces: NonceSequence): N32fReformattedReqMsgData['reformattedData'] {
+    const { iv } = nonces.next();
+    this.sent += 1;
+    return encryptFlattenedJwe({
+      plaintext: JSON.stringify({ dataToEncrypt }),
+      aad: base64urlEncode(JSON.stringify(aad)),
+      key,
+      iv,
+      enc: this.params.enc,
+    });
+  }
+
+  private unseal(body: N32fReformattedReqMsg | N32fReformattedRspMsg, direction: { key: Buffer; salt: Buffer }, window: ReplayWindow): unknown[] {
+    const { plaintext } = decryptFlattenedJwe(body.reformattedData, direction.key, { enc: this.params.enc, salt: direction.salt, replayWindow: window });
+    let block: unknown;
+    try {
+      block = JSON.parse(plaintext.toString('utf8'));
+    } catch {
+      throw new PrinsError(N32fErrorType.DECIPHERING_FAILED, 'the decrypted block is not JSON');
+    }
+    const dataToEncrypt = (block as { dataToEncrypt?: unknown } | null)?.dataToEncrypt;
+    if (!Array.isArray(dataToEncrypt)) throw new PrinsError(N32fErrorType.DECIPHERING_FAILED, 'the decrypted block has no dataToEncrypt array');
+    return dataToEncrypt;
+  }
+
+  private checkAddressedToUs(header: N32fMessageHeader): void {
+    if (header.n32fContextId.toLowerCase() !== this.params.localContextId.toLowerCase()) {
+      throw new PrinsError(N32fErrorType.CONTEXT_NOT_FOUND, `the message names context ${header.n32fContextId}, not ${this.params.localContextId}`);
+    }
+  }
+
+  private remember(messageId: string): void {
+    if (this.seenRequestIds.size >= MAX_REMEMBERED_MESSAGE_IDS) {
+      // The replay window still refuses old SEQs; the oldest IDs can go.
+      const oldest = this.seenRequestIds.values().next().value;
+      if (oldest !== undefined) this.seenRequestIds.delete(oldest);
+    }
+    this.seenRequestIds.add(messageId);
+  }
+}
+
+/**
+ * Reads the integrity-protected header block of an N32-f message before any key is chosen: which
+ * context it is for (the receiver's ID) and its messageId. Also refuses what no context can
+ * accept: a `modificationsBlock` when no intermediary is authorized (DECISIONS.md §7).
+ */
+export function readMessageHeader(body: N32fReformattedReqMsg | N32fReformattedRspMsg): N32fMessageHeader {
+  const aadText = body.reformattedData.aad;
+  if (typeof aadText !== 'string') throw new PrinsError(N32fErrorType.DECIPHERING_FAILED, 'the JWE has no aad');
+  let aadJson: unknown;
+  try {
+    aadJson = JSON.parse(base64urlDecode(aadText).toString('utf8'));
+  } catch {
+    throw new PrinsError(N32fErrorType.DECIPHERING_FAILED, 'the aad is not base64url-encoded JSON');
+  }
+  const checked = validateBody(DataToIntegrityProtectBlock, aadJson);
+  if (!checked.ok) {
+    throw new PrinsError(
+      N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED,
+      `the aad is not a DataToIntegrityProtectBlock: ${checked.error.detail}`,
+      checked.error.invalidParams.flatMap(({ param }) => {
+        const reason = reconstructionReason(param);
+        return reason ? [{ attribute: param, msgReconstructFailReason: reason }] : [];
+      }),
+    );
+  }
+  const metaData = (aadJson as DataToIntegrityProtectBlockData).metaData;
+  if (!metaData) throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, 'the aad has no metaData');
+  const authorizedIpxId = metaData.authorizedIpxId ?? '';
+  const noIntermediary = authorizedIpxId === NO_AUTHORIZED_IPX || authorizedIpxId === '' || authorizedIpxId === null;
+  if (noIntermediary && body.modificationsBlock !== undefined) {
+    throw new PrinsError(
+      N32fErrorType.INTEGRITY_CHECK_ON_MODIFICATIONS_FAILED,
+      'a modificationsBlock arrived although no intermediary is authorized (authorizedIpxId "NULL")',
+      [],
+      signersOf(body).map((ipxId) => ({ ipxId, n32fErrorType: N32fErrorType.INTEGRITY_CHECK_ON_MODIFICATIONS_FAILED })),
+    );
+  }
+  // The raw JSON (not the validated instance) is what gets rebuilt: validation drops unknown
+  // members and would alter an NF's body.
+  return { n32fContextId: metaData.n32fContextId, messageId: metaData.messageId, authorizedIpxId: String(authorizedIpxId), aad: aadJson as DataToIntegrityProtectBlockData };
+}
+
+/** Parses and validates an n32f-process request body (throws the validation error as is). */
+export function parseReformattedRequest(json: unknown): N32fReformattedReqMsg {
+  const checked = validateBody(N32fReformattedReqMsg, json);
+  if (!checked.ok) throw checked.error;
+  return checked.value;
+}
+
+export function parseReformattedResponse(json: unknown): N32fReformattedRspMsg {
+  const checked = validateBody(N32fReformattedRspMsg, json);
+  if (!checked.ok) throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, `not an N32fReformattedRspMsg: ${checked.error.detail}`);
+  return checked.value;
+}
+
+/** The TS 29.573 FailureReason for a bad AAD member, by where it sits. */
+function reconstructionReason(pointer: string): MsgReconstructFailReason | null {
+  if (/\/encBlockIndex$/.test(pointer) || /^\/headers\/\d+\/value$/.test(pointer)) return MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK;
+  if (/^\/headers\//.test(pointer)) return MsgReconstructFailReason.INVALID_HTTP_HEADER;
+  if (/^\/payload\/\d+\/iePath$/.test(pointer)) return MsgReconstructFailReason.INVALID_JSON_POINTER;
+  return null;
+}
+
+/** Identities named in the JWS payloads of a modifications block (for failedModificationList). */
+function signersOf(body: N32fReformattedReqMsg | N32fReformattedRspMsg): string[] {
+  const out: string[] = [];
+  for (const jws of body.modificationsBlock ?? []) {
+    try {
+      const identity = (JSON.parse(base64urlDecode(jws.payload).toString('utf8')) as { identity?: unknown }).identity;
+      if (typeof identity === 'string' && /^[A-Za-z0-9.-]{4,253}$/.test(identity)) out.push(identity);
+    } catch {
+      // an undecodable payload names nobody
+    }
+  }
+  return out;
+}
+
+/** A fresh 64-bit N32-f context ID (16 hex characters, TS 33.501 13.2.2.4.1). */
+export function newN32fContextId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+/**
+ * The contexts of one SEPP, by the ID we allocated (what `metaData.n32fContextId` names in a
+ * message addressed to us). A message naming an ID we do not hold is CONTEXT_NOT_FOUND.
+ */
+export class N32fContextTable {
+  private readonly byId = new Map<string, N32fContext>();
+
+  add(context: N32fContext): void {
+    this.byId.set(context.localContextId.toLowerCase(), context);
+  }
+
+  /** The context for a message addressed to us; throws CONTEXT_NOT_FOUND. */
+  get(localContextId: string): N32fContext {
+    const context = this.byId.get(localContextId.toLowerCase());
+    if (!context) throw new PrinsError(N32fErrorType.CONTEXT_NOT_FOUND, `no N32-f context ${localContextId}`);
+    return context;
+  }
+
+  find(localContextId: string): N32fContext | undefined {
+    return this.byId.get(localContextId.toLowerCase());
+  }
+
+  /** The newest context with a peer. */
+  ofPeer(peer: string): N32fContext | undefined {
+    let newest: N32fContext | undefined;
+    for (const context of this.byId.values()) if (context.params.peer === peer && (!newest || context.createdAt >= newest.createdAt)) newest = context;
+    return newest;
+  }
+
+  remove(localContextId: string): N32fContext | undefined {
+    const key = localContextId.toLowerCase();
+    const context = this.byId.get(key);
+    this.byId.delete(key);
+    return context;
+  }
+
+  /** Drops every context with a peer (release, new exchange-params); returns them. */
+  removePeer(peer: string, except?: N32fContext): N32fContext[] {
+    const removed: N32fContext[] = [];
+    for (const [id, context] of this.byId) {
+      if (context.params.peer !== peer || context === except) continue;
+      this.byId.delete(id);
+      removed.push(context);
+    }
+    return removed;
+  }
+
+  list(): N32fContext[] {
+    return [...this.byId.values()];
+  }
+}
