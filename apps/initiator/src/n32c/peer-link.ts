@@ -102,7 +102,8 @@ export class PeerLink {
     return this.waitForAgreement(waitMs);
   }
 
-  private readyTransport(): { connection: N32Connection; negotiation: NegotiationDetails | null } | null {
+  /** The N32-f connection if a TLS agreement is in place right now (no waiting). */
+  readyTransport(): { connection: N32Connection; negotiation: NegotiationDetails | null } | null {
     const record = this.deps.peers.get(this.peer.fqdn);
     if (record?.status.state !== 'tls-established') return null;
     const connection = this.deps.config.current.n32f.connection === 'dedicated' ? this.n32f : this.connection;

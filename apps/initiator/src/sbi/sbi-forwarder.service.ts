@@ -1,11 +1,15 @@
-import type { Http2ServerRequest, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
-import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS } from '@sepp/protocol';
-import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
+import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type NfRoute } from '@sepp/protocol';
+import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import { TelescopicService } from './telescopic.service';
 
 const MAPPING_API = '/nsepp-telescopic/';
+/** Routes remembered per (target, authority, scheme); cleared on reload and when full. */
+const ROUTE_CACHE_SIZE = 4_096;
+
+type Transport = { connection: N32Connection; negotiation: NegotiationDetails | null };
 
 /**
  * The cSEPP's NF-facing forwarding (N32-f in TLS mode, TS 33.501 13.1.1.2): an NF request
@@ -17,59 +21,87 @@ const MAPPING_API = '/nsepp-telescopic/';
  */
 @Injectable()
 export class SbiForwarderService {
+  private readonly routes = new Map<string, NfRoute>();
+
   constructor(
     private readonly config: ConfigService,
     private readonly negotiator: NegotiatorService,
     private readonly telescopic: TelescopicService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
-  ) {}
+  ) {
+    config.on('reload', () => this.routes.clear());
+  }
 
-  /** The SBI listener's fast path: every request except the mapping API. */
-  readonly handle = (request: Http2ServerRequest): boolean => {
-    const headers = request.headers;
-    if (String(headers[':path'] ?? '').startsWith(MAPPING_API)) return false;
-    const stream = request.stream;
-    this.forward(stream, headers).catch((error: unknown) => {
-      const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-      if (!(error instanceof N32Error)) this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
-      else this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
-    });
+  /** The SBI listener's fast path: every stream except the mapping API's. */
+  readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
+    const path = headers[':path'];
+    if (path?.startsWith(MAPPING_API)) return false;
+    try {
+      const route = this.route(headers);
+      const link = this.negotiator.link(route.peer);
+      if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${route.peer}`);
+      const ready = link.readyTransport();
+      if (ready) {
+        this.relay(stream, headers, route, ready);
+      } else {
+        // No agreed mechanism yet: negotiate (bounded wait), then relay if the NF is still there.
+        link.n32fTransport(this.config.current.n32f.establishTimeoutMs).then(
+          (transport) => {
+            if (!stream.destroyed) this.relay(stream, headers, route, transport);
+          },
+          (error: unknown) => this.refuse(stream, headers, error),
+        );
+      }
+    } catch (error) {
+      this.refuse(stream, headers, error);
+    }
     return true;
   };
 
-  private async forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+  private route(headers: IncomingHttpHeaders): NfRoute {
+    const target = headers[SBI_HEADERS.targetApiRoot];
+    const authority = headers[':authority'] ?? '';
+    const scheme = headers[':scheme'] === 'https' ? 'https' : 'http';
+    const key = `${String(target)}\n${authority}\n${scheme}`;
+    const cached = this.routes.get(key);
+    if (cached) return cached;
     const config = this.config.current;
-    const targetHeader = headers[SBI_HEADERS.targetApiRoot];
     const route = routeNfRequest(
-      {
-        targetApiRoot: typeof targetHeader === 'string' ? targetHeader : undefined,
-        authority: String(headers[':authority'] ?? ''),
-        scheme: headers[':scheme'] === 'https' ? 'https' : 'http',
-      },
+      { targetApiRoot: typeof target === 'string' ? target : undefined, authority, scheme },
       { seppFqdn: config.sepp.fqdn, ownPlmns: config.sepp.plmns, peers: config.n32.peers, telescopic: this.telescopic.table },
     );
-    const link = this.negotiator.link(route.peer);
-    if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${route.peer}`);
-    const { connection, negotiation } = await link.n32fTransport(config.n32f.establishTimeoutMs);
-    if (negotiation?.targetApiRootSupported !== true) {
-      throw new N32Error(
-        N32ErrorCode.N32F_MECHANISM_UNAVAILABLE,
-        `${route.peer} did not declare 3GppSbiTargetApiRootSupported: TLS-mode forwarding needs the header on both sides`,
-      );
-    }
-    if (stream.destroyed) return; // the NF gave up while the negotiation ran
+    if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
+    this.routes.set(key, route);
+    return route;
+  }
 
+  private relay(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, { connection, negotiation }: Transport): void {
+    if (negotiation?.targetApiRootSupported !== true) {
+      this.refuse(
+        stream,
+        headers,
+        new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `${route.peer} did not declare 3GppSbiTargetApiRootSupported: TLS-mode forwarding needs the header on both sides`),
+      );
+      return;
+    }
+    const config = this.config.current;
     const out: OutgoingHttpHeaders = endToEndHeaders(headers);
     out[':method'] = headers[':method'];
     out[':path'] = headers[':path'];
     out[':scheme'] = 'https';
     out[':authority'] = connection.authority;
-    out[SBI_HEADERS.targetApiRoot] = route.via === 'target-api-root' ? targetHeader : formatApiRoot(route.target);
+    if (route.via === 'telescopic') out[SBI_HEADERS.targetApiRoot] = formatApiRoot(route.target);
     const maxRspTime = Number(headers[SBI_HEADERS.maxRspTime]);
     forwardStream(stream, connection.session, out, {
       timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
     });
+  }
+
+  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown): void {
+    const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
+    if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
+    else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
   }
 }

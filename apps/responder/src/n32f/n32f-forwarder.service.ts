@@ -1,4 +1,4 @@
-import type { Http2ServerRequest, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiRootKey,
@@ -19,6 +19,9 @@ import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { N32fPeersService } from './n32f-peers.service';
 
 const TARGET_PARAM = `header ${SBI_HEADERS.targetApiRoot}`;
+const N32C_API_PREFIX = `${N32C_HANDSHAKE_API}/`;
+/** Parsed target headers remembered (bounded; cleared on reload and when full). */
+const TARGET_CACHE_SIZE = 4_096;
 
 /**
  * The pSEPP side of N32-f in TLS mode (TS 33.501 13.1.1.2, N32-DIGEST §6.3): a request a peer SEPP
@@ -33,6 +36,7 @@ const TARGET_PARAM = `header ${SBI_HEADERS.targetApiRoot}`;
 @Injectable()
 export class N32fForwarderService {
   private readonly inFlight = new Map<string, number>();
+  private readonly targets = new Map<string, ApiRoot>();
   private pool: OriginPool;
   private allowed: Map<string, ApiRoot>;
 
@@ -47,6 +51,7 @@ export class N32fForwarderService {
     this.allowed = allowedTargets(config.current);
     config.on('reload', ({ current, changed }) => {
       this.allowed = allowedTargets(current);
+      this.targets.clear();
       if (changed.includes('sbi')) {
         const old = this.pool;
         this.pool = this.createPool(current);
@@ -56,10 +61,8 @@ export class N32fForwarderService {
   }
 
   /** The N32 listeners' fast path: everything but the N32-c API. */
-  readonly handle = (request: Http2ServerRequest): boolean => {
-    const headers = request.headers;
-    if (String(headers[':path'] ?? '').startsWith(`${N32C_HANDSHAKE_API}/`)) return false;
-    const stream = request.stream;
+  readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
+    if (headers[':path']?.startsWith(N32C_API_PREFIX)) return false;
     try {
       this.forward(stream, headers);
     } catch (error) {
@@ -87,7 +90,7 @@ export class N32fForwarderService {
     this.inFlight.set(peer, inFlight + 1);
     this.sessions.countN32f(session, peer);
 
-    const out: OutgoingHttpHeaders = endToEndHeaders(headers, [SBI_HEADERS.targetApiRoot]);
+    const out: OutgoingHttpHeaders = endToEndHeaders(headers, SBI_HEADERS.targetApiRoot);
     out[':method'] = headers[':method'];
     out[':path'] = `${target.prefix}${String(headers[':path'])}`;
     out[':scheme'] = target.scheme;
@@ -112,6 +115,8 @@ export class N32fForwarderService {
         { param: TARGET_PARAM, reason: 'is mandatory' },
       ]);
     }
+    const known = this.targets.get(value);
+    if (known) return known;
     const parsed = parseApiRoot(value);
     if (!parsed) {
       throw new N32Error(N32ErrorCode.NF_TARGET_INVALID, `${SBI_HEADERS.targetApiRoot} is not an apiRoot: ${value}`, [
@@ -124,6 +129,8 @@ export class N32fForwarderService {
         { param: TARGET_PARAM, reason: 'not in sbi.allowedTargets' },
       ]);
     }
+    if (this.targets.size >= TARGET_CACHE_SIZE) this.targets.clear();
+    this.targets.set(value, allowed);
     return allowed;
   }
 

@@ -5,12 +5,14 @@ import {
   type Http2Server,
   type Http2ServerRequest,
   type Http2ServerResponse,
+  type IncomingHttpHeaders,
   type SecureServerOptions,
   type ServerHttp2Session,
+  type ServerHttp2Stream,
 } from 'node:http2';
 
-/** Takes the request (returns true) or leaves it to Fastify (returns false). */
-export type FastPath = (request: Http2ServerRequest, response: Http2ServerResponse) => boolean;
+/** Takes the stream (returns true) or leaves it to Fastify (returns false). */
+export type FastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
 
 type Handler = (request: Http2ServerRequest, response: Http2ServerResponse) => void;
 
@@ -23,18 +25,30 @@ export type SeppHttp2Server = (Http2Server | Http2SecureServer) & {
 
 /**
  * A `serverFactory` for the Fastify adapter whose server hands forwarded NF traffic to a fast path
- * before Fastify sees it. N32-f is a proxy: its requests must stream through untouched (no body
- * parsing, no routing table, no per-request framework objects), while the few API routes of the
- * same port (N32-c, the telescopic mapping API) stay Nest controllers.
+ * before Fastify, or even Node's request/response compatibility layer, sees it. N32-f is a proxy:
+ * its streams must pass through untouched (no body parsing, no routing table, no per-request
+ * framework objects), while the few API routes of the same port (N32-c, the telescopic mapping
+ * API) stay Nest controllers.
+ *
+ * How: Node turns each new stream into a `stream` event on the server, and its compatibility layer
+ * (which builds the request/response objects Fastify needs) is just a listener of that event. The
+ * server's `emit` is wrapped so that a stream the fast path takes never reaches that listener.
  */
 export function dispatchingServerFactory(tls: SecureServerOptions | null, sessionTimeoutMs: number): (handler: Handler) => SeppHttp2Server {
   return (fastifyHandler) => {
     const sessions = new Set<ServerHttp2Session>();
-    const handler: Handler = (request, response) => {
-      if (server.fastPath?.(request, response)) return;
-      fastifyHandler(request, response);
-    };
-    const server: SeppHttp2Server = tls ? createSecureServer(tls, handler) : createServer({}, handler);
+    const server: SeppHttp2Server = tls ? createSecureServer(tls, fastifyHandler) : createServer({}, fastifyHandler);
+    const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
+    server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event === 'stream' && server.fastPath?.(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) {
+        // Skipping the compatibility layer skips its 'error' listener too: without one, a stream
+        // reset with an error code is an uncaught exception that ends the process. Failures
+        // surface as 'close' to the fast path.
+        (args[0] as ServerHttp2Stream).on('error', () => undefined);
+        return true;
+      }
+      return emit(event, ...args);
+    }) as typeof server.emit;
     server.on('session', (session: ServerHttp2Session) => {
       sessions.add(session);
       session.once('close', () => sessions.delete(session));

@@ -7,7 +7,7 @@ export type ForwardOutcome =
   | { readonly kind: 'answered'; readonly status: number }
   /** We answered with a problem (status is ours). */
   | { readonly kind: 'refused'; readonly status: number; readonly code: string }
-  /** The downstream went away before the answer was complete. */
+  /** The downstream went away, or the answer broke off after it had started. */
   | { readonly kind: 'abandoned' };
 
 export interface ForwardOptions {
@@ -21,17 +21,22 @@ export interface ForwardOptions {
   readonly onDone?: (outcome: ForwardOutcome) => void;
 }
 
-const { NGHTTP2_CANCEL, NGHTTP2_REFUSED_STREAM } = constants;
+const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
 
 /**
  * Relays one HTTP/2 exchange: the inbound request (headers prepared by the caller, body streamed
- * with backpressure) goes out on `upstream`, and its answer (status, end-to-end headers, body,
- * trailers) streams back. Every exchange ends exactly once: answered, refused with a
- * problem+json (upstream failure, timeout, oversize body), or abandoned by the downstream.
+ * with backpressure) goes out on `upstream`, and its answer (status, end-to-end headers, body)
+ * streams back. Every exchange ends exactly once: answered, refused with a problem+json (upstream
+ * failure before the answer, timeout, oversize body), or abandoned (downstream gone, or the answer
+ * broke off after it started, in which case the downstream stream is reset, never left hanging).
  */
 export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2Session, headers: OutgoingHttpHeaders, options: ForwardOptions): void {
   let done = false;
-  let out: ClientHttp2Stream;
+  let out: ClientHttp2Stream | undefined;
+  // Stopping the upstream request resets it (RST_STREAM CANCEL) through this signal. Never
+  // `close()` it: Node half-closes a stream's open request side (END_STREAM) before the reset, so
+  // the upstream would take a cut body for a complete request.
+  const cancel = new AbortController();
   const finish = (outcome: ForwardOutcome): void => {
     if (done) return;
     done = true;
@@ -40,14 +45,10 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   };
   const refuse = (error: N32Error): void => {
     if (done) return;
-    if (out && !out.destroyed) out.close(NGHTTP2_CANCEL);
-    const status = respondWithProblem(inbound, error, options.bodyLimit);
-    finish({ kind: 'refused', status, code: error.code });
+    if (out && !out.destroyed) cancel.abort();
+    finish({ kind: 'refused', status: respondWithProblem(inbound, error, options.bodyLimit), code: error.code });
   };
-  const timer = setTimeout(
-    () => refuse(new N32Error(N32ErrorCode.TIMED_OUT_REQUEST, `no answer within ${options.timeoutMs} ms`)),
-    options.timeoutMs,
-  );
+  const timer = setTimeout(() => refuse(new N32Error(N32ErrorCode.TIMED_OUT_REQUEST, `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
 
   // nghttp2 enforces a declared content-length, so only a body without one needs counting.
   const length = headers['content-length'] === undefined ? null : Number(headers['content-length']);
@@ -57,52 +58,78 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   }
   const bodyless = inbound.endAfterHeaders;
   try {
-    out = upstream.request(headers, { endStream: bodyless });
+    out = upstream.request(headers, { endStream: bodyless, signal: cancel.signal });
   } catch (error) {
     refuse(new N32Error(options.upstreamFailure, `cannot open a stream: ${(error as Error).message}`));
     return;
   }
+  const upstreamStream = out;
   if (!bodyless) {
     if (length === null) {
       let received = 0;
       inbound.on('data', (chunk: Buffer) => {
         received += chunk.length;
         if (received <= options.bodyLimit) return;
-        inbound.unpipe(out);
+        inbound.unpipe(upstreamStream);
         refuse(tooLarge(options.bodyLimit));
       });
     }
-    inbound.pipe(out);
+    // The request ends upstream only if it really ended here: a downstream reset also ends the
+    // readable side (with `aborted` set), and must not turn into an END_STREAM upstream.
+    inbound.pipe(upstreamStream, { end: false });
+    inbound.once('end', () => {
+      if (!inbound.aborted && !upstreamStream.destroyed) upstreamStream.end();
+    });
   }
   inbound.on('close', () => {
     if (done) return;
     // The downstream reset or closed before the answer was complete: stop the upstream work.
-    if (!out.destroyed) out.close(NGHTTP2_CANCEL);
+    if (!upstreamStream.destroyed) cancel.abort();
     finish({ kind: 'abandoned' });
   });
 
-  out.on('response', (responseHeaders: IncomingHttpHeaders) => {
+  upstreamStream.on('response', (responseHeaders: IncomingHttpHeaders) => {
     if (done) return;
     const status = Number(responseHeaders[':status']);
     const relayed: OutgoingHttpHeaders = endToEndHeaders(responseHeaders);
     relayed[':status'] = status;
-    inbound.respond(relayed, { waitForTrailers: false });
-    out.pipe(inbound);
-    out.once('end', () => finish({ kind: 'answered', status }));
+    if (upstreamStream.endAfterHeaders) {
+      inbound.respond(relayed, { endStream: true });
+      finish({ kind: 'answered', status });
+      return;
+    }
+    inbound.respond(relayed);
+    // Plain writes with explicit backpressure: cheaper than pipe() on this hot path.
+    upstreamStream.on('data', (chunk: Buffer) => {
+      if (!inbound.write(chunk)) {
+        upstreamStream.pause();
+        inbound.once('drain', () => upstreamStream.resume());
+      }
+    });
+    upstreamStream.once('end', () => {
+      inbound.end();
+      finish({ kind: 'answered', status });
+    });
   });
-  out.on('error', (error: Error & { code?: string }) => {
+  upstreamStream.on('error', (error: Error & { code?: string }) => {
+    if (done) return; // our own cancel, or a late error after the exchange ended
     if (inbound.headersSent) {
       // The answer has started: it cannot be turned into a problem any more, only cut.
-      if (!inbound.destroyed) inbound.close(constants.NGHTTP2_INTERNAL_ERROR);
+      if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
       finish({ kind: 'abandoned' });
       return;
     }
     refuse(new N32Error(options.upstreamFailure, `the upstream stream failed: ${error.code ?? error.message}`));
   });
-  out.on('close', () => {
-    if (done || inbound.headersSent) return;
-    const code = out.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${out.rstCode ?? 'none'})`;
-    refuse(new N32Error(options.upstreamFailure, `the upstream ${code} before answering`));
+  upstreamStream.on('close', () => {
+    if (done) return;
+    if (inbound.headersSent) {
+      if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
+      finish({ kind: 'abandoned' });
+      return;
+    }
+    const how = upstreamStream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${upstreamStream.rstCode ?? 'none'})`;
+    refuse(new N32Error(options.upstreamFailure, `the upstream ${how} before answering`));
   });
 }
 
