@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCertificateSet } from '@sepp/infra';
@@ -11,6 +11,16 @@ import { freePort, holdPort } from './support/ports';
 jest.setTimeout(60_000);
 
 const DEMO = join(REPO_ROOT, 'infra/dist/demo.js');
+const UDM1_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
+const NF_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
+/** Every port on a free one. */
+const ANY_PORTS = {
+  SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: '0',
+  SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT: '0',
+  SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT: '0',
+  SEPP_DEMO_INITIATOR_SBI_LISTEN_PORT: '0',
+  SEPP_DEMO_UDM1_PORT: '0',
+};
 
 interface DemoRun {
   code: number | null;
@@ -34,6 +44,14 @@ function runDemo(env: NodeJS.ProcessEnv, timeoutMs = 40_000): Promise<DemoRun> {
   });
 }
 
+/** The rows of the boxes the demo draws, without the frame (`answer     200 OK, ...`). */
+function boxRows(stdout: string): string[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.startsWith('│ '))
+    .map((line) => line.slice(2, -2).trimEnd());
+}
+
 /** The JSON lines of an app's log file. */
 function logLines(file: string): Record<string, unknown>[] {
   return readFileSync(file, 'utf8')
@@ -50,40 +68,123 @@ describe('pnpm demo --once', () => {
 
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('mints certificates, starts both SEPPs on the chosen ports, shows TLS selected and exits 0 after the release', async () => {
+  it('mints certificates, starts udm1 and both SEPPs on the chosen ports, shows TLS selected, an NF request answered by udm1 across N32, and exits 0 after the release', async () => {
     const n32Port = await freePort();
+    const sbiPort = await freePort();
+    const udmPort = await freePort();
     const run = await runDemo({
       ...base,
       SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: String(n32Port),
       SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT: String(await freePort()),
       SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT: String(await freePort()),
+      SEPP_DEMO_INITIATOR_SBI_LISTEN_PORT: String(sbiPort),
+      SEPP_DEMO_UDM1_PORT: String(udmPort),
       // A plain override would reach both apps; the demo must not pass it on.
       SEPP_ADMIN_LISTEN_PORT: 'not-a-port',
     });
     expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const udmRoot = `http://${UDM1_FQDN}:${udmPort}`;
+    const copy = join(logs, 'responder.yaml');
     expect(run.stdout).toMatch(/certificates {2}generated \d+ files in /);
-    expect(run.stdout).toContain(`initiator ${FQDN_B} → responder ${FQDN_A}`);
+    expect(run.stdout).toContain(`udm1       ready  NF ${udmRoot} on 127.0.0.1:${udmPort} (h2c)`);
+    expect(run.stdout).toContain(`config       responder runs ${copy}: infra/demo/responder.yaml with sbi.allowedTargets ${udmRoot}`);
+    expect(run.stdout).toContain(`initiator  ready  NF-facing http://127.0.0.1:${sbiPort} (h2c)`);
+
+    // The negotiation.
+    const rows = boxRows(run.stdout);
+    expect(rows).toContain(`initiator ${FQDN_B} → responder ${FQDN_A}`);
     expect(run.stdout).toContain(`N32-c to 127.0.0.1:${n32Port}`);
     expect(run.stdout).toContain('offered    [TLS, PRINS]');
-    expect(run.stdout).toContain('selected   TLS  (reason TLS_PREFERRED_WITHOUT_INTERMEDIARIES)');
-    expect(run.stdout).toContain('initiator: tls-established (TLS)   responder: tls-established (TLS)');
+    expect(rows).toContain('selected   TLS  (reason TLS_PREFERRED_WITHOUT_INTERMEDIARIES)');
+    expect(rows).toContain('states     initiator: tls-established (TLS)   responder: tls-established (TLS)');
     expect(run.stdout).toContain('N32 connection kept open');
+
+    // The NF request, as the consumer NF sent it and how it crossed.
+    const nf = rows.slice(rows.indexOf('N32-f: an NF request through both SEPPs (TLS mode)'));
+    expect(nf.length).toBeGreaterThan(1);
+    expect(nf).toEqual(
+      expect.arrayContaining([
+        `request    GET ${NF_PATH}  (as a consumer NF of PLMN 002/02)`,
+        `target     3gpp-sbi-target-apiroot: ${udmRoot}`,
+        `crossed    initiator ${FQDN_B} (NF-facing 127.0.0.1:${sbiPort}, h2c)`,
+        `           → N32 to 127.0.0.1:${n32Port}: the TLS connection of the handshake (n32f.connection: shared)`,
+        `           → responder ${FQDN_A} (target in sbi.allowedTargets)`,
+        `           → udm1 at 127.0.0.1:${udmPort} (h2c)`,
+        `telescopic GET /nsepp-telescopic/v1/mapping?foreign-fqdn=${UDM1_FQDN}`,
+        '           → 200, label udm1--5gc--mnc001--mcc001--3gppnetwork--org',
+        `request    GET ${NF_PATH}  (no target header)`,
+        `authority  udm1--5gc--mnc001--mcc001--3gppnetwork--org.${FQDN_B}:${udmPort}`,
+        `           client certificate ${FQDN_B}`,
+        '           carried 1 N32-c request (the handshake) and 2 N32-f requests (the NF requests)',
+      ]),
+    );
+    // Both requests (target header, telescopic) answered by udm1 itself.
+    expect(nf.filter((row) => row === 'answer     200 OK, application/json, servedBy udm1')).toHaveLength(2);
+    expect(nf.find((row) => row.startsWith('body       '))).toMatch(/^body {7}\{"supi":"imsi-001010000000001","gpsis":\["msisdn-010000000001"\]/);
+    expect(nf.find((row) => row.startsWith('N32        '))).toMatch(/^N32 {8}GET \/admin\/connections \(responder\): connection #\d+, n32 listener, from 127\.0\.0\.1:\d+$/);
+
     expect(run.stdout).toContain('stopped      initiator (exit 0), released N32 with ["NONE"]');
     expect(run.stdout).toContain(`responder now reports ${FQDN_B}: terminated`);
     expect(run.stdout).toContain('stopped      responder (exit 0)');
+    expect(run.stdout).toContain('stopped      udm1 (exit 0)');
+    expect(run.stdout.indexOf('stopped      udm1')).toBeGreaterThan(run.stdout.indexOf('stopped      responder'));
     expect(run.stdout).toContain(join(logs, 'responder.log'));
+    expect(run.stdout).toContain(join(logs, 'udm1.log'));
 
     expect(existsSync(join(certs, 'manifest.json'))).toBe(true);
     const responderLog = logLines(join(logs, 'responder.log'));
+    expect(responderLog).toContainEqual(expect.objectContaining({ msg: 'configuration loaded', file: copy }));
     expect(responderLog).toContainEqual(expect.objectContaining({ msg: 'listening', listener: 'n32', address: '127.0.0.1', port: n32Port }));
     expect(responderLog).toContainEqual(expect.objectContaining({ msg: 'peer state', peer: FQDN_B, to: 'tls-established' }));
-    expect(logLines(join(logs, 'initiator.log'))).toContainEqual(expect.objectContaining({ msg: 'peer state', peer: FQDN_A, to: 'tls-established' }));
+    const initiatorLog = logLines(join(logs, 'initiator.log'));
+    expect(initiatorLog).toContainEqual(expect.objectContaining({ msg: 'listening', listener: 'sbi', address: '127.0.0.1', port: sbiPort }));
+    expect(initiatorLog).toContainEqual(expect.objectContaining({ msg: 'peer state', peer: FQDN_A, to: 'tls-established' }));
+    expect(logLines(join(logs, 'udm1.log'))).toContainEqual(expect.objectContaining({ msg: 'listening', listener: 'nf', address: '127.0.0.1', port: udmPort }));
+    // The copy differs from infra/demo/responder.yaml in udm1's port only (and absolute paths).
+    const copied = readFileSync(copy, 'utf8');
+    expect(copied).toContain(`allowedTargets: [ "${udmRoot}" ]`);
+    expect(copied).toContain(`cert: ${join(REPO_ROOT, 'infra/certs/sepp-001-01.crt')}`);
+  });
+
+  it('exits 1 when the SEPPs agree but udm1 does not answer 2xx, showing the answer it got', async () => {
+    // udm1 answers every request 503 (a preload that only acts in the producer's process).
+    const preload = join(dir, 'udm1-down.js');
+    writeFileSync(
+      preload,
+      `'use strict';
+if ((process.argv[1] || '').endsWith('producer-cli.js')) {
+  const http2 = require('node:http2');
+  const createServer = http2.createServer;
+  http2.createServer = function (...args) {
+    const server = createServer.apply(this, args);
+    const emit = server.emit;
+    server.emit = function (event, ...rest) {
+      if (event !== 'stream') return emit.call(this, event, ...rest);
+      rest[0].respond({ ':status': 503, 'content-type': 'application/problem+json' });
+      rest[0].end(JSON.stringify({ status: 503, cause: 'DEMO_DOWN', detail: 'udm1 is down for the test' }));
+      return true;
+    };
+    return server;
+  };
+}
+`,
+    );
+    const run = await runDemo({ ...base, ...ANY_PORTS, NODE_OPTIONS: `--require ${preload}` });
+    expect(run.code).toBe(1);
+    const rows = boxRows(run.stdout);
+    expect(rows).toContain('selected   TLS  (reason TLS_PREFERRED_WITHOUT_INTERMEDIARIES)');
+    expect(rows).toContain('answer     503 Service Unavailable, application/problem+json');
+    expect(rows).toContain('problem    DEMO_DOWN: udm1 is down for the test');
+    // Not claimed as crossed when the answer does not prove it.
+    expect(rows.some((row) => row.startsWith('route      initiator '))).toBe(true);
+    expect(rows.some((row) => row.startsWith('crossed '))).toBe(false);
+    expect(run.stdout).toContain('stopped      udm1 (exit 0)');
   });
 
   it('fails at once, naming the port and how to move it, when a port is busy', async () => {
     const { port, server: busy } = await holdPort();
     try {
-      const run = await runDemo({ ...base, SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: String(port), SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT: '0', SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT: '0' });
+      const run = await runDemo({ ...base, ...ANY_PORTS, SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: String(port) });
       expect(run.code).toBe(3);
       expect(run.stderr).toContain(`port ${port} on 127.0.0.1 (responder n32.listen) is already in use`);
       expect(run.stderr).toContain('SEPP_DEMO_RESPONDER_N32_LISTEN_PORT=<port>');
@@ -93,13 +194,33 @@ describe('pnpm demo --once', () => {
     }
   });
 
+  it.each([
+    ['SEPP_DEMO_UDM1_PORT', 'udm1, the producer NF'],
+    ['SEPP_DEMO_INITIATOR_SBI_LISTEN_PORT', 'initiator sbi.listen'],
+  ])('fails at once when the port of %s is busy, before starting anything', async (variable, what) => {
+    const { port, server: busy } = await holdPort();
+    try {
+      const run = await runDemo({ ...base, ...ANY_PORTS, [variable]: String(port) });
+      expect(run.code).toBe(3);
+      expect(run.stderr).toContain(`port ${port} on 127.0.0.1 (${what}) is already in use`);
+      expect(run.stderr).toContain(`${variable}=<port>`);
+      expect(run.stdout).not.toMatch(/ {2}ready {2}/);
+    } finally {
+      busy.close();
+    }
+  });
+
+  it('refuses a udm1 port that is no port', async () => {
+    const run = await runDemo({ ...base, ...ANY_PORTS, SEPP_DEMO_UDM1_PORT: '80800' });
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('SEPP_DEMO_UDM1_PORT must be a port 0..65535 (0 = any free port), got "80800"');
+  });
+
   it('exits non-zero with the reason when the negotiation fails (responder presents an untrusted certificate)', async () => {
     await writeCertificateSet({ outDir: certs, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn' });
     const run = await runDemo({
       ...base,
-      SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: '0',
-      SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT: '0',
-      SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT: '0',
+      ...ANY_PORTS,
       SEPP_DEMO_RESPONDER_TLS_CERT: join(certs, 'bad/wrong-ca.crt'),
       SEPP_DEMO_RESPONDER_TLS_KEY: join(certs, 'bad/wrong-ca.key'),
     });
@@ -109,6 +230,8 @@ describe('pnpm demo --once', () => {
     expect(run.stdout).toContain('the negotiation FAILED');
     expect(run.stdout).toMatch(/reason {5}CONNECTION_FAILED \(initiator\): cannot connect to sepp\.5gc\.mnc001/);
     expect(run.stdout).toContain('initiator: failed');
+    expect(run.stdout).toContain('N32-f        no NF request sent: the SEPPs agreed on no mechanism');
     expect(run.stdout).toContain('stopped      responder (exit 0)');
+    expect(run.stdout).toContain('stopped      udm1 (exit 0)');
   });
 });

@@ -1,8 +1,9 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { parse, stringify } from 'yaml';
+import { AppProcess } from './support/app-process';
 import { FQDN_A, FQDN_B } from './support/configs';
 import { REPO_ROOT } from './support/paths';
 import { freePort } from './support/ports';
@@ -13,12 +14,17 @@ import { waitFor } from './support/wait-for';
  * docker-compose.yml, checked as a file and then run WITHOUT Docker: every service's own
  * `command` and `environment`, on this host, in `depends_on` order. Only what a shared host
  * forces is changed: volume mount targets (/certs) become temporary folders, listeners move to
- * 127.0.0.1 with free ports, and peer addresses that name a compose alias dial that service here.
+ * 127.0.0.1 with free ports, peer addresses and URLs that name a compose alias reach that
+ * service here, and the responder resolves udm1's alias through `sbi.hosts` (compose DNS there)
+ * in a copy of its file whose allowedTargets entry names the port udm1 got.
  */
 jest.setTimeout(60_000);
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
 const SEPPS = ['responder', 'initiator'] as const;
+const NFS = ['udm1', 'consumer'] as const;
+const UDM1_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
+const NF_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
 
 interface Volume {
   type: string;
@@ -36,6 +42,8 @@ interface Service {
   depends_on?: Record<string, { condition?: string }> | string[];
   healthcheck?: { test?: string[] | string };
   secrets?: unknown;
+  restart?: string;
+  profiles?: string[];
 }
 interface Compose {
   services: Record<string, Service>;
@@ -48,6 +56,8 @@ interface SeppFile {
   tls: { cert: string; key: string; ca: string[] };
   n32: { listen?: { host: string; port: number }; peers: { fqdn: string; address?: string }[] };
   admin: { listen: { host: string; port: number } };
+  sbi?: { listen?: { host: string; port: number }; allowedTargets?: string[]; hosts?: Record<string, string> };
+  n32f?: { connection?: string };
 }
 
 const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as Compose;
@@ -68,9 +78,27 @@ function environmentOf(svc: Service): Record<string, string> {
   return Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === null ? '' : String(value)]));
 }
 
-function aliasesOf(svc: Service): string[] {
+/** The service's aliases on every network (or on `network` only). */
+function aliasesOf(svc: Service, network?: string): string[] {
   if (!svc.networks || Array.isArray(svc.networks)) return [];
-  return Object.values(svc.networks).flatMap((network) => network?.aliases ?? []);
+  return Object.entries(svc.networks)
+    .filter(([name]) => network === undefined || name === network)
+    .flatMap(([, entry]) => entry?.aliases ?? []);
+}
+
+function networksOf(svc: Service): string[] {
+  if (!svc.networks) return [];
+  return Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks);
+}
+
+/** The services attached to `network`. */
+const membersOf = (network: string): string[] => Object.keys(compose.services).filter((name) => networksOf(service(name)).includes(network)).sort();
+
+/** The value after `--flag` in a command. */
+function argOf(command: string[] | undefined, flag: string): string {
+  const at = (command ?? []).indexOf(flag);
+  if (at < 0 || at + 1 >= command!.length) throw new Error(`no ${flag} in ${JSON.stringify(command)}`);
+  return command![at + 1]!;
 }
 
 function dependsOn(svc: Service): Record<string, string | undefined> {
@@ -102,8 +130,8 @@ function composeCli(): string[] | null {
 }
 
 describe('docker-compose.yml (structure)', () => {
-  it('has the certs job and the two SEPPs, all from one image built by infra/Dockerfile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['certs', 'initiator', 'responder']);
+  it('has the certs job, the two SEPPs and the two demo NFs, all from one image built by infra/Dockerfile', () => {
+    expect(Object.keys(compose.services).sort()).toEqual(['certs', 'consumer', 'initiator', 'responder', 'udm1']);
     const images = new Set(Object.values(compose.services).map((svc) => svc.image));
     expect(images.size).toBe(1);
     for (const svc of Object.values(compose.services)) {
@@ -133,9 +161,14 @@ describe('docker-compose.yml (structure)', () => {
     }
   });
 
-  it('starts the SEPPs after the certs job succeeded, the initiator only once the responder is healthy', () => {
+  it('starts the SEPPs after the certs job succeeded, the initiator only once the responder is healthy, the consumer last', () => {
     expect(dependsOn(service('responder'))).toEqual({ certs: 'service_completed_successfully' });
     expect(dependsOn(service('initiator'))).toEqual({ certs: 'service_completed_successfully', responder: 'service_healthy' });
+    expect(dependsOn(service('udm1'))).toEqual({});
+    expect(dependsOn(service('consumer'))).toEqual({ initiator: 'service_healthy', udm1: 'service_healthy' });
+    // The consumer is a one-shot job that `docker compose up` runs (no profile to enable).
+    expect(service('consumer')).toMatchObject({ restart: 'no' });
+    for (const svc of Object.values(compose.services)) expect(svc.profiles).toBeUndefined();
   });
 
   it('puts the SEPPs on a user-defined network under their SEPP FQDNs, and the initiator dials that FQDN', () => {
@@ -146,15 +179,59 @@ describe('docker-compose.yml (structure)', () => {
     for (const role of SEPPS) {
       const networks = service(role).networks;
       expect(networks && !Array.isArray(networks) && Object.keys(networks).every((name) => name in (compose.networks ?? {}))).toBe(true);
-      expect(aliasesOf(service(role))).toEqual([seppFile(role).sepp.fqdn]);
+      expect([...new Set(aliasesOf(service(role)))]).toEqual([seppFile(role).sepp.fqdn]);
       expect(service(role)).not.toHaveProperty('network_mode');
     }
+    // The N32 network joins the two SEPPs and nothing else.
+    const n32 = networksOf(service('responder')).filter((name) => networksOf(service('initiator')).includes(name));
+    expect(n32).toHaveLength(1);
+    expect(membersOf(n32[0]!)).toEqual(['initiator', 'responder']);
+    expect(aliasesOf(service('responder'), n32[0])).toEqual([FQDN_A]);
     expect(responder.n32.listen).toEqual({ host: '0.0.0.0', port: 8443 });
     expect(initiator.n32.peers).toEqual([expect.objectContaining({ fqdn: FQDN_A, address: `${FQDN_A}:${responder.n32.listen!.port}` })]);
     expect(responder.n32.peers.map((peer) => peer.fqdn)).toEqual([FQDN_B]);
   });
 
-  it('checks readiness with node on each admin listener, which stays on the container loopback', () => {
+  it("keeps each PLMN's NFs on an internal network shared with its own SEPP only: udm1 is reachable through the SEPPs alone", () => {
+    const [plmn001, ...more001] = networksOf(service('udm1'));
+    const [plmn002, ...more002] = networksOf(service('consumer'));
+    expect({ more001, more002 }).toEqual({ more001: [], more002: [] });
+    expect(membersOf(plmn001!)).toEqual(['responder', 'udm1']);
+    expect(membersOf(plmn002!)).toEqual(['consumer', 'initiator']);
+    expect(aliasesOf(service('udm1'))).toEqual([UDM1_FQDN]);
+    expect(aliasesOf(service('initiator'), plmn002)).toEqual([FQDN_B]);
+    expect(networksOf(service('consumer')).filter((name) => networksOf(service('udm1')).includes(name))).toEqual([]);
+  });
+
+  it('runs the demo NFs from the same image: udm1 on :8081, and a consumer that asks it through the initiator', () => {
+    expect(service('udm1').command).toEqual(['node', 'infra/dist/nf/producer-cli.js', '--host', '0.0.0.0', '--port', '8081', '--name', 'udm1']);
+    const consumer = service('consumer').command!;
+    expect(consumer.slice(0, 2)).toEqual(['node', 'infra/dist/nf/consumer-cli.js']);
+    expect(argOf(consumer, '--path')).toBe(NF_PATH);
+
+    // --sepp: the initiator's NF-facing listener, by the initiator's alias on the consumer's network.
+    const initiator = seppFile('initiator');
+    expect(initiator.sbi?.listen).toEqual({ host: '0.0.0.0', port: 7777 });
+    expect(initiator.n32f?.connection ?? 'shared').toBe('shared');
+    const sepp = new URL(argOf(consumer, '--sepp'));
+    expect(sepp.protocol).toBe('http:');
+    expect(aliasesOf(service('initiator'), networksOf(service('consumer'))[0])).toContain(sepp.hostname);
+    expect(Number(sepp.port)).toBe(initiator.sbi!.listen!.port);
+
+    // --target: udm1 by its alias on the responder's side, exactly what the responder allows
+    // (compose DNS resolves it there: no sbi.hosts).
+    const target = argOf(consumer, '--target');
+    const responder = seppFile('responder');
+    expect(responder.sbi?.allowedTargets).toEqual([target]);
+    expect(responder.sbi?.hosts).toBeUndefined();
+    const url = new URL(target);
+    expect(url.hostname).toBe(UDM1_FQDN);
+    expect(Number(url.port)).toBe(Number(argOf(service('udm1').command, '--port')));
+    expect(networksOf(service('responder'))).toContain(networksOf(service('udm1'))[0]);
+    for (const name of NFS) expect(volumesOf(service(name))).toEqual([]);
+  });
+
+  it('checks readiness with node on each admin listener, which stays on the container loopback, and udm1 over h2c', () => {
     for (const role of SEPPS) {
       const admin = seppFile(role).admin.listen;
       expect(admin.host).toBe('127.0.0.1');
@@ -162,6 +239,10 @@ describe('docker-compose.yml (structure)', () => {
       expect(bin).toBe('node');
       expect(args.join(' ')).toContain(`http://127.0.0.1:${admin.port}/readyz`);
     }
+    const [bin, ...args] = healthcheckCommand(service('udm1'));
+    expect(bin).toBe('node');
+    expect(args.join(' ')).toContain(`connect('http://127.0.0.1:${argOf(service('udm1').command, '--port')}')`);
+    expect(service('consumer').healthcheck).toBeUndefined();
   });
 
   it('mounts the certificates read-only into the SEPPs and bakes no secret in', () => {
@@ -188,17 +269,19 @@ describe('docker-compose.yml (structure)', () => {
 
 // --- running the compose commands on this host ---
 
-function runNode(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<{ code: number | null; output: string; stdout: string }> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, args, { cwd: REPO_ROOT, env, timeout: 10_000 }, (_error, stdout, stderr) =>
-      done({ code: child.exitCode, output: `${stdout}${stderr}` }),
+    const child = execFile(process.execPath, args, { cwd: REPO_ROOT, env, timeout: timeoutMs }, (_error, stdout, stderr) =>
+      done({ code: child.exitCode, output: `${stdout}${stderr}`, stdout }),
     );
   });
 }
 
 describe('docker-compose.yml (its commands, run without Docker)', () => {
   const volumeDirs = new Map<string, string>();
-  const running = new Map<string, SeppProcess>();
+  const running = new Map<string, AppProcess>();
+  const scratch = mkdtempSync(join(tmpdir(), 'sepp-compose-run-'));
+  const sepp = (name: string): SeppProcess => running.get(name) as SeppProcess;
 
   /** Container path -> host path, through this service's volume mounts. */
   const hostPath = (svc: Service, file: string): string => {
@@ -207,12 +290,51 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
     }
     return file;
   };
+  /** The service that answers to `host` in compose (its name or an alias). */
+  const serviceNamed = (host: string): string | undefined =>
+    Object.keys(compose.services).find((other) => other === host || aliasesOf(service(other)).includes(host));
+  /** The port here of what a running service listens on at `port` in compose. */
+  const portHere = (name: string, port: number): number => {
+    const proc = running.get(name);
+    if (!proc) throw new Error(`${name} is not running`);
+    if (name === 'udm1') {
+      expect(Number(argOf(service(name).command, '--port'))).toBe(port);
+      return proc.port('nf');
+    }
+    const file = seppFile(name);
+    const listener = (['n32', 'sbi', 'admin'] as const).find((key) => (key === 'n32' ? file.n32.listen : key === 'sbi' ? file.sbi?.listen : file.admin.listen)?.port === port);
+    if (!listener) throw new Error(`${name} listens on no port ${port}`);
+    return proc.port(listener);
+  };
+  /** A compose URL (`http://<alias>:<port>`) as this host reaches it: 127.0.0.1 or, with keepName, the alias; the port it got here. */
+  const urlHere = (value: string, keepName = false): string => {
+    const url = new URL(value);
+    const name = serviceNamed(url.hostname);
+    if (!name) throw new Error(`${value} names no compose service`);
+    return `${url.protocol}//${keepName ? url.hostname : '127.0.0.1'}:${portHere(name, Number(url.port))}${url.pathname.replace(/\/$/, '')}`;
+  };
+  /**
+   * The configuration file a SEPP runs on here: its own, or, where `sbi.allowedTargets` names a
+   * compose service, a copy with the port that service got here and its alias in `sbi.hosts`
+   * (what compose DNS does in the containers). Nothing else differs.
+   */
+  const configHere = (name: string): string => {
+    const file = seppFile(name);
+    const targets = file.sbi?.allowedTargets ?? [];
+    if (!targets.some((target) => serviceNamed(new URL(target).hostname))) return configPathOf(service(name));
+    const hosts: Record<string, string> = { ...file.sbi?.hosts };
+    for (const target of targets) if (serviceNamed(new URL(target).hostname)) hosts[new URL(target).hostname] = '127.0.0.1';
+    const copy = join(scratch, `${name}.yaml`);
+    writeFileSync(copy, stringify({ ...file, sbi: { ...file.sbi, allowedTargets: targets.map((target) => (serviceNamed(new URL(target).hostname) ? urlHere(target, true) : target)), hosts } }));
+    return copy;
+  };
   /** The compose environment plus what one shared host needs: own ports, mapped certificate paths, peers by alias. */
   const hostEnv = (name: string): NodeJS.ProcessEnv => {
     const svc = service(name);
     const file = seppFile(name);
     const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...environmentOf(svc), SEPP_ADMIN_LISTEN_PORT: '0' };
     if (file.n32.listen) Object.assign(env, { SEPP_N32_LISTEN_HOST: '127.0.0.1', SEPP_N32_LISTEN_PORT: '0' });
+    if (file.sbi?.listen) Object.assign(env, { SEPP_SBI_LISTEN_HOST: '127.0.0.1', SEPP_SBI_LISTEN_PORT: '0' });
     const inContainer = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(configPathOf(svc)), p));
     Object.assign(env, {
       SEPP_TLS_CERT: hostPath(svc, inContainer(file.tls.cert)),
@@ -221,36 +343,42 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
     });
     file.n32.peers.forEach((peer, index) => {
       const host = peer.address?.slice(0, peer.address.lastIndexOf(':'));
-      const target = Object.keys(compose.services).find((other) => other === host || aliasesOf(service(other)).includes(host ?? ''));
-      if (target) env[`SEPP_N32_PEERS_${index}_ADDRESS`] = `127.0.0.1:${running.get(target)!.port('n32')}`;
+      const target = serviceNamed(host ?? '');
+      if (target) env[`SEPP_N32_PEERS_${index}_ADDRESS`] = `127.0.0.1:${sepp(target).port('n32')}`;
     });
     return env;
   };
-  /** The service's own command (`node ...`) with the host environment, from the repository root (the image's WORKDIR). */
+  /** A SEPP service's own command (`node ...`) with the host environment, from the repository root (the image's WORKDIR). */
   const start = (name: string): SeppProcess => {
     const [bin, ...args] = service(name).command!;
     expect(bin).toBe('node');
-    const proc = new SeppProcess(name, args, { cwd: REPO_ROOT, env: hostEnv(name) });
+    const config = configHere(name);
+    const proc = new SeppProcess(name, args.map((arg, i) => (args[i - 1] === '--config' ? config : arg)), { cwd: REPO_ROOT, env: hostEnv(name) });
     running.set(name, proc);
     return proc;
   };
-  /** The service's healthcheck command, aimed at the admin port this run got (compose: service_healthy). */
-  const healthcheck = (name: string, adminPort: number): Promise<{ code: number | null; output: string }> => {
+  /** The service's healthcheck command, aimed at the port this run got instead of `configured` (compose: service_healthy). */
+  const healthcheck = (name: string, configured: number, actual: number): Promise<{ code: number | null; output: string }> => {
     const [, ...args] = healthcheckCommand(service(name));
-    const configured = `:${seppFile(name).admin.listen.port}/`;
-    expect(args.some((arg) => arg.includes(configured))).toBe(true);
-    return runNode(args.map((arg) => arg.split(configured).join(`:${adminPort}/`)), { PATH: process.env['PATH'] });
+    const mark = `127.0.0.1:${configured}`;
+    expect(args.some((arg) => arg.includes(mark))).toBe(true);
+    return runNode(
+      args.map((arg) => arg.split(mark).join(`127.0.0.1:${actual}`)),
+      { PATH: process.env['PATH'] },
+    );
   };
+  const adminHealthcheck = (name: string, adminPort: number): Promise<{ code: number | null; output: string }> =>
+    healthcheck(name, seppFile(name).admin.listen.port, adminPort);
   const becomesHealthy = (name: string): Promise<boolean> =>
-    waitFor(`${name} healthcheck to pass`, async () => (await healthcheck(name, running.get(name)!.port('admin'))).code === 0, 20_000, 200);
+    waitFor(`${name} healthcheck to pass`, async () => (await adminHealthcheck(name, sepp(name).port('admin'))).code === 0, 20_000, 200);
 
   beforeAll(() => {
     for (const name of Object.keys(compose.volumes ?? {})) volumeDirs.set(name, mkdtempSync(join(tmpdir(), `sepp-compose-${name}-`)));
   });
 
   afterAll(async () => {
-    for (const name of ['initiator', 'responder']) await running.get(name)?.stop();
-    for (const dir of volumeDirs.values()) rmSync(dir, { recursive: true, force: true });
+    for (const name of ['initiator', 'responder', 'udm1']) await running.get(name)?.stop();
+    for (const dir of [...volumeDirs.values(), scratch]) rmSync(dir, { recursive: true, force: true });
   });
 
   it('certs: the generator command fills the certs volume and exits 0', async () => {
@@ -268,22 +396,43 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
     }
   });
 
+  it('udm1: the producer command listens (on 127.0.0.1 and a free port here) and its h2c healthcheck passes', async () => {
+    const [bin, ...args] = service('udm1').command!;
+    expect(bin).toBe('node');
+    const here = args.map((arg, i) => (args[i - 1] === '--host' ? '127.0.0.1' : args[i - 1] === '--port' ? '0' : arg));
+    const udm1 = new AppProcess('udm1', here, { env: environmentOf(service('udm1')) });
+    running.set('udm1', udm1);
+    const listening = await udm1.waitForLog('listening', (line) => line.msg === 'listening' && line['listener'] === 'nf');
+    expect(listening).toMatchObject({ address: '127.0.0.1', protocol: 'h2c' });
+    const configured = Number(argOf(service('udm1').command, '--port'));
+    expect((await healthcheck('udm1', configured, udm1.port('nf'))).code).toBe(0);
+    // Not vacuous: nothing listening -> non-zero.
+    expect((await healthcheck('udm1', configured, await freePort())).code).not.toBe(0);
+  });
+
   it('responder: loads its compose config, listens, and its healthcheck passes once ready', async () => {
     const responder = start('responder');
     await responder.ready(20_000);
-    expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('responder')), fqdn: FQDN_A });
+    // Its own file, but for udm1's port here and the name compose DNS would resolve.
+    const copy = parse(readFileSync(configHere('responder'), 'utf8')) as SeppFile;
+    const { sbi: ownSbi, ...own } = seppFile('responder');
+    const { sbi, ...rest } = copy;
+    expect(rest).toEqual(own);
+    expect(sbi).toEqual({ ...ownSbi, allowedTargets: [`http://${UDM1_FQDN}:${running.get('udm1')!.port('nf')}`], hosts: { [UDM1_FQDN]: '127.0.0.1' } });
+    expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configHere('responder'), fqdn: FQDN_A });
     expect(await becomesHealthy('responder')).toBe(true);
     // And the healthcheck is not vacuous: nothing listening -> non-zero.
-    expect((await healthcheck('responder', await freePort())).code).not.toBe(0);
+    expect((await adminHealthcheck('responder', await freePort())).code).not.toBe(0);
   });
 
   it('initiator: starts after the responder is healthy, passes its healthcheck, and both reach tls-established', async () => {
     const initiator = start('initiator');
     await initiator.ready(20_000);
     expect(initiator.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('initiator')), fqdn: FQDN_B });
+    expect(initiator.listening.map((l) => l['listener']).sort()).toEqual(['admin', 'sbi']);
     expect(await becomesHealthy('initiator')).toBe(true);
 
-    const responder = running.get('responder')!;
+    const responder = sepp('responder');
     const atInitiator = await initiator.waitForPeerState(FQDN_A, 'tls-established');
     const atResponder = await responder.waitForPeerState(FQDN_B, 'tls-established');
     expect(atInitiator.mechanism).toBe('TLS');
@@ -292,6 +441,22 @@ describe('docker-compose.yml (its commands, run without Docker)', () => {
     for (const [proc, peer] of [[initiator, FQDN_A], [responder, FQDN_B]] as const) {
       expect(proc.lines).toContainEqual(expect.objectContaining({ msg: 'peer state', peer, to: 'tls-established', mechanism: 'TLS' }));
     }
+  });
+
+  it("consumer: its command gets udm1's answer (200, servedBy udm1) through the initiator, N32 and the responder", async () => {
+    const [bin, ...args] = service('consumer').command!;
+    expect(bin).toBe('node');
+    // --sepp reaches the initiator here; --target keeps udm1's name (the responder resolves it), with udm1's port here.
+    const here = args.map((arg, i) => (args[i - 1] === '--sepp' ? urlHere(arg) : args[i - 1] === '--target' ? urlHere(arg, true) : arg));
+    const result = await runNode(here, { PATH: process.env['PATH'], ...environmentOf(service('consumer')) }, 20_000);
+    expect({ code: result.code, status: result.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
+    const body = JSON.parse(result.stdout.slice(result.stdout.indexOf('\n\n') + 2)) as Record<string, unknown>;
+    expect(body).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
+
+    // It crossed N32 on the connection of the handshake (n32f.connection: shared).
+    const view = await sepp('responder').admin<{ connections: { peer: string | null; listener: string; n32cRequests: number; n32fRequests: number }[] }>('/admin/connections');
+    const fromInitiator = view.body.connections.filter((c) => c.peer === FQDN_B);
+    expect(fromInitiator).toEqual([expect.objectContaining({ listener: 'n32', n32cRequests: 1, n32fRequests: 1 })]);
   });
 });
 

@@ -7,20 +7,29 @@ import { readManifest, type CertificateSetManifest } from './certs/manifest';
 import { plmnKey, type PlmnId } from './certs/plmn';
 import { writeCertificateSet } from './certs/write-certs';
 import { checkFree, childEnv, dialAddress, listenAddresses, type DemoSeppConfig, type Role } from './demo/environment';
+import { renderNfExchange, runNfExchange } from './demo/nf-exchange';
 import { renderOutcome, waitForOutcome } from './demo/outcome';
 import { SeppChild, sleep } from './demo/sepp-child';
+import { nfApiRoot, nfEnv, planNf, removeConfigCopy, UDM1_PORT_VARIABLE, writeConfigCopy, type NfPlan } from './demo/udm';
 
 const USAGE = `usage: pnpm demo [--once]
-Starts the built responder SEPP (PLMN 001/01) and initiator SEPP (PLMN 002/02) with
-infra/demo/responder.yaml and initiator.yaml, waits for their N32-c security capability
-negotiation and shows the outcome; then keeps both running until Ctrl-C.
-  --once  exit after the outcome: 0 if a mechanism was agreed, 1 if not (3: could not start)
+Starts the demo producer NF udm1 (PLMN 001/01), the built responder SEPP (PLMN 001/01) and
+initiator SEPP (PLMN 002/02) with infra/demo/responder.yaml and initiator.yaml, waits for their
+N32-c security capability negotiation and shows the outcome; then sends, as a consumer NF of
+PLMN 002/02, one request to udm1 through the initiator's NF-facing listener (and one more by
+udm1's telescopic FQDN) and shows how it crossed N32. Then keeps everything running until Ctrl-C.
+  --once  exit after that: 0 if a mechanism was agreed and udm1 answered both requests 2xx,
+          1 if not (3: could not start)
 
 environment:
   SEPP_DEMO_<ROLE>_<NAME>  reaches that app as the override SEPP_<NAME> (README "Configuration"), e.g.
                            SEPP_DEMO_RESPONDER_N32_LISTEN_PORT=18443 SEPP_DEMO_RESPONDER_ADMIN_LISTEN_PORT=19101
-                           SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT=19102 (port 0 = any free port)
+                           SEPP_DEMO_INITIATOR_ADMIN_LISTEN_PORT=19102 SEPP_DEMO_INITIATOR_SBI_LISTEN_PORT=17777
+                           (port 0 = any free port)
                            Plain SEPP_* variables are not passed on: each would reach both apps.
+  ${UDM1_PORT_VARIABLE}      udm1's port (default: the one of its sbi.allowedTargets entry in
+                           responder.yaml; 0 = any free port). The responder then runs on a copy of
+                           its file, in the log folder, whose entry names that port.
   SEPP_DEMO_CERTS          certificate directory (default infra/certs; generated when absent)
   SEPP_DEMO_LOGS           where the apps' logs go (default infra/demo/run)`;
 
@@ -30,12 +39,13 @@ const PLMNS: PlmnId[] = [
   { mcc: '001', mnc: '01' },
   { mcc: '002', mnc: '02' },
 ];
+const PRODUCER_CLI = path.join(INFRA_DIR, 'dist', 'nf', 'producer-cli.js');
 const READY_TIMEOUT_MS = 20_000;
 const OUTCOME_TIMEOUT_MS = 30_000;
 const RELEASE_SEEN_TIMEOUT_MS = 3_000;
 
-/** Exit codes: 0 agreed (or stopped with Ctrl-C), 1 no agreement, 2 usage, 3 could not start. */
-const EXIT = { agreed: 0, notAgreed: 1, usage: 2, startup: 3, interrupted: 130 } as const;
+/** Exit codes: 0 agreed and NF requests answered (or stopped with Ctrl-C), 1 not, 2 usage, 3 could not start. */
+const EXIT = { ok: 0, failed: 1, usage: 2, startup: 3, interrupted: 130 } as const;
 
 class StartupError extends Error {}
 class Interrupted extends Error {}
@@ -87,20 +97,44 @@ function certificateEnv(sepp: Sepp, dir: string, manifest: CertificateSetManifes
   };
 }
 
+async function checkPort(host: string, port: number, what: string, variable: string): Promise<void> {
+  try {
+    await checkFree(host, port);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code})`;
+    throw new StartupError(
+      `port ${port} on ${host} (${what}) ${why}.\n` + `  Stop whatever holds it (another demo?) or choose another port: ${variable}=<port> (0 = any free port)`,
+    );
+  }
+}
+
 async function checkPorts(sepp: Sepp, env: NodeJS.ProcessEnv): Promise<void> {
   for (const listen of listenAddresses(sepp.config, env)) {
-    try {
-      await checkFree(listen.host, listen.port);
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      const why = code === 'EADDRINUSE' ? 'is already in use' : `cannot be used (${code})`;
-      const variable = `SEPP_DEMO_${sepp.role.toUpperCase()}_${listen.portVariable.slice('SEPP_'.length)}`;
-      throw new StartupError(
-        `port ${listen.port} on ${listen.host} (${sepp.role} ${listen.key}) ${why}.\n` +
-          `  Stop whatever holds it (another demo?) or choose another port: ${variable}=<port> (0 = any free port)`,
-      );
-    }
+    const variable = `SEPP_DEMO_${sepp.role.toUpperCase()}_${listen.portVariable.slice('SEPP_'.length)}`;
+    await checkPort(listen.host, listen.port, `${sepp.role} ${listen.key}`, variable);
   }
+}
+
+/** udm1 as its own process (`node infra/dist/nf/producer-cli.js --host H --port P --name udm1`). */
+async function startNf(plan: NfPlan, env: NodeJS.ProcessEnv, logsDir: string, started: SeppChild[]): Promise<{ child: SeppChild; port: number }> {
+  const child = SeppChild.run(plan.name, [PRODUCER_CLI, '--host', plan.host, '--port', String(plan.port), '--name', plan.name], {
+    cwd: REPO_DIR,
+    env: nfEnv(env),
+    logFile: path.join(logsDir, `${plan.name}.log`),
+  });
+  started.push(child);
+  let listening: { address: string; port: number };
+  try {
+    listening = await child.waitListening('nf', READY_TIMEOUT_MS);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+  say(
+    `${plan.name.padEnd(9)}  ready  NF ${nfApiRoot(plan, listening.port)} on ${dialAddress(listening.address, listening.port)} (h2c)  ` +
+      `log ${shown(child.logFile)}`,
+  );
+  return { child, port: listening.port };
 }
 
 async function startSepp(sepp: Sepp, env: NodeJS.ProcessEnv, logsDir: string, started: SeppChild[]): Promise<SeppChild> {
@@ -118,16 +152,18 @@ async function startSepp(sepp: Sepp, env: NodeJS.ProcessEnv, logsDir: string, st
     throw new StartupError((error as Error).message);
   }
   const n32 = child.listener('n32');
+  const sbi = child.listener('sbi');
   const admin = child.listener('admin')!;
   say(
     `${sepp.role.padEnd(9)}  ready  ${n32 ? `N32 ${dialAddress(n32.address, n32.port)} (HTTP/2, mutual TLS)  ` : ''}` +
+      `${sbi ? `NF-facing http://${dialAddress(sbi.address, sbi.port)} (h2c)  ` : ''}` +
       `admin http://${dialAddress(admin.address, admin.port)}  log ${shown(child.logFile)}`,
   );
   return child;
 }
 
-/** Stops the initiator first (it releases N32 with ["NONE"] while the responder still listens). */
-async function stopAll(initiator: SeppChild | undefined, responder: SeppChild | undefined, initiatorFqdn: string): Promise<void> {
+/** Stops the initiator first (it releases N32 with ["NONE"] while the responder still listens), the NF last. */
+async function stopAll(initiator: SeppChild | undefined, responder: SeppChild | undefined, nf: SeppChild | undefined, initiatorFqdn: string): Promise<void> {
   if (initiator?.running) {
     say('stopping     initiator (SIGTERM)');
     const code = await initiator.stop();
@@ -144,9 +180,10 @@ async function stopAll(initiator: SeppChild | undefined, responder: SeppChild | 
       say(`             responder now reports ${initiatorFqdn}: ${view?.state ?? 'unknown'}`);
     }
   }
-  if (responder?.running) {
-    say('stopping     responder (SIGTERM)');
-    say(`stopped      responder (exit ${await responder.stop()})`);
+  for (const child of [responder, nf]) {
+    if (!child?.running) continue;
+    say(`stopping     ${child.role} (SIGTERM)`);
+    say(`stopped      ${child.role} (exit ${await child.stop()})`);
   }
 }
 
@@ -189,7 +226,9 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
 
   let initiator: SeppChild | undefined;
   let responder: SeppChild | undefined;
+  let nf: SeppChild | undefined;
   let initiatorFqdn = '';
+  let phase = 'before the outcome';
   try {
     const certsDir = path.resolve(env['SEPP_DEMO_CERTS'] || path.join(INFRA_DIR, 'certs'));
     const logsDir = path.resolve(env['SEPP_DEMO_LOGS'] || path.join(INFRA_DIR, 'demo', 'run'));
@@ -197,6 +236,12 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
     const [responderSepp, initiatorSepp] = await Promise.all([loadSepp('responder'), loadSepp('initiator')]);
     initiatorFqdn = initiatorSepp.config.sepp.fqdn;
     const responderFqdn = responderSepp.config.sepp.fqdn;
+    let plan: NfPlan;
+    try {
+      plan = planNf(responderSepp.config, env, shown(responderSepp.configFile));
+    } catch (error) {
+      throw new StartupError((error as Error).message);
+    }
     const manifest = await untilInterrupted(ensureCertificates(certsDir));
     const certs = (sepp: Sepp): Record<string, string> => (env['SEPP_DEMO_CERTS'] ? certificateEnv(sepp, certsDir, manifest) : {});
 
@@ -204,55 +249,96 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
     if (peerIndex < 0) throw new StartupError(`${shown(initiatorSepp.configFile)} has no peer ${responderFqdn}`);
     const responderEnv = childEnv('responder', env, certs(responderSepp));
     let initiatorEnv = childEnv('initiator', env, certs(initiatorSepp));
-    // Both apps' ports before either starts, so a busy port costs nothing to find out.
+    // Every port before anything starts, so a busy port costs nothing to find out.
+    await checkPort(plan.host, plan.port, `${plan.name}, the producer NF`, UDM1_PORT_VARIABLE);
     await checkPorts(responderSepp, responderEnv);
     await checkPorts(initiatorSepp, initiatorEnv);
 
-    responder = await untilInterrupted(startSepp(responderSepp, responderEnv, logsDir, started));
+    // The NF first: the responder forwards to it as soon as N32 is up.
+    const udm = await untilInterrupted(startNf(plan, env, logsDir, started));
+    nf = udm.child;
+    const target = nfApiRoot(plan, udm.port);
+    let responderRun = responderSepp;
+    const copy = path.join(logsDir, 'responder.yaml');
+    if (udm.port === plan.filePort) {
+      await removeConfigCopy(copy); // a previous run's, which would only mislead
+    } else {
+      await writeConfigCopy(responderSepp.configFile, copy, plan, udm.port);
+      responderRun = { ...responderSepp, configFile: copy };
+      say(`config       responder runs ${shown(copy)}: ${shown(responderSepp.configFile)} with sbi.allowedTargets ${target}`);
+    }
+    responder = await untilInterrupted(startSepp(responderRun, responderEnv, logsDir, started));
     const n32 = responder.listener('n32');
     if (!n32) throw new StartupError('the responder has no N32 listener');
     // Dial the port the responder really listens on (it may have been overridden, or 0).
     initiatorEnv = childEnv('initiator', env, { ...certs(initiatorSepp), [`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]: dialAddress(n32.address, n32.port) });
     initiator = await untilInterrupted(startSepp(initiatorSepp, initiatorEnv, logsDir, started));
+    const sbi = initiator.listener('sbi');
+    if (!sbi) throw new StartupError(`the initiator has no NF-facing listener (sbi.listen in ${shown(initiatorSepp.configFile)})`);
+    const sbiAddress = dialAddress(sbi.address, sbi.port);
 
     const outcome = await untilInterrupted(waitForOutcome(initiator, responder, { initiator: initiatorFqdn, responder: responderFqdn }, OUTCOME_TIMEOUT_MS));
     const responderPeer = responderSepp.config.n32.peers.find((peer) => peer.fqdn === initiatorFqdn);
     const plmns = (sepp: Sepp): string => sepp.config.sepp.plmns.map((p) => `${p.mcc}/${p.mnc}`).join(', ');
+    const n32Address = initiatorEnv[`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]!;
     say(
       renderOutcome(outcome, {
         initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp), offered: initiatorSepp.config.sepp.capabilities },
         responder: {
           fqdn: responderFqdn,
           plmns: plmns(responderSepp),
-          address: initiatorEnv[`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]!,
+          address: n32Address,
           capabilities: responderSepp.config.sepp.capabilities,
           policy: responderPeer?.intermediaries ?? 'none',
         },
       }),
     );
-    if (once) return outcome.agreed ? EXIT.agreed : EXIT.notAgreed;
 
-    say('running      both SEPPs keep N32 up; Ctrl-C stops them (the initiator releases N32 first)');
+    let nfOk = false;
+    if (outcome.agreed) {
+      phase = 'before the NF requests were answered';
+      const exchange = await untilInterrupted(runNfExchange({ sbi: `http://${sbiAddress}`, target, initiatorFqdn }, responder));
+      nfOk = exchange.ok;
+      say(
+        renderNfExchange(exchange, {
+          sbi: sbiAddress,
+          initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp) },
+          responder: { fqdn: responderFqdn, n32: n32Address },
+          nf: { name: plan.name, address: dialAddress(plan.host, udm.port) },
+          connection: initiatorSepp.config.n32f?.connection ?? 'shared',
+        }),
+      );
+    } else {
+      say('N32-f        no NF request sent: the SEPPs agreed on no mechanism');
+    }
+    phase = 'while running';
+    if (once) return outcome.agreed && nfOk ? EXIT.ok : EXIT.failed;
+
+    say(
+      `running      ${plan.name} and both SEPPs; Ctrl-C stops them (the initiator releases N32 first). As a consumer NF:\n` +
+        `             node ${shown(path.join(INFRA_DIR, 'dist', 'nf', 'consumer-cli.js'))} --sepp http://${sbiAddress} --target ${target}`,
+    );
     const exitedEarly = (child: SeppChild): Promise<SeppChild> => child.exited.then(() => child);
-    const gone = await untilInterrupted(Promise.race([exitedEarly(responder), exitedEarly(initiator)])).catch((error: unknown) => {
+    const gone = await untilInterrupted(Promise.race([exitedEarly(responder), exitedEarly(initiator), exitedEarly(nf)])).catch((error: unknown) => {
       if (error instanceof Interrupted) return null;
       throw error;
     });
     if (gone) {
       console.error(`demo: the ${gone.role} exited unexpectedly (log: ${shown(gone.logFile)})`);
-      return EXIT.notAgreed;
+      return EXIT.failed;
     }
     say('');
-    return EXIT.agreed;
+    return EXIT.ok;
   } catch (error) {
     if (error instanceof Interrupted) {
-      say(`\ninterrupted (${error.message}) before the outcome`);
+      say(`\ninterrupted (${error.message}) ${phase}`);
       return EXIT.interrupted;
     }
     console.error(`demo: ${(error as Error).message}`);
-    return error instanceof StartupError ? EXIT.startup : EXIT.notAgreed;
+    return error instanceof StartupError ? EXIT.startup : EXIT.failed;
   } finally {
-    await stopAll(initiator ?? started.find((c) => c.role === 'initiator'), responder ?? started.find((c) => c.role === 'responder'), initiatorFqdn);
+    const find = (role: string): SeppChild | undefined => started.find((c) => c.role === role);
+    await stopAll(initiator ?? find('initiator'), responder ?? find('responder'), nf ?? started.find((c) => c.role !== 'initiator' && c.role !== 'responder'), initiatorFqdn);
     const logs = started.map((child) => shown(child.logFile));
     if (logs.length > 0) say(`logs         ${logs.join('  ')}`);
   }

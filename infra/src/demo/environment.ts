@@ -7,7 +7,8 @@ export interface DemoSeppConfig {
   sepp: { fqdn: string; plmns: { mcc: string; mnc: string }[]; capabilities: string[] };
   n32: { listen?: { host: string; port: number }; peers: { fqdn: string; address?: string; intermediaries?: string }[] };
   admin: { listen: { host: string; port: number } };
-  sbi?: { listen?: { host: string; port: number } };
+  sbi?: { listen?: { host: string; port: number }; allowedTargets?: string[]; hosts?: Record<string, string> };
+  n32f?: { connection?: 'shared' | 'dedicated' };
 }
 
 /**

@@ -1,3 +1,4 @@
+import { box, wrap } from './box';
 import { sleep, type PeerView, type SeppChild } from './sepp-child';
 
 const AGREED_STATES = ['tls-established', 'prins-selected'];
@@ -60,24 +61,8 @@ export function renderOutcome(outcome: Outcome, ctx: OutcomeContext): string {
   }
   rows.push(`states     initiator: ${state(i)}   responder: ${state(r)}`);
   if (outcome.agreed) {
-    rows.push(`N32 connection kept open (handshake ${i?.negotiation?.handshakeId ?? '?'}); N32-f would run in ${i?.mechanism} mode`);
+    const f = i?.mechanism === 'TLS' ? 'N32-f runs in TLS mode' : `N32-f would run in ${i?.mechanism} mode (a later step)`;
+    rows.push(`N32 connection kept open (handshake ${i?.negotiation?.handshakeId ?? '?'}); ${f}`);
   }
   return box('N32-c security capability negotiation (TS 33.501 13.5)', rows.flatMap((row) => wrap(row, 110)));
-}
-
-function wrap(row: string, width: number): string[] {
-  const lines: string[] = [];
-  let rest = row;
-  while (rest.length > width) {
-    const cut = rest.lastIndexOf(' ', width) > 20 ? rest.lastIndexOf(' ', width) : width;
-    lines.push(rest.slice(0, cut));
-    rest = `           ${rest.slice(cut).trimStart()}`;
-  }
-  return [...lines, rest];
-}
-
-function box(title: string, rows: string[]): string {
-  const width = Math.max(title.length, ...rows.map((row) => row.length));
-  const line = (text: string): string => `│ ${text.padEnd(width)} │`;
-  return [`╭${'─'.repeat(width + 2)}╮`, line(title), `├${'─'.repeat(width + 2)}┤`, ...rows.map(line), `╰${'─'.repeat(width + 2)}╯`].join('\n');
 }

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, type WriteStream } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { dialAddress, type Role } from './environment';
+import { dialAddress } from './environment';
 
 /** One JSON log line of an app (pino). */
 export interface LogLine {
@@ -22,10 +22,11 @@ export interface PeerView {
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * A built SEPP app run as a child process (`node apps/<role>/dist/main.js --config FILE`). Its
- * stdout and stderr go to `logFile`; its JSON lines are also kept to learn the ports it listens on.
- * It runs in its own process group, so a Ctrl-C in the terminal reaches only the demo, which then
- * stops the apps in order (initiator first, so it can release N32 while the responder listens).
+ * A built SEPP app run as a child process (`node apps/<role>/dist/main.js --config FILE`), or a
+ * demo NF (`node infra/dist/nf/producer-cli.js ...`). Its stdout and stderr go to `logFile`; its
+ * JSON lines are also kept to learn the ports it listens on. It runs in its own process group, so
+ * a Ctrl-C in the terminal reaches only the demo, which then stops the processes in order
+ * (initiator first, so it can release N32 while the responder listens; the NF last).
  */
 export class SeppChild {
   readonly exited: Promise<number | null>;
@@ -35,7 +36,8 @@ export class SeppChild {
   private exitSignal: NodeJS.Signals | null = null;
 
   private constructor(
-    readonly role: Role,
+    /** `responder`, `initiator`, or the NF's name (`udm1`). */
+    readonly role: string,
     readonly logFile: string,
     private readonly child: ChildProcess,
     log: WriteStream,
@@ -60,9 +62,14 @@ export class SeppChild {
     );
   }
 
-  static start(role: Role, opts: { main: string; config: string; cwd: string; env: NodeJS.ProcessEnv; logFile: string }): SeppChild {
+  static start(role: string, opts: { main: string; config: string; cwd: string; env: NodeJS.ProcessEnv; logFile: string }): SeppChild {
+    return SeppChild.run(role, [opts.main, '--config', opts.config], opts);
+  }
+
+  /** `node ARGS` with the same process handling (own process group, output to `logFile`). */
+  static run(role: string, args: string[], opts: { cwd: string; env: NodeJS.ProcessEnv; logFile: string }): SeppChild {
     const log = createWriteStream(opts.logFile, { flags: 'w' });
-    const child = spawn(process.execPath, [opts.main, '--config', opts.config], {
+    const child = spawn(process.execPath, args, {
       cwd: opts.cwd,
       env: opts.env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -100,13 +107,30 @@ export class SeppChild {
     }
   }
 
-  /** GET /admin/peers. */
-  async peers(): Promise<PeerView[]> {
+  /** Waits for the 'listening' line of `name` (an NF has no admin API); fails like {@link waitReady}. */
+  async waitListening(name: string, timeoutMs: number): Promise<{ address: string; port: number }> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      this.assertRunning();
+      const listener = this.listener(name);
+      if (listener) return listener;
+      if (Date.now() > deadline) throw new Error(`the ${this.role} was not listening within ${timeoutMs / 1000} s (log: ${this.logFile})`);
+      await sleep(50);
+    }
+  }
+
+  /** GET on the admin API, parsed as JSON. */
+  async admin<T>(path: string): Promise<T> {
     this.assertRunning();
     const admin = this.listener('admin');
     if (!admin) throw new Error(`the ${this.role} has no admin listener`);
-    const response = await fetch(`http://${dialAddress(admin.address, admin.port)}/admin/peers`);
-    return ((await response.json()) as { peers: PeerView[] }).peers;
+    const response = await fetch(`http://${dialAddress(admin.address, admin.port)}${path}`);
+    return (await response.json()) as T;
+  }
+
+  /** GET /admin/peers. */
+  async peers(): Promise<PeerView[]> {
+    return (await this.admin<{ peers: PeerView[] }>('/admin/peers')).peers;
   }
 
   async peer(fqdn: string): Promise<PeerView | undefined> {
