@@ -1,5 +1,5 @@
 import type { SecureServerOptions } from 'node:http2';
-import { ALPN_H2, http2Adapter, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
+import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
 import { SbiForwarderService } from './sbi/sbi-forwarder.service';
 import { TelescopicController } from './sbi/telescopic.controller';
 import { TelescopicService } from './sbi/telescopic.service';
@@ -24,4 +24,19 @@ export const sbiListener: ListenerDefinition = {
   prepare: (app) => {
     (app.getHttpServer() as unknown as SeppHttp2Server).fastPath = app.get(SbiForwarderService).handle;
   },
+};
+
+/**
+ * Optional N32 listener of the initiator (`n32.listen`): where the responder's second N32-c
+ * connection brings n32f-error and n32f-terminate (TS 33.501 13.2.2.2 step 5).
+ */
+export const n32Listener: ListenerDefinition = {
+  name: 'n32',
+  protocol: () => 'h2',
+  address: (config) => config.n32.listen,
+  adapter: n32ServerAdapter,
+  controllers: [N32fControlController],
+  shared: [N32fControlService],
+  bodyLimit: (config) => config.n32.bodyLimit,
+  onListening: wireN32Server,
 };

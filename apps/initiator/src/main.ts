@@ -1,9 +1,9 @@
 import { runSeppApp } from '@sepp/server';
 import { AppModule } from './app.module';
-import { sbiListener } from './listeners';
+import { n32Listener, sbiListener } from './listeners';
 
 void runSeppApp({
   role: 'initiator',
   rootModule: (runtime) => AppModule.forRoot(runtime),
-  listeners: [sbiListener],
+  listeners: [sbiListener, n32Listener],
 });

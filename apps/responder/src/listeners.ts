@@ -1,17 +1,33 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { http2Adapter, n32fServerTlsOptions, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppHttp2Server, type SeppRuntime } from '@sepp/server';
+import { N32F_FORWARD_API } from '@sepp/protocol';
+import { http2Adapter, N32fControlController, N32fControlService, n32fServerTlsOptions, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppHttp2Server, type SeppRuntime } from '@sepp/server';
 import { HandshakeController } from './n32c/handshake.controller';
 import { HandshakeService } from './n32c/handshake.service';
 import { N32SessionsService } from './n32c/n32-sessions.service';
 import { N32fForwarderService } from './n32f/n32f-forwarder.service';
+import { PrinsReceiverService } from './n32f/prins-receiver.service';
+import { ParamsService } from './n32c/params.service';
 
-/** Installs N32-f forwarding and connection tracking on an N32 listener's server. */
+const PRINS_PREFIX = `${N32F_FORWARD_API}/`;
+
+/**
+ * Installs N32-f and connection tracking on an N32 listener's server: n32f-process (PRINS) to
+ * the PRINS receiver, every other path outside the N32-c API to TLS-mode forwarding.
+ */
 function prepareN32(name: string) {
   return (app: NestFastifyApplication): void => {
     const server = app.getHttpServer() as unknown as SeppHttp2Server;
     const sessions = app.get(N32SessionsService);
+    const tls = app.get(N32fForwarderService);
+    const prins = app.get(PrinsReceiverService);
     server.on('session', (session) => sessions.track(session, name));
-    server.fastPath = app.get(N32fForwarderService).handle;
+    server.fastPath = (stream, headers) => {
+      if (headers[':path']?.startsWith(PRINS_PREFIX)) {
+        prins.handle(stream, headers);
+        return true;
+      }
+      return tls.handle(stream, headers);
+    };
   };
 }
 
@@ -21,8 +37,8 @@ export const n32Listener: ListenerDefinition = {
   protocol: () => 'h2',
   address: (config) => config.n32.listen,
   adapter: n32ServerAdapter,
-  controllers: [HandshakeController],
-  shared: [HandshakeService, N32SessionsService, N32fForwarderService],
+  controllers: [HandshakeController, N32fControlController],
+  shared: [HandshakeService, ParamsService, N32SessionsService, N32fForwarderService, PrinsReceiverService, N32fControlService],
   bodyLimit: (config) => config.n32.bodyLimit,
   prepare: prepareN32('n32'),
   onListening: wireN32Server,
@@ -35,7 +51,7 @@ export const n32fListener: ListenerDefinition = {
   address: (config) => config.n32f.listen,
   adapter: (config) => http2Adapter(n32fServerTlsOptions(config), config.n32f.bodyLimit, config.n32.idleTimeoutMs),
   controllers: [],
-  shared: [N32SessionsService, N32fForwarderService],
+  shared: [N32SessionsService, N32fForwarderService, PrinsReceiverService],
   bodyLimit: (config) => config.n32f.bodyLimit,
   prepare: prepareN32('n32f'),
   onListening: (app: NestFastifyApplication, runtime: SeppRuntime) => wireN32Server(app, runtime, n32fServerTlsOptions),

@@ -41,6 +41,10 @@ export const N32ErrorCode = {
   N32_CONNECTION_LOST: 'N32_CONNECTION_LOST',
   /** No answer within the request's time budget. */
   TIMED_OUT_REQUEST: 'TIMED_OUT_REQUEST',
+  /** PRINS: the peer refused our protected request, or its protected answer failed verification. */
+  N32F_PROTECTION_FAILED: 'N32F_PROTECTION_FAILED',
+  /** PRINS: the NF message cannot be sent protected (it would expose an encrypted IE, or is not encodable). */
+  NF_MESSAGE_NOT_PROTECTABLE: 'NF_MESSAGE_NOT_PROTECTABLE',
 
   // N32-f, N32-facing side (pSEPP)
   /** An N32-f request from a connection or peer without an agreed TLS mechanism. */
@@ -77,6 +81,8 @@ export const N32_ERROR_CAUSE: Readonly<Record<N32ErrorCode, string>> = {
   N32F_MECHANISM_UNAVAILABLE: 'N32F_MECHANISM_UNAVAILABLE',
   N32_CONNECTION_LOST: 'N32_CONNECTION_LOST',
   TIMED_OUT_REQUEST: 'TIMED_OUT_REQUEST',
+  N32F_PROTECTION_FAILED: 'N32F_PROTECTION_FAILED',
+  NF_MESSAGE_NOT_PROTECTABLE: 'MANDATORY_IE_INCORRECT',
   N32F_NOT_AGREED: 'UNSPECIFIED',
   N32F_CERTIFICATE_MISMATCH: 'UNSPECIFIED',
   TARGET_NOT_ALLOWED: 'UNSPECIFIED',

@@ -24,3 +24,11 @@ export { dispatchingServerFactory, type FastPath, type SeppHttp2Server } from '.
 export { forwardStream, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
 export { respondWithProblem } from './n32f/raw-problem';
 export { OriginPool, type OriginPoolOptions } from './n32f/origin-pool';
+export { exchangeBuffered, readBody, respondWhole, type BufferedAnswer } from './n32f/buffered';
+export { N32fContextsService, type N32fContextView } from './prins/n32f-contexts.service';
+export { N32fControlService, type ReceivedErrorReport } from './prins/n32f-control.service';
+export { N32fControlController } from './prins/n32f-control.controller';
+export { type PeerChannel } from './prins/peer-channel';
+export { PrinsModule } from './prins/prins.module';
+export { n32fErrorInfo, respondWithPrinsError } from './prins/prins-problem';
+export { headerFields, headerObject, splitPath } from './prins/http-message-io';

@@ -1,32 +1,55 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
-import { ConfigService, PeerRegistry, SEPP_LOGGER, type ConfigReload, type PeerSettings, type SeppLogger } from '@sepp/server';
+import { N32fErrorType } from '@sepp/protocol';
+import {
+  ConfigService,
+  N32fContextsService,
+  N32fControlService,
+  PeerRegistry,
+  SEPP_LOGGER,
+  type ConfigReload,
+  type N32Connection,
+  type PeerChannel,
+  type PeerSettings,
+  type ReceivedErrorReport,
+  type SeppLogger,
+} from '@sepp/server';
 import { HandshakeClient } from './handshake.client';
+import { ParamsClient } from './params.client';
 import { PeerLink } from './peer-link';
 
 /**
  * Keeps one {@link PeerLink} per configured peer: negotiates at start, renegotiates when our own
  * capabilities change (TS 33.501 13.5: "when its own security capabilities have changed"),
  * follows peer additions, removals and changes on reload, and releases every peer at shutdown.
+ * It is also how PRINS procedures reach a peer on N32-c (PeerChannel).
  */
 @Injectable()
-export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicationShutdown {
+export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicationShutdown, PeerChannel {
   private readonly links = new Map<string, PeerLink>();
   private readonly onReload = (reload: ConfigReload): void => this.applyReload(reload);
+  private readonly onErrorReport = (report: ReceivedErrorReport): void => this.applyErrorReport(report);
 
   constructor(
     private readonly config: ConfigService,
     private readonly peers: PeerRegistry,
     private readonly client: HandshakeClient,
+    private readonly params: ParamsClient,
+    private readonly contexts: N32fContextsService,
+    private readonly control: N32fControlService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
-  ) {}
+  ) {
+    control.useChannel(this);
+  }
 
   onApplicationBootstrap(): void {
     for (const peer of this.config.current.n32.peers) this.add(peer).request('start-up');
     this.config.on('reload', this.onReload);
+    this.control.on('errorReport', this.onErrorReport);
   }
 
   async beforeApplicationShutdown(): Promise<void> {
     this.config.off('reload', this.onReload);
+    this.control.off('errorReport', this.onErrorReport);
     await Promise.all([...this.links.values()].map((link) => link.release('shutdown')));
     this.links.clear();
   }
@@ -36,15 +59,44 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
     return this.links.get(fqdn);
   }
 
+  /** PeerChannel: an N32-c connection to a peer, for n32f-error and n32f-terminate. */
+  connectionTo(peer: string): Promise<N32Connection> {
+    const link = this.links.get(peer);
+    return link ? link.n32cConnection() : Promise.reject(new Error(`${peer} is not a configured peer`));
+  }
+
   /** Negotiate with every peer now (used by reload and by operators through the admin API). */
   renegotiateAll(reason: string): void {
     for (const link of this.links.values()) link.request(reason);
   }
 
+  /** Operators: tear the peer's N32-f context down on both sides (n32f-terminate). */
+  async terminateContext(peer: string): Promise<{ terminated: string | null; acknowledged: boolean }> {
+    const context = this.contexts.table.ofPeer(peer);
+    if (!context) return { terminated: null, acknowledged: false };
+    const acknowledged = await this.control.terminate(peer, context.localContextId, 'operator request');
+    return { terminated: context.localContextId, acknowledged };
+  }
+
   private add(peer: PeerSettings): PeerLink {
-    const link = new PeerLink(peer, { config: this.config, peers: this.peers, client: this.client, logger: this.logger });
+    const link = new PeerLink(peer, {
+      config: this.config,
+      peers: this.peers,
+      client: this.client,
+      params: this.params,
+      contexts: this.contexts,
+      control: this.control,
+      logger: this.logger,
+    });
     this.links.set(peer.fqdn, link);
     return link;
+  }
+
+  /** A peer that lost our N32-f context cannot read what we send: set up a new one. */
+  private applyErrorReport({ peer, info }: ReceivedErrorReport): void {
+    if (info.n32fErrorType !== N32fErrorType.CONTEXT_NOT_FOUND) return;
+    this.contexts.dropPeer(peer, 'the peer reported CONTEXT_NOT_FOUND');
+    this.links.get(peer)?.request('the peer lost the N32-f context');
   }
 
   private applyReload({ previous, current, changed }: ConfigReload): void {
@@ -56,7 +108,7 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
         void link.release('peer removed from the configuration').then(() => this.peers.forget(fqdn));
       }
     }
-    const ownChange = changed.includes('capabilities') || changed.includes('identity') || changed.includes('n32f');
+    const ownChange = ['capabilities', 'identity', 'n32f', 'prins'].some((area) => changed.includes(area));
     for (const [fqdn, peer] of after) {
       const link = this.links.get(fqdn);
       if (!link) this.add(peer).request('peer added');

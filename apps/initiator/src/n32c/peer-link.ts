@@ -1,17 +1,38 @@
-import { hasAgreedMechanism, N32Error, N32ErrorCode, plmnKeysNotCovered, type PeerFailureReason } from '@sepp/protocol';
-import { N32Connection, type ConfigService, type NegotiationDetails, type PeerChange, type PeerRegistry, type PeerSettings, type SeppLogger } from '@sepp/server';
+import { hasAgreedMechanism, N32Error, N32ErrorCode, plmnKeysNotCovered, type N32fContext, type PeerFailureReason } from '@sepp/protocol';
+import {
+  N32Connection,
+  type ConfigService,
+  type N32fContextsService,
+  type N32fControlService,
+  type NegotiationDetails,
+  type PeerChange,
+  type PeerRegistry,
+  type PeerSettings,
+  type SeppLogger,
+} from '@sepp/server';
 import { backoffDelay } from './backoff';
 import type { HandshakeClient } from './handshake.client';
+import type { ParamsClient } from './params.client';
 
 export interface PeerLinkDeps {
   readonly config: ConfigService;
   readonly peers: PeerRegistry;
   readonly client: HandshakeClient;
+  readonly params: ParamsClient;
+  readonly contexts: N32fContextsService;
+  readonly control: N32fControlService;
   readonly logger: SeppLogger;
 }
 
+/** How N32-f reaches the peer right now. */
+export type N32fTransport =
+  | { readonly mechanism: 'TLS'; readonly connection: N32Connection; readonly negotiation: NegotiationDetails | null }
+  | { readonly mechanism: 'PRINS'; readonly connection: N32Connection; readonly context: N32fContext };
+
 /** How long a release (["NONE"]) may take at shutdown before we just close. */
 const RELEASE_TIMEOUT_MS = 2_000;
+/** Nonces left on a PRINS context when a fresh one is negotiated (before the counter could wrap). */
+const PRINS_REKEY_MARGIN = 2;
 
 /**
  * Drives N32 with one peer from the initiating side: one N32-c connection at a time (plus, in
@@ -70,6 +91,12 @@ export class PeerLink {
     this.stopped = true;
     this.clearTimer();
     await this.running;
+    const context = this.deps.contexts.table.ofPeer(this.peer.fqdn);
+    if (context) {
+      const terminated = await this.deps.control.terminate(this.peer.fqdn, context.localContextId, reason);
+      this.log.info({ reason, terminated, localContextId: context.localContextId }, 'terminated the N32-f context');
+    }
+    this.deps.contexts.dropPeer(this.peer.fqdn, reason);
     const connection = this.connection;
     const record = this.deps.peers.get(this.peer.fqdn);
     if (connection?.open && record && hasAgreedMechanism(record.status)) {
@@ -81,52 +108,61 @@ export class PeerLink {
   }
 
   /**
-   * The connection N32-f requests to this peer go on (TLS mode): the N32-c connection itself in
-   * `shared` mode (DECISIONS.md §2), the dedicated one otherwise. Without an agreed mechanism it
-   * triggers a negotiation and waits for it up to `waitMs`; it never bypasses the back-off of a
-   * failure that has just happened.
+   * How N32-f requests reach this peer: in TLS mode the N32-c connection itself (`shared`,
+   * DECISIONS.md §2) or the dedicated one; in PRINS mode the N32-f context and a connection to the
+   * peer's n32f-forward endpoint (opened without renegotiating: the context outlives N32-c).
+   * Without an agreement it triggers a negotiation and waits for it up to `waitMs`; it never
+   * bypasses the back-off of a failure that has just happened.
    */
-  async n32fTransport(waitMs: number): Promise<{ connection: N32Connection; negotiation: NegotiationDetails | null }> {
-    const ready = this.readyTransport();
+  async n32fTransport(waitMs: number): Promise<N32fTransport> {
+    const ready = this.readyTransport() ?? (await this.prinsTransport());
     if (ready) return ready;
-    const record = this.deps.peers.get(this.peer.fqdn);
-    const state = record?.status.state;
-    if (state === 'prins-selected') {
-      throw new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `PRINS is agreed with ${this.peer.fqdn}; PRINS forwarding is not available yet`);
-    }
+    const state = this.deps.peers.get(this.peer.fqdn)?.status.state;
     const { initialDelayMs } = this.deps.config.current.n32.retry;
     if (state === 'failed' && !this.running && Date.now() - this.lastAttemptEnded < initialDelayMs) {
       throw this.notEstablished();
     }
     if (!this.running) this.request('N32-f traffic without an agreed mechanism');
-    return this.waitForAgreement(waitMs);
+    await this.waitForAgreement(waitMs);
+    const agreed = this.readyTransport() ?? (await this.prinsTransport());
+    if (!agreed) throw this.notEstablished();
+    return agreed;
   }
 
-  /** The N32-f connection if a TLS agreement is in place right now (no waiting). */
-  readyTransport(): { connection: N32Connection; negotiation: NegotiationDetails | null } | null {
+  /** The TLS-mode transport if a TLS agreement is in place right now (no waiting). */
+  readyTransport(): Extract<N32fTransport, { mechanism: 'TLS' }> | null {
     const record = this.deps.peers.get(this.peer.fqdn);
     if (record?.status.state !== 'tls-established') return null;
     const connection = this.deps.config.current.n32f.connection === 'dedicated' ? this.n32f : this.connection;
-    return connection?.open ? { connection, negotiation: record.negotiation } : null;
+    return connection?.open ? { mechanism: 'TLS', connection, negotiation: record.negotiation } : null;
   }
 
-  private waitForAgreement(waitMs: number): Promise<{ connection: N32Connection; negotiation: NegotiationDetails | null }> {
+  /** The PRINS transport when a context is in place, reopening a connection if needed. */
+  private async prinsTransport(): Promise<Extract<N32fTransport, { mechanism: 'PRINS' }> | null> {
+    if (this.deps.peers.get(this.peer.fqdn)?.status.state !== 'prins-established') return null;
+    const context = this.deps.contexts.table.ofPeer(this.peer.fqdn);
+    if (!context) return null;
+    if (context.nearlyExhausted(PRINS_REKEY_MARGIN) && !this.running) this.request('the N32-f context is nearly exhausted');
+    return { mechanism: 'PRINS', connection: await this.n32cConnection(), context };
+  }
+
+  /** An N32-c connection to the peer, opened without a negotiation if none is open (PeerChannel). */
+  n32cConnection(): Promise<N32Connection> {
+    return this.ensureConnection();
+  }
+
+  private waitForAgreement(waitMs: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const settle = (outcome: (() => void) | null): void => {
+      const settle = (outcome: () => void): void => {
         clearTimeout(timer);
         this.deps.peers.off('change', onChange);
-        outcome?.();
+        outcome();
       };
       const onChange = ({ after }: PeerChange): void => {
         if (after.fqdn !== this.peer.fqdn) return;
-        if (after.status.state === 'tls-established') {
-          const ready = this.readyTransport();
-          if (ready) settle(() => resolve(ready));
-        } else if (after.status.state === 'failed' || after.status.state === 'terminated') {
-          settle(() => reject(this.notEstablished()));
-        } else if (after.status.state === 'prins-selected') {
-          settle(() => reject(new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `PRINS is agreed with ${this.peer.fqdn}; PRINS forwarding is not available yet`)));
-        }
+        const state = after.status.state;
+        if (state === 'tls-established' || state === 'prins-established') settle(resolve);
+        else if (state === 'failed' || state === 'terminated') settle(() => reject(this.notEstablished()));
       };
       const timer = setTimeout(
         () => settle(() => reject(new N32Error(N32ErrorCode.N32_NEGOTIATION_TIMEOUT, `no agreed mechanism with ${this.peer.fqdn} within ${waitMs} ms (negotiation in progress)`))),
@@ -171,8 +207,19 @@ export class PeerLink {
         return;
       }
     }
-    this.failures = 0;
     this.deps.peers.apply(this.peer.fqdn, { type: 'MECHANISM_SELECTED', mechanism: outcome.mechanism }, outcome.details);
+    if (outcome.mechanism === 'PRINS') {
+      // TS 33.501 13.5: PRINS selected -> 13.2: the parameter exchange on this same connection.
+      const params = await this.deps.params.exchange(connection, config, this.peer);
+      if (this.stopped) return;
+      if (!params.ok) {
+        await this.dropConnections();
+        this.fail(params.reason, params.detail);
+        return;
+      }
+      this.deps.peers.apply(this.peer.fqdn, { type: 'PARAMETERS_EXCHANGED' }, { ...outcome.details, n32fContextIds: { local: params.localContextId, remote: params.remoteContextId }, jweCipherSuite: params.enc });
+    }
+    this.failures = 0;
     connection.startKeepalive(config.n32.keepaliveMs);
   }
 
@@ -229,6 +276,12 @@ export class PeerLink {
     if (this.n32f === connection) this.n32f = null;
     if (this.stopped) return;
     const record = this.deps.peers.get(this.peer.fqdn);
+    if (record?.status.state === 'prins-established') {
+      // The N32-f context outlives N32-c (TS 33.501 13.2.2.2 step 6): reconnect when needed.
+      this.log.info('N32 connection closed; the PRINS context stays');
+      void this.dropConnections();
+      return;
+    }
     if (record && hasAgreedMechanism(record.status)) {
       this.log.warn('N32 connection lost');
       // Without both connections the agreement cannot be used: start over on fresh ones.
@@ -239,10 +292,10 @@ export class PeerLink {
   }
 
   private async dropConnections(): Promise<void> {
-    const connections = [this.connection, this.n32f];
+    const connections = [this.connection, this.n32f].filter((connection): connection is N32Connection => connection !== null);
     this.connection = null;
     this.n32f = null;
-    await Promise.all(connections.map((connection) => connection?.close()));
+    await Promise.all(connections.map((connection) => connection.close()));
   }
 
   private schedule(delayMs: number, reason: string): void {

@@ -3,13 +3,15 @@ import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type NfRoute } from '@sepp/protocol';
 import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
+import type { N32fTransport } from '../n32c/peer-link';
+import { PrinsSenderService } from './prins-sender.service';
 import { TelescopicService } from './telescopic.service';
 
 const MAPPING_API = '/nsepp-telescopic/';
 /** Routes remembered per (target, authority, scheme); cleared on reload and when full. */
 const ROUTE_CACHE_SIZE = 4_096;
 
-type Transport = { connection: N32Connection; negotiation: NegotiationDetails | null };
+type Transport = { readonly connection: N32Connection; readonly negotiation: NegotiationDetails | null };
 
 /**
  * The cSEPP's NF-facing forwarding (N32-f in TLS mode, TS 33.501 13.1.1.2): an NF request
@@ -27,6 +29,7 @@ export class SbiForwarderService {
     private readonly config: ConfigService,
     private readonly negotiator: NegotiatorService,
     private readonly telescopic: TelescopicService,
+    private readonly prins: PrinsSenderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     config.on('reload', () => this.routes.clear());
@@ -45,12 +48,10 @@ export class SbiForwarderService {
         this.relay(stream, headers, route, ready);
       } else {
         // No agreed mechanism yet: negotiate (bounded wait), then relay if the NF is still there.
-        link.n32fTransport(this.config.current.n32f.establishTimeoutMs).then(
-          (transport) => {
-            if (!stream.destroyed) this.relay(stream, headers, route, transport);
-          },
-          (error: unknown) => this.refuse(stream, headers, error),
-        );
+        link
+          .n32fTransport(this.config.current.n32f.establishTimeoutMs)
+          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, route, transport)))
+          .catch((error: unknown) => this.refuse(stream, headers, error));
       }
     } catch (error) {
       this.refuse(stream, headers, error);
@@ -73,6 +74,11 @@ export class SbiForwarderService {
     if (this.routes.size >= ROUTE_CACHE_SIZE) this.routes.clear();
     this.routes.set(key, route);
     return route;
+  }
+
+  private async dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, transport: N32fTransport): Promise<void> {
+    if (transport.mechanism === 'PRINS') await this.prins.forward(stream, headers, route, transport.connection, transport.context);
+    else this.relay(stream, headers, route, transport);
   }
 
   private relay(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, { connection, negotiation }: Transport): void {

@@ -5,6 +5,7 @@ import type { TLSSocket } from 'node:tls';
 import { N32C_HANDSHAKE_API } from '@sepp/protocol';
 import { certificateDnsNames } from '@sepp/server';
 import { HandshakeService } from './handshake.service';
+import { ParamsService } from './params.service';
 import { N32SessionsService } from './n32-sessions.service';
 
 /** Inbound N32-c (TS 29.573 N32_Handshake API). Transport only: decoding, the connection, the answer. */
@@ -12,6 +13,7 @@ import { N32SessionsService } from './n32-sessions.service';
 export class HandshakeController {
   constructor(
     private readonly handshake: HandshakeService,
+    private readonly params: ParamsService,
     private readonly sessions: N32SessionsService,
   ) {}
 
@@ -38,5 +40,15 @@ export class HandshakeController {
       response.once('finish', () => this.sessions.closeAfterAnswer(session, answer.peer, reason));
     }
     return answer.body;
+  }
+
+  /** PRINS parameter exchange (TS 29.573 5.2.3), on the connection PRINS was selected on. */
+  @Post('exchange-params')
+  @HttpCode(200)
+  exchangeParams(@Body() body: unknown, @Req() request: FastifyRequest<{ Body: unknown }>): unknown {
+    const session = (request.raw as unknown as Http2ServerRequest).stream.session!;
+    this.sessions.countN32c(session);
+    const socket = session.socket as TLSSocket;
+    return this.params.exchangeParams(body, this.sessions.boundPeerOf(session), session, certificateDnsNames(socket.getPeerCertificate()));
   }
 }

@@ -14,7 +14,8 @@ import {
   type LocalSeppProfile,
   type SecNegotiateRspBody,
 } from '@sepp/protocol';
-import { ConfigService, PeerRegistry, ReadinessService, SEPP_LOGGER, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { ConfigService, N32fContextsService, PeerRegistry, ReadinessService, SEPP_LOGGER, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { ParamsService } from './params.service';
 
 /** What the transport needs to know about the connection a request came on. */
 export interface N32cRequestContext {
@@ -53,6 +54,8 @@ export class HandshakeService {
     private readonly config: ConfigService,
     private readonly peers: PeerRegistry,
     private readonly readiness: ReadinessService,
+    private readonly contexts: N32fContextsService,
+    private readonly params: ParamsService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {}
 
@@ -103,6 +106,10 @@ export class HandshakeService {
       'security capability negotiation',
     );
 
+    // A new negotiation supersedes what PRINS had set up with this peer (a context lives until
+    // terminated, released, or replaced by a new exchange-params after a new PRINS selection).
+    this.params.forget(sender);
+    if (selection.selected !== 'PRINS') this.contexts.dropPeer(sender, `renegotiated: ${selection.selected}`);
     if (selection.reason === 'RELEASE_REQUESTED') {
       this.peers.apply(sender, { type: 'RELEASED' }, null);
       return { body: answer, peer: sender, agreed: false, terminate: 'peer released N32' };

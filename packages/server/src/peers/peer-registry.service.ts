@@ -24,6 +24,9 @@ export interface NegotiationDetails {
   readonly peerN32f?: { readonly fqdn: string; readonly port?: number };
   /** SAN dNSNames of the certificate the peer used on N32-c (N32-f certificates must not exceed its PLMNs). */
   readonly peerN32cDnsNames?: readonly string[];
+  /** PRINS: the N32-f context IDs (ours and the peer's) and the JWE suite agreed in exchange-params. */
+  readonly n32fContextIds?: { readonly local: string; readonly remote: string };
+  readonly jweCipherSuite?: string;
 }
 
 export interface PeerRecord {

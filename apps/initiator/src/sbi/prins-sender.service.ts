@@ -1,0 +1,147 @@
+import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  authorityOf,
+  N32Error,
+  N32ErrorCode,
+  N32F_PROCESS_PATH,
+  parseReformattedResponse,
+  PrinsError,
+  ProblemDetails,
+  readMessageHeader,
+  ReformatError,
+  SBI_HEADERS,
+  validateBody,
+  type HttpRequestMessage,
+  type NfRoute,
+} from '@sepp/protocol';
+import {
+  ConfigService,
+  exchangeBuffered,
+  headerFields,
+  headerObject,
+  N32fControlService,
+  n32fErrorInfo,
+  PROBLEM_JSON,
+  readBody,
+  respondWhole,
+  SEPP_LOGGER,
+  splitPath,
+  type N32Connection,
+  type SeppLogger,
+} from '@sepp/server';
+import type { N32fContext } from '@sepp/protocol';
+
+/** JSON and base64url overhead of a reformatted message over the NF body it carries. */
+const ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * The cSEPP side of PRINS forwarding (TS 33.501 13.2.4, N32-DIGEST §5): the NF request is read
+ * whole, reformatted (requestLine, headers, payload; the IEs the protection policy names moved
+ * into the encrypted block), protected as a JWE with the context's next nonce, and POSTed to the
+ * peer's n32f-process. The protected answer is verified, decrypted and rebuilt, and the NF gets
+ * exactly what the producer answered (its status travels inside the JWE). A refusal by the peer
+ * (403 ProblemDetailsMsgForwarding) reaches the NF as the peer suggests; an answer that fails
+ * verification is reported back with n32f-error and the NF gets a 502.
+ */
+@Injectable()
+export class PrinsSenderService {
+  constructor(
+    private readonly config: ConfigService,
+    private readonly control: N32fControlService,
+    @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+  ) {}
+
+  async forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, connection: N32Connection, context: N32fContext): Promise<void> {
+    const config = this.config.current;
+    const body = await readBody(stream, config.n32f.bodyLimit);
+    const { path, query } = splitPath(String(headers[':path'] ?? '/'));
+    const message: HttpRequestMessage = {
+      method: String(headers[':method']),
+      scheme: route.target.scheme,
+      authority: authorityOf(route.target),
+      path: `${route.target.prefix}${path}`,
+      ...(query !== undefined ? { query } : {}),
+      // In PRINS mode the target header is consumed: its value is in requestLine (N32-DIGEST §5.3).
+      headers: headerFields(headers, SBI_HEADERS.targetApiRoot),
+      ...(body.length > 0 ? { body } : {}),
+    };
+    let sealed;
+    try {
+      sealed = context.protectRequest(message);
+    } catch (error) {
+      if (error instanceof ReformatError) throw new N32Error(N32ErrorCode.NF_MESSAGE_NOT_PROTECTABLE, error.detail);
+      throw error;
+    }
+    const log = this.logger.child({ peer: route.peer });
+    log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
+
+    const payload = Buffer.from(JSON.stringify(sealed.body));
+    let answer;
+    try {
+      answer = await exchangeBuffered(
+        connection.session,
+        {
+          ':method': 'POST',
+          ':path': N32F_PROCESS_PATH,
+          ':scheme': 'https',
+          ':authority': connection.authority,
+          'content-type': 'application/json',
+          accept: 'application/json, application/problem+json',
+        },
+        payload,
+        { timeoutMs: config.n32f.requestTimeoutMs, limit: config.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
+      );
+    } catch (error) {
+      context.abandon(sealed.messageId);
+      throw error;
+    }
+
+    if (answer.status !== 200) {
+      context.abandon(sealed.messageId);
+      this.relayRefusal(stream, answer.status, answer.body, route.peer);
+      return;
+    }
+    let opened;
+    let header;
+    try {
+      const reformatted = parseReformattedResponse(JSON.parse(answer.body.toString('utf8')));
+      header = readMessageHeader(reformatted);
+      if (header.n32fContextId.toLowerCase() !== context.localContextId) throw new PrinsError('CONTEXT_NOT_FOUND', `the answer names context ${header.n32fContextId}`);
+      opened = context.openResponse(reformatted, header, sealed.messageId);
+    } catch (error) {
+      context.abandon(sealed.messageId);
+      const prins = error instanceof PrinsError ? error : new PrinsError('MESSAGE_RECONSTRUCTION_FAILED', `the answer is not an N32fReformattedRspMsg: ${(error as Error).message}`);
+      log.warn({ n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
+      void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
+      throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
+    }
+    const response = opened.message;
+    respondWhole(stream, response.status, headerObject(response.headers), response.body);
+  }
+
+  /**
+   * The peer refused the protected request: its ProblemDetailsMsgForwarding suggests what the NF
+   * should get; without a suggestion the NF gets a 502 saying the peer refused.
+   */
+  private relayRefusal(stream: ServerHttp2Stream, status: number, body: Buffer, peer: string): void {
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      json = undefined;
+    }
+    const problem = validateBody(ProblemDetails, json);
+    const raw = (json ?? {}) as { suggestedStatusCode?: unknown; suggestedProblemDetails?: unknown };
+    this.logger.warn({ peer, status, cause: problem.ok ? problem.value.cause : undefined, detail: problem.ok ? problem.value.detail : undefined }, 'the peer refused a protected request');
+    const suggested = typeof raw.suggestedStatusCode === 'number' && raw.suggestedStatusCode >= 400 && raw.suggestedStatusCode <= 599 ? raw.suggestedStatusCode : null;
+    if (suggested !== null && raw.suggestedProblemDetails && typeof raw.suggestedProblemDetails === 'object') {
+      respondWhole(stream, suggested, { 'content-type': PROBLEM_JSON }, Buffer.from(JSON.stringify({ ...raw.suggestedProblemDetails, status: suggested })));
+      return;
+    }
+    throw new N32Error(
+      N32ErrorCode.N32F_PROTECTION_FAILED,
+      `${peer} refused the protected request: HTTP ${status}${problem.ok && problem.value.cause ? ` ${problem.value.cause}` : ''}${problem.ok && problem.value.detail ? `: ${problem.value.detail}` : ''}`,
+    );
+  }
+}

@@ -1,0 +1,133 @@
+import type { Http2Session } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  checkClaimedIdentity,
+  isJweEnc,
+  MASTER_KEY_LENGTH,
+  N32Error,
+  N32ErrorCode,
+  newN32fContextId,
+  parseBody,
+  policyMismatches,
+  SecParamExchReqData,
+  TLS_EXPORTER_LABEL,
+  toProtectionPolicyData,
+  type JweEnc,
+  type ProtectionPolicyData,
+  type SecParamExchRspBody,
+} from '@sepp/protocol';
+import { ConfigService, N32fContextsService, PeerRegistry, ProblemException, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
+
+/** An exchange in progress, keyed by peer and the initiator's context ID. */
+interface PendingExchange {
+  readonly peer: string;
+  readonly initiatorContextId: string;
+  readonly responderContextId: string;
+  enc?: JweEnc;
+  policyExchanged: boolean;
+}
+
+/**
+ * The responding SEPP's parameter exchange (TS 33.501 13.2.2.2, N32-DIGEST §3.1): only on the
+ * connection where PRINS was selected with that peer; cipher suites chosen from the initiator's
+ * list in its order among ours (JWS: ES256 only); protection policies compared (a mismatch is
+ * refused with POLICY_MISMATCH or logged, per `prins.policyMismatch`). Once suites and policies
+ * are settled, the master key is exported from this TLS session and the context established.
+ * The three steps may come as separate POSTs with the same initiator context ID, or combined.
+ */
+@Injectable()
+export class ParamsService {
+  private readonly pending = new Map<string, PendingExchange>();
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly peers: PeerRegistry,
+    private readonly contexts: N32fContextsService,
+    @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+  ) {}
+
+  exchangeParams(body: unknown, peer: string | undefined, session: Http2Session, peerDnsNames: readonly string[]): SecParamExchRspBody {
+    const config = this.config.current;
+    const request = parseBody(SecParamExchReqData, body);
+    const state = peer ? this.peers.get(peer)?.status.state : undefined;
+    if (!peer || (state !== 'prins-selected' && state !== 'prins-established')) {
+      throw new ProblemException({
+        status: 409,
+        cause: 'PRINS_NOT_NEGOTIATED',
+        detail: 'exchange-params needs PRINS selected with this peer on this connection (exchange-capability first)',
+      });
+    }
+    if (request.sender) {
+      const identity = checkClaimedIdentity({ sender: request.sender }, peerDnsNames, config.n32.peers.find((p) => p.fqdn === peer));
+      if (!identity.ok || identity.sender !== peer) {
+        throw new N32Error(N32ErrorCode.IDENTITY_MISMATCH, identity.ok ? `sender ${identity.sender} is not the peer of this connection` : identity.detail, [
+          { param: '/sender', reason: 'does not match the peer of this connection' },
+        ]);
+      }
+    }
+    const log = this.logger.child({ peer });
+    const key = `${peer}|${request.n32fContextId.toLowerCase()}`;
+    let exchange = this.pending.get(key);
+    if (!exchange) {
+      exchange = { peer, initiatorContextId: request.n32fContextId.toLowerCase(), responderContextId: newN32fContextId(), policyExchanged: false };
+      this.pending.set(key, exchange);
+    }
+    const answer: SecParamExchRspBody = { n32fContextId: exchange.responderContextId, sender: config.sepp.fqdn };
+
+    if (request.jweCipherSuiteList) {
+      const enc = request.jweCipherSuiteList.find((suite): suite is JweEnc => isJweEnc(suite) && config.prins.jweCipherSuites.includes(suite));
+      if (!enc) {
+        throw new N32Error(N32ErrorCode.MANDATORY_IE_INCORRECT, `no JWE cipher suite in common (we support ${config.prins.jweCipherSuites.join(', ')})`, [
+          { param: '/jweCipherSuiteList', reason: 'no suite in common' },
+        ]);
+      }
+      if (request.jwsCipherSuiteList && !request.jwsCipherSuiteList.includes('ES256')) {
+        throw new N32Error(N32ErrorCode.MANDATORY_IE_INCORRECT, 'only ES256 is allowed for JWS on N32 (TS 33.501 13.2.4.9)', [
+          { param: '/jwsCipherSuiteList', reason: 'must include ES256' },
+        ]);
+      }
+      exchange.enc = enc;
+      answer.selectedJweCipherSuite = enc;
+      answer.selectedJwsCipherSuite = 'ES256';
+    }
+    if (request.protectionPolicyInfo) {
+      const ours = toProtectionPolicyData(this.contexts.policy());
+      const theirs = (body as { protectionPolicyInfo: ProtectionPolicyData }).protectionPolicyInfo;
+      const mismatches = policyMismatches(ours, theirs);
+      if (mismatches.length > 0) {
+        log.warn({ mismatches, mode: config.prins.policyMismatch }, 'the peer protection policy differs from ours');
+        if (config.prins.policyMismatch === 'reject') {
+          this.pending.delete(key);
+          throw new ProblemException({
+            status: 403,
+            cause: 'POLICY_MISMATCH',
+            detail: 'the protection policy differs from ours (TS 33.501 13.2.3)',
+            invalidParams: mismatches.map(({ param, reason }) => ({ param: `/protectionPolicyInfo${param}`, reason })),
+          });
+        }
+      }
+      exchange.policyExchanged = true;
+      answer.selProtectionPolicyInfo = ours;
+    }
+
+    if (exchange.enc && exchange.policyExchanged) {
+      // Step 4: the master key from this very TLS session (TS 33.501 13.2.2.2, empty context).
+      const master = (session.socket as TLSSocket).exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
+      this.contexts.establish({ role: 'responder', peer, localContextId: exchange.responderContextId, remoteContextId: exchange.initiatorContextId, master, enc: exchange.enc });
+      this.pending.delete(key);
+      const record = this.peers.get(peer);
+      this.peers.apply(peer, { type: 'PARAMETERS_EXCHANGED' }, {
+        ...record?.negotiation,
+        n32fContextIds: { local: exchange.responderContextId, remote: exchange.initiatorContextId },
+        jweCipherSuite: exchange.enc,
+      });
+    }
+    return answer;
+  }
+
+  /** Forgets exchanges in progress with a peer (it renegotiated or released). */
+  forget(peer: string): void {
+    for (const [key, exchange] of this.pending) if (exchange.peer === peer) this.pending.delete(key);
+  }
+}

@@ -1,0 +1,48 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, type PeerChannel, type SeppLogger } from '@sepp/server';
+
+/**
+ * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened when PRINS
+ * needs to send a request (n32f-error, n32f-terminate), to the peer's `address`, without a
+ * negotiation; reused while open.
+ */
+@Injectable()
+export class PeerConnectionsService implements PeerChannel {
+  private readonly open = new Map<string, Promise<N32Connection>>();
+
+  constructor(
+    private readonly config: ConfigService,
+    control: N32fControlService,
+    @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+  ) {
+    control.useChannel(this);
+  }
+
+  connectionTo(peer: string): Promise<N32Connection> {
+    const existing = this.open.get(peer);
+    if (existing) {
+      return existing.then((connection) => (connection.open ? connection : this.dial(peer)));
+    }
+    return this.dial(peer);
+  }
+
+  private dial(peer: string): Promise<N32Connection> {
+    const config = this.config.current;
+    const settings = config.n32.peers.find((candidate) => candidate.fqdn === peer);
+    if (!settings) return Promise.reject(new Error(`${peer} is not a configured peer`));
+    const opening = N32Connection.open(config, settings, config.n32.requestTimeoutMs);
+    this.open.set(peer, opening);
+    opening.then(
+      (connection) => {
+        this.logger.info({ peer, dial: `${settings.dial.host}:${settings.dial.port}` }, 'second N32-c connection up');
+        connection.onClose(() => {
+          if (this.open.get(peer) === opening) this.open.delete(peer);
+        });
+      },
+      () => {
+        if (this.open.get(peer) === opening) this.open.delete(peer);
+      },
+    );
+    return opening;
+  }
+}

@@ -1,0 +1,187 @@
+import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  apiRootKey,
+  N32Error,
+  N32ErrorCode,
+  parseApiRoot,
+  parseReformattedRequest,
+  PrinsError,
+  readMessageHeader,
+  ReformatError,
+  type HttpResponseMessage,
+  type N32fContext,
+  type N32fMessageHeader,
+} from '@sepp/protocol';
+import {
+  certificateDnsNames,
+  ConfigService,
+  exchangeBuffered,
+  headerFields,
+  headerObject,
+  N32fContextsService,
+  N32fControlService,
+  n32fErrorInfo,
+  OriginPool,
+  PROBLEM_JSON,
+  readBody,
+  respondWhole,
+  respondWithPrinsError,
+  respondWithProblem,
+  SEPP_LOGGER,
+  toProblem,
+  type SeppConfig,
+  type SeppLogger,
+} from '@sepp/server';
+import { N32SessionsService } from '../n32c/n32-sessions.service';
+
+/** JSON and base64url overhead of a reformatted message over the NF body it carries. */
+const ENVELOPE_BYTES = 64 * 1024;
+
+/**
+ * The pSEPP side of PRINS forwarding (POST /n32f-forward/v1/n32f-process, TS 33.501 13.2.4.7): the
+ * context named in `metaData` (ours) must belong to the sending peer; the JWE is verified and
+ * decrypted with the request key of that context, the SEQ checked against the replay window, the
+ * original request rebuilt and sent to the local NF (which must be in `sbi.allowedTargets`). The
+ * NF's answer, whatever its status, is protected the same way and returned with HTTP 200. A
+ * message that fails verification gets 403 ProblemDetailsMsgForwarding, is reported to the sender
+ * with n32f-error, and reaches no NF.
+ */
+@Injectable()
+export class PrinsReceiverService {
+  private pool: OriginPool;
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly contexts: N32fContextsService,
+    private readonly control: N32fControlService,
+    private readonly sessions: N32SessionsService,
+    @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+  ) {
+    this.pool = this.createPool(config.current);
+    config.on('reload', ({ current, changed }) => {
+      if (!changed.includes('sbi')) return;
+      const old = this.pool;
+      this.pool = this.createPool(current);
+      old.close();
+    });
+  }
+
+  /** Fast path of the N32 listeners for n32f-process. */
+  readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+    this.receive(stream, headers).catch((error: unknown) => {
+      const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
+      if (error instanceof N32Error) this.logger.info({ status, code: error.code, detail: error.detail }, 'n32f-process refused');
+      else this.logger.error({ err: error }, 'n32f-process failed');
+    });
+  };
+
+  private async receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+    const config = this.config.current;
+    if (headers[':method'] !== 'POST') {
+      throw new N32Error(N32ErrorCode.NF_TARGET_INVALID, 'n32f-process takes POST', [{ param: 'header :method', reason: 'must be POST' }]);
+    }
+    const mediaType = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType !== 'application/json') {
+      throw new N32Error(N32ErrorCode.INVALID_MSG_FORMAT, 'n32f-process bodies are application/json', [
+        { param: 'header content-type', reason: 'must be application/json' },
+      ]);
+    }
+    const session = stream.session!;
+    const sender = this.senderOf(session);
+    const raw = await readBody(stream, config.n32f.bodyLimit + ENVELOPE_BYTES);
+    let json: unknown;
+    try {
+      json = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new N32Error(N32ErrorCode.INVALID_MSG_FORMAT, 'the body is not JSON', [{ param: '/', reason: 'must be a JSON document' }]);
+    }
+    const body = parseReformattedRequest(json);
+    this.sessions.countN32f(session, sender);
+
+    let header: N32fMessageHeader | undefined;
+    let context: N32fContext | undefined;
+    let opened;
+    try {
+      header = readMessageHeader(body);
+      context = this.contexts.table.get(header.n32fContextId);
+      if (context.params.peer !== sender) throw new PrinsError('CONTEXT_NOT_FOUND', `context ${header.n32fContextId} is not one of ${sender}`);
+      opened = context.openRequest(body, header);
+    } catch (error) {
+      if (!(error instanceof PrinsError)) throw error;
+      this.refuse(stream, sender, error, header, context);
+      return;
+    }
+
+    const log = this.logger.child({ peer: sender });
+    log.debug({ messageId: opened.messageId, encryptedBlocks: opened.encryptedCount }, 'PRINS request verified');
+    const nfAnswer = await this.deliver(opened.message, config);
+    let protectedAnswer;
+    try {
+      protectedAnswer = context.protectResponse(nfAnswer, opened.messageId, opened.request);
+    } catch (error) {
+      if (!(error instanceof ReformatError) && !(error instanceof PrinsError)) throw error;
+      // The NF's answer cannot be sent protected: answer a protected 500 instead, never in clear.
+      log.warn({ messageId: opened.messageId, error: error.message }, 'the NF answer cannot be protected');
+      protectedAnswer = context.protectResponse(problemAnswer(500, 'SYSTEM_FAILURE', 'the answer could not be protected for N32-f'), opened.messageId, opened.request);
+    }
+    respondWhole(stream, 200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(protectedAnswer.body)));
+  }
+
+  /** The rebuilt request goes to the local NF; our own refusals come back as protected answers too. */
+  private async deliver(message: ReturnType<N32fContext['openRequest']>['message'], config: SeppConfig): Promise<HttpResponseMessage> {
+    const target = parseApiRoot(`${message.scheme}://${message.authority}`);
+    const allowed = target ? config.sbi.allowedTargets.find((root) => apiRootKey({ ...root, prefix: '' }) === apiRootKey(target) && message.path.startsWith(root.prefix)) : undefined;
+    if (!target || !allowed) {
+      return problemAnswer(403, 'UNSPECIFIED', `${message.scheme}://${message.authority} is not a local NF this SEPP forwards to`);
+    }
+    const headers = headerObject(message.headers);
+    headers[':method'] = message.method;
+    headers[':path'] = message.query === undefined ? message.path : `${message.path}?${message.query}`;
+    headers[':scheme'] = allowed.scheme;
+    headers[':authority'] = message.authority;
+    try {
+      const answer = await exchangeBuffered(this.pool.get(allowed), headers, message.body, {
+        timeoutMs: config.n32f.requestTimeoutMs,
+        limit: config.n32f.bodyLimit,
+        failure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
+      });
+      return { status: answer.status, headers: headerFields(answer.headers), ...(answer.body.length > 0 ? { body: answer.body } : {}) };
+    } catch (error) {
+      const problem = toProblem(error, config.n32f.bodyLimit);
+      return problemAnswer(problem.status, problem.body.cause ?? 'SYSTEM_FAILURE', problem.body.detail ?? 'the local NF could not be reached');
+    }
+  }
+
+  private refuse(stream: ServerHttp2Stream, sender: string, error: PrinsError, header: N32fMessageHeader | undefined, context: N32fContext | undefined): void {
+    this.logger.warn(
+      { peer: sender, n32fErrorType: error.type, detail: error.detail, messageId: header?.messageId, n32fContextId: header?.n32fContextId },
+      'PRINS message refused',
+    );
+    respondWithPrinsError(stream, error);
+    // Reported with the ID the sender allocated (the context's remote ID), when we know it.
+    void this.control.reportError(sender, n32fErrorInfo(error, header?.messageId ?? 'unknown', context?.remoteContextId));
+  }
+
+  /** The peer on this connection: the one it negotiated on it, else the configured peer its certificate names. */
+  private senderOf(session: Http2Session): string {
+    const bound = this.sessions.boundPeerOf(session);
+    if (bound) return bound;
+    const names = certificateDnsNames((session.socket as TLSSocket).getPeerCertificate());
+    return this.control.peerOfCertificate(names);
+  }
+
+  private createPool(config: SeppConfig): OriginPool {
+    const tls = config.sbi.tls;
+    return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
+  }
+}
+
+function problemAnswer(status: number, cause: string, detail: string): HttpResponseMessage {
+  return {
+    status,
+    headers: [['content-type', PROBLEM_JSON]],
+    body: Buffer.from(JSON.stringify({ status, cause, detail })),
+  };
+}

@@ -1,0 +1,102 @@
+import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { N32Error, N32ErrorCode } from '@sepp/protocol';
+
+/**
+ * Whole-message helpers for PRINS, where a message is reformatted and encrypted as one JSON
+ * document and therefore cannot stream (TLS-mode N32-f streams; see forward-stream.ts).
+ */
+
+/** Reads a request body completely, refusing (413) more than `limit` bytes. */
+export function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    if (stream.endAfterHeaders) {
+      resolve(Buffer.alloc(0));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        stream.pause();
+        reject(new N32Error(N32ErrorCode.BODY_TOO_LARGE, `the body exceeds ${limit} bytes`, [{ param: '/', reason: `must not exceed ${limit} bytes` }]));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => resolve(Buffer.concat(chunks)));
+    stream.once('error', (error) => reject(error));
+    stream.once('close', () => reject(new Error('the stream closed before its body ended')));
+  });
+}
+
+export interface BufferedAnswer {
+  readonly status: number;
+  readonly headers: IncomingHttpHeaders;
+  readonly body: Buffer;
+}
+
+/**
+ * Sends one request on a session and reads the whole answer. Rejects with `failure` (an N32Error
+ * code) when the stream fails before answering, with TIMED_OUT_REQUEST after `timeoutMs`, and
+ * with BODY_TOO_LARGE for an answer over `limit` bytes.
+ */
+export function exchangeBuffered(
+  session: ClientHttp2Session,
+  headers: OutgoingHttpHeaders,
+  body: Buffer | undefined,
+  options: { timeoutMs: number; limit: number; failure: N32ErrorCode },
+): Promise<BufferedAnswer> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const settle = (outcome: () => void): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      outcome();
+    };
+    let stream: ReturnType<ClientHttp2Session['request']>;
+    try {
+      stream = session.request(headers, { endStream: !body || body.length === 0 });
+    } catch (error) {
+      reject(new N32Error(options.failure, `cannot open a stream: ${(error as Error).message}`));
+      return;
+    }
+    const timer = setTimeout(() => {
+      stream.close(constants.NGHTTP2_CANCEL);
+      settle(() => reject(new N32Error(N32ErrorCode.TIMED_OUT_REQUEST, `no answer within ${options.timeoutMs} ms`)));
+    }, options.timeoutMs);
+    let responseHeaders: IncomingHttpHeaders = {};
+    const chunks: Buffer[] = [];
+    let size = 0;
+    stream.on('response', (h) => (responseHeaders = h));
+    stream.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > options.limit) {
+        stream.close(constants.NGHTTP2_CANCEL);
+        settle(() => reject(new N32Error(N32ErrorCode.BODY_TOO_LARGE, `the answer exceeds ${options.limit} bytes`)));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.once('end', () => settle(() => resolve({ status: Number(responseHeaders[':status'] ?? 0), headers: responseHeaders, body: Buffer.concat(chunks) })));
+    stream.once('error', (error: Error & { code?: string }) => settle(() => reject(new N32Error(options.failure, `the stream failed: ${error.code ?? error.message}`))));
+    stream.once('close', () =>
+      settle(() => reject(new N32Error(options.failure, `the stream closed before answering (code ${stream.rstCode ?? 'none'})`))),
+    );
+    if (body && body.length > 0) stream.end(body);
+  });
+}
+
+/** Answers a server stream with a whole message. */
+export function respondWhole(stream: ServerHttp2Stream, status: number, headers: OutgoingHttpHeaders, body?: Buffer): void {
+  if (stream.destroyed || stream.closed) return;
+  const out: OutgoingHttpHeaders = { ...headers, ':status': status };
+  if (body && body.length > 0) {
+    out['content-length'] = body.length;
+    stream.respond(out);
+    stream.end(body);
+  } else {
+    stream.respond(out, { endStream: true });
+  }
+}

@@ -1,0 +1,87 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { N32fContext, N32fContextTable, protectionPolicy, type N32fContextParams, type PrinsProtectionPolicy } from '@sepp/protocol';
+import type { SeppLogger } from '../logging/logger';
+import { PeerRegistry } from '../peers/peer-registry.service';
+import { ConfigService } from '../runtime/config.service';
+import { SEPP_LOGGER } from '../runtime/sepp-runtime';
+
+/** How long a replaced context still accepts answers to the requests sent on it. */
+const RETIRE_GRACE_MS = 10_000;
+
+export interface N32fContextView {
+  peer: string;
+  role: 'initiator' | 'responder';
+  localContextId: string;
+  remoteContextId: string;
+  enc: string;
+  messagesSent: number;
+  since: string;
+}
+
+/**
+ * The N32-f contexts of this SEPP (TS 33.501 13.2.2.4): created by the parameter exchange, found by
+ * the ID we allocated when a message arrives, removed by n32f-terminate, a release, or a newer
+ * context with the same peer (after a grace period for answers still on the way).
+ */
+@Injectable()
+export class N32fContextsService {
+  readonly table = new N32fContextTable();
+  private policyCache: { key: string; policy: PrinsProtectionPolicy } | null = null;
+
+  constructor(
+    private readonly config: ConfigService,
+    private readonly peers: PeerRegistry,
+    @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+  ) {}
+
+  /** Our protection policy (TS 33.501 13.2.3): what we encrypt, and what we expect the peer to. */
+  policy(): PrinsProtectionPolicy {
+    const configured = this.config.current.prins.dataTypeEncPolicy;
+    const key = JSON.stringify(configured);
+    if (this.policyCache?.key !== key) {
+      this.policyCache = { key, policy: protectionPolicy(configured ? { dataTypeEncPolicy: configured } : {}) };
+    }
+    return this.policyCache.policy;
+  }
+
+  establish(params: Omit<N32fContextParams, 'policy' | 'maxMessages'>): N32fContext {
+    const context = new N32fContext({ ...params, policy: this.policy(), maxMessages: this.config.current.prins.maxMessagesPerContext });
+    this.table.add(context);
+    const older = this.table.list().filter((other) => other.params.peer === params.peer && other !== context);
+    if (older.length > 0) {
+      setTimeout(() => older.forEach((old) => this.table.remove(old.localContextId)), RETIRE_GRACE_MS).unref();
+    }
+    this.logger.info(
+      { peer: params.peer, role: params.role, localContextId: params.localContextId, remoteContextId: params.remoteContextId, enc: params.enc, replaces: older.map((o) => o.localContextId) },
+      'N32-f context established',
+    );
+    return context;
+  }
+
+  /** Removes one context; when it was the peer's last, the peer goes back to prins-selected. */
+  terminate(localContextId: string, reason: string): N32fContext | undefined {
+    const context = this.table.remove(localContextId);
+    if (!context) return undefined;
+    this.logger.info({ peer: context.params.peer, localContextId, reason }, 'N32-f context terminated');
+    if (!this.table.ofPeer(context.params.peer)) this.peers.apply(context.params.peer, { type: 'CONTEXT_TERMINATED' });
+    return context;
+  }
+
+  /** Drops every context with a peer (release, renegotiation). */
+  dropPeer(peer: string, reason: string): void {
+    const removed = this.table.removePeer(peer);
+    if (removed.length > 0) this.logger.info({ peer, contexts: removed.map((c) => c.localContextId), reason }, 'N32-f contexts dropped');
+  }
+
+  view(): N32fContextView[] {
+    return this.table.list().map((context) => ({
+      peer: context.params.peer,
+      role: context.params.role,
+      localContextId: context.localContextId,
+      remoteContextId: context.remoteContextId,
+      enc: context.params.enc,
+      messagesSent: context.messagesSent,
+      since: new Date(context.createdAt).toISOString(),
+    }));
+  }
+}
