@@ -1,9 +1,17 @@
+import { createHash } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
 import { N32fContext, N32fContextTable, protectionPolicy, type N32fContextParams, type PrinsProtectionPolicy } from '@sepp/protocol';
 import type { SeppLogger } from '../logging/logger';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from '../runtime/config.service';
 import { SEPP_LOGGER } from '../runtime/sepp-runtime';
+
+function keyCheck(context: N32fContext): string {
+  const { parallelRequest, parallelResponse, reverseRequest, reverseResponse } = context.keys;
+  const hash = createHash('sha256');
+  for (const direction of [parallelRequest, parallelResponse, reverseRequest, reverseResponse]) hash.update(direction.key).update(direction.salt);
+  return hash.digest('hex').slice(0, 16);
+}
 
 /** How long a replaced context still accepts answers to the requests sent on it. */
 const RETIRE_GRACE_MS = 10_000;
@@ -16,6 +24,11 @@ export interface N32fContextView {
   enc: string;
   messagesSent: number;
   since: string;
+  /**
+   * The first 8 bytes of SHA-256 over the four derived keys: equal on both SEPPs when both derived
+   * the same keys from their own end of the TLS session. Reveals nothing usable about the keys.
+   */
+  keyCheck: string;
 }
 
 /**
@@ -82,6 +95,7 @@ export class N32fContextsService {
       enc: context.params.enc,
       messagesSent: context.messagesSent,
       since: new Date(context.createdAt).toISOString(),
+      keyCheck: keyCheck(context),
     }));
   }
 }
