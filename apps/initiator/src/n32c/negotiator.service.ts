@@ -6,6 +6,7 @@ import {
   N32fControlService,
   PeerRegistry,
   SEPP_LOGGER,
+  SeppMetrics,
   type ConfigReload,
   type N32Connection,
   type PeerChannel,
@@ -36,6 +37,7 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
     private readonly params: ParamsClient,
     private readonly contexts: N32fContextsService,
     private readonly control: N32fControlService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     control.useChannel(this);
@@ -86,6 +88,7 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
       params: this.params,
       contexts: this.contexts,
       control: this.control,
+      metrics: this.metrics,
       logger: this.logger,
     });
     this.links.set(peer.fqdn, link);

@@ -9,6 +9,9 @@ import {
   type PeerRegistry,
   type PeerSettings,
   type SeppLogger,
+  classifyTlsFailure,
+  N32ConnectionError,
+  type SeppMetrics,
 } from '@sepp/server';
 import { backoffDelay } from './backoff';
 import type { HandshakeClient } from './handshake.client';
@@ -21,6 +24,7 @@ export interface PeerLinkDeps {
   readonly params: ParamsClient;
   readonly contexts: N32fContextsService;
   readonly control: N32fControlService;
+  readonly metrics: SeppMetrics;
   readonly logger: SeppLogger;
 }
 
@@ -233,12 +237,15 @@ export class PeerLink {
     const fqdn = details.peerN32f?.fqdn ?? this.peer.fqdn;
     const port = details.peerN32f?.port ?? this.peer.dial.port;
     const host = fqdn === this.peer.fqdn ? this.peer.dial.host : fqdn;
-    const n32f = await N32Connection.open(config, this.peer, config.n32.requestTimeoutMs, {
-      fqdn,
-      host,
-      port,
-      identity: { cert: config.n32f.tls.cert, key: config.n32f.tls.key },
-    });
+    const n32f = await this.dial(() =>
+      N32Connection.open(
+        config,
+        this.peer,
+        config.n32.requestTimeoutMs,
+        { fqdn, host, port, identity: { cert: config.n32f.tls.cert, key: config.n32f.tls.key } },
+        this.deps.metrics,
+      ),
+    );
     const extra = plmnKeysNotCovered(n32f.peerDnsNames, n32c.peerDnsNames);
     if (extra.length > 0) {
       await n32f.close();
@@ -262,11 +269,23 @@ export class PeerLink {
   private async ensureConnection(): Promise<N32Connection> {
     if (this.connection?.open) return this.connection;
     const config = this.deps.config.current;
-    const connection = await N32Connection.open(config, this.peer, config.n32.requestTimeoutMs);
+    const connection = await this.dial(() => N32Connection.open(config, this.peer, config.n32.requestTimeoutMs, undefined, this.deps.metrics));
     this.connection = connection;
     this.log.info({ tlsVersion: connection.socket.getProtocol(), cipher: connection.socket.getCipher().name }, 'N32 connection up');
     connection.onClose(() => this.onConnectionClosed(connection));
     return connection;
+  }
+
+  /** Dials, counting TLS handshake failures (the client side of `sepp_tls_handshake_failures_total`). */
+  private async dial(open: () => Promise<N32Connection>): Promise<N32Connection> {
+    try {
+      return await open();
+    } catch (error) {
+      if (error instanceof N32ConnectionError && !['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(error.code)) {
+        this.deps.metrics.tlsHandshakeFailures.inc({ side: 'client', reason: classifyTlsFailure(error.code, error.message) });
+      }
+      throw error;
+    }
   }
 
   /** The peer or the network ended a connection (not us: we unset ours before closing them). */

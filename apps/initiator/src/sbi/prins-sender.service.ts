@@ -26,6 +26,7 @@ import {
   readBody,
   respondWhole,
   SEPP_LOGGER,
+  SeppMetrics,
   splitPath,
   type N32Connection,
   type SeppLogger,
@@ -49,10 +50,12 @@ export class PrinsSenderService {
   constructor(
     private readonly config: ConfigService,
     private readonly control: N32fControlService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {}
 
-  async forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, connection: N32Connection, context: N32fContext): Promise<void> {
+  /** Forwards one NF request; resolves with the status the NF got. */
+  async forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, connection: N32Connection, context: N32fContext): Promise<number> {
     const config = this.config.current;
     const body = await readBody(stream, config.n32f.bodyLimit);
     const { path, query } = splitPath(String(headers[':path'] ?? '/'));
@@ -99,8 +102,7 @@ export class PrinsSenderService {
 
     if (answer.status !== 200) {
       context.abandon(sealed.messageId);
-      this.relayRefusal(stream, answer.status, answer.body, route.peer);
-      return;
+      return this.relayRefusal(stream, answer.status, answer.body, route.peer);
     }
     let opened;
     let header;
@@ -113,18 +115,20 @@ export class PrinsSenderService {
       context.abandon(sealed.messageId);
       const prins = error instanceof PrinsError ? error : new PrinsError('MESSAGE_RECONSTRUCTION_FAILED', `the answer is not an N32fReformattedRspMsg: ${(error as Error).message}`);
       log.warn({ n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
+      this.metrics.prinsFailures.inc({ type: prins.type, detected_by: 'us' });
       void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
       throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
     }
     const response = opened.message;
     respondWhole(stream, response.status, headerObject(response.headers), response.body);
+    return response.status;
   }
 
   /**
    * The peer refused the protected request: its ProblemDetailsMsgForwarding suggests what the NF
    * should get; without a suggestion the NF gets a 502 saying the peer refused.
    */
-  private relayRefusal(stream: ServerHttp2Stream, status: number, body: Buffer, peer: string): void {
+  private relayRefusal(stream: ServerHttp2Stream, status: number, body: Buffer, peer: string): number {
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -137,7 +141,7 @@ export class PrinsSenderService {
     const suggested = typeof raw.suggestedStatusCode === 'number' && raw.suggestedStatusCode >= 400 && raw.suggestedStatusCode <= 599 ? raw.suggestedStatusCode : null;
     if (suggested !== null && raw.suggestedProblemDetails && typeof raw.suggestedProblemDetails === 'object') {
       respondWhole(stream, suggested, { 'content-type': PROBLEM_JSON }, Buffer.from(JSON.stringify({ ...raw.suggestedProblemDetails, status: suggested })));
-      return;
+      return suggested;
     }
     throw new N32Error(
       N32ErrorCode.N32F_PROTECTION_FAILED,

@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type NfRoute } from '@sepp/protocol';
-import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
+import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, SeppMetrics, type ForwardOutcome, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
 import { PrinsSenderService } from './prins-sender.service';
@@ -30,6 +30,7 @@ export class SbiForwarderService {
     private readonly negotiator: NegotiatorService,
     private readonly telescopic: TelescopicService,
     private readonly prins: PrinsSenderService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     config.on('reload', () => this.routes.clear());
@@ -39,22 +40,23 @@ export class SbiForwarderService {
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     const path = headers[':path'];
     if (path?.startsWith(MAPPING_API)) return false;
+    const startedAt = process.hrtime.bigint();
     try {
       const route = this.route(headers);
       const link = this.negotiator.link(route.peer);
       if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${route.peer}`);
       const ready = link.readyTransport();
       if (ready) {
-        this.relay(stream, headers, route, ready);
+        this.relay(stream, headers, route, ready, startedAt);
       } else {
         // No agreed mechanism yet: negotiate (bounded wait), then relay if the NF is still there.
         link
           .n32fTransport(this.config.current.n32f.establishTimeoutMs)
-          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, route, transport)))
-          .catch((error: unknown) => this.refuse(stream, headers, error));
+          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, route, transport, startedAt)))
+          .catch((error: unknown) => this.refuse(stream, headers, error, startedAt));
       }
     } catch (error) {
-      this.refuse(stream, headers, error);
+      this.refuse(stream, headers, error, startedAt);
     }
     return true;
   };
@@ -76,17 +78,27 @@ export class SbiForwarderService {
     return route;
   }
 
-  private async dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, transport: N32fTransport): Promise<void> {
-    if (transport.mechanism === 'PRINS') await this.prins.forward(stream, headers, route, transport.connection, transport.context);
-    else this.relay(stream, headers, route, transport);
+  private async dispatch(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, transport: N32fTransport, startedAt: bigint): Promise<void> {
+    if (transport.mechanism === 'TLS') {
+      this.relay(stream, headers, route, transport, startedAt);
+      return;
+    }
+    try {
+      const status = await this.prins.forward(stream, headers, route, transport.connection, transport.context);
+      this.metrics.observeN32f('PRINS', 'outbound', status, startedAt);
+    } catch (error) {
+      this.refuse(stream, headers, error, startedAt, 'PRINS');
+    }
   }
 
-  private relay(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, { connection, negotiation }: Transport): void {
+  private relay(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, { connection, negotiation }: Transport, startedAt: bigint): void {
     if (negotiation?.targetApiRootSupported !== true) {
       this.refuse(
         stream,
         headers,
         new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `${route.peer} did not declare 3GppSbiTargetApiRootSupported: TLS-mode forwarding needs the header on both sides`),
+        startedAt,
+        'TLS',
       );
       return;
     }
@@ -102,11 +114,13 @@ export class SbiForwarderService {
       timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
+      onDone: (outcome: ForwardOutcome) => this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt),
     });
   }
 
-  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown): void {
+  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
     const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
+    this.metrics.observeN32f(mechanism, 'outbound', status, startedAt);
     if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
   }

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, type PeerChannel, type SeppLogger } from '@sepp/server';
+import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
 
 /**
  * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened when PRINS
@@ -13,6 +13,7 @@ export class PeerConnectionsService implements PeerChannel {
   constructor(
     private readonly config: ConfigService,
     control: N32fControlService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     control.useChannel(this);
@@ -30,7 +31,7 @@ export class PeerConnectionsService implements PeerChannel {
     const config = this.config.current;
     const settings = config.n32.peers.find((candidate) => candidate.fqdn === peer);
     if (!settings) return Promise.reject(new Error(`${peer} is not a configured peer`));
-    const opening = N32Connection.open(config, settings, config.n32.requestTimeoutMs);
+    const opening = N32Connection.open(config, settings, config.n32.requestTimeoutMs, undefined, this.metrics);
     this.open.set(peer, opening);
     opening.then(
       (connection) => {

@@ -14,7 +14,7 @@ import {
   SBI_HEADERS,
   type ApiRoot,
 } from '@sepp/protocol';
-import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, SeppMetrics, type SeppConfig, type SeppLogger } from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { N32fPeersService } from './n32f-peers.service';
 
@@ -45,6 +45,7 @@ export class N32fForwarderService {
     private readonly peers: PeerRegistry,
     private readonly sessions: N32SessionsService,
     private readonly senders: N32fPeersService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     this.pool = this.createPool(config.current);
@@ -63,10 +64,12 @@ export class N32fForwarderService {
   /** The N32 listeners' fast path: everything but the N32-c API. */
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     if (headers[':path']?.startsWith(N32C_API_PREFIX)) return false;
+    const startedAt = process.hrtime.bigint();
     try {
-      this.forward(stream, headers);
+      this.forward(stream, headers, startedAt);
     } catch (error) {
       const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
+      this.metrics.observeN32f('TLS', 'inbound', status, startedAt);
       if (error instanceof N32Error) {
         this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: stream.session?.socket.remoteAddress }, 'N32-f request refused');
       } else {
@@ -76,7 +79,7 @@ export class N32fForwarderService {
     return true;
   };
 
-  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void {
+  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint): void {
     const config = this.config.current;
     const session = stream.session!;
     const peer = this.senders.senderOf(session);
@@ -99,7 +102,8 @@ export class N32fForwarderService {
       timeoutMs: config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
-      onDone: () => {
+      onDone: (outcome) => {
+        this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt);
         const left = (this.inFlight.get(peer) ?? 1) - 1;
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);

@@ -30,6 +30,7 @@ import {
   respondWithPrinsError,
   respondWithProblem,
   SEPP_LOGGER,
+  SeppMetrics,
   toProblem,
   type SeppConfig,
   type SeppLogger,
@@ -57,6 +58,7 @@ export class PrinsReceiverService {
     private readonly contexts: N32fContextsService,
     private readonly control: N32fControlService,
     private readonly sessions: N32SessionsService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     this.pool = this.createPool(config.current);
@@ -70,14 +72,17 @@ export class PrinsReceiverService {
 
   /** Fast path of the N32 listeners for n32f-process. */
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
-    this.receive(stream, headers).catch((error: unknown) => {
+    const startedAt = process.hrtime.bigint();
+    this.receive(stream, headers).then((status) => this.metrics.observeN32f('PRINS', 'inbound', status, startedAt)).catch((error: unknown) => {
       const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
+      this.metrics.observeN32f('PRINS', 'inbound', status, startedAt);
       if (error instanceof N32Error) this.logger.info({ status, code: error.code, detail: error.detail }, 'n32f-process refused');
       else this.logger.error({ err: error }, 'n32f-process failed');
     });
   };
 
-  private async receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<void> {
+  /** Resolves with the HTTP status of our answer on N32-f. */
+  private async receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<number> {
     const config = this.config.current;
     if (headers[':method'] !== 'POST') {
       throw new N32Error(N32ErrorCode.NF_TARGET_INVALID, 'n32f-process takes POST', [{ param: 'header :method', reason: 'must be POST' }]);
@@ -111,7 +116,7 @@ export class PrinsReceiverService {
     } catch (error) {
       if (!(error instanceof PrinsError)) throw error;
       this.refuse(stream, sender, error, header, context);
-      return;
+      return 403;
     }
 
     const log = this.logger.child({ peer: sender });
@@ -127,6 +132,7 @@ export class PrinsReceiverService {
       protectedAnswer = context.protectResponse(problemAnswer(500, 'SYSTEM_FAILURE', 'the answer could not be protected for N32-f'), opened.messageId, opened.request);
     }
     respondWhole(stream, 200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(protectedAnswer.body)));
+    return 200;
   }
 
   /** The rebuilt request goes to the local NF; our own refusals come back as protected answers too. */
@@ -159,6 +165,7 @@ export class PrinsReceiverService {
       { peer: sender, n32fErrorType: error.type, detail: error.detail, messageId: header?.messageId, n32fContextId: header?.n32fContextId },
       'PRINS message refused',
     );
+    this.metrics.prinsFailures.inc({ type: error.type, detected_by: 'us' });
     respondWithPrinsError(stream, error);
     // Reported with the ID the sender allocated (the context's remote ID), when we know it.
     void this.control.reportError(sender, n32fErrorInfo(error, header?.messageId ?? 'unknown', context?.remoteContextId));

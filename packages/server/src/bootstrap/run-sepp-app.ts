@@ -8,12 +8,14 @@ import { reloadConfiguration } from '../admin/reload';
 import { ConfigError, loadConfig, resolveConfigPath } from '../config/load-config';
 import type { ListenAddress, SeppConfig } from '../config/sepp-config';
 import { createLogger, NestPinoLogger, type SeppLogger } from '../logging/logger';
+import { SeppMetrics } from '../metrics/sepp-metrics';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ProblemDetailsFilter } from '../problem/problem-details.filter';
 import { ConfigService } from '../runtime/config.service';
 import { ReadinessService } from '../runtime/readiness.service';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import type { ListenerDefinition, ListenerProtocol, SeppAppDefinition } from './listener';
+import { instrumentListener } from '../metrics/instrument';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -57,8 +59,10 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     config: new ConfigService(config),
     peers: new PeerRegistry(logger),
     readiness: new ReadinessService(),
+    metrics: new SeppMetrics(definition.role),
   };
   runtime.peers.syncConfigured(config.n32.peers.map((peer) => peer.fqdn));
+  runtime.metrics.followPeers(runtime.peers);
   runtime.config.on('reload', ({ current }) => runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn)));
   logger.info(
     { file: config.source, fqdn: config.sepp.fqdn, capabilities: config.sepp.capabilities, peers: config.n32.peers.map((p) => p.fqdn) },
@@ -150,6 +154,7 @@ async function startListener(
     abortOnError: false,
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
+  instrumentListener(app, listener.name, runtime.metrics);
   listener.prepare?.(app, runtime);
   const bound = await listen(app, listener.name, listener.address(config)!, listener.protocol(config), runtime.logger);
   listener.onListening?.(app, runtime);

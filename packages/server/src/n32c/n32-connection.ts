@@ -3,6 +3,8 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { PeerSettings, SeppConfig } from '../config/sepp-config';
 import { certificateDnsNames } from '../tls/certificate-names';
 import { n32ClientTlsOptions } from '../tls/tls-options';
+import type { SeppMetrics } from '../metrics/sepp-metrics';
+import { n32cOperation } from '../metrics/instrument';
 
 /** Largest answer body we read from a peer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -55,6 +57,7 @@ export class N32Connection {
     /** `:authority` of requests on this connection: the FQDN dialled, with a non-default port. */
     readonly authority: string,
     private readonly userAgent: string,
+    private readonly metrics?: SeppMetrics,
   ) {}
 
   /**
@@ -62,7 +65,7 @@ export class N32Connection {
    * By default it dials the peer's N32-c endpoint with our N32 certificate; `endpoint` dials
    * another FQDN/port (a dedicated N32-f connection) and may present another certificate.
    */
-  static open(config: SeppConfig, peer: PeerSettings, timeoutMs: number, endpoint?: N32Endpoint): Promise<N32Connection> {
+  static open(config: SeppConfig, peer: PeerSettings, timeoutMs: number, endpoint?: N32Endpoint, metrics?: SeppMetrics): Promise<N32Connection> {
     const fqdn = endpoint?.fqdn ?? peer.fqdn;
     const host = endpoint?.host ?? peer.dial.host;
     const port = endpoint?.port ?? peer.dial.port;
@@ -87,7 +90,7 @@ export class N32Connection {
         clearTimeout(timer);
         session.off('error', fail);
         session.on('error', () => undefined); // errors after connect surface as 'close'
-        resolve(new N32Connection(peer, session, socket!, authority, `SEPP-${config.sepp.fqdn}`));
+        resolve(new N32Connection(peer, session, socket!, authority, `SEPP-${config.sepp.fqdn}`, metrics));
       });
     });
   }
@@ -103,6 +106,13 @@ export class N32Connection {
 
   /** POSTs JSON to an N32-c path and reads the whole answer. */
   post(path: string, body: unknown, timeoutMs: number): Promise<N32cResponse> {
+    const done = this.metrics?.startTimer(this.metrics.n32cRequests, { operation: n32cOperation(path), direction: 'outbound' });
+    const posting = this.send(path, body, timeoutMs);
+    if (done) posting.then((response) => done(response.status), () => done('failed'));
+    return posting;
+  }
+
+  private send(path: string, body: unknown, timeoutMs: number): Promise<N32cResponse> {
     return new Promise((resolve, reject) => {
       if (!this.open) {
         reject(new N32ConnectionError('the connection is closed', 'CLOSED'));

@@ -10,6 +10,7 @@ import { n32ServerTlsOptions } from '../tls/tls-options';
 import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
 import type { FastifyServerFactory } from 'fastify';
 import { dispatchingServerFactory } from '../n32f/dispatching-server';
+import { classifyTlsFailure } from '../metrics/sepp-metrics';
 
 /**
  * A Fastify adapter on an HTTP/2 server with a forwarding fast path (`dispatchingServerFactory`):
@@ -58,7 +59,12 @@ function requireJsonOnN32c(request: FastifyRequest): void {
  * event: who tried, why it failed) and a configuration reload swaps the certificate material for
  * new connections without touching established ones.
  */
-export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime, tlsOptions: (config: SeppConfig) => SecureServerOptions = n32ServerTlsOptions): void {
+export function wireN32Server(
+  app: NestFastifyApplication,
+  runtime: SeppRuntime,
+  tlsOptions: (config: SeppConfig) => SecureServerOptions = n32ServerTlsOptions,
+  listener = 'n32',
+): void {
   const server = app.getHttpServer() as unknown as Http2SecureServer;
   // A client certificate that fails verification (expired, unknown CA) makes Node destroy the
   // socket first and then report a bare ECONNRESET "socket hang up": the verdict is in
@@ -71,9 +77,10 @@ export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime,
     const client = (raw && clients.get(raw)) ?? {};
     const verdict: unknown = socket.authorizationError;
     const certificateError = typeof verdict === 'string' ? verdict : verdict instanceof Error ? verdict.message : undefined;
+    runtime.metrics.tlsHandshakeFailures.inc({ side: listener, reason: classifyTlsFailure(certificateError ?? error.code, error.message) });
     runtime.logger.warn(
       {
-        listener: 'n32',
+        listener,
         remoteAddress: socket.remoteAddress ?? client.address,
         remotePort: socket.remotePort ?? client.port,
         reason: certificateError ?? error.code ?? 'UNKNOWN',
@@ -85,6 +92,6 @@ export function wireN32Server(app: NestFastifyApplication, runtime: SeppRuntime,
   runtime.config.on('reload', ({ current, changed }) => {
     if (!changed.includes('tls') && !changed.includes('n32f')) return;
     server.setSecureContext(tlsOptions(current));
-    runtime.logger.info({ listener: 'n32' }, 'TLS material replaced for new connections');
+    runtime.logger.info({ listener }, 'TLS material replaced for new connections');
   });
 }

@@ -11,6 +11,9 @@ import {
   type ServerHttp2Stream,
 } from 'node:http2';
 
+/** Emitted by a SEPP HTTP/2 server for every new stream, before any handler takes it. */
+export const ANY_STREAM = 'sepp:stream';
+
 /** Takes the stream (returns true) or leaves it to Fastify (returns false). */
 export type FastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
 

@@ -6,12 +6,14 @@ import {
   N32ErrorCode,
   N32fContextInfo,
   N32fErrorInfo,
+  N32fErrorType,
   normalizeFqdn,
   parseBody,
   type N32fErrorInfoData,
 } from '@sepp/protocol';
 import type { SeppLogger } from '../logging/logger';
 import type { N32Connection } from '../n32c/n32-connection';
+import { SeppMetrics } from '../metrics/sepp-metrics';
 import { ProblemException } from '../problem/problem.exception';
 import { ConfigService } from '../runtime/config.service';
 import { SEPP_LOGGER } from '../runtime/sepp-runtime';
@@ -38,6 +40,7 @@ export class N32fControlService extends EventEmitter<{ errorReport: [ReceivedErr
   constructor(
     private readonly config: ConfigService,
     private readonly contexts: N32fContextsService,
+    private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     super();
@@ -78,6 +81,9 @@ export class N32fControlService extends EventEmitter<{ errorReport: [ReceivedErr
       },
       'N32-f error reported by the peer',
     );
+    // The type is the peer's string: only known values become label values.
+    const known = (Object.values(N32fErrorType) as string[]).includes(info.n32fErrorType) ? info.n32fErrorType : 'OTHER';
+    this.metrics.prinsFailures.inc({ type: known, detected_by: 'peer' });
     this.emit('errorReport', { peer, info });
   }
 

@@ -1,4 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { SeppMetrics } from '../metrics/sepp-metrics';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from './config.service';
 import { ReadinessService } from './readiness.service';
@@ -6,7 +7,7 @@ import { SEPP_LOGGER, SEPP_ROLE, type SeppRuntime } from './sepp-runtime';
 
 /**
  * Makes the process-wide runtime injectable everywhere: `ConfigService`, `PeerRegistry`,
- * `ReadinessService`, the logger (`@Inject(SEPP_LOGGER)`) and the role (`@Inject(SEPP_ROLE)`).
+ * `ReadinessService`, `SeppMetrics`, the logger (`@Inject(SEPP_LOGGER)`) and the role (`@Inject(SEPP_ROLE)`).
  */
 @Global()
 @Module({})
@@ -16,6 +17,7 @@ export class SeppRuntimeModule {
       { provide: ConfigService, useValue: runtime.config },
       { provide: PeerRegistry, useValue: runtime.peers },
       { provide: ReadinessService, useValue: runtime.readiness },
+      { provide: SeppMetrics, useValue: runtime.metrics },
       { provide: SEPP_LOGGER, useValue: runtime.logger },
       { provide: SEPP_ROLE, useValue: runtime.role },
     ];

@@ -1,4 +1,5 @@
 import type { SeppLogger } from '../logging/logger';
+import type { SeppMetrics } from '../metrics/sepp-metrics';
 import type { PeerRegistry } from '../peers/peer-registry.service';
 import type { ConfigService } from './config.service';
 import type { ReadinessService } from './readiness.service';
@@ -20,4 +21,5 @@ export interface SeppRuntime {
   readonly config: ConfigService;
   readonly peers: PeerRegistry;
   readonly readiness: ReadinessService;
+  readonly metrics: SeppMetrics;
 }
