@@ -24,7 +24,11 @@ export interface N32ConnectionView {
 interface Tracked {
   readonly id: number;
   readonly listener: string;
-  readonly socket: TLSSocket;
+  // Read when the connection arrives: once a session is destroyed its socket can no longer be
+  // asked (ERR_HTTP2_SOCKET_UNBOUND), and it stays listed until its 'close' event.
+  readonly remoteAddress: string | undefined;
+  readonly remotePort: number | undefined;
+  readonly certificate: string[];
   readonly since: number;
   peer: string | null;
   n32cRequests: number;
@@ -49,10 +53,13 @@ export class N32SessionsService {
 
   /** Registers a new connection of a listener (called for every HTTP/2 session). */
   track(session: Http2Session, listener: string): void {
+    const socket = session.socket as TLSSocket;
     const info: Tracked = {
       id: this.nextId++,
       listener,
-      socket: session.socket as TLSSocket,
+      remoteAddress: socket.remoteAddress,
+      remotePort: socket.remotePort,
+      certificate: certificateDnsNames(socket.getPeerCertificate?.() ?? {}),
       since: Date.now(),
       peer: null,
       n32cRequests: 0,
@@ -120,9 +127,9 @@ export class N32SessionsService {
     return [...this.tracked.values()].map((info) => ({
       id: info.id,
       listener: info.listener,
-      remoteAddress: info.socket.remoteAddress,
-      remotePort: info.socket.remotePort,
-      certificate: certificateDnsNames(info.socket.getPeerCertificate?.() ?? {}),
+      remoteAddress: info.remoteAddress,
+      remotePort: info.remotePort,
+      certificate: info.certificate,
       peer: info.peer,
       n32cRequests: info.n32cRequests,
       n32fRequests: info.n32fRequests,
