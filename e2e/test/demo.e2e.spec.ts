@@ -7,7 +7,10 @@ import { FQDN_A, FQDN_B, PLMN_A, PLMN_B } from './support/configs';
 import { REPO_ROOT } from './support/paths';
 import { freePort, holdPort } from './support/ports';
 
-/** `node infra/dist/demo.js --once` as `pnpm demo --once` runs it, on free ports and a temporary certificate folder. */
+/**
+ * `node infra/dist/demo.js --once` as `pnpm demo --once` runs it (and `--mechanism prins --once`),
+ * on free ports and a temporary certificate folder.
+ */
 jest.setTimeout(60_000);
 
 const DEMO = join(REPO_ROOT, 'infra/dist/demo.js');
@@ -28,9 +31,9 @@ interface DemoRun {
   stderr: string;
 }
 
-function runDemo(env: NodeJS.ProcessEnv, timeoutMs = 40_000): Promise<DemoRun> {
+function runDemo(env: NodeJS.ProcessEnv, timeoutMs = 40_000, args = ['--once']): Promise<DemoRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [DEMO, '--once'], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -144,6 +147,95 @@ describe('pnpm demo --once', () => {
     const copied = readFileSync(copy, 'utf8');
     expect(copied).toContain(`allowedTargets: [ "${udmRoot}" ]`);
     expect(copied).toContain(`cert: ${join(REPO_ROOT, 'infra/certs/sepp-001-01.crt')}`);
+  });
+
+  it('--mechanism prins: PRINS selected under modifying intermediaries, both sides prins-established with matching contexts and keys, the encrypted IEs of each NF request, udm1 answering, exit 0', async () => {
+    const n32Port = await freePort();
+    const run = await runDemo(
+      {
+        ...base,
+        ...ANY_PORTS,
+        SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: String(n32Port),
+        // The initiator's own N32 listener on any free port: the responder's peer address must follow it.
+        SEPP_DEMO_INITIATOR_N32_LISTEN_PORT: '0',
+      },
+      40_000,
+      ['--mechanism', 'prins', '--once'],
+    );
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const initiatorLog = logLines(join(logs, 'initiator.log'));
+    const responderLog = logLines(join(logs, 'responder.log'));
+    const initiatorN32 = initiatorLog.find((line) => line.msg === 'listening' && line['listener'] === 'n32');
+    expect(initiatorN32).toMatchObject({ address: '127.0.0.1', port: expect.any(Number) });
+    const backPort = initiatorN32!['port'] as number;
+    expect(backPort).toBeGreaterThan(0);
+    expect(run.stdout).toContain(`initiator  ready  N32 127.0.0.1:${backPort} (HTTP/2, mutual TLS)  NF-facing http://127.0.0.1:`);
+    expect(run.stdout).toMatch(/config {7}responder runs .+responder\.yaml: infra\/demo\/prins\/responder\.yaml with sbi\.allowedTargets /);
+
+    // The negotiation: PRINS by policy, then the parameter exchange.
+    const rows = boxRows(run.stdout);
+    expect(rows).toContain('offered    [TLS, PRINS]  (responder supports [TLS, PRINS], intermediaries: modifying)');
+    expect(rows).toContain('selected   PRINS  (reason PRINS_REQUIRED_BY_INTERMEDIARIES)');
+    expect(rows).toContain('states     initiator: prins-established (PRINS)   responder: prins-established (PRINS)');
+    expect(rows.some((row) => /^N32 connection kept open \(handshake [0-9a-f]+\); N32-f runs in PRINS mode$/.test(row))).toBe(true);
+    const ids = rows.map((row) => /^contexts {3}N32-f context IDs: initiator ([0-9a-f]{16}), responder ([0-9a-f]{16}) \(cross-matched\)$/.exec(row)).find(Boolean);
+    expect(ids).toBeDefined();
+    const [, initiatorContext, responderContext] = ids!;
+    expect(initiatorContext).not.toBe(responderContext);
+    expect(rows.find((row) => row.startsWith('enc        '))).toMatch(/^enc {8}A128GCM, JWE alg dir /);
+    expect(rows.some((row) => /^keyCheck {3}initiator ([0-9a-f]{16}) = responder \1 \(both derived the same keys\)$/.test(row))).toBe(true);
+    expect(rows).toContain(`back       responder → initiator N32-c at 127.0.0.1:${backPort} (initiator n32.listen): n32f-error, n32f-terminate`);
+
+    // The NF requests, as they crossed N32 protected.
+    const nf = rows.slice(rows.indexOf('N32-f: an NF request through both SEPPs (PRINS mode)'));
+    expect(nf.length).toBeGreaterThan(1);
+    expect(nf).toEqual(
+      expect.arrayContaining([
+        `request    GET ${NF_PATH}  (as a consumer NF of PLMN 002/02)`,
+        expect.stringMatching(/^token {6}authorization: Bearer /),
+        expect.stringMatching(/^crossed {4}initiator /),
+        `           → reformatted, policy IEs encrypted: JWE alg dir, enc A128GCM, N32-f context ${responderContext}`,
+        `           → N32 to 127.0.0.1:${n32Port}: POST /n32f-forward/v1/n32f-process on the handshake's TLS connection`,
+        `           → responder ${FQDN_A}: JWE verified and decrypted, request rebuilt`,
+        `request    GET ${NF_PATH}  (no target header)`,
+        `           client certificate ${FQDN_B}`,
+        expect.stringMatching(/^ {11}carried \d+ N32-c requests \(the handshake and the parameter exchange\)$/),
+        '           and 2 N32-f requests (the NF requests, as n32f-process)',
+        'contexts   GET /admin/contexts: messagesSent initiator 2 (requests), responder 2 (answers)',
+      ]),
+    );
+    // Both requests (target header, telescopic): the token and the SUPI path into the JWE,
+    // opened by the responder, answered by udm1.
+    const encrypted = nf.filter((row) => row.startsWith('encrypted  '));
+    expect(encrypted).toHaveLength(2);
+    for (const row of encrypted) expect(row).toMatch(/^encrypted {2}header authorization, path {2}\(initiator log "PRINS request protected" [0-9a-f]{16}\)$/);
+    expect(nf.filter((row) => /^verified {3}responder opened \d+ encrypted blocks? {2}\(log "PRINS request verified" [0-9a-f]{16}\)$/.test(row))).toHaveLength(2);
+    expect(nf.filter((row) => row === 'answer     200 OK, application/json, servedBy udm1')).toHaveLength(2);
+
+    // Stopped in order: the context torn down on both sides, then N32 released.
+    expect(run.stdout).toContain(`stopped      initiator (exit 0), terminated N32-f context ${initiatorContext} (n32f-terminate acknowledged), released N32 with ["NONE"]`);
+    expect(run.stdout).toContain(`responder now reports ${FQDN_B}: terminated`);
+    expect(run.stdout).toContain('stopped      udm1 (exit 0)');
+
+    // What the boxes say is what the apps logged.
+    const sealed = initiatorLog.filter((line) => line.msg === 'PRINS request protected');
+    expect(sealed.map((line) => line['encrypted'])).toEqual([
+      ['header authorization', 'path'],
+      ['header authorization', 'path'],
+    ]);
+    for (const line of sealed) expect(run.stdout).toContain(String(line['messageId']));
+    expect(responderLog).toContainEqual(expect.objectContaining({ msg: 'security capability negotiation', policy: 'modifying', selected: 'PRINS' }));
+    expect(responderLog.filter((line) => line.msg === 'PRINS request verified').map((line) => line['messageId'])).toEqual(sealed.map((line) => line['messageId']));
+    for (const [log, peer] of [[initiatorLog, FQDN_A], [responderLog, FQDN_B]] as const) {
+      expect(log).toContainEqual(expect.objectContaining({ msg: 'peer state', peer, to: 'prins-established', mechanism: 'PRINS' }));
+    }
+  });
+
+  it('refuses an unknown --mechanism', async () => {
+    const run = await runDemo({ ...base, ...ANY_PORTS }, 10_000, ['--mechanism', 'quic', '--once']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--mechanism must be tls or prins, got "quic"');
+    expect(run.stdout).toBe('');
   });
 
   it('exits 1 when the SEPPs agree but udm1 does not answer 2xx, showing the answer it got', async () => {

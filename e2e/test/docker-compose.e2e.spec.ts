@@ -2,9 +2,12 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { parse, stringify } from 'yaml';
+import { N32fContext, newN32fContextId, protectionPolicy } from '@sepp/protocol';
 import { AppProcess } from './support/app-process';
 import { FQDN_A, FQDN_B } from './support/configs';
+import { H2Client } from './support/h2-client';
 import { REPO_ROOT } from './support/paths';
 import { freePort } from './support/ports';
 import { SeppProcess } from './support/sepp-process';
@@ -17,10 +20,13 @@ import { waitFor } from './support/wait-for';
  * 127.0.0.1 with free ports, peer addresses and URLs that name a compose alias reach that
  * service here, and the responder resolves udm1's alias through `sbi.hosts` (compose DNS there)
  * in a copy of its file whose allowedTargets entry names the port udm1 got.
+ * The PRINS variant (docker-compose.prins.yml over docker-compose.yml) is merged the way compose
+ * merges an override file, checked, and run the same way.
  */
 jest.setTimeout(60_000);
 
 const COMPOSE_FILE = join(REPO_ROOT, 'docker-compose.yml');
+const PRINS_FILE = join(REPO_ROOT, 'docker-compose.prins.yml');
 const SEPPS = ['responder', 'initiator'] as const;
 const NFS = ['udm1', 'consumer'] as const;
 const UDM1_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
@@ -54,14 +60,14 @@ interface Compose {
 interface SeppFile {
   sepp: { fqdn: string };
   tls: { cert: string; key: string; ca: string[] };
-  n32: { listen?: { host: string; port: number }; peers: { fqdn: string; address?: string }[] };
+  n32: { listen?: { host: string; port: number }; peers: { fqdn: string; address?: string; intermediaries?: string }[]; [key: string]: unknown };
   admin: { listen: { host: string; port: number } };
   sbi?: { listen?: { host: string; port: number }; allowedTargets?: string[]; hosts?: Record<string, string> };
   n32f?: { connection?: string };
+  prins?: Record<string, unknown>;
+  logging?: { level?: string };
 }
 
-const compose = parse(readFileSync(COMPOSE_FILE, 'utf8')) as Compose;
-const service = (name: string): Service => compose.services[name]!;
 
 function volumesOf(svc: Service): Volume[] {
   return (svc.volumes ?? []).map((entry) => {
@@ -91,9 +97,6 @@ function networksOf(svc: Service): string[] {
   return Array.isArray(svc.networks) ? svc.networks : Object.keys(svc.networks);
 }
 
-/** The services attached to `network`. */
-const membersOf = (network: string): string[] => Object.keys(compose.services).filter((name) => networksOf(service(name)).includes(network)).sort();
-
 /** The value after `--flag` in a command. */
 function argOf(command: string[] | undefined, flag: string): string {
   const at = (command ?? []).indexOf(flag);
@@ -112,7 +115,42 @@ function configPathOf(svc: Service): string {
   const args = svc.command ?? [];
   return resolve(REPO_ROOT, args[args.indexOf('--config') + 1]!);
 }
-const seppFile = (name: string): SeppFile => parse(readFileSync(configPathOf(service(name)), 'utf8')) as SeppFile;
+
+const isMap = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `docker compose -f base -f override`: per service, `command` (and any other sequence or scalar)
+ * is replaced and mappings (`environment`, `networks`, `depends_on`, `healthcheck`) are merged key
+ * by key. (Compose merges a few sequences by key, e.g. `volumes` by target; the override has none.)
+ */
+function mergeCompose(base: Compose, override: Partial<Compose>): Compose {
+  const services: Record<string, Service> = { ...base.services };
+  for (const [name, extra] of Object.entries(override.services ?? {})) {
+    const merged: Record<string, unknown> = { ...(base.services[name] ?? {}) };
+    for (const [key, value] of Object.entries(extra)) merged[key] = isMap(merged[key]) && isMap(value) ? { ...merged[key], ...value } : value;
+    services[name] = merged;
+  }
+  return { ...base, ...override, services, volumes: { ...base.volumes, ...override.volumes }, networks: { ...base.networks, ...override.networks } };
+}
+
+/** One compose model (a file, or files merged) and the helpers that read it. */
+function composeModel(model: Compose) {
+  const service = (name: string): Service => model.services[name]!;
+  return {
+    compose: model,
+    service,
+    /** The SEPP configuration file a service's command names. */
+    seppFile: (name: string): SeppFile => parse(readFileSync(configPathOf(service(name)), 'utf8')) as SeppFile,
+    /** The services attached to `network`. */
+    membersOf: (network: string): string[] => Object.keys(model.services).filter((name) => networksOf(service(name)).includes(network)).sort(),
+  };
+}
+type ComposeModel = ReturnType<typeof composeModel>;
+
+const baseModel = composeModel(parse(readFileSync(COMPOSE_FILE, 'utf8')) as Compose);
+const { compose, service, seppFile, membersOf } = baseModel;
+const prinsOverride = parse(readFileSync(PRINS_FILE, 'utf8')) as Partial<Compose>;
+const prinsModel = composeModel(mergeCompose(compose, prinsOverride));
 
 function healthcheckCommand(svc: Service): string[] {
   const test = svc.healthcheck?.test;
@@ -267,6 +305,57 @@ describe('docker-compose.yml (structure)', () => {
   });
 });
 
+describe('docker-compose.prins.yml (structure of the PRINS variant)', () => {
+  const prinsFile = prinsModel.seppFile;
+
+  it('documents its command at the top and overrides only the SEPPs: their command (a file of infra/compose/prins) and log level', () => {
+    const text = readFileSync(PRINS_FILE, 'utf8');
+    expect(text.split('\n').slice(0, 8).join('\n')).toContain('docker compose -f docker-compose.yml -f docker-compose.prins.yml up');
+    expect(readFileSync(COMPOSE_FILE, 'utf8').split('\n').slice(0, 30).join('\n')).toContain('-f docker-compose.prins.yml');
+    expect(Object.keys(prinsOverride)).toEqual(['services']);
+    expect(Object.keys(prinsOverride.services ?? {}).sort()).toEqual([...SEPPS].sort());
+    const dockerfile = readFileSync(join(REPO_ROOT, 'infra/Dockerfile'), 'utf8');
+    const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+    const copied = [...runtimeStage.matchAll(/^COPY\s+(?!--from)(\S+)\s+\S+\s*$/gm)].map((m) => m[1]!);
+    for (const role of SEPPS) {
+      expect(Object.keys(prinsOverride.services![role]!).sort()).toEqual(['command', 'environment']);
+      const command = prinsModel.service(role).command!;
+      expect(command).toEqual(['node', `apps/${role}/dist/main.js`, '--config', expect.stringMatching(/^infra\/compose\/prins\/.+\.ya?ml$/)]);
+      expect(existsSync(configPathOf(prinsModel.service(role)))).toBe(true);
+      // In the runtime image: some COPY of that stage brings its folder in.
+      expect(copied.some((source) => command[3]!.startsWith(`${source.replace(/\/$/, '')}/`))).toBe(true);
+      // Merged like compose does: the base environment, the log level at debug (the PRINS lines).
+      expect(environmentOf(prinsModel.service(role))).toEqual({ ...environmentOf(service(role)), SEPP_LOG_LEVEL: 'debug' });
+      // Everything else of the service as in docker-compose.yml.
+      const { command: _c1, environment: _e1, ...rest } = prinsModel.service(role);
+      const { command: _c2, environment: _e2, ...baseRest } = service(role);
+      expect(rest).toEqual(baseRest);
+    }
+    for (const name of Object.keys(compose.services).filter((n) => !(SEPPS as readonly string[]).includes(n))) expect(prinsModel.service(name)).toEqual(service(name));
+  });
+
+  it("selects PRINS: intermediaries: modifying on both sides, and the responder's peer address is the initiator's own N32 listener by its n32-network alias", () => {
+    const responder = prinsFile('responder');
+    const initiator = prinsFile('initiator');
+    for (const file of [responder, initiator]) expect(file.n32.peers.map((peer) => peer.intermediaries)).toEqual(['modifying']);
+    expect(initiator.n32.listen).toEqual({ host: '0.0.0.0', port: 8443 });
+    const n32 = networksOf(service('responder')).filter((name) => networksOf(service('initiator')).includes(name));
+    expect(n32).toHaveLength(1);
+    expect(aliasesOf(service('initiator'), n32[0])).toEqual([FQDN_B]);
+    expect(responder.n32.peers).toEqual([expect.objectContaining({ fqdn: FQDN_B, address: `${FQDN_B}:${initiator.n32.listen!.port}` })]);
+    expect(initiator.n32.peers).toEqual([expect.objectContaining({ fqdn: FQDN_A, address: `${FQDN_A}:${responder.n32.listen!.port}` })]);
+  });
+
+  it('differs from the TLS files in nothing else than the PRINS settings', () => {
+    const comparable = (file: SeppFile, role: string): unknown => ({
+      ...file,
+      n32: { ...file.n32, listen: role === 'initiator' ? undefined : file.n32.listen, peers: file.n32.peers.map(({ intermediaries: _i, address: _a, ...peer }) => peer) },
+      prins: undefined,
+    });
+    for (const role of SEPPS) expect(comparable(prinsFile(role), role)).toEqual(comparable(seppFile(role), role));
+  });
+});
+
 // --- running the compose commands on this host ---
 
 function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<{ code: number | null; output: string; stdout: string }> {
@@ -277,199 +366,325 @@ function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Pr
   });
 }
 
-describe('docker-compose.yml (its commands, run without Docker)', () => {
-  const volumeDirs = new Map<string, string>();
-  const running = new Map<string, AppProcess>();
-  const scratch = mkdtempSync(join(tmpdir(), 'sepp-compose-run-'));
-  const sepp = (name: string): SeppProcess => running.get(name) as SeppProcess;
+/** What a compose model's SEPPs agree on, and what that changes in what the run checks. */
+interface RunExpectations {
+  state: 'tls-established' | 'prins-established';
+  mechanism: 'TLS' | 'PRINS';
+  selectionReason: string;
+  /** The initiator's listeners (PRINS: its own N32 listener too). */
+  initiatorListeners: string[];
+}
 
-  /** Container path -> host path, through this service's volume mounts. */
-  const hostPath = (svc: Service, file: string): string => {
-    for (const volume of volumesOf(svc)) {
-      if (file === volume.target || file.startsWith(`${volume.target}/`)) return join(volumeDirs.get(volume.source!)!, file.slice(volume.target.length));
-    }
-    return file;
-  };
-  /** The service that answers to `host` in compose (its name or an alias). */
-  const serviceNamed = (host: string): string | undefined =>
-    Object.keys(compose.services).find((other) => other === host || aliasesOf(service(other)).includes(host));
-  /** The port here of what a running service listens on at `port` in compose. */
-  const portHere = (name: string, port: number): number => {
-    const proc = running.get(name);
-    if (!proc) throw new Error(`${name} is not running`);
-    if (name === 'udm1') {
-      expect(Number(argOf(service(name).command, '--port'))).toBe(port);
-      return proc.port('nf');
-    }
-    const file = seppFile(name);
-    const listener = (['n32', 'sbi', 'admin'] as const).find((key) => (key === 'n32' ? file.n32.listen : key === 'sbi' ? file.sbi?.listen : file.admin.listen)?.port === port);
-    if (!listener) throw new Error(`${name} listens on no port ${port}`);
-    return proc.port(listener);
-  };
-  /** A compose URL (`http://<alias>:<port>`) as this host reaches it: 127.0.0.1 or, with keepName, the alias; the port it got here. */
-  const urlHere = (value: string, keepName = false): string => {
-    const url = new URL(value);
-    const name = serviceNamed(url.hostname);
-    if (!name) throw new Error(`${value} names no compose service`);
-    return `${url.protocol}//${keepName ? url.hostname : '127.0.0.1'}:${portHere(name, Number(url.port))}${url.pathname.replace(/\/$/, '')}`;
-  };
-  /**
-   * The configuration file a SEPP runs on here: its own, or, where `sbi.allowedTargets` names a
-   * compose service, a copy with the port that service got here and its alias in `sbi.hosts`
-   * (what compose DNS does in the containers). Nothing else differs.
-   */
-  const configHere = (name: string): string => {
-    const file = seppFile(name);
-    const targets = file.sbi?.allowedTargets ?? [];
-    if (!targets.some((target) => serviceNamed(new URL(target).hostname))) return configPathOf(service(name));
-    const hosts: Record<string, string> = { ...file.sbi?.hosts };
-    for (const target of targets) if (serviceNamed(new URL(target).hostname)) hosts[new URL(target).hostname] = '127.0.0.1';
-    const copy = join(scratch, `${name}.yaml`);
-    writeFileSync(copy, stringify({ ...file, sbi: { ...file.sbi, allowedTargets: targets.map((target) => (serviceNamed(new URL(target).hostname) ? urlHere(target, true) : target)), hosts } }));
-    return copy;
-  };
-  /** The compose environment plus what one shared host needs: own ports, mapped certificate paths, peers by alias. */
-  const hostEnv = (name: string): NodeJS.ProcessEnv => {
-    const svc = service(name);
-    const file = seppFile(name);
-    const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...environmentOf(svc), SEPP_ADMIN_LISTEN_PORT: '0' };
-    if (file.n32.listen) Object.assign(env, { SEPP_N32_LISTEN_HOST: '127.0.0.1', SEPP_N32_LISTEN_PORT: '0' });
-    if (file.sbi?.listen) Object.assign(env, { SEPP_SBI_LISTEN_HOST: '127.0.0.1', SEPP_SBI_LISTEN_PORT: '0' });
-    const inContainer = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(configPathOf(svc)), p));
-    Object.assign(env, {
-      SEPP_TLS_CERT: hostPath(svc, inContainer(file.tls.cert)),
-      SEPP_TLS_KEY: hostPath(svc, inContainer(file.tls.key)),
-      SEPP_TLS_CA: file.tls.ca.map((ca) => hostPath(svc, inContainer(ca))).join(','),
+const TLS_RUN: RunExpectations = { state: 'tls-established', mechanism: 'TLS', selectionReason: 'TLS_PREFERRED_WITHOUT_INTERMEDIARIES', initiatorListeners: ['admin', 'sbi'] };
+const PRINS_RUN: RunExpectations = { state: 'prins-established', mechanism: 'PRINS', selectionReason: 'PRINS_REQUIRED_BY_INTERMEDIARIES', initiatorListeners: ['admin', 'n32', 'sbi'] };
+
+interface ContextView {
+  peer: string;
+  role: string;
+  localContextId: string;
+  remoteContextId: string;
+  enc: string;
+  messagesSent: number;
+  keyCheck: string;
+}
+
+/** The compose model's services run on this host, one test per service in `depends_on` order. */
+function describeRun(title: string, model: ComposeModel, expected: RunExpectations): void {
+  describe(title, () => {
+    const { compose, service, seppFile } = model;
+    const volumeDirs = new Map<string, string>();
+    const running = new Map<string, AppProcess>();
+    const scratch = mkdtempSync(join(tmpdir(), 'sepp-compose-run-'));
+    const sepp = (name: string): SeppProcess => running.get(name) as SeppProcess;
+    /**
+     * The N32 port here of every SEPP with `n32.listen`, chosen before anything starts: compose
+     * DNS resolves a peer's alias whenever it is dialled, so a SEPP may name a peer that starts
+     * after it (PRINS: the responder's address for the initiator's own N32 listener).
+     */
+    const n32Ports = new Map<string, number>();
+
+    /** Container path -> host path, through this service's volume mounts. */
+    const hostPath = (svc: Service, file: string): string => {
+      for (const volume of volumesOf(svc)) {
+        if (file === volume.target || file.startsWith(`${volume.target}/`)) return join(volumeDirs.get(volume.source!)!, file.slice(volume.target.length));
+      }
+      return file;
+    };
+    /** The service that answers to `host` in compose (its name or an alias). */
+    const serviceNamed = (host: string): string | undefined =>
+      Object.keys(compose.services).find((other) => other === host || aliasesOf(service(other)).includes(host));
+    /** The port here of what a running service listens on at `port` in compose. */
+    const portHere = (name: string, port: number): number => {
+      const proc = running.get(name);
+      if (!proc) throw new Error(`${name} is not running`);
+      if (name === 'udm1') {
+        expect(Number(argOf(service(name).command, '--port'))).toBe(port);
+        return proc.port('nf');
+      }
+      const file = seppFile(name);
+      const listener = (['n32', 'sbi', 'admin'] as const).find((key) => (key === 'n32' ? file.n32.listen : key === 'sbi' ? file.sbi?.listen : file.admin.listen)?.port === port);
+      if (!listener) throw new Error(`${name} listens on no port ${port}`);
+      return proc.port(listener);
+    };
+    /** A compose URL (`http://<alias>:<port>`) as this host reaches it: 127.0.0.1 or, with keepName, the alias; the port it got here. */
+    const urlHere = (value: string, keepName = false): string => {
+      const url = new URL(value);
+      const name = serviceNamed(url.hostname);
+      if (!name) throw new Error(`${value} names no compose service`);
+      return `${url.protocol}//${keepName ? url.hostname : '127.0.0.1'}:${portHere(name, Number(url.port))}${url.pathname.replace(/\/$/, '')}`;
+    };
+    /**
+     * The configuration file a SEPP runs on here: its own, or, where `sbi.allowedTargets` names a
+     * compose service, a copy with the port that service got here and its alias in `sbi.hosts`
+     * (what compose DNS does in the containers). Nothing else differs.
+     */
+    const configHere = (name: string): string => {
+      const file = seppFile(name);
+      const targets = file.sbi?.allowedTargets ?? [];
+      if (!targets.some((target) => serviceNamed(new URL(target).hostname))) return configPathOf(service(name));
+      const hosts: Record<string, string> = { ...file.sbi?.hosts };
+      for (const target of targets) if (serviceNamed(new URL(target).hostname)) hosts[new URL(target).hostname] = '127.0.0.1';
+      const copy = join(scratch, `${name}.yaml`);
+      writeFileSync(copy, stringify({ ...file, sbi: { ...file.sbi, allowedTargets: targets.map((target) => (serviceNamed(new URL(target).hostname) ? urlHere(target, true) : target)), hosts } }));
+      return copy;
+    };
+    /** The compose environment plus what one shared host needs: own ports, mapped certificate paths, peers by alias. */
+    const hostEnv = (name: string): NodeJS.ProcessEnv => {
+      const svc = service(name);
+      const file = seppFile(name);
+      const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...environmentOf(svc), SEPP_ADMIN_LISTEN_PORT: '0' };
+      if (file.n32.listen) Object.assign(env, { SEPP_N32_LISTEN_HOST: '127.0.0.1', SEPP_N32_LISTEN_PORT: String(n32Ports.get(name)) });
+      if (file.sbi?.listen) Object.assign(env, { SEPP_SBI_LISTEN_HOST: '127.0.0.1', SEPP_SBI_LISTEN_PORT: '0' });
+      const inContainer = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(configPathOf(svc)), p));
+      Object.assign(env, {
+        SEPP_TLS_CERT: hostPath(svc, inContainer(file.tls.cert)),
+        SEPP_TLS_KEY: hostPath(svc, inContainer(file.tls.key)),
+        SEPP_TLS_CA: file.tls.ca.map((ca) => hostPath(svc, inContainer(ca))).join(','),
+      });
+      file.n32.peers.forEach((peer, index) => {
+        const host = peer.address?.slice(0, peer.address.lastIndexOf(':'));
+        const target = serviceNamed(host ?? '');
+        if (target) {
+          // The peer's N32 port in compose must be the one its file listens on.
+          expect(Number(peer.address!.slice(peer.address!.lastIndexOf(':') + 1))).toBe(seppFile(target).n32.listen?.port);
+          env[`SEPP_N32_PEERS_${index}_ADDRESS`] = `127.0.0.1:${n32Ports.get(target)}`;
+        }
+      });
+      return env;
+    };
+    /** A SEPP service's own command (`node ...`) with the host environment, from the repository root (the image's WORKDIR). */
+    const start = (name: string): SeppProcess => {
+      const [bin, ...args] = service(name).command!;
+      expect(bin).toBe('node');
+      const config = configHere(name);
+      const proc = new SeppProcess(name, args.map((arg, i) => (args[i - 1] === '--config' ? config : arg)), { cwd: REPO_ROOT, env: hostEnv(name) });
+      running.set(name, proc);
+      return proc;
+    };
+    /** The service's healthcheck command, aimed at the port this run got instead of `configured` (compose: service_healthy). */
+    const healthcheck = (name: string, configured: number, actual: number): Promise<{ code: number | null; output: string }> => {
+      const [, ...args] = healthcheckCommand(service(name));
+      const mark = `127.0.0.1:${configured}`;
+      expect(args.some((arg) => arg.includes(mark))).toBe(true);
+      return runNode(
+        args.map((arg) => arg.split(mark).join(`127.0.0.1:${actual}`)),
+        { PATH: process.env['PATH'] },
+      );
+    };
+    const adminHealthcheck = (name: string, adminPort: number): Promise<{ code: number | null; output: string }> =>
+      healthcheck(name, seppFile(name).admin.listen.port, adminPort);
+    const becomesHealthy = (name: string): Promise<boolean> =>
+      waitFor(`${name} healthcheck to pass`, async () => (await adminHealthcheck(name, sepp(name).port('admin'))).code === 0, 20_000, 200);
+
+    beforeAll(async () => {
+      for (const name of Object.keys(compose.volumes ?? {})) volumeDirs.set(name, mkdtempSync(join(tmpdir(), `sepp-compose-${name}-`)));
+      for (const name of SEPPS) if (seppFile(name).n32.listen) n32Ports.set(name, await freePort());
     });
-    file.n32.peers.forEach((peer, index) => {
-      const host = peer.address?.slice(0, peer.address.lastIndexOf(':'));
-      const target = serviceNamed(host ?? '');
-      if (target) env[`SEPP_N32_PEERS_${index}_ADDRESS`] = `127.0.0.1:${sepp(target).port('n32')}`;
+
+    afterAll(async () => {
+      for (const name of ['initiator', 'responder', 'udm1']) await running.get(name)?.stop();
+      for (const dir of [...volumeDirs.values(), scratch]) rmSync(dir, { recursive: true, force: true });
     });
-    return env;
-  };
-  /** A SEPP service's own command (`node ...`) with the host environment, from the repository root (the image's WORKDIR). */
-  const start = (name: string): SeppProcess => {
-    const [bin, ...args] = service(name).command!;
-    expect(bin).toBe('node');
-    const config = configHere(name);
-    const proc = new SeppProcess(name, args.map((arg, i) => (args[i - 1] === '--config' ? config : arg)), { cwd: REPO_ROOT, env: hostEnv(name) });
-    running.set(name, proc);
-    return proc;
-  };
-  /** The service's healthcheck command, aimed at the port this run got instead of `configured` (compose: service_healthy). */
-  const healthcheck = (name: string, configured: number, actual: number): Promise<{ code: number | null; output: string }> => {
-    const [, ...args] = healthcheckCommand(service(name));
-    const mark = `127.0.0.1:${configured}`;
-    expect(args.some((arg) => arg.includes(mark))).toBe(true);
-    return runNode(
-      args.map((arg) => arg.split(mark).join(`127.0.0.1:${actual}`)),
-      { PATH: process.env['PATH'] },
-    );
-  };
-  const adminHealthcheck = (name: string, adminPort: number): Promise<{ code: number | null; output: string }> =>
-    healthcheck(name, seppFile(name).admin.listen.port, adminPort);
-  const becomesHealthy = (name: string): Promise<boolean> =>
-    waitFor(`${name} healthcheck to pass`, async () => (await adminHealthcheck(name, sepp(name).port('admin'))).code === 0, 20_000, 200);
 
-  beforeAll(() => {
-    for (const name of Object.keys(compose.volumes ?? {})) volumeDirs.set(name, mkdtempSync(join(tmpdir(), `sepp-compose-${name}-`)));
-  });
+    it('certs: the generator command fills the certs volume and exits 0', async () => {
+      const certs = service('certs');
+      const [bin, ...args] = certs.command!;
+      expect(bin).toBe('node');
+      const result = await runNode(
+        args.map((arg) => hostPath(certs, arg)),
+        { PATH: process.env['PATH'], ...environmentOf(certs) },
+      );
+      expect(result).toMatchObject({ code: 0 });
+      for (const role of SEPPS) {
+        const { tls } = seppFile(role);
+        for (const file of [tls.cert, tls.key, ...tls.ca]) expect(existsSync(hostPath(service(role), file))).toBe(true);
+      }
+    });
 
-  afterAll(async () => {
-    for (const name of ['initiator', 'responder', 'udm1']) await running.get(name)?.stop();
-    for (const dir of [...volumeDirs.values(), scratch]) rmSync(dir, { recursive: true, force: true });
-  });
+    it('udm1: the producer command listens (on 127.0.0.1 and a free port here) and its h2c healthcheck passes', async () => {
+      const [bin, ...args] = service('udm1').command!;
+      expect(bin).toBe('node');
+      const here = args.map((arg, i) => (args[i - 1] === '--host' ? '127.0.0.1' : args[i - 1] === '--port' ? '0' : arg));
+      const udm1 = new AppProcess('udm1', here, { env: environmentOf(service('udm1')) });
+      running.set('udm1', udm1);
+      const listening = await udm1.waitForLog('listening', (line) => line.msg === 'listening' && line['listener'] === 'nf');
+      expect(listening).toMatchObject({ address: '127.0.0.1', protocol: 'h2c' });
+      const configured = Number(argOf(service('udm1').command, '--port'));
+      expect((await healthcheck('udm1', configured, udm1.port('nf'))).code).toBe(0);
+      // Not vacuous: nothing listening -> non-zero.
+      expect((await healthcheck('udm1', configured, await freePort())).code).not.toBe(0);
+    });
 
-  it('certs: the generator command fills the certs volume and exits 0', async () => {
-    const certs = service('certs');
-    const [bin, ...args] = certs.command!;
-    expect(bin).toBe('node');
-    const result = await runNode(
-      args.map((arg) => hostPath(certs, arg)),
-      { PATH: process.env['PATH'], ...environmentOf(certs) },
-    );
-    expect(result).toMatchObject({ code: 0 });
-    for (const role of SEPPS) {
-      const { tls } = seppFile(role);
-      for (const file of [tls.cert, tls.key, ...tls.ca]) expect(existsSync(hostPath(service(role), file))).toBe(true);
+    it('responder: loads its compose config, listens, and its healthcheck passes once ready', async () => {
+      const responder = start('responder');
+      await responder.ready(20_000);
+      // Its own file, but for udm1's port here and the name compose DNS would resolve.
+      const copy = parse(readFileSync(configHere('responder'), 'utf8')) as SeppFile;
+      const { sbi: ownSbi, ...own } = seppFile('responder');
+      const { sbi, ...rest } = copy;
+      expect(rest).toEqual(own);
+      expect(sbi).toEqual({ ...ownSbi, allowedTargets: [`http://${UDM1_FQDN}:${running.get('udm1')!.port('nf')}`], hosts: { [UDM1_FQDN]: '127.0.0.1' } });
+      expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configHere('responder'), fqdn: FQDN_A });
+      expect(await becomesHealthy('responder')).toBe(true);
+      // And the healthcheck is not vacuous: nothing listening -> non-zero.
+      expect((await adminHealthcheck('responder', await freePort())).code).not.toBe(0);
+    });
+
+    it(`initiator: starts after the responder is healthy, passes its healthcheck, and both reach ${expected.state}`, async () => {
+      const initiator = start('initiator');
+      await initiator.ready(20_000);
+      expect(initiator.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('initiator')), fqdn: FQDN_B });
+      expect(initiator.listening.map((l) => l['listener']).sort()).toEqual(expected.initiatorListeners);
+      expect(await becomesHealthy('initiator')).toBe(true);
+
+      const responder = sepp('responder');
+      const atInitiator = await initiator.waitForPeerState(FQDN_A, expected.state);
+      const atResponder = await responder.waitForPeerState(FQDN_B, expected.state);
+      expect(atInitiator.mechanism).toBe(expected.mechanism);
+      expect(atResponder).toMatchObject({ mechanism: expected.mechanism, negotiation: expect.objectContaining({ selectionReason: expected.selectionReason }) });
+      // What `docker compose up` shows: the JSON 'peer state' lines of both sides.
+      for (const [proc, peer] of [[initiator, FQDN_A], [responder, FQDN_B]] as const) {
+        expect(proc.lines).toContainEqual(expect.objectContaining({ msg: 'peer state', peer, to: expected.state, mechanism: expected.mechanism }));
+      }
+      if (expected.mechanism === 'PRINS') {
+        // One N32-f context on each side, naming each other, with the same keys.
+        const [[mine], [theirs]] = await Promise.all([contextsOf(initiator, FQDN_A), contextsOf(responder, FQDN_B)]);
+        expect(mine).toMatchObject({ role: 'initiator', remoteContextId: theirs!.localContextId, enc: theirs!.enc, keyCheck: theirs!.keyCheck, messagesSent: 0 });
+        expect(theirs).toMatchObject({ role: 'responder', remoteContextId: mine!.localContextId, messagesSent: 0 });
+      }
+    });
+
+    it("consumer: its command gets udm1's answer (200, servedBy udm1) through the initiator, N32 and the responder", async () => {
+      const [bin, ...args] = service('consumer').command!;
+      expect(bin).toBe('node');
+      // --sepp reaches the initiator here; --target keeps udm1's name (the responder resolves it), with udm1's port here.
+      const here = args.map((arg, i) => (args[i - 1] === '--sepp' ? urlHere(arg) : args[i - 1] === '--target' ? urlHere(arg, true) : arg));
+      const result = await runNode(here, { PATH: process.env['PATH'], ...environmentOf(service('consumer')) }, 20_000);
+      expect({ code: result.code, status: result.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
+      const body = JSON.parse(result.stdout.slice(result.stdout.indexOf('\n\n') + 2)) as Record<string, unknown>;
+      expect(body).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
+
+      // It crossed N32 on the connection of the handshake (n32f.connection: shared): in PRINS mode
+      // that connection also carried the parameter exchange.
+      const view = await sepp('responder').admin<{ connections: { peer: string | null; listener: string; n32cRequests: number; n32fRequests: number }[] }>('/admin/connections');
+      const fromInitiator = view.body.connections.filter((c) => c.peer === FQDN_B);
+      expect(fromInitiator).toEqual([expect.objectContaining({ listener: 'n32', n32cRequests: expected.mechanism === 'PRINS' ? expect.any(Number) : 1, n32fRequests: 1 })]);
+      if (expected.mechanism !== 'PRINS') return;
+      expect(fromInitiator[0]!.n32cRequests).toBeGreaterThan(1);
+
+      // PRINS: the request went protected (the override runs both SEPPs at debug): the initiator
+      // moved the SUPI path into the JWE, the responder opened the same message.
+      const sealed = await sepp('initiator').waitForLog('PRINS request protected', (l) => l.msg === 'PRINS request protected');
+      expect(sealed).toMatchObject({ peer: FQDN_A, encrypted: expect.arrayContaining(['path']) });
+      await sepp('responder').waitForLog('PRINS request verified', (l) => l.msg === 'PRINS request verified' && l['messageId'] === sealed['messageId']);
+      const [[mine], [theirs]] = await Promise.all([contextsOf(sepp('initiator'), FQDN_A), contextsOf(sepp('responder'), FQDN_B)]);
+      expect({ initiator: mine?.messagesSent, responder: theirs?.messagesSent }).toEqual({ initiator: 1, responder: 1 });
+    });
+
+    if (expected.mechanism === 'PRINS') {
+      it("responder: reaches the initiator's own N32 listener at its peer address (an n32f-error over a second N32-c connection)", async () => {
+        const initiator = sepp('initiator');
+        const responder = sepp('responder');
+        // A message that claims the responder's context but was sealed with keys nobody derived.
+        const [theirs] = await contextsOf(responder, FQDN_B);
+        const forged = new N32fContext({
+          role: 'initiator',
+          peer: FQDN_A,
+          localContextId: newN32fContextId(),
+          remoteContextId: theirs!.localContextId,
+          master: randomBytes(64),
+          enc: 'A128GCM',
+          policy: protectionPolicy({}),
+        }).protectRequest({ method: 'GET', scheme: 'http', authority: `${UDM1_FQDN}:8081`, path: NF_PATH, headers: [] });
+        // Sent with the initiator's certificate (from the certs volume), as the initiator would.
+        const { tls } = seppFile('initiator');
+        const client = await H2Client.open(responder.port('n32'), FQDN_A, {
+          cert: readFileSync(hostPath(service('initiator'), tls.cert)),
+          key: readFileSync(hostPath(service('initiator'), tls.key)),
+          ca: tls.ca.map((ca) => readFileSync(hostPath(service('initiator'), ca))),
+        });
+        const errorsBefore = initiator.lines.length;
+        try {
+          const answer = await client.postJson('/n32f-forward/v1/n32f-process', forged.body);
+          expect(answer.status).toBe(403);
+        } finally {
+          client.close();
+        }
+        // The responder dials the peer address (the initiator's alias and n32.listen port in
+        // compose, its port here) and reports; the initiator's N32 listener takes the report.
+        const dialled = await responder.waitForLog('second N32-c connection up', (l) => l.msg === 'second N32-c connection up' && l['peer'] === FQDN_B);
+        expect(dialled['dial']).toBe(`127.0.0.1:${initiator.port('n32')}`);
+        const report = await initiator.waitForLog('N32-f error reported by the peer', (l) => l.msg === 'N32-f error reported by the peer', 15_000, errorsBefore);
+        expect(report).toMatchObject({ peer: FQDN_A, n32fContextId: theirs!.remoteContextId });
+        // Not a context loss (that would be CONTEXT_NOT_FOUND): the agreement stands.
+        expect((await initiator.peer(FQDN_A))?.state).toBe('prins-established');
+      });
     }
   });
+}
 
-  it('udm1: the producer command listens (on 127.0.0.1 and a free port here) and its h2c healthcheck passes', async () => {
-    const [bin, ...args] = service('udm1').command!;
-    expect(bin).toBe('node');
-    const here = args.map((arg, i) => (args[i - 1] === '--host' ? '127.0.0.1' : args[i - 1] === '--port' ? '0' : arg));
-    const udm1 = new AppProcess('udm1', here, { env: environmentOf(service('udm1')) });
-    running.set('udm1', udm1);
-    const listening = await udm1.waitForLog('listening', (line) => line.msg === 'listening' && line['listener'] === 'nf');
-    expect(listening).toMatchObject({ address: '127.0.0.1', protocol: 'h2c' });
-    const configured = Number(argOf(service('udm1').command, '--port'));
-    expect((await healthcheck('udm1', configured, udm1.port('nf'))).code).toBe(0);
-    // Not vacuous: nothing listening -> non-zero.
-    expect((await healthcheck('udm1', configured, await freePort())).code).not.toBe(0);
-  });
+/** GET /admin/contexts of a SEPP process, the contexts with `peer`. */
+async function contextsOf(proc: SeppProcess, peer: string): Promise<ContextView[]> {
+  return (await proc.admin<{ contexts: ContextView[] }>('/admin/contexts')).body.contexts.filter((c) => c.peer === peer);
+}
 
-  it('responder: loads its compose config, listens, and its healthcheck passes once ready', async () => {
-    const responder = start('responder');
-    await responder.ready(20_000);
-    // Its own file, but for udm1's port here and the name compose DNS would resolve.
-    const copy = parse(readFileSync(configHere('responder'), 'utf8')) as SeppFile;
-    const { sbi: ownSbi, ...own } = seppFile('responder');
-    const { sbi, ...rest } = copy;
-    expect(rest).toEqual(own);
-    expect(sbi).toEqual({ ...ownSbi, allowedTargets: [`http://${UDM1_FQDN}:${running.get('udm1')!.port('nf')}`], hosts: { [UDM1_FQDN]: '127.0.0.1' } });
-    expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configHere('responder'), fqdn: FQDN_A });
-    expect(await becomesHealthy('responder')).toBe(true);
-    // And the healthcheck is not vacuous: nothing listening -> non-zero.
-    expect((await adminHealthcheck('responder', await freePort())).code).not.toBe(0);
-  });
+describeRun('docker-compose.yml (its commands, run without Docker)', baseModel, TLS_RUN);
+describeRun('docker-compose.yml + docker-compose.prins.yml (PRINS: its commands, run without Docker)', prinsModel, PRINS_RUN);
 
-  it('initiator: starts after the responder is healthy, passes its healthcheck, and both reach tls-established', async () => {
-    const initiator = start('initiator');
-    await initiator.ready(20_000);
-    expect(initiator.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('initiator')), fqdn: FQDN_B });
-    expect(initiator.listening.map((l) => l['listener']).sort()).toEqual(['admin', 'sbi']);
-    expect(await becomesHealthy('initiator')).toBe(true);
-
-    const responder = sepp('responder');
-    const atInitiator = await initiator.waitForPeerState(FQDN_A, 'tls-established');
-    const atResponder = await responder.waitForPeerState(FQDN_B, 'tls-established');
-    expect(atInitiator.mechanism).toBe('TLS');
-    expect(atResponder).toMatchObject({ mechanism: 'TLS', negotiation: expect.objectContaining({ selectionReason: 'TLS_PREFERRED_WITHOUT_INTERMEDIARIES' }) });
-    // What `docker compose up` shows: the JSON 'peer state' lines of both sides.
-    for (const [proc, peer] of [[initiator, FQDN_A], [responder, FQDN_B]] as const) {
-      expect(proc.lines).toContainEqual(expect.objectContaining({ msg: 'peer state', peer, to: 'tls-established', mechanism: 'TLS' }));
-    }
-  });
-
-  it("consumer: its command gets udm1's answer (200, servedBy udm1) through the initiator, N32 and the responder", async () => {
-    const [bin, ...args] = service('consumer').command!;
-    expect(bin).toBe('node');
-    // --sepp reaches the initiator here; --target keeps udm1's name (the responder resolves it), with udm1's port here.
-    const here = args.map((arg, i) => (args[i - 1] === '--sepp' ? urlHere(arg) : args[i - 1] === '--target' ? urlHere(arg, true) : arg));
-    const result = await runNode(here, { PATH: process.env['PATH'], ...environmentOf(service('consumer')) }, 20_000);
-    expect({ code: result.code, status: result.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
-    const body = JSON.parse(result.stdout.slice(result.stdout.indexOf('\n\n') + 2)) as Record<string, unknown>;
-    expect(body).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
-
-    // It crossed N32 on the connection of the handshake (n32f.connection: shared).
-    const view = await sepp('responder').admin<{ connections: { peer: string | null; listener: string; n32cRequests: number; n32fRequests: number }[] }>('/admin/connections');
-    const fromInitiator = view.body.connections.filter((c) => c.peer === FQDN_B);
-    expect(fromInitiator).toEqual([expect.objectContaining({ listener: 'n32', n32cRequests: 1, n32fRequests: 1 })]);
-  });
-});
 
 describe('docker-compose.yml (compose CLI)', () => {
   const cli = composeCli();
-  const title = 'docker-compose config -q accepts docker-compose.yml';
+  const config = (files: string[], args: string[]): string => {
+    const result = spawnSync(cli![0]!, [...cli!.slice(1), ...files.flatMap((file) => ['-f', file]), 'config', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+    if (result.status !== 0) throw new Error(`${cli!.join(' ')} config ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
+    return result.stdout;
+  };
+  const titles = {
+    base: 'docker-compose config -q accepts docker-compose.yml',
+    prins: 'docker-compose -f docker-compose.yml -f docker-compose.prins.yml config -q accepts the PRINS variant',
+    merged: 'docker-compose merges docker-compose.prins.yml over docker-compose.yml as the runs above assume',
+  };
   if (cli) {
-    it(`${title} (${cli.join(' ')})`, () => {
-      const result = spawnSync(cli[0]!, [...cli.slice(1), '-f', COMPOSE_FILE, 'config', '-q'], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
-      if (result.status !== 0) throw new Error(`${cli.join(' ')} config -q exited ${result.status}:\n${result.stderr}${result.stdout}`);
-      expect(result.status).toBe(0);
+    it(`${titles.base} (${cli.join(' ')})`, () => {
+      expect(config([COMPOSE_FILE], ['-q'])).toBe('');
+    });
+    it(`${titles.prins} (${cli.join(' ')})`, () => {
+      expect(config([COMPOSE_FILE, PRINS_FILE], ['-q'])).toBe('');
+    });
+    it(`${titles.merged} (${cli.join(' ')})`, () => {
+      const merged = parse(config([COMPOSE_FILE, PRINS_FILE], [])) as Compose;
+      expect(Object.keys(merged.services).sort()).toEqual(Object.keys(prinsModel.compose.services).sort());
+      for (const name of Object.keys(merged.services)) {
+        expect({ name, command: merged.services[name]!.command, environment: environmentOf(merged.services[name]!) }).toEqual({
+          name,
+          command: prinsModel.service(name).command,
+          environment: environmentOf(prinsModel.service(name)),
+        });
+      }
     });
   } else {
-    it.skip(`${title} — SKIPPED: neither "docker-compose" nor "docker compose" is installed (apt-get install -y docker-compose)`, () => undefined);
+    for (const title of Object.values(titles)) {
+      it.skip(`${title} — SKIPPED: neither "docker-compose" nor "docker compose" is installed (apt-get install -y docker-compose)`, () => undefined);
+    }
   }
 });

@@ -6,20 +6,29 @@ import { parse } from 'yaml';
 import { readManifest, type CertificateSetManifest } from './certs/manifest';
 import { plmnKey, type PlmnId } from './certs/plmn';
 import { writeCertificateSet } from './certs/write-certs';
-import { checkFree, childEnv, dialAddress, listenAddresses, type DemoSeppConfig, type Role } from './demo/environment';
-import { renderNfExchange, runNfExchange } from './demo/nf-exchange';
-import { renderOutcome, waitForOutcome } from './demo/outcome';
+import { checkFree, childEnv, dialAddress, freePort, listenAddresses, type DemoSeppConfig, type Role } from './demo/environment';
+import { DEMO_ACCESS_TOKEN, renderNfExchange, runNfExchange } from './demo/nf-exchange';
+import { renderOutcome, waitForOutcome, type PrinsOutcome } from './demo/outcome';
 import { SeppChild, sleep } from './demo/sepp-child';
 import { nfApiRoot, nfEnv, planNf, removeConfigCopy, UDM1_PORT_VARIABLE, writeConfigCopy, type NfPlan } from './demo/udm';
 
-const USAGE = `usage: pnpm demo [--once]
+const USAGE = `usage: pnpm demo [--once] [--mechanism tls|prins]
 Starts the demo producer NF udm1 (PLMN 001/01), the built responder SEPP (PLMN 001/01) and
 initiator SEPP (PLMN 002/02) with infra/demo/responder.yaml and initiator.yaml, waits for their
 N32-c security capability negotiation and shows the outcome; then sends, as a consumer NF of
 PLMN 002/02, one request to udm1 through the initiator's NF-facing listener (and one more by
 udm1's telescopic FQDN) and shows how it crossed N32. Then keeps everything running until Ctrl-C.
-  --once  exit after that: 0 if a mechanism was agreed and udm1 answered both requests 2xx,
-          1 if not (3: could not start)
+  --once       exit after that: 0 if a mechanism was agreed and udm1 answered both requests 2xx,
+               1 if not (3: could not start)
+  --mechanism  tls (default): N32-f in TLS mode, as above.
+               prins: the SEPPs run infra/demo/prins/*.yaml instead, where the responder's peer
+               entry for the initiator says intermediaries: modifying, so PRINS is selected
+               (TS 33.501 13.2); the demo shows the parameter exchange (N32-f context IDs, JWE
+               suite, key check of both sides) and, per NF request, what went into the JWE (the
+               initiator's debug line "PRINS request protected"). The requests carry an access
+               token (authorization header). The initiator listens on N32 too (n32.listen) and the
+               responder's peer address points there (for n32f-error and n32f-terminate).
+               With --once: 0 only if PRINS was established and udm1 answered both requests 2xx.
 
 environment:
   SEPP_DEMO_<ROLE>_<NAME>  reaches that app as the override SEPP_<NAME> (README "Configuration"), e.g.
@@ -31,7 +40,9 @@ environment:
                            responder.yaml; 0 = any free port). The responder then runs on a copy of
                            its file, in the log folder, whose entry names that port.
   SEPP_DEMO_CERTS          certificate directory (default infra/certs; generated when absent)
-  SEPP_DEMO_LOGS           where the apps' logs go (default infra/demo/run)`;
+  SEPP_DEMO_LOGS           where the apps' logs go (default infra/demo/run)
+  In PRINS mode SEPP_DEMO_INITIATOR_N32_LISTEN_PORT moves the initiator's N32 listener (0 = any
+  free port); the responder's peer address follows it.`;
 
 const INFRA_DIR = path.resolve(__dirname, '..');
 const REPO_DIR = path.resolve(INFRA_DIR, '..');
@@ -63,8 +74,15 @@ interface Sepp {
   config: DemoSeppConfig;
 }
 
-async function loadSepp(role: Role): Promise<Sepp> {
-  const configFile = path.join(INFRA_DIR, 'demo', `${role}.yaml`);
+/** The N32-f mechanism the demo shows, and the folder of its SEPP configuration files. */
+const MECHANISMS = {
+  tls: { name: 'TLS', configDir: path.join(INFRA_DIR, 'demo') },
+  prins: { name: 'PRINS', configDir: path.join(INFRA_DIR, 'demo', 'prins') },
+} as const;
+type Mechanism = keyof typeof MECHANISMS;
+
+async function loadSepp(role: Role, mechanism: Mechanism): Promise<Sepp> {
+  const configFile = path.join(MECHANISMS[mechanism].configDir, `${role}.yaml`);
   try {
     return { role, configFile, config: parse(await readFile(configFile, 'utf8')) as DemoSeppConfig };
   } catch (error) {
@@ -162,14 +180,21 @@ async function startSepp(sepp: Sepp, env: NodeJS.ProcessEnv, logsDir: string, st
   return child;
 }
 
-/** Stops the initiator first (it releases N32 with ["NONE"] while the responder still listens), the NF last. */
+/**
+ * Stops the initiator first (it tears a PRINS N32-f context down with n32f-terminate and releases
+ * N32 with ["NONE"] while the responder still listens), the NF last.
+ */
 async function stopAll(initiator: SeppChild | undefined, responder: SeppChild | undefined, nf: SeppChild | undefined, initiatorFqdn: string): Promise<void> {
   if (initiator?.running) {
     say('stopping     initiator (SIGTERM)');
     const code = await initiator.stop();
+    const terminate = initiator.findLog((line) => line.msg === 'terminated the N32-f context');
+    const terminated = terminate
+      ? `, terminated N32-f context ${String(terminate['localContextId'])} (${terminate['terminated'] === true ? 'n32f-terminate acknowledged' : 'its n32f-terminate got no answer'})`
+      : '';
     const release = initiator.findLog((line) => line.msg === 'released N32 with ["NONE"]');
     const released = release ? (release['released'] === true ? ', released N32 with ["NONE"]' : ', its release with ["NONE"] got no answer') : '';
-    say(`stopped      initiator (exit ${code})${released}`);
+    say(`stopped      initiator (exit ${code})${terminated}${released}`);
     if (release && responder?.running) {
       const deadline = Date.now() + RELEASE_SEEN_TIMEOUT_MS;
       let view = await responder.peer(initiatorFqdn).catch(() => undefined);
@@ -187,18 +212,33 @@ async function stopAll(initiator: SeppChild | undefined, responder: SeppChild | 
   }
 }
 
+/** PRINS: both sides' N32-f contexts with each other (GET /admin/contexts) and the way back. */
+async function prinsOutcome(initiator: SeppChild, responder: SeppChild, fqdns: { initiator: string; responder: string }, returnAddress: string | undefined): Promise<PrinsOutcome> {
+  const back = returnAddress ?? 'none (the initiator has no n32.listen)';
+  try {
+    const [atInitiator, atResponder] = await Promise.all([initiator.contexts(fqdns.responder), responder.contexts(fqdns.initiator)]);
+    return { atInitiator: atInitiator[0], atResponder: atResponder[0], returnAddress: back };
+  } catch (error) {
+    return { atInitiator: undefined, atResponder: undefined, error: (error as Error).message, returnAddress: back };
+  }
+}
+
 export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   let once: boolean;
+  let mechanism: Mechanism;
   try {
     const { values } = parseArgs({
       args: argv[0] === '--' ? argv.slice(1) : argv, // `pnpm demo -- --once` passes the `--` on
-      options: { once: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { once: { type: 'boolean' }, mechanism: { type: 'string', short: 'm' }, help: { type: 'boolean', short: 'h' } },
     });
     if (values.help) {
       say(USAGE);
       return 0;
     }
     once = values.once ?? false;
+    const chosen = (values.mechanism ?? 'tls').toLowerCase();
+    if (chosen !== 'tls' && chosen !== 'prins') throw new Error(`--mechanism must be tls or prins, got "${values.mechanism}"`);
+    mechanism = chosen;
   } catch (error) {
     console.error(`demo: ${(error as Error).message}\n${USAGE}`);
     return EXIT.usage;
@@ -233,7 +273,7 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
     const certsDir = path.resolve(env['SEPP_DEMO_CERTS'] || path.join(INFRA_DIR, 'certs'));
     const logsDir = path.resolve(env['SEPP_DEMO_LOGS'] || path.join(INFRA_DIR, 'demo', 'run'));
     await mkdir(logsDir, { recursive: true });
-    const [responderSepp, initiatorSepp] = await Promise.all([loadSepp('responder'), loadSepp('initiator')]);
+    const [responderSepp, initiatorSepp] = await Promise.all([loadSepp('responder', mechanism), loadSepp('initiator', mechanism)]);
     initiatorFqdn = initiatorSepp.config.sepp.fqdn;
     const responderFqdn = responderSepp.config.sepp.fqdn;
     let plan: NfPlan;
@@ -247,8 +287,21 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
 
     const peerIndex = initiatorSepp.config.n32.peers.findIndex((peer) => peer.fqdn === responderFqdn);
     if (peerIndex < 0) throw new StartupError(`${shown(initiatorSepp.configFile)} has no peer ${responderFqdn}`);
-    const responderEnv = childEnv('responder', env, certs(responderSepp));
     let initiatorEnv = childEnv('initiator', env, certs(initiatorSepp));
+    // The initiator's own N32 listener (PRINS mode: n32.listen), where the responder's second N32-c
+    // connection goes. The responder's peer address must name its port before either starts, so
+    // port 0 is turned into a free port now.
+    const returnPath = listenAddresses(initiatorSepp.config, initiatorEnv).find((listen) => listen.key === 'n32.listen');
+    const backIndex = responderSepp.config.n32.peers.findIndex((peer) => peer.fqdn === initiatorFqdn);
+    const responderDefaults = certs(responderSepp);
+    if (returnPath) {
+      if (returnPath.port === 0) returnPath.port = await freePort(returnPath.host);
+      initiatorEnv['SEPP_N32_LISTEN_PORT'] = String(returnPath.port);
+      if (backIndex >= 0) responderDefaults[`SEPP_N32_PEERS_${backIndex}_ADDRESS`] = dialAddress(returnPath.host, returnPath.port);
+    }
+    const responderEnv = childEnv('responder', env, responderDefaults);
+    // Where the responder will dial the initiator (a SEPP_DEMO_RESPONDER_N32_PEERS_<i>_ADDRESS of the user wins).
+    const returnAddress = backIndex >= 0 ? responderEnv[`SEPP_N32_PEERS_${backIndex}_ADDRESS`] ?? responderSepp.config.n32.peers[backIndex]?.address : undefined;
     // Every port before anything starts, so a busy port costs nothing to find out.
     await checkPort(plan.host, plan.port, `${plan.name}, the producer NF`, UDM1_PORT_VARIABLE);
     await checkPorts(responderSepp, responderEnv);
@@ -272,6 +325,7 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
     if (!n32) throw new StartupError('the responder has no N32 listener');
     // Dial the port the responder really listens on (it may have been overridden, or 0).
     initiatorEnv = childEnv('initiator', env, { ...certs(initiatorSepp), [`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]: dialAddress(n32.address, n32.port) });
+    if (returnPath) initiatorEnv['SEPP_N32_LISTEN_PORT'] = String(returnPath.port);
     initiator = await untilInterrupted(startSepp(initiatorSepp, initiatorEnv, logsDir, started));
     const sbi = initiator.listener('sbi');
     if (!sbi) throw new StartupError(`the initiator has no NF-facing listener (sbi.listen in ${shown(initiatorSepp.configFile)})`);
@@ -281,6 +335,8 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
     const responderPeer = responderSepp.config.n32.peers.find((peer) => peer.fqdn === initiatorFqdn);
     const plmns = (sepp: Sepp): string => sepp.config.sepp.plmns.map((p) => `${p.mcc}/${p.mnc}`).join(', ');
     const n32Address = initiatorEnv[`SEPP_N32_PEERS_${peerIndex}_ADDRESS`]!;
+    const agreedOn = outcome.agreed ? outcome.atInitiator?.mechanism : undefined;
+    const prins = agreedOn === 'PRINS' ? await untilInterrupted(prinsOutcome(initiator, responder, { initiator: initiatorFqdn, responder: responderFqdn }, returnAddress)) : undefined;
     say(
       renderOutcome(outcome, {
         initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp), offered: initiatorSepp.config.sepp.capabilities },
@@ -291,14 +347,19 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
           capabilities: responderSepp.config.sepp.capabilities,
           policy: responderPeer?.intermediaries ?? 'none',
         },
+        ...(prins ? { prins } : {}),
       }),
     );
 
     let nfOk = false;
+    // What this mode is for: the mechanism it is named after, agreed by both sides.
+    const expected = MECHANISMS[mechanism].name;
+    if (outcome.agreed && agreedOn !== expected) say(`N32-f        ${agreedOn} was agreed, not ${expected}: the configuration files of this mode select ${expected}`);
     if (outcome.agreed) {
       phase = 'before the NF requests were answered';
-      const exchange = await untilInterrupted(runNfExchange({ sbi: `http://${sbiAddress}`, target, initiatorFqdn }, responder));
-      nfOk = exchange.ok;
+      const prinsSetup = agreedOn === 'PRINS' ? { prins: { initiator, responderFqdn } } : {};
+      const exchange = await untilInterrupted(runNfExchange({ sbi: `http://${sbiAddress}`, target, initiatorFqdn, ...prinsSetup }, responder));
+      nfOk = exchange.ok && agreedOn === expected;
       say(
         renderNfExchange(exchange, {
           sbi: sbiAddress,
@@ -306,6 +367,14 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
           responder: { fqdn: responderFqdn, n32: n32Address },
           nf: { name: plan.name, address: dialAddress(plan.host, udm.port) },
           connection: initiatorSepp.config.n32f?.connection ?? 'shared',
+          ...(agreedOn === 'PRINS'
+            ? {
+                prins: {
+                  enc: prins?.atInitiator?.enc ?? outcome.atInitiator?.negotiation?.jweCipherSuite,
+                  initiatorLogLevel: initiatorEnv['SEPP_LOG_LEVEL'] || initiatorSepp.config.logging?.level || 'info',
+                },
+              }
+            : {}),
         }),
       );
     } else {
@@ -316,8 +385,16 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
 
     say(
       `running      ${plan.name} and both SEPPs; Ctrl-C stops them (the initiator releases N32 first). As a consumer NF:\n` +
-        `             node ${shown(path.join(INFRA_DIR, 'dist', 'nf', 'consumer-cli.js'))} --sepp http://${sbiAddress} --target ${target}`,
+        `             node ${shown(path.join(INFRA_DIR, 'dist', 'nf', 'consumer-cli.js'))} --sepp http://${sbiAddress} --target ${target}` +
+        (agreedOn === 'PRINS' ? ` --header 'authorization: ${DEMO_ACCESS_TOKEN}'` : ''),
     );
+    if (agreedOn === 'PRINS') {
+      const admin = (child: SeppChild): string => dialAddress(child.listener('admin')!.address, child.listener('admin')!.port);
+      say(
+        `             the N32-f contexts: curl -s http://${admin(initiator)}/admin/contexts  (initiator)  curl -s http://${admin(responder)}/admin/contexts  (responder)\n` +
+          `             what each request had encrypted: grep '"PRINS request protected"' ${shown(initiator.logFile)}`,
+      );
+    }
     const exitedEarly = (child: SeppChild): Promise<SeppChild> => child.exited.then(() => child);
     const gone = await untilInterrupted(Promise.race([exitedEarly(responder), exitedEarly(initiator), exitedEarly(nf)])).catch((error: unknown) => {
       if (error instanceof Interrupted) return null;

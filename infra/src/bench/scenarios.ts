@@ -40,16 +40,30 @@ const seppTls: Scenario = {
   setup: (ctx) => startSeppPair(ctx, { capabilities: ['TLS'], expectState: 'tls-established' }),
 };
 
+/**
+ * (d) the same pair (same apps, producer and load) with PRINS selected: both SEPPs support TLS
+ * and PRINS, and each sees `modifying` intermediaries toward the other, so the responder selects
+ * PRINS (PRINS_REQUIRED_BY_INTERMEDIARIES); after the parameter exchange every NF request crosses
+ * as a JWE-protected n32f-process POST on the N32-c connection, and its answer comes back the same
+ * way. The initiator listens for N32 too and the responder's peer address names it, as PRINS
+ * configurations do (n32f-error / n32f-terminate; nothing on the load path uses it).
+ */
+const seppPrins: Scenario = {
+  id: 'd',
+  title: 'consumer -> SEPP pair (N32-f PRINS) -> producer',
+  setup: (ctx) => startSeppPair(ctx, { capabilities: ['TLS', 'PRINS'], intermediaries: 'modifying', expectState: 'prins-established', initiatorN32Listen: true }),
+};
+
 /*
  * Later scenarios go here, e.g.
- *   (d) PRINS:            startSeppPair(ctx, { capabilities: ['PRINS'], expectState: 'prins-selected' })
- *   (e) PRINS through an IPX relay: the same with `dialVia` starting the relay and
+ *   (e) PRINS through an IPX relay: (d) with `dialVia` starting the relay and
  *       responderExtra/initiatorExtra carrying the IPX settings;
- * plus their ratios in RATIOS (e.g. { numerator: 'd', denominator: 'c' }).
+ * plus their ratios in RATIOS (e.g. { numerator: 'e', denominator: 'd' }).
  */
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls];
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
   { numerator: 'c', denominator: 'b', target: 0.8 },
+  { numerator: 'd', denominator: 'c' },
 ];

@@ -14,10 +14,16 @@ import { freePort, HOME, PRODUCER_FQDN, VISITED, type BenchContext, type Scenari
 export interface SeppPairOptions {
   /** `sepp.capabilities` of both apps. */
   capabilities: Array<'TLS' | 'PRINS'>;
-  /** Peer state the initiator must reach (`tls-established`, `prins-selected`). */
+  /** Peer state the initiator must reach (`tls-established`, `prins-established`). */
   expectState: string;
   /** `intermediaries` policy each side applies to the other. */
   intermediaries?: 'none' | 'ip-routing' | 'modifying';
+  /**
+   * PRINS: the initiator listens for N32 too (`n32.listen`, on a port chosen before the responder
+   * starts) and the responder's peer entry names it as `address`: where the responder's second
+   * N32-c connection brings n32f-error and n32f-terminate (TS 33.501 13.2.2.2 step 5).
+   */
+  initiatorN32Listen?: boolean;
   /** Extra keys merged into each app's file (e.g. IPX settings later). */
   responderExtra?: Record<string, unknown>;
   initiatorExtra?: Record<string, unknown>;
@@ -101,12 +107,14 @@ export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions)
   const intermediaries = options.intermediaries ?? 'none';
 
   const responderPorts = { n32: await port(), admin: await port() };
+  // The responder must know the initiator's N32 port before the initiator starts: never 0.
+  const initiatorN32 = options.initiatorN32Listen ? await freePort() : undefined;
   const responderConfig = {
     sepp: { fqdn: HOME.seppFqdn, plmns: [HOME.plmn], capabilities: options.capabilities },
     tls: { cert: certs.home.cert, key: certs.home.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
     n32: {
       listen: { host: '127.0.0.1', port: responderPorts.n32 },
-      peers: [{ fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], intermediaries }],
+      peers: [{ fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], ...(initiatorN32 !== undefined ? { address: `127.0.0.1:${initiatorN32}` } : {}), intermediaries }],
       acceptUnknownPeers: false,
     },
     admin: { listen: { host: '127.0.0.1', port: responderPorts.admin } },
@@ -133,6 +141,7 @@ export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions)
     sepp: { fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], capabilities: options.capabilities },
     tls: { cert: certs.visited.cert, key: certs.visited.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
     n32: {
+      ...(initiatorN32 !== undefined ? { listen: { host: '127.0.0.1', port: initiatorN32 } } : {}),
       peers: [{ fqdn: HOME.seppFqdn, plmns: [HOME.plmn], address: `${dial.host}:${dial.port}`, intermediaries }],
     },
     admin: { listen: { host: '127.0.0.1', port: initiatorPorts.admin } },

@@ -9,6 +9,7 @@ export interface DemoSeppConfig {
   admin: { listen: { host: string; port: number } };
   sbi?: { listen?: { host: string; port: number }; allowedTargets?: string[]; hosts?: Record<string, string> };
   n32f?: { connection?: 'shared' | 'dedicated' };
+  logging?: { level?: string };
 }
 
 /**
@@ -59,6 +60,18 @@ export function checkFree(host: string, port: number): Promise<void> {
     const server = createServer();
     server.once('error', (error: NodeJS.ErrnoException) => reject(Object.assign(new Error(error.code ?? error.message), { code: error.code })));
     server.listen({ host, port, exclusive: true }, () => server.close(() => resolve()));
+  });
+}
+
+/** A port on `host` that is free right now (bind to 0, read it, release it). */
+export function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen({ host, port: 0, exclusive: true }, () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
   });
 }
 

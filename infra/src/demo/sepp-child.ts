@@ -16,7 +16,26 @@ export interface PeerView {
   mechanism: string | null;
   lastError: { reason: string; detail: string } | null;
   attempts: number;
-  negotiation: { handshakeId?: string; selectionReason?: string } | null;
+  negotiation: {
+    handshakeId?: string;
+    selectionReason?: string;
+    /** PRINS: this side's and the peer's N32-f context IDs, and the JWE suite of the parameter exchange. */
+    n32fContextIds?: { local: string; remote: string };
+    jweCipherSuite?: string;
+  } | null;
+}
+
+/** An entry of GET /admin/contexts (PRINS: one N32-f context; never the keys). */
+export interface ContextView {
+  peer: string;
+  role: 'initiator' | 'responder';
+  localContextId: string;
+  remoteContextId: string;
+  enc: string;
+  messagesSent: number;
+  since: string;
+  /** The first 8 bytes of SHA-256 over the four derived keys: equal on both sides when both derived the same keys. */
+  keyCheck: string;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -92,6 +111,21 @@ export class SeppChild {
     return this.lines.find(predicate);
   }
 
+  /** Every JSON line so far that matches, in the order they came. */
+  findLogs(predicate: (line: LogLine) => boolean): LogLine[] {
+    return this.lines.filter(predicate);
+  }
+
+  /** Waits for a matching line; undefined after `timeoutMs` (or when the app exited without it). */
+  async waitForLog(predicate: (line: LogLine) => boolean, timeoutMs: number): Promise<LogLine | undefined> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const line = this.lines.find(predicate);
+      if (line || !this.running || Date.now() > deadline) return line;
+      await sleep(25);
+    }
+  }
+
   /** Waits until GET /readyz answers 200; fails if the app exits first or `timeoutMs` passes. */
   async waitReady(timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
@@ -135,6 +169,11 @@ export class SeppChild {
 
   async peer(fqdn: string): Promise<PeerView | undefined> {
     return (await this.peers()).find((p) => p.fqdn === fqdn);
+  }
+
+  /** GET /admin/contexts: the N32-f (PRINS) contexts with `peer`. */
+  async contexts(peer: string): Promise<ContextView[]> {
+    return (await this.admin<{ contexts: ContextView[] }>('/admin/contexts')).contexts.filter((c) => c.peer === peer);
   }
 
   /** SIGTERM (the apps stop gracefully on it), SIGKILL after `graceMs`. Resolves with the exit code. */
