@@ -58,8 +58,8 @@ describe('selection policy between the two built apps', () => {
       initiatorYaml(certB, pki, responder.port('n32'), { capabilities: ['TLS', 'PRINS'], intermediaries: 'modifying' }),
     );
 
-    const atInitiator = await initiator.waitForPeerState(FQDN_A, 'prins-selected');
-    const atResponder = await responder.waitForPeerState(FQDN_B, 'prins-selected');
+    const atInitiator = await initiator.waitForPeerState(FQDN_A, 'prins-established');
+    const atResponder = await responder.waitForPeerState(FQDN_B, 'prins-established');
     expect(atInitiator.mechanism).toBe('PRINS');
     expect(atResponder.mechanism).toBe('PRINS');
     expect(atResponder.negotiation).toMatchObject({ selectionReason: 'PRINS_REQUIRED_BY_INTERMEDIARIES' });

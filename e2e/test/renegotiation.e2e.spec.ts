@@ -49,8 +49,8 @@ describe('renegotiation', () => {
       initiator.child.kill('SIGHUP');
       await initiator.waitForLog('reloaded by SIGHUP', (l) => l.msg === 'configuration reloaded' && l['trigger'] === 'SIGHUP', 10_000, from);
 
-      const atInitiator = await initiator.waitForPeerState(FQDN_A, 'prins-selected');
-      const atResponder = await responder.waitForPeerState(FQDN_B, 'prins-selected');
+      const atInitiator = await initiator.waitForPeerState(FQDN_A, 'prins-established');
+      const atResponder = await responder.waitForPeerState(FQDN_B, 'prins-established');
       expect(atInitiator.mechanism).toBe('PRINS');
       expect(atResponder.mechanism).toBe('PRINS');
       expect(atResponder.negotiation).toMatchObject({ selectionReason: 'INITIATOR_PRIORITY' });

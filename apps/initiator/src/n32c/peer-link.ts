@@ -133,6 +133,24 @@ export class PeerLink {
     return agreed;
   }
 
+  /**
+   * A PRINS transport on a context other than `spent` (whose nonces ran out): asks for a fresh
+   * context if none is coming yet and waits for it up to `waitMs`.
+   */
+  async renewedPrinsTransport(spent: N32fContext, waitMs: number): Promise<Extract<N32fTransport, { mechanism: 'PRINS' }>> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const current = this.deps.contexts.table.ofPeer(this.peer.fqdn);
+      if (current && current !== spent && this.deps.peers.get(this.peer.fqdn)?.status.state === 'prins-established') {
+        return { mechanism: 'PRINS', connection: await this.n32cConnection(), context: current };
+      }
+      if (!this.running) this.request('the N32-f context is exhausted');
+      const left = deadline - Date.now();
+      if (left <= 0) throw new N32Error(N32ErrorCode.N32_NEGOTIATION_TIMEOUT, `no fresh N32-f context with ${this.peer.fqdn} within ${waitMs} ms`);
+      await this.waitForAgreement(left);
+    }
+  }
+
   /** The TLS-mode transport if a TLS agreement is in place right now (no waiting). */
   readyTransport(): Extract<N32fTransport, { mechanism: 'TLS' }> | null {
     const record = this.deps.peers.get(this.peer.fqdn);

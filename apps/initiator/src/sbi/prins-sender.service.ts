@@ -55,8 +55,15 @@ export class PrinsSenderService {
   ) {}
 
   /** Forwards one NF request; resolves with the status the NF got. */
-  async forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, route: NfRoute, connection: N32Connection, context: N32fContext): Promise<number> {
+  async forward(
+    stream: ServerHttp2Stream,
+    headers: IncomingHttpHeaders,
+    route: NfRoute,
+    transport: { connection: N32Connection; context: N32fContext },
+    renew: () => Promise<{ connection: N32Connection; context: N32fContext }>,
+  ): Promise<number> {
     const config = this.config.current;
+    let { connection, context } = transport;
     const body = await readBody(stream, config.n32f.bodyLimit);
     const { path, query } = splitPath(String(headers[':path'] ?? '/'));
     const message: HttpRequestMessage = {
@@ -74,7 +81,11 @@ export class PrinsSenderService {
       sealed = context.protectRequest(message);
     } catch (error) {
       if (error instanceof ReformatError) throw new N32Error(N32ErrorCode.NF_MESSAGE_NOT_PROTECTABLE, error.detail);
-      throw error;
+      if (!(error instanceof PrinsError) || error.type !== 'ENCRYPTION_KEY_EXPIRED') throw error;
+      // A burst used up the context's last nonces: wait for the fresh context (the link already
+      // asked for one when the budget ran low) and protect with it.
+      ({ connection, context } = await renew());
+      sealed = context.protectRequest(message);
     }
     const log = this.logger.child({ peer: route.peer });
     log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');

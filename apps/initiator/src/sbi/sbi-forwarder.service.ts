@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
-import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type NfRoute } from '@sepp/protocol';
+import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type N32fContext, type NfRoute } from '@sepp/protocol';
 import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, SeppMetrics, type ForwardOutcome, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
@@ -84,7 +84,11 @@ export class SbiForwarderService {
       return;
     }
     try {
-      const status = await this.prins.forward(stream, headers, route, transport.connection, transport.context);
+      const renew = async (): Promise<{ connection: N32Connection; context: N32fContext }> => {
+        const next = await this.negotiator.link(route.peer)!.renewedPrinsTransport(transport.context, this.config.current.n32f.establishTimeoutMs);
+        return { connection: next.connection, context: next.context };
+      };
+      const status = await this.prins.forward(stream, headers, route, transport, renew);
       this.metrics.observeN32f('PRINS', 'outbound', status, startedAt);
     } catch (error) {
       this.refuse(stream, headers, error, startedAt, 'PRINS');

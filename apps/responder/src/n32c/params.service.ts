@@ -7,6 +7,7 @@ import {
   MASTER_KEY_LENGTH,
   N32Error,
   N32ErrorCode,
+  N32fErrorType,
   newN32fContextId,
   parseBody,
   policyMismatches,
@@ -17,7 +18,7 @@ import {
   type ProtectionPolicyData,
   type SecParamExchRspBody,
 } from '@sepp/protocol';
-import { ConfigService, N32fContextsService, PeerRegistry, ProblemException, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
+import { ConfigService, N32fContextsService, N32fControlService, PeerRegistry, ProblemException, SEPP_LOGGER, type ReceivedErrorReport, type SeppLogger } from '@sepp/server';
 
 /** An exchange in progress, keyed by peer and the initiator's context ID. */
 interface PendingExchange {
@@ -44,8 +45,11 @@ export class ParamsService {
     private readonly config: ConfigService,
     private readonly peers: PeerRegistry,
     private readonly contexts: N32fContextsService,
+    control: N32fControlService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
-  ) {}
+  ) {
+    control.on('errorReport', (report) => this.onErrorReport(report));
+  }
 
   exchangeParams(body: unknown, peer: string | undefined, session: Http2Session, peerDnsNames: readonly string[]): SecParamExchRspBody {
     const config = this.config.current;
@@ -124,6 +128,18 @@ export class ParamsService {
       });
     }
     return answer;
+  }
+
+  /**
+   * The initiator compares our protection policy only after we established the context (step 2
+   * answer), and refuses a mismatch with n32f-error POLICY_MISMATCH naming our context ID: that
+   * context is dead on its side, so it goes here too (otherwise every retry of the initiator would
+   * leave one more context behind, and the peer would show prins-established here only).
+   */
+  private onErrorReport({ peer, info }: ReceivedErrorReport): void {
+    if (info.n32fErrorType !== N32fErrorType.POLICY_MISMATCH || !info.n32fContextId) return;
+    const context = this.contexts.table.find(info.n32fContextId);
+    if (context?.params.peer === peer) this.contexts.terminate(context.localContextId, 'the peer refused the protection policy (POLICY_MISMATCH)');
   }
 
   /** Forgets exchanges in progress with a peer (it renegotiated or released). */

@@ -13,6 +13,7 @@ import {
   type HttpResponseMessage,
   type N32fContext,
   type N32fMessageHeader,
+  type N32fReformattedReqMsg,
 } from '@sepp/protocol';
 import {
   certificateDnsNames,
@@ -110,11 +111,20 @@ export class PrinsReceiverService {
     let opened;
     try {
       header = readMessageHeader(body);
-      context = this.contexts.table.get(header.n32fContextId);
-      if (context.params.peer !== sender) throw new PrinsError('CONTEXT_NOT_FOUND', `context ${header.n32fContextId} is not one of ${sender}`);
+      const named = this.contexts.table.get(header.n32fContextId);
+      // Not `context` yet: the report must not name another peer's context to this sender.
+      if (named.params.peer !== sender) throw new PrinsError('CONTEXT_NOT_FOUND', `context ${header.n32fContextId} is not one of ${sender}`);
+      context = named;
       opened = context.openRequest(body, header);
     } catch (error) {
       if (!(error instanceof PrinsError)) throw error;
+      if (!header && body.modificationsBlock !== undefined) {
+        // Refused for its modificationsBlock: the metaData is still readable, and the report must
+        // name the failed message (TS 33.501 13.2.2.3) and the context.
+        header = readableHeader(body);
+        const named = header ? this.contexts.table.find(header.n32fContextId) : undefined;
+        if (named?.params.peer === sender) context = named;
+      }
       this.refuse(stream, sender, error, header, context);
       return 403;
     }
@@ -182,6 +192,15 @@ export class PrinsReceiverService {
   private createPool(config: SeppConfig): OriginPool {
     const tls = config.sbi.tls;
     return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
+  }
+}
+
+/** The header of a message without its modificationsBlock, or undefined if even that is unreadable. */
+function readableHeader(body: N32fReformattedReqMsg): N32fMessageHeader | undefined {
+  try {
+    return readMessageHeader({ reformattedData: body.reformattedData });
+  } catch {
+    return undefined;
   }
 }
 
