@@ -21,3 +21,4 @@ export * from './prins/messages';
 export * from './prins/reformat';
 export * from './prins/n32f-error';
 export * from './prins/context';
+export * from './openapi';

@@ -13,13 +13,15 @@ import {
 import { PlmnId, PlmnIdNid } from './common-data';
 import { N32_HANDSHAKE_ID_PATTERN, SUPPORTED_FEATURES_PATTERN } from './patterns';
 import type { SecurityCapabilityValue } from './security-capability';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { openEnum } from '../openapi/schema-hints';
 
 /** Attribute name that breaks the 29.501 naming rules on purpose; spelled exactly like this. */
 export const TARGET_API_ROOT_SUPPORTED = '3GppSbiTargetApiRootSupported' as const;
 
 /** TS 29.573 IntendedN32Purpose. */
 export class IntendedN32Purpose {
-  @Mandatory() @StringValue() usagePurpose!: string;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('N32Purpose')) usagePurpose!: string;
   @Conditional() @StringValue() additionalInfo?: string;
   @Conditional() @StringValue() cause?: string;
 }
@@ -28,7 +30,7 @@ export class IntendedN32Purpose {
 export class SecNegotiateReqData {
   @Mandatory() @FqdnValue() sender!: string;
   @Conditional() @StringValue(N32_HANDSHAKE_ID_PATTERN, '16 hexadecimal digits') n32HandshakeId?: string;
-  @Mandatory() @StringList() supportedSecCapabilityList!: SecurityCapabilityValue[];
+  @Mandatory() @StringList() @JSONSchema(openEnum('SecurityCapability')) supportedSecCapabilityList!: SecurityCapabilityValue[];
   @Conditional() @BooleanValue() [TARGET_API_ROOT_SUPPORTED]?: boolean;
   @Conditional() @NestedList(() => PlmnId) plmnIdList?: PlmnId[];
   @Conditional() @NestedList(() => PlmnIdNid) snpnIdList?: PlmnIdNid[];
@@ -44,7 +46,7 @@ export class SecNegotiateReqData {
 /** TS 29.573 (Rel-19) SecNegotiateRspData: the 200 answer to POST /exchange-capability. */
 export class SecNegotiateRspData {
   @Mandatory() @FqdnValue() sender!: string;
-  @Mandatory() @StringValue() selectedSecCapability!: SecurityCapabilityValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('SecurityCapability')) selectedSecCapability!: SecurityCapabilityValue;
   @Conditional() @StringValue(N32_HANDSHAKE_ID_PATTERN, '16 hexadecimal digits') n32HandshakeId?: string;
   @Conditional() @BooleanValue() [TARGET_API_ROOT_SUPPORTED]?: boolean;
   @Conditional() @NestedList(() => PlmnId) plmnIdList?: PlmnId[];

@@ -71,7 +71,7 @@ describe('loadConfig', () => {
     });
     expect(config.n32).toMatchObject({ acceptUnknownPeers: false, bodyLimit: 65_536, retry: { initialDelayMs: 1000, maxDelayMs: 60_000 } });
     expect(config.sepp).toMatchObject({ supportedFeatures: '0', targetApiRootSupported: true });
-    expect(config.sbi).toEqual({ listen: null, allowedTargets: [] });
+    expect(config.sbi).toEqual({ listen: null, allowedTargets: [], hosts: {}, tls: null });
     expect(Object.isFrozen(config.n32.peers[0])).toBe(true);
   });
 

@@ -6,8 +6,9 @@ import { deriveN32fKeys, n32fDirection, type JweEnc, type N32fKeySet, type N32Ro
 import { NonceSequence } from '../crypto/nonce';
 import { ReplayWindow } from '../crypto/replay-window';
 import type { DataToIntegrityProtectBlockData, JsonValue, N32fReformattedReqMsgData, N32fReformattedRspMsgData } from '../messages/bodies';
-import { DataToIntegrityProtectBlock, N32fReformattedReqMsg, N32fReformattedRspMsg } from '../messages';
-import { MsgReconstructFailReason, N32fErrorType, PrinsError } from '../n32f-error';
+import { MetaData, type N32fReformattedReqMsg, type N32fReformattedRspMsg } from '../messages';
+import { N32Error, N32ErrorCode } from '../../errors';
+import { N32fErrorType, PrinsError } from '../n32f-error';
 import type { HttpRequestMessage, HttpResponseMessage, RequestContext } from '../reformat/http-message';
 import type { PrinsProtectionPolicy } from '../reformat/protection-policy';
 import { rebuildRequest, rebuildResponse } from '../reformat/rebuild';
@@ -206,16 +207,14 @@ export function readMessageHeader(body: N32fReformattedReqMsg | N32fReformattedR
   } catch {
     throw new PrinsError(N32fErrorType.DECIPHERING_FAILED, 'the aad is not base64url-encoded JSON');
   }
-  const checked = validateBody(DataToIntegrityProtectBlock, aadJson);
-  if (!checked.ok) {
-    throw new PrinsError(
-      N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED,
-      `the aad is not a DataToIntegrityProtectBlock: ${checked.error.detail}`,
-      checked.error.invalidParams.flatMap(({ param }) => {
-        const reason = reconstructionReason(param);
-        return reason ? [{ attribute: param, msgReconstructFailReason: reason }] : [];
-      }),
-    );
+  // Only metaData is checked here (it picks the context); everything else in the AAD is checked
+  // strictly when the message is rebuilt, after the tag verified it (rebuild.ts).
+  if (aadJson === null || typeof aadJson !== 'object' || Array.isArray(aadJson)) {
+    throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, 'the aad is not a JSON object');
+  }
+  const meta = validateBody(MetaData, (aadJson as { metaData?: unknown }).metaData ?? {});
+  if (!meta.ok) {
+    throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, `the aad metaData is not valid: ${meta.error.detail}`);
   }
   const metaData = (aadJson as DataToIntegrityProtectBlockData).metaData;
   if (!metaData) throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, 'the aad has no metaData');
@@ -231,28 +230,62 @@ export function readMessageHeader(body: N32fReformattedReqMsg | N32fReformattedR
   }
   // The raw JSON (not the validated instance) is what gets rebuilt: validation drops unknown
   // members and would alter an NF's body.
-  return { n32fContextId: metaData.n32fContextId, messageId: metaData.messageId, authorizedIpxId: String(authorizedIpxId), aad: aadJson as DataToIntegrityProtectBlockData };
+  return { n32fContextId: metaData.n32fContextId, messageId: metaData.messageId, authorizedIpxId: String(authorizedIpxId), aad: aadJson };
 }
 
-/** Parses and validates an n32f-process request body (throws the validation error as is). */
+/**
+ * Checks the envelope of an n32f-process body (N32fReformattedReqMsg / RspMsg: a FlatJweJson and
+ * an optional modificationsBlock) by hand: this runs on every protected message, and the JWE
+ * members are checked strictly again where they are used (jwe.ts). Errors name the member.
+ */
+function checkEnvelope(json: unknown): void {
+  const wrong = (code: N32ErrorCode, param: string, reason: string): never => {
+    throw new N32Error(code, `${param}: ${reason}`, [{ param, reason }]);
+  };
+  if (!isObject(json)) wrong(N32ErrorCode.INVALID_MSG_FORMAT, '/', 'must be a JSON object');
+  const body = json as Record<string, unknown>;
+  const data = body['reformattedData'];
+  if (data === undefined) wrong(N32ErrorCode.MANDATORY_IE_MISSING, '/reformattedData', 'is mandatory');
+  if (!isObject(data)) wrong(N32ErrorCode.MANDATORY_IE_INCORRECT, '/reformattedData', 'must be an object (FlatJweJson)');
+  const jwe = data as Record<string, unknown>;
+  if (jwe['ciphertext'] === undefined) wrong(N32ErrorCode.MANDATORY_IE_MISSING, '/reformattedData/ciphertext', 'is mandatory');
+  for (const member of ['protected', 'encrypted_key', 'aad', 'iv', 'ciphertext', 'tag']) {
+    if (jwe[member] !== undefined && typeof jwe[member] !== 'string') wrong(N32ErrorCode.MANDATORY_IE_INCORRECT, `/reformattedData/${member}`, 'must be a string');
+  }
+  for (const member of ['unprotected', 'header']) {
+    if (jwe[member] !== undefined && !isObject(jwe[member])) wrong(N32ErrorCode.MANDATORY_IE_INCORRECT, `/reformattedData/${member}`, 'must be an object');
+  }
+  const block = body['modificationsBlock'];
+  if (block === undefined) return;
+  if (!Array.isArray(block) || block.length === 0) wrong(N32ErrorCode.OPTIONAL_IE_INCORRECT, '/modificationsBlock', 'must be a non-empty array');
+  (block as unknown[]).forEach((jws, index) => {
+    const at = `/modificationsBlock/${index}`;
+    if (!isObject(jws)) wrong(N32ErrorCode.OPTIONAL_IE_INCORRECT, at, 'must be an object (FlatJwsJson)');
+    const item = jws as Record<string, unknown>;
+    for (const member of ['payload', 'signature']) {
+      if (typeof item[member] !== 'string') wrong(N32ErrorCode.MANDATORY_IE_INCORRECT, `${at}/${member}`, 'must be a string');
+    }
+    if (item['protected'] !== undefined && typeof item['protected'] !== 'string') wrong(N32ErrorCode.MANDATORY_IE_INCORRECT, `${at}/protected`, 'must be a string');
+    if (item['header'] !== undefined && !isObject(item['header'])) wrong(N32ErrorCode.MANDATORY_IE_INCORRECT, `${at}/header`, 'must be an object');
+  });
+}
+
+const isObject = (value: unknown): boolean => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Parses an n32f-process request body (N32Error naming the member at fault). */
 export function parseReformattedRequest(json: unknown): N32fReformattedReqMsg {
-  const checked = validateBody(N32fReformattedReqMsg, json);
-  if (!checked.ok) throw checked.error;
-  return checked.value;
+  checkEnvelope(json);
+  return json as N32fReformattedReqMsg;
 }
 
+/** Parses the 200 answer of n32f-process (PrinsError: the answer cannot be rebuilt). */
 export function parseReformattedResponse(json: unknown): N32fReformattedRspMsg {
-  const checked = validateBody(N32fReformattedRspMsg, json);
-  if (!checked.ok) throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, `not an N32fReformattedRspMsg: ${checked.error.detail}`);
-  return checked.value;
-}
-
-/** The TS 29.573 FailureReason for a bad AAD member, by where it sits. */
-function reconstructionReason(pointer: string): MsgReconstructFailReason | null {
-  if (/\/encBlockIndex$/.test(pointer) || /^\/headers\/\d+\/value$/.test(pointer)) return MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK;
-  if (/^\/headers\//.test(pointer)) return MsgReconstructFailReason.INVALID_HTTP_HEADER;
-  if (/^\/payload\/\d+\/iePath$/.test(pointer)) return MsgReconstructFailReason.INVALID_JSON_POINTER;
-  return null;
+  try {
+    checkEnvelope(json);
+  } catch (error) {
+    throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, `not an N32fReformattedRspMsg: ${(error as Error).message}`);
+  }
+  return json as N32fReformattedRspMsg;
 }
 
 /** Identities named in the JWS payloads of a modifications block (for failedModificationList). */

@@ -26,6 +26,8 @@ import type {
   N32fErrorTypeValue,
   N32ReleaseIndicationValue,
 } from './enums';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { oneOf, openEnum } from '../../openapi/schema-hints';
 
 const CONTEXT_ID = [N32F_CONTEXT_ID_PATTERN, '16 hexadecimal digits'] as const;
 
@@ -36,8 +38,8 @@ export class CallbackName {
 
 /** TS 29.573 IeInfo: protection and modification policy of one IE. */
 export class IeInfo {
-  @Mandatory() @StringValue() ieLoc!: IeLocationValue;
-  @Mandatory() @StringValue() ieType!: IeTypeValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('IeLocation')) ieLoc!: IeLocationValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('IeType')) ieType!: IeTypeValue;
   @Conditional() @StringValue() reqIe?: string;
   @Conditional() @StringValue() rspIe?: string;
   @Conditional() @BooleanValue() isModifiable?: boolean;
@@ -50,8 +52,8 @@ export class IeInfo {
 /** TS 29.573 ApiIeMapping: 33.501's "NF API data-type placement mapping" for one API operation. */
 export class ApiIeMapping {
   /** ApiSignature `oneOf`: a Uri (string) or a CallbackName object. */
-  @Mandatory() @StringOrObject(() => CallbackName, 'a CallbackName object {callbackType}') apiSignature!: string | CallbackName;
-  @Mandatory() @StringValue() apiMethod!: HttpMethodValue;
+  @Mandatory() @StringOrObject(() => CallbackName, 'a CallbackName object {callbackType}') @JSONSchema(oneOf('ApiSignature')) apiSignature!: string | CallbackName;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('HttpMethod')) apiMethod!: HttpMethodValue;
   /** Capital I on purpose: a legacy name kept by TS 29.573 for backward compatibility. */
   @Mandatory() @NestedList(() => IeInfo) IeList!: IeInfo[];
 }
@@ -59,7 +61,7 @@ export class ApiIeMapping {
 /** TS 29.573 ProtectionPolicy. */
 export class ProtectionPolicy {
   @Mandatory() @NestedList(() => ApiIeMapping) apiIeMappingList!: ApiIeMapping[];
-  @Conditional() @StringList() dataTypeEncPolicy?: IeTypeValue[];
+  @Conditional() @StringList() @JSONSchema(openEnum('IeType')) dataTypeEncPolicy?: IeTypeValue[];
 }
 
 /** TS 29.573 IpxProviderSecInfo: an RI's keys or certificates, to verify its JWS modifications. */
@@ -102,27 +104,27 @@ export class N32fContextInfo {
 
 /** TS 29.573 RiErrorInformation (Rel-19). Every attribute is optional. */
 export class RiErrorInformation {
-  @Conditional() @StringValue() n32fConnectionRelInd?: N32ReleaseIndicationValue;
-  @Conditional() @StringValue() n32fContextRelInd?: N32ReleaseIndicationValue;
+  @Conditional() @StringValue() @JSONSchema(openEnum('N32ReleaseIndication')) n32fConnectionRelInd?: N32ReleaseIndicationValue;
+  @Conditional() @StringValue() @JSONSchema(openEnum('N32ReleaseIndication')) n32fContextRelInd?: N32ReleaseIndicationValue;
   @Conditional() @FqdnValue() alternativeRi?: string;
 }
 
 /** TS 29.573 FailedModificationInfo: one RI whose modifications block failed. */
 export class FailedModificationInfo {
   @Mandatory() @FqdnValue() ipxId!: string;
-  @Mandatory() @StringValue() n32fErrorType!: N32fErrorTypeValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('N32fErrorType')) n32fErrorType!: N32fErrorTypeValue;
 }
 
 /** TS 29.573 N32fErrorDetail: why a message could not be reconstructed. */
 export class N32fErrorDetail {
   @Mandatory() @StringValue() attribute!: string;
-  @Mandatory() @StringValue() msgReconstructFailReason!: FailureReasonValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('FailureReason')) msgReconstructFailReason!: FailureReasonValue;
 }
 
 /** TS 29.573 N32fErrorInfo: body of POST /n32f-error. */
 export class N32fErrorInfo {
   @Mandatory() @StringValue() n32fMessageId!: string;
-  @Mandatory() @StringValue() n32fErrorType!: N32fErrorTypeValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('N32fErrorType')) n32fErrorType!: N32fErrorTypeValue;
   @Conditional() @StringValue(...CONTEXT_ID) n32fContextId?: string;
   @Conditional() @NestedList(() => FailedModificationInfo) failedModificationList?: FailedModificationInfo[];
   @Conditional() @NestedList(() => N32fErrorDetail) errorDetailsList?: N32fErrorDetail[];

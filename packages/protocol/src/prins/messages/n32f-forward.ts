@@ -16,6 +16,8 @@ import { N32F_CONTEXT_ID_PATTERN } from '../../models/patterns';
 import { AnyJsonList, IntegerValue, JsonObjectValue, MandatoryAnyJson, MandatoryNullableString, MaxItems, StringOrObject } from './decorators';
 import type { HttpMethodValue, IeLocationValue } from './enums';
 import { RiErrorInformation } from './n32c-params';
+import { JSONSchema } from 'class-validator-jsonschema';
+import { oneOf, openEnum } from '../../openapi/schema-hints';
 
 /** RFC 7516 flattened JWE JSON serialization (TS 29.573 FlatJweJson). Only `ciphertext` is required. */
 export class FlatJweJson {
@@ -68,27 +70,27 @@ export class MetaData {
 
 /** TS 29.573 RequestLine. */
 export class RequestLine {
-  @Mandatory() @StringValue() method!: HttpMethodValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('HttpMethod')) method!: HttpMethodValue;
   /** TS 29.571 UriScheme: `http`, `https` or any other string. */
-  @Mandatory() @StringValue() scheme!: string;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('UriScheme')) scheme!: string;
   @Mandatory() @StringValue() authority!: string;
   @Mandatory() @StringValue() path!: string;
   @Mandatory() @StringValue() protocolVersion!: string;
   @Conditional() @StringValue() queryFragment?: string;
   /** Rel-19, 1..2 IeLocation values. */
-  @Conditional() @StringList() @MaxItems(2) pathQueryProtectInd?: IeLocationValue[];
+  @Conditional() @StringList() @MaxItems(2) @JSONSchema(openEnum('IeLocation')) pathQueryProtectInd?: IeLocationValue[];
 }
 
 /** TS 29.573 HttpHeader. `value` is EncodedHttpHeaderValue: a string or an IndexToEncryptedValue. */
 export class HttpHeader {
   @Mandatory() @StringValue() header!: string;
-  @Mandatory() @StringOrObject(() => IndexToEncryptedValue, 'an IndexToEncryptedValue {encBlockIndex}') value!: string | IndexToEncryptedValue;
+  @Mandatory() @StringOrObject(() => IndexToEncryptedValue, 'an IndexToEncryptedValue {encBlockIndex}') @JSONSchema(oneOf('EncodedHttpHeaderValue')) value!: string | IndexToEncryptedValue;
 }
 
 /** TS 29.573 HttpPayload. `value` is any JSON value (the schema's `object` is read leniently). */
 export class HttpPayload {
   @Mandatory() @StringValue() iePath!: string;
-  @Mandatory() @StringValue() ieValueLocation!: IeLocationValue;
+  @Mandatory() @StringValue() @JSONSchema(openEnum('IeLocation')) ieValueLocation!: IeLocationValue;
   @MandatoryAnyJson() value!: unknown;
 }
 
