@@ -1,0 +1,183 @@
+import 'reflect-metadata';
+import type { Http2SecureServer } from 'node:http2';
+import type { AddressInfo, Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import { Module, UnsupportedMediaTypeException, type DynamicModule, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { ConfigError, http2Adapter, NestPinoLogger, ProblemDetailsFilter, ReadinessService } from '@sepp/server';
+import type { IpxConfig, ListenAddress } from '../config/ipx-config';
+import { loadIpxConfig, resolveIpxConfigPath } from '../config/load-ipx-config';
+import { relayServerTlsOptions } from '../config/tls';
+import type { IpxLogger } from '../ipx.constants';
+import { IpxModule } from '../ipx.module';
+import { createIpxLogger } from '../logging/logger';
+import { N32fRelayController } from '../relay/n32f-relay.controller';
+import { RelayService } from '../relay/relay.service';
+
+/** Exit code for a configuration that cannot be used (as the SEPPs, CONFIG.md). */
+export const EXIT_CONFIG = 2;
+/** Exit code when a valid configuration still cannot be served (a port in use). */
+export const EXIT_STARTUP = 1;
+const SHUTDOWN_GRACE_MS = 10_000;
+/** An idle N32-f session is closed after this long. */
+const SESSION_IDLE_MS = 120_000;
+
+@Module({})
+class ListenerHostModule {}
+
+export interface RunningIpx {
+  readonly config: IpxConfig;
+  readonly readiness: ReadinessService;
+  /** The root application, on the admin listener. */
+  readonly root: NestFastifyApplication;
+  /** The N32-f listener. */
+  readonly relay: NestFastifyApplication;
+  /** Where each listener really listens (port 0 in the file means "any"). */
+  readonly addresses: Readonly<Record<'admin' | 'n32f', ListenAddress>>;
+  close(): Promise<void>;
+}
+
+/**
+ * The process entry point: `--config FILE` or `IPX_CONFIG`; an unusable configuration exits 2 with
+ * a message naming the key, a listener that cannot bind exits 1. SIGTERM/SIGINT stop gracefully.
+ */
+export async function runIpxApp(argv: readonly string[] = process.argv.slice(2)): Promise<RunningIpx> {
+  let file = '(none)';
+  let config: IpxConfig;
+  try {
+    file = resolveIpxConfigPath(argv, process.env);
+    config = loadIpxConfig(file);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`ipx: invalid configuration ${file}\n${error.message.replace(/^/gm, '  ')}\n`);
+    process.exit(EXIT_CONFIG);
+  }
+  const logger = createIpxLogger(config.logging.level);
+  let running: RunningIpx;
+  try {
+    running = await startIpxApp(config, logger);
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(EXIT_STARTUP);
+  }
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      const timer = setTimeout(() => {
+        logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long, exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS);
+      timer.unref();
+      logger.info({ reason: signal }, 'shutting down');
+      void running.close().then(() => process.exit(0));
+    });
+  }
+  return running;
+}
+
+/**
+ * Starts the IPX in this process (tests call it directly): the root application on the admin
+ * listener, then the N32-f listener. Logs one `listening` line per listener and `ready` at the end.
+ */
+export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise<RunningIpx> {
+  logger.info(
+    { file: config.source, identity: config.ipx.fqdn, forward: `${config.forward.host}:${config.forward.port}`, forwardFqdn: config.forward.fqdn, rules: config.rules.length },
+    'configuration loaded',
+  );
+  const readiness = new ReadinessService();
+  readiness.expect('admin');
+  readiness.expect('n32f');
+  const nestLogger = new NestPinoLogger(logger);
+
+  const root = await NestFactory.create<NestFastifyApplication>(
+    { module: ListenerHostModule, imports: [IpxModule.forRoot(config, logger, readiness)] } as DynamicModule,
+    new FastifyAdapter({ logger: false, bodyLimit: 16_384 }),
+    { logger: nestLogger, abortOnError: false },
+  );
+  root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
+  const admin = await listen(root, 'admin', config.admin.listen, 'http/1.1', logger);
+  readiness.markUp('admin', admin);
+
+  let relay: NestFastifyApplication;
+  try {
+    relay = await NestFactory.create<NestFastifyApplication>(
+      { module: ListenerHostModule, controllers: [N32fRelayController], providers: [{ provide: RelayService, useValue: root.get<RelayService>(RelayService) }] } as DynamicModule,
+      relayAdapter(config),
+      { logger: nestLogger, abortOnError: false },
+    );
+    relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit));
+    logTlsFailures(relay, logger);
+    readiness.markUp('n32f', await listen(relay, 'n32f', config.listen, 'h2', logger));
+  } catch (error) {
+    await root.close();
+    throw error;
+  }
+  const addresses = { admin, n32f: readiness.addressOf('n32f')! };
+  logger.info({ listeners: ['admin', 'n32f'], identity: config.ipx.fqdn }, 'ready');
+
+  let closing: Promise<void> | null = null;
+  return {
+    config,
+    readiness,
+    root,
+    relay,
+    addresses,
+    close: () =>
+      (closing ??= (async () => {
+        readiness.markStopping();
+        await closeQuietly(relay, logger);
+        await closeQuietly(root, logger);
+        logger.info('stopped');
+      })()),
+  };
+}
+
+/** HTTP/2 over mutual TLS; n32f-process bodies are application/json only. */
+function relayAdapter(config: IpxConfig): FastifyAdapter {
+  const adapter = http2Adapter(relayServerTlsOptions(config), config.bodyLimit, SESSION_IDLE_MS);
+  adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
+    if (request.method !== 'POST') return done();
+    const mediaType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (mediaType === 'application/json') return done();
+    done(new UnsupportedMediaTypeException(`${mediaType || 'no content-type'}: n32f-process bodies are application/json`));
+  });
+  return adapter;
+}
+
+/** A refused TLS handshake (no or untrusted client certificate) is a security event: one log line. */
+function logTlsFailures(app: NestFastifyApplication, logger: IpxLogger): void {
+  const server = app.getHttpServer() as unknown as Http2SecureServer;
+  const clients = new WeakMap<Socket, { address?: string; port?: number }>();
+  server.on('connection', (raw: Socket) => clients.set(raw, { address: raw.remoteAddress, port: raw.remotePort }));
+  server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
+    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
+    const client = (raw && clients.get(raw)) ?? {};
+    const verdict: unknown = socket.authorizationError;
+    const certificateError = typeof verdict === 'string' ? verdict : verdict instanceof Error ? verdict.message : undefined;
+    logger.warn(
+      {
+        listener: 'n32f',
+        remoteAddress: socket.remoteAddress ?? client.address,
+        remotePort: socket.remotePort ?? client.port,
+        reason: certificateError ?? error.code ?? 'UNKNOWN',
+        error: certificateError ? `client certificate refused: ${certificateError}` : error.message,
+      },
+      'TLS handshake failed',
+    );
+  });
+}
+
+async function listen(app: NestFastifyApplication, name: string, where: ListenAddress, protocol: string, logger: IpxLogger): Promise<ListenAddress> {
+  await app.listen(where.port, where.host);
+  const address = app.getHttpServer().address() as AddressInfo;
+  logger.info({ listener: name, address: address.address, port: address.port, protocol }, 'listening');
+  return { host: address.address, port: address.port };
+}
+
+async function closeQuietly(app: INestApplication, logger: IpxLogger): Promise<void> {
+  try {
+    await app.close();
+  } catch (error) {
+    logger.warn({ err: error }, 'error while closing');
+  }
+}

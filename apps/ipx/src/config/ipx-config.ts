@@ -1,0 +1,43 @@
+import type { KeyObject } from 'node:crypto';
+import type { IntermediaryRule } from '@sepp/protocol';
+
+export interface ListenAddress {
+  readonly host: string;
+  readonly port: number;
+}
+
+/** The validated, frozen configuration of the IPX (files already read and checked). */
+export interface IpxConfig {
+  /** The file it came from. */
+  readonly source: string;
+  readonly ipx: {
+    readonly fqdn: string;
+    readonly signingKey: KeyObject;
+    readonly signingKeyFile: string;
+    /** PEM text of the signing key's certificate, when configured. */
+    readonly certificate: string | null;
+    readonly kid: string | null;
+  };
+  readonly tls: {
+    readonly cert: Buffer;
+    readonly key: Buffer;
+    readonly ca: readonly Buffer[];
+    readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
+    /** SAN dNSNames of our TLS certificate. */
+    readonly dnsNames: readonly string[];
+  };
+  readonly listen: ListenAddress;
+  readonly forward: { readonly host: string; readonly port: number; readonly fqdn: string; readonly timeoutMs: number };
+  readonly rules: readonly IntermediaryRule[];
+  readonly admin: { readonly listen: ListenAddress };
+  readonly bodyLimit: number;
+  readonly logging: { readonly level: string };
+}
+
+export const IPX_DEFAULTS = {
+  forwardTimeoutMs: 10_000,
+  /** Same order as the SEPPs' N32-f limit, plus room for the JOSE envelope. */
+  bodyLimit: 2 * 1024 * 1024,
+  logLevel: 'info',
+  minVersion: 'TLSv1.2',
+} as const;

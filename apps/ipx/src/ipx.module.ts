@@ -1,0 +1,31 @@
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import { ReadinessService } from '@sepp/server';
+import { HealthController } from './admin/health.controller';
+import { SecInfoController } from './admin/sec-info.controller';
+import type { IpxConfig } from './config/ipx-config';
+import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from './ipx.constants';
+import { NextHopClient } from './relay/next-hop.client';
+import { RelayService } from './relay/relay.service';
+
+/**
+ * The IPX's root module, served on the admin listener: the configuration, logger and readiness
+ * (created before Nest starts), the relay and its next-hop client. The N32-f listener mounts only
+ * its controller and borrows RelayService from here.
+ */
+@Global()
+@Module({})
+export class IpxModule {
+  static forRoot(config: IpxConfig, logger: IpxLogger, readiness: ReadinessService): DynamicModule {
+    const runtime = [
+      { provide: IPX_CONFIG, useValue: config },
+      { provide: IPX_LOGGER, useValue: logger },
+      { provide: ReadinessService, useValue: readiness },
+    ];
+    return {
+      module: IpxModule,
+      providers: [...runtime, NextHopClient, RelayService],
+      controllers: [HealthController, SecInfoController],
+      exports: [...runtime.map((p) => p.provide), RelayService],
+    };
+  }
+}

@@ -1,0 +1,3 @@
+import { runIpxApp } from './bootstrap/run-ipx-app';
+
+void runIpxApp();
