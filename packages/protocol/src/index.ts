@@ -22,3 +22,4 @@ export * from './prins/reformat';
 export * from './prins/n32f-error';
 export * from './prins/context';
 export * from './openapi';
+export * from './prins/modifications';
