@@ -19,14 +19,17 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const problem = toProblem(exception, this.bodyLimit);
     if (problem.internal) {
-      this.logger.error({ err: exception, method: request.method, url: request.url }, 'request failed');
+      this.logger.error({ err: exception, method: request.method, url: request.url, remoteAddress: request.ip }, 'request failed');
     } else {
       this.logger.info(
-        { method: request.method, url: request.url, status: problem.status, cause: problem.body.cause, detail: problem.body.detail },
+        { method: request.method, url: request.url, remoteAddress: request.ip, status: problem.status, cause: problem.body.cause, detail: problem.body.detail },
         'request refused',
       );
     }
     if (reply.sent) return;
+    // Fastify asks for `connection: close` after a body it could not parse; HTTP/2 has no such
+    // header (Node drops it with a warning), and the session must stay up for the peer anyway.
+    if (request.raw.httpVersionMajor === 2) reply.removeHeader('connection');
     void reply.status(problem.status).header('content-type', PROBLEM_JSON).send(JSON.stringify(problem.body));
   }
 }
