@@ -13,6 +13,10 @@ import type { HttpRequestMessage, HttpResponseMessage, RequestContext } from '..
 import type { PrinsProtectionPolicy } from '../reformat/protection-policy';
 import { rebuildRequest, rebuildResponse } from '../reformat/rebuild';
 import { NO_AUTHORIZED_IPX, reformatRequest, reformatResponse } from '../reformat/reformat';
+import type { KeyObject } from 'node:crypto';
+import { describeChanges, type ModificationPolicy } from '../modifications/policy';
+import { processModifications } from '../modifications/process';
+import { isNoIntermediary } from '../modifications/verify';
 
 /** Everything both SEPPs agreed in exchange-params, plus the exported TLS master key. */
 export interface N32fContextParams {
@@ -30,6 +34,23 @@ export interface N32fContextParams {
   readonly policy: PrinsProtectionPolicy;
   /** Messages per direction before the context must be replaced (at most 2^32). */
   readonly maxMessages?: number;
+  /** Roaming intermediaries on the path (TS 33.501 13.2.4.5-13.2.4.7); absent: none. */
+  readonly intermediaries?: N32fIntermediaries;
+}
+
+/** What a context knows about the roaming intermediaries (RIs) between the two SEPPs. */
+export interface N32fIntermediaries {
+  /** The RI allowed to modify what we send (`metaData.authorizedIpxId`); null: none. */
+  readonly authorizedIpxId: string | null;
+  /**
+   * RI keys to verify modifications of what we receive: only those exchanged in this context's
+   * parameter exchange (`ipxProviderSecInfoList`) or configured for this peer, never a SEPP's.
+   */
+  readonly keysByIdentity: ReadonlyMap<string, readonly KeyObject[]>;
+  /** The keys of both SEPPs: never accepted for an RI signature (TS 33.501 5.9.3.2). */
+  readonly seppKeys: readonly KeyObject[];
+  /** What the RIs may modify in what we receive (for requests: the policy the peer sent). */
+  readonly policy: ModificationPolicy;
 }
 
 /** A request or response read from the wire, with what the receiver needs to answer or report. */
@@ -38,6 +59,8 @@ export interface OpenedMessage<M> {
   readonly messageId: string;
   /** What was encrypted (index count), for logs. */
   readonly encryptedCount: number;
+  /** What the RIs changed, by whom (log lines, never values); empty without RIs. */
+  readonly modifications: readonly string[];
 }
 
 /** The `metaData` a receiver reads first: which context, which message (for error reports). */
@@ -128,9 +151,13 @@ export class N32fContext {
     if (this.seenRequestIds.has(header.messageId)) {
       throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_FAILED, `messageId ${header.messageId} was already received on this context`);
     }
-    const message = rebuildRequest(header.aad, dataToEncrypt);
+    // An encrypted path hides the API the modification policy is written for: rebuild once to
+    // learn it (the RIs never see it either).
+    const clear = rebuildRequest(header.aad, dataToEncrypt);
+    const { aad, modifications } = this.modified(body, header, dataToEncrypt, 'request', { method: clear.method, path: clear.path });
+    const message = aad === header.aad ? clear : rebuildRequest(aad, dataToEncrypt);
     this.remember(header.messageId);
-    return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, request: { method: message.method, path: message.path } };
+    return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications, request: { method: message.method, path: message.path } };
   }
 
   /** cSEPP: verify, decrypt, check replay and rebuild the answer to one of our requests. */
@@ -140,12 +167,49 @@ export class N32fContext {
       throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_FAILED, `the answer carries messageId ${header.messageId}, not that of the request (${expectedMessageId})`);
     }
     const dataToEncrypt = this.unseal(body, this.direction('response', 'receive'), this.receivedResponses);
+    const request = this.outstanding.get(header.messageId)!;
     this.outstanding.delete(header.messageId);
-    return { message: rebuildResponse(header.aad, dataToEncrypt), messageId: header.messageId, encryptedCount: dataToEncrypt.length };
+    const { aad, modifications } = this.modified(body, header, dataToEncrypt, 'response', request);
+    return { message: rebuildResponse(aad, dataToEncrypt), messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications };
   }
 
   private meta(messageId: string): { n32fContextId: string; messageId: string; authorizedIpxId: string } {
-    return { n32fContextId: this.params.remoteContextId, messageId, authorizedIpxId: NO_AUTHORIZED_IPX };
+    return { n32fContextId: this.params.remoteContextId, messageId, authorizedIpxId: this.params.intermediaries?.authorizedIpxId ?? NO_AUTHORIZED_IPX };
+  }
+
+  /**
+   * The RI steps after the JWE verified (TS 33.501 13.2.4.7 steps 3-5): every JWS verified with
+   * this context's RI keys and bound to this message's tag, every operation checked against the
+   * modification policy, the patches applied in hop order. Without RIs a modifications block was
+   * already refused by readMessageHeader.
+   */
+  private modified(
+    body: N32fReformattedReqMsg | N32fReformattedRspMsg,
+    header: N32fMessageHeader,
+    dataToEncrypt: readonly unknown[],
+    direction: 'request' | 'response',
+    request: RequestContext,
+  ): { aad: DataToIntegrityProtectBlockData; modifications: string[] } {
+    const ris = this.params.intermediaries;
+    if (!ris || isNoIntermediary(header.authorizedIpxId)) {
+      if (body.modificationsBlock !== undefined) {
+        throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_ON_MODIFICATIONS_FAILED, 'a modificationsBlock arrived although no intermediary is authorized on this context');
+      }
+      return { aad: header.aad, modifications: [] };
+    }
+    const result = processModifications({
+      block: body.modificationsBlock,
+      jweTag: body.reformattedData.tag,
+      authorizedIpxId: header.authorizedIpxId,
+      keysByIdentity: ris.keysByIdentity,
+      seppKeys: ris.seppKeys,
+      aad: header.aad,
+      policyFor: () => ris.policy,
+      direction,
+      request,
+      confidentialValues: dataToEncrypt,
+    });
+    return { aad: result.aad, modifications: result.changes.length > 0 ? describeChanges(result.changes).map((line, i) => `${result.changes[i]!.identity}: ${line}`) : [] };
   }
 
   private direction(kind: 'request' | 'response', flow: 'send' | 'receive'): { key: Buffer; salt: Buffer } {

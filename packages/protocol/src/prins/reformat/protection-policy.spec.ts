@@ -95,14 +95,17 @@ describe('built-in mapping', () => {
       ]),
     );
     for (const method of ['GET', 'PUT', 'POST', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'CONNECT', 'TRACE']) {
-      expect(find(method, '/**')?.IeList).toEqual([{ ieLoc: 'HEADER', ieType: 'AUTHORIZATION_TOKEN', reqIe: 'authorization' }]);
+      expect(find(method, '/**')?.IeList).toEqual([
+        { ieLoc: 'HEADER', ieType: 'AUTHORIZATION_TOKEN', reqIe: 'authorization' },
+        { ieLoc: 'HEADER', ieType: 'NONSENSITIVE', reqIe: '3gpp-sbi-message-priority', rspIe: '3gpp-sbi-message-priority', isModifiable: true },
+      ]);
     }
   });
 
   it('hands out copies', () => {
     const policy = defaultProtectionPolicy();
     policy.apiIeMappingList[0]!.IeList.push({ ieLoc: 'BODY', ieType: 'UEID' });
-    expect(defaultProtectionPolicy().apiIeMappingList[0]!.IeList).toHaveLength(1);
+    expect(defaultProtectionPolicy().apiIeMappingList[0]!.IeList).toHaveLength(2);
   });
 });
 

@@ -171,7 +171,12 @@ export const DEFAULT_API_IE_MAPPINGS: readonly ApiIeMappingData[] = deepFreeze([
     (apiMethod): ApiIeMappingData => ({
       apiSignature: EVERY_API_SIGNATURE,
       apiMethod,
-      IeList: [ie(IeLocation.HEADER, IeType.AUTHORIZATION_TOKEN, { reqIe: 'authorization' })],
+      IeList: [
+        ie(IeLocation.HEADER, IeType.AUTHORIZATION_TOKEN, { reqIe: 'authorization' }),
+        // The one IE our default policy lets intermediaries modify: the TS 29.500 message
+        // priority (an IPX may re-prioritise traffic it carries); in requests and responses.
+        { ...ie(IeLocation.HEADER, IeType.NONSENSITIVE, { reqIe: '3gpp-sbi-message-priority', rspIe: '3gpp-sbi-message-priority' }), isModifiable: true },
+      ],
     }),
   ),
   ...SDM_DATA_SETS.map(
