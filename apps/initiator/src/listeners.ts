@@ -1,5 +1,5 @@
 import type { SecureServerOptions } from 'node:http2';
-import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
+import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32ServerAdapter, swapTlsOnReload, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
 import { SbiForwarderService } from './sbi/sbi-forwarder.service';
 import { TelescopicController } from './sbi/telescopic.controller';
 import { TelescopicService } from './sbi/telescopic.service';
@@ -24,6 +24,8 @@ export const sbiListener: ListenerDefinition = {
   prepare: (app) => {
     (app.getHttpServer() as unknown as SeppHttp2Server).fastPath = app.get(SbiForwarderService).handle;
   },
+  // Certificate rotation (SIGHUP, POST /admin/reload, tls.watchFiles): new connections get the new material.
+  onListening: (app, runtime) => swapTlsOnReload(app, runtime, 'sbi', sbiTls, ['sbi']),
 };
 
 /**

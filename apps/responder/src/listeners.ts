@@ -7,27 +7,29 @@ import { N32SessionsService } from './n32c/n32-sessions.service';
 import { N32fForwarderService } from './n32f/n32f-forwarder.service';
 import { PrinsReceiverService } from './n32f/prins-receiver.service';
 import { ParamsService } from './n32c/params.service';
+import { rateLimitN32f } from './limits/n32f-rate-limit';
 
 const PRINS_PREFIX = `${N32F_FORWARD_API}/`;
 
 /**
  * Installs N32-f and connection tracking on an N32 listener's server: n32f-process (PRINS) to
- * the PRINS receiver, every other path outside the N32-c API to TLS-mode forwarding.
+ * the PRINS receiver, every other path outside the N32-c API to TLS-mode forwarding, both behind
+ * the per-peer rate limit (`limits.rateLimitPerPeer`).
  */
 function prepareN32(name: string) {
-  return (app: NestFastifyApplication): void => {
+  return (app: NestFastifyApplication, runtime: SeppRuntime): void => {
     const server = app.getHttpServer() as unknown as SeppHttp2Server;
     const sessions = app.get(N32SessionsService);
     const tls = app.get(N32fForwarderService);
     const prins = app.get(PrinsReceiverService);
     server.on('session', (session) => sessions.track(session, name));
-    server.fastPath = (stream, headers) => {
+    server.fastPath = rateLimitN32f(runtime, name, sessions, (stream, headers) => {
       if (headers[':path']?.startsWith(PRINS_PREFIX)) {
         prins.handle(stream, headers);
         return true;
       }
       return tls.handle(stream, headers);
-    };
+    });
   };
 }
 
@@ -54,5 +56,5 @@ export const n32fListener: ListenerDefinition = {
   shared: [N32SessionsService, N32fForwarderService, PrinsReceiverService],
   bodyLimit: (config) => config.n32f.bodyLimit,
   prepare: prepareN32('n32f'),
-  onListening: (app: NestFastifyApplication, runtime: SeppRuntime) => wireN32Server(app, runtime, n32fServerTlsOptions),
+  onListening: (app: NestFastifyApplication, runtime: SeppRuntime) => wireN32Server(app, runtime, n32fServerTlsOptions, 'n32f'),
 };

@@ -17,6 +17,7 @@ import {
 import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, SeppMetrics, type SeppConfig, type SeppLogger } from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { N32fPeersService } from './n32f-peers.service';
+import { assertAccessTokenPlmn } from './access-token-plmn';
 
 const TARGET_PARAM = `header ${SBI_HEADERS.targetApiRoot}`;
 const N32C_API_PREFIX = `${N32C_HANDSHAKE_API}/`;
@@ -85,6 +86,7 @@ export class N32fForwarderService {
     const peer = this.senders.senderOf(session);
     const target = this.targetOf(headers);
     this.checkOriginatingNetwork(peer, headers);
+    assertAccessTokenPlmn(peer, headers['authorization'], this.peers, config, this.logger);
 
     const inFlight = this.inFlight.get(peer) ?? 0;
     if (inFlight >= config.n32f.maxConcurrentPerPeer) {

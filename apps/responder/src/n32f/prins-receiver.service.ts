@@ -3,6 +3,7 @@ import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiRootKey,
+  assertUniqueMembers,
   N32Error,
   N32ErrorCode,
   parseApiRoot,
@@ -12,6 +13,7 @@ import {
   ReformatError,
   type HttpResponseMessage,
   type N32fContext,
+  type N32fErrorInfoData,
   type N32fMessageHeader,
   type N32fReformattedReqMsg,
 } from '@sepp/protocol';
@@ -25,6 +27,7 @@ import {
   N32fControlService,
   n32fErrorInfo,
   OriginPool,
+  PeerRegistry,
   PROBLEM_JSON,
   readBody,
   respondWhole,
@@ -37,6 +40,8 @@ import {
   type SeppLogger,
 } from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
+import { accessTokenPlmnMismatch, authorizationOf, prinsAccessTokenRefusal } from './access-token-plmn';
+import { answerNonPost } from './n32f-process-methods';
 
 /** JSON and base64url overhead of a reformatted message over the NF body it carries. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -61,6 +66,7 @@ export class PrinsReceiverService {
     private readonly sessions: N32SessionsService,
     private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+    private readonly peers: PeerRegistry,
   ) {
     this.pool = this.createPool(config.current);
     config.on('reload', ({ current, changed }) => {
@@ -73,11 +79,16 @@ export class PrinsReceiverService {
 
   /** Fast path of the N32 listeners for n32f-process. */
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): void => {
+    // Read now: once the session is gone its socket can no longer be asked.
+    const remoteAddress = stream.session?.socket.remoteAddress;
+    const answered = answerNonPost(stream, headers);
+    if (answered === 405) this.logger.info({ status: 405, method: headers[':method'], remoteAddress }, 'n32f-process refused');
+    if (answered !== null) return;
     const startedAt = process.hrtime.bigint();
     this.receive(stream, headers).then((status) => this.metrics.observeN32f('PRINS', 'inbound', status, startedAt)).catch((error: unknown) => {
       const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
       this.metrics.observeN32f('PRINS', 'inbound', status, startedAt);
-      if (error instanceof N32Error) this.logger.info({ status, code: error.code, detail: error.detail }, 'n32f-process refused');
+      if (error instanceof N32Error) this.logger.info({ status, code: error.code, detail: error.detail, remoteAddress }, 'n32f-process refused');
       else this.logger.error({ err: error }, 'n32f-process failed');
     });
   };
@@ -97,12 +108,15 @@ export class PrinsReceiverService {
     const session = stream.session!;
     const sender = this.senderOf(session);
     const raw = await readBody(stream, config.n32f.bodyLimit + ENVELOPE_BYTES);
+    const text = raw.toString('utf8');
     let json: unknown;
     try {
-      json = JSON.parse(raw.toString('utf8'));
+      json = JSON.parse(text);
     } catch {
       throw new N32Error(N32ErrorCode.INVALID_MSG_FORMAT, 'the body is not JSON', [{ param: '/', reason: 'must be a JSON document' }]);
     }
+    // TS 33.117 4.3.6.3: JSON.parse kept the last of two equal names; such a body is refused (400).
+    assertUniqueMembers(text);
     const body = parseReformattedRequest(json);
     this.sessions.countN32f(session, sender);
 
@@ -131,6 +145,13 @@ export class PrinsReceiverService {
 
     const log = this.logger.child({ peer: sender });
     log.debug({ messageId: opened.messageId, encryptedBlocks: opened.encryptedCount }, 'PRINS request verified');
+    // TS 33.501 13.4.1.2.2: the access token's serving PLMN must be the context peer's.
+    const tokenMismatch = accessTokenPlmnMismatch(sender, authorizationOf(opened.message.headers), this.peers, config);
+    if (tokenMismatch) {
+      const refusal = prinsAccessTokenRefusal(tokenMismatch, sender, this.logger, opened.messageId);
+      this.refuse(stream, sender, refusal.error, header, context, { policyMismatchList: refusal.policyMismatchList });
+      return 403;
+    }
     const nfAnswer = await this.deliver(opened.message, config);
     let protectedAnswer;
     try {
@@ -170,7 +191,14 @@ export class PrinsReceiverService {
     }
   }
 
-  private refuse(stream: ServerHttp2Stream, sender: string, error: PrinsError, header: N32fMessageHeader | undefined, context: N32fContext | undefined): void {
+  private refuse(
+    stream: ServerHttp2Stream,
+    sender: string,
+    error: PrinsError,
+    header: N32fMessageHeader | undefined,
+    context: N32fContext | undefined,
+    extra: Pick<N32fErrorInfoData, 'policyMismatchList'> = {},
+  ): void {
     this.logger.warn(
       { peer: sender, n32fErrorType: error.type, detail: error.detail, messageId: header?.messageId, n32fContextId: header?.n32fContextId },
       'PRINS message refused',
@@ -178,7 +206,7 @@ export class PrinsReceiverService {
     this.metrics.prinsFailures.inc({ type: error.type, detected_by: 'us' });
     respondWithPrinsError(stream, error);
     // Reported with the ID the sender allocated (the context's remote ID), when we know it.
-    void this.control.reportError(sender, n32fErrorInfo(error, header?.messageId ?? 'unknown', context?.remoteContextId));
+    void this.control.reportError(sender, { ...n32fErrorInfo(error, header?.messageId ?? 'unknown', context?.remoteContextId), ...extra });
   }
 
   /** The peer on this connection: the one it negotiated on it, else the configured peer its certificate names. */

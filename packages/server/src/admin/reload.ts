@@ -2,8 +2,8 @@ import { ConfigError } from '../config/load-config';
 import type { SeppLogger } from '../logging/logger';
 import type { ConfigService } from '../runtime/config.service';
 
-/** Reloads and logs the outcome; the one path for SIGHUP and POST /admin/reload. */
-export function reloadConfiguration(config: ConfigService, logger: SeppLogger, trigger: 'SIGHUP' | 'admin'): readonly string[] {
+/** Reloads and logs the outcome; the one path for SIGHUP, POST /admin/reload and `tls.watchFiles`. */
+export function reloadConfiguration(config: ConfigService, logger: SeppLogger, trigger: 'SIGHUP' | 'admin' | 'file-watch'): readonly string[] {
   try {
     const { changed } = config.reload();
     logger.info({ trigger, changed, file: config.current.source }, 'configuration reloaded');

@@ -11,17 +11,21 @@ import { createLogger, NestPinoLogger, type SeppLogger } from '../logging/logger
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ProblemDetailsFilter } from '../problem/problem-details.filter';
+import { answerFrameworkError } from '../problem/framework-errors';
 import { ConfigService } from '../runtime/config.service';
 import { ReadinessService } from '../runtime/readiness.service';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import type { ListenerDefinition, ListenerProtocol, SeppAppDefinition } from './listener';
 import { instrumentListener } from '../metrics/instrument';
+import { useListenerLimits } from '../limits/listener-limits';
+import { protectListener, type ListenerGuard } from '../limits/protect-listener';
+import { watchTlsFiles } from '../tls/watch-tls-files';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
 /** Exit code when a valid configuration still cannot be served (a port in use). */
 export const EXIT_STARTUP = 1;
-/** How long shutdown may take before the process exits anyway. */
+/** How long shutdown may take beyond the drain (`limits.drainTimeoutMs`) before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 10_000;
 
 @Module({})
@@ -76,29 +80,38 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   const nestLogger = new NestPinoLogger(logger);
   const root = await NestFactory.create<NestFastifyApplication>(
     { module: ListenerHostModule, imports: [definition.rootModule(runtime), AdminModule] } as DynamicModule,
-    new FastifyAdapter({ logger: false, bodyLimit: 16_384 }),
+    new FastifyAdapter({ logger: false, bodyLimit: 16_384, frameworkErrors: answerFrameworkError }),
     { logger: nestLogger, abortOnError: false },
   );
   root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
   runtime.readiness.markUp('admin', await listen(root, 'admin', config.admin.listen, 'http/1.1', logger));
 
+  // Every HTTP/2 listener is built with the configured limits (SETTINGS, nghttp2, TLS handshake).
+  useListenerLimits(config.limits);
   const listeners = new Map<string, NestFastifyApplication>();
+  const guards = new Map<string, ListenerGuard>();
   for (const listener of enabled) {
-    const app = await startListener(listener, root, runtime, nestLogger);
+    const app = await startListener(listener, root, runtime, nestLogger, guards);
     listeners.set(listener.name, app);
   }
+  const tlsWatcher = watchTlsFiles(runtime);
 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      logger.info({ reason }, 'shutting down');
+      const { drainTimeoutMs } = runtime.config.current.limits;
+      logger.info({ reason, drainTimeoutMs }, 'shutting down');
       runtime.readiness.markStopping();
+      const graceMs = drainTimeoutMs + SHUTDOWN_GRACE_MS;
       const timer = setTimeout(() => {
-        logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long, exiting');
+        logger.error({ graceMs }, 'shutdown took too long, exiting');
         process.exit(1);
-      }, SHUTDOWN_GRACE_MS);
+      }, graceMs);
       timer.unref();
-      // Root first: its services release peers while the listeners can still carry the release.
+      tlsWatcher.close();
+      await drainListeners(guards, drainTimeoutMs, logger);
+      // Then the root: its services release the peers (["NONE"], n32f-terminate) on their own
+      // connections, once nothing is in flight on them any more.
       await closeQuietly(root, logger);
       for (const app of listeners.values()) await closeQuietly(app, logger);
       logger.info('stopped');
@@ -142,6 +155,7 @@ async function startListener(
   root: INestApplication,
   runtime: SeppRuntime,
   nestLogger: NestPinoLogger,
+  guards: Map<string, ListenerGuard>,
 ): Promise<NestFastifyApplication> {
   const config = runtime.config.current;
   const module: DynamicModule = {
@@ -155,6 +169,7 @@ async function startListener(
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
   instrumentListener(app, listener.name, runtime.metrics);
+  guards.set(listener.name, protectListener(app, listener.name, runtime));
   listener.prepare?.(app, runtime);
   const bound = await listen(app, listener.name, listener.address(config)!, listener.protocol(config), runtime.logger);
   listener.onListening?.(app, runtime);
@@ -173,6 +188,27 @@ async function listen(
   const address = app.getHttpServer().address() as AddressInfo;
   logger.info({ listener: name, address: address.address, port: address.port, protocol }, 'listening');
   return { host: address.address, port: address.port };
+}
+
+/**
+ * The first steps of a graceful stop: every listener stops accepting connections and sends GOAWAY
+ * on its sessions (/readyz already says 503), then the requests in flight get up to
+ * `drainTimeoutMs` to finish; what is left after that is cut.
+ */
+async function drainListeners(guards: ReadonlyMap<string, ListenerGuard>, drainTimeoutMs: number, logger: SeppLogger): Promise<void> {
+  for (const guard of guards.values()) guard.stopAccepting();
+  const inFlight = Object.fromEntries([...guards.values()].map((guard) => [guard.listener, guard.openStreams]));
+  logger.info({ listeners: [...guards.keys()], inFlight, drainTimeoutMs }, 'listeners closed to new connections, draining');
+  const started = performance.now();
+  const outcomes = await Promise.all([...guards.values()].map((guard) => guard.drained(drainTimeoutMs)));
+  const ms = Math.round(performance.now() - started);
+  if (outcomes.every(Boolean)) {
+    logger.info({ ms }, 'drained');
+    return;
+  }
+  const left = Object.fromEntries([...guards.values()].filter((guard) => guard.openStreams > 0).map((guard) => [guard.listener, guard.openStreams]));
+  logger.warn({ ms, left, drainTimeoutMs }, 'drain timed out: closing the connections left');
+  for (const guard of guards.values()) guard.destroySessions();
 }
 
 async function closeQuietly(app: INestApplication, logger: SeppLogger): Promise<void> {

@@ -9,6 +9,8 @@ import { applyEnvOverrides } from './env-overrides';
 import { CONFIG_DEFAULTS, type ListenAddress, type PeerSettings, type SeppConfig, type TlsMaterial } from './sepp-config';
 import { SeppConfigFile, type ListenConfig, type PlmnConfig } from './sepp-config.schema';
 import { readCaList, readIdentity } from './read-tls';
+import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
+import { readLimits, tlsFilesOf } from './limits-config';
 
 export interface ConfigProblem {
   /** The key at fault, e.g. `n32.peers[0].plmns[0].mnc`; empty for the file as a whole. */
@@ -114,6 +116,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
   const fqdn = normalizeFqdn(parsed.sepp.fqdn);
   const identity = readIdentity({ certKey: 'tls.cert', keyKey: 'tls.key', certFile, keyFile, fqdn: { key: 'sepp.fqdn', name: fqdn } }, now, problems);
   const ca = readCaList('tls.ca', caFiles, problems);
+  const trustAnchors = readTrustAnchors(parsed.n32.trustAnchors, pathOf, problems);
 
   const n32fFqdn = normalizeFqdn(parsed.n32f?.fqdn ?? fqdn);
   const n32fIdentity = parsed.n32f?.tls
@@ -154,7 +157,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       }
     : null;
   if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
-  const material: TlsMaterial = { ...identity, ca };
+  const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors) };
 
   const config: SeppConfig = {
     source,
@@ -165,7 +168,15 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       supportedFeatures: parsed.sepp.supportedFeatures ?? CONFIG_DEFAULTS.supportedFeatures,
       targetApiRootSupported: parsed.sepp.targetApiRootSupported ?? CONFIG_DEFAULTS.targetApiRootSupported,
     },
-    tls: { certFile, keyFile, caFiles, minVersion: parsed.tls.minVersion ?? CONFIG_DEFAULTS.minVersion, material },
+    tls: {
+      certFile,
+      keyFile,
+      caFiles,
+      minVersion: parsed.tls.minVersion ?? CONFIG_DEFAULTS.minVersion,
+      material,
+      watchFiles: parsed.tls.watchFiles ?? CONFIG_DEFAULTS.watchFiles,
+      files: tlsFilesOf(parsed, pathOf),
+    },
     n32: {
       listen: parsed.n32.listen ? listen(parsed.n32.listen) : null,
       peers: parsed.n32.peers.map(
@@ -184,6 +195,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       keepaliveMs: parsed.n32.keepaliveMs ?? CONFIG_DEFAULTS.keepaliveMs,
       idleTimeoutMs: parsed.n32.idleTimeoutMs ?? CONFIG_DEFAULTS.idleTimeoutMs,
       purposes: parsed.n32.purposes ? [...parsed.n32.purposes] : [],
+      trustAnchors,
     },
     admin: { listen: listen(parsed.admin.listen) },
     sbi: {
@@ -209,6 +221,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       maxMessagesPerContext: parsed.prins?.maxMessagesPerContext ?? CONFIG_DEFAULTS.maxMessagesPerContext,
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
+    limits: readLimits(parsed.limits),
   };
   return deepFreeze(config);
 }

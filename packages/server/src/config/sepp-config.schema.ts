@@ -26,6 +26,7 @@ import {
   type IntermediaryPolicy,
   type N32Mechanism,
 } from '@sepp/protocol';
+import { LimitsConfig } from './limits-config';
 
 /**
  * The configuration file (CONFIG.md). Key names are a public interface: add keys, rename none.
@@ -86,6 +87,9 @@ export class TlsConfig {
   ca!: string[];
   @Expose() @Optional() @IsIn(['TLSv1.2', 'TLSv1.3'], { message: 'must be TLSv1.2 or TLSv1.3' })
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Reload when a certificate, key or CA file changes (fs.watch, debounced), as SIGHUP does. */
+  @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
+  watchFiles?: boolean;
 }
 
 export class RetryConfig {
@@ -106,6 +110,16 @@ export class PeerConfig {
   /** N32 purposes (TS 29.573 N32Purpose) we accept from this peer; absent -> all. */
   @Expose() @Optional() @IsArray({ message: 'must be a list of N32 purposes' }) @IsString({ each: true, message: 'every item must be a string' })
   purposes?: string[];
+}
+
+/** One trust anchor (TS 33.501 13.1.2): the roots that certify the SEPPs of these PLMNs, and only them. */
+export class TrustAnchorConfig {
+  @Expose() @Required() @PlmnList() plmns!: PlmnConfig[];
+  @Expose() @Required()
+  @IsArray({ message: 'must be a list of PEM files' })
+  @ArrayMinSize(1, { message: 'must list at least one trusted root' })
+  @IsString({ each: true, message: 'every item must be a path to a PEM file' })
+  ca!: string[];
 }
 
 export class N32Config {
@@ -129,6 +143,9 @@ export class N32Config {
   /** N32 purposes the initiator announces (intendedUsagePurpose); absent -> none announced. */
   @Expose() @Optional() @IsArray({ message: 'must be a list of N32 purposes' }) @IsString({ each: true, message: 'every item must be a string' })
   purposes?: string[];
+  /** Per-PLMN trust anchors; absent -> one anchor (`tls.ca`) for every peer. A PLMN is in at most one. */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of { plmns, ca }' }) @Type(() => TrustAnchorConfig) @ValidateNested({ each: true })
+  trustAnchors?: TrustAnchorConfig[];
 }
 
 export class AdminConfig {
@@ -212,4 +229,5 @@ export class SeppConfigFile {
   @Expose() @Optional() @Type(() => N32fConfig) @ValidateNested() n32f?: N32fConfig;
   @Expose() @Optional() @Type(() => PrinsConfig) @ValidateNested() prins?: PrinsConfig;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
+  @Expose() @Optional() @Type(() => LimitsConfig) @ValidateNested() limits?: LimitsConfig;
 }

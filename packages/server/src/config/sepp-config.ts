@@ -1,4 +1,7 @@
 import type { ApiRoot, IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
+import { LIMITS_DEFAULTS, type LimitsSettings } from './limits-config';
+
+export type { LimitsSettings } from './limits-config';
 
 /** A listener address. Port 0 asks the OS for a free port (the listening log line tells which). */
 export interface ListenAddress {
@@ -17,10 +20,20 @@ export interface PeerSettings {
   readonly purposes: readonly string[] | null;
 }
 
+/** One per-PLMN trust anchor (`n32.trustAnchors[]`, TS 33.501 13.1.2). */
+export interface TrustAnchorSettings {
+  readonly plmns: readonly PlmnIdValue[];
+  /** Absolute paths of its roots. */
+  readonly caFiles: readonly string[];
+  /** The roots (PEM). */
+  readonly ca: readonly Buffer[];
+}
+
 /** Certificate material read at start-up (and again on reload). */
 export interface TlsMaterial {
   readonly cert: Buffer;
   readonly key: Buffer;
+  /** Roots TLS verifies N32 peers against: `tls.ca` plus the roots of every `n32.trustAnchors` entry. */
   readonly ca: readonly Buffer[];
   /** SAN dNSNames of our own leaf certificate. */
   readonly dnsNames: readonly string[];
@@ -47,6 +60,10 @@ export interface SeppConfig {
     readonly caFiles: readonly string[];
     readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
     readonly material: TlsMaterial;
+    /** `tls.watchFiles`: reload when one of `files` changes. */
+    readonly watchFiles: boolean;
+    /** Every certificate, key and CA file this configuration read (absolute paths). */
+    readonly files: readonly string[];
   };
   readonly n32: {
     readonly listen: ListenAddress | null;
@@ -58,6 +75,8 @@ export interface SeppConfig {
     readonly keepaliveMs: number;
     readonly idleTimeoutMs: number;
     readonly purposes: readonly string[];
+    /** Empty: no per-PLMN anchors (every peer is verified against the roots of `tls.ca`). */
+    readonly trustAnchors: readonly TrustAnchorSettings[];
   };
   readonly admin: { readonly listen: ListenAddress };
   readonly sbi: {
@@ -89,6 +108,7 @@ export interface SeppConfig {
     readonly maxMessagesPerContext: number;
   };
   readonly logging: { readonly level: string };
+  readonly limits: LimitsSettings;
 }
 
 export const CONFIG_DEFAULTS = {
@@ -113,4 +133,6 @@ export const CONFIG_DEFAULTS = {
   jweCipherSuites: ['A128GCM', 'A256GCM'] as const,
   policyMismatch: 'reject',
   maxMessagesPerContext: 4_294_967_296,
+  watchFiles: false,
+  limits: LIMITS_DEFAULTS,
 } as const;

@@ -3,11 +3,13 @@ import { PEER_N32_STATES, type PeerN32State } from '@sepp/protocol';
 import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
 
 /** Why a TLS handshake failed, in the few classes operators alert on. */
-export type TlsFailureReason = 'no_certificate' | 'unknown_ca' | 'expired' | 'not_yet_valid' | 'san_mismatch' | 'protocol_version' | 'alpn' | 'timeout' | 'other';
+export type TlsFailureReason = 'no_certificate' | 'unknown_ca' | 'expired' | 'not_yet_valid' | 'san_mismatch' | 'protocol_version' | 'alpn' | 'timeout' | 'trust_anchor' | 'other';
 
 /** Maps Node/OpenSSL error codes and certificate verdicts to a {@link TlsFailureReason}. */
 export function classifyTlsFailure(code: string | undefined, message = ''): TlsFailureReason {
   const text = `${code ?? ''} ${message}`.toUpperCase();
+  // Not OpenSSL's: the per-PLMN trust anchor check after the handshake (tls/trust-anchors.ts).
+  if (code === 'TRUST_ANCHOR') return 'trust_anchor';
   if (/PEER_DID_NOT_RETURN_A_CERTIFICATE|CERTIFICATE_REQUIRED/.test(text)) return 'no_certificate';
   if (/CERT_HAS_EXPIRED/.test(text)) return 'expired';
   if (/CERT_NOT_YET_VALID/.test(text)) return 'not_yet_valid';

@@ -3,6 +3,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { PeerSettings, SeppConfig } from '../config/sepp-config';
 import { certificateDnsNames } from '../tls/certificate-names';
 import { n32ClientTlsOptions } from '../tls/tls-options';
+import { trustAnchorFailure } from '../tls/trust-anchors';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
 import { n32cOperation } from '../metrics/instrument';
 
@@ -87,6 +88,12 @@ export class N32Connection {
       const timer = setTimeout(() => fail(Object.assign(new Error(`no connection within ${timeoutMs} ms`), { code: 'TIMEOUT' })), timeoutMs);
       session.once('error', fail);
       session.once('connect', () => {
+        // TS 33.501 13.1.2: the server's chain must end at the trust anchor of its PLMNs.
+        const anchorFailure = trustAnchorFailure(socket!, config);
+        if (anchorFailure !== null) {
+          fail(Object.assign(new Error(`server certificate refused (trust anchor): ${anchorFailure}`), { code: 'TRUST_ANCHOR' }));
+          return;
+        }
         clearTimeout(timer);
         session.off('error', fail);
         session.on('error', () => undefined); // errors after connect surface as 'close'

@@ -11,6 +11,9 @@ import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
 import type { FastifyServerFactory } from 'fastify';
 import { dispatchingServerFactory } from '../n32f/dispatching-server';
 import { classifyTlsFailure } from '../metrics/sepp-metrics';
+import { enforceTrustAnchors } from '../tls/trust-anchors';
+import { refuseOtherMethodsOnN32c, useStrictJsonParser } from './n32c-http-rules';
+import { answerFrameworkError } from '../problem/framework-errors';
 
 /**
  * A Fastify adapter on an HTTP/2 server with a forwarding fast path (`dispatchingServerFactory`):
@@ -23,12 +26,15 @@ export function http2Adapter(tls: SecureServerOptions | null, bodyLimit: number,
     bodyLimit,
     logger: false,
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
   });
 }
 
 /** The N32 server adapter: HTTP/2 over mutual TLS, nothing else (no HTTP/1.1, no h2c). */
 export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
   const adapter = http2Adapter(n32ServerTlsOptions(config), config.n32.bodyLimit, config.n32.idleTimeoutMs);
+  useStrictJsonParser(adapter);
+  refuseOtherMethodsOnN32c(adapter.getInstance());
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     try {
       requireJsonOnN32c(request);
@@ -89,6 +95,7 @@ export function wireN32Server(
       'TLS handshake failed',
     );
   });
+  enforceTrustAnchors(server, runtime, listener);
   runtime.config.on('reload', ({ current, changed }) => {
     if (!changed.includes('tls') && !changed.includes('n32f')) return;
     server.setSecureContext(tlsOptions(current));

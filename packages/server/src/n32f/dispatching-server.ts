@@ -10,6 +10,7 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
+import { http2ServerLimits, listenerLimits } from '../limits/listener-limits';
 
 /** Emitted by a SEPP HTTP/2 server for every new stream, before any handler takes it. */
 export const ANY_STREAM = 'sepp:stream';
@@ -24,6 +25,15 @@ export type SeppHttp2Server = (Http2Server | Http2SecureServer) & {
   fastPath?: FastPath;
   /** Fastify calls this at close when present (Node 20's HTTP/2 server does not end sessions). */
   closeHttp2Sessions?: () => void;
+  /** The sessions open now. */
+  readonly http2Sessions: ReadonlySet<ServerHttp2Session>;
+  /** The idle bound the listener was created with (ms; 0: none). */
+  readonly sessionIdleMs: number;
+  /**
+   * Installed before listening by `protectListener`: it takes over every new session's timers
+   * (idle and liveness bounds, flood limits). Without it a session idle for `sessionIdleMs` is closed.
+   */
+  guardSession?: (session: ServerHttp2Session) => void;
 };
 
 /**
@@ -36,26 +46,38 @@ export type SeppHttp2Server = (Http2Server | Http2SecureServer) & {
  * How: Node turns each new stream into a `stream` event on the server, and its compatibility layer
  * (which builds the request/response objects Fastify needs) is just a listener of that event. The
  * server's `emit` is wrapped so that a stream the fast path takes never reaches that listener.
+ *
+ * The server is built with the HTTP/2 and TLS limits of `limits` (listener-limits.ts): the
+ * SETTINGS it announces, nghttp2's flood protections, the TLS handshake timeout.
  */
 export function dispatchingServerFactory(tls: SecureServerOptions | null, sessionTimeoutMs: number): (handler: Handler) => SeppHttp2Server {
   return (fastifyHandler) => {
     const sessions = new Set<ServerHttp2Session>();
-    const server: SeppHttp2Server = tls ? createSecureServer(tls, fastifyHandler) : createServer({}, fastifyHandler);
+    const limits = listenerLimits();
+    const http2Options = http2ServerLimits(limits);
+    const server = (
+      tls ? createSecureServer({ ...http2Options, ...tls, handshakeTimeout: limits.handshakeTimeoutMs }, fastifyHandler) : createServer(http2Options, fastifyHandler)
+    ) as SeppHttp2Server;
+    Object.assign(server, { http2Sessions: sessions, sessionIdleMs: sessionTimeoutMs });
     const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
     server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
-      if (event === 'stream' && server.fastPath?.(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) {
-        // Skipping the compatibility layer skips its 'error' listener too: without one, a stream
-        // reset with an error code is an uncaught exception that ends the process. Failures
-        // surface as 'close' to the fast path.
-        (args[0] as ServerHttp2Stream).on('error', () => undefined);
-        return true;
+      if (event === 'stream') {
+        emit(ANY_STREAM, ...args);
+        if (server.fastPath?.(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) {
+          // Skipping the compatibility layer skips its 'error' listener too: without one, a stream
+          // reset with an error code is an uncaught exception that ends the process. Failures
+          // surface as 'close' to the fast path.
+          (args[0] as ServerHttp2Stream).on('error', () => undefined);
+          return true;
+        }
       }
       return emit(event, ...args);
     }) as typeof server.emit;
     server.on('session', (session: ServerHttp2Session) => {
       sessions.add(session);
       session.once('close', () => sessions.delete(session));
-      if (sessionTimeoutMs > 0) session.setTimeout(sessionTimeoutMs, () => session.close());
+      if (server.guardSession) server.guardSession(session);
+      else if (sessionTimeoutMs > 0) session.setTimeout(sessionTimeoutMs, () => session.close());
     });
     // GOAWAY every session at close, so server.close() finishes once in-flight streams are done.
     server.closeHttp2Sessions = () => {

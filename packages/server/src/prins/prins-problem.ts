@@ -5,11 +5,19 @@ import { PROBLEM_JSON } from '../problem/problem-details.filter';
 /**
  * What the cSEPP should tell its NF when the pSEPP refuses a protected message (TS 29.573
  * ProblemDetailsMsgForwarding.suggestedStatusCode): a reconstruction problem is the request's
- * fault (400), anything else a failure on the path (500).
+ * fault (400), a message refused by policy (an access token of another PLMN) a refusal (403),
+ * anything else a failure on the path (500).
  */
 function suggestedStatus(error: PrinsError): number {
-  return error.type === N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED ? 400 : 500;
+  if (error.type === N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED) return 400;
+  return error.type === N32fErrorType.POLICY_MISMATCH ? 403 : 500;
 }
+
+const SUGGESTED: Readonly<Record<number, { title: string; cause: string }>> = {
+  400: { title: 'Bad Request', cause: 'MANDATORY_IE_INCORRECT' },
+  403: { title: 'Forbidden', cause: 'UNSPECIFIED' },
+  500: { title: 'Internal Server Error', cause: 'SYSTEM_FAILURE' },
+};
 
 /** The 403 ProblemDetailsMsgForwarding answer of n32f-process (N32-DIGEST §5.9). */
 export function respondWithPrinsError(stream: ServerHttp2Stream, error: PrinsError): void {
@@ -22,9 +30,9 @@ export function respondWithPrinsError(stream: ServerHttp2Stream, error: PrinsErr
     detail: error.detail,
     suggestedStatusCode,
     suggestedProblemDetails: {
-      title: suggestedStatusCode === 400 ? 'Bad Request' : 'Internal Server Error',
+      title: SUGGESTED[suggestedStatusCode]!.title,
       status: suggestedStatusCode,
-      cause: suggestedStatusCode === 400 ? 'MANDATORY_IE_INCORRECT' : 'SYSTEM_FAILURE',
+      cause: SUGGESTED[suggestedStatusCode]!.cause,
       detail: `the peer SEPP refused the protected message (${error.type})`,
     },
   });

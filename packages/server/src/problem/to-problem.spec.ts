@@ -18,7 +18,7 @@ describe('toProblem (DECISIONS.md §8)', () => {
     expect(toProblem(new HttpException('Unexpected token', 400), 1024).body).toMatchObject({ status: 400, cause: 'INVALID_MSG_FORMAT', invalidParams: [{ param: '/' }] });
     expect(toProblem(new HttpException('too large', 413), 2048).body).toMatchObject({ status: 413, detail: 'the body exceeds the limit of 2048 bytes' });
     expect(toProblem(new HttpException('no parser', 415), 1024).body).toMatchObject({ status: 415, invalidParams: [{ param: 'header content-type' }] });
-    expect(toProblem(new NotFoundException('Cannot GET /x'), 1024).body).toMatchObject({ status: 404, cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND' });
+    expect(toProblem(new NotFoundException('Cannot GET /x'), 1024).body).toMatchObject({ status: 404, cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND', detail: 'no resource for GET /x' });
   });
 
   it('keeps a ProblemException as it is', () => {

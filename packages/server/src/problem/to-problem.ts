@@ -79,7 +79,9 @@ function fromHttpException(exception: HttpException, bodyLimit: number): Problem
     case 405:
       return {
         status,
-        body: titled(status, { cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND', detail: message }),
+        // Not the framework's "Cannot GET /x": its wording tells which web framework answers
+        // (TS 33.117 4.3.4.12, no web server information in error pages).
+        body: titled(status, { cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND', detail: message.replace(/^Cannot ([A-Z]+) (.*)$/s, 'no resource for $1 $2') }),
         internal: false,
       };
     default:

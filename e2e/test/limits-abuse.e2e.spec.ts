@@ -1,0 +1,310 @@
+import { constants } from 'node:http2';
+import { createPkiAB, FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support/configs';
+import { abuseCount, FLAG, frame, FRAME, frameHeader, H2_PREFACE, openRawH2, openTcp, openTls, RawH2Socket, requestBlock, within } from './support/abuse';
+import { connections, expectProblemAnswer, mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
+import type { CertFiles, TestPki } from './support/pki';
+import { SeppProcess } from './support/sepp-process';
+import { sleep, waitFor } from './support/wait-for';
+
+jest.setTimeout(120_000);
+
+/** A SEPP certificate of a PLMN nobody configured: trusted by the CA, so it gets past TLS. */
+const PLMN_C = { mcc: '003', mnc: '03' };
+const FQDN_C = 'sepp.5gc.mnc003.mcc003.3gppnetwork.org';
+const AM_DATA = '/nudm-sdm/v2/imsi-001010000000001/am-data';
+
+/** Short enough for a test to watch them expire; everything else keeps its default. */
+const RESPONDER_LIMITS = { handshakeTimeoutMs: 500, headersTimeoutMs: 500 };
+const INITIATOR_LIMITS = { streamIdleMs: 500 };
+
+/**
+ * The HTTP/2 and TLS limits of the listeners (`limits`), through the real processes: floods
+ * (RST_STREAM "rapid reset", SETTINGS, PING), a TLS handshake that never comes, a header block
+ * trickled byte by byte, a request body that stalls, and a peer over its N32-f rate. Each time
+ * the offending connection, stream or request is closed, reset or refused, logged in one warn
+ * line and counted in sepp_abuse_events_total{listener,kind}, while an honest initiator goes on
+ * forwarding on its one N32 connection.
+ */
+describe('limits: abuse is closed, logged and counted, every other peer keeps being served', () => {
+  let pki: TestPki;
+  let certA: CertFiles;
+  let certB: CertFiles;
+  let certC: CertFiles;
+  let producer: TappedProducer;
+  let responder: SeppProcess;
+  let initiator: SeppProcess;
+  let responderConfig: SeppYaml;
+  let responderFile: string;
+  let nf: NfClient;
+  let n32Port: number;
+
+  beforeAll(async () => {
+    ({ pki, certA, certB } = await createPkiAB());
+    certC = await pki.sepp(PLMN_C);
+    producer = await TappedProducer.start('udm1');
+    responderConfig = n32fResponderYaml(certA, pki, producer.port);
+    responderConfig.limits = RESPONDER_LIMITS;
+    responderFile = writeYaml(pki.dir, 'responder', responderConfig);
+    responder = await SeppProcess.ready('responder', responderFile);
+    n32Port = responder.port('n32');
+    const initiatorConfig = n32fInitiatorYaml(certB, pki, n32Port);
+    initiatorConfig.limits = INITIATOR_LIMITS;
+    initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator', initiatorConfig));
+    await initiator.waitForPeerState(FQDN_A, 'tls-established');
+    nf = await NfClient.connect(initiator.port('sbi'));
+  });
+
+  afterAll(async () => {
+    nf?.close();
+    await initiator?.stop();
+    await responder?.stop();
+    await producer?.close();
+  });
+
+  const get = (query: string, timeoutMs = 10_000): Promise<NfAnswer> =>
+    nf.request({ path: `${AM_DATA}?${query}`, headers: { [TARGET_HEADER]: udmApiRoot(producer.port) }, timeoutMs });
+
+  /** NF requests through the pair, 4 at a time, until `done()`; every one must be answered 200. */
+  async function honestTraffic(done: () => boolean): Promise<{ count: number; failures: string[] }> {
+    let count = 0;
+    const failures: string[] = [];
+    const worker = async (w: number): Promise<void> => {
+      while (!done()) {
+        const i = count++;
+        try {
+          const answer = await get(`honest=${w}-${i}`);
+          if (answer.status !== 200) failures.push(`#${i}: HTTP ${answer.status} ${answer.text.slice(0, 200)}`);
+        } catch (error) {
+          failures.push(`#${i}: ${(error as Error).message}`);
+        }
+      }
+    };
+    await Promise.all([0, 1, 2, 3].map(worker));
+    return { count, failures };
+  }
+
+  /** The responder's connection of the honest initiator (N32, bound to its agreement). */
+  async function initiatorConnection(): Promise<number> {
+    const mine = (await connections(responder)).filter((c) => c.peer === FQDN_B);
+    expect(mine).toHaveLength(1);
+    return mine[0]!.id;
+  }
+
+  const abuseLines = (app: SeppProcess, kind: string, from = 0) => app.lines.slice(from).filter((l) => l.msg === 'abuse' && l['kind'] === kind);
+
+  /**
+   * Opens a connection with a client certificate of PLMN C and writes `unit(i)` (one abusive
+   * unit: frames) 100 at a time, letting the event loop run in between, until the server closes
+   * the connection or `max` were sent. Returns the client and how many units went out.
+   */
+  async function flood(unit: (i: number) => Buffer, max = 20_000): Promise<{ client: RawH2Socket; sent: number }> {
+    const client = await RawH2Socket.open(n32Port, FQDN_A, pki.clientTls(certC));
+    let sent = 0;
+    while (!client.isClosed && sent < max) {
+      const batch: Buffer[] = [];
+      for (let i = 0; i < 100; i++) batch.push(unit(sent++));
+      client.send(Buffer.concat(batch));
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await within(client.closed, 5_000);
+    return { client, sent };
+  }
+
+  it('RST_STREAM, SETTINGS and PING floods on the N32 port: each flooding connection gets GOAWAY ENHANCE_YOUR_CALM and is closed; the initiator forwards throughout on its one connection', async () => {
+    const before = {
+      rst: await abuseCount(responder, 'n32', 'rst-flood'),
+      settings: await abuseCount(responder, 'n32', 'settings-flood'),
+      ping: await abuseCount(responder, 'n32', 'ping-flood'),
+    };
+    const fromLine = responder.lines.length;
+    const connectionId = await initiatorConnection();
+    const negotiations = (): number => initiator.lines.filter((l) => l.msg === 'sending exchange-capability').length;
+    const negotiationsBefore = negotiations();
+    let flooding = true;
+    const honest = honestTraffic(() => !flooding);
+    await sleep(200);
+    // The initiator negotiates again while the floods hit the responder.
+    expect((await initiator.admin('/admin/peers/renegotiate', { method: 'POST' })).status).toBeLessThan(300);
+    const started = performance.now();
+
+    // Rapid reset: a request, reset at once (RST_STREAM CANCEL), thousands of times.
+    const cancel = Buffer.alloc(4);
+    cancel.writeUInt32BE(constants.NGHTTP2_CANCEL);
+    const { client: rst, sent: streamsSent } = await flood((i) =>
+      Buffer.concat([frame(FRAME.HEADERS, FLAG.END_STREAM | FLAG.END_HEADERS, 2 * i + 1, requestBlock(FQDN_A, `${AM_DATA}?rst=${i}`)), frame(FRAME.RST_STREAM, 0, 2 * i + 1, cancel)]),
+    );
+    // SETTINGS flood: SETTINGS_INITIAL_WINDOW_SIZE again and again.
+    const { client: settings, sent: settingsSent } = await flood(() => frame(FRAME.SETTINGS, 0, 0, Buffer.from([0x00, 0x04, 0x00, 0x00, 0xff, 0xff])));
+    // PING flood.
+    const { client: pinger, sent: pingsSent } = await flood((i) => frame(FRAME.PING, 0, 0, Buffer.from(String(i % 100_000_000).padStart(8, '0'))));
+    const floodMs = performance.now() - started;
+
+    await sleep(300);
+    flooding = false;
+    const traffic = await honest;
+
+    for (const client of [rst, settings, pinger]) {
+      expect(client.isClosed).toBe(true);
+      // Our GOAWAY: ENHANCE_YOUR_CALM (nghttp2's own limit would say INTERNAL_ERROR).
+      expect(client.goaways.map((g) => g.code)).toEqual([constants.NGHTTP2_ENHANCE_YOUR_CALM]);
+    }
+    // The last stream the responder took: the reset budget (limits.streamResetBurst, default 500)
+    // and a little more, well before nghttp2's own limit of 1000 resets.
+    const lastStream = rst.goaways[0]!.lastStreamId;
+    expect(lastStream).toBeGreaterThanOrEqual(2 * 500 + 1);
+    expect(lastStream).toBeLessThan(2 * 1_000);
+    expect(settings.goaways[0]!.lastStreamId).toBe(0);
+    expect(traffic.failures).toEqual([]);
+    expect(traffic.count).toBeGreaterThanOrEqual(20);
+
+    // Counted and logged once per connection: listener, remote address, peer, kind.
+    expect(await abuseCount(responder, 'n32', 'rst-flood')).toBe(before.rst + 1);
+    expect(await abuseCount(responder, 'n32', 'settings-flood')).toBe(before.settings + 1);
+    expect(await abuseCount(responder, 'n32', 'ping-flood')).toBe(before.ping + 1);
+    for (const kind of ['rst-flood', 'settings-flood', 'ping-flood']) {
+      const lines = abuseLines(responder, kind, fromLine);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'warn', listener: 'n32', kind, action: 'connection closed', remoteAddress: '127.0.0.1', peer: FQDN_C });
+    }
+
+    // The honest initiator renegotiated meanwhile, and never lost its connection nor its agreement.
+    await initiator.waitForPeer(FQDN_A, 'renegotiated', (p) => p.state === 'tls-established' && negotiations() > negotiationsBefore);
+    expect(await initiatorConnection()).toBe(connectionId);
+    // The flooding connections are gone from the responder (none lingers half-closed).
+    await waitFor('no connection of PLMN C left', async () => (await connections(responder)).every((c) => !c.certificate.includes(FQDN_C)), 3_000);
+    expect(initiator.lines.filter((l) => l.msg === 'N32 connection up')).toHaveLength(1);
+    expect((await initiator.peer(FQDN_A))?.state).toBe('tls-established');
+    console.log(
+      `floods: ${streamsSent} reset streams (the responder took ${(lastStream + 1) / 2}), ${settingsSent} SETTINGS, ${pingsSent} PINGs written before each connection was closed (${Math.round(floodMs)} ms in all); ${traffic.count} honest NF requests answered 200 meanwhile`,
+    );
+  });
+
+  it('every listener announces limits.maxConcurrentStreams and limits.maxHeaderListSize; a header list over it is refused, the session goes on', async () => {
+    const remote = (session: { remoteSettings: { maxConcurrentStreams?: number; maxHeaderListSize?: number } }) => ({
+      maxConcurrentStreams: session.remoteSettings.maxConcurrentStreams,
+      maxHeaderListSize: session.remoteSettings.maxHeaderListSize,
+    });
+    const defaults = { maxConcurrentStreams: 256, maxHeaderListSize: 16_384 };
+    expect(remote(nf.session)).toEqual(defaults);
+    const n32 = await openRawH2(n32Port, FQDN_A, pki.clientTls(certB));
+    try {
+      await waitFor('the SETTINGS of the N32 listener', () => n32.session.remoteSettings.maxHeaderListSize !== undefined && n32.session.remoteSettings.maxHeaderListSize < 65_536, 3_000);
+      expect(remote(n32.session)).toEqual(defaults);
+    } finally {
+      n32.session.destroy();
+    }
+    const seenBefore = producer.seen.length;
+    const refused = nf.request({ path: `${AM_DATA}?big-header=1`, headers: { [TARGET_HEADER]: udmApiRoot(producer.port), 'x-padding': 'a'.repeat(20_000) }, timeoutMs: 5_000 });
+    await expect(refused).rejects.toThrow(/stream/);
+    expect(producer.seen.length).toBe(seenBefore);
+    expect((await get('after-big-header')).status).toBe(200);
+  });
+
+  it('a TLS handshake that does not finish within limits.handshakeTimeoutMs: the connection is closed and counted', async () => {
+    const before = await abuseCount(responder, 'n32', 'tls-handshake-timeout');
+    const fromLine = responder.lines.length;
+    const { closed } = await openTcp(n32Port);
+    const ms = await within(closed, 5_000);
+    expect(ms).toBeDefined();
+    expect(ms!).toBeGreaterThanOrEqual(400);
+    await waitFor('the handshake timeout counted', async () => (await abuseCount(responder, 'n32', 'tls-handshake-timeout')) === before + 1, 3_000);
+    expect(abuseLines(responder, 'tls-handshake-timeout', fromLine)[0]).toMatchObject({ level: 'warn', listener: 'n32', remoteAddress: '127.0.0.1', action: 'connection closed' });
+    expect((await get('after-handshake-timeout')).status).toBe(200);
+  });
+
+  it('a header block trickled byte by byte (slow headers): closed after limits.headersTimeoutMs without a frame and without a PING ACK, counted', async () => {
+    const before = await abuseCount(responder, 'n32', 'slow-headers');
+    const fromLine = responder.lines.length;
+    const { socket, closed } = await openTls(n32Port, FQDN_A, pki.clientTls(certC));
+    // Valid HPACK (:method GET, :scheme http, :path /, then `x-a: b` over and over) in a HEADERS
+    // frame without END_HEADERS, whose 400 bytes come one every 50 ms: 20 s if it were let be.
+    const block = Buffer.concat([Buffer.from([0x82, 0x86, 0x84]), ...Array.from({ length: 57 }, () => Buffer.from([0x40, 0x03, 0x78, 0x2d, 0x61, 0x01, 0x62]))]);
+    socket.write(Buffer.concat([H2_PREFACE, frameHeader(block.length, 0x1, 0x1, 1)]));
+    let next = 0;
+    const trickle = setInterval(() => {
+      if (next < block.length && !socket.destroyed) socket.write(block.subarray(next, ++next));
+    }, 50);
+    try {
+      const ms = await within(closed, 8_000);
+      expect(ms).toBeDefined();
+      // Two liveness periods: the first sends a PING, the second finds it unanswered.
+      expect(ms!).toBeGreaterThanOrEqual(900);
+      expect(next).toBeLessThan(block.length);
+    } finally {
+      clearInterval(trickle);
+      socket.destroy();
+    }
+    expect(await abuseCount(responder, 'n32', 'slow-headers')).toBe(before + 1);
+    expect(abuseLines(responder, 'slow-headers', fromLine)[0]).toMatchObject({ level: 'warn', listener: 'n32', peer: FQDN_C, action: 'connection closed' });
+    // The idle initiator connection answers the PINGs and stays.
+    expect(await within(sleep(1_500), 2_000)).toBeUndefined();
+    expect(initiator.lines.filter((l) => l.msg === 'N32 connection up')).toHaveLength(1);
+    expect((await get('after-slow-headers')).status).toBe(200);
+  });
+
+  it('a request body that stalls for limits.streamIdleMs is reset (CANCEL) and counted; the NF session goes on', async () => {
+    const before = await abuseCount(initiator, 'sbi', 'stream-idle');
+    const responderBefore = await abuseCount(responder, 'n32', 'stream-idle');
+    const fromLine = initiator.lines.length;
+    const stream = nf.session.request(
+      { ':method': 'POST', ':path': '/nudm-sdm/v2/imsi-001010000000001/stalled', 'content-type': 'application/json', [TARGET_HEADER]: udmApiRoot(producer.port) },
+      { endStream: false },
+    );
+    stream.on('error', () => undefined);
+    stream.on('data', () => undefined);
+    const started = performance.now();
+    stream.write('{"partial":');
+    const closedAfter = await within(new Promise<number>((resolve) => stream.once('close', () => resolve(performance.now() - started))), 5_000);
+    expect(closedAfter).toBeDefined();
+    expect(closedAfter!).toBeGreaterThanOrEqual(400);
+    expect(stream.rstCode).toBe(constants.NGHTTP2_CANCEL);
+    expect(await abuseCount(initiator, 'sbi', 'stream-idle')).toBe(before + 1);
+    expect(abuseLines(initiator, 'stream-idle', fromLine)[0]).toMatchObject({ level: 'warn', listener: 'sbi', kind: 'stream-idle', action: 'stream reset', remoteAddress: '127.0.0.1' });
+    // The reset reached the responder as a cancellation by the initiator: nothing to count there.
+    expect(await abuseCount(responder, 'n32', 'stream-idle')).toBe(responderBefore);
+    expect((await get('after-stalled-body')).status).toBe(200);
+  });
+
+  it('N32-f over limits.rateLimitPerPeer (set by a reload): 429 NF_CONGESTION_RISK with retry-after, counted per request, logged per peer; served again a second later', async () => {
+    responderConfig.limits = { ...RESPONDER_LIMITS, rateLimitPerPeer: 20, rateLimitBurst: 20 };
+    writeYaml(pki.dir, 'responder', responderConfig);
+    const reload = await responder.admin<{ changed: string[] }>('/admin/reload', { method: 'POST' });
+    expect(reload.status).toBe(200);
+    expect(JSON.stringify(reload.body)).toContain('limits');
+    const before = await abuseCount(responder, 'n32', 'rate-limited');
+    const fromLine = responder.lines.length;
+    const seenBefore = producer.seen.length;
+    try {
+      const answers = await mapLimit(
+        Array.from({ length: 60 }, (_, i) => i),
+        60,
+        (i) => get(`burst=${i}`),
+      );
+      const ok = answers.filter((a) => a.status === 200);
+      const limited = answers.filter((a) => a.status === 429);
+      expect(ok.length + limited.length).toBe(60);
+      expect(ok.length).toBeGreaterThanOrEqual(20);
+      expect(ok.length).toBeLessThanOrEqual(30);
+      for (const answer of limited) {
+        const body = expectProblemAnswer(answer, 429, 'NF_CONGESTION_RISK');
+        expect(body.detail).toContain(FQDN_B);
+        expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+      // A refused request reaches no NF.
+      expect(producer.seen.length - seenBefore).toBe(ok.length);
+      expect(await abuseCount(responder, 'n32', 'rate-limited')).toBe(before + limited.length);
+      // One line at once, then the rest of that second in one line, per peer.
+      await waitFor('the refusals logged', () => abuseLines(responder, 'rate-limited', fromLine).reduce((sum, l) => sum + Number(l['refused']), 0) === limited.length, 3_000);
+      const lines = abuseLines(responder, 'rate-limited', fromLine);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const line of lines) expect(line).toMatchObject({ level: 'warn', listener: 'n32', peer: FQDN_B, action: 'request refused', rateLimitPerPeer: 20 });
+      await sleep(1_100);
+      expect((await get('after-rate-limit')).status).toBe(200);
+      console.log(`rate limit 20/s, burst 20: ${ok.length} of 60 concurrent requests forwarded, ${limited.length} refused with 429`);
+    } finally {
+      responderConfig.limits = RESPONDER_LIMITS;
+      writeYaml(pki.dir, 'responder', responderConfig);
+      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    }
+  });
+});

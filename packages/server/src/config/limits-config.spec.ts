@@ -1,0 +1,102 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { createCa, createLeaf } from '@sepp/infra';
+import { ConfigError, loadConfig } from './load-config';
+import { LIMITS_DEFAULTS } from './limits-config';
+import { CONFIG_DEFAULTS } from './sepp-config';
+
+const FQDN = 'sepp.5gc.mnc001.mcc001.3gppnetwork.org';
+let dir: string;
+
+function file(extra: Record<string, unknown>): string {
+  const config = {
+    sepp: { fqdn: FQDN, plmns: [{ mcc: '001', mnc: '01' }], capabilities: ['TLS'] },
+    tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'] },
+    n32: { listen: { host: '127.0.0.1', port: 0 }, peers: [] },
+    admin: { listen: { host: '127.0.0.1', port: 0 } },
+    ...extra,
+  };
+  const path = join(dir, `sepp-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, stringify(config));
+  return path;
+}
+
+function problemsOf(path: string): string[] {
+  try {
+    loadConfig(path, {});
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'sepp-limits-'));
+  mkdirSync(dir, { recursive: true });
+  const ca = await createCa({ commonName: 'Test CA' });
+  const leaf = await createLeaf({ ca, dnsNames: [FQDN] });
+  writeFileSync(join(dir, 'ca.crt'), ca.certPem);
+  writeFileSync(join(dir, 'sepp.crt'), leaf.chainPem);
+  writeFileSync(join(dir, 'sepp.key'), leaf.keyPem);
+});
+
+describe('limits and tls.watchFiles', () => {
+  it('without the keys: the defaults of CONFIG_DEFAULTS, the burst of the rate limit = the rate, no file watching', () => {
+    const config = loadConfig(file({}), {});
+    const { rateLimitBurst: _burst, ...defaults } = LIMITS_DEFAULTS;
+    expect(config.limits).toEqual({ ...defaults, rateLimitBurst: LIMITS_DEFAULTS.rateLimitPerPeer });
+    expect(CONFIG_DEFAULTS.limits).toBe(LIMITS_DEFAULTS);
+    expect(config.tls.watchFiles).toBe(false);
+    expect(config.tls.files).toEqual([join(dir, 'sepp.crt'), join(dir, 'sepp.key'), join(dir, 'ca.crt')]);
+  });
+
+  it('takes every key it is given', () => {
+    const limits = {
+      maxConcurrentStreams: 100,
+      maxHeaderListSize: 8192,
+      maxSessionMemory: 20,
+      maxSessionInvalidFrames: 10,
+      maxSessionRejectedStreams: 10,
+      streamResetBurst: 50,
+      streamResetRate: 5,
+      maxOutstandingPings: 5,
+      maxOutstandingSettings: 5,
+      maxSettings: 16,
+      controlFrameBurst: 20,
+      controlFrameRate: 2,
+      handshakeTimeoutMs: 2000,
+      headersTimeoutMs: 3000,
+      streamIdleMs: 4000,
+      rateLimitPerPeer: 100,
+      rateLimitBurst: 300,
+      drainTimeoutMs: 0,
+    };
+    const config = loadConfig(file({ limits, tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: true } }), {});
+    expect(config.limits).toEqual(limits);
+    expect(config.tls.watchFiles).toBe(true);
+  });
+
+  it('refuses wrong values and unknown keys, naming the key', () => {
+    const problems = problemsOf(
+      file({
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, maxStreams: 5 },
+        tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
+      }),
+    );
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        'limits.maxConcurrentStreams: must be at least 1',
+        'limits.maxHeaderListSize: must be an integer (bytes)',
+        'limits.streamIdleMs: must be at least 100 (ms)',
+        'limits.rateLimitPerPeer: must be at least 0 (requests per second, 0: no limit)',
+        'limits.rateLimitBurst: must be at least 1 (requests)',
+        'limits.drainTimeoutMs: must be an integer (ms)',
+        'limits.maxStreams: is not a known key',
+        'tls.watchFiles: must be true or false',
+      ]),
+    );
+  });
+});

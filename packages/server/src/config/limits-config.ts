@@ -1,0 +1,158 @@
+import 'reflect-metadata';
+import { Expose } from 'class-transformer';
+import { IsInt, Max, Min, ValidateIf } from 'class-validator';
+
+/**
+ * `limits`: what every HTTP/2 listener (N32, N32-f, NF-facing) tolerates before it refuses a stream,
+ * closes a connection or a request is refused, and how long a graceful stop drains. Every key is
+ * optional; `LIMITS_DEFAULTS` holds the defaults.
+ */
+export interface LimitsSettings {
+  /** SETTINGS_MAX_CONCURRENT_STREAMS we announce: streams open at once per connection. */
+  readonly maxConcurrentStreams: number;
+  /** SETTINGS_MAX_HEADER_LIST_SIZE we announce (bytes, RFC 9113 accounting). */
+  readonly maxHeaderListSize: number;
+  /** Node `maxSessionMemory` (MB): beyond it new streams of the connection are refused. */
+  readonly maxSessionMemory: number;
+  /** Node `maxSessionInvalidFrames`: invalid frames tolerated before the connection is closed. */
+  readonly maxSessionInvalidFrames: number;
+  /** Node `maxSessionRejectedStreams`: refused streams tolerated before the connection is closed. */
+  readonly maxSessionRejectedStreams: number;
+  /** RST_STREAM from the peer (rapid reset): a burst of this many, then `streamResetRate` per second. */
+  readonly streamResetBurst: number;
+  readonly streamResetRate: number;
+  /** Node `maxOutstandingPings`: our PINGs without an ACK. */
+  readonly maxOutstandingPings: number;
+  /** Node `maxOutstandingSettings`: our SETTINGS without an ACK. */
+  readonly maxOutstandingSettings: number;
+  /** Node `maxSettings`: entries in one SETTINGS frame of the peer. */
+  readonly maxSettings: number;
+  /** SETTINGS and PING frames from the peer (SETTINGS/PING floods): a burst of this many, then `controlFrameRate` per second. */
+  readonly controlFrameBurst: number;
+  readonly controlFrameRate: number;
+  /** TLS handshake bound (Node `handshakeTimeout`). */
+  readonly handshakeTimeoutMs: number;
+  /**
+   * A connection without a complete HTTP/2 frame for this long is PINGed; without the ACK within
+   * the same time it is closed (slow headers, a stalled or silent peer).
+   */
+  readonly headersTimeoutMs: number;
+  /** A request whose body makes no progress for this long is reset (stalled body). */
+  readonly streamIdleMs: number;
+  /** N32-f requests per second per peer (pSEPP); 0: no rate limit. */
+  readonly rateLimitPerPeer: number;
+  /** Requests a peer may send at once above the rate (token bucket size). */
+  readonly rateLimitBurst: number;
+  /** Graceful stop: how long in-flight requests may take to finish. */
+  readonly drainTimeoutMs: number;
+}
+
+export const LIMITS_DEFAULTS = {
+  maxConcurrentStreams: 256,
+  maxHeaderListSize: 16_384,
+  maxSessionMemory: 10,
+  maxSessionInvalidFrames: 100,
+  maxSessionRejectedStreams: 100,
+  streamResetBurst: 500,
+  streamResetRate: 30,
+  maxOutstandingPings: 10,
+  maxOutstandingSettings: 10,
+  maxSettings: 32,
+  controlFrameBurst: 100,
+  controlFrameRate: 10,
+  handshakeTimeoutMs: 10_000,
+  headersTimeoutMs: 10_000,
+  streamIdleMs: 30_000,
+  rateLimitPerPeer: 10_000,
+  /** Default: `rateLimitPerPeer` (one second's worth). */
+  rateLimitBurst: null,
+  drainTimeoutMs: 10_000,
+} as const;
+
+const Optional = (): PropertyDecorator => ValidateIf((_o: object, value: unknown) => value !== undefined);
+/** An optional integer key in [min, max], with the unit in its messages. */
+const Int = (min: number, max: number, unit = ''): PropertyDecorator => (target, key) => {
+  const suffix = unit ? ` (${unit})` : '';
+  Expose()(target, key);
+  Optional()(target, key);
+  IsInt({ message: `must be an integer${suffix}` })(target, key);
+  Min(min, { message: `must be at least ${min}${suffix}` })(target, key);
+  Max(max, { message: `must be at most ${max}${suffix}` })(target, key);
+};
+
+const DAY_MS = 86_400_000;
+
+/** The `limits` section of the configuration file. */
+export class LimitsConfig {
+  @Int(1, 100_000) maxConcurrentStreams?: number;
+  @Int(1_024, 1_048_576, 'bytes') maxHeaderListSize?: number;
+  @Int(1, 4_096, 'MB') maxSessionMemory?: number;
+  @Int(0, 1_000_000) maxSessionInvalidFrames?: number;
+  @Int(0, 1_000_000) maxSessionRejectedStreams?: number;
+  @Int(1, 1_000_000) streamResetBurst?: number;
+  @Int(1, 1_000_000, 'per second') streamResetRate?: number;
+  @Int(1, 10_000) maxOutstandingPings?: number;
+  @Int(1, 10_000) maxOutstandingSettings?: number;
+  @Int(8, 10_000) maxSettings?: number;
+  @Int(1, 1_000_000) controlFrameBurst?: number;
+  @Int(1, 1_000_000, 'per second') controlFrameRate?: number;
+  @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
+  @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
+  @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
+  @Int(0, 10_000_000, 'requests per second, 0: no limit') rateLimitPerPeer?: number;
+  @Int(1, 10_000_000, 'requests') rateLimitBurst?: number;
+  @Int(0, DAY_MS, 'ms') drainTimeoutMs?: number;
+}
+
+/** The validated `limits` section with every default filled in. */
+export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
+  const value = <K extends Exclude<keyof LimitsSettings, 'rateLimitBurst'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
+  const rateLimitPerPeer = value('rateLimitPerPeer');
+  return {
+    maxConcurrentStreams: value('maxConcurrentStreams'),
+    maxHeaderListSize: value('maxHeaderListSize'),
+    maxSessionMemory: value('maxSessionMemory'),
+    maxSessionInvalidFrames: value('maxSessionInvalidFrames'),
+    maxSessionRejectedStreams: value('maxSessionRejectedStreams'),
+    streamResetBurst: value('streamResetBurst'),
+    streamResetRate: value('streamResetRate'),
+    maxOutstandingPings: value('maxOutstandingPings'),
+    maxOutstandingSettings: value('maxOutstandingSettings'),
+    maxSettings: value('maxSettings'),
+    controlFrameBurst: value('controlFrameBurst'),
+    controlFrameRate: value('controlFrameRate'),
+    handshakeTimeoutMs: value('handshakeTimeoutMs'),
+    headersTimeoutMs: value('headersTimeoutMs'),
+    streamIdleMs: value('streamIdleMs'),
+    rateLimitPerPeer,
+    rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
+    drainTimeoutMs: value('drainTimeoutMs'),
+  };
+}
+
+/**
+ * Every certificate, key and CA file a configuration reads (what `tls.watchFiles` watches), from
+ * the parsed file, with its paths resolved as the loader resolves them.
+ */
+export function tlsFilesOf(
+  parsed: {
+    tls: { cert: string; key: string; ca: string[] };
+    n32: { trustAnchors?: { ca: string[] }[] };
+    n32f?: { tls?: { cert: string; key: string } };
+    sbi?: { tls?: { cert: string; key: string; ca?: string[] } };
+  },
+  pathOf: (key: string, value: string) => string,
+): string[] {
+  const files = [
+    pathOf('tls.cert', parsed.tls.cert),
+    pathOf('tls.key', parsed.tls.key),
+    ...parsed.tls.ca.map((file) => pathOf('tls.ca', file)),
+    ...(parsed.n32.trustAnchors ?? []).flatMap((anchor) => anchor.ca.map((file) => pathOf('n32.trustAnchors', file))),
+  ];
+  if (parsed.n32f?.tls) files.push(pathOf('n32f.tls.cert', parsed.n32f.tls.cert), pathOf('n32f.tls.key', parsed.n32f.tls.key));
+  if (parsed.sbi?.tls) {
+    files.push(pathOf('sbi.tls.cert', parsed.sbi.tls.cert), pathOf('sbi.tls.key', parsed.sbi.tls.key));
+    files.push(...(parsed.sbi.tls.ca ?? []).map((file) => pathOf('sbi.tls.ca', file)));
+  }
+  return [...new Set(files)];
+}

@@ -1,0 +1,69 @@
+import type { SeppLogger } from '../logging/logger';
+import type { SeppMetrics } from '../metrics/sepp-metrics';
+
+/**
+ * What a peer did that made us close its connection, reset its stream or refuse its request
+ * (the `kind` label of `sepp_abuse_events_total`; a fixed list, so the label stays bounded).
+ */
+export type AbuseKind =
+  /** RST_STREAM over `limits.streamResetBurst`/`streamResetRate` (rapid reset). */
+  | 'rst-flood'
+  /** SETTINGS frames over `limits.controlFrameBurst`/`controlFrameRate`. */
+  | 'settings-flood'
+  /** PING frames over `limits.controlFrameBurst`/`controlFrameRate`. */
+  | 'ping-flood'
+  /** nghttp2 closed the session: too many invalid frames (`limits.maxSessionInvalidFrames`). */
+  | 'invalid-frames'
+  /** nghttp2 closed the session for flooding (e.g. frames we must answer, never read). */
+  | 'flood'
+  /** Any other HTTP/2 protocol error that ended the session. */
+  | 'session-error'
+  /** Node could not send a frame on the session and closed it. */
+  | 'frame-error'
+  /** No TLS handshake within `limits.handshakeTimeoutMs`. */
+  | 'tls-handshake-timeout'
+  /** Bytes, but no complete frame and no PING ACK, for `limits.headersTimeoutMs` twice. */
+  | 'slow-headers'
+  /** Nothing at all, not even a PING ACK, for `limits.headersTimeoutMs` twice. */
+  | 'unresponsive'
+  /** A request body without progress for `limits.streamIdleMs`. */
+  | 'stream-idle'
+  /** An answer the peer stopped reading for `limits.streamIdleMs`. */
+  | 'slow-read'
+  /** An N32-f request over `limits.rateLimitPerPeer`/`rateLimitBurst`. */
+  | 'rate-limited';
+
+export interface AbuseEvent {
+  readonly listener: string;
+  readonly kind: AbuseKind;
+  /** What we did about it. */
+  readonly action: 'connection closed' | 'stream reset' | 'request refused';
+  readonly remoteAddress?: string | undefined;
+  readonly remotePort?: number | undefined;
+  /** The peer SEPP (or the client certificate's first name) when known. */
+  readonly peer?: string | null | undefined;
+  readonly detail?: string;
+}
+
+/**
+ * Records one abuse event: one warn line (`"msg":"abuse"`, listener, remote address, peer, kind,
+ * action) and `sepp_abuse_events_total{listener,kind}` + 1. `count` > 1 records several events
+ * of one peer in one line (the rate limiter aggregates its refusals).
+ */
+export function recordAbuse(runtime: { readonly logger: SeppLogger; readonly metrics: SeppMetrics }, event: AbuseEvent, count = 1, log = true): void {
+  runtime.metrics.abuse.inc({ listener: event.listener, kind: event.kind }, count);
+  if (!log) return;
+  runtime.logger.warn(
+    {
+      listener: event.listener,
+      kind: event.kind,
+      action: event.action,
+      remoteAddress: event.remoteAddress,
+      remotePort: event.remotePort,
+      peer: event.peer ?? undefined,
+      ...(event.detail ? { detail: event.detail } : {}),
+      ...(count !== 1 ? { count } : {}),
+    },
+    'abuse',
+  );
+}

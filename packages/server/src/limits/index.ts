@@ -1,0 +1,8 @@
+export { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
+export { http2ServerLimits, listenerLimits, useListenerLimits } from './listener-limits';
+export { PeerRateLimiter } from './peer-rate-limit';
+export { protectListener, sessionErrorKind, type ListenerGuard } from './protect-listener';
+export { TokenBucket } from './token-bucket';
+export { LIMITS_DEFAULTS } from '../config/limits-config';
+export { swapTlsOnReload } from '../tls/reload-tls';
+export { watchTlsFiles, TLS_WATCH_DEBOUNCE_MS, type TlsFileWatcher } from '../tls/watch-tls-files';
