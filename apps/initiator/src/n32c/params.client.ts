@@ -13,6 +13,7 @@ import {
   TLS_EXPORTER_LABEL,
   toProtectionPolicyData,
   validateBody,
+  type IpxProviderSecInfoData,
   type JweEnc,
   type ProtectionPolicyData,
   type SecParamExchReqBody,
@@ -77,10 +78,28 @@ export class ParamsClient {
       }
     }
 
+    // Step 3: RI security information (TS 29.573 5.2.3.4): the keys of our IPX toward this peer;
+    // the responder's RIs may come in any answer.
+    const received: IpxProviderSecInfoData[] = [...(policies.body.ipxProviderSecInfoList ?? []), ...(suites.body.ipxProviderSecInfoList ?? [])];
+    const ownSecInfo = this.contexts.ownSecInfo(peer.fqdn);
+    if (ownSecInfo) {
+      const ris = await this.post(connection, config, peer, { n32fContextId: localContextId, ipxProviderSecInfoList: ownSecInfo, sender });
+      if (!ris.ok) return ris;
+      received.unshift(...(ris.body.ipxProviderSecInfoList ?? []));
+    }
+    const { intermediaries, invalid } = this.contexts.intermediariesFor(peer.fqdn, {
+      received: dedupe(received),
+      ...(theirs ? { peerPolicy: theirs } : {}),
+      peerCertificate: connection.socket.getPeerCertificate().raw,
+    });
+    if (invalid.length > 0) {
+      return fail(PeerFailureReason.PARAMETER_EXCHANGE_FAILED, `the responder's ipxProviderSecInfoList: ${invalid.map((p) => `${p.param} ${p.reason ?? ''}`).join('; ')}`);
+    }
+
     // Step 4: both sides export the master key from this TLS session (empty context, 64 bytes).
     const master = connection.socket.exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
-    this.contexts.establish({ role: 'initiator', peer: peer.fqdn, localContextId, remoteContextId, master, enc });
-    log.info({ localContextId, remoteContextId, enc }, 'PRINS parameters exchanged');
+    this.contexts.establish({ role: 'initiator', peer: peer.fqdn, localContextId, remoteContextId, master, enc, ...(intermediaries ? { intermediaries } : {}) });
+    log.info({ localContextId, remoteContextId, enc, authorizedIpxId: intermediaries?.authorizedIpxId ?? null }, 'PRINS parameters exchanged');
     return { ok: true, localContextId, remoteContextId, enc };
   }
 
@@ -110,6 +129,17 @@ export class ParamsClient {
     }
     return { ok: true, body: checked.value, raw: response.json as Record<string, unknown> };
   }
+}
+
+/** The same RI listed in two answers counts once (the first, i.e. the latest answer). */
+function dedupe(list: readonly IpxProviderSecInfoData[]): IpxProviderSecInfoData[] {
+  const seen = new Set<string>();
+  return list.filter((info) => {
+    const id = info.ipxProviderId.toLowerCase();
+    if (seen.has(id)) return false;
+    seen.add(id);
+    return true;
+  });
 }
 
 function fail(reason: PeerFailureReason, detail: string): { ok: false; reason: PeerFailureReason; detail: string } {

@@ -47,6 +47,8 @@ const PRINS_REKEY_MARGIN = 2;
 export class PeerLink {
   private connection: N32Connection | null = null;
   private n32f: N32Connection | null = null;
+  /** PRINS through an IPX relay (`n32.peers[].ipx.address`): the connection to the relay. */
+  private ipx: N32Connection | null = null;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
   private pendingReason: string | null = null;
@@ -142,7 +144,7 @@ export class PeerLink {
     for (;;) {
       const current = this.deps.contexts.table.ofPeer(this.peer.fqdn);
       if (current && current !== spent && this.deps.peers.get(this.peer.fqdn)?.status.state === 'prins-established') {
-        return { mechanism: 'PRINS', connection: await this.n32cConnection(), context: current };
+        return { mechanism: 'PRINS', connection: await this.prinsConnection(), context: current };
       }
       if (!this.running) this.request('the N32-f context is exhausted');
       const left = deadline - Date.now();
@@ -165,7 +167,29 @@ export class PeerLink {
     const context = this.deps.contexts.table.ofPeer(this.peer.fqdn);
     if (!context) return null;
     if (context.nearlyExhausted(PRINS_REKEY_MARGIN) && !this.running) this.request('the N32-f context is nearly exhausted');
-    return { mechanism: 'PRINS', connection: await this.n32cConnection(), context };
+    return { mechanism: 'PRINS', connection: await this.prinsConnection(), context };
+  }
+
+  /**
+   * Where PRINS N32-f messages go: the IPX relay toward this peer when one is configured with an
+   * address (the relay forwards to the peer and signs its modifications, TS 33.501 13.2.4.5);
+   * otherwise the peer itself, on the N32-c connection.
+   */
+  private async prinsConnection(): Promise<N32Connection> {
+    const ipx = this.peer.intermediaries === 'modifying' ? this.peer.ipx : null;
+    if (!ipx?.dial) return this.n32cConnection();
+    if (this.ipx?.open) return this.ipx;
+    const config = this.deps.config.current;
+    const connection = await this.dial(() =>
+      N32Connection.open(config, this.peer, config.n32.requestTimeoutMs, { fqdn: ipx.fqdn, host: ipx.dial!.host, port: ipx.dial!.port }, this.deps.metrics),
+    );
+    this.ipx = connection;
+    this.log.info({ ipx: ipx.fqdn, address: `${ipx.dial.host}:${ipx.dial.port}` }, 'N32-f connection to the IPX relay up');
+    connection.onClose(() => {
+      if (this.ipx === connection) this.ipx = null;
+    });
+    connection.startKeepalive(config.n32.keepaliveMs);
+    return connection;
   }
 
   /** An N32-c connection to the peer, opened without a negotiation if none is open (PeerChannel). */
@@ -329,9 +353,10 @@ export class PeerLink {
   }
 
   private async dropConnections(): Promise<void> {
-    const connections = [this.connection, this.n32f].filter((connection): connection is N32Connection => connection !== null);
+    const connections = [this.connection, this.n32f, this.ipx].filter((connection): connection is N32Connection => connection !== null);
     this.connection = null;
     this.n32f = null;
+    this.ipx = null;
     await Promise.all(connections.map((connection) => connection.close()));
   }
 

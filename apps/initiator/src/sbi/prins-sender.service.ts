@@ -117,8 +117,9 @@ export class PrinsSenderService {
     }
     let opened;
     let header;
+    let reformatted;
     try {
-      const reformatted = parseReformattedResponse(JSON.parse(answer.body.toString('utf8')));
+      reformatted = parseReformattedResponse(JSON.parse(answer.body.toString('utf8')));
       header = readMessageHeader(reformatted);
       if (header.n32fContextId.toLowerCase() !== context.localContextId) throw new PrinsError('CONTEXT_NOT_FOUND', `the answer names context ${header.n32fContextId}`);
       opened = context.openResponse(reformatted, header, sealed.messageId);
@@ -129,6 +130,10 @@ export class PrinsSenderService {
       this.metrics.prinsFailures.inc({ type: prins.type, detected_by: 'us' });
       void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
       throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
+    }
+    if (reformatted.modificationsBlock !== undefined) {
+      // TS 33.501 13.2.4.7: what the RIs changed in the answer, by whom (never values).
+      log.info({ messageId: sealed.messageId, authorizedIpxId: header.authorizedIpxId, modifications: opened.modifications }, 'PRINS answer modifications verified');
     }
     const response = opened.message;
     respondWhole(stream, response.status, headerObject(response.headers), response.body);

@@ -66,6 +66,13 @@ export class HandshakeService {
     const peerConfig = config.n32.peers.find((peer) => peer.fqdn === sender);
     const log = this.logger.child({ peer: sender });
 
+    // TS 33.517 4.2.2.2 (TC_CRYPT_MATERIAL_SEPP_IPX_SEPARATION): an IPX certificate never opens N32-c.
+    if (this.contexts.isIntermediary(context.peerDnsNames) || this.contexts.isIntermediary([sender])) {
+      log.warn({ certificate: context.peerDnsNames }, 'refused: an intermediary (IPX) cannot negotiate N32-c');
+      throw new N32Error(N32ErrorCode.IDENTITY_MISMATCH, 'a roaming intermediary (IPX) cannot negotiate N32-c: only SEPPs can', [
+        { param: '/sender', reason: 'names or is presented by a roaming intermediary' },
+      ]);
+    }
     if (!peerConfig && !config.n32.acceptUnknownPeers) {
       log.warn({ certificate: context.peerDnsNames }, 'refused: sender is not a configured peer');
       throw new N32Error(N32ErrorCode.UNKNOWN_PEER, `${sender} is not a roaming partner of ${config.sepp.fqdn}`, [

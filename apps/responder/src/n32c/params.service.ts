@@ -14,7 +14,9 @@ import {
   SecParamExchReqData,
   TLS_EXPORTER_LABEL,
   toProtectionPolicyData,
+  type IpxProviderSecInfoData,
   type JweEnc,
+  type N32fIntermediaries,
   type ProtectionPolicyData,
   type SecParamExchRspBody,
 } from '@sepp/protocol';
@@ -27,7 +29,17 @@ interface PendingExchange {
   readonly responderContextId: string;
   enc?: JweEnc;
   policyExchanged: boolean;
+  /** The initiator's protection policy: what its RIs may modify. */
+  peerPolicy?: ProtectionPolicyData;
+  /** The initiator's RIs (`ipxProviderSecInfoList`), when it sent them before the context existed. */
+  received?: IpxProviderSecInfoData[];
+  /** Set once the context exists: a later RI step updates it. */
+  established: boolean;
+  readonly startedAt: number;
 }
+
+/** How long a finished exchange is remembered for a late RI step (13.2.2.2 step 3). */
+const EXCHANGE_MEMORY_MS = 60_000;
 
 /**
  * The responding SEPP's parameter exchange (TS 33.501 13.2.2.2, N32-DIGEST §3.1): only on the
@@ -36,6 +48,8 @@ interface PendingExchange {
  * refused with POLICY_MISMATCH or logged, per `prins.policyMismatch`). Once suites and policies
  * are settled, the master key is exported from this TLS session and the context established.
  * The three steps may come as separate POSTs with the same initiator context ID, or combined.
+ * Step 3 (RI security information, `ipxProviderSecInfoList`) may come after the context exists: it
+ * then sets the context's RIs. Our own IPX toward the peer is in every answer from step 2 on.
  */
 @Injectable()
 export class ParamsService {
@@ -53,6 +67,7 @@ export class ParamsService {
 
   exchangeParams(body: unknown, peer: string | undefined, session: Http2Session, peerDnsNames: readonly string[]): SecParamExchRspBody {
     const config = this.config.current;
+    this.prune();
     const request = parseBody(SecParamExchReqData, body);
     const state = peer ? this.peers.get(peer)?.status.state : undefined;
     if (!peer || (state !== 'prins-selected' && state !== 'prins-established')) {
@@ -74,11 +89,16 @@ export class ParamsService {
     const key = `${peer}|${request.n32fContextId.toLowerCase()}`;
     let exchange = this.pending.get(key);
     if (!exchange) {
-      exchange = { peer, initiatorContextId: request.n32fContextId.toLowerCase(), responderContextId: newN32fContextId(), policyExchanged: false };
+      exchange = { peer, initiatorContextId: request.n32fContextId.toLowerCase(), responderContextId: newN32fContextId(), policyExchanged: false, established: false, startedAt: Date.now() };
       this.pending.set(key, exchange);
     }
     const answer: SecParamExchRspBody = { n32fContextId: exchange.responderContextId, sender: config.sepp.fqdn };
 
+    if (exchange.established && (request.jweCipherSuiteList || request.protectionPolicyInfo)) {
+      throw new N32Error(N32ErrorCode.MANDATORY_IE_INCORRECT, 'the parameters of this N32-f context are already settled (start a new exchange with a new n32fContextId)', [
+        { param: '/n32fContextId', reason: 'names an established context' },
+      ]);
+    }
     if (request.jweCipherSuiteList) {
       const enc = request.jweCipherSuiteList.find((suite): suite is JweEnc => isJweEnc(suite) && config.prins.jweCipherSuites.includes(suite));
       if (!enc) {
@@ -112,14 +132,40 @@ export class ParamsService {
         }
       }
       exchange.policyExchanged = true;
+      exchange.peerPolicy = theirs;
       answer.selProtectionPolicyInfo = ours;
     }
+    const peerCertificate = (session.socket as TLSSocket).getPeerCertificate().raw;
+    if (request.ipxProviderSecInfoList) {
+      const received = (body as { ipxProviderSecInfoList: IpxProviderSecInfoData[] }).ipxProviderSecInfoList;
+      // Checked now (the answer must say what is wrong), used when the context is set up.
+      const { invalid } = this.contexts.intermediariesFor(peer, { received, peerCertificate });
+      if (invalid.length > 0) {
+        throw new N32Error(N32ErrorCode.OPTIONAL_IE_INCORRECT, `ipxProviderSecInfoList: ${invalid[0]!.param} ${invalid[0]!.reason ?? ''}`, invalid);
+      }
+      exchange.received = received;
+      log.info({ intermediaries: received.map((info) => info.ipxProviderId) }, 'RI security information received');
+    }
+    const ownSecInfo = this.contexts.ownSecInfo(peer);
+    if (ownSecInfo && (exchange.policyExchanged || exchange.established)) answer.ipxProviderSecInfoList = ownSecInfo;
 
-    if (exchange.enc && exchange.policyExchanged) {
+    if (exchange.established) {
+      const context = this.contexts.table.find(exchange.responderContextId);
+      if (context && request.ipxProviderSecInfoList) this.contexts.setIntermediaries(context, this.intermediaries(peer, exchange, peerCertificate));
+    } else if (exchange.enc && exchange.policyExchanged) {
       // Step 4: the master key from this very TLS session (TS 33.501 13.2.2.2, empty context).
       const master = (session.socket as TLSSocket).exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
-      this.contexts.establish({ role: 'responder', peer, localContextId: exchange.responderContextId, remoteContextId: exchange.initiatorContextId, master, enc: exchange.enc });
-      this.pending.delete(key);
+      const intermediaries = this.intermediaries(peer, exchange, peerCertificate);
+      this.contexts.establish({
+        role: 'responder',
+        peer,
+        localContextId: exchange.responderContextId,
+        remoteContextId: exchange.initiatorContextId,
+        master,
+        enc: exchange.enc,
+        ...(intermediaries ? { intermediaries } : {}),
+      });
+      exchange.established = true;
       const record = this.peers.get(peer);
       this.peers.apply(peer, { type: 'PARAMETERS_EXCHANGED' }, {
         ...record?.negotiation,
@@ -128,6 +174,20 @@ export class ParamsService {
       });
     }
     return answer;
+  }
+
+  private intermediaries(peer: string, exchange: PendingExchange, peerCertificate: Buffer): N32fIntermediaries | undefined {
+    return this.contexts.intermediariesFor(peer, {
+      ...(exchange.received ? { received: exchange.received } : {}),
+      ...(exchange.peerPolicy ? { peerPolicy: exchange.peerPolicy } : {}),
+      peerCertificate,
+    }).intermediaries;
+  }
+
+  /** Forgets finished exchanges after a while (and unfinished ones too: the initiator gave up). */
+  private prune(): void {
+    const oldest = Date.now() - EXCHANGE_MEMORY_MS;
+    for (const [key, exchange] of this.pending) if (exchange.startedAt < oldest) this.pending.delete(key);
   }
 
   /**

@@ -106,7 +106,7 @@ export class PrinsReceiverService {
       ]);
     }
     const session = stream.session!;
-    const sender = this.senderOf(session);
+    const via = this.connectionOf(session);
     const raw = await readBody(stream, config.n32f.bodyLimit + ENVELOPE_BYTES);
     const text = raw.toString('utf8');
     let json: unknown;
@@ -118,6 +118,7 @@ export class PrinsReceiverService {
     // TS 33.117 4.3.6.3: JSON.parse kept the last of two equal names; such a body is refused (400).
     assertUniqueMembers(text);
     const body = parseReformattedRequest(json);
+    const sender = this.senderOf(via, body);
     this.sessions.countN32f(session, sender);
 
     let header: N32fMessageHeader | undefined;
@@ -145,6 +146,10 @@ export class PrinsReceiverService {
 
     const log = this.logger.child({ peer: sender });
     log.debug({ messageId: opened.messageId, encryptedBlocks: opened.encryptedCount }, 'PRINS request verified');
+    if (header.authorizedIpxId !== 'NULL' && body.modificationsBlock !== undefined) {
+      // TS 33.501 13.2.4.7: what the RIs changed, by whom (never values).
+      log.info({ messageId: opened.messageId, authorizedIpxId: header.authorizedIpxId, via: 'ri' in via ? via.ri : undefined, modifications: opened.modifications }, 'PRINS request modifications verified');
+    }
     // TS 33.501 13.4.1.2.2: the access token's serving PLMN must be the context peer's.
     const tokenMismatch = accessTokenPlmnMismatch(sender, authorizationOf(opened.message.headers), this.peers, config);
     if (tokenMismatch) {
@@ -209,12 +214,32 @@ export class PrinsReceiverService {
     void this.control.reportError(sender, { ...n32fErrorInfo(error, header?.messageId ?? 'unknown', context?.remoteContextId), ...extra });
   }
 
-  /** The peer on this connection: the one it negotiated on it, else the configured peer its certificate names. */
-  private senderOf(session: Http2Session): string {
+  /**
+   * Who is on this connection: the peer it negotiated on, the configured peer its certificate
+   * names, or a roaming intermediary (IPX relay) we know (configured toward a peer, or exchanged in
+   * a live context). Anyone else is refused before the body is read.
+   */
+  private connectionOf(session: Http2Session): { peer: string } | { ri: string[] } {
     const bound = this.sessions.boundPeerOf(session);
-    if (bound) return bound;
+    if (bound) return { peer: bound };
     const names = certificateDnsNames((session.socket as TLSSocket).getPeerCertificate());
-    return this.control.peerOfCertificate(names);
+    if (this.contexts.isIntermediary(names)) return { ri: names };
+    return { peer: this.control.peerOfCertificate(names) };
+  }
+
+  /**
+   * The sending peer of a message: the peer of the connection, or, on an IPX connection, the peer
+   * of the context the message names, if that context has this IPX among its RIs (TS 33.501
+   * 13.2.4.7: an RI relays only the contexts it was exchanged for).
+   */
+  private senderOf(via: { peer: string } | { ri: string[] }, body: N32fReformattedReqMsg): string {
+    if ('peer' in via) return via.peer;
+    const contextId = readableHeader({ reformattedData: body.reformattedData })?.n32fContextId;
+    const peer = contextId ? this.contexts.peerOfIntermediary(contextId, via.ri) : undefined;
+    if (!peer) {
+      throw new N32Error(N32ErrorCode.UNKNOWN_PEER, `the intermediary ${via.ri.join(', ')} is not on the path of the context this message names (${contextId ?? 'unreadable'})`);
+    }
+    return peer;
   }
 
   private createPool(config: SeppConfig): OriginPool {

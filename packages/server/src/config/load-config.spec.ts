@@ -1,3 +1,4 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -53,6 +54,9 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'certs/other.key'), other.keyPem);
   writeFileSync(join(dir, 'certs/expired.crt'), expired.certPem);
   writeFileSync(join(dir, 'certs/expired.key'), expired.keyPem);
+  const ipxKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
+  writeFileSync(join(dir, 'certs/ipx.pub'), ipxKey);
+  writeFileSync(join(dir, 'certs/rsa.pub'), generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }));
 });
 
 describe('loadConfig', () => {
@@ -68,6 +72,7 @@ describe('loadConfig', () => {
       dial: { host: '127.0.0.1', port: 9443 },
       intermediaries: 'none',
       purposes: null,
+      ipx: null,
     });
     expect(config.n32).toMatchObject({ acceptUnknownPeers: false, bodyLimit: 65_536, retry: { initialDelayMs: 1000, maxDelayMs: 60_000 } });
     expect(config.sepp).toMatchObject({ supportedFeatures: '0', targetApiRootSupported: true });
@@ -104,6 +109,34 @@ describe('loadConfig', () => {
     mutate(raw);
     const problems = problemsOf(() => loadConfig(write(raw), {}));
     expect(problems.some((p) => p.startsWith(expected.replace('DIR', dir)))).toBe(true);
+  });
+
+  it('reads a peer IPX relay: its address, and the P-256 keys of its certificates and public-key files', () => {
+    const raw = base();
+    Object.assign(raw.n32.peers[0], {
+      intermediaries: 'modifying',
+      ipx: { fqdn: 'IPX.Roaming.Example.org.', address: '127.0.0.1:8543', signingKeys: ['../certs/other.crt', '../certs/ipx.pub'] },
+    });
+    const ipx = loadConfig(write(raw), {}).n32.peers[0]!.ipx!;
+    expect(ipx.fqdn).toBe('ipx.roaming.example.org');
+    expect(ipx.dial).toEqual({ host: '127.0.0.1', port: 8543 });
+    expect(ipx.publicKeys).toHaveLength(2);
+    expect(ipx.publicKeys.every((pem) => pem.startsWith('-----BEGIN PUBLIC KEY-----'))).toBe(true);
+    expect(ipx.certificates).toHaveLength(1);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ['an IPX without the modifying policy', { intermediaries: 'ip-routing' }, 'n32.peers[0].intermediaries: must be modifying when ipx is set'],
+    ['an IPX private key', { ipx: { fqdn: 'ipx.example.org', signingKeys: ['../certs/other.key'] } }, 'n32.peers[0].ipx.signingKeys[0]: DIR/certs/other.key holds a PRIVATE KEY'],
+    ['an IPX key that is not P-256', { ipx: { fqdn: 'ipx.example.org', signingKeys: ['../certs/rsa.pub'] } }, 'n32.peers[0].ipx.signingKeys[0]: DIR/certs/rsa.pub: must hold EC P-256'],
+    ['an IPX file that is no PEM', { ipx: { fqdn: 'ipx.example.org', signingKeys: ['sepp.yaml'] } }, 'n32.peers[0].ipx.signingKeys[0]: DIR/conf/sepp.yaml holds no PEM'],
+    ['an IPX without keys', { ipx: { fqdn: 'ipx.example.org', signingKeys: [] } }, 'n32.peers[0].ipx.signingKeys: must list at least one signing key'],
+    ['an IPX with a bad address', { ipx: { fqdn: 'ipx.example.org', address: 'ipx', signingKeys: ['../certs/ipx.pub'] } }, 'n32.peers[0].ipx.address: must be host:port'],
+  ])('names the key at fault for %s', (_name, peer, expected) => {
+    const raw = base();
+    Object.assign(raw.n32.peers[0], { intermediaries: 'modifying', ipx: { fqdn: 'ipx.example.org', signingKeys: ['../certs/ipx.pub'] } }, peer);
+    const problems = problemsOf(() => loadConfig(write(raw), {}));
+    expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(expected.replace('DIR', dir))]));
   });
 
   it('refuses a file that is not YAML, not a mapping, or absent', () => {

@@ -10,6 +10,7 @@ import { CONFIG_DEFAULTS, type ListenAddress, type PeerSettings, type SeppConfig
 import { SeppConfigFile, type ListenConfig, type PlmnConfig } from './sepp-config.schema';
 import { readCaList, readIdentity } from './read-tls';
 import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
+import { readPeerIpx } from './read-ipx';
 import { readLimits, tlsFilesOf } from './limits-config';
 
 export interface ConfigProblem {
@@ -117,6 +118,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
   const identity = readIdentity({ certKey: 'tls.cert', keyKey: 'tls.key', certFile, keyFile, fqdn: { key: 'sepp.fqdn', name: fqdn } }, now, problems);
   const ca = readCaList('tls.ca', caFiles, problems);
   const trustAnchors = readTrustAnchors(parsed.n32.trustAnchors, pathOf, problems);
+  const peerIpx = parsed.n32.peers.map((peer, index) => readPeerIpx(peer, index, pathOf, parseHostPort, problems));
 
   const n32fFqdn = normalizeFqdn(parsed.n32f?.fqdn ?? fqdn);
   const n32fIdentity = parsed.n32f?.tls
@@ -180,12 +182,13 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     n32: {
       listen: parsed.n32.listen ? listen(parsed.n32.listen) : null,
       peers: parsed.n32.peers.map(
-        (peer): PeerSettings => ({
+        (peer, index): PeerSettings => ({
           fqdn: normalizeFqdn(peer.fqdn),
           plmns: peer.plmns.map(plmn),
           dial: peer.address ? parseHostPort(peer.address) : { host: normalizeFqdn(peer.fqdn), port: CONFIG_DEFAULTS.peerPort },
           intermediaries: peer.intermediaries ?? CONFIG_DEFAULTS.intermediaries,
           purposes: peer.purposes ? [...peer.purposes] : null,
+          ipx: peerIpx[index] ?? null,
         }),
       ),
       acceptUnknownPeers: parsed.n32.acceptUnknownPeers ?? CONFIG_DEFAULTS.acceptUnknownPeers,

@@ -11,7 +11,7 @@ export interface TlsIdentity {
   readonly notAfter: Date;
 }
 
-function readPem(key: string, path: string, problems: ConfigProblem[]): Buffer | null {
+export function readPem(key: string, path: string, problems: ConfigProblem[]): Buffer | null {
   try {
     return readFileSync(path);
   } catch (error) {

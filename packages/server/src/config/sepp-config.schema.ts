@@ -99,6 +99,21 @@ export class RetryConfig {
   maxDelayMs?: number;
 }
 
+/** The roaming intermediary (IPX relay) on the N32-f path to a peer (PRINS, TS 33.501 13.2.4.5). */
+export class PeerIpxConfig {
+  /** Its FQDN: JWS `identity`, `ipxProviderId`, and the name its TLS certificate carries. */
+  @Expose() @Required() @Fqdn() fqdn!: string;
+  /** `host:port` of its N32-f listener; absent -> N32-f goes to the peer directly (the IPX is on the peer's side). */
+  @Expose() @Optional() @IsString({ message: 'must be host:port' }) @Matches(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, { message: 'must be host:port' })
+  address?: string;
+  /** PEM files: the certificates or public keys of its ES256 (P-256) signing keys. */
+  @Expose() @Required()
+  @IsArray({ message: 'must be a list of PEM files (certificates or public keys)' })
+  @ArrayMinSize(1, { message: 'must list at least one signing key' })
+  @IsString({ each: true, message: 'every item must be a path to a PEM file' })
+  signingKeys!: string[];
+}
+
 export class PeerConfig {
   @Expose() @Required() @Fqdn() fqdn!: string;
   @Expose() @Required() @PlmnList() plmns!: PlmnConfig[];
@@ -110,6 +125,8 @@ export class PeerConfig {
   /** N32 purposes (TS 29.573 N32Purpose) we accept from this peer; absent -> all. */
   @Expose() @Optional() @IsArray({ message: 'must be a list of N32 purposes' }) @IsString({ each: true, message: 'every item must be a string' })
   purposes?: string[];
+  /** The IPX relay between us and this peer (needs `intermediaries: modifying`). */
+  @Expose() @Optional() @Type(() => PeerIpxConfig) @ValidateNested() ipx?: PeerIpxConfig;
 }
 
 /** One trust anchor (TS 33.501 13.1.2): the roots that certify the SEPPs of these PLMNs, and only them. */

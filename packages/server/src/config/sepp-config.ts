@@ -18,6 +18,20 @@ export interface PeerSettings {
   readonly intermediaries: IntermediaryPolicy;
   /** N32 purposes accepted from this peer; null -> all. */
   readonly purposes: readonly string[] | null;
+  /** Our IPX relay toward this peer (PRINS with `intermediaries: modifying`); null -> none. */
+  readonly ipx: PeerIpxSettings | null;
+}
+
+/** A roaming intermediary (IPX relay) we work with toward one peer. */
+export interface PeerIpxSettings {
+  /** Normalized FQDN: JWS `identity`, `ipxProviderId`, TLS name of the relay. */
+  readonly fqdn: string;
+  /** Where N32-f to the peer goes instead of the peer; null -> the IPX is not our next hop. */
+  readonly dial: ListenAddress | null;
+  /** SPKI PEM of its ES256 signing keys (P-256). */
+  readonly publicKeys: readonly string[];
+  /** Its certificates (PEM), when the files held certificates: sent in `certificateList`. */
+  readonly certificates: readonly string[];
 }
 
 /** One per-PLMN trust anchor (`n32.trustAnchors[]`, TS 33.501 13.1.2). */

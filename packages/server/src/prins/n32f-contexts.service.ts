@@ -1,6 +1,20 @@
-import { createHash } from 'node:crypto';
+import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
-import { N32fContext, N32fContextTable, protectionPolicy, type N32fContextParams, type PrinsProtectionPolicy } from '@sepp/protocol';
+import {
+  contextIntermediaries,
+  intermediaryIdentities,
+  ipxProviderSecInfo,
+  N32fContext,
+  N32fContextTable,
+  normalizeFqdn,
+  protectionPolicy,
+  type InvalidParam,
+  type IpxProviderSecInfoData,
+  type ModificationPolicy,
+  type N32fContextParams,
+  type N32fIntermediaries,
+  type PrinsProtectionPolicy,
+} from '@sepp/protocol';
 import type { SeppLogger } from '../logging/logger';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from '../runtime/config.service';
@@ -29,6 +43,8 @@ export interface N32fContextView {
    * the same keys from their own end of the TLS session. Reveals nothing usable about the keys.
    */
   keyCheck: string;
+  /** Who may modify what we send (`authorizedIpxId`), and the RIs whose signatures we verify. */
+  intermediaries: { authorizedIpxId: string | null; verified: string[] } | null;
 }
 
 /**
@@ -65,10 +81,71 @@ export class N32fContextsService {
       setTimeout(() => older.forEach((old) => this.table.remove(old.localContextId)), RETIRE_GRACE_MS).unref();
     }
     this.logger.info(
-      { peer: params.peer, role: params.role, localContextId: params.localContextId, remoteContextId: params.remoteContextId, enc: params.enc, replaces: older.map((o) => o.localContextId) },
+      {
+        peer: params.peer,
+        role: params.role,
+        localContextId: params.localContextId,
+        remoteContextId: params.remoteContextId,
+        enc: params.enc,
+        replaces: older.map((o) => o.localContextId),
+        ...describeIntermediaries(params.intermediaries),
+      },
       'N32-f context established',
     );
     return context;
+  }
+
+  /** The RI security information we send the peer (TS 29.573 IpxProviderSecInfo): our IPX toward it. */
+  ownSecInfo(peer: string): IpxProviderSecInfoData[] | undefined {
+    const ipx = this.config.current.n32.peers.find((candidate) => candidate.fqdn === peer)?.ipx;
+    if (!ipx) return undefined;
+    // Certificates when we have them (they say more); otherwise the raw keys.
+    return [ipxProviderSecInfo({ ipxProviderId: ipx.fqdn, ...(ipx.certificates.length > 0 ? { certificates: ipx.certificates } : { publicKeys: ipx.publicKeys }) })];
+  }
+
+  /**
+   * The RIs of a new context with `peer` (TS 33.501 13.2.2.2 step 3, 13.2.4.7): our configured IPX
+   * toward it and the RIs of the `ipxProviderSecInfoList` it sent in this exchange; both SEPPs'
+   * certificate keys are never accepted for an RI. `invalid` lists entries the peer got wrong.
+   */
+  intermediariesFor(
+    peer: string,
+    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerCertificate?: Buffer },
+  ): { intermediaries: N32fIntermediaries | undefined; invalid: InvalidParam[] } {
+    const config = this.config.current;
+    const ipx = config.n32.peers.find((candidate) => candidate.fqdn === peer)?.ipx;
+    const seppKeys: KeyObject[] = [new X509Certificate(config.tls.material.cert).publicKey, new X509Certificate(config.n32f.tls.cert).publicKey];
+    if (input.peerCertificate && input.peerCertificate.length > 0) seppKeys.push(new X509Certificate(input.peerCertificate).publicKey);
+    const own = this.policy();
+    return contextIntermediaries({
+      own: ipx ? { identity: ipx.fqdn, keys: ipx.publicKeys.map((pem) => createPublicKey(pem)) } : null,
+      ...(input.received ? { received: input.received } : {}),
+      ...(input.receivedAt ? { receivedAt: input.receivedAt } : {}),
+      seppKeys,
+      peerPolicy: input.peerPolicy ?? own,
+      ownPolicy: own,
+    });
+  }
+
+  /** Sets the RIs of a context after the separate RI exchange (exchange-params step 3). */
+  setIntermediaries(context: N32fContext, intermediaries: N32fIntermediaries | undefined): void {
+    context.setIntermediaries(intermediaries);
+    this.logger.info({ peer: context.params.peer, localContextId: context.localContextId, ...describeIntermediaries(intermediaries) }, 'N32-f context intermediaries set');
+  }
+
+  /** The peer whose context names one of these RI identities (an N32-f connection from an IPX). */
+  peerOfIntermediary(contextId: string, dnsNames: readonly string[]): string | undefined {
+    const context = this.table.find(contextId);
+    if (!context) return undefined;
+    const names = dnsNames.map(normalizeFqdn);
+    return intermediaryIdentities(context.intermediaries).some((identity) => names.includes(identity)) ? context.params.peer : undefined;
+  }
+
+  /** True when these names are an RI we know (configured toward a peer, or in a live context). */
+  isIntermediary(dnsNames: readonly string[]): boolean {
+    const names = dnsNames.map(normalizeFqdn);
+    if (this.config.current.n32.peers.some((peer) => peer.ipx && names.includes(peer.ipx.fqdn))) return true;
+    return this.table.list().some((context) => intermediaryIdentities(context.intermediaries).some((identity) => names.includes(identity)));
   }
 
   /** Removes one context; when it was the peer's last, the peer goes back to prins-selected. */
@@ -96,6 +173,13 @@ export class N32fContextsService {
       messagesSent: context.messagesSent,
       since: new Date(context.createdAt).toISOString(),
       keyCheck: keyCheck(context),
+      intermediaries: context.intermediaries
+        ? { authorizedIpxId: context.intermediaries.authorizedIpxId, verified: intermediaryIdentities(context.intermediaries) }
+        : null,
     }));
   }
+}
+
+function describeIntermediaries(intermediaries: N32fIntermediaries | undefined): { authorizedIpxId?: string | null; intermediaries?: string[] } {
+  return intermediaries ? { authorizedIpxId: intermediaries.authorizedIpxId, intermediaries: intermediaryIdentities(intermediaries) } : {};
 }

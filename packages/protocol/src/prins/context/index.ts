@@ -1,1 +1,2 @@
 export * from './n32f-context';
+export * from './intermediaries';

@@ -17,6 +17,7 @@ import type { KeyObject } from 'node:crypto';
 import { describeChanges, type ModificationPolicy } from '../modifications/policy';
 import { processModifications } from '../modifications/process';
 import { isNoIntermediary } from '../modifications/verify';
+import { normalizeFqdn } from '../../identifiers/plmn';
 
 /** Everything both SEPPs agreed in exchange-params, plus the exported TLS master key. */
 export interface N32fContextParams {
@@ -49,8 +50,15 @@ export interface N32fIntermediaries {
   readonly keysByIdentity: ReadonlyMap<string, readonly KeyObject[]>;
   /** The keys of both SEPPs: never accepted for an RI signature (TS 33.501 5.9.3.2). */
   readonly seppKeys: readonly KeyObject[];
-  /** What the RIs may modify in what we receive (for requests: the policy the peer sent). */
+  /** What RIs other than our own may modify in what we receive: the policy the peer sent on N32-c. */
   readonly policy: ModificationPolicy;
+  /**
+   * Our own RI toward this peer, when we have one: it signs second on what we receive (after the
+   * RI the sender authorized) unless it is that RI, and it is held to `ownPolicy`.
+   */
+  readonly ownRiId?: string | null;
+  /** What our own RI may modify: our configured policy (N32-DIGEST §5.8 step 4); default `policy`. */
+  readonly ownPolicy?: ModificationPolicy;
 }
 
 /** A request or response read from the wire, with what the receiver needs to answer or report. */
@@ -93,14 +101,29 @@ export class N32fContext {
   private readonly seenRequestIds = new Set<string>();
   private readonly outstanding = new Map<string, RequestContext>();
   private sent = 0;
+  private ris: N32fIntermediaries | undefined;
 
   constructor(readonly params: N32fContextParams) {
+    this.ris = params.intermediaries;
     const initiatorContextId = params.role === 'initiator' ? params.localContextId : params.remoteContextId;
     this.keys = deriveN32fKeys(params.master, initiatorContextId, params.enc);
     const max = params.maxMessages ?? 2 ** 32;
     const start = 2 ** 32 - max;
     this.sendRequests = new NonceSequence(this.direction('request', 'send').salt, { start });
     this.sendResponses = new NonceSequence(this.direction('response', 'send').salt, { start });
+  }
+
+  /** The RIs of this context (absent: none). */
+  get intermediaries(): N32fIntermediaries | undefined {
+    return this.ris;
+  }
+
+  /**
+   * Sets the RIs once the RI security information exchange (TS 33.501 13.2.2.2 step 3, a separate
+   * exchange-params POST after the context was set up) has settled them.
+   */
+  setIntermediaries(intermediaries: N32fIntermediaries | undefined): void {
+    this.ris = intermediaries;
   }
 
   get localContextId(): string {
@@ -174,7 +197,7 @@ export class N32fContext {
   }
 
   private meta(messageId: string): { n32fContextId: string; messageId: string; authorizedIpxId: string } {
-    return { n32fContextId: this.params.remoteContextId, messageId, authorizedIpxId: this.params.intermediaries?.authorizedIpxId ?? NO_AUTHORIZED_IPX };
+    return { n32fContextId: this.params.remoteContextId, messageId, authorizedIpxId: this.ris?.authorizedIpxId ?? NO_AUTHORIZED_IPX };
   }
 
   /**
@@ -190,7 +213,7 @@ export class N32fContext {
     direction: 'request' | 'response',
     request: RequestContext,
   ): { aad: DataToIntegrityProtectBlockData; modifications: string[] } {
-    const ris = this.params.intermediaries;
+    const ris = this.ris;
     if (!ris || isNoIntermediary(header.authorizedIpxId)) {
       if (body.modificationsBlock !== undefined) {
         throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_ON_MODIFICATIONS_FAILED, 'a modificationsBlock arrived although no intermediary is authorized on this context');
@@ -203,8 +226,9 @@ export class N32fContext {
       authorizedIpxId: header.authorizedIpxId,
       keysByIdentity: ris.keysByIdentity,
       seppKeys: ris.seppKeys,
+      receiverRiId: ris.ownRiId ?? null,
       aad: header.aad,
-      policyFor: () => ris.policy,
+      policyFor: (identity) => (ris.ownRiId && normalizeFqdn(identity) === normalizeFqdn(ris.ownRiId) ? (ris.ownPolicy ?? ris.policy) : ris.policy),
       direction,
       request,
       confidentialValues: dataToEncrypt,

@@ -1,0 +1,74 @@
+import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
+import { IPX_FQDN, IpxPath } from './support/ipx';
+import { TappedProducer, TARGET_HEADER, type SeenRequest } from './support/n32f';
+import type { CertFiles, TestPki } from './support/pki';
+import { contextsOf } from './support/prins';
+import type { LogLine } from './support/sepp-process';
+import { waitFor } from './support/wait-for';
+
+jest.setTimeout(60_000);
+
+const PRIORITY = '3gpp-sbi-message-priority';
+const SDM_PATH = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
+
+let pki: TestPki;
+let certA: CertFiles;
+let certB: CertFiles;
+let producer: TappedProducer;
+let path: IpxPath;
+
+beforeAll(async () => {
+  ({ pki, certA, certB } = await createPkiAB());
+  producer = await TappedProducer.start('udm1');
+  path = await IpxPath.start(pki, certA, certB, producer, {
+    name: 'ipx-basic',
+    rules: [
+      // The built-in protection policy lets an RI write 3gpp-Sbi-Message-Priority (NONSENSITIVE).
+      { name: 'priority-up', apiPath: '/**', direction: 'request', operations: [{ op: 'add', path: '/headers/-', value: { header: PRIORITY, value: '5' } }] },
+      { name: 'priority-back', apiPath: '/**', direction: 'response', operations: [{ op: 'add', path: '/headers/-', value: { header: PRIORITY, value: '7' } }] },
+    ],
+  });
+});
+
+afterAll(async () => {
+  await path?.stop();
+  await producer?.close();
+});
+
+const lines = (app: { lines: LogLine[] }, msg: string): LogLine[] => app.lines.filter((line) => line.msg === msg);
+
+describe('PRINS through the IPX relay (initiator -> IPX -> responder), real processes', () => {
+  it('both contexts name the IPX: authorized for what each side sends, its key exchanged in exchange-params', async () => {
+    const [atInitiator, atResponder] = await Promise.all([contextsOf(path.initiator), contextsOf(path.responder)]);
+    expect(atInitiator).toHaveLength(1);
+    expect(atResponder).toHaveLength(1);
+    expect(atInitiator[0]).toMatchObject({ peer: FQDN_A, intermediaries: { authorizedIpxId: IPX_FQDN, verified: [IPX_FQDN] } });
+    expect(atResponder[0]).toMatchObject({ peer: FQDN_B, intermediaries: { authorizedIpxId: IPX_FQDN, verified: [IPX_FQDN] } });
+    expect(lines(path.responder, 'RI security information received')[0]).toMatchObject({ intermediaries: [IPX_FQDN] });
+  });
+
+  it('a permitted modification reaches the producer; the answer comes back relayed, signed and modified', async () => {
+    const before = producer.seen.length;
+    const body = Buffer.from(JSON.stringify({ callbackReference: 'http://amf1.example.org/cb', monitoredResourceUris: ['/x'] }));
+    const answer = await path.nf!.request({
+      method: 'POST',
+      path: SDM_PATH,
+      body,
+      headers: { [TARGET_HEADER]: producer.apiRoot, 'content-type': 'application/json', accept: 'application/json' },
+    });
+    expect(answer.status).toBeLessThan(300);
+    const seen: SeenRequest[] = producer.seen.slice(before);
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.headers[PRIORITY]).toBe('5');
+    expect(Buffer.concat(seen[0]!.chunks).equals(body)).toBe(true);
+    expect(answer.headers[PRIORITY]).toBe('7');
+
+    // The IPX signed both directions; each receiving SEPP logged what it verified, and by whom.
+    await waitFor('ipx log lines', () => lines(path.ipx, 'modifications signed').length >= 2);
+    expect(lines(path.ipx, 'modifications signed').map((line) => line['direction'])).toEqual(expect.arrayContaining(['request', 'response']));
+    const atResponder = lines(path.responder, 'PRINS request modifications verified');
+    expect(atResponder.at(-1)).toMatchObject({ authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] });
+    const atInitiator = lines(path.initiator, 'PRINS answer modifications verified');
+    expect(atInitiator.at(-1)).toMatchObject({ authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] });
+  });
+});
