@@ -123,6 +123,32 @@ describe('TC_PROTECT_TRANSPORT_LAYER', () => {
     }
   });
 
+  describe('the NF-facing listener with sbi.tls: the same TLS profile', () => {
+    let nfFacing: SeppProcess | undefined;
+    let nfCert: CertFiles;
+
+    beforeAll(async () => {
+      nfCert = await pki.leaf('sepp-sbi', [FQDN_B]);
+      const yaml = initiatorYaml(certB, pki, responder.port('n32'));
+      yaml['sbi'] = { listen: { host: '127.0.0.1', port: 0 }, tls: { cert: nfCert.cert, key: nfCert.key, ca: [pki.caFile] } };
+      nfFacing = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator-sbi-tls', yaml));
+    });
+
+    afterAll(async () => {
+      await nfFacing?.stop();
+    });
+
+    it.each(ACCEPTED.filter(([name]) => !name.includes('group')))('%s succeeds', async (_name, options, version, cipher) => {
+      const result = await probe(nfFacing!.port('sbi'), FQDN_B, { ...pki.clientTls(certA), ...options });
+      expect(result).toEqual({ ok: true, version, cipher, alpn: 'h2' });
+    });
+
+    it.each(REFUSED.filter(([name]) => name.startsWith('TLS')))('%s fails', async (_name, options) => {
+      const result = await probe(nfFacing!.port('sbi'), FQDN_B, { ...pki.clientTls(certA), ...(options as ConnectionOptions) });
+      expect(result.ok).toBe(false);
+    });
+  });
+
   describe('the initiator as TLS client', () => {
     let server: TlsServer | undefined;
     let other: SeppProcess | undefined;

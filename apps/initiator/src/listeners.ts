@@ -1,5 +1,5 @@
 import type { SecureServerOptions } from 'node:http2';
-import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32ServerAdapter, swapTlsOnReload, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
+import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32ServerAdapter, swapTlsOnReload, tlsProfileOptions, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
 import { SbiForwarderService } from './sbi/sbi-forwarder.service';
 import { TelescopicController } from './sbi/telescopic.controller';
 import { TelescopicService } from './sbi/telescopic.service';
@@ -9,7 +9,8 @@ function sbiTls(config: SeppConfig): SecureServerOptions | null {
   const tls = config.sbi.tls;
   if (!tls) return null;
   const mutual = tls.ca.length > 0;
-  return { cert: tls.cert, key: tls.key, ca: mutual ? [...tls.ca] : undefined, requestCert: mutual, rejectUnauthorized: mutual, ALPNProtocols: ALPN_H2, minVersion: 'TLSv1.2' };
+  // The same TLS profile as N32 (TS 33.210 6.2: TLS 1.2/1.3, ECDHE with AEAD suites only).
+  return { ...tlsProfileOptions(config.tls.minVersion), cert: tls.cert, key: tls.key, ca: mutual ? [...tls.ca] : undefined, requestCert: mutual, rejectUnauthorized: mutual, ALPNProtocols: ALPN_H2 };
 }
 
 /** NF-facing: HTTP/2 on `sbi.listen` (h2c unless `sbi.tls`), forwarding plus the mapping API. */

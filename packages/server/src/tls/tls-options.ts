@@ -23,12 +23,9 @@ export const TLS13_CIPHERSUITES = ['TLS_AES_128_GCM_SHA256', 'TLS_AES_256_GCM_SH
 export const ECDH_CURVES = 'X25519:P-256:P-384';
 export const ALPN_H2 = ['h2'];
 
-function profile(config: SeppConfig): SecureContextOptions {
-  const { material, minVersion } = config.tls;
+/** The protocol part of the profile (versions, suites, curves, no tickets or renegotiation), without identity. */
+export function tlsProfileOptions(minVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.2'): SecureContextOptions {
   return {
-    cert: material.cert,
-    key: material.key,
-    ca: [...material.ca],
     minVersion,
     maxVersion: 'TLSv1.3',
     ciphers: `${TLS12_CIPHERS}:${TLS13_CIPHERSUITES}`,
@@ -36,6 +33,11 @@ function profile(config: SeppConfig): SecureContextOptions {
     honorCipherOrder: true,
     secureOptions: constants.SSL_OP_NO_TICKET | constants.SSL_OP_NO_RENEGOTIATION,
   };
+}
+
+function profile(config: SeppConfig): SecureContextOptions {
+  const { material, minVersion } = config.tls;
+  return { ...tlsProfileOptions(minVersion), cert: material.cert, key: material.key, ca: [...material.ca] };
 }
 
 /** Options for the N32 HTTP/2 server: the client certificate is required and verified. */
