@@ -108,6 +108,7 @@ const TABLE: readonly BadRequest[] = [
     param: false,
   },
   { name: 'content-type application/problem+json', body: valid({}), headers: { 'content-type': 'application/problem+json' }, status: 415, param: false },
+  { name: 'expect: something other than 100-continue', body: valid({}), headers: { 'content-type': 'application/json', expect: 'x-please' }, status: 417, param: false },
 
   // Size.
   { name: '~10 KB body over the limit', body: valid({ padding: 'x'.repeat(10 * 1024) }), status: 413, param: false },

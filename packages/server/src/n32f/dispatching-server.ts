@@ -59,6 +59,21 @@ export function dispatchingServerFactory(tls: SecureServerOptions | null, sessio
       tls ? createSecureServer({ ...http2Options, ...tls, handshakeTimeout: limits.handshakeTimeoutMs }, fastifyHandler) : createServer(http2Options, fastifyHandler)
     ) as SeppHttp2Server;
     Object.assign(server, { http2Sessions: sessions, sessionIdleMs: sessionTimeoutMs });
+    // An `expect` other than 100-continue: Node would answer an empty 417 by itself; every refusal
+    // of ours is problem+json (RFC 7807), this one too.
+    server.on('checkExpectation', (request: Http2ServerRequest, response: Http2ServerResponse) => {
+      const body = JSON.stringify({
+        type: 'about:blank',
+        title: 'Expectation Failed',
+        status: 417,
+        detail: `expect: ${String(request.headers['expect'])} is not supported (only 100-continue)`,
+        cause: 'UNSUPPORTED_EXPECTATION',
+        invalidParams: [{ param: 'header expect', reason: 'only 100-continue is supported' }],
+      });
+      request.resume();
+      response.writeHead(417, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
+      response.end(body);
+    });
     const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
     server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
       if (event === 'stream') {
