@@ -95,9 +95,22 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
     return link;
   }
 
-  /** A peer that lost our N32-f context cannot read what we send: set up a new one. */
+  /**
+   * A peer that lost our N32-f context cannot read what we send: set up a new one. Only when the
+   * report is about a context we hold with that peer (it names the context by either ID, or the
+   * message one of the last we sent on it): a report about nothing of ours (in TLS mode, a stale
+   * or made-up message) changes nothing.
+   */
   private applyErrorReport({ peer, info }: ReceivedErrorReport): void {
     if (info.n32fErrorType !== N32fErrorType.CONTEXT_NOT_FOUND) return;
+    const named = info.n32fContextId?.toLowerCase();
+    const ours = this.contexts.table
+      .list()
+      .some((context) => context.params.peer === peer && (context.localContextId === named || context.remoteContextId === named || context.sentRecently(info.n32fMessageId)));
+    if (!ours) {
+      this.logger.info({ peer, n32fContextId: info.n32fContextId }, 'CONTEXT_NOT_FOUND names no N32-f context of ours with this peer: ignored');
+      return;
+    }
     this.contexts.dropPeer(peer, 'the peer reported CONTEXT_NOT_FOUND');
     this.links.get(peer)?.request('the peer lost the N32-f context');
   }

@@ -80,6 +80,7 @@ export interface N32fMessageHeader {
 }
 
 const MAX_REMEMBERED_MESSAGE_IDS = 65_536;
+const MAX_RECENTLY_SENT = 1_024;
 
 /**
  * One N32-f security context (TS 33.501 13.2.2.4): the keys of the four directions (N32-KDF over
@@ -100,6 +101,8 @@ export class N32fContext {
   private readonly receivedResponses = new ReplayWindow();
   private readonly seenRequestIds = new Set<string>();
   private readonly outstanding = new Map<string, RequestContext>();
+  /** The IDs of the last requests we sent (to recognise an error report about one of them). */
+  private readonly recentlySent = new Set<string>();
   private sent = 0;
   private ris: N32fIntermediaries | undefined;
 
@@ -150,7 +153,14 @@ export class N32fContext {
     const result = reformatRequest(message, this.meta(messageId), this.params.policy);
     const body = { reformattedData: this.seal(result.aad, result.dataToEncrypt, this.direction('request', 'send').key, this.sendRequests) };
     this.outstanding.set(messageId, { method: message.method, path: message.path });
+    if (this.recentlySent.size >= MAX_RECENTLY_SENT) this.recentlySent.delete(this.recentlySent.values().next().value!);
+    this.recentlySent.add(messageId);
     return { body, messageId, encrypted: result.encrypted };
+  }
+
+  /** True when `messageId` is one of the last requests we sent on this context. */
+  sentRecently(messageId: string): boolean {
+    return this.recentlySent.has(messageId);
   }
 
   /** cSEPP: forget a request that will get no protected answer (refused, timed out, failed). */
