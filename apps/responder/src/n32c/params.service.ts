@@ -40,6 +40,8 @@ interface PendingExchange {
 
 /** How long a finished exchange is remembered for a late RI step (13.2.2.2 step 3). */
 const EXCHANGE_MEMORY_MS = 60_000;
+/** Exchanges remembered per peer; the oldest goes when a new one starts. */
+const MAX_EXCHANGES_PER_PEER = 8;
 
 /**
  * The responding SEPP's parameter exchange (TS 33.501 13.2.2.2, N32-DIGEST §3.1): only on the
@@ -89,6 +91,9 @@ export class ParamsService {
     const key = `${peer}|${request.n32fContextId.toLowerCase()}`;
     let exchange = this.pending.get(key);
     if (!exchange) {
+      // Bounded: a peer may have a few exchanges in progress, not an ever-growing number.
+      const ofPeer = [...this.pending].filter(([, other]) => other.peer === peer);
+      if (ofPeer.length >= MAX_EXCHANGES_PER_PEER) this.pending.delete(ofPeer[0]![0]);
       exchange = { peer, initiatorContextId: request.n32fContextId.toLowerCase(), responderContextId: newN32fContextId(), policyExchanged: false, established: false, startedAt: Date.now() };
       this.pending.set(key, exchange);
     }

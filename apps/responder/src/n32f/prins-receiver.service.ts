@@ -89,6 +89,7 @@ export class PrinsReceiverService {
       const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
       this.metrics.observeN32f('PRINS', 'inbound', status, startedAt);
       if (error instanceof N32Error) this.logger.info({ status, code: error.code, detail: error.detail, remoteAddress }, 'n32f-process refused');
+      else if (isStreamGone(error, stream)) this.logger.info({ remoteAddress, error: (error as Error).message }, 'n32f-process abandoned by the sender');
       else this.logger.error({ err: error }, 'n32f-process failed');
     });
   };
@@ -246,6 +247,12 @@ export class PrinsReceiverService {
     const tls = config.sbi.tls;
     return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
   }
+}
+
+/** The sender reset the stream or closed the connection while we were at it: nothing to answer. */
+function isStreamGone(error: unknown, stream: ServerHttp2Stream): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return stream.destroyed || stream.closed || code === 'ERR_HTTP2_STREAM_ERROR' || code === 'ERR_HTTP2_INVALID_STREAM' || code === 'ERR_STREAM_PREMATURE_CLOSE';
 }
 
 /** The header of a message without its modificationsBlock, or undefined if even that is unreadable. */
