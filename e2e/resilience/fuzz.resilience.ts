@@ -61,7 +61,7 @@ const KEPT_HEAP_BOUND_MB = 32;
 const N32_BODY_LIMIT = 65_536;
 const CONCURRENCY = 48;
 
-describe(`fuzzing (fast-check, ${RUNS} requests per endpoint, seed ${SEED})`, () => {
+describe(`TC_BVT_ROBUSTNESS_AND_FUZZ_TESTING: fuzzing (fast-check, ${RUNS} requests per endpoint, seed ${SEED})`, () => {
   let pki: TestPki;
   let certA: CertFiles;
   let certB: CertFiles;

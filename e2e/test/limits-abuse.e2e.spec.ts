@@ -25,7 +25,7 @@ const INITIATOR_LIMITS = { streamIdleMs: 500 };
  * line and counted in sepp_abuse_events_total{listener,kind}, while an honest initiator goes on
  * forwarding on its one N32 connection.
  */
-describe('limits: abuse is closed, logged and counted, every other peer keeps being served', () => {
+describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, logged and counted, every other peer keeps being served', () => {
   let pki: TestPki;
   let certA: CertFiles;
   let certB: CertFiles;

@@ -74,7 +74,7 @@ const key = (socket: { address: string; port: number }): string => `${socket.add
  * by a `listening` log line; no UDP socket at all. Read from the kernel's view of the process
  * (/proc/<pid>/fd + /proc/<pid>/net/{tcp,tcp6,udp,udp6}), not from the app's own report.
  */
-describe('TC_NO_UNNECESSARY_SERVICE', () => {
+describe('TC_NO_UNNECESSARY_SERVICE, TC_BVT_PORT_SCANNING, TC_TRAFFIC_SEPARATION: the listening sockets are the documented ones, each on its configured address', () => {
   let pki: TestPki;
   let certA: CertFiles;
   let certB: CertFiles;

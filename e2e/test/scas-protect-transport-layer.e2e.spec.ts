@@ -1,5 +1,6 @@
 import { createServer as createTlsServer, connect as tlsConnect, type ConnectionOptions, type Server as TlsServer } from 'node:tls';
 import type { AddressInfo } from 'node:net';
+import { get as httpsGet } from 'node:https';
 import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, responderYaml, writeYaml } from './support/configs';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
@@ -145,6 +146,45 @@ describe('TC_PROTECT_TRANSPORT_LAYER', () => {
 
     it.each(REFUSED.filter(([name]) => name.startsWith('TLS')))('%s fails', async (_name, options) => {
       const result = await probe(nfFacing!.port('sbi'), FQDN_B, { ...pki.clientTls(certA), ...(options as ConnectionOptions) });
+      expect(result.ok).toBe(false);
+    });
+  });
+
+  describe('TC_PROTECT_DATA_INFO_TRANSFER_1: the admin (OAM) listener with admin.tls, the same TLS profile', () => {
+    let oam: SeppProcess | undefined;
+
+    beforeAll(async () => {
+      const yaml = responderYaml(certA, pki);
+      yaml.admin = { listen: { host: '127.0.0.1', port: 0 }, tls: { cert: certA.cert, key: certA.key } } as never;
+      oam = SeppProcess.start('responder', writeYaml(pki.dir, 'responder-admin-tls', yaml));
+      await oam.waitForLog('ready', (line) => line.msg === 'ready');
+    });
+
+    afterAll(async () => {
+      await oam?.stop();
+    });
+
+    it('announces https and answers /readyz over TLS only', async () => {
+      expect(oam!.listening.find((line) => line['listener'] === 'admin')).toMatchObject({ protocol: 'https' });
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const request = httpsGet({ host: '127.0.0.1', port: oam!.port('admin'), path: '/readyz', servername: FQDN_A, ca: pki.ca.certPem }, (response) => {
+          let body = '';
+          response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+          response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+        });
+        request.on('error', reject);
+      });
+      expect(answer.status).toBe(200);
+      await expect(fetch(`http://127.0.0.1:${oam!.port('admin')}/readyz`)).rejects.toThrow();
+    });
+
+    it.each(ACCEPTED.filter(([name]) => !name.includes('group')))('%s succeeds', async (_name, options, version, cipher) => {
+      const result = await probe(oam!.port('admin'), FQDN_A, { ca: pki.ca.certPem, ...options, ALPNProtocols: ['http/1.1'] });
+      expect({ ok: result.ok, version: result.version, cipher: result.cipher }).toEqual({ ok: true, version, cipher });
+    });
+
+    it.each(REFUSED.filter(([name]) => name.startsWith('TLS')))('%s fails', async (_name, options) => {
+      const result = await probe(oam!.port('admin'), FQDN_A, { ca: pki.ca.certPem, ...(options as ConnectionOptions), ALPNProtocols: ['http/1.1'] });
       expect(result.ok).toBe(false);
     });
   });

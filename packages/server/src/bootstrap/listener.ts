@@ -4,7 +4,7 @@ import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import type { ListenAddress, SeppConfig } from '../config/sepp-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 
-export type ListenerProtocol = 'h2' | 'h2c' | 'http/1.1';
+export type ListenerProtocol = 'h2' | 'h2c' | 'http/1.1' | 'https';
 
 /**
  * A network-facing listener of an app (N32, SBI). Each one is its own Nest application that

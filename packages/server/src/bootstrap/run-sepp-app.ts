@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import type { AddressInfo } from 'node:net';
+import type { ServerOptions as HttpsServerOptions } from 'node:https';
 import { Module, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -20,6 +21,8 @@ import { instrumentListener } from '../metrics/instrument';
 import { useListenerLimits } from '../limits/listener-limits';
 import { protectListener, type ListenerGuard } from '../limits/protect-listener';
 import { watchTlsFiles } from '../tls/watch-tls-files';
+import { swapTlsOnReload } from '../tls/reload-tls';
+import { tlsProfileOptions } from '../tls/tls-options';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -80,11 +83,12 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   const nestLogger = new NestPinoLogger(logger);
   const root = await NestFactory.create<NestFastifyApplication>(
     { module: ListenerHostModule, imports: [definition.rootModule(runtime), AdminModule] } as DynamicModule,
-    new FastifyAdapter({ logger: false, bodyLimit: 16_384, frameworkErrors: answerFrameworkError }),
+    new FastifyAdapter({ logger: false, bodyLimit: 16_384, frameworkErrors: answerFrameworkError, ...(config.admin.tls ? { https: adminTls(config)! } : {}) }),
     { logger: nestLogger, abortOnError: false },
   );
   root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
-  runtime.readiness.markUp('admin', await listen(root, 'admin', config.admin.listen, 'http/1.1', logger));
+  runtime.readiness.markUp('admin', await listen(root, 'admin', config.admin.listen, config.admin.tls ? 'https' : 'http/1.1', logger));
+  swapTlsOnReload(root, runtime, 'admin', adminTls, ['admin']);
 
   // Every HTTP/2 listener is built with the configured limits (SETTINGS, nghttp2, TLS handshake).
   useListenerLimits(config.limits);
@@ -175,6 +179,14 @@ async function startListener(
   listener.onListening?.(app, runtime);
   runtime.readiness.markUp(listener.name, bound);
   return app;
+}
+
+/** HTTPS on the admin listener (OAM, TS 33.117 4.2.3.2.4): the N32 TLS profile, client certificates when `admin.tls.ca` is set. */
+function adminTls(config: SeppConfig): HttpsServerOptions | null {
+  const tls = config.admin.tls;
+  if (!tls) return null;
+  const mutual = tls.ca.length > 0;
+  return { ...tlsProfileOptions(config.tls.minVersion), cert: tls.cert, key: tls.key, ca: mutual ? [...tls.ca] : undefined, requestCert: mutual, rejectUnauthorized: mutual };
 }
 
 async function listen(

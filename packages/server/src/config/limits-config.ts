@@ -140,6 +140,7 @@ export function tlsFilesOf(
     n32: { trustAnchors?: { ca: string[] }[] };
     n32f?: { tls?: { cert: string; key: string } };
     sbi?: { tls?: { cert: string; key: string; ca?: string[] } };
+    admin?: { tls?: { cert: string; key: string; ca?: string[] } };
   },
   pathOf: (key: string, value: string) => string,
 ): string[] {
@@ -153,6 +154,10 @@ export function tlsFilesOf(
   if (parsed.sbi?.tls) {
     files.push(pathOf('sbi.tls.cert', parsed.sbi.tls.cert), pathOf('sbi.tls.key', parsed.sbi.tls.key));
     files.push(...(parsed.sbi.tls.ca ?? []).map((file) => pathOf('sbi.tls.ca', file)));
+  }
+  if (parsed.admin?.tls) {
+    files.push(pathOf('admin.tls.cert', parsed.admin.tls.cert), pathOf('admin.tls.key', parsed.admin.tls.key));
+    files.push(...(parsed.admin.tls.ca ?? []).map((file) => pathOf('admin.tls.ca', file)));
   }
   return [...new Set(files)];
 }

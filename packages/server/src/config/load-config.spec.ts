@@ -103,6 +103,7 @@ describe('loadConfig', () => {
     ['a certificate without our FQDN', (c) => Object.assign(c.tls, { cert: '../certs/other.crt', key: '../certs/other.key' }), 'sepp.fqdn: sepp.5gc.mnc001.mcc001.3gppnetwork.org is not a SAN dNSName of tls.cert (sepp.5gc.mnc009.mcc009.3gppnetwork.org)'],
     ['a key of another certificate', (c) => (c.tls.key = '../certs/other.key'), `tls.key: ${'DIR'}/certs/other.key does not match the certificate in tls.cert`],
     ['an expired certificate', (c) => Object.assign(c.tls, { cert: '../certs/expired.crt', key: '../certs/expired.key' }), 'tls.cert: the certificate expired on'],
+    ['an admin TLS key of another certificate', (c) => (c.admin.tls = { cert: '../certs/sepp.crt', key: '../certs/other.key' }), `admin.tls.key: ${'DIR'}/certs/other.key does not match the certificate in admin.tls.cert`],
     ['retry delays upside down', (c) => (c.n32.retry = { initialDelayMs: 5000, maxDelayMs: 1000 }), 'n32.retry.initialDelayMs: must not exceed n32.retry.maxDelayMs'],
   ])('names the key at fault for %s', (_name, mutate, expected) => {
     const raw = base();
@@ -137,6 +138,15 @@ describe('loadConfig', () => {
     Object.assign(raw.n32.peers[0], { intermediaries: 'modifying', ipx: { fqdn: 'ipx.example.org', signingKeys: ['../certs/ipx.pub'] } }, peer);
     const problems = problemsOf(() => loadConfig(write(raw), {}));
     expect(problems).toEqual(expect.arrayContaining([expect.stringContaining(expected.replace('DIR', dir))]));
+  });
+
+  it('reads admin.tls (HTTPS for OAM) and watches its files', () => {
+    const raw = base();
+    raw.admin.tls = { cert: '../certs/sepp.crt', key: '../certs/sepp.key', ca: ['../certs/ca.crt'] };
+    const config = loadConfig(write(raw), {});
+    expect(config.admin.tls?.ca).toHaveLength(1);
+    expect(config.tls.files).toEqual(expect.arrayContaining([join(dir, 'certs/sepp.key')]));
+    expect(loadConfig(write(base()), {}).admin.tls).toBeNull();
   });
 
   it('refuses a file that is not YAML, not a mapping, or absent', () => {

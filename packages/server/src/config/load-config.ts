@@ -158,6 +158,16 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
         ca: readCaList('sbi.tls.ca', (parsed.sbi.tls.ca ?? []).map((file) => pathOf('sbi.tls.ca', file)), problems),
       }
     : null;
+  const adminTls = parsed.admin.tls
+    ? {
+        identity: readIdentity(
+          { certKey: 'admin.tls.cert', keyKey: 'admin.tls.key', certFile: pathOf('admin.tls.cert', parsed.admin.tls.cert), keyFile: pathOf('admin.tls.key', parsed.admin.tls.key) },
+          now,
+          problems,
+        ),
+        ca: readCaList('admin.tls.ca', (parsed.admin.tls.ca ?? []).map((file) => pathOf('admin.tls.ca', file)), problems),
+      }
+    : null;
   if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
   const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors) };
 
@@ -200,7 +210,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       purposes: parsed.n32.purposes ? [...parsed.n32.purposes] : [],
       trustAnchors,
     },
-    admin: { listen: listen(parsed.admin.listen) },
+    admin: {
+      listen: listen(parsed.admin.listen),
+      tls: adminTls?.identity ? { cert: adminTls.identity.cert, key: adminTls.identity.key, ca: adminTls.ca ?? [] } : null,
+    },
     sbi: {
       listen: parsed.sbi?.listen ? listen(parsed.sbi.listen) : null,
       allowedTargets: allowedTargets.filter((root): root is ApiRoot => root !== null),

@@ -165,16 +165,18 @@ export class N32Config {
   trustAnchors?: TrustAnchorConfig[];
 }
 
-export class AdminConfig {
-  @Expose() @Required() @Type(() => ListenConfig) @ValidateNested() listen!: ListenConfig;
-}
-
 export class TlsIdentityConfig {
   @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
   @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
   /** Roots trusted for the NF side (client certificates of NFs, producer NF certificates). */
   @Expose() @Optional() @IsArray({ message: 'must be a list of PEM files' }) @IsString({ each: true, message: 'every item must be a path to a PEM file' })
   ca?: string[];
+}
+
+export class AdminConfig {
+  @Expose() @Required() @Type(() => ListenConfig) @ValidateNested() listen!: ListenConfig;
+  /** HTTPS on the admin listener (OAM), client certificates required when `ca` is set. */
+  @Expose() @Optional() @Type(() => TlsIdentityConfig) @ValidateNested() tls?: TlsIdentityConfig;
 }
 
 export class SbiConfig {

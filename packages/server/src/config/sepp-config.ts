@@ -92,7 +92,11 @@ export interface SeppConfig {
     /** Empty: no per-PLMN anchors (every peer is verified against the roots of `tls.ca`). */
     readonly trustAnchors: readonly TrustAnchorSettings[];
   };
-  readonly admin: { readonly listen: ListenAddress };
+  readonly admin: {
+    readonly listen: ListenAddress;
+    /** HTTPS on the admin listener (OAM); null -> plain HTTP (keep it on loopback then). */
+    readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly ca: readonly Buffer[] } | null;
+  };
   readonly sbi: {
     readonly listen: ListenAddress | null;
     /** Parsed `sbi.allowedTargets`. */

@@ -51,6 +51,7 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['n32f', [a.n32f.connection, a.n32f.fqdn, a.n32f.tls.cert.toString('base64'), a.n32f.requestTimeoutMs, a.n32f.establishTimeoutMs, a.n32f.maxConcurrentPerPeer, a.n32f.bodyLimit], [b.n32f.connection, b.n32f.fqdn, b.n32f.tls.cert.toString('base64'), b.n32f.requestTimeoutMs, b.n32f.establishTimeoutMs, b.n32f.maxConcurrentPerPeer, b.n32f.bodyLimit]],
     ['prins', [a.prins], [b.prins]],
     ['sbi', [a.sbi.allowedTargets, a.sbi.hosts, sbiTlsKey(a)], [b.sbi.allowedTargets, b.sbi.hosts, sbiTlsKey(b)]],
+    ['admin', tlsKey(a.admin.tls), tlsKey(b.admin.tls)],
     ['limits', [a.limits, a.tls.watchFiles, a.tls.files], [b.limits, b.tls.watchFiles, b.tls.files]],
   ];
   return areas.filter(([, x, y]) => !same(x, y)).map(([name]) => name);
@@ -58,6 +59,9 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
 
 /** The NF-facing TLS material (certificate, key and trusted roots), to notice a rotation. */
 function sbiTlsKey(config: SeppConfig): string[] | null {
-  const tls = config.sbi.tls;
+  return tlsKey(config.sbi.tls);
+}
+
+function tlsKey(tls: { cert: Buffer; key: Buffer; ca: readonly Buffer[] } | null): string[] | null {
   return tls ? [tls.cert, tls.key, ...tls.ca].map((pem) => pem.toString('base64')) : null;
 }
