@@ -146,6 +146,10 @@ export class ParamsService {
       // Checked now (the answer must say what is wrong), used when the context is set up.
       const { invalid } = this.contexts.intermediariesFor(peer, { received, peerCertificate });
       if (invalid.length > 0) {
+        // A context already set up for this exchange must not live on without its RIs.
+        const context = exchange.established ? this.contexts.table.find(exchange.responderContextId) : undefined;
+        if (context) this.contexts.terminate(context.localContextId, 'the peer sent unusable RI security information');
+        this.pending.delete(key);
         throw new N32Error(N32ErrorCode.OPTIONAL_IE_INCORRECT, `ipxProviderSecInfoList: ${invalid[0]!.param} ${invalid[0]!.reason ?? ''}`, invalid);
       }
       exchange.received = received;
