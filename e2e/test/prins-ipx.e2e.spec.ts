@@ -1,5 +1,8 @@
 import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
-import { IPX_FQDN, IpxPath } from './support/ipx';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parse, stringify } from 'yaml';
+import { IPX_FQDN, IpxPath, IpxProcess } from './support/ipx';
 import { TappedProducer, TARGET_HEADER, type SeenRequest } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { contextsOf } from './support/prins';
@@ -72,5 +75,27 @@ describe('PRINS through the IPX relay (initiator -> IPX -> responder), real proc
     expect(atResponder).toMatchObject({ authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] });
     const atInitiator = await path.initiator.waitForLog('answer modifications', (line) => line.msg === 'PRINS answer modifications verified', 5_000, from.initiator);
     expect(atInitiator).toMatchObject({ authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] });
+  });
+
+  it('the relay goes down: NF requests fail fast with a 5xx problem+json (none hangs); the relay comes back on its address: traffic flows again', async () => {
+    const port = path.ipx.port('n32f');
+    await path.ipx.stop();
+    const request = (): ReturnType<NonNullable<IpxPath['nf']>['request']> =>
+      path.nf!.request({ method: 'GET', path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { [TARGET_HEADER]: producer.apiRoot, accept: 'application/json' } });
+    const before = producer.seen.length;
+    const down = await request();
+    expect(down.status).toBeGreaterThanOrEqual(500);
+    expect(String(down.headers['content-type'])).toContain('application/problem+json');
+    expect(producer.seen.length).toBe(before);
+
+    const file = join(pki.dir, 'ipx-basic-ipx.yaml');
+    const config = parse(readFileSync(file, 'utf8')) as { listen: { port: number } };
+    config.listen.port = port;
+    const again = join(pki.dir, 'ipx-basic-ipx-again.yaml');
+    writeFileSync(again, stringify(config));
+    path.ipx = await IpxProcess.ready(again);
+    const up = await request();
+    expect(up.status).toBe(200);
+    expect(producer.seen.at(-1)!.headers[PRIORITY]).toBe('5');
   });
 });
