@@ -2,7 +2,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { randomBytes, X509Certificate } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { N32fContext, newN32fContextId, protectionPolicy } from '@sepp/protocol';
 import { AppProcess } from './support/app-process';
@@ -21,7 +21,12 @@ import { waitFor } from './support/wait-for';
  * service here, and the responder resolves udm1's alias through `sbi.hosts` (compose DNS there)
  * in a copy of its file whose allowedTargets entry names the port udm1 got.
  * The PRINS variant (docker-compose.prins.yml over docker-compose.yml) is merged the way compose
- * merges an override file, checked, and run the same way.
+ * merges an override file, checked, and run the same way. So is the `ipx` profile (PRINS through the
+ * IPX relay): its services are parsed and their commands run the same way, the relay (which reads
+ * no environment) and the initiator (whose peer entry names the relay) on copies of their files
+ * whose compose addresses and /certs paths are those of this host. A host name resolves the way
+ * compose DNS resolves it for the service that dials: a service name, or an alias on a network the
+ * two share (the profile uses the SEPP FQDNs as aliases on a network of its own).
  */
 jest.setTimeout(60_000);
 
@@ -31,6 +36,12 @@ const SEPPS = ['responder', 'initiator'] as const;
 const NFS = ['udm1', 'consumer'] as const;
 const UDM1_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
 const NF_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
+/** The `ipx` profile: its services in the roles of the chain. */
+const IPX_PROFILE = 'ipx';
+const IPX_CHAIN = { responder: 'responder-ipx', relay: 'ipx', initiator: 'initiator-ipx', consumer: 'consumer-ipx' } as const;
+const IPX_FQDN = 'ipx.roaming.example.org';
+const PRIORITY = '3gpp-sbi-message-priority';
+const SDM_SUBSCRIPTIONS = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
 
 interface Volume {
   type: string;
@@ -60,7 +71,11 @@ interface Compose {
 interface SeppFile {
   sepp: { fqdn: string };
   tls: { cert: string; key: string; ca: string[] };
-  n32: { listen?: { host: string; port: number }; peers: { fqdn: string; address?: string; intermediaries?: string }[]; [key: string]: unknown };
+  n32: {
+    listen?: { host: string; port: number };
+    peers: { fqdn: string; address?: string; intermediaries?: string; ipx?: { fqdn: string; address?: string; signingKeys: string[] } }[];
+    [key: string]: unknown;
+  };
   admin: { listen: { host: string; port: number } };
   sbi?: { listen?: { host: string; port: number }; allowedTargets?: string[]; hosts?: Record<string, string> };
   n32f?: { connection?: string };
@@ -68,6 +83,17 @@ interface SeppFile {
   logging?: { level?: string };
 }
 
+
+/** The IPX relay's file (apps/ipx/README.md). */
+interface IpxFile {
+  ipx: { fqdn: string; signingKey: string; certificate?: string };
+  tls: { cert: string; key: string; ca: string[]; minVersion?: string };
+  listen: { host: string; port: number };
+  forward: { address: string; fqdn: string; timeoutMs?: number };
+  rules?: { name?: string; apiPath?: string; direction: string; operations: { op: string; path: string; value?: unknown }[] }[];
+  admin: { listen: { host: string; port: number } };
+  logging?: { level?: string };
+}
 
 function volumesOf(svc: Service): Volume[] {
   return (svc.volumes ?? []).map((entry) => {
@@ -133,22 +159,32 @@ function mergeCompose(base: Compose, override: Partial<Compose>): Compose {
   return { ...base, ...override, services, volumes: { ...base.volumes, ...override.volumes }, networks: { ...base.networks, ...override.networks } };
 }
 
+/** Whether `docker compose` starts the service with these profiles enabled (a service without profiles always). */
+function activeWith(svc: Service, profiles: readonly string[]): boolean {
+  return !svc.profiles || svc.profiles.some((profile) => profiles.includes(profile));
+}
+
 /** One compose model (a file, or files merged) and the helpers that read it. */
 function composeModel(model: Compose) {
   const service = (name: string): Service => model.services[name]!;
+  /** The services `docker compose` starts with these profiles enabled (default: none, as `docker compose up`). */
+  const active = (profiles: readonly string[] = []): string[] => Object.keys(model.services).filter((name) => activeWith(service(name), profiles));
   return {
     compose: model,
     service,
+    active,
     /** The SEPP configuration file a service's command names. */
     seppFile: (name: string): SeppFile => parse(readFileSync(configPathOf(service(name)), 'utf8')) as SeppFile,
-    /** The services attached to `network`. */
-    membersOf: (network: string): string[] => Object.keys(model.services).filter((name) => networksOf(service(name)).includes(network)).sort(),
+    /** The IPX relay's configuration file its command names. */
+    ipxFile: (name: string): IpxFile => parse(readFileSync(configPathOf(service(name)), 'utf8')) as IpxFile,
+    /** The services attached to `network`, of those started with `profiles`. */
+    membersOf: (network: string, profiles: readonly string[] = []): string[] => active(profiles).filter((name) => networksOf(service(name)).includes(network)).sort(),
   };
 }
 type ComposeModel = ReturnType<typeof composeModel>;
 
 const baseModel = composeModel(parse(readFileSync(COMPOSE_FILE, 'utf8')) as Compose);
-const { compose, service, seppFile, membersOf } = baseModel;
+const { compose, service, seppFile, ipxFile, membersOf, active } = baseModel;
 const prinsOverride = parse(readFileSync(PRINS_FILE, 'utf8')) as Partial<Compose>;
 const prinsModel = composeModel(mergeCompose(compose, prinsOverride));
 
@@ -168,8 +204,9 @@ function composeCli(): string[] | null {
 }
 
 describe('docker-compose.yml (structure)', () => {
-  it('has the certs job, the two SEPPs and the two demo NFs, all from one image built by infra/Dockerfile', () => {
-    expect(Object.keys(compose.services).sort()).toEqual(['certs', 'consumer', 'initiator', 'responder', 'udm1']);
+  it('has the certs job, the two SEPPs and the two demo NFs (and the ipx profile\'s services), all from one image built by infra/Dockerfile', () => {
+    expect(active().sort()).toEqual(['certs', 'consumer', 'initiator', 'responder', 'udm1']);
+    expect(Object.keys(compose.services).filter((name) => !active().includes(name)).sort()).toEqual(Object.values(IPX_CHAIN).sort());
     const images = new Set(Object.values(compose.services).map((svc) => svc.image));
     expect(images.size).toBe(1);
     for (const svc of Object.values(compose.services)) {
@@ -206,7 +243,7 @@ describe('docker-compose.yml (structure)', () => {
     expect(dependsOn(service('consumer'))).toEqual({ initiator: 'service_healthy', udm1: 'service_healthy' });
     // The consumer is a one-shot job that `docker compose up` runs (no profile to enable).
     expect(service('consumer')).toMatchObject({ restart: 'no' });
-    for (const svc of Object.values(compose.services)) expect(svc.profiles).toBeUndefined();
+    for (const name of ['certs', ...SEPPS, ...NFS]) expect(service(name).profiles).toBeUndefined();
   });
 
   it('puts the SEPPs on a user-defined network under their SEPP FQDNs, and the initiator dials that FQDN', () => {
@@ -283,13 +320,17 @@ describe('docker-compose.yml (structure)', () => {
     expect(service('consumer').healthcheck).toBeUndefined();
   });
 
-  it('mounts the certificates read-only into the SEPPs and bakes no secret in', () => {
+  it('mounts the certificates read-only into the SEPPs (and the IPX relay) and bakes no secret in', () => {
     const certsVolume = volumesOf(service('certs'))[0]!;
-    for (const role of SEPPS) {
+    for (const role of [...SEPPS, IPX_CHAIN.responder, IPX_CHAIN.initiator, IPX_CHAIN.relay]) {
       expect(volumesOf(service(role))).toEqual([{ type: 'volume', source: certsVolume.source, target: certsVolume.target, read_only: true }]);
-      const tls = seppFile(role).tls;
-      for (const file of [tls.cert, tls.key, ...tls.ca]) expect(file.startsWith(`${certsVolume.target}/`)).toBe(true);
+      const files =
+        role === IPX_CHAIN.relay
+          ? [ipxFile(role).tls.cert, ipxFile(role).tls.key, ...ipxFile(role).tls.ca, ipxFile(role).ipx.signingKey, ipxFile(role).ipx.certificate!]
+          : [seppFile(role).tls.cert, seppFile(role).tls.key, ...seppFile(role).tls.ca, ...seppFile(role).n32.peers.flatMap((peer) => peer.ipx?.signingKeys ?? [])];
+      for (const file of files) expect(file.startsWith(`${certsVolume.target}/`)).toBe(true);
     }
+    for (const name of [IPX_CHAIN.consumer]) expect(volumesOf(service(name))).toEqual([]);
     expect(compose.secrets).toBeUndefined();
     for (const svc of Object.values(compose.services)) {
       expect(svc.secrets).toBeUndefined();
@@ -356,6 +397,123 @@ describe('docker-compose.prins.yml (structure of the PRINS variant)', () => {
   });
 });
 
+describe('docker-compose.yml profile ipx (structure: PRINS through the IPX relay)', () => {
+  const { responder, relay, initiator, consumer } = IPX_CHAIN;
+  const dockerfile = readFileSync(join(REPO_ROOT, 'infra/Dockerfile'), 'utf8');
+  const runtimeStage = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+
+  it('documents the profile at the top of docker-compose.yml, and puts its four services under profiles: [ipx] only', () => {
+    const header = readFileSync(COMPOSE_FILE, 'utf8').split('\n').filter((line) => line.startsWith('#')).join('\n');
+    expect(header).toContain('docker compose --profile ipx up --build');
+    expect(header).toContain('docker compose --profile ipx up --build consumer-ipx');
+    for (const name of Object.values(IPX_CHAIN)) {
+      expect(header).toContain(name);
+      expect(service(name).profiles).toEqual([IPX_PROFILE]);
+    }
+    expect(active([IPX_PROFILE]).sort()).toEqual(Object.keys(compose.services).sort());
+  });
+
+  it('runs the built apps from the image: the SEPPs and the relay on files of infra/compose/ipx, the relay built and shipped by infra/Dockerfile', () => {
+    expect(service(responder).command).toEqual(['node', 'apps/responder/dist/main.js', '--config', 'infra/compose/ipx/responder.yaml']);
+    expect(service(initiator).command).toEqual(['node', 'apps/initiator/dist/main.js', '--config', 'infra/compose/ipx/initiator.yaml']);
+    expect(service(relay).command).toEqual(['node', 'apps/ipx/dist/main.js', '--config', 'infra/compose/ipx/ipx.yaml']);
+    const copied = [...runtimeStage.matchAll(/^COPY\s+(?!--from)(\S+)\s+\S+\s*$/gm)].map((m) => m[1]!);
+    for (const name of [responder, initiator, relay]) {
+      expect(existsSync(configPathOf(service(name)))).toBe(true);
+      expect(copied.some((source) => service(name).command![3]!.startsWith(`${source.replace(/\/$/, '')}/`))).toBe(true);
+    }
+    // apps/ipx: its manifest before the install, its sources before `pnpm build`, its dist into the runtime image.
+    const buildStage = dockerfile.slice(0, dockerfile.lastIndexOf('\nFROM '));
+    expect(buildStage).toMatch(/^COPY apps\/ipx\/package\.json apps\/ipx\/$/m);
+    expect(buildStage).toMatch(/^COPY apps\/ipx\/tsconfig\.json apps\/ipx\/tsconfig\.build\.json apps\/ipx\/$/m);
+    expect(buildStage).toMatch(/^COPY apps\/ipx\/src apps\/ipx\/src$/m);
+    expect(buildStage.indexOf('COPY apps/ipx/package.json')).toBeLessThan(buildStage.indexOf('RUN pnpm install --frozen-lockfile\n'));
+    expect(buildStage.indexOf('COPY apps/ipx/src')).toBeLessThan(buildStage.indexOf('RUN pnpm build'));
+    expect(runtimeStage).toMatch(/^COPY --from=build \/app\/apps\/ipx\/dist apps\/ipx\/dist$/m);
+    // Every workspace package the lockfile knows has its manifest in the image (pnpm install --frozen-lockfile).
+    for (const dir of ['packages/protocol', 'packages/server', 'apps/responder', 'apps/initiator', 'apps/ipx', 'infra', 'e2e']) {
+      expect(dockerfile).toContain(`COPY ${dir}/package.json ${dir}/`);
+    }
+  });
+
+  it('the certs job mints the relay\'s certificates too (certs-cli --ipx), which the relay and the SEPPs of the profile name', () => {
+    const certs = service('certs').command!;
+    expect(argOf(certs, '--ipx')).toBe(IPX_FQDN);
+    const out = argOf(certs, '--out');
+    const file = ipxFile(relay);
+    expect(file.ipx).toEqual({ fqdn: IPX_FQDN, signingKey: `${out}/ipx/ipx-signing.key`, certificate: `${out}/ipx/ipx-signing.crt` });
+    expect(file.tls).toMatchObject({ cert: `${out}/ipx/ipx.crt`, key: `${out}/ipx/ipx.key`, ca: [`${out}/ca.crt`] });
+    // The SEPPs of the profile trust the relay's CA next to the PLMN roots (the base pair does not).
+    for (const name of [responder, initiator]) expect(seppFile(name).tls.ca).toEqual([`${out}/ca.crt`, `${out}/ipx/ca.crt`]);
+    for (const name of SEPPS) expect(seppFile(name).tls.ca).toEqual([`${out}/ca.crt`]);
+  });
+
+  it('starts in order: responder-ipx after the certs job, the relay once responder-ipx is healthy, initiator-ipx once both are, the consumer last', () => {
+    expect(dependsOn(service(responder))).toEqual({ certs: 'service_completed_successfully' });
+    expect(dependsOn(service(relay))).toEqual({ certs: 'service_completed_successfully', [responder]: 'service_healthy' });
+    expect(dependsOn(service(initiator))).toEqual({ certs: 'service_completed_successfully', [responder]: 'service_healthy', [relay]: 'service_healthy' });
+    expect(dependsOn(service(consumer))).toEqual({ [initiator]: 'service_healthy', udm1: 'service_healthy' });
+    expect(service(consumer)).toMatchObject({ restart: 'no' });
+    for (const name of [responder, relay, initiator]) {
+      const [bin, ...args] = healthcheckCommand(service(name));
+      const admin = name === relay ? ipxFile(name).admin.listen : seppFile(name).admin.listen;
+      expect({ bin, host: admin.host }).toEqual({ bin: 'node', host: '127.0.0.1' });
+      expect(args.join(' ')).toContain(`http://127.0.0.1:${admin.port}/readyz`);
+    }
+  });
+
+  it('wires initiator-ipx -> ipx -> responder-ipx on a network of its own: N32-c to the responder, N32-f to the relay by its alias, the relay forwarding to the responder by its FQDN', () => {
+    expect(membersOf('n32-ipx', [IPX_PROFILE])).toEqual([initiator, relay, responder].sort());
+    expect(compose.networks).toHaveProperty('n32-ipx');
+    expect(aliasesOf(service(responder), 'n32-ipx')).toEqual([FQDN_A]);
+    expect(aliasesOf(service(initiator), 'n32-ipx')).toEqual([FQDN_B]);
+    expect(aliasesOf(service(relay), 'n32-ipx')).toEqual([IPX_FQDN]);
+    // The profile's SEPPs are not on the base pair's N32 network (the same FQDNs are aliases there).
+    for (const name of [responder, initiator, relay]) expect(networksOf(service(name))).not.toContain('n32');
+    const responderFile = seppFile(responder);
+    const initiatorFile = seppFile(initiator);
+    const relayFile = ipxFile(relay);
+    expect(responderFile.sepp.fqdn).toBe(FQDN_A);
+    expect(initiatorFile.sepp.fqdn).toBe(FQDN_B);
+    for (const file of [responderFile, initiatorFile]) expect(file.n32.peers.map((peer) => peer.intermediaries)).toEqual(['modifying']);
+    expect(initiatorFile.n32.peers).toEqual([
+      expect.objectContaining({
+        fqdn: FQDN_A,
+        address: `${FQDN_A}:${responderFile.n32.listen!.port}`,
+        ipx: { fqdn: IPX_FQDN, address: `${IPX_FQDN}:${relayFile.listen.port}`, signingKeys: [relayFile.ipx.certificate] },
+      }),
+    ]);
+    expect(relayFile.listen).toEqual({ host: '0.0.0.0', port: 8543 });
+    expect(relayFile.forward).toMatchObject({ address: `${FQDN_A}:${responderFile.n32.listen!.port}`, fqdn: FQDN_A });
+    // The responder needs no entry for the relay (it learns it in exchange-params); its peer address is the initiator's N32 listener.
+    expect(responderFile.n32.peers).toEqual([expect.objectContaining({ fqdn: FQDN_B, address: `${FQDN_B}:${initiatorFile.n32.listen!.port}` })]);
+    expect(responderFile.n32.peers[0]).not.toHaveProperty('ipx');
+  });
+
+  it('a permitted, visible modification: the relay adds 3gpp-sbi-message-priority to requests and answers', () => {
+    const rules = ipxFile(relay).rules ?? [];
+    const adds = (direction: string): unknown => rules.find((rule) => rule.direction === direction && rule.apiPath === '/**')?.operations;
+    expect(adds('request')).toEqual([{ op: 'add', path: '/headers/-', value: { header: PRIORITY, value: '5' } }]);
+    expect(adds('response')).toEqual([{ op: 'add', path: '/headers/-', value: { header: PRIORITY, value: '7' } }]);
+  });
+
+  it('keeps udm1 behind responder-ipx and the consumer behind initiator-ipx (by service name: the base initiator holds the FQDN alias on plmn002)', () => {
+    expect(membersOf('plmn001', [IPX_PROFILE])).toEqual(['responder', responder, 'udm1'].sort());
+    expect(membersOf('plmn002', [IPX_PROFILE])).toEqual(['consumer', consumer, 'initiator', initiator].sort());
+    expect(networksOf(service(consumer))).toEqual(['plmn002']);
+    expect(aliasesOf(service(initiator), 'plmn002')).toEqual([]);
+    const command = service(consumer).command!;
+    expect(command.slice(0, 2)).toEqual(['node', 'infra/dist/nf/consumer-cli.js']);
+    expect(new URL(argOf(command, '--sepp'))).toMatchObject({ protocol: 'http:', hostname: initiator, port: String(seppFile(initiator).sbi!.listen!.port) });
+    expect(argOf(command, '--target')).toBe(seppFile(responder).sbi!.allowedTargets![0]);
+    expect(seppFile(responder).sbi?.allowedTargets).toEqual(seppFile('responder').sbi?.allowedTargets);
+    expect({ method: argOf(command, '--method'), path: argOf(command, '--path') }).toEqual({ method: 'POST', path: SDM_SUBSCRIPTIONS });
+    // No priority header of its own: what udm1 gets is the relay's.
+    expect(command.join(' ').toLowerCase()).not.toContain(PRIORITY);
+    expect(JSON.parse(argOf(command, '--body'))).toMatchObject({ callbackReference: expect.any(String) });
+  });
+});
+
 // --- running the compose commands on this host ---
 
 function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<{ code: number | null; output: string; stdout: string }> {
@@ -378,6 +536,19 @@ interface RunExpectations {
 const TLS_RUN: RunExpectations = { state: 'tls-established', mechanism: 'TLS', selectionReason: 'TLS_PREFERRED_WITHOUT_INTERMEDIARIES', initiatorListeners: ['admin', 'sbi'] };
 const PRINS_RUN: RunExpectations = { state: 'prins-established', mechanism: 'PRINS', selectionReason: 'PRINS_REQUIRED_BY_INTERMEDIARIES', initiatorListeners: ['admin', 'n32', 'sbi'] };
 
+/** The services a run starts, in their roles, and the profiles `docker compose` would enable for it. */
+interface Chain {
+  responder: string;
+  initiator: string;
+  consumer: string;
+  /** The IPX relay between the initiator and the responder on N32-f (profile ipx). */
+  relay?: string;
+  profiles: string[];
+}
+
+const BASE_CHAIN: Chain = { responder: 'responder', initiator: 'initiator', consumer: 'consumer', profiles: [] };
+const IPX_RUN_CHAIN: Chain = { ...IPX_CHAIN, profiles: [IPX_PROFILE] };
+
 interface ContextView {
   peer: string;
   role: string;
@@ -386,16 +557,31 @@ interface ContextView {
   enc: string;
   messagesSent: number;
   keyCheck: string;
+  intermediaries?: { authorizedIpxId: string | null; verified: string[] } | null;
 }
 
-/** The compose model's services run on this host, one test per service in `depends_on` order. */
-function describeRun(title: string, model: ComposeModel, expected: RunExpectations): void {
+interface ConnectionView {
+  peer: string | null;
+  listener: string;
+  certificate: string[];
+  n32cRequests: number;
+  n32fRequests: number;
+}
+
+/** The compose model's services of `chain` run on this host, one test per service in `depends_on` order. */
+function describeRun(title: string, model: ComposeModel, expected: RunExpectations, chain: Chain = BASE_CHAIN): void {
   describe(title, () => {
-    const { compose, service, seppFile } = model;
+    const { compose, service, seppFile, ipxFile } = model;
+    const { responder: responderName, initiator: initiatorName, consumer: consumerName, relay: relayName } = chain;
+    const seppNames = [responderName, initiatorName];
+    /** What `docker compose up` (with the chain's profiles) starts: the names compose DNS knows. */
+    const started = model.active(chain.profiles);
     const volumeDirs = new Map<string, string>();
     const running = new Map<string, AppProcess>();
     const scratch = mkdtempSync(join(tmpdir(), 'sepp-compose-run-'));
     const sepp = (name: string): SeppProcess => running.get(name) as SeppProcess;
+    /** The file each SEPP or the relay was started on here (its own, or a copy). */
+    const configUsed = new Map<string, string>();
     /**
      * The N32 port here of every SEPP with `n32.listen`, chosen before anything starts: compose
      * DNS resolves a peer's alias whenever it is dialled, so a SEPP may name a peer that starts
@@ -410,9 +596,21 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       }
       return file;
     };
-    /** The service that answers to `host` in compose (its name or an alias). */
-    const serviceNamed = (host: string): string | undefined =>
-      Object.keys(compose.services).find((other) => other === host || aliasesOf(service(other)).includes(host));
+    /**
+     * The service `host` names when `from` dials it, as compose DNS answers: a started service of
+     * that name, or one with that alias on a network it shares with `from`. Two would be a
+     * compose file that resolves a name to either (round robin): refused.
+     */
+    const serviceNamed = (host: string, from: string): string | undefined => {
+      const mine = networksOf(service(from));
+      const found = started.filter((other) => {
+        if (other === from) return false;
+        const shared = networksOf(service(other)).filter((network) => mine.includes(network));
+        return shared.length > 0 && (other === host || shared.some((network) => aliasesOf(service(other), network).includes(host)));
+      });
+      if (found.length > 1) throw new Error(`${host} resolves to ${found.join(' and ')} for ${from}`);
+      return found[0];
+    };
     /** The port here of what a running service listens on at `port` in compose. */
     const portHere = (name: string, port: number): number => {
       const proc = running.get(name);
@@ -421,31 +619,61 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
         expect(Number(argOf(service(name).command, '--port'))).toBe(port);
         return proc.port('nf');
       }
+      if (name === relayName) {
+        const file = ipxFile(name);
+        const listener = file.listen.port === port ? 'n32f' : file.admin.listen.port === port ? 'admin' : undefined;
+        if (!listener) throw new Error(`${name} listens on no port ${port}`);
+        return proc.port(listener);
+      }
       const file = seppFile(name);
       const listener = (['n32', 'sbi', 'admin'] as const).find((key) => (key === 'n32' ? file.n32.listen : key === 'sbi' ? file.sbi?.listen : file.admin.listen)?.port === port);
       if (!listener) throw new Error(`${name} listens on no port ${port}`);
       return proc.port(listener);
     };
-    /** A compose URL (`http://<alias>:<port>`) as this host reaches it: 127.0.0.1 or, with keepName, the alias; the port it got here. */
-    const urlHere = (value: string, keepName = false): string => {
+    /** A compose URL (`http://<alias>:<port>`) dialled by `from`, as this host reaches it: 127.0.0.1 or, with keepName, the alias; the port it got here. */
+    const urlHere = (value: string, from: string, keepName = false): string => {
       const url = new URL(value);
-      const name = serviceNamed(url.hostname);
-      if (!name) throw new Error(`${value} names no compose service`);
+      const name = serviceNamed(url.hostname, from);
+      if (!name) throw new Error(`${value} names no compose service ${from} can reach`);
       return `${url.protocol}//${keepName ? url.hostname : '127.0.0.1'}:${portHere(name, Number(url.port))}${url.pathname.replace(/\/$/, '')}`;
     };
+    /** A compose `host:port` dialled by `from`, as this host reaches it. */
+    const addressHere = (address: string, from: string): string => {
+      const host = address.slice(0, address.lastIndexOf(':'));
+      const target = serviceNamed(host, from);
+      if (!target) throw new Error(`${address} names no compose service ${from} can reach`);
+      return `127.0.0.1:${portHere(target, Number(address.slice(address.lastIndexOf(':') + 1)))}`;
+    };
     /**
-     * The configuration file a SEPP runs on here: its own, or, where `sbi.allowedTargets` names a
-     * compose service, a copy with the port that service got here and its alias in `sbi.hosts`
-     * (what compose DNS does in the containers). Nothing else differs.
+     * The configuration file a SEPP runs on here: its own, or a copy where compose addresses this
+     * host cannot resolve by itself: `sbi.allowedTargets` naming a compose service (its port here,
+     * its alias in `sbi.hosts`, what compose DNS does in the containers), and a peer's IPX relay
+     * (`ipx.address` where the relay listens here, `signingKeys` through the volume mounts; the
+     * SEPPs have no environment override for either). Nothing else differs.
      */
     const configHere = (name: string): string => {
       const file = seppFile(name);
+      const svc = service(name);
       const targets = file.sbi?.allowedTargets ?? [];
-      if (!targets.some((target) => serviceNamed(new URL(target).hostname))) return configPathOf(service(name));
+      const relays = file.n32.peers.some((peer) => peer.ipx);
+      if (!relays && !targets.some((target) => serviceNamed(new URL(target).hostname, name))) return configPathOf(svc);
       const hosts: Record<string, string> = { ...file.sbi?.hosts };
-      for (const target of targets) if (serviceNamed(new URL(target).hostname)) hosts[new URL(target).hostname] = '127.0.0.1';
+      for (const target of targets) if (serviceNamed(new URL(target).hostname, name)) hosts[new URL(target).hostname] = '127.0.0.1';
+      const peers = file.n32.peers.map((peer) =>
+        peer.ipx
+          ? {
+              ...peer,
+              ipx: {
+                ...peer.ipx,
+                ...(peer.ipx.address ? { address: addressHere(peer.ipx.address, name) } : {}),
+                signingKeys: peer.ipx.signingKeys.map((key) => hostPath(svc, key)),
+              },
+            }
+          : peer,
+      );
       const copy = join(scratch, `${name}.yaml`);
-      writeFileSync(copy, stringify({ ...file, sbi: { ...file.sbi, allowedTargets: targets.map((target) => (serviceNamed(new URL(target).hostname) ? urlHere(target, true) : target)), hosts } }));
+      const sbi = file.sbi ? { sbi: { ...file.sbi, ...(targets.length > 0 ? { allowedTargets: targets.map((target) => (serviceNamed(new URL(target).hostname, name) ? urlHere(target, name, true) : target)), hosts } : {}) } } : {};
+      writeFileSync(copy, stringify({ ...file, n32: { ...file.n32, peers }, ...sbi }));
       return copy;
     };
     /** The compose environment plus what one shared host needs: own ports, mapped certificate paths, peers by alias. */
@@ -463,7 +691,7 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       });
       file.n32.peers.forEach((peer, index) => {
         const host = peer.address?.slice(0, peer.address.lastIndexOf(':'));
-        const target = serviceNamed(host ?? '');
+        const target = serviceNamed(host ?? '', name);
         if (target) {
           // The peer's N32 port in compose must be the one its file listens on.
           expect(Number(peer.address!.slice(peer.address!.lastIndexOf(':') + 1))).toBe(seppFile(target).n32.listen?.port);
@@ -477,6 +705,7 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       const [bin, ...args] = service(name).command!;
       expect(bin).toBe('node');
       const config = configHere(name);
+      configUsed.set(name, config);
       const proc = new SeppProcess(name, args.map((arg, i) => (args[i - 1] === '--config' ? config : arg)), { cwd: REPO_ROOT, env: hostEnv(name) });
       running.set(name, proc);
       return proc;
@@ -491,18 +720,18 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
         { PATH: process.env['PATH'] },
       );
     };
-    const adminHealthcheck = (name: string, adminPort: number): Promise<{ code: number | null; output: string }> =>
-      healthcheck(name, seppFile(name).admin.listen.port, adminPort);
+    const adminPortOf = (name: string): number => (name === relayName ? ipxFile(name).admin.listen.port : seppFile(name).admin.listen.port);
+    const adminHealthcheck = (name: string, adminPort: number): Promise<{ code: number | null; output: string }> => healthcheck(name, adminPortOf(name), adminPort);
     const becomesHealthy = (name: string): Promise<boolean> =>
-      waitFor(`${name} healthcheck to pass`, async () => (await adminHealthcheck(name, sepp(name).port('admin'))).code === 0, 20_000, 200);
+      waitFor(`${name} healthcheck to pass`, async () => (await adminHealthcheck(name, running.get(name)!.port('admin'))).code === 0, 20_000, 200);
 
     beforeAll(async () => {
       for (const name of Object.keys(compose.volumes ?? {})) volumeDirs.set(name, mkdtempSync(join(tmpdir(), `sepp-compose-${name}-`)));
-      for (const name of SEPPS) if (seppFile(name).n32.listen) n32Ports.set(name, await freePort());
+      for (const name of seppNames) if (seppFile(name).n32.listen) n32Ports.set(name, await freePort());
     });
 
     afterAll(async () => {
-      for (const name of ['initiator', 'responder', 'udm1']) await running.get(name)?.stop();
+      for (const name of [initiatorName, ...(relayName ? [relayName] : []), responderName, 'udm1']) await running.get(name)?.stop();
       for (const dir of [...volumeDirs.values(), scratch]) rmSync(dir, { recursive: true, force: true });
     });
 
@@ -515,9 +744,13 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
         { PATH: process.env['PATH'], ...environmentOf(certs) },
       );
       expect(result).toMatchObject({ code: 0 });
-      for (const role of SEPPS) {
-        const { tls } = seppFile(role);
-        for (const file of [tls.cert, tls.key, ...tls.ca]) expect(existsSync(hostPath(service(role), file))).toBe(true);
+      for (const role of seppNames) {
+        const { tls, n32 } = seppFile(role);
+        for (const file of [tls.cert, tls.key, ...tls.ca, ...n32.peers.flatMap((peer) => peer.ipx?.signingKeys ?? [])]) expect(existsSync(hostPath(service(role), file))).toBe(true);
+      }
+      if (relayName) {
+        const { tls, ipx } = ipxFile(relayName);
+        for (const file of [tls.cert, tls.key, ...tls.ca, ipx.signingKey, ipx.certificate!]) expect(existsSync(hostPath(service(relayName), file))).toBe(true);
       }
     });
 
@@ -535,29 +768,78 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       expect((await healthcheck('udm1', configured, await freePort())).code).not.toBe(0);
     });
 
-    it('responder: loads its compose config, listens, and its healthcheck passes once ready', async () => {
-      const responder = start('responder');
+    it(`${responderName}: loads its compose config, listens, and its healthcheck passes once ready`, async () => {
+      const responder = start(responderName);
       await responder.ready(20_000);
       // Its own file, but for udm1's port here and the name compose DNS would resolve.
-      const copy = parse(readFileSync(configHere('responder'), 'utf8')) as SeppFile;
-      const { sbi: ownSbi, ...own } = seppFile('responder');
+      const copy = parse(readFileSync(configUsed.get(responderName)!, 'utf8')) as SeppFile;
+      const { sbi: ownSbi, ...own } = seppFile(responderName);
       const { sbi, ...rest } = copy;
       expect(rest).toEqual(own);
       expect(sbi).toEqual({ ...ownSbi, allowedTargets: [`http://${UDM1_FQDN}:${running.get('udm1')!.port('nf')}`], hosts: { [UDM1_FQDN]: '127.0.0.1' } });
-      expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configHere('responder'), fqdn: FQDN_A });
-      expect(await becomesHealthy('responder')).toBe(true);
+      expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configUsed.get(responderName), fqdn: FQDN_A });
+      expect(await becomesHealthy(responderName)).toBe(true);
       // And the healthcheck is not vacuous: nothing listening -> non-zero.
-      expect((await adminHealthcheck('responder', await freePort())).code).not.toBe(0);
+      expect((await adminHealthcheck(responderName, await freePort())).code).not.toBe(0);
     });
 
-    it(`initiator: starts after the responder is healthy, passes its healthcheck, and both reach ${expected.state}`, async () => {
-      const initiator = start('initiator');
-      await initiator.ready(20_000);
-      expect(initiator.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configPathOf(service('initiator')), fqdn: FQDN_B });
-      expect(initiator.listening.map((l) => l['listener']).sort()).toEqual(expected.initiatorListeners);
-      expect(await becomesHealthy('initiator')).toBe(true);
+    if (relayName) {
+      it(`${relayName}: the IPX relay's command runs (on a copy of its file with this host's ports and /certs paths), forwards to ${responderName}, and its healthcheck passes`, async () => {
+        const svc = service(relayName);
+        const [bin, ...args] = svc.command!;
+        expect(bin).toBe('node');
+        // The relay reads no environment: its file as compose runs it, but for what one shared host changes.
+        const file = ipxFile(relayName);
+        const here: IpxFile = {
+          ...file,
+          ipx: { ...file.ipx, signingKey: hostPath(svc, file.ipx.signingKey), ...(file.ipx.certificate ? { certificate: hostPath(svc, file.ipx.certificate) } : {}) },
+          tls: { ...file.tls, cert: hostPath(svc, file.tls.cert), key: hostPath(svc, file.tls.key), ca: file.tls.ca.map((ca) => hostPath(svc, ca)) },
+          listen: { host: '127.0.0.1', port: 0 },
+          forward: { ...file.forward, address: addressHere(file.forward.address, relayName) },
+          admin: { listen: { host: '127.0.0.1', port: 0 } },
+        };
+        expect(here.forward.address).toBe(`127.0.0.1:${sepp(responderName).port('n32')}`);
+        const copy = join(scratch, `${relayName}.yaml`);
+        writeFileSync(copy, stringify(here));
+        configUsed.set(relayName, copy);
+        const relay = new AppProcess(relayName, args.map((arg, i) => (args[i - 1] === '--config' ? copy : arg)), { env: environmentOf(svc) });
+        running.set(relayName, relay);
+        await relay.ready(20_000);
+        expect(relay.listening.map((l) => l['listener']).sort()).toEqual(['admin', 'n32f']);
+        expect(await becomesHealthy(relayName)).toBe(true);
+        expect((await adminHealthcheck(relayName, await freePort())).code).not.toBe(0);
+        // Its key, as the initiator's file names it (the certificate of the signing key).
+        const secInfo = await relay.admin<{ publicKeyPem: string }>('/admin/sec-info');
+        const [signing] = seppFile(initiatorName).n32.peers.map((peer) => peer.ipx?.signingKeys[0]);
+        const certificate = new X509Certificate(readFileSync(hostPath(service(initiatorName), signing!)));
+        expect(certificate.publicKey.export({ type: 'spki', format: 'pem' })).toBe(secInfo.body.publicKeyPem);
+      });
+    }
 
-      const responder = sepp('responder');
+    it(`${initiatorName}: starts after ${[responderName, ...(relayName ? [relayName] : [])].join(' and ')} ${relayName ? 'are' : 'is'} healthy, passes its healthcheck, and both reach ${expected.state}`, async () => {
+      const initiator = start(initiatorName);
+      await initiator.ready(20_000);
+      expect(initiator.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configUsed.get(initiatorName), fqdn: FQDN_B });
+      if (relayName) {
+        // A copy naming the relay where it listens here, the signing key from the certs volume; nothing else differs.
+        const copy = parse(readFileSync(configUsed.get(initiatorName)!, 'utf8')) as SeppFile;
+        const own = seppFile(initiatorName);
+        const { n32: copyN32, ...copyRest } = copy;
+        const { n32: ownN32, ...ownRest } = own;
+        expect(copyRest).toEqual(ownRest);
+        expect(copyN32.peers.map((peer) => ({ ...peer, ipx: undefined }))).toEqual(ownN32.peers.map((peer) => ({ ...peer, ipx: undefined })));
+        expect(copyN32.peers[0]!.ipx).toEqual({
+          fqdn: IPX_FQDN,
+          address: `127.0.0.1:${running.get(relayName)!.port('n32f')}`,
+          signingKeys: ownN32.peers[0]!.ipx!.signingKeys.map((key) => hostPath(service(initiatorName), key)),
+        });
+      } else {
+        expect(configUsed.get(initiatorName)).toBe(configPathOf(service(initiatorName)));
+      }
+      expect(initiator.listening.map((l) => l['listener']).sort()).toEqual(expected.initiatorListeners);
+      expect(await becomesHealthy(initiatorName)).toBe(true);
+
+      const responder = sepp(responderName);
       const atInitiator = await initiator.waitForPeerState(FQDN_A, expected.state);
       const atResponder = await responder.waitForPeerState(FQDN_B, expected.state);
       expect(atInitiator.mechanism).toBe(expected.mechanism);
@@ -571,40 +853,90 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
         const [[mine], [theirs]] = await Promise.all([contextsOf(initiator, FQDN_A), contextsOf(responder, FQDN_B)]);
         expect(mine).toMatchObject({ role: 'initiator', remoteContextId: theirs!.localContextId, enc: theirs!.enc, keyCheck: theirs!.keyCheck, messagesSent: 0 });
         expect(theirs).toMatchObject({ role: 'responder', remoteContextId: mine!.localContextId, messagesSent: 0 });
+        if (relayName) {
+          // The relay's key went in exchange-params: both contexts name it.
+          for (const view of [mine, theirs]) expect(view!.intermediaries).toEqual({ authorizedIpxId: IPX_FQDN, verified: [IPX_FQDN] });
+          expect(responder.lines).toContainEqual(expect.objectContaining({ msg: 'RI security information received', intermediaries: [IPX_FQDN] }));
+        }
       }
     });
 
-    it("consumer: its command gets udm1's answer (200, servedBy udm1) through the initiator, N32 and the responder", async () => {
-      const [bin, ...args] = service('consumer').command!;
+    /** The consumer service's own command, its URLs as this host reaches them (`--target` keeps udm1's name, the responder resolves it). */
+    const runConsumer = (): Promise<{ code: number | null; output: string; stdout: string }> => {
+      const [bin, ...args] = service(consumerName).command!;
       expect(bin).toBe('node');
-      // --sepp reaches the initiator here; --target keeps udm1's name (the responder resolves it), with udm1's port here.
-      const here = args.map((arg, i) => (args[i - 1] === '--sepp' ? urlHere(arg) : args[i - 1] === '--target' ? urlHere(arg, true) : arg));
-      const result = await runNode(here, { PATH: process.env['PATH'], ...environmentOf(service('consumer')) }, 20_000);
-      expect({ code: result.code, status: result.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
-      const body = JSON.parse(result.stdout.slice(result.stdout.indexOf('\n\n') + 2)) as Record<string, unknown>;
-      expect(body).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
+      const here = args.map((arg, i) => (args[i - 1] === '--sepp' ? urlHere(arg, consumerName) : args[i - 1] === '--target' ? urlHere(arg, responderName, true) : arg));
+      return runNode(here, { PATH: process.env['PATH'], ...environmentOf(service(consumerName)) }, 20_000);
+    };
+    const bodyOf = (stdout: string): Record<string, unknown> => JSON.parse(stdout.slice(stdout.indexOf('\n\n') + 2)) as Record<string, unknown>;
 
-      // It crossed N32 on the connection of the handshake (n32f.connection: shared): in PRINS mode
-      // that connection also carried the parameter exchange.
-      const view = await sepp('responder').admin<{ connections: { peer: string | null; listener: string; n32cRequests: number; n32fRequests: number }[] }>('/admin/connections');
-      const fromInitiator = view.body.connections.filter((c) => c.peer === FQDN_B);
-      expect(fromInitiator).toEqual([expect.objectContaining({ listener: 'n32', n32cRequests: expected.mechanism === 'PRINS' ? expect.any(Number) : 1, n32fRequests: 1 })]);
-      if (expected.mechanism !== 'PRINS') return;
-      expect(fromInitiator[0]!.n32cRequests).toBeGreaterThan(1);
+    if (!relayName) {
+      it(`${consumerName}: its command gets udm1's answer (200, servedBy udm1) through the initiator, N32 and the responder`, async () => {
+        const result = await runConsumer();
+        expect({ code: result.code, status: result.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
+        expect(bodyOf(result.stdout)).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
 
-      // PRINS: the request went protected (the override runs both SEPPs at debug): the initiator
-      // moved the SUPI path into the JWE, the responder opened the same message.
-      const sealed = await sepp('initiator').waitForLog('PRINS request protected', (l) => l.msg === 'PRINS request protected');
-      expect(sealed).toMatchObject({ peer: FQDN_A, encrypted: expect.arrayContaining(['path']) });
-      await sepp('responder').waitForLog('PRINS request verified', (l) => l.msg === 'PRINS request verified' && l['messageId'] === sealed['messageId']);
-      const [[mine], [theirs]] = await Promise.all([contextsOf(sepp('initiator'), FQDN_A), contextsOf(sepp('responder'), FQDN_B)]);
-      expect({ initiator: mine?.messagesSent, responder: theirs?.messagesSent }).toEqual({ initiator: 1, responder: 1 });
-    });
+        // It crossed N32 on the connection of the handshake (n32f.connection: shared): in PRINS mode
+        // that connection also carried the parameter exchange.
+        const view = await sepp(responderName).admin<{ connections: ConnectionView[] }>('/admin/connections');
+        const fromInitiator = view.body.connections.filter((c) => c.peer === FQDN_B);
+        expect(fromInitiator).toEqual([expect.objectContaining({ listener: 'n32', n32cRequests: expected.mechanism === 'PRINS' ? expect.any(Number) : 1, n32fRequests: 1 })]);
+        if (expected.mechanism !== 'PRINS') return;
+        expect(fromInitiator[0]!.n32cRequests).toBeGreaterThan(1);
+
+        // PRINS: the request went protected (the override runs both SEPPs at debug): the initiator
+        // moved the SUPI path into the JWE, the responder opened the same message.
+        const sealed = await sepp(initiatorName).waitForLog('PRINS request protected', (l) => l.msg === 'PRINS request protected');
+        expect(sealed).toMatchObject({ peer: FQDN_A, encrypted: expect.arrayContaining(['path']) });
+        await sepp(responderName).waitForLog('PRINS request verified', (l) => l.msg === 'PRINS request verified' && l['messageId'] === sealed['messageId']);
+        const [[mine], [theirs]] = await Promise.all([contextsOf(sepp(initiatorName), FQDN_A), contextsOf(sepp(responderName), FQDN_B)]);
+        expect({ initiator: mine?.messagesSent, responder: theirs?.messagesSent }).toEqual({ initiator: 1, responder: 1 });
+      });
+    } else {
+      it(`${consumerName}: its command's POST crosses ${initiatorName} -> ${relayName} -> ${responderName}; udm1 received the priority header the relay added (MODIFIED), each receiving SEPP verified the relay's modification`, async () => {
+        const relay = running.get(relayName)!;
+        const result = await runConsumer();
+        const lines = result.stdout.split('\n');
+        expect({ code: result.code, status: lines[0] }).toEqual({ code: 0, status: 'HTTP/2 201' });
+        // udm1 echoes what it received: the header the consumer did not send.
+        const echo = bodyOf(result.stdout);
+        expect(echo).toMatchObject({ method: 'POST', servedBy: 'udm1', headers: expect.objectContaining({ [PRIORITY]: '5' }) });
+        expect(echo['path']).toMatch(new RegExp(`${SDM_SUBSCRIPTIONS}$`));
+        expect(JSON.parse(echo['body'] as string)).toEqual(JSON.parse(argOf(service(consumerName).command, '--body')));
+        // And the answer's header, the relay's answer rule.
+        expect(lines).toContain(`${PRIORITY}: 7`);
+
+        // The trail: the relay signed both directions, each receiving SEPP verified the relay's operation.
+        const signed = await waitFor('the relay signed both directions', () => {
+          const found = relay.lines.filter((l) => l.msg === 'modifications signed');
+          return found.length >= 2 ? found : undefined;
+        });
+        expect(signed.map((l) => [l['direction'], l['rules']])).toEqual([
+          ['request', ['priority-request']],
+          ['response', ['priority-answer']],
+        ]);
+        const messageId = signed[0]!['messageId'];
+        const atResponder = await sepp(responderName).waitForLog('PRINS request modifications verified', (l) => l.msg === 'PRINS request modifications verified');
+        expect(atResponder).toMatchObject({ messageId, authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] });
+        const atInitiator = await sepp(initiatorName).waitForLog('PRINS answer modifications verified', (l) => l.msg === 'PRINS answer modifications verified');
+        expect(atInitiator).toMatchObject({ messageId, authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] });
+
+        // N32-f came on the relay's connection, N32-c on the initiator's own.
+        const view = await sepp(responderName).admin<{ connections: ConnectionView[] }>('/admin/connections');
+        const byRelay = view.body.connections.filter((c) => c.certificate.includes(IPX_FQDN));
+        const byInitiator = view.body.connections.filter((c) => c.certificate.includes(FQDN_B) && c.listener === 'n32');
+        expect(byRelay).toEqual([expect.objectContaining({ listener: 'n32', n32cRequests: 0, n32fRequests: 1 })]);
+        expect(byInitiator.reduce((sum, c) => sum + c.n32fRequests, 0)).toBe(0);
+        expect(byInitiator.reduce((sum, c) => sum + c.n32cRequests, 0)).toBeGreaterThan(1);
+        const [[mine], [theirs]] = await Promise.all([contextsOf(sepp(initiatorName), FQDN_A), contextsOf(sepp(responderName), FQDN_B)]);
+        expect({ initiator: mine?.messagesSent, responder: theirs?.messagesSent }).toEqual({ initiator: 1, responder: 1 });
+      });
+    }
 
     if (expected.mechanism === 'PRINS') {
-      it("responder: reaches the initiator's own N32 listener at its peer address (an n32f-error over a second N32-c connection)", async () => {
-        const initiator = sepp('initiator');
-        const responder = sepp('responder');
+      it(`${responderName}: reaches the initiator's own N32 listener at its peer address (an n32f-error over a second N32-c connection)`, async () => {
+        const initiator = sepp(initiatorName);
+        const responder = sepp(responderName);
         // A message that claims the responder's context but was sealed with keys nobody derived.
         const [theirs] = await contextsOf(responder, FQDN_B);
         const forged = new N32fContext({
@@ -617,11 +949,11 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
           policy: protectionPolicy({}),
         }).protectRequest({ method: 'GET', scheme: 'http', authority: `${UDM1_FQDN}:8081`, path: NF_PATH, headers: [] });
         // Sent with the initiator's certificate (from the certs volume), as the initiator would.
-        const { tls } = seppFile('initiator');
+        const { tls } = seppFile(initiatorName);
         const client = await H2Client.open(responder.port('n32'), FQDN_A, {
-          cert: readFileSync(hostPath(service('initiator'), tls.cert)),
-          key: readFileSync(hostPath(service('initiator'), tls.key)),
-          ca: tls.ca.map((ca) => readFileSync(hostPath(service('initiator'), ca))),
+          cert: readFileSync(hostPath(service(initiatorName), tls.cert)),
+          key: readFileSync(hostPath(service(initiatorName), tls.key)),
+          ca: tls.ca.map((ca) => readFileSync(hostPath(service(initiatorName), ca))),
         });
         const errorsBefore = initiator.lines.length;
         try {
@@ -650,12 +982,14 @@ async function contextsOf(proc: SeppProcess, peer: string): Promise<ContextView[
 
 describeRun('docker-compose.yml (its commands, run without Docker)', baseModel, TLS_RUN);
 describeRun('docker-compose.yml + docker-compose.prins.yml (PRINS: its commands, run without Docker)', prinsModel, PRINS_RUN);
+describeRun('docker-compose.yml --profile ipx (PRINS through the IPX relay: its commands, run without Docker)', baseModel, PRINS_RUN, IPX_RUN_CHAIN);
 
 
 describe('docker-compose.yml (compose CLI)', () => {
   const cli = composeCli();
-  const config = (files: string[], args: string[]): string => {
-    const result = spawnSync(cli![0]!, [...cli!.slice(1), ...files.flatMap((file) => ['-f', file]), 'config', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
+  const config = (files: string[], args: string[], profiles: string[] = []): string => {
+    const global = [...profiles.flatMap((profile) => ['--profile', profile]), ...files.flatMap((file) => ['-f', file])];
+    const result = spawnSync(cli![0]!, [...cli!.slice(1), ...global, 'config', ...args], { cwd: REPO_ROOT, encoding: 'utf8', timeout: 30_000 });
     if (result.status !== 0) throw new Error(`${cli!.join(' ')} config ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
     return result.stdout;
   };
@@ -663,6 +997,8 @@ describe('docker-compose.yml (compose CLI)', () => {
     base: 'docker-compose config -q accepts docker-compose.yml',
     prins: 'docker-compose -f docker-compose.yml -f docker-compose.prins.yml config -q accepts the PRINS variant',
     merged: 'docker-compose merges docker-compose.prins.yml over docker-compose.yml as the runs above assume',
+    profile: 'docker-compose --profile ipx config -q accepts docker-compose.yml with the ipx profile (and with the PRINS override)',
+    profileServices: 'docker-compose --profile ipx config renders the profile\'s services as the run above assumes',
   };
   if (cli) {
     it(`${titles.base} (${cli.join(' ')})`, () => {
@@ -673,7 +1009,8 @@ describe('docker-compose.yml (compose CLI)', () => {
     });
     it(`${titles.merged} (${cli.join(' ')})`, () => {
       const merged = parse(config([COMPOSE_FILE, PRINS_FILE], [])) as Compose;
-      expect(Object.keys(merged.services).sort()).toEqual(Object.keys(prinsModel.compose.services).sort());
+      // Compose v2 leaves the services of profiles not enabled out of `config`; v1 lists them.
+      expect(Object.keys(merged.services).sort()).toEqual(expect.arrayContaining(prinsModel.active().sort()));
       for (const name of Object.keys(merged.services)) {
         expect({ name, command: merged.services[name]!.command, environment: environmentOf(merged.services[name]!) }).toEqual({
           name,
@@ -681,6 +1018,26 @@ describe('docker-compose.yml (compose CLI)', () => {
           environment: environmentOf(prinsModel.service(name)),
         });
       }
+    });
+    it(`${titles.profile} (${cli.join(' ')})`, () => {
+      expect(config([COMPOSE_FILE], ['-q'], [IPX_PROFILE])).toBe('');
+      expect(config([COMPOSE_FILE, PRINS_FILE], ['-q'], [IPX_PROFILE])).toBe('');
+    });
+    it(`${titles.profileServices} (${cli.join(' ')})`, () => {
+      const rendered = parse(config([COMPOSE_FILE], [], [IPX_PROFILE])) as Compose;
+      expect(Object.keys(rendered.services).sort()).toEqual(Object.keys(compose.services).sort());
+      for (const name of Object.values(IPX_CHAIN)) {
+        const svc = rendered.services[name]!;
+        expect({ name, profiles: svc.profiles, command: svc.command, environment: environmentOf(svc), depends_on: dependsOn(svc) }).toEqual({
+          name,
+          profiles: [IPX_PROFILE],
+          command: service(name).command,
+          environment: environmentOf(service(name)),
+          depends_on: dependsOn(service(name)),
+        });
+        expect(Object.keys(svc.networks ?? {}).sort()).toEqual(networksOf(service(name)).sort());
+      }
+      expect(rendered.services['certs']!.command).toEqual(service('certs').command);
     });
   } else {
     for (const title of Object.values(titles)) {

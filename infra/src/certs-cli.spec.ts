@@ -29,6 +29,12 @@ describe('certs-cli', () => {
     });
   });
 
+  it('accepts --ipx FQDN (lower-cased), and refuses what is no FQDN', () => {
+    expect(parseCertsArgs(['--ipx', 'IPX.Roaming.example.org'])).toMatchObject({ ipx: { fqdn: 'ipx.roaming.example.org' } });
+    expect(parseCertsArgs([])).not.toHaveProperty('ipx');
+    expect(() => parseCertsArgs(['--ipx', 'ipx..example'])).toThrow(/--ipx must be an FQDN/);
+  });
+
   it('tolerates the `--` separator pnpm passes through', () => {
     expect(parseCertsArgs(['--', '--force'])).toMatchObject({ force: true });
   });
@@ -40,6 +46,8 @@ describe('certs-cli', () => {
     [['--plmn', '001-01', '--plmn', '001-01']],
     [['positional']],
     [['--out']],
+    [['--ipx', 'no_fqdn']],
+    [['--ipx']],
   ])('exits 2 on %j', async (argv) => {
     const c = capture();
     // A harmless --out first, so a parser bug could never write into the real infra/certs.

@@ -5,10 +5,15 @@ import { type CaMode } from './certs/manifest';
 import { parsePlmn, type PlmnId } from './certs/plmn';
 import { writeCertificateSet } from './certs/write-certs';
 
-const USAGE = `usage: pnpm certs [--out DIR] [--plmn MCC-MNC]... [--ca per-plmn|shared] [--force]
+const USAGE = `usage: pnpm certs [--out DIR] [--plmn MCC-MNC]... [--ca per-plmn|shared] [--ipx FQDN] [--force]
   --out DIR      output directory (default infra/certs)
   --plmn MCC-MNC PLMN to issue a SEPP certificate for, repeatable (default 001-01 and 002-02)
   --ca MODE      per-plmn: one CA per PLMN, ca.crt bundles them; shared: one interconnect CA
+  --ipx FQDN     also an IPX relay's (apps/ipx) material under ipx/: its own CA (ipx/ca.crt, which
+                 the SEPPs working with it add to tls.ca), a TLS certificate for FQDN (ipx/ipx.crt,
+                 .key) and a separate ES256 signing key with its certificate (ipx/ipx-signing.key,
+                 .crt: the file a SEPP lists in n32.peers[].ipx.signingKeys). Added to an existing
+                 matching set without touching its SEPP certificates
   --force        regenerate even if a matching set already exists`;
 
 export const DEFAULT_OUT_DIR = path.resolve(__dirname, '../certs');
@@ -19,6 +24,8 @@ export interface CertsCliOptions {
   plmns: PlmnId[];
   caMode: CaMode;
   force: boolean;
+  /** `--ipx FQDN`: also the IPX relay's certificates. */
+  ipx?: { fqdn: string };
 }
 
 /** Thrown for anything the user typed wrong; maps to exit code 2. */
@@ -34,6 +41,7 @@ function parseFlags(argv: string[]) {
         out: { type: 'string' },
         plmn: { type: 'string', multiple: true },
         ca: { type: 'string' },
+        ipx: { type: 'string' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -57,7 +65,11 @@ export function parseCertsArgs(argv: string[]): CertsCliOptions | 'help' {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  return { outDir: path.resolve(values.out ?? DEFAULT_OUT_DIR), plmns, caMode, force: values.force ?? false };
+  const ipx = values.ipx;
+  if (ipx !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(ipx)) {
+    throw new UsageError(`--ipx must be an FQDN such as ipx.roaming.example.org, got "${ipx}"`);
+  }
+  return { outDir: path.resolve(values.out ?? DEFAULT_OUT_DIR), plmns, caMode, force: values.force ?? false, ...(ipx !== undefined ? { ipx: { fqdn: ipx.toLowerCase() } } : {}) };
 }
 
 interface Console {
@@ -88,7 +100,7 @@ export async function runCertsCli(argv: string[], io: Console): Promise<number> 
       },
     });
     if (written === 0) {
-      io.out(`${opts.outDir} already holds this certificate set (${manifest.files.length} files, ${manifest.caMode}); use --force to regenerate`);
+      io.out(`${opts.outDir} already holds this certificate set (${manifest.files.length} files, ${manifest.caMode}${manifest.ipx ? `, IPX ${manifest.ipx.fqdn}` : ''}); use --force to regenerate`);
     }
     return 0;
   } catch (err) {

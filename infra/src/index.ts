@@ -22,6 +22,6 @@ export type {
 } from './certs/cert-factory';
 export { countryCode, parsePlmn, plmnFromFqdn, plmnKey } from './certs/plmn';
 export { CA_BUNDLE_FILE, MANIFEST_FILE, readManifest } from './certs/manifest';
-export type { BadCertificateFile, BadCertificateFiles, CaMode, CertificateSetManifest, PlmnCertificateFiles } from './certs/manifest';
-export { WRONG_SAN_FQDN, writeCertificateSet } from './certs/write-certs';
+export type { BadCertificateFile, BadCertificateFiles, CaMode, CertificateFile, CertificateSetManifest, IpxCertificateFiles, PlmnCertificateFiles } from './certs/manifest';
+export { IPX_FILES, WRONG_SAN_FQDN, writeCertificateSet } from './certs/write-certs';
 export type { CertificateSetOptions } from './certs/write-certs';

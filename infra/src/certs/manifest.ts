@@ -19,6 +19,12 @@ export interface PlmnCertificateFiles extends PlmnId {
   caKey: string;
 }
 
+/** A certificate file and its private key. */
+export interface CertificateFile {
+  cert: string;
+  key: string;
+}
+
 export interface BadCertificateFile {
   /** Leaf followed by its issuing CA, like the good ones, so only the named defect differs. */
   cert: string;
@@ -34,6 +40,23 @@ export interface BadCertificateFiles {
   wrongSan: BadCertificateFile & { fqdn: string };
 }
 
+/**
+ * A roaming intermediary's material (an IPX relay, apps/ipx): its own CA (never one of a PLMN),
+ * a TLS certificate for its FQDN (server toward the sending SEPP, client toward the next hop) and
+ * a separate ES256 key pair for the JWS it signs into `modificationsBlock`, certified by the same
+ * CA. The SEPPs that work with it trust `ca` next to the PLMN roots; the signing certificate is
+ * the leaf alone, so it can be given as `n32.peers[].ipx.signingKeys` as it is.
+ */
+export interface IpxCertificateFiles {
+  fqdn: string;
+  ca: string;
+  caKey: string;
+  /** Leaf followed by `ca`, SAN = fqdn, serverAuth + clientAuth. */
+  tls: CertificateFile;
+  /** Leaf alone (no chain), SAN = fqdn, digitalSignature, no extended key usage. */
+  signing: CertificateFile;
+}
+
 export interface CertificateSetManifest {
   version: 1;
   generatedAt: string;
@@ -41,6 +64,8 @@ export interface CertificateSetManifest {
   caBundle: typeof CA_BUNDLE_FILE;
   plmns: PlmnCertificateFiles[];
   bad: BadCertificateFiles;
+  /** Present when the set was asked for an IPX relay (`--ipx FQDN`). */
+  ipx?: IpxCertificateFiles;
   /** Every file of the set, manifest excluded; used to detect a damaged set and clean stale files. */
   files: string[];
 }
@@ -59,6 +84,7 @@ function isManifest(value: unknown): value is CertificateSetManifest {
     Array.isArray(value.plmns) &&
     value.plmns.every((p) => isRecord(p) && typeof p.mcc === 'string' && typeof p.mnc === 'string') &&
     isRecord(value.bad) &&
+    (value.ipx === undefined || (isRecord(value.ipx) && typeof value.ipx.fqdn === 'string' && isRecord(value.ipx.tls) && isRecord(value.ipx.signing))) &&
     Array.isArray(value.files) &&
     value.files.every((f) => typeof f === 'string')
   );

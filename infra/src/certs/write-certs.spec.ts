@@ -182,6 +182,79 @@ describe('writeCertificateSet', () => {
     expect((await stat(path.join(outDir, 'sepp-001-01.key'))).isFile()).toBe(true);
   });
 
+  describe('ipx', () => {
+    const IPX = 'ipx.roaming.example.org';
+
+    it('mints the IPX part under ipx/: its own CA, a TLS chain for its FQDN, a separate signing key certified alone', async () => {
+      const outDir = await tmpDir();
+      const manifest = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', ipx: { fqdn: IPX } });
+      expect(manifest.ipx).toEqual({
+        fqdn: IPX,
+        ca: 'ipx/ca.crt',
+        caKey: 'ipx/ca.key',
+        tls: { cert: 'ipx/ipx.crt', key: 'ipx/ipx.key' },
+        signing: { cert: 'ipx/ipx-signing.crt', key: 'ipx/ipx-signing.key' },
+      });
+      expect((await listTree(outDir)).filter((f) => f.startsWith('ipx/'))).toEqual(['ipx/ca.crt', 'ipx/ca.key', 'ipx/ipx-signing.crt', 'ipx/ipx-signing.key', 'ipx/ipx.crt', 'ipx/ipx.key']);
+      for (const key of ['ipx/ca.key', 'ipx/ipx.key', 'ipx/ipx-signing.key']) expect(await mode(outDir, key)).toBe(0o600);
+      const ca = await cert(outDir, 'ipx/ca.crt');
+      // Not a PLMN's CA, and not in the SEPPs' bundle: only the SEPPs configured for the IPX trust it.
+      expect(ca.ca).toBe(true);
+      expect(ca.subject).toContain('O=SEPP interconnect');
+      const bundle = (await certs(outDir, 'ca.crt')).map((c) => c.fingerprint256);
+      expect(bundle).not.toContain(ca.fingerprint256);
+      const tls = await certs(outDir, 'ipx/ipx.crt');
+      expect(tls.map((c) => c.fingerprint256)).toEqual([tls[0]!.fingerprint256, ca.fingerprint256]);
+      expect([tls[0]!.subjectAltName, tls[0]!.verify(ca.publicKey)]).toEqual([`DNS:${IPX}`, true]);
+      expect(tls[0]!.checkPrivateKey(createPrivateKey(await readFile(path.join(outDir, 'ipx/ipx.key'), 'utf8')))).toBe(true);
+      const signing = await certs(outDir, 'ipx/ipx-signing.crt');
+      expect(signing).toHaveLength(1);
+      expect([signing[0]!.subjectAltName, signing[0]!.verify(ca.publicKey), signing[0]!.keyUsage]).toEqual([`DNS:${IPX}`, true, undefined]);
+      const signingKey = createPrivateKey(await readFile(path.join(outDir, 'ipx/ipx-signing.key'), 'utf8'));
+      expect(signing[0]!.checkPrivateKey(signingKey)).toBe(true);
+      expect(signingKey.asymmetricKeyDetails?.namedCurve).toBe('prime256v1');
+      // Two key pairs: the JWS key is not the TLS key.
+      expect(signing[0]!.publicKey.export({ type: 'spki', format: 'pem' })).not.toEqual(tls[0]!.publicKey.export({ type: 'spki', format: 'pem' }));
+      expect(await listTree(outDir)).toEqual([...manifest.files, 'manifest.json'].sort());
+    });
+
+    it('adds the IPX part to a matching set without touching its SEPP certificates; a set with one still matches a request without', async () => {
+      const outDir = await tmpDir();
+      const first = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn' });
+      const sepp = await readFile(path.join(outDir, 'sepp-001-01.crt'), 'utf8');
+      const written: string[] = [];
+      const second = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', ipx: { fqdn: IPX }, onWrite: (f) => written.push(path.relative(outDir, f)) });
+      expect(written.sort()).toEqual(['ipx/ca.crt', 'ipx/ca.key', 'ipx/ipx-signing.crt', 'ipx/ipx-signing.key', 'ipx/ipx.crt', 'ipx/ipx.key', 'manifest.json']);
+      expect(await readFile(path.join(outDir, 'sepp-001-01.crt'), 'utf8')).toBe(sepp);
+      expect(second).toMatchObject({ plmns: first.plmns, bad: first.bad, ipx: { fqdn: IPX } });
+      expect(await listTree(outDir)).toEqual([...second.files, 'manifest.json'].sort());
+      // Nothing to do for the same request, nor for one without --ipx.
+      const again: string[] = [];
+      expect(await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', ipx: { fqdn: IPX.toUpperCase() }, onWrite: (f) => again.push(f) })).toEqual(second);
+      expect(await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', onWrite: (f) => again.push(f) })).toEqual(second);
+      expect(again).toEqual([]);
+      // Another FQDN replaces the IPX part only.
+      const other = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', ipx: { fqdn: 'ipx.other.example.net' } });
+      expect((await cert(outDir, 'ipx/ipx.crt')).subjectAltName).toBe('DNS:ipx.other.example.net');
+      expect(other.files.filter((f) => f.startsWith('ipx/'))).toHaveLength(6);
+      expect(await readFile(path.join(outDir, 'sepp-001-01.crt'), 'utf8')).toBe(sepp);
+    });
+
+    it('drops the IPX part when a set is regenerated without it', async () => {
+      const outDir = await tmpDir();
+      await writeCertificateSet({ outDir, plmns: [PLMN_A], caMode: 'shared', ipx: { fqdn: IPX } });
+      const plain = await writeCertificateSet({ outDir, plmns: [PLMN_A], caMode: 'shared', force: true });
+      expect(plain.ipx).toBeUndefined();
+      expect((await listTree(outDir)).filter((f) => f.startsWith('ipx/'))).toEqual([]);
+    });
+
+    it('rejects an IPX name that is no FQDN', async () => {
+      const outDir = await tmpDir();
+      await expect(writeCertificateSet({ outDir, plmns: [PLMN_A], caMode: 'shared', ipx: { fqdn: 'not a name' } })).rejects.toThrow(/invalid IPX FQDN/);
+      expect(await readdir(outDir)).toEqual([]);
+    });
+  });
+
   it('rejects an empty, duplicated or malformed PLMN list', async () => {
     const outDir = await tmpDir();
     await expect(writeCertificateSet({ outDir, plmns: [], caMode: 'shared' })).rejects.toThrow(RangeError);

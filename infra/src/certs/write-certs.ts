@@ -6,6 +6,7 @@ import {
   CA_BUNDLE_FILE,
   type CaMode,
   type CertificateSetManifest,
+  type IpxCertificateFiles,
   MANIFEST_FILE,
   type PlmnCertificateFiles,
   readManifest,
@@ -19,6 +20,13 @@ export interface CertificateSetOptions {
   outDir: string;
   plmns: PlmnId[];
   caMode: CaMode;
+  /**
+   * Also mint an IPX relay's material under `ipx/` (IpxCertificateFiles): its own CA, a TLS
+   * certificate for `fqdn` and a separate ES256 signing key. Added to a matching set that lacks it
+   * (or names another FQDN) without touching the SEPP certificates; without this option a set
+   * that has one is still a match.
+   */
+  ipx?: { fqdn: string };
   /** Regenerate even when the directory already holds a matching set. */
   force?: boolean;
   /** Called with the absolute path of each file written (CLI progress output). */
@@ -68,6 +76,38 @@ function checkRequest(plmns: PlmnId[]): void {
   }
 }
 
+/** File names of the IPX part of a set (`ipx/`). */
+export const IPX_FILES = {
+  ca: 'ipx/ca.crt',
+  caKey: 'ipx/ca.key',
+  tls: { cert: 'ipx/ipx.crt', key: 'ipx/ipx.key' },
+  signing: { cert: 'ipx/ipx-signing.crt', key: 'ipx/ipx-signing.key' },
+} as const;
+
+/** An FQDN as a certificate's SAN dNSName takes it: labels of letters, digits and hyphens. */
+const FQDN = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]([a-z0-9-]{0,61}[a-z0-9])?$/;
+
+function checkIpx(ipx: { fqdn: string } | undefined): void {
+  if (ipx && !FQDN.test(ipx.fqdn.toLowerCase())) {
+    throw new RangeError(`invalid IPX FQDN "${ipx.fqdn}": expected a DNS name such as ipx.roaming.example.org`);
+  }
+}
+
+/** The IPX's CA, TLS certificate and signing key pair (see IpxCertificateFiles). */
+async function issueIpx(w: SetWriter, fqdn: string): Promise<IpxCertificateFiles> {
+  const ca = await createCa({ commonName: `IPX CA ${fqdn}` });
+  const caFiles = { ca: await w.write(IPX_FILES.ca, ca.certPem), caKey: await w.write(IPX_FILES.caKey, ca.keyPem, true) };
+  const tls = await createLeaf({ ca, dnsNames: [fqdn] });
+  // A key pair of its own for the JWS (TS 33.501 13.2.4.5: the RI signs with its own key, not its TLS key).
+  const signing = await createLeaf({ ca, dnsNames: [fqdn], extendedKeyUsage: [] });
+  return {
+    fqdn,
+    ...caFiles,
+    tls: { cert: await w.write(IPX_FILES.tls.cert, tls.chainPem), key: await w.write(IPX_FILES.tls.key, tls.keyPem, true) },
+    signing: { cert: await w.write(IPX_FILES.signing.cert, signing.certPem), key: await w.write(IPX_FILES.signing.key, signing.keyPem, true) },
+  };
+}
+
 async function allPresent(outDir: string, files: string[]): Promise<boolean> {
   const checks = await Promise.all(files.map((f) => access(path.join(outDir, f)).then(() => true, () => false)));
   return checks.every(Boolean);
@@ -109,9 +149,12 @@ async function issueCas(w: SetWriter, plmns: PlmnId[], caMode: CaMode): Promise<
  */
 export async function writeCertificateSet(opts: CertificateSetOptions): Promise<CertificateSetManifest> {
   checkRequest(opts.plmns);
+  checkIpx(opts.ipx);
+  const ipxFqdn = opts.ipx?.fqdn.toLowerCase();
   const previous = await readManifest(opts.outDir);
   if (!opts.force && previous && sameRequest(previous, opts.plmns, opts.caMode) && (await allPresent(opts.outDir, previous.files))) {
-    return previous;
+    if (ipxFqdn === undefined || previous.ipx?.fqdn === ipxFqdn) return previous;
+    return addIpx(opts, previous, ipxFqdn);
   }
 
   // Drop the old manifest before touching anything, so an interrupted run can never leave a
@@ -144,6 +187,8 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
     wrongSan: { ...(await w.leaf('bad/wrong-san', await createLeaf({ ca: rightCa, dnsNames: [WRONG_SAN_FQDN] }))), fqdn: WRONG_SAN_FQDN },
   };
 
+  const ipx = ipxFqdn !== undefined ? await issueIpx(w, ipxFqdn) : undefined;
+
   const manifest: CertificateSetManifest = {
     version: 1,
     generatedAt: new Date().toISOString(),
@@ -151,10 +196,30 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
     caBundle: CA_BUNDLE_FILE,
     plmns,
     bad,
+    ...(ipx ? { ipx } : {}),
     files: [...w.files],
   };
   await removeStale(opts.outDir, previous, manifest.files);
   // Written last, so only a complete set ever has a manifest.
+  await w.write(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
+  return manifest;
+}
+
+/**
+ * A complete set that matches but has no IPX part (or one for another FQDN): mints the IPX part
+ * alone, so the SEPP certificates (and whatever already trusts them) stay as they are.
+ */
+async function addIpx(opts: CertificateSetOptions, previous: CertificateSetManifest, fqdn: string): Promise<CertificateSetManifest> {
+  await rm(path.join(opts.outDir, MANIFEST_FILE), { force: true });
+  const w = new SetWriter(opts.outDir, opts.onWrite);
+  const ipx = await issueIpx(w, fqdn);
+  const ipxFiles = new Set<string>(w.files);
+  const manifest: CertificateSetManifest = {
+    ...previous,
+    generatedAt: new Date().toISOString(),
+    ipx,
+    files: [...previous.files.filter((file) => !ipxFiles.has(file)), ...w.files],
+  };
   await w.write(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;
 }
