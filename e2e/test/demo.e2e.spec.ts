@@ -8,14 +8,16 @@ import { REPO_ROOT } from './support/paths';
 import { freePort, holdPort } from './support/ports';
 
 /**
- * `node infra/dist/demo.js --once` as `pnpm demo --once` runs it (and `--mechanism prins --once`),
- * on free ports and a temporary certificate folder.
+ * `node infra/dist/demo.js --once` as `pnpm demo --once` runs it (and `--mechanism prins --once`,
+ * `--via-ipx --once`), on free ports and a temporary certificate folder.
  */
 jest.setTimeout(60_000);
 
 const DEMO = join(REPO_ROOT, 'infra/dist/demo.js');
 const UDM1_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
 const NF_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
+const IPX_FQDN = 'ipx.roaming.example.org';
+const PRIORITY = '3gpp-sbi-message-priority';
 /** Every port on a free one. */
 const ANY_PORTS = {
   SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: '0',
@@ -229,6 +231,102 @@ describe('pnpm demo --once', () => {
     for (const [log, peer] of [[initiatorLog, FQDN_A], [responderLog, FQDN_B]] as const) {
       expect(log).toContainEqual(expect.objectContaining({ msg: 'peer state', peer, to: 'prins-established', mechanism: 'PRINS' }));
     }
+  });
+
+  it('--via-ipx: initiator -> IPX relay -> responder; the relay adds a priority header the producer receives, and each receiving SEPP verified that modification by the relay, exit 0', async () => {
+    const n32Port = await freePort();
+    const run = await runDemo(
+      {
+        ...base,
+        ...ANY_PORTS,
+        SEPP_DEMO_RESPONDER_N32_LISTEN_PORT: String(n32Port),
+        SEPP_DEMO_INITIATOR_N32_LISTEN_PORT: '0',
+        SEPP_DEMO_IPX_LISTEN_PORT: '0',
+        SEPP_DEMO_IPX_ADMIN_LISTEN_PORT: '0',
+      },
+      50_000,
+      ['--via-ipx', '--once'],
+    );
+    expect({ code: run.code, stderr: run.stderr }).toEqual({ code: 0, stderr: '' });
+    const initiatorLog = logLines(join(logs, 'initiator.log'));
+    const responderLog = logLines(join(logs, 'responder.log'));
+    const ipxLog = logLines(join(logs, 'ipx.log'));
+
+    // The relay's certificates are minted into the same folder (added to an existing set, or with a new one).
+    expect(run.stdout).toMatch(/certificates {2}(generated \d+ files in .+ \(the IPX relay's in .+ipx\)|.+ \(existing set, per-plmn CA\); added the IPX relay's \(ipx\.roaming\.example\.org\) in .+ipx)$/m);
+    const manifest = JSON.parse(readFileSync(join(certs, 'manifest.json'), 'utf8')) as { ipx?: { fqdn: string; signing: { cert: string } } };
+    expect(manifest.ipx).toMatchObject({ fqdn: IPX_FQDN, signing: { cert: 'ipx/ipx-signing.crt' } });
+
+    // Started in order, the relay between the responder and the initiator, each on the copy that names the others' real ports.
+    const relayPort = ipxLog.find((line) => line.msg === 'listening' && line['listener'] === 'n32f')!['port'] as number;
+    expect(run.stdout).toContain(`config       ipx runs ${join(logs, 'ipx.yaml')}: infra/demo/ipx/ipx.yaml with forward.address 127.0.0.1:${n32Port}`);
+    expect(run.stdout).toContain(`ipx        ready  N32-f relay 127.0.0.1:${relayPort} (HTTP/2, mutual TLS) → responder 127.0.0.1:${n32Port}`);
+    expect(run.stdout).toContain(`config       initiator runs ${join(logs, 'initiator.yaml')}: infra/demo/ipx/initiator.yaml with n32.peers[0].ipx.address 127.0.0.1:${relayPort}`);
+    const order = ['udm1       ready', 'responder  ready', 'ipx        ready', 'initiator  ready'].map((mark) => run.stdout.indexOf(mark));
+    expect(order.every((at, i) => at >= 0 && (i === 0 || at > order[i - 1]!))).toBe(true);
+    // The copies use the certificate folder of SEPP_DEMO_CERTS: the relay's signing certificate is what the initiator sends.
+    expect(readFileSync(join(logs, 'initiator.yaml'), 'utf8')).toContain(join(certs, 'ipx/ipx-signing.crt'));
+    expect(readFileSync(join(logs, 'ipx.yaml'), 'utf8')).toContain(join(certs, 'ipx/ipx-signing.key'));
+
+    // The negotiation: PRINS (implied by --via-ipx).
+    const rows = boxRows(run.stdout);
+    expect(rows).toContain('selected   PRINS  (reason PRINS_REQUIRED_BY_INTERMEDIARIES)');
+    expect(rows).toContain('states     initiator: prins-established (PRINS)   responder: prins-established (PRINS)');
+
+    // The NF request through the relay, the consumer's answer, and the header the producer received.
+    const box = rows.slice(rows.indexOf(`N32-f through the IPX relay ${IPX_FQDN} (PRINS with a roaming intermediary, TS 33.501 13.2.4)`));
+    expect(box.length).toBeGreaterThan(1);
+    const text = box.join('\n').replace(/\n {11}(?! )/g, ' ');
+    expect(box).toEqual(
+      expect.arrayContaining([
+        'request    POST /nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions  (as a consumer NF of PLMN 002/02)',
+        `priority   the consumer sends no ${PRIORITY} header`,
+        expect.stringMatching(/^crossed {4}initiator /),
+        'answer     201 Created, application/json, servedBy udm1',
+      ]),
+    );
+    expect(text).toContain(`→ IPX relay ${IPX_FQDN} at 127.0.0.1:${relayPort} (HTTP/2, mutual TLS)`);
+    expect(text).toContain(`udm1       received ${PRIORITY}: 5  (MODIFIED on the way: the consumer sent none;`);
+    expect(text).toContain(`consumer   got ${PRIORITY}: 7 in the answer  (MODIFIED on the way back: udm1 sent none)`);
+
+    // The modification trail: what the relay signed, what each receiving SEPP verified (their log lines).
+    const sealed = initiatorLog.filter((line) => line.msg === 'PRINS request protected');
+    expect(sealed).toHaveLength(1);
+    const messageId = String(sealed[0]!['messageId']);
+    expect(text).toContain(`trail      the modifications of message ${messageId}, as each app logged them`);
+    expect(text).toContain('ipx        request signed: rule priority-request, 1 operation  (log "modifications signed")');
+    expect(text).toContain('ipx        answer signed: rule priority-answer, 1 operation  (log "modifications signed")');
+    const atResponder = responderLog.filter((line) => line.msg === 'PRINS request modifications verified');
+    const atInitiator = initiatorLog.filter((line) => line.msg === 'PRINS answer modifications verified');
+    expect(atResponder).toEqual([expect.objectContaining({ messageId, authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] })]);
+    expect(atInitiator).toEqual([expect.objectContaining({ messageId, authorizedIpxId: IPX_FQDN, modifications: [expect.stringContaining(`${IPX_FQDN}: add /headers/`)] })]);
+    const shown = (side: string, line: Record<string, unknown>): string => `${side.padEnd(10)} verified ${(line['modifications'] as string[])[0]}`;
+    expect(text).toContain(shown('responder', atResponder[0]!));
+    expect(text).toContain(`(log "PRINS request modifications verified", authorizedIpxId ${IPX_FQDN})`);
+    expect(text).toContain(shown('initiator', atInitiator[0]!));
+    expect(text).toContain(`(log "PRINS answer modifications verified", authorizedIpxId ${IPX_FQDN})`);
+    expect(ipxLog.filter((line) => line.msg === 'modifications signed')).toEqual([
+      expect.objectContaining({ direction: 'request', messageId, rules: ['priority-request'], identity: IPX_FQDN }),
+      expect.objectContaining({ direction: 'response', messageId, rules: ['priority-answer'], identity: IPX_FQDN }),
+    ]);
+    // Both contexts name the relay; the N32-f request came on the relay's connection, N32-c on the initiator's.
+    expect(text).toContain(`contexts   GET /admin/contexts: initiator authorizedIpxId ${IPX_FQDN}, verifies [${IPX_FQDN}]; responder authorizedIpxId ${IPX_FQDN}, verifies [${IPX_FQDN}]`);
+    expect(text).toMatch(new RegExp(`#\\d+ from 127\\.0\\.0\\.1:\\d+, client certificate ${IPX_FQDN.replace(/\./g, '\\.')}: 0 N32-c requests, 1 N32-f request`));
+    expect(text).toMatch(new RegExp(`client certificate ${FQDN_B.replace(/\./g, '\\.')}: \\d+ N32-c requests, 0 N32-f requests`));
+
+    // Stopped in order: initiator (terminate, release), the relay, the responder, udm1.
+    expect(run.stdout).toContain('stopped      initiator (exit 0), terminated N32-f context');
+    const stops = ['stopped      initiator', 'stopped      ipx (exit 0)', 'stopped      responder (exit 0)', 'stopped      udm1 (exit 0)'].map((mark) => run.stdout.indexOf(mark));
+    expect(stops.every((at, i) => at >= 0 && (i === 0 || at > stops[i - 1]!))).toBe(true);
+    expect(run.stdout).toContain(join(logs, 'ipx.log'));
+  });
+
+  it('refuses --via-ipx with --mechanism tls (an intermediary that modifies messages needs PRINS)', async () => {
+    const run = await runDemo({ ...base, ...ANY_PORTS }, 10_000, ['--via-ipx', '--mechanism', 'tls', '--once']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--via-ipx needs PRINS');
+    expect(run.stderr).toContain('--via-ipx implies --mechanism prins; drop --mechanism tls');
+    expect(run.stdout).toBe('');
   });
 
   it('refuses an unknown --mechanism', async () => {

@@ -13,8 +13,8 @@ export const N32F_PROCESS = 'POST /n32f-forward/v1/n32f-process';
  */
 export const DEMO_ACCESS_TOKEN = 'Bearer demo-token-of-a-consumer-nf';
 /** The apps' debug lines the PRINS view is read from. */
-const PROTECTED_LINE = 'PRINS request protected';
-const VERIFIED_LINE = 'PRINS request verified';
+export const PROTECTED_LINE = 'PRINS request protected';
+export const VERIFIED_LINE = 'PRINS request verified';
 /** How long after its answer a request's log lines may still be on their way through the pipe. */
 const LOG_LINE_WAIT_MS = 1_500;
 const MAPPING_PATH = '/nsepp-telescopic/v1/mapping';
@@ -85,7 +85,7 @@ export interface NfExchangeSetup {
 }
 
 /** The first line of `child` matching `predicate` that is not among `seen`, waiting a little for it. */
-async function nextLine(child: SeppChild, predicate: (line: LogLine) => boolean, seen: number): Promise<LogLine | undefined> {
+export async function nextLine(child: SeppChild, predicate: (line: LogLine) => boolean, seen: number): Promise<LogLine | undefined> {
   const deadline = Date.now() + LOG_LINE_WAIT_MS;
   for (;;) {
     const lines = child.findLogs(predicate);
@@ -100,7 +100,7 @@ async function nextLine(child: SeppChild, predicate: (line: LogLine) => boolean,
  * earlier ones, and the responder's line with the same messageId. Undefined when the initiator
  * logged nothing (not at level debug, or the request never reached PRINS).
  */
-async function prinsTrace(initiator: SeppChild, responder: SeppChild, seen: number): Promise<PrinsTrace | undefined> {
+export async function prinsTrace(initiator: SeppChild, responder: SeppChild, seen: number): Promise<PrinsTrace | undefined> {
   const isProtected = (line: LogLine): boolean => line.msg === PROTECTED_LINE;
   const sealed = await nextLine(initiator, isProtected, seen);
   if (!sealed) return undefined;

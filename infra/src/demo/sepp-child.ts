@@ -36,6 +36,8 @@ export interface ContextView {
   since: string;
   /** The first 8 bytes of SHA-256 over the four derived keys: equal on both sides when both derived the same keys. */
   keyCheck: string;
+  /** PRINS with roaming intermediaries: who may modify what this side sends, and the RIs whose JWS it verifies. */
+  intermediaries?: { authorizedIpxId: string | null; verified: string[] } | null;
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -55,7 +57,7 @@ export class SeppChild {
   private exitSignal: NodeJS.Signals | null = null;
 
   private constructor(
-    /** `responder`, `initiator`, or the NF's name (`udm1`). */
+    /** `responder`, `initiator`, `ipx` (the relay of --via-ipx), or the NF's name (`udm1`). */
     readonly role: string,
     readonly logFile: string,
     private readonly child: ChildProcess,

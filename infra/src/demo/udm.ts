@@ -60,7 +60,7 @@ export function nfApiRoot(plan: NfPlan, port: number): string {
 }
 
 /** What a copy's first line says (after `# `). */
-const COPY_MARK = 'Written by pnpm demo';
+export const COPY_MARK = 'Written by pnpm demo';
 
 /** Configuration keys that hold file paths (relative to the file). */
 const PATH_KEYS: string[][] = [
@@ -74,8 +74,9 @@ const PATH_KEYS: string[][] = [
   ['n32f', 'tls', 'key'],
 ];
 
-function absolutePaths(doc: Document, dir: string): void {
-  for (const key of PATH_KEYS) {
+/** Makes the relative paths at `keys` (a scalar or a list of them) absolute against `dir`. */
+export function absolutePaths(doc: Document, dir: string, keys: ReadonlyArray<ReadonlyArray<string | number>> = PATH_KEYS): void {
+  for (const key of keys) {
     const node = doc.getIn(key, true);
     const items = isSeq(node) ? node.items : [node];
     for (const item of items) {
