@@ -183,6 +183,7 @@ export async function runBench(argv: string[]): Promise<number> {
         }
         const servedBy = (smoke.json as { servedBy?: unknown } | undefined)?.servedBy;
         if (servedBy !== 'udm1') throw new Error(`the first request through it did not reach the producer (body: ${smoke.text.slice(0, 300)})`);
+        if (scenario.verify) say(`bench: (${scenario.id}) ${await scenario.verify(ctx, entry)}`);
         say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS} + ${params.durationS} s`);
         const onPath = [nf, ...scenarioChildren];
         let cpuAtStart: Array<number | null> = [];

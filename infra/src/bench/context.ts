@@ -1,7 +1,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import * as path from 'node:path';
-import { createCa, mintSeppCertificate } from '../certs/cert-factory';
+import { createCa, createLeaf, mintSeppCertificate } from '../certs/cert-factory';
 import type { PlmnId } from '../certs/plmn';
 import type { BenchChild } from './child';
 import type { LoadResult } from './load';
@@ -11,6 +11,8 @@ export const HOME = { plmn: { mcc: '001', mnc: '01' } as PlmnId, seppFqdn: 'sepp
 export const VISITED = { plmn: { mcc: '002', mnc: '02' } as PlmnId, seppFqdn: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org' };
 /** The producer NF's FQDN; the SEPPs/proxy B map it to 127.0.0.1. */
 export const PRODUCER_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
+/** The IPX relay of scenario (e) (apps/ipx): its identity, TLS name and JWS `identity`. */
+export const IPX_FQDN = 'ipx.roaming.example.org';
 
 export interface BenchParams {
   durationS: number;
@@ -33,6 +35,8 @@ export interface BenchCerts {
   home: { cert: string; key: string };
   /** Leaf + chain and key of the visited SEPP (proxy A / initiator). */
   visited: { cert: string; key: string };
+  /** The IPX relay: TLS leaf + chain and key (SAN IPX_FQDN), and a separate ES256 signing key with its certificate (leaf alone). */
+  ipx: { cert: string; key: string; signingKey: string; signingCert: string };
 }
 
 export interface BenchContext {
@@ -69,6 +73,12 @@ export interface Scenario {
   readonly id: string;
   readonly title: string;
   setup(ctx: BenchContext): Promise<ScenarioEntry>;
+  /**
+   * Optional check after the smoke request, before the load: that the path does what the
+   * scenario is named after (e.g. the IPX relay modifies the messages). Returns a line for the
+   * log; throws if it does not.
+   */
+  verify?(ctx: BenchContext, entry: ScenarioEntry): Promise<string>;
 }
 
 /** A throughput ratio printed under the table; with `target`, PASS/FAIL when both sides ran. */
@@ -137,7 +147,13 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
 export async function mintBenchCerts(dir: string): Promise<BenchCerts> {
   await mkdir(dir, { recursive: true });
   const ca = await createCa({ commonName: 'SEPP bench interconnect CA' });
-  const [home, visited] = await Promise.all([mintSeppCertificate({ ca, plmn: HOME.plmn }), mintSeppCertificate({ ca, plmn: VISITED.plmn })]);
+  const [home, visited, ipxTls, ipxSigning] = await Promise.all([
+    mintSeppCertificate({ ca, plmn: HOME.plmn }),
+    mintSeppCertificate({ ca, plmn: VISITED.plmn }),
+    createLeaf({ ca, dnsNames: [IPX_FQDN] }),
+    // The JWS key is not the TLS key (TS 33.501 13.2.4.5); certified by the same CA, the leaf alone.
+    createLeaf({ ca, dnsNames: [IPX_FQDN], extendedKeyUsage: [] }),
+  ]);
   const file = async (name: string, content: string, mode = 0o644): Promise<string> => {
     const target = path.join(dir, name);
     await writeFile(target, content, { mode });
@@ -147,5 +163,11 @@ export async function mintBenchCerts(dir: string): Promise<BenchCerts> {
     ca: await file('ca.crt', ca.certPem),
     home: { cert: await file('sepp-001-01.crt', home.chainPem), key: await file('sepp-001-01.key', home.keyPem, 0o600) },
     visited: { cert: await file('sepp-002-02.crt', visited.chainPem), key: await file('sepp-002-02.key', visited.keyPem, 0o600) },
+    ipx: {
+      cert: await file('ipx.crt', ipxTls.chainPem),
+      key: await file('ipx.key', ipxTls.keyPem, 0o600),
+      signingKey: await file('ipx-signing.key', ipxSigning.keyPem, 0o600),
+      signingCert: await file('ipx-signing.crt', ipxSigning.certPem),
+    },
   };
 }

@@ -1,6 +1,15 @@
 import * as path from 'node:path';
-import { HOME, PRODUCER_FQDN, type RatioSpec, type Scenario } from './context';
+import { sendViaSepp } from '../nf/consumer';
+import { HOME, IPX_FQDN, PRODUCER_FQDN, type RatioSpec, type Scenario } from './context';
 import { startSeppPair } from './sepp-pair';
+
+/** The header the relay of (e) adds (the SEPPs' default policy lets an intermediary add or replace it). */
+const PRIORITY = '3gpp-sbi-message-priority';
+/** The relay's rules in (e): the same as `pnpm demo --via-ipx` (infra/demo/ipx/ipx.yaml). */
+const RELAY_RULES = [
+  { name: 'priority-request', apiPath: '/**', direction: 'request', operations: [{ op: 'add', path: '/headers/-', value: { header: PRIORITY, value: '5' } }] },
+  { name: 'priority-answer', apiPath: '/**', direction: 'response', operations: [{ op: 'add', path: '/headers/-', value: { header: PRIORITY, value: '7' } }] },
+];
 
 /** (a) the consumer talks to the producer directly: the ceiling. */
 const direct: Scenario = {
@@ -54,16 +63,51 @@ const seppPrins: Scenario = {
   setup: (ctx) => startSeppPair(ctx, { capabilities: ['TLS', 'PRINS'], intermediaries: 'modifying', expectState: 'prins-established', initiatorN32Listen: true }),
 };
 
-/*
- * Later scenarios go here, e.g.
- *   (e) PRINS through an IPX relay: (d) with `dialVia` starting the relay and
- *       responderExtra/initiatorExtra carrying the IPX settings;
- * plus their ratios in RATIOS (e.g. { numerator: 'e', denominator: 'd' }).
+/**
+ * (e) (d) with an IPX relay (apps/ipx) on the N32-f path: the same apps, producer and load, and
+ * the initiator's peer entry names the relay (its key goes in exchange-params). N32-c goes from
+ * SEPP to SEPP; every NF request crosses initiator -> relay -> responder as an n32f-process POST,
+ * to which the relay applies its request rule (add 3gpp-sbi-message-priority) and appends its
+ * ES256 JWS, which the responder verifies and applies; the answer the same way back (the relay's
+ * answer rule, verified by the initiator). One more process and TLS hop, two signatures and two
+ * verifications per request: e/d is what the relay costs. Before the load, one POST checks that
+ * the relay's header reaches the producer (udm1 echoes what it received) and the consumer.
  */
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins];
+const seppPrinsViaIpx: Scenario = {
+  id: 'e',
+  title: 'consumer -> SEPP (PRINS) -> IPX relay -> SEPP -> producer',
+  setup: (ctx) =>
+    startSeppPair(ctx, {
+      capabilities: ['TLS', 'PRINS'],
+      intermediaries: 'modifying',
+      expectState: 'prins-established',
+      initiatorN32Listen: true,
+      relay: { rules: RELAY_RULES },
+    }),
+  async verify(ctx, entry) {
+    const answer = await sendViaSepp({
+      sepp: entry.url,
+      target: entry.target,
+      method: 'POST',
+      path: '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ callbackReference: 'http://amf1.5gc.mnc002.mcc002.3gppnetwork.org/cb', monitoredResourceUris: ['/am-data'] }),
+      timeoutMs: ctx.params.requestTimeoutMs,
+    });
+    const received = (answer.json as { headers?: Record<string, unknown> } | undefined)?.headers?.[PRIORITY];
+    const answered = answer.headers[PRIORITY];
+    if (answer.status !== 201 || received !== '5' || answered !== '7') {
+      throw new Error(`the relay's modifications did not arrive: status ${answer.status}, ${PRIORITY} at the producer ${String(received)}, in the answer ${String(answered)}`);
+    }
+    return `the relay ${IPX_FQDN} modifies: the producer received ${PRIORITY}: ${received}, the consumer got ${answered} in the answer`;
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
   { numerator: 'c', denominator: 'b', target: 0.8 },
   { numerator: 'd', denominator: 'c' },
+  { numerator: 'e', denominator: 'd' },
 ];

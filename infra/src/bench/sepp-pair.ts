@@ -3,13 +3,13 @@ import { connect } from 'node:net';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { sleep, type BenchChild } from './child';
-import { freePort, HOME, PRODUCER_FQDN, VISITED, type BenchContext, type ScenarioEntry } from './context';
+import { freePort, HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type BenchContext, type ScenarioEntry } from './context';
 
 /**
  * Starts the BUILT SEPP apps the way infra/src/demo does (`node apps/<role>/dist/main.js --config
  * FILE`, own process group, SEPP_* variables of our environment not passed on), with configuration
  * files written for the run, and waits until N32 is up and the initiator's NF-facing (sbi) listener
- * answers. Options exist for the later scenarios (PRINS, an IPX in between).
+ * answers. Options select PRINS and put an IPX relay in between.
  */
 export interface SeppPairOptions {
   /** `sepp.capabilities` of both apps. */
@@ -29,6 +29,18 @@ export interface SeppPairOptions {
   initiatorExtra?: Record<string, unknown>;
   /** Where the initiator dials the responder; default the responder's N32 listener. */
   dialVia?: (responderN32: { host: string; port: number }) => Promise<{ host: string; port: number }>;
+  /**
+   * PRINS through an IPX relay (apps/ipx, needs `intermediaries: modifying`): started after the
+   * responder with these rules, forwarding to the responder's N32 listener; the initiator's peer
+   * entry names it (`ipx: {fqdn, address, signingKeys}`), so N32-c goes to the responder and N32-f
+   * through the relay, which signs its modifications into every message.
+   */
+  relay?: { rules: Record<string, unknown>[] };
+}
+
+/** Where a started relay listens, for a scenario's checks. */
+export interface SeppPairEntry extends ScenarioEntry {
+  relay?: { n32f: number; admin: number };
 }
 
 const READY_TIMEOUT_MS = 20_000;
@@ -91,8 +103,12 @@ function appEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEPP_')));
 }
 
-export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions): Promise<ScenarioEntry> {
-  const mains = { responder: path.join(ctx.repoDir, 'apps', 'responder', 'dist', 'main.js'), initiator: path.join(ctx.repoDir, 'apps', 'initiator', 'dist', 'main.js') };
+export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions): Promise<SeppPairEntry> {
+  const mains = {
+    responder: path.join(ctx.repoDir, 'apps', 'responder', 'dist', 'main.js'),
+    initiator: path.join(ctx.repoDir, 'apps', 'initiator', 'dist', 'main.js'),
+    ...(options.relay ? { ipx: path.join(ctx.repoDir, 'apps', 'ipx', 'dist', 'main.js') } : {}),
+  };
   for (const [role, main] of Object.entries(mains)) {
     await access(main).catch(() => {
       throw new Error(`the ${role} is not built (${path.relative(ctx.repoDir, main)} missing): run pnpm build`);
@@ -136,13 +152,35 @@ export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions)
   if (n32Port === undefined) throw new Error(`responder: no "listening" line for n32 (log: ${responder.logFile})`);
   const dial = options.dialVia ? await options.dialVia({ host: '127.0.0.1', port: n32Port }) : { host: '127.0.0.1', port: n32Port };
 
+  // The relay: N32-f from the initiator, forwarded to the responder's N32 listener. Its ports are
+  // chosen here (at warn it writes no `listening` lines either).
+  let relay: { n32f: number; admin: number } | undefined;
+  if (options.relay && mains.ipx) {
+    relay = { n32f: await freePort(), admin: await freePort() };
+    const ipxConfig = {
+      ipx: { fqdn: IPX_FQDN, signingKey: certs.ipx.signingKey, certificate: certs.ipx.signingCert },
+      tls: { cert: certs.ipx.cert, key: certs.ipx.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
+      listen: { host: '127.0.0.1', port: relay.n32f },
+      forward: { address: `127.0.0.1:${n32Port}`, fqdn: HOME.seppFqdn, timeoutMs: ctx.params.requestTimeoutMs },
+      rules: options.relay.rules,
+      admin: { listen: { host: '127.0.0.1', port: relay.admin } },
+      logging: { level },
+    };
+    const ipxFile = path.join(ctx.workDir, 'ipx.yaml');
+    await writeFile(ipxFile, stringify(ipxConfig));
+    const ipx = ctx.spawn('ipx', mains.ipx, ['--config', ipxFile], { env: appEnv() });
+    const adminPort = relay.admin;
+    await waitReady(ipx, () => adminPort, READY_TIMEOUT_MS);
+  }
+  const relayEntry = relay ? { ipx: { fqdn: IPX_FQDN, address: `127.0.0.1:${relay.n32f}`, signingKeys: [certs.ipx.signingCert] } } : {};
+
   const initiatorPorts = { admin: await port(), sbi: await port() };
   const initiatorConfig = {
     sepp: { fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], capabilities: options.capabilities },
     tls: { cert: certs.visited.cert, key: certs.visited.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
     n32: {
       ...(initiatorN32 !== undefined ? { listen: { host: '127.0.0.1', port: initiatorN32 } } : {}),
-      peers: [{ fqdn: HOME.seppFqdn, plmns: [HOME.plmn], address: `${dial.host}:${dial.port}`, intermediaries }],
+      peers: [{ fqdn: HOME.seppFqdn, plmns: [HOME.plmn], address: `${dial.host}:${dial.port}`, intermediaries, ...relayEntry }],
     },
     admin: { listen: { host: '127.0.0.1', port: initiatorPorts.admin } },
     sbi: { listen: { host: '127.0.0.1', port: initiatorPorts.sbi } },
@@ -180,5 +218,5 @@ export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions)
   } else if (!(await tcpOpen('127.0.0.1', sbiPort))) {
     throw new Error(`the initiator does not listen on sbi.listen 127.0.0.1:${sbiPort}: it has no NF-facing listener yet (log: ${initiator.logFile})`);
   }
-  return { url: `http://127.0.0.1:${sbiPort}`, target: ctx.producerApiRoot };
+  return { url: `http://127.0.0.1:${sbiPort}`, target: ctx.producerApiRoot, ...(relay ? { relay } : {}) };
 }
