@@ -42,7 +42,23 @@ export function spkiBase64(input: PublicKeyInput): string {
   return publicKeyOf(input).export({ format: 'der', type: 'spki' }).toString('base64');
 }
 
+/**
+ * DER SPKI of each KeyObject compared so far. KeyObjects are immutable and a context's keys live as
+ * long as the context, so each is exported once rather than on every verified message (exporting
+ * dominated the verification cost).
+ */
+const spkiCache = new WeakMap<KeyObject, Buffer>();
+
+function spkiDer(key: KeyObject): Buffer {
+  let der = spkiCache.get(key);
+  if (!der) {
+    der = publicKeyOf(key).export({ format: 'der', type: 'spki' });
+    spkiCache.set(key, der);
+  }
+  return der;
+}
+
 /** Two keys are the same public key (compared by their DER SPKI). */
 export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
-  return publicKeyOf(a).export({ format: 'der', type: 'spki' }).equals(publicKeyOf(b).export({ format: 'der', type: 'spki' }));
+  return a === b || spkiDer(a).equals(spkiDer(b));
 }
