@@ -483,6 +483,13 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
     // What this mode is for: the mechanism it is named after, agreed by both sides.
     const expected = MODES[mode].name;
     if (outcome.agreed && agreedOn !== expected) say(`N32-f        ${agreedOn} was agreed, not ${expected}: the configuration files of this mode select ${expected}`);
+    // Who the NF request crosses, as both renderings show it.
+    const crossing = {
+      sbi: sbiAddress,
+      initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp) },
+      responder: { fqdn: responderFqdn, n32: n32Address },
+      nf: { name: plan.name, address: dialAddress(plan.host, udm.port) },
+    };
     if (outcome.agreed && relay && ipx && relayAddress) {
       phase = 'before the NF request was answered';
       const exchange = await untilInterrupted(
@@ -491,11 +498,8 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
       nfOk = exchange.ok && agreedOn === expected;
       say(
         renderIpxExchange(exchange, {
-          sbi: sbiAddress,
-          initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp) },
-          responder: { fqdn: responderFqdn, n32: n32Address },
+          ...crossing,
           ipx: { fqdn: ipx.config.ipx.fqdn, address: relayAddress },
-          nf: { name: plan.name, address: dialAddress(plan.host, udm.port) },
           enc: prins?.atInitiator?.enc ?? outcome.atInitiator?.negotiation?.jweCipherSuite,
         }),
       );
@@ -506,10 +510,7 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
       nfOk = exchange.ok && agreedOn === expected;
       say(
         renderNfExchange(exchange, {
-          sbi: sbiAddress,
-          initiator: { fqdn: initiatorFqdn, plmns: plmns(initiatorSepp) },
-          responder: { fqdn: responderFqdn, n32: n32Address },
-          nf: { name: plan.name, address: dialAddress(plan.host, udm.port) },
+          ...crossing,
           connection: initiatorSepp.config.n32f?.connection ?? 'shared',
           ...(agreedOn === 'PRINS'
             ? {
