@@ -1,6 +1,5 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { ReadinessService } from '@sepp/server';
-import { HealthController } from './admin/health.controller';
+import { HealthController, ReadinessService } from '@sepp/server';
 import { SecInfoController } from './admin/sec-info.controller';
 import type { IpxConfig } from './config/ipx-config';
 import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from './ipx.constants';

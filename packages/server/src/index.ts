@@ -2,6 +2,7 @@ import 'reflect-metadata';
 
 export * from './config/sepp-config';
 export { ConfigError, loadConfig, resolveConfigPath, type ConfigProblem } from './config/load-config';
+export { configProblems } from './config/config-problems';
 export { ENV_OVERRIDES } from './config/env-overrides';
 export * from './tls/tls-options';
 export { certificateDnsNames } from './tls/certificate-names';
@@ -17,6 +18,7 @@ export { ReadinessService } from './runtime/readiness.service';
 export { SEPP_LOGGER, SEPP_ROLE, type SeppRole, type SeppRuntime } from './runtime/sepp-runtime';
 export { SeppRuntimeModule } from './runtime/sepp-runtime.module';
 export { AdminModule } from './admin/admin.module';
+export { HealthController } from './admin/health.controller';
 export * from './bootstrap/listener';
 export { runSeppApp, EXIT_CONFIG, EXIT_STARTUP, type RunningSeppApp } from './bootstrap/run-sepp-app';
 export { N32Connection, N32ConnectionError, type N32cResponse, type N32Endpoint } from './n32c/n32-connection';

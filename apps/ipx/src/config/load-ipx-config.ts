@@ -2,10 +2,10 @@ import { createPrivateKey, KeyObject, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
 import { parseDocument } from 'yaml';
 import { isP256Key, normalizeFqdn, parseOperations, parsePointer, type IntermediaryRule, type PatchItem } from '@sepp/protocol';
-import { certificateDnsNames, ConfigError, type ConfigProblem } from '@sepp/server';
+import { certificateDnsNames, ConfigError, configProblems, type ConfigProblem } from '@sepp/server';
 import { IPX_DEFAULTS, type IpxConfig, type ListenAddress } from './ipx-config';
 import { IpxConfigFile, type RuleConfig } from './ipx-config.schema';
 
@@ -48,7 +48,7 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
 
   const parsed = plainToInstance(IpxConfigFile, raw, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
-  if (errors.length > 0) throw new ConfigError(flattenErrors(errors, ''));
+  if (errors.length > 0) throw new ConfigError(configProblems(errors, ''));
 
   const dir = dirname(source);
   const pathOf = (value: string): string => (isAbsolute(value) ? value : resolve(dir, value));
@@ -192,25 +192,6 @@ function readRule(rule: RuleConfig, raw: unknown, key: string, problems: ConfigP
     operations,
     ...(rule.unchecked !== undefined ? { unchecked: rule.unchecked } : {}),
   };
-}
-
-function flattenErrors(errors: readonly ValidationError[], prefix: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const error of errors) {
-    const key = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
-    const constraints = error.constraints ?? {};
-    if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined'] });
-    else if ('whitelistValidation' in constraints) problems.push({ key, problem: 'is not a known key' });
-    else if (Object.keys(constraints).length > 0) problems.push({ key, problem: describe(constraints) });
-    if (error.children?.length) problems.push(...flattenErrors(error.children, key));
-  }
-  return problems;
-}
-
-/** A wrong type explains itself best; the pattern or range messages would only repeat it. */
-function describe(constraints: Record<string, string>): string {
-  const typeProblem = ['isString', 'isInt', 'isBoolean', 'isArray'].find((name) => name in constraints);
-  return typeProblem ? constraints[typeProblem]! : [...new Set(Object.values(constraints))].join(', ');
 }
 
 const listen = ({ host, port }: ListenAddress): ListenAddress => ({ host, port });

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
-import { validateSync, type ValidationError } from 'class-validator';
+import { validateSync } from 'class-validator';
+import { configProblems } from './config-problems';
 import { parseDocument } from 'yaml';
 import { normalizeFqdn, parseApiRoot, type ApiRoot, type PlmnIdValue } from '@sepp/protocol';
 import { applyEnvOverrides } from './env-overrides';
@@ -88,7 +89,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
 
   const parsed = plainToInstance(SeppConfigFile, raw, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });
-  if (errors.length > 0) throw naming(flattenErrors(errors, ''));
+  if (errors.length > 0) throw naming(configProblems(errors, ''));
 
   const fileDir = dirname(source);
   const envPaths = new Set(fromEnv.map(({ key }) => key));
@@ -240,27 +241,6 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     limits: readLimits(parsed.limits),
   };
   return deepFreeze(config);
-}
-
-function flattenErrors(errors: readonly ValidationError[], prefix: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  for (const error of errors) {
-    const key = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
-    const constraints = error.constraints ?? {};
-    if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined'] });
-    else if ('whitelistValidation' in constraints) problems.push({ key, problem: 'is not a known key' });
-    else if (Object.keys(constraints).length > 0) problems.push({ key, problem: describe(constraints) });
-    if (error.children?.length) problems.push(...flattenErrors(error.children, key));
-  }
-  return problems;
-}
-
-/** A wrong type explains itself best; the pattern or range messages would only repeat it. */
-const TYPE_CONSTRAINTS = ['isString', 'isInt', 'isBoolean', 'isArray'];
-
-function describe(constraints: Record<string, string>): string {
-  const typeProblem = TYPE_CONSTRAINTS.find((name) => name in constraints);
-  return typeProblem ? constraints[typeProblem]! : [...new Set(Object.values(constraints))].join(', ');
 }
 
 function checkUnique(values: readonly string[], key: string, problems: ConfigProblem[], keyOf?: (index: number) => string): void {

@@ -1,0 +1,27 @@
+import type { ValidationError } from 'class-validator';
+import type { ConfigProblem } from './load-config';
+
+/**
+ * class-validator's errors of a configuration file as problems naming the key
+ * (`n32.peers[0].fqdn`), one per key: a missing key, an unknown key, or what is wrong with it.
+ */
+export function configProblems(errors: readonly ValidationError[], prefix: string): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const error of errors) {
+    const key = /^\d+$/.test(error.property) ? `${prefix}[${error.property}]` : prefix ? `${prefix}.${error.property}` : error.property;
+    const constraints = error.constraints ?? {};
+    if ('isDefined' in constraints) problems.push({ key, problem: constraints['isDefined'] });
+    else if ('whitelistValidation' in constraints) problems.push({ key, problem: 'is not a known key' });
+    else if (Object.keys(constraints).length > 0) problems.push({ key, problem: describe(constraints) });
+    if (error.children?.length) problems.push(...configProblems(error.children, key));
+  }
+  return problems;
+}
+
+/** A wrong type explains itself best; the pattern or range messages would only repeat it. */
+const TYPE_CONSTRAINTS = ['isString', 'isInt', 'isBoolean', 'isArray'];
+
+function describe(constraints: Record<string, string>): string {
+  const typeProblem = TYPE_CONSTRAINTS.find((name) => name in constraints);
+  return typeProblem ? constraints[typeProblem]! : [...new Set(Object.values(constraints))].join(', ');
+}
