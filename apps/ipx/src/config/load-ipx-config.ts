@@ -5,7 +5,7 @@ import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { parseDocument } from 'yaml';
 import { isP256Key, normalizeFqdn, parseOperations, parsePointer, type IntermediaryRule, type PatchItem } from '@sepp/protocol';
-import { certificateDnsNames, ConfigError, configProblems, type ConfigProblem } from '@sepp/server';
+import { certificateDnsNames, ConfigError, configProblems, resolveConfigPath, type ConfigProblem } from '@sepp/server';
 import { IPX_DEFAULTS, type IpxConfig, type ListenAddress } from './ipx-config';
 import { IpxConfigFile, type RuleConfig } from './ipx-config.schema';
 
@@ -14,17 +14,7 @@ export const IPX_CONFIG_ENV = 'IPX_CONFIG';
 
 /** `--config FILE`, `--config=FILE`, else `IPX_CONFIG`. */
 export function resolveIpxConfigPath(argv: readonly string[], env: NodeJS.ProcessEnv): string {
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--config') {
-      const value = argv[i + 1];
-      if (!value) throw ConfigError.of('', '--config needs a file name');
-      return resolve(value);
-    }
-    if (arg.startsWith('--config=')) return resolve(arg.slice('--config='.length));
-  }
-  if (env[IPX_CONFIG_ENV]) return resolve(env[IPX_CONFIG_ENV]);
-  throw ConfigError.of('', `no configuration file: pass --config FILE or set ${IPX_CONFIG_ENV}`);
+  return resolveConfigPath(argv, env, IPX_CONFIG_ENV);
 }
 
 /**

@@ -32,8 +32,11 @@ export class ConfigError extends Error {
   }
 }
 
-/** `--config FILE`, `--config=FILE`, else `SEPP_CONFIG` (CONFIG.md "Starting an app"). */
-export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEnv): string {
+/**
+ * `--config FILE`, `--config=FILE`, else the variable `envName` (`SEPP_CONFIG`, CONFIG.md
+ * "Starting an app"; the IPX relay passes its own).
+ */
+export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEnv, envName = 'SEPP_CONFIG'): string {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     if (arg === '--config') {
@@ -43,8 +46,8 @@ export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEn
     }
     if (arg.startsWith('--config=')) return resolve(arg.slice('--config='.length));
   }
-  if (env['SEPP_CONFIG']) return resolve(env['SEPP_CONFIG']);
-  throw ConfigError.of('', 'no configuration file: pass --config FILE or set SEPP_CONFIG');
+  if (env[envName]) return resolve(env[envName]);
+  throw ConfigError.of('', `no configuration file: pass --config FILE or set ${envName}`);
 }
 
 /**
