@@ -5,7 +5,7 @@ export { ConfigError, loadConfig, resolveConfigPath, type ConfigProblem } from '
 export { configProblems } from './config/config-problems';
 export { ENV_OVERRIDES } from './config/env-overrides';
 export * from './tls/tls-options';
-export { certificateDnsNames } from './tls/certificate-names';
+export { certificateDnsNames, peerDnsNames } from './tls/certificate-names';
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
 export { createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
 export { ProblemException } from './problem/problem.exception';

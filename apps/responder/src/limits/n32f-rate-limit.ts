@@ -1,7 +1,7 @@
 import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { N32C_HANDSHAKE_API, N32F_FORWARD_API } from '@sepp/protocol';
-import { certificateDnsNames, PeerRateLimiter, type FastPath, type SeppRuntime } from '@sepp/server';
+import { peerDnsNames, PeerRateLimiter, type FastPath, type SeppRuntime } from '@sepp/server';
 import type { N32SessionsService } from '../n32c/n32-sessions.service';
 
 const N32C_PREFIX = `${N32C_HANDSHAKE_API}/`;
@@ -34,12 +34,7 @@ export function rateLimitN32f(runtime: SeppRuntime, listener: string, sessions: 
       known.set(session, bound);
       return bound;
     }
-    let names: string[] = [];
-    try {
-      names = certificateDnsNames((session.socket as TLSSocket).getPeerCertificate());
-    } catch {
-      // no certificate to read (the session is going away)
-    }
+    const names = peerDnsNames(session.socket as TLSSocket);
     const configured = names.find((name) => runtime.peers.get(name) !== undefined);
     if (configured) known.set(session, configured);
     return configured ?? names[0] ?? `address ${session.socket?.remoteAddress ?? 'unknown'}`;

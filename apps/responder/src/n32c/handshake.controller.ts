@@ -3,7 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { N32C_HANDSHAKE_API } from '@sepp/protocol';
-import { certificateDnsNames } from '@sepp/server';
+import { peerDnsNames } from '@sepp/server';
 import { HandshakeService } from './handshake.service';
 import { ParamsService } from './params.service';
 import { N32SessionsService } from './n32-sessions.service';
@@ -28,7 +28,7 @@ export class HandshakeController {
     const session = raw.stream.session!;
     const socket = session.socket as TLSSocket;
     this.sessions.countN32c(session);
-    const answer = this.handshake.exchangeCapability(body, { peerDnsNames: certificateDnsNames(socket.getPeerCertificate()) });
+    const answer = this.handshake.exchangeCapability(body, { peerDnsNames: peerDnsNames(socket) });
     if (answer.agreed) {
       this.sessions.bind(answer.peer, session);
     } else {
@@ -49,6 +49,6 @@ export class HandshakeController {
     const session = (request.raw as unknown as Http2ServerRequest).stream.session!;
     this.sessions.countN32c(session);
     const socket = session.socket as TLSSocket;
-    return this.params.exchangeParams(body, this.sessions.boundPeerOf(session), session, certificateDnsNames(socket.getPeerCertificate()));
+    return this.params.exchangeParams(body, this.sessions.boundPeerOf(session), session, peerDnsNames(socket));
   }
 }

@@ -1,7 +1,7 @@
 import type { Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import { certificateDnsNames, PeerRegistry, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
+import { peerDnsNames, PeerRegistry, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
 
 /** Grace for a peer to finish reading our last answer before its connection is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -13,7 +13,7 @@ export interface N32ConnectionView {
   remoteAddress: string | undefined;
   remotePort: number | undefined;
   /** SAN dNSNames of the client certificate. */
-  certificate: string[];
+  certificate: readonly string[];
   /** The peer whose agreement lives on this connection (N32-c), or that sends N32-f on it. */
   peer: string | null;
   n32cRequests: number;
@@ -28,7 +28,7 @@ interface Tracked {
   // asked (ERR_HTTP2_SOCKET_UNBOUND), and it stays listed until its 'close' event.
   readonly remoteAddress: string | undefined;
   readonly remotePort: number | undefined;
-  readonly certificate: string[];
+  readonly certificate: readonly string[];
   readonly since: number;
   peer: string | null;
   n32cRequests: number;
@@ -59,7 +59,7 @@ export class N32SessionsService {
       listener,
       remoteAddress: socket.remoteAddress,
       remotePort: socket.remotePort,
-      certificate: certificateDnsNames(socket.getPeerCertificate?.() ?? {}),
+      certificate: peerDnsNames(socket),
       since: Date.now(),
       peer: null,
       n32cRequests: 0,

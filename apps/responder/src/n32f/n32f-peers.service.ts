@@ -2,7 +2,7 @@ import type { Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Injectable } from '@nestjs/common';
 import { certificatePlmnKeys, N32Error, N32ErrorCode, plmnKeysNotCovered } from '@sepp/protocol';
-import { certificateDnsNames, PeerRegistry } from '@sepp/server';
+import { peerDnsNames, PeerRegistry } from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 
 /**
@@ -34,7 +34,7 @@ export class N32fPeersService {
   private identify(session: Http2Session): string {
     let known = this.identified.get(session);
     if (known === undefined) {
-      known = this.identifyByCertificate(certificateDnsNames((session.socket as TLSSocket).getPeerCertificate()));
+      known = this.identifyByCertificate(peerDnsNames(session.socket as TLSSocket));
       this.identified.set(session, known);
     }
     if (known instanceof N32Error) throw known;

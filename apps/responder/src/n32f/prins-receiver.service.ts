@@ -18,7 +18,7 @@ import {
   type N32fReformattedReqMsg,
 } from '@sepp/protocol';
 import {
-  certificateDnsNames,
+  peerDnsNames,
   ConfigService,
   exchangeBuffered,
   headerFields,
@@ -220,10 +220,10 @@ export class PrinsReceiverService {
    * names, or a roaming intermediary (IPX relay) we know (configured toward a peer, or exchanged in
    * a live context). Anyone else is refused before the body is read.
    */
-  private connectionOf(session: Http2Session): { peer: string } | { ri: string[] } {
+  private connectionOf(session: Http2Session): { peer: string } | { ri: readonly string[] } {
     const bound = this.sessions.boundPeerOf(session);
     if (bound) return { peer: bound };
-    const names = certificateDnsNames((session.socket as TLSSocket).getPeerCertificate());
+    const names = peerDnsNames(session.socket as TLSSocket);
     if (this.contexts.isIntermediary(names)) return { ri: names };
     return { peer: this.control.peerOfCertificate(names) };
   }
@@ -233,7 +233,7 @@ export class PrinsReceiverService {
    * of the context the message names, if that context has this IPX among its RIs (TS 33.501
    * 13.2.4.7: an RI relays only the contexts it was exchanged for).
    */
-  private senderOf(via: { peer: string } | { ri: string[] }, body: N32fReformattedReqMsg): string {
+  private senderOf(via: { peer: string } | { ri: readonly string[] }, body: N32fReformattedReqMsg): string {
     if ('peer' in via) return via.peer;
     const contextId = readableHeader({ reformattedData: body.reformattedData })?.n32fContextId;
     const peer = contextId ? this.contexts.peerOfIntermediary(contextId, via.ri) : undefined;

@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LimitsSettings } from '../config/limits-config';
 import { ANY_STREAM, type SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { certificateDnsNames } from '../tls/certificate-names';
+import { peerDnsNames } from '../tls/certificate-names';
 import { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
 import { TokenBucket } from './token-bucket';
 
@@ -283,11 +283,7 @@ function bytesRead(session: ServerHttp2Session): number {
 
 /** The first SAN dNSName of the client certificate, if the connection has one. */
 function certificateName(socket: Partial<TLSSocket>): string | null {
-  try {
-    return certificateDnsNames(socket.getPeerCertificate?.() ?? {})[0] ?? null;
-  } catch {
-    return null;
-  }
+  return peerDnsNames(socket as TLSSocket)[0] ?? null;
 }
 
 /** Whether the peer has sent the whole request (END_STREAM), read or not. */

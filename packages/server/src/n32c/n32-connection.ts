@@ -1,7 +1,7 @@
 import { connect, constants, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { PeerSettings, SeppConfig } from '../config/sepp-config';
-import { certificateDnsNames } from '../tls/certificate-names';
+import { peerDnsNames } from '../tls/certificate-names';
 import { n32ClientTlsOptions } from '../tls/tls-options';
 import { trustAnchorFailure } from '../tls/trust-anchors';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
@@ -103,8 +103,8 @@ export class N32Connection {
   }
 
   /** SAN dNSNames of the certificate the peer presented. */
-  get peerDnsNames(): string[] {
-    return certificateDnsNames(this.socket.getPeerCertificate());
+  get peerDnsNames(): readonly string[] {
+    return peerDnsNames(this.socket);
   }
 
   get open(): boolean {

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Http2ServerRequest } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { N32C_HANDSHAKE_API } from '@sepp/protocol';
-import { certificateDnsNames } from '../tls/certificate-names';
+import { peerDnsNames } from '../tls/certificate-names';
 import { N32fControlService } from './n32f-control.service';
 
 /** Inbound n32f-error and n32f-terminate (TS 29.573 N32_Handshake API), on both apps' N32 listeners. */
@@ -25,6 +25,6 @@ export class N32fControlController {
 
   private peerOf(request: FastifyRequest): string {
     const socket = (request.raw as unknown as Http2ServerRequest).stream.session!.socket as TLSSocket;
-    return this.control.peerOfCertificate(certificateDnsNames(socket.getPeerCertificate()));
+    return this.control.peerOfCertificate(peerDnsNames(socket));
   }
 }

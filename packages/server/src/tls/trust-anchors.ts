@@ -4,7 +4,7 @@ import type { DetailedPeerCertificate, Server as TlsServer, TLSSocket } from 'no
 import { selectTrustAnchor, trustAnchorPlmnKeys } from '@sepp/protocol';
 import type { SeppConfig, TrustAnchorSettings } from '../config/sepp-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { certificateDnsNames } from './certificate-names';
+import { certificateDnsNames, peerDnsNames } from './certificate-names';
 
 /**
  * Per-PLMN trust anchors on N32 (TS 33.501 13.1.2, N32-DIGEST §7.3), after the TLS handshake.
@@ -121,7 +121,7 @@ export function enforceTrustAnchors(server: TlsServer, runtime: SeppRuntime, lis
         remoteAddress: socket.remoteAddress ?? raw?.remoteAddress,
         remotePort: socket.remotePort ?? raw?.remotePort,
         reason: 'trust_anchor',
-        certificate: certificateDnsNames(socket.getPeerCertificate()),
+        certificate: peerDnsNames(socket),
         error: `client certificate refused: ${failure}`,
       },
       'TLS handshake failed',
