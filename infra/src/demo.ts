@@ -24,6 +24,7 @@ import { DEMO_ACCESS_TOKEN, renderNfExchange, runNfExchange } from './demo/nf-ex
 import { renderOutcome, waitForOutcome, type PrinsOutcome } from './demo/outcome';
 import { SeppChild, sleep } from './demo/sepp-child';
 import { nfApiRoot, nfEnv, planNf, removeConfigCopy, UDM1_PORT_VARIABLE, writeConfigCopy, type NfPlan } from './demo/udm';
+import { exitWith } from './cli';
 
 const USAGE = `usage: pnpm demo [--once] [--mechanism tls|prins] [--via-ipx]
 Starts the demo producer NF udm1 (PLMN 001/01), the built responder SEPP (PLMN 001/01) and
@@ -581,12 +582,4 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
   }
 }
 
-if (require.main === module) {
-  runDemo(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) exitWith(runDemo(process.argv.slice(2)));

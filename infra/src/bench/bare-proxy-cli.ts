@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startProxyA, startProxyB, type RunningProxy, type TlsFiles } from './bare-proxy';
+import { exitWith, untilStopped } from '../cli';
 
 export const BARE_PROXY_USAGE = `usage: node infra/dist/bench/bare-proxy-cli.js --role a|b [--host 127.0.0.1] [--port 0]
          --cert FILE --key FILE --ca FILE
@@ -74,20 +75,9 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `${JSON.stringify({ msg: 'listening', listener: `proxy-${role}`, address: proxy.address, port: proxy.port, protocol: role === 'a' ? 'h2c' : 'h2' })}\n`,
   );
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await untilStopped();
   await proxy.close();
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) exitWith(main(process.argv.slice(2)));

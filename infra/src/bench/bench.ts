@@ -9,6 +9,7 @@ import { mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type BenchContext, type
 import { DEFAULT_MAX_SAMPLES, jsonBody, runLoadInWorker, type LoadPhase } from './load';
 import { computeRatios, renderReport, rssOf } from './report';
 import { RATIOS, SCENARIOS } from './scenarios';
+import { exitWith } from '../cli';
 
 const GET_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
 const POST_PATH = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
@@ -267,12 +268,4 @@ export async function runBench(argv: string[]): Promise<number> {
   return exitCode;
 }
 
-if (require.main === module) {
-  runBench(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) exitWith(runBench(process.argv.slice(2)));

@@ -1,5 +1,4 @@
 import { mkdir, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import * as path from 'node:path';
 import { createCa, createLeaf, mintSeppCertificate } from '../certs/cert-factory';
 import type { PlmnId } from '../certs/plmn';
@@ -132,17 +131,6 @@ export interface BenchReport {
   producer: ProcessRss;
 }
 
-/** A free TCP port on `host` right now (bind to 0, read, release). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ host, port: 0, exclusive: true }, () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function mintBenchCerts(dir: string): Promise<BenchCerts> {
   await mkdir(dir, { recursive: true });

@@ -3,7 +3,8 @@ import { connect } from 'node:net';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { sleep, type BenchChild } from './child';
-import { freePort, HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type BenchContext, type ScenarioEntry } from './context';
+import { freePort } from '../demo/environment';
+import { HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type BenchContext, type ScenarioEntry } from './context';
 
 /**
  * Starts the BUILT SEPP apps the way infra/src/demo does (`node apps/<role>/dist/main.js --config

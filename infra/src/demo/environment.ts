@@ -64,7 +64,7 @@ export function checkFree(host: string, port: number): Promise<void> {
 }
 
 /** A port on `host` that is free right now (bind to 0, read it, release it). */
-export function freePort(host: string): Promise<number> {
+export function freePort(host = '127.0.0.1'): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);

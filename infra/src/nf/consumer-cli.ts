@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { DEFAULT_NF_PATH, DEFAULT_TIMEOUT_MS, parseHeaderLine, sendViaSepp, TransportError, type SeppRequest, type SeppResponse } from './consumer';
+import { exitWith } from '../cli';
 
 export const CONSUMER_USAGE = `usage: node infra/dist/nf/consumer-cli.js --sepp URL (--target APIROOT | --telescopic AUTHORITY)
          [--method GET] [--path ${DEFAULT_NF_PATH}] [--body TEXT] [--header 'name: value']...
@@ -143,12 +144,4 @@ export async function runConsumerCli(argv: string[], io: ConsumerIo = stdio): Pr
   }
 }
 
-if (require.main === module) {
-  runConsumerCli(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) exitWith(runConsumerCli(process.argv.slice(2)));

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { startProducer, type Producer } from './producer';
+import { exitWith, untilStopped } from '../cli';
 
 export const PRODUCER_USAGE = `usage: node infra/dist/nf/producer-cli.js [--host 127.0.0.1] [--port 0] [--name udm1]
 A demo producer NF (nudm-sdm-like) on cleartext HTTP/2 (h2c). Logs one JSON line
@@ -65,20 +66,9 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`producer: cannot listen on ${options.host}:${options.port}: ${(error as Error).message}\n`);
     return 1;
   }
-  await new Promise<void>((resolve) => {
-    process.once('SIGTERM', resolve);
-    process.once('SIGINT', resolve);
-  });
+  await untilStopped();
   await producer.close();
   return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) exitWith(main(process.argv.slice(2)));
