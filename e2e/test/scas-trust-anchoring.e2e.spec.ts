@@ -215,11 +215,15 @@ describe('TC_CORRECT_TRUST_ANCHORING', () => {
         const nfRequest = { '3gpp-sbi-target-apiroot': 'http://udm1.5gc.mnc001.mcc001.3gppnetwork.org:8081' };
         // Control: another connection with C1 is identified as ID1's SEPP and answered (403: no allowed target here).
         const other = await H2Client.open(responder.port('n32'), FQDN_SUT, clientTls(pki.c1));
+        const beforeControl = responder.lines.length;
         try {
           expect((await other.request('GET', '/nudm-sdm/v2/imsi-002020000000001/am-data', undefined, nfRequest)).status).toBe(403);
         } finally {
           other.close();
         }
+        // The control's own refusal line may trail its answer through the log pipe: let it in first,
+        // so it is not taken for C3's below.
+        await responder.waitForLog('the control refusal', (l) => l.msg === 'N32-f request refused', 5_000, beforeControl);
         const from = responder.lines.length;
         // The request leaves in the client's first flight, right behind its TLS Finished: the
         // anchor check must run before the HTTP/2 session could turn it into a stream.
