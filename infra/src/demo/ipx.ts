@@ -207,7 +207,7 @@ export async function runIpxExchange(setup: IpxExchangeSetup): Promise<IpxExchan
   }
   const echo = exchange.response?.json as { headers?: Record<string, unknown> } | undefined;
   const received = echo?.headers?.[PRIORITY_HEADER];
-  if (received !== undefined) exchange.received = Array.isArray(received) ? received.join(', ') : JSON.stringify(received).replace(/^"|"$/g, '');
+  if (received !== undefined) exchange.received = typeof received === 'string' ? received : Array.isArray(received) ? received.join(', ') : JSON.stringify(received);
 
   if (exchange.response) {
     const trace = await prinsTrace(initiator, responder, before.sealed);
