@@ -241,9 +241,8 @@ describe('certificate rotation without restart, graceful shutdown', () => {
       expect(await exited).toBe(0);
       const exitedAt = performance.now();
       // In this order: stop accepting, drain, release N32 (["NONE"]), stopped.
-      const order = ['listeners closed to new connections, draining', 'drained', 'released N32 with ["NONE"]', 'stopped'].map((msg) => initiator.lines.findIndex((l) => l.msg === msg));
-      expect(order.every((index) => index >= 0)).toBe(true);
-      expect([...order].sort((a, b) => a - b)).toEqual(order);
+      const steps = ['listeners closed to new connections, draining', 'drained', 'released N32 with ["NONE"]', 'stopped'];
+      expect(initiator.lines.map((l) => l.msg).filter((msg) => steps.includes(msg))).toEqual(steps);
       expect(initiator.lines.find((l) => l.msg === 'listeners closed to new connections, draining')).toMatchObject({ inFlight: { sbi: 1 } });
       await responder.waitForPeerState(FQDN_B, 'terminated');
       console.log(
