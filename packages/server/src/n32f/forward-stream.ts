@@ -1,6 +1,6 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { endToEndHeaders, N32Error, N32ErrorCode } from '@sepp/protocol';
-import { respondWithProblem } from './raw-problem';
+import { discardRestOfRequest, respondWithProblem } from './raw-problem';
 
 export type ForwardOutcome =
   /** The upstream answered; its answer was relayed (status is the upstream's). */
@@ -21,7 +21,7 @@ export interface ForwardOptions {
   readonly onDone?: (outcome: ForwardOutcome) => void;
 }
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
+const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
 
 /**
  * Relays one HTTP/2 exchange: the inbound request (headers prepared by the caller, body streamed
@@ -29,6 +29,10 @@ const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
  * streams back. Every exchange ends exactly once: answered, refused with a problem+json (upstream
  * failure before the answer, timeout, oversize body), or abandoned (downstream gone, or the answer
  * broke off after it started, in which case the downstream stream is reset, never left hanging).
+ *
+ * An answer may come before the whole request body (RFC 9113 §8.1): the upstream's RST_STREAM
+ * (NO_ERROR) after it does not cut the answer, and the rest of the body is no longer relayed but
+ * read and dropped (`discardRestOfRequest`), so the downstream stream still ends.
  */
 export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2Session, headers: OutgoingHttpHeaders, options: ForwardOptions): void {
   let done = false;
@@ -41,7 +45,16 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     if (done) return;
     done = true;
     clearTimeout(timer);
+    if (outcome.kind === 'answered') stopRequestBody();
     options.onDone?.(outcome);
+  };
+  // The answer is complete but the request may not be: an upstream that still waits for the rest
+  // of the body gets a CANCEL, and what still comes from downstream is read and dropped.
+  const stopRequestBody = (): void => {
+    if (!out) return;
+    inbound.unpipe(out);
+    if (!out.closed && !out.writableEnded) cancel.abort();
+    discardRestOfRequest(inbound, options.bodyLimit);
   };
   const refuse = (error: N32Error): void => {
     if (done) return;
@@ -64,6 +77,9 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     return;
   }
   const upstreamStream = out;
+  // The upstream closed the stream while our request side was open (after an early answer, or on an
+  // error): stop writing the body into it at once; a write after that would fail the stream.
+  upstreamStream.once('aborted', () => inbound.unpipe(upstreamStream));
   if (!bodyless) {
     if (length === null) {
       let received = 0;
@@ -113,6 +129,8 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   });
   upstreamStream.on('error', (error: Error & { code?: string }) => {
     if (done) return; // our own cancel, or a late error after the exchange ended
+    // RST_STREAM(NO_ERROR) after the answer: a failed write of the unwanted body, the answer still ends.
+    if (upstreamStream.rstCode === NGHTTP2_NO_ERROR && inbound.headersSent) return;
     if (inbound.headersSent) {
       // The answer has started: it cannot be turned into a problem any more, only cut.
       if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);

@@ -17,5 +17,24 @@ export function respondWithProblem(stream: ServerHttp2Stream, error: unknown, bo
   const body = JSON.stringify(problem.body);
   stream.respond({ ':status': problem.status, 'content-type': PROBLEM_JSON, 'content-length': Buffer.byteLength(body) });
   stream.end(body);
+  discardRestOfRequest(stream, bodyLimit);
   return problem.status;
+}
+
+/**
+ * Once the answer is complete, the rest of a request body that is still arriving is read and
+ * dropped, so the sender's stream ends normally (RFC 9113 §8.1). Left paused, the stream would stay
+ * half-open, its sender waiting for flow-control credit that never comes and the unread data kept
+ * until the session ends. Beyond `limit` more bytes the stream is ended with RST_STREAM(NO_ERROR),
+ * sent after the answer's last frame. (Not that by default: a sender still writing its body when
+ * the reset arrives may take its own failed write for a broken answer, as Node's client does.)
+ */
+export function discardRestOfRequest(stream: ServerHttp2Stream, limit: number): void {
+  if (stream.destroyed || stream.closed || stream.readableEnded) return;
+  let dropped = 0;
+  stream.on('data', (chunk: Buffer) => {
+    dropped += chunk.length;
+    if (dropped > limit && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
+  });
+  stream.resume();
 }

@@ -1,0 +1,219 @@
+import { once } from 'node:events';
+import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { N32ErrorCode } from '@sepp/protocol';
+import { forwardStream, type ForwardOutcome } from './forward-stream';
+
+/**
+ * forwardStream over real HTTP/2 sessions on loopback: an NF client -> a relay that forwards every
+ * stream with forwardStream -> an upstream server whose behaviour each test sets.
+ */
+interface Rig {
+  readonly nf: ClientHttp2Session;
+  readonly relayStreams: ServerHttp2Stream[];
+  readonly upstreamStreams: ServerHttp2Stream[];
+  readonly outcomes: ForwardOutcome[];
+  /** Bytes the relay has read from the NF's connection. */
+  relayBytesRead(): number;
+  close(): Promise<void>;
+}
+
+/** Listens on loopback; `server.close()` then also ends the sessions still open. */
+async function listen(server: Http2Server): Promise<number> {
+  const sessions = new Set<ServerHttp2Session>();
+  server.on('session', (session: ServerHttp2Session) => {
+    sessions.add(session);
+    session.once('close', () => sessions.delete(session));
+  });
+  const close = server.close.bind(server);
+  server.close = (callback?: (error?: Error) => void) => {
+    for (const session of sessions) session.destroy();
+    return close(callback);
+  };
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as AddressInfo).port;
+}
+
+async function rig(upstreamHandler: (stream: ServerHttp2Stream) => void, bodyLimit = 1 << 20): Promise<Rig> {
+  const upstreamStreams: ServerHttp2Stream[] = [];
+  const upstreamServer = createServer();
+  upstreamServer.on('stream', (stream) => {
+    upstreamStreams.push(stream);
+    upstreamHandler(stream);
+  });
+  const upstream = connect(`http://127.0.0.1:${await listen(upstreamServer)}`);
+  const relayStreams: ServerHttp2Stream[] = [];
+  const outcomes: ForwardOutcome[] = [];
+  const relay = createServer();
+  let relaySocket: { bytesRead: number } | undefined;
+  relay.on('session', (session: ServerHttp2Session) => (relaySocket = session.socket));
+  relay.on('stream', (stream, headers) => {
+    relayStreams.push(stream);
+    const out = { ':method': headers[':method'], ':path': headers[':path'], 'content-type': headers['content-type'] };
+    forwardStream(stream, upstream, out, { timeoutMs: 5_000, bodyLimit, upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST, onDone: (o) => outcomes.push(o) });
+  });
+  const nf = connect(`http://127.0.0.1:${await listen(relay)}`);
+  return {
+    nf,
+    relayStreams,
+    upstreamStreams,
+    outcomes,
+    relayBytesRead: () => relaySocket?.bytesRead ?? 0,
+    async close() {
+      nf.destroy();
+      upstream.destroy();
+      await Promise.all([new Promise((r) => relay.close(r)), new Promise((r) => upstreamServer.close(r))]);
+    },
+  };
+}
+
+interface NfResult {
+  readonly status: number | undefined;
+  readonly body: string;
+  readonly ended: boolean;
+  readonly rstCode: number | undefined;
+}
+
+/** Sends a request with `body` written in `chunks` pieces (`gapMs` apart), collects the answer until the stream closes. */
+function send(nf: ClientHttp2Session, body: string, chunks = 1, gapMs = 0): Promise<NfResult> {
+  return new Promise((resolve) => {
+    const stream = nf.request({ ':method': 'POST', ':path': '/nudm-sdm/v2/x', 'content-type': 'text/plain' });
+    let status: number | undefined;
+    let ended = false;
+    const parts: Buffer[] = [];
+    stream.on('response', (headers) => (status = Number(headers[':status'])));
+    stream.on('data', (chunk: Buffer) => parts.push(chunk));
+    stream.on('end', () => (ended = true));
+    stream.on('error', () => undefined);
+    stream.on('close', () => resolve({ status, body: Buffer.concat(parts).toString(), ended, rstCode: stream.rstCode }));
+    const size = Math.ceil(body.length / chunks);
+    let i = 0;
+    const next = (): void => {
+      if (stream.closed || stream.destroyed) return;
+      const piece = body.slice(i * size, (i + 1) * size);
+      i += 1;
+      if (i >= chunks) stream.end(piece);
+      else {
+        stream.write(piece);
+        setTimeout(next, gapMs);
+      }
+    };
+    next();
+  });
+}
+
+/** Resolves once every stream has closed. */
+async function allClosed(streams: readonly ServerHttp2Stream[]): Promise<void> {
+  await Promise.all(streams.filter((s) => !s.destroyed).map((s) => once(s, 'close')));
+}
+
+/** Waits for `promise`, failing after `ms` with what is still open. */
+async function within<T>(ms: number, promise: Promise<T>, what: () => string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`not settled within ${ms} ms: ${what()}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+const PROBLEM = JSON.stringify({ title: 'Forbidden', status: 403, detail: 'refused before the body was read' });
+const BIG_ANSWER = 'z'.repeat(48_000);
+const answerAtOnce = (stream: ServerHttp2Stream): void => {
+  stream.respond({ ':status': 403, 'content-type': 'application/problem+json' });
+  stream.end(PROBLEM);
+};
+
+describe('forwardStream: an answer that comes before the whole request body (RFC 9113 §8.1)', () => {
+  it('relays the complete answer, then reads and drops the rest of each request body: no stream left half-open waiting for flow-control credit', async () => {
+    const r = await rig(answerAtOnce);
+    try {
+      // Bodies beyond the 64 KiB stream window: without the reset the sender waits for credit forever.
+      const body = 'a'.repeat(100_000);
+      const results = await within(
+        4_000,
+        Promise.all(Array.from({ length: 12 }, () => send(r.nf, body))),
+        () => `${r.relayStreams.filter((s) => !s.closed).length} of ${r.relayStreams.length} relay streams still open`,
+      );
+      for (const result of results) expect(result).toEqual({ status: 403, body: PROBLEM, ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
+      expect(r.outcomes).toEqual(Array.from({ length: 12 }, () => ({ kind: 'answered', status: 403 })));
+      await within(2_000, allClosed(r.relayStreams), () => 'relay streams not closed');
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('keeps relaying the answer when the upstream resets with NO_ERROR while body chunks are still arriving: never an INTERNAL_ERROR reset', async () => {
+    // A larger answer, so that relaying it meets backpressure and its end comes after the reset.
+    const r = await rig((stream) => {
+      stream.respond({ ':status': 403, 'content-type': 'text/plain' });
+      stream.end(BIG_ANSWER);
+    });
+    try {
+      const results = await within(
+        4_000,
+        Promise.all(Array.from({ length: 20 }, () => send(r.nf, 'b'.repeat(20_000), 20, 2))),
+        () => `${r.relayStreams.filter((s) => !s.closed).length} relay streams still open`,
+      );
+      for (const result of results) expect(result).toEqual({ status: 403, body: BIG_ANSWER, ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
+      expect(r.outcomes.every((o) => o.kind === 'answered')).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('an upstream that answered but keeps its side open gets a CANCEL for the request it no longer reads', async () => {
+    // Answers after the first chunk, then neither reads nor resets: the relay must not leave that stream open.
+    const r = await rig((stream) => {
+      stream.once('data', () => {
+        stream.pause();
+        answerAtOnce(stream);
+      });
+    });
+    try {
+      const result = await within(5_000, send(r.nf, 'c'.repeat(100_000), 10, 5), () => 'the NF request is still open');
+      expect(result).toMatchObject({ status: 403, body: PROBLEM, ended: true });
+      const [upstream] = r.upstreamStreams;
+      if (!upstream.closed) await within(2_000, once(upstream, 'close'), () => 'the upstream stream is still open');
+      expect(upstream.rstCode).toBe(constants.NGHTTP2_CANCEL);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('drops at most limits.bodyLimit more bytes, then ends the request with RST_STREAM(NO_ERROR) after the answer', async () => {
+    const r = await rig(answerAtOnce, 20_000);
+    try {
+      const results = await within(4_000, Promise.all(Array.from({ length: 4 }, () => send(r.nf, 'e'.repeat(200_000), 40, 1))), () => 'NF requests still open');
+      for (const result of results) expect(result).toMatchObject({ status: 403, body: PROBLEM, ended: true });
+      await within(2_000, allClosed(r.relayStreams), () => 'relay streams not closed');
+      // Each sender was stopped well before its 200 kB: the relay read far less than the 800 kB sent in full.
+      expect(r.relayStreams.every((s) => s.rstCode === constants.NGHTTP2_NO_ERROR)).toBe(true);
+      expect(r.relayBytesRead()).toBeLessThan(400_000);
+    } finally {
+      await r.close();
+    }
+  });
+
+  it('a request whose body was read completely before the answer ends normally (no reset)', async () => {
+    const r = await rig((stream) => {
+      const parts: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => parts.push(chunk));
+      stream.on('end', () => {
+        stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+        stream.end(`got ${Buffer.concat(parts).length}`);
+      });
+    });
+    try {
+      const results = await Promise.all(Array.from({ length: 8 }, () => send(r.nf, 'd'.repeat(100_000), 4, 1)));
+      for (const result of results) expect(result).toEqual({ status: 200, body: 'got 100000', ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
+      expect(r.upstreamStreams.every((s) => s.rstCode === constants.NGHTTP2_NO_ERROR)).toBe(true);
+    } finally {
+      await r.close();
+    }
+  });
+});
