@@ -178,6 +178,7 @@ describe('forwardStream: an answer that comes before the whole request body (RFC
       const result = await within(5_000, send(r.nf, 'c'.repeat(100_000), 10, 5), () => 'the NF request is still open');
       expect(result).toMatchObject({ status: 403, body: PROBLEM, ended: true });
       const [upstream] = r.upstreamStreams;
+      if (!upstream) throw new Error('the request never reached the upstream');
       if (!upstream.closed) await within(2_000, once(upstream, 'close'), () => 'the upstream stream is still open');
       expect(upstream.rstCode).toBe(constants.NGHTTP2_CANCEL);
     } finally {
