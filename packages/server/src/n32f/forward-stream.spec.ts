@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
-import { N32ErrorCode } from '@sepp/protocol';
+import { N32Error, N32ErrorCode } from '@sepp/protocol';
 import { forwardStream, type ForwardOutcome } from './forward-stream';
+import { respondWithProblem } from './raw-problem';
 
 /**
  * forwardStream over real HTTP/2 sessions on loopback: an NF client -> a relay that forwards every
@@ -75,15 +76,27 @@ interface NfResult {
   readonly rstCode: number | undefined;
 }
 
-/** Sends a request with `body` written in `chunks` pieces (`gapMs` apart), collects the answer until the stream closes. */
-function send(nf: ClientHttp2Session, body: string, chunks = 1, gapMs = 0): Promise<NfResult> {
+/**
+ * Sends a request with `body` written in `chunks` pieces (`gapMs` apart), collects the answer until
+ * the stream closes, starting to read it `readAfterMs` after the request.
+ */
+function send(nf: ClientHttp2Session, body: string, chunks = 1, gapMs = 0, readAfterMs = 0): Promise<NfResult> {
   return new Promise((resolve) => {
     const stream = nf.request({ ':method': 'POST', ':path': '/nudm-sdm/v2/x', 'content-type': 'text/plain' });
     let status: number | undefined;
     let ended = false;
     const parts: Buffer[] = [];
     stream.on('response', (headers) => (status = Number(headers[':status'])));
-    stream.on('data', (chunk: Buffer) => parts.push(chunk));
+    const read = (): void =>
+      void stream.on('data', (chunk: Buffer) => {
+        parts.push(chunk);
+        if (readAfterMs <= 0) return;
+        // A slow reader: a pause after every chunk.
+        stream.pause();
+        setTimeout(() => stream.resume(), 2);
+      });
+    if (readAfterMs > 0) setTimeout(read, readAfterMs);
+    else read();
     stream.on('end', () => (ended = true));
     stream.on('error', () => undefined);
     stream.on('close', () => resolve({ status, body: Buffer.concat(parts).toString(), ended, rstCode: stream.rstCode }));
@@ -122,7 +135,7 @@ async function within<T>(ms: number, promise: Promise<T>, what: () => string): P
 }
 
 const PROBLEM = JSON.stringify({ title: 'Forbidden', status: 403, detail: 'refused before the body was read' });
-const BIG_ANSWER = 'z'.repeat(48_000);
+const BIG_ANSWER = 'z'.repeat(300_000);
 const answerAtOnce = (stream: ServerHttp2Stream): void => {
   stream.respond({ ':status': 403, 'content-type': 'application/problem+json' });
   stream.end(PROBLEM);
@@ -147,8 +160,8 @@ describe('forwardStream: an answer that comes before the whole request body (RFC
     }
   });
 
-  it('keeps relaying the answer when the upstream resets with NO_ERROR while body chunks are still arriving: never an INTERNAL_ERROR reset', async () => {
-    // A larger answer, so that relaying it meets backpressure and its end comes after the reset.
+  it('relays the whole answer when the upstream resets with NO_ERROR while a slow reader holds the answer back and body chunks are still arriving', async () => {
+    // A large answer read slowly: the upstream's reset often arrives while the rest of the answer waits in the relay.
     const r = await rig((stream) => {
       stream.respond({ ':status': 403, 'content-type': 'text/plain' });
       stream.end(BIG_ANSWER);
@@ -156,7 +169,7 @@ describe('forwardStream: an answer that comes before the whole request body (RFC
     try {
       const results = await within(
         4_000,
-        Promise.all(Array.from({ length: 20 }, () => send(r.nf, 'b'.repeat(20_000), 20, 2))),
+        Promise.all(Array.from({ length: 4 }, () => send(r.nf, 'b'.repeat(40_000), 40, 5, 60))),
         () => `${r.relayStreams.filter((s) => !s.closed).length} relay streams still open`,
       );
       for (const result of results) expect(result).toEqual({ status: 403, body: BIG_ANSWER, ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
@@ -215,6 +228,30 @@ describe('forwardStream: an answer that comes before the whole request body (RFC
       expect(r.upstreamStreams.every((s) => s.rstCode === constants.NGHTTP2_NO_ERROR)).toBe(true);
     } finally {
       await r.close();
+    }
+  });
+});
+
+describe('respondWithProblem before the request body was read', () => {
+  it('reads and drops the rest of the body, so the sender finishes its request rather than being reset', async () => {
+    const server = createServer();
+    const streams: ServerHttp2Stream[] = [];
+    let socket: { bytesRead: number } | undefined;
+    server.on('session', (session: ServerHttp2Session) => (socket = session.socket));
+    server.on('stream', (stream) => {
+      streams.push(stream);
+      respondWithProblem(stream, new N32Error(N32ErrorCode.TARGET_NOT_ALLOWED, 'refused at the headers'), 1 << 20);
+    });
+    const nf = connect(`http://127.0.0.1:${await listen(server)}`);
+    try {
+      const results = await within(4_000, Promise.all(Array.from({ length: 4 }, () => send(nf, 'f'.repeat(200_000), 20, 1))), () => 'requests still open');
+      for (const result of results) expect(result).toMatchObject({ status: 403, ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
+      await within(2_000, allClosed(streams), () => 'server streams not closed');
+      // All four bodies crossed: none was cut by a reset.
+      expect(socket?.bytesRead).toBeGreaterThan(800_000);
+    } finally {
+      nf.destroy();
+      await new Promise((r) => server.close(r));
     }
   });
 });

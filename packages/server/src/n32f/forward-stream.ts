@@ -21,7 +21,7 @@ export interface ForwardOptions {
   readonly onDone?: (outcome: ForwardOutcome) => void;
 }
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
+const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
 
 /**
  * Relays one HTTP/2 exchange: the inbound request (headers prepared by the caller, body streamed
@@ -30,9 +30,9 @@ const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = con
  * failure before the answer, timeout, oversize body), or abandoned (downstream gone, or the answer
  * broke off after it started, in which case the downstream stream is reset, never left hanging).
  *
- * An answer may come before the whole request body (RFC 9113 §8.1): the upstream's RST_STREAM
- * (NO_ERROR) after it does not cut the answer, and the rest of the body is no longer relayed but
- * read and dropped (`discardRestOfRequest`), so the downstream stream still ends.
+ * An answer may come before the whole request body (RFC 9113 §8.1): it is relayed in full, and the
+ * rest of the body is no longer relayed but read and dropped (`discardRestOfRequest`), so the
+ * downstream stream still ends.
  */
 export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2Session, headers: OutgoingHttpHeaders, options: ForwardOptions): void {
   let done = false;
@@ -77,9 +77,6 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     return;
   }
   const upstreamStream = out;
-  // The upstream closed the stream while our request side was open (after an early answer, or on an
-  // error): stop writing the body into it at once; a write after that would fail the stream.
-  upstreamStream.once('aborted', () => inbound.unpipe(upstreamStream));
   if (!bodyless) {
     if (length === null) {
       let received = 0;
@@ -129,8 +126,6 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   });
   upstreamStream.on('error', (error: Error & { code?: string }) => {
     if (done) return; // our own cancel, or a late error after the exchange ended
-    // RST_STREAM(NO_ERROR) after the answer: a failed write of the unwanted body, the answer still ends.
-    if (upstreamStream.rstCode === NGHTTP2_NO_ERROR && inbound.headersSent) return;
     if (inbound.headersSent) {
       // The answer has started: it cannot be turned into a problem any more, only cut.
       if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
