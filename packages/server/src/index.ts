@@ -7,7 +7,7 @@ export { ENV_OVERRIDES } from './config/env-overrides';
 export * from './tls/tls-options';
 export { certificateDnsNames, peerDnsNames } from './tls/certificate-names';
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
-export { createLogger, NestPinoLogger, stdoutLogDestination, type SeppLogger } from './logging/logger';
+export { createJsonLogger, createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
 export { ProblemException } from './problem/problem.exception';
 export { ProblemDetailsFilter, PROBLEM_JSON } from './problem/problem-details.filter';
 export { N32_ERROR_STATUS } from './problem/error-status';

@@ -26,8 +26,8 @@ export function respondWithProblem(stream: ServerHttp2Stream, error: unknown, bo
  * dropped, so the sender's stream ends normally (RFC 9113 §8.1). Left paused, the stream would stay
  * half-open, its sender waiting for flow-control credit that never comes and the unread data kept
  * until the session ends. Beyond `limit` more bytes the stream is ended with RST_STREAM(NO_ERROR),
- * sent after the answer's last frame. (Not that by default: a sender still writing its body when
- * the reset arrives may take its own failed write for a broken answer, as Node's client does.)
+ * sent after the answer's last frame. Reading on rather than resetting at once (what Node does
+ * for a stream never read) lets a sender finish writing its body: no reset races its last writes.
  */
 export function discardRestOfRequest(stream: ServerHttp2Stream, limit: number): void {
   if (stream.destroyed || stream.closed || stream.readableEnded) return;
