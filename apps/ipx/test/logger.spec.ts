@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import pino from 'pino';
+import { createIpxLogger } from '../src/logging/logger';
 
 /** A process that logs two lines with the built `createIpxLogger` and exits on the spot, as a shutdown does. */
 const LOG_THEN_EXIT = `
@@ -21,5 +23,11 @@ describe('createIpxLogger', () => {
       ]);
       expect(lines[0]).toMatchObject({ app: 'ipx', level: 'info' });
     }
+  });
+
+  it('writes to file descriptor 1 through a synchronous destination unless given one', () => {
+    const logger: object = createIpxLogger('info');
+    const stream = (logger as Record<symbol, { fd: number; sync: boolean }>)[pino.symbols.streamSym]!;
+    expect({ fd: stream.fd, sync: stream.sync }).toEqual({ fd: 1, sync: true });
   });
 });

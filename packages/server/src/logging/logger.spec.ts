@@ -1,12 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import pino from 'pino';
+import { createLogger } from './logger';
 
 /** A process that logs two lines with the built `createLogger` and exits on the spot, as a shutdown does. */
 const LOG_THEN_EXIT = `
 const { createLogger } = require(${JSON.stringify(join(__dirname, '../../dist/logging/logger.js'))});
 const logger = createLogger('test', 'info');
+const peerLogger = logger.child({ peer: 'sepp.example' });
 logger.info({ n: 1 }, 'first');
-logger.child({ peer: 'sepp.example' }).info({ n: 2 }, 'second');
+peerLogger.info({ n: 2 }, 'second');
 process.exit(0);
 `;
 
@@ -23,5 +26,11 @@ describe('createLogger', () => {
       ]);
       expect(lines[0]).toMatchObject({ app: 'sepp-test', level: 'info' });
     }
+  });
+
+  it('writes to file descriptor 1 through a synchronous destination, not pino\'s asynchronous default', () => {
+    const logger: object = createLogger('test', 'info');
+    const stream = (logger as Record<symbol, { fd: number; sync: boolean }>)[pino.symbols.streamSym]!;
+    expect({ fd: stream.fd, sync: stream.sync }).toEqual({ fd: 1, sync: true });
   });
 });
