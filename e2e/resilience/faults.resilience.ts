@@ -91,6 +91,39 @@ describe('faults under NF load: every request accounted for, recovery within the
     return writeYaml(pki.dir, name, config);
   };
 
+  /** NF load through the initiator to the producer, 8 streams at a time. */
+  const startLoad = (initiator: SeppProcess, tag: string): NfLoad => NfLoad.start({ sbiPort: initiator.port('sbi'), target: udmApiRoot(producer.port), concurrency: 8, paceMs: 10, timeoutMs: REQUEST_BOUND_MS, tag, request: slowRequest });
+
+  /** Stops the load and the sampling, records RSS and fds of every sampled process, and checks the accounting. */
+  async function endLoad(row: CaseRow, load: NfLoad, sampler: ProcSampler, tag: string): Promise<void> {
+    const outcomes = await load.stop();
+    sampler.stop();
+    ({ rss: row.rss, fds: row.fds } = sampler.overall());
+    settle(row, outcomes, tag, false);
+  }
+
+  interface RelayedPair {
+    readonly responder: SeppProcess;
+    readonly relay: TcpRelay;
+    readonly initiator: SeppProcess;
+    readonly sampler: ProcSampler;
+  }
+
+  /** A responder, a TCP relay in front of its N32 port, an initiator dialling the relay, both SEPPs sampled. */
+  async function startRelayedPair(tag: string): Promise<RelayedPair> {
+    const responder = await SeppProcess.ready('responder', responderConfig(`${tag}-responder`));
+    const relay = await TcpRelay.start(responder.port('n32'));
+    const initiator = await SeppProcess.ready('initiator', initiatorConfig(`${tag}-initiator`, relay.port));
+    return { responder, relay, initiator, sampler: new ProcSampler({ initiator: initiator.child.pid, responder: responder.child.pid }, 250) };
+  }
+
+  async function stopRelayedPair({ responder, relay, initiator, sampler }: RelayedPair): Promise<void> {
+    sampler.stop();
+    await initiator.stop();
+    await relay.close();
+    await responder.stop();
+  }
+
   /** Checks and records the accounting of a case. */
   function settle(row: CaseRow, outcomes: NfOutcome[], tag: string, strict: boolean): Accounting {
     const acc = account(outcomes, producer, tag);
@@ -123,7 +156,7 @@ describe('faults under NF load: every request accounted for, recovery within the
         const sampler = new ProcSampler({ initiator: initiator.child.pid }, 250);
         let second: SeppProcess | undefined;
         try {
-          const load = NfLoad.start({ sbiPort: initiator.port('sbi'), target: udmApiRoot(producer.port), concurrency: 8, paceMs: 10, timeoutMs: REQUEST_BOUND_MS, tag, request: slowRequest });
+          const load = startLoad(initiator, tag);
           if (when === 'mid-handshake') {
             await first.waitForLog('the held exchange-capability', () => first.stderrLines.some((l) => l.includes('holding exchange-capability')), 10_000);
             expect((await initiator.peer(FQDN_A))?.state).toBe('negotiating');
@@ -142,11 +175,7 @@ describe('faults under NF load: every request accounted for, recovery within the
           row.recoveryMs = okAt - backAt;
           row.notes.push(`first NF success ${(okAt - backAt).toFixed(0)} ms after the responder was back (${((okAt - killedAt) / 1000).toFixed(2)} s after the kill, restart included)`);
           await sleep(1_000);
-          const outcomes = await load.stop();
-          sampler.stop();
-          row.rss = sampler.rss('initiator');
-          row.fds = sampler.fds('initiator');
-          settle(row, outcomes, tag, false);
+          await endLoad(row, load, sampler, tag);
           expect(row.recoveryMs).toBeLessThan(RECOVERY_BOUND_MS);
           expect(initiator.running).toBe(true);
           await second.waitForPeerState(FQDN_B, 'tls-established');
@@ -164,13 +193,10 @@ describe('faults under NF load: every request accounted for, recovery within the
     it(`TCP relay on the N32 path: ${fault === 'stall' ? 'stalls for 4 s (nothing forwarded either way), then resumes' : 'cuts every connection (RST)'}`, async () => {
       await runCase('faults', fault === 'stall' ? 'relay stalls 4 s' : 'relay cuts the connection', async (row) => {
         const tag = `relay-${fault}`;
-        const responder = await SeppProcess.ready('responder', responderConfig(`${tag}-responder`));
-        const relay = await TcpRelay.start(responder.port('n32'));
-        const initiator = await SeppProcess.ready('initiator', initiatorConfig(`${tag}-initiator`, relay.port));
-        const sampler = new ProcSampler({ initiator: initiator.child.pid, responder: responder.child.pid }, 250);
+        const { responder, relay, initiator, sampler } = await startRelayedPair(tag);
         try {
           await initiator.waitForPeerState(FQDN_A, 'tls-established');
-          const load = NfLoad.start({ sbiPort: initiator.port('sbi'), target: udmApiRoot(producer.port), concurrency: 8, paceMs: 10, timeoutMs: REQUEST_BOUND_MS, tag, request: slowRequest });
+          const load = startLoad(initiator, tag);
           await waitFor('100 answers before the fault', () => load.outcomes.filter((o) => o.kind === 'ok').length >= 100, 15_000, 5);
           let liftedAt: number;
           if (fault === 'stall') {
@@ -189,20 +215,13 @@ describe('faults under NF load: every request accounted for, recovery within the
           const okAt = await load.waitForOkAfter(liftedAt, 15_000);
           row.recoveryMs = okAt - liftedAt;
           await sleep(1_000);
-          const outcomes = await load.stop();
-          sampler.stop();
-          row.rss = sampler.overall().rss;
-          row.fds = sampler.overall().fds;
-          settle(row, outcomes, tag, false);
+          await endLoad(row, load, sampler, tag);
           expect(row.recoveryMs).toBeLessThan(RECOVERY_BOUND_MS);
           expect(initiator.running && responder.running).toBe(true);
           // The responder let go of the dead connections: only the live one remains.
           await waitFor('the responder keeps only live N32 connections', async () => (await connections(responder)).length === 1, 15_000, 200);
         } finally {
-          sampler.stop();
-          await initiator.stop();
-          await relay.close();
-          await responder.stop();
+          await stopRelayedPair({ responder, relay, initiator, sampler });
         }
       });
     });
@@ -211,13 +230,10 @@ describe('faults under NF load: every request accounted for, recovery within the
   it('certificate rotation under load: new keys on both sides, SIGHUP; traffic unharmed, new connections use the new certificates', async () => {
     await runCase('faults', 'certificate rotation under load (SIGHUP)', async (row) => {
       const tag = 'rotation';
-      const responder = await SeppProcess.ready('responder', responderConfig(`${tag}-responder`));
-      const relay = await TcpRelay.start(responder.port('n32'));
-      const initiator = await SeppProcess.ready('initiator', initiatorConfig(`${tag}-initiator`, relay.port));
-      const sampler = new ProcSampler({ initiator: initiator.child.pid, responder: responder.child.pid }, 250);
+      const { responder, relay, initiator, sampler } = await startRelayedPair(tag);
       try {
         await initiator.waitForPeerState(FQDN_A, 'tls-established');
-        const load = NfLoad.start({ sbiPort: initiator.port('sbi'), target: udmApiRoot(producer.port), concurrency: 8, paceMs: 10, timeoutMs: REQUEST_BOUND_MS, tag, request: slowRequest });
+        const load = startLoad(initiator, tag);
         await waitFor('100 answers before the rotation', () => load.outcomes.filter((o) => o.kind === 'ok').length >= 100, 15_000, 5);
 
         // New keys and certificates over the same files (an extra SAN marks them), then SIGHUP.
@@ -261,17 +277,10 @@ describe('faults under NF load: every request accounted for, recovery within the
         const views = await connections(responder);
         expect(views.some((v) => v.certificate.includes('rotated-b.example.org'))).toBe(true);
         await sleep(500);
-        const outcomes = await load.stop();
-        sampler.stop();
-        row.rss = sampler.overall().rss;
-        row.fds = sampler.overall().fds;
-        settle(row, outcomes, tag, false);
+        await endLoad(row, load, sampler, tag);
         expect(row.recoveryMs).toBeLessThan(RECOVERY_BOUND_MS);
       } finally {
-        sampler.stop();
-        await initiator.stop();
-        await relay.close();
-        await responder.stop();
+        await stopRelayedPair({ responder, relay, initiator, sampler });
       }
     });
   });
