@@ -1,30 +1,13 @@
 import 'reflect-metadata';
 import { Expose, Type } from 'class-transformer';
-import { Allow, ArrayMinSize, IsArray, IsBoolean, IsDefined, IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateIf, ValidateNested } from 'class-validator';
-import { FQDN_PATTERN } from '@sepp/protocol';
+import { Allow, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { Fqdn, ListenConfig, Optional, PemPath, Required } from '@sepp/server';
 
 /**
  * The IPX configuration file (README.md of this app), in the style of the SEPPs' CONFIG.md: every
  * class is validated at start-up and a failure names the key (`rules[0].operations[1].op`).
  */
-const Optional = (): PropertyDecorator => ValidateIf((_o: object, value: unknown) => value !== undefined);
-const Required = (): PropertyDecorator => IsDefined({ message: 'is required' });
-const PemPath = (): PropertyDecorator => (target, key) => {
-  IsString({ message: 'must be a path to a PEM file' })(target, key);
-  MinLength(1, { message: 'must not be empty' })(target, key);
-};
-const Fqdn = (): PropertyDecorator => (target, key) => {
-  IsString({ message: 'must be a string' })(target, key);
-  Matches(FQDN_PATTERN, { message: 'must be a fully qualified domain name' })(target, key);
-};
 const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/;
-
-export class ListenConfig {
-  @Expose() @Required() @IsString({ message: 'must be a host name or IP address' }) @MinLength(1, { message: 'must not be empty' })
-  host!: string;
-  @Expose() @Required() @IsInt({ message: 'must be an integer port (0 picks a free one)' }) @Min(0, { message: 'must be 0..65535' }) @Max(65535, { message: 'must be 0..65535' })
-  port!: number;
-}
 
 /** The RI identity: what it signs with, and under which name the SEPPs know it. */
 export class IpxIdentityConfig {

@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { Expose } from 'class-transformer';
-import { IsInt, Max, Min, ValidateIf } from 'class-validator';
+import { IsInt, Max, Min } from 'class-validator';
+import { Optional } from './config-schema-parts';
 
 /**
  * `limits`: what every HTTP/2 listener (N32, N32-f, NF-facing) tolerates before it refuses a stream,
@@ -69,7 +70,6 @@ export const LIMITS_DEFAULTS = {
   drainTimeoutMs: 10_000,
 } as const;
 
-const Optional = (): PropertyDecorator => ValidateIf((_o: object, value: unknown) => value !== undefined);
 /** An optional integer key in [min, max], with the unit in its messages. */
 const Int = (min: number, max: number, unit = ''): PropertyDecorator => (target, key) => {
   const suffix = unit ? ` (${unit})` : '';

@@ -4,7 +4,6 @@ import {
   ArrayMinSize,
   IsArray,
   IsBoolean,
-  IsDefined,
   IsIn,
   IsInt,
   IsObject,
@@ -12,12 +11,9 @@ import {
   Matches,
   Max,
   Min,
-  MinLength,
-  ValidateIf,
   ValidateNested,
 } from 'class-validator';
 import {
-  FQDN_PATTERN,
   INTERMEDIARY_POLICIES,
   MCC_PATTERN,
   MNC_PATTERN,
@@ -26,19 +22,13 @@ import {
   type IntermediaryPolicy,
   type N32Mechanism,
 } from '@sepp/protocol';
+import { Fqdn, ListenConfig, Optional, PemPath, Required } from './config-schema-parts';
 import { LimitsConfig } from './limits-config';
 
 /**
  * The configuration file (CONFIG.md). Key names are a public interface: add keys, rename none.
  * Every class here is validated at start-up; a failure names the key (`n32.peers[0].plmns[0].mnc`).
  */
-const Optional = (): PropertyDecorator => ValidateIf((_o: object, value: unknown) => value !== undefined);
-/** A key that must be present; a missing key is reported as just that. */
-const Required = (): PropertyDecorator => IsDefined({ message: 'is required' });
-const Fqdn = (): PropertyDecorator => (target, key) => {
-  IsString({ message: 'must be a string' })(target, key);
-  Matches(FQDN_PATTERN, { message: 'must be a fully qualified domain name' })(target, key);
-};
 
 export class PlmnConfig {
   @Expose() @Required() @IsString({ message: 'must be a string of 3 digits (quote it in YAML)' }) @Matches(MCC_PATTERN, { message: 'must be 3 digits' })
@@ -53,13 +43,6 @@ const PlmnList = (): PropertyDecorator => (target, key) => {
   Type(() => PlmnConfig)(target, key);
   ValidateNested({ each: true })(target, key);
 };
-
-export class ListenConfig {
-  @Expose() @Required() @IsString({ message: 'must be a host name or IP address' }) @MinLength(1, { message: 'must not be empty' })
-  host!: string;
-  @Expose() @Required() @IsInt({ message: 'must be an integer port (0 picks a free one)' }) @Min(0, { message: 'must be 0..65535' }) @Max(65535, { message: 'must be 0..65535' })
-  port!: number;
-}
 
 export class SeppIdentityConfig {
   @Expose() @Required() @Fqdn() fqdn!: string;
@@ -78,8 +61,8 @@ export class SeppIdentityConfig {
 }
 
 export class TlsConfig {
-  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
-  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
+  @Expose() @Required() @PemPath() cert!: string;
+  @Expose() @Required() @PemPath() key!: string;
   @Expose() @Required()
   @IsArray({ message: 'must be a list of PEM files' })
   @ArrayMinSize(1, { message: 'must list at least one trusted root' })
@@ -166,8 +149,8 @@ export class N32Config {
 }
 
 export class TlsIdentityConfig {
-  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
-  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
+  @Expose() @Required() @PemPath() cert!: string;
+  @Expose() @Required() @PemPath() key!: string;
   /** Roots trusted for the NF side (client certificates of NFs, producer NF certificates). */
   @Expose() @Optional() @IsArray({ message: 'must be a list of PEM files' }) @IsString({ each: true, message: 'every item must be a path to a PEM file' })
   ca?: string[];
@@ -193,8 +176,8 @@ export class SbiConfig {
 }
 
 export class N32fTlsConfig {
-  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) cert!: string;
-  @Expose() @Required() @IsString({ message: 'must be a path to a PEM file' }) @MinLength(1, { message: 'must not be empty' }) key!: string;
+  @Expose() @Required() @PemPath() cert!: string;
+  @Expose() @Required() @PemPath() key!: string;
 }
 
 export class N32fConfig {
