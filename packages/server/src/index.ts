@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 
 export * from './config/sepp-config';
-export { ConfigError, loadConfig, resolveConfigPath, type ConfigProblem } from './config/load-config';
+export { ConfigError, loadConfig, readYamlMapping, resolveConfigPath, type ConfigProblem } from './config/load-config';
 export { configProblems } from './config/config-problems';
 export { Fqdn, ListenConfig, Optional, PemPath, Required } from './config/config-schema-parts';
 export { ENV_OVERRIDES } from './config/env-overrides';

@@ -3,9 +3,8 @@ import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { parseDocument } from 'yaml';
 import { isP256Key, normalizeFqdn, parseOperations, parsePointer, type IntermediaryRule, type PatchItem } from '@sepp/protocol';
-import { certificateDnsNames, ConfigError, configProblems, resolveConfigPath, type ConfigProblem } from '@sepp/server';
+import { certificateDnsNames, ConfigError, configProblems, readYamlMapping, resolveConfigPath, type ConfigProblem } from '@sepp/server';
 import { IPX_DEFAULTS, type IpxConfig, type ListenAddress } from './ipx-config';
 import { IpxConfigFile, type RuleConfig } from './ipx-config.schema';
 
@@ -24,17 +23,7 @@ export function resolveIpxConfigPath(argv: readonly string[], env: NodeJS.Proces
  * a bad file never reaches a listener. Throws ConfigError naming every key at fault.
  */
 export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
-  const source = resolve(file);
-  let text: string;
-  try {
-    text = readFileSync(source, 'utf8');
-  } catch (error) {
-    throw ConfigError.of('', `cannot read ${source}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`);
-  }
-  const document = parseDocument(text, { uniqueKeys: true });
-  if (document.errors.length > 0) throw ConfigError.of('', `${source} is not valid YAML: ${document.errors[0]!.message}`);
-  const raw: unknown = document.toJS();
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw ConfigError.of('', `${source} must hold a YAML mapping with ipx, tls, listen, forward and admin`);
+  const { source, raw } = readYamlMapping(file, 'ipx, tls, listen, forward and admin');
 
   const parsed = plainToInstance(IpxConfigFile, raw, { enableImplicitConversion: false });
   const errors = validateSync(parsed, { whitelist: true, forbidNonWhitelisted: true, forbidUnknownValues: false });

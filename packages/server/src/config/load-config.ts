@@ -52,12 +52,11 @@ export function resolveConfigPath(argv: readonly string[], env: NodeJS.ProcessEn
 }
 
 /**
- * Reads, validates and freezes one SEPP configuration file. Relative paths in the file resolve
- * against the file's folder; paths given through environment overrides resolve against the
- * working directory. Certificate files are read and checked here (our FQDN must be a SAN dNSName
- * of our certificate, the key must match it), so a bad file never reaches a listener.
+ * Reads a configuration file as a YAML mapping (duplicate keys refused). `expected` names its
+ * top-level keys for the message when it is not a mapping. Throws ConfigError; `source` is the
+ * absolute path, for messages and for resolving relative paths.
  */
-export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): SeppConfig {
+export function readYamlMapping(file: string, expected: string): { source: string; raw: Record<string, unknown> } {
   const source = resolve(file);
   let text: string;
   try {
@@ -71,11 +70,22 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
   }
   const raw: unknown = document.toJS();
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) {
-    throw ConfigError.of('', `${source} must hold a YAML mapping with sepp, tls, n32 and admin`);
+    throw ConfigError.of('', `${source} must hold a YAML mapping with ${expected}`);
   }
+  return { source, raw: raw as Record<string, unknown> };
+}
+
+/**
+ * Reads, validates and freezes one SEPP configuration file. Relative paths in the file resolve
+ * against the file's folder; paths given through environment overrides resolve against the
+ * working directory. Certificate files are read and checked here (our FQDN must be a SAN dNSName
+ * of our certificate, the key must match it), so a bad file never reaches a listener.
+ */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, now: Date = new Date()): SeppConfig {
+  const { source, raw } = readYamlMapping(file, 'sepp, tls, n32 and admin');
   let fromEnv: { variable: string; key: string }[];
   try {
-    fromEnv = applyEnvOverrides(raw as Record<string, unknown>, env);
+    fromEnv = applyEnvOverrides(raw, env);
   } catch (error) {
     throw ConfigError.of('', (error as Error).message);
   }
