@@ -1,11 +1,10 @@
 import 'reflect-metadata';
 import type { Http2SecureServer } from 'node:http2';
-import type { AddressInfo, Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import type { AddressInfo } from 'node:net';
 import { Module, UnsupportedMediaTypeException, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, http2Adapter, NestPinoLogger, ProblemDetailsFilter, ReadinessService } from '@sepp/server';
+import { ConfigError, http2Adapter, logTlsHandshakeFailures, NestPinoLogger, ProblemDetailsFilter, ReadinessService } from '@sepp/server';
 import type { IpxConfig, ListenAddress } from '../config/ipx-config';
 import { loadIpxConfig, resolveIpxConfigPath } from '../config/load-ipx-config';
 import { relayServerTlsOptions } from '../config/tls';
@@ -106,7 +105,7 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
       { logger: nestLogger, abortOnError: false },
     );
     relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit));
-    logTlsFailures(relay, logger);
+    logTlsHandshakeFailures(relay.getHttpServer() as unknown as Http2SecureServer, 'n32f', logger);
     readiness.markUp('n32f', await listen(relay, 'n32f', config.listen, 'h2', logger));
   } catch (error) {
     await root.close();
@@ -142,29 +141,6 @@ function relayAdapter(config: IpxConfig): FastifyAdapter {
     done(new UnsupportedMediaTypeException(`${mediaType || 'no content-type'}: n32f-process bodies are application/json`));
   });
   return adapter;
-}
-
-/** A refused TLS handshake (no or untrusted client certificate) is a security event: one log line. */
-function logTlsFailures(app: NestFastifyApplication, logger: IpxLogger): void {
-  const server = app.getHttpServer() as unknown as Http2SecureServer;
-  const clients = new WeakMap<Socket, { address?: string; port?: number }>();
-  server.on('connection', (raw: Socket) => clients.set(raw, { address: raw.remoteAddress, port: raw.remotePort }));
-  server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
-    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
-    const client = (raw && clients.get(raw)) ?? {};
-    const verdict: unknown = socket.authorizationError;
-    const certificateError = typeof verdict === 'string' ? verdict : verdict instanceof Error ? verdict.message : undefined;
-    logger.warn(
-      {
-        listener: 'n32f',
-        remoteAddress: socket.remoteAddress ?? client.address,
-        remotePort: socket.remotePort ?? client.port,
-        reason: certificateError ?? error.code ?? 'UNKNOWN',
-        error: certificateError ? `client certificate refused: ${certificateError}` : error.message,
-      },
-      'TLS handshake failed',
-    );
-  });
 }
 
 async function listen(app: NestFastifyApplication, name: string, where: ListenAddress, protocol: string, logger: IpxLogger): Promise<ListenAddress> {

@@ -1,5 +1,3 @@
-import type { Socket } from 'node:net';
-import type { TLSSocket } from 'node:tls';
 import { UnsupportedMediaTypeException } from '@nestjs/common';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { FastifyRequest } from 'fastify';
@@ -11,6 +9,7 @@ import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
 import type { FastifyServerFactory } from 'fastify';
 import { dispatchingServerFactory } from '../n32f/dispatching-server';
 import { classifyTlsFailure } from '../metrics/sepp-metrics';
+import { logTlsHandshakeFailures } from '../tls/tls-handshake-failures';
 import { enforceTrustAnchors } from '../tls/trust-anchors';
 import { refuseOtherMethodsOnN32c, useStrictJsonParser } from './n32c-http-rules';
 import { answerFrameworkError } from '../problem/framework-errors';
@@ -72,29 +71,9 @@ export function wireN32Server(
   listener = 'n32',
 ): void {
   const server = app.getHttpServer() as unknown as Http2SecureServer;
-  // A client certificate that fails verification (expired, unknown CA) makes Node destroy the
-  // socket first and then report a bare ECONNRESET "socket hang up": the verdict is in
-  // `authorizationError`, and the destroyed socket no longer knows its peer, so the address is
-  // taken when the TCP connection arrives (the TLS socket's `_parent` is that connection).
-  const clients = new WeakMap<Socket, { address?: string; port?: number }>();
-  server.on('connection', (raw: Socket) => clients.set(raw, { address: raw.remoteAddress, port: raw.remotePort }));
-  server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
-    const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
-    const client = (raw && clients.get(raw)) ?? {};
-    const verdict: unknown = socket.authorizationError;
-    const certificateError = typeof verdict === 'string' ? verdict : verdict instanceof Error ? verdict.message : undefined;
-    runtime.metrics.tlsHandshakeFailures.inc({ side: listener, reason: classifyTlsFailure(certificateError ?? error.code, error.message) });
-    runtime.logger.warn(
-      {
-        listener,
-        remoteAddress: socket.remoteAddress ?? client.address,
-        remotePort: socket.remotePort ?? client.port,
-        reason: certificateError ?? error.code ?? 'UNKNOWN',
-        error: certificateError ? `client certificate refused: ${certificateError}` : error.message,
-      },
-      'TLS handshake failed',
-    );
-  });
+  logTlsHandshakeFailures(server, listener, runtime.logger, ({ certificateError, error }) =>
+    runtime.metrics.tlsHandshakeFailures.inc({ side: listener, reason: classifyTlsFailure(certificateError ?? error.code, error.message) }),
+  );
   enforceTrustAnchors(server, runtime, listener);
   runtime.config.on('reload', ({ current, changed }) => {
     if (!changed.includes('tls') && !changed.includes('n32f')) return;
