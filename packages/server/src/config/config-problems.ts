@@ -1,5 +1,22 @@
 import type { ValidationError } from 'class-validator';
-import type { ConfigProblem } from './load-config';
+
+export interface ConfigProblem {
+  /** The key at fault, e.g. `n32.peers[0].plmns[0].mnc`; empty for the file as a whole. */
+  readonly key: string;
+  readonly problem: string;
+}
+
+/** Why a configuration cannot be used. The apps exit with code 2 on it before listening. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CONFIG_INVALID';
+  constructor(readonly problems: readonly ConfigProblem[]) {
+    super(problems.map(({ key, problem }) => (key ? `${key}: ${problem}` : problem)).join('\n'));
+  }
+  static of(key: string, problem: string): ConfigError {
+    return new ConfigError([{ key, problem }]);
+  }
+}
 
 /**
  * class-validator's errors of a configuration file as problems naming the key

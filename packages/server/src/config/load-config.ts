@@ -3,7 +3,7 @@ import { isIP } from 'node:net';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
-import { configProblems } from './config-problems';
+import { ConfigError, configProblems, type ConfigProblem } from './config-problems';
 import { parseDocument } from 'yaml';
 import { normalizeFqdn, parseApiRoot, type ApiRoot, type PlmnIdValue } from '@sepp/protocol';
 import { applyEnvOverrides } from './env-overrides';
@@ -15,23 +15,7 @@ import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
 import { readPeerIpx } from './read-ipx';
 import { readLimits, tlsFilesOf } from './limits-config';
 
-export interface ConfigProblem {
-  /** The key at fault, e.g. `n32.peers[0].plmns[0].mnc`; empty for the file as a whole. */
-  readonly key: string;
-  readonly problem: string;
-}
-
-/** Why a configuration cannot be used. The apps exit with code 2 on it before listening. */
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-  readonly code = 'CONFIG_INVALID';
-  constructor(readonly problems: readonly ConfigProblem[]) {
-    super(problems.map(({ key, problem }) => (key ? `${key}: ${problem}` : problem)).join('\n'));
-  }
-  static of(key: string, problem: string): ConfigError {
-    return new ConfigError([{ key, problem }]);
-  }
-}
+export { ConfigError, type ConfigProblem };
 
 /**
  * `--config FILE`, `--config=FILE`, else the variable `envName` (`SEPP_CONFIG`, CONFIG.md

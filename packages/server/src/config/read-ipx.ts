@@ -1,6 +1,6 @@
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { normalizeFqdn } from '@sepp/protocol';
-import type { ConfigProblem } from './load-config';
+import type { ConfigProblem } from './config-problems';
 import { readPem } from './read-tls';
 import type { ListenAddress, PeerIpxSettings } from './sepp-config';
 import type { PeerConfig } from './sepp-config.schema';

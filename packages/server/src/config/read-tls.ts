@@ -1,7 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { certificateDnsNames } from '../tls/certificate-names';
-import type { ConfigProblem } from './load-config';
+import type { ConfigProblem } from './config-problems';
 
 export interface TlsIdentity {
   readonly cert: Buffer;

@@ -1,5 +1,5 @@
 import { trustAnchorOverlaps, type PlmnIdValue } from '@sepp/protocol';
-import type { ConfigProblem } from './load-config';
+import type { ConfigProblem } from './config-problems';
 import { readCaList } from './read-tls';
 import type { TrustAnchorSettings } from './sepp-config';
 import type { TrustAnchorConfig } from './sepp-config.schema';
