@@ -59,6 +59,10 @@ export const N32ErrorCode = {
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   /** The local target NF could not be reached. */
   TARGET_NF_NOT_REACHABLE: 'TARGET_NF_NOT_REACHABLE',
+
+  // Cluster
+  /** What was asked needs the shared N32 state store (a new PRINS context), and it is unreachable. */
+  STATE_STORE_UNAVAILABLE: 'STATE_STORE_UNAVAILABLE',
 } as const;
 export type N32ErrorCode = (typeof N32ErrorCode)[keyof typeof N32ErrorCode];
 
@@ -89,6 +93,7 @@ export const N32_ERROR_CAUSE: Readonly<Record<N32ErrorCode, string>> = {
   PEER_CONCURRENCY_EXCEEDED: 'NF_CONGESTION_RISK',
   BODY_TOO_LARGE: 'INVALID_MSG_FORMAT',
   TARGET_NF_NOT_REACHABLE: 'TARGET_NF_NOT_REACHABLE',
+  STATE_STORE_UNAVAILABLE: 'SYSTEM_FAILURE',
 };
 
 export class N32Error extends Error {

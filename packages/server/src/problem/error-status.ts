@@ -27,6 +27,7 @@ export const N32_ERROR_STATUS: Readonly<Record<N32ErrorCode, number>> = {
   PEER_CONCURRENCY_EXCEEDED: 429,
   BODY_TOO_LARGE: 413,
   TARGET_NF_NOT_REACHABLE: 504,
+  STATE_STORE_UNAVAILABLE: 503,
 };
 
 /** Title per status, for ProblemDetails.title. */

@@ -4,7 +4,8 @@ import { base64urlDecode, base64urlEncode } from '../crypto/base64url';
 import { decryptFlattenedJwe, encryptFlattenedJwe } from '../crypto/jwe';
 import { deriveN32fKeys, n32fDirection, type JweEnc, type N32fKeySet, type N32Role } from '../crypto/key-schedule';
 import { NonceSequence } from '../crypto/nonce';
-import { ReplayWindow } from '../crypto/replay-window';
+import type { NonceSource } from '../crypto/nonce-blocks';
+import { ChunkedReplayWindow } from '../crypto/chunked-replay-window';
 import type { DataToIntegrityProtectBlockData, JsonValue, N32fReformattedReqMsgData, N32fReformattedRspMsgData } from '../messages/bodies';
 import { MetaData, type N32fReformattedReqMsg, type N32fReformattedRspMsg } from '../messages';
 import { N32Error, N32ErrorCode } from '../../errors';
@@ -28,8 +29,18 @@ export interface N32fContextParams {
   readonly localContextId: string;
   /** The context ID the peer allocated: messages we send carry it. */
   readonly remoteContextId: string;
-  /** `EXPORTER_3GPP_N32_MASTER`, 64 bytes, from the N32-c TLS session. */
-  readonly master: Buffer;
+  /** `EXPORTER_3GPP_N32_MASTER`, 64 bytes, from the N32-c TLS session (or `keys`, derived from it already). */
+  readonly master?: Buffer;
+  /** The keys derived from `master` (a context loaded from a shared store instead of set up here). */
+  readonly keys?: N32fKeySet;
+  /** When the context was set up (default: now). */
+  readonly createdAt?: number;
+  /**
+   * Where the nonces of a direction we send on come from (default: one local counter per
+   * direction, from `2^32 - maxMessages`). Replicas sharing a context pass SEQ blocks reserved for
+   * them (BlockNonceSequence).
+   */
+  readonly nonces?: (kind: 'request' | 'response', salt: Buffer, start: number) => NonceSource;
   readonly enc: JweEnc;
   /** Our protection policy: what we encrypt in what we send. */
   readonly policy: PrinsProtectionPolicy;
@@ -69,6 +80,8 @@ export interface OpenedMessage<M> {
   readonly encryptedCount: number;
   /** What the RIs changed, by whom (log lines, never values); empty without RIs. */
   readonly modifications: readonly string[];
+  /** The SEQ of the message's IV (for a replay check shared with other replicas). */
+  readonly seq: number;
 }
 
 /** The `metaData` a receiver reads first: which context, which message (for error reports). */
@@ -94,11 +107,11 @@ const MAX_RECENTLY_SENT = 1_024;
  */
 export class N32fContext {
   readonly keys: N32fKeySet;
-  readonly createdAt = Date.now();
-  private readonly sendRequests: NonceSequence;
-  private readonly sendResponses: NonceSequence;
-  private readonly receivedRequests = new ReplayWindow();
-  private readonly receivedResponses = new ReplayWindow();
+  readonly createdAt: number;
+  private readonly sendRequests: NonceSource;
+  private readonly sendResponses: NonceSource;
+  private readonly receivedRequests = new ChunkedReplayWindow();
+  private readonly receivedResponses = new ChunkedReplayWindow();
   private readonly seenRequestIds = new Set<string>();
   private readonly outstanding = new Map<string, RequestContext>();
   /** The IDs of the last requests we sent (to recognise an error report about one of them). */
@@ -109,11 +122,14 @@ export class N32fContext {
   constructor(readonly params: N32fContextParams) {
     this.ris = params.intermediaries;
     const initiatorContextId = params.role === 'initiator' ? params.localContextId : params.remoteContextId;
-    this.keys = deriveN32fKeys(params.master, initiatorContextId, params.enc);
+    if (!params.keys && !params.master) throw new RangeError('an N32-f context needs the master key or the derived keys');
+    this.keys = params.keys ?? deriveN32fKeys(params.master!, initiatorContextId, params.enc);
+    this.createdAt = params.createdAt ?? Date.now();
     const max = params.maxMessages ?? 2 ** 32;
     const start = 2 ** 32 - max;
-    this.sendRequests = new NonceSequence(this.direction('request', 'send').salt, { start });
-    this.sendResponses = new NonceSequence(this.direction('response', 'send').salt, { start });
+    const source = params.nonces ?? ((_kind: 'request' | 'response', salt: Buffer, first: number): NonceSource => new NonceSequence(salt, { start: first }));
+    this.sendRequests = source('request', this.direction('request', 'send').salt, start);
+    this.sendResponses = source('response', this.direction('response', 'send').salt, start);
   }
 
   /** The RIs of this context (absent: none). */
@@ -180,7 +196,7 @@ export class N32fContext {
   /** pSEPP: verify, decrypt, check replay and rebuild a request read with {@link readMessageHeader}. */
   openRequest(body: N32fReformattedReqMsg, header: N32fMessageHeader): OpenedMessage<HttpRequestMessage> & { request: RequestContext } {
     this.checkAddressedToUs(header);
-    const dataToEncrypt = this.unseal(body, this.direction('request', 'receive'), this.receivedRequests);
+    const { dataToEncrypt, seq } = this.unseal(body, this.direction('request', 'receive'), this.receivedRequests);
     if (this.seenRequestIds.has(header.messageId)) {
       throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_FAILED, `messageId ${header.messageId} was already received on this context`);
     }
@@ -190,7 +206,7 @@ export class N32fContext {
     const { aad, modifications } = this.modified(body, header, dataToEncrypt, 'request', { method: clear.method, path: clear.path });
     const message = aad === header.aad ? clear : rebuildRequest(aad, dataToEncrypt);
     this.remember(header.messageId);
-    return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications, request: { method: message.method, path: message.path } };
+    return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications, seq, request: { method: message.method, path: message.path } };
   }
 
   /** cSEPP: verify, decrypt, check replay and rebuild the answer to one of our requests. */
@@ -199,11 +215,11 @@ export class N32fContext {
     if (header.messageId !== expectedMessageId || !this.outstanding.has(header.messageId)) {
       throw new PrinsError(N32fErrorType.INTEGRITY_CHECK_FAILED, `the answer carries messageId ${header.messageId}, not that of the request (${expectedMessageId})`);
     }
-    const dataToEncrypt = this.unseal(body, this.direction('response', 'receive'), this.receivedResponses);
+    const { dataToEncrypt, seq } = this.unseal(body, this.direction('response', 'receive'), this.receivedResponses);
     const request = this.outstanding.get(header.messageId)!;
     this.outstanding.delete(header.messageId);
     const { aad, modifications } = this.modified(body, header, dataToEncrypt, 'response', request);
-    return { message: rebuildResponse(aad, dataToEncrypt), messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications };
+    return { message: rebuildResponse(aad, dataToEncrypt), messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications, seq };
   }
 
   private meta(messageId: string): { n32fContextId: string; messageId: string; authorizedIpxId: string } {
@@ -250,7 +266,7 @@ export class N32fContext {
     return this.keys[n32fDirection(this.params.role, kind, flow)];
   }
 
-  private seal(aad: DataToIntegrityProtectBlockData, dataToEncrypt: JsonValue[], key: Buffer, nonces: NonceSequence): N32fReformattedReqMsgData['reformattedData'] {
+  private seal(aad: DataToIntegrityProtectBlockData, dataToEncrypt: JsonValue[], key: Buffer, nonces: NonceSource): N32fReformattedReqMsgData['reformattedData'] {
     const { iv } = nonces.next();
     this.sent += 1;
     return encryptFlattenedJwe({
@@ -262,8 +278,8 @@ export class N32fContext {
     });
   }
 
-  private unseal(body: N32fReformattedReqMsg | N32fReformattedRspMsg, direction: { key: Buffer; salt: Buffer }, window: ReplayWindow): unknown[] {
-    const { plaintext } = decryptFlattenedJwe(body.reformattedData, direction.key, { enc: this.params.enc, salt: direction.salt, replayWindow: window });
+  private unseal(body: N32fReformattedReqMsg | N32fReformattedRspMsg, direction: { key: Buffer; salt: Buffer }, window: ChunkedReplayWindow): { dataToEncrypt: unknown[]; seq: number } {
+    const { plaintext, seq } = decryptFlattenedJwe(body.reformattedData, direction.key, { enc: this.params.enc, salt: direction.salt, replayWindow: window });
     let block: unknown;
     try {
       block = JSON.parse(plaintext.toString('utf8'));
@@ -272,7 +288,7 @@ export class N32fContext {
     }
     const dataToEncrypt = (block as { dataToEncrypt?: unknown } | null)?.dataToEncrypt;
     if (!Array.isArray(dataToEncrypt)) throw new PrinsError(N32fErrorType.DECIPHERING_FAILED, 'the decrypted block has no dataToEncrypt array');
-    return dataToEncrypt;
+    return { dataToEncrypt, seq };
   }
 
   private checkAddressedToUs(header: N32fMessageHeader): void {

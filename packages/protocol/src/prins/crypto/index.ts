@@ -5,3 +5,5 @@ export * from './key-schedule';
 export * from './nonce';
 export * from './replay-window';
 export * from './jwe';
+export * from './chunked-replay-window';
+export * from './nonce-blocks';

@@ -1,0 +1,5 @@
+export * from './state-store';
+export { MemoryStateStore } from './memory-store';
+export { RedisStateStore, type RedisStateStoreOptions } from './redis-store';
+export { kekOf, unwrapSecret, wrapSecret, type Kek, type WrappedSecret } from './key-wrap';
+export { STATE_LIMITS } from './limits';

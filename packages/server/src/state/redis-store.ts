@@ -1,0 +1,352 @@
+import { EventEmitter } from 'node:events';
+import { Redis, type RedisOptions } from 'ioredis';
+import { isJweEnc, type N32fKeySet, type N32fDirection, N32F_DIRECTIONS } from '@sepp/protocol';
+import { kekOf, unwrapSecret, wrapSecret, type Kek, type WrappedSecret } from './key-wrap';
+import { STATE_LIMITS } from './limits';
+import { CLEAR_CURRENT, PUT_LABEL, RECEIVE, RESERVE, SAVE_CONTEXT, SET_CURRENT } from './redis-scripts';
+import {
+  StateStoreUnavailable,
+  type ContextEvent,
+  type MessageKind,
+  type N32StateStore,
+  type ReceiveVerdict,
+  type ReplicaView,
+  type SeqReservation,
+  type StateStoreEvents,
+  type StoreHealth,
+  type StoredContext,
+  type StoredContextSummary,
+  type StoredIntermediaries,
+} from './state-store';
+
+export interface RedisStateStoreOptions {
+  /** `redis://[user@]host:port[/db]` or `rediss://…` (TLS). */
+  readonly url: string;
+  readonly password?: string;
+  /** PEM material for `rediss://`: trusted CA, and a client certificate if Redis asks for one. */
+  readonly tls?: { readonly ca?: readonly Buffer[]; readonly cert?: Buffer; readonly key?: Buffer };
+  /** Prepended to every key and the event channel (no braces: the hash tags follow it). */
+  readonly keyPrefix: string;
+  /** The key-encryption key secrets are wrapped with, then older ones still accepted for reading. */
+  readonly keyWrapKeys: readonly Buffer[];
+  readonly replicaId: string;
+  /** A command without an answer within this fails (the store counts as down until it answers). */
+  readonly commandTimeoutMs: number;
+}
+
+const RECEIVE_VERDICTS: readonly ReceiveVerdict[] = ['fresh', 'replayed', 'too-old', 'duplicate-message-id', 'unknown-context'];
+
+type ScriptedRedis = Redis & {
+  seppSave(key: string, ...args: (string | number)[]): Promise<number>;
+  seppReserve(key: string, kind: string, size: number, floor: number, gap: number): Promise<number>;
+  seppReceive(ctx: string, window: string, ids: string, seq: number, messageId: string, chunk: number, chunks: number, maxIds: number): Promise<number>;
+  seppSetCurrent(key: string, createdAt: number, value: string): Promise<number>;
+  seppClearCurrent(key: string, id: string): Promise<number>;
+  seppPutLabel(key: string, label: string, fqdn: string, max: number): Promise<number>;
+};
+
+/** What is wrapped with the KEK: every secret of a context (and its RIs, so they cannot be swapped). */
+interface SecretBundle {
+  readonly keys: Record<N32fDirection, { key: string; salt: string }>;
+  readonly intermediaries: StoredIntermediaries | null;
+}
+
+/**
+ * The Redis adapter (ioredis). Keys (after `keyPrefix`), each group under one hash tag so that
+ * what one script touches sits in one Redis Cluster slot:
+ *
+ *   {ctx:<id>}              hash: peer, role, IDs, suite, createdAt, the wrapped secrets
+ *                           (AES-256-GCM under the KEK, bound to the ID), send counters + epochs
+ *   {ctx:<id>}:rx:<kind>    hash: replay window of received SEQs (floor + chunk bitmaps)
+ *   {ctx:<id>}:ids:<kind>   sorted set: received messageIds by SEQ
+ *   {peer:<fqdn>}:current   string: `<createdAt>:<id>` of the peer's newest context
+ *   {contexts}              sorted set: live context IDs by createdAt (the cluster view)
+ *   {labels}                hash: opaque telescopic label -> FQDN
+ *   {replicas}              hash: replica -> its view (JSON with an expiry)
+ *   events                  pub/sub channel: context lifecycle
+ *
+ * Commands are not queued while Redis is unreachable: they fail at once (StateStoreUnavailable),
+ * so callers fall back on what they hold, and the client reconnects in the background.
+ */
+export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N32StateStore {
+  readonly shared = true;
+  readonly replicaId: string;
+  private readonly client: ScriptedRedis;
+  private readonly subscriber: Redis;
+  private readonly keks: readonly Kek[];
+  private readonly prefix: string;
+  private readonly channel: string;
+  private up = false;
+  private lastError = 'connecting';
+  private closed = false;
+
+  constructor(options: RedisStateStoreOptions) {
+    super();
+    if (/[{}]/.test(options.keyPrefix)) throw new RangeError('the key prefix must not contain { or } (hash tags follow it)');
+    if (options.keyWrapKeys.length === 0) throw new RangeError('a key-wrap key is required');
+    this.replicaId = options.replicaId;
+    this.keks = options.keyWrapKeys.map(kekOf);
+    this.prefix = options.keyPrefix;
+    this.channel = `${options.keyPrefix}events`;
+    const redisOptions: RedisOptions = {
+      ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.url.startsWith('rediss:') || options.tls
+        ? { tls: { ...(options.tls?.ca ? { ca: [...options.tls.ca] } : {}), ...(options.tls?.cert ? { cert: options.tls.cert } : {}), ...(options.tls?.key ? { key: options.tls.key } : {}) } }
+        : {}),
+      enableAutoPipelining: true,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: options.commandTimeoutMs,
+      connectTimeout: Math.max(options.commandTimeoutMs, 1_000),
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
+      lazyConnect: false,
+    };
+    this.client = new Redis(options.url, redisOptions) as ScriptedRedis;
+    this.client.defineCommand('seppSave', { numberOfKeys: 1, lua: SAVE_CONTEXT });
+    this.client.defineCommand('seppReserve', { numberOfKeys: 1, lua: RESERVE });
+    this.client.defineCommand('seppReceive', { numberOfKeys: 3, lua: RECEIVE });
+    this.client.defineCommand('seppSetCurrent', { numberOfKeys: 1, lua: SET_CURRENT });
+    this.client.defineCommand('seppClearCurrent', { numberOfKeys: 1, lua: CLEAR_CURRENT });
+    this.client.defineCommand('seppPutLabel', { numberOfKeys: 1, lua: PUT_LABEL });
+    this.client.on('ready', () => this.setUp(true, 'connected'));
+    this.client.on('error', (error: Error) => (this.lastError = error.message));
+    this.client.on('close', () => this.setUp(false, this.lastError === 'connected' ? 'connection closed' : this.lastError));
+    // Events on their own connection (a subscribed connection takes no other commands); it
+    // subscribes again by itself after a reconnect.
+    this.subscriber = new Redis(options.url, { ...redisOptions, enableAutoPipelining: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    this.subscriber.on('error', () => undefined);
+    this.subscriber.on('message', (channel: string, message: string) => {
+      if (channel !== this.channel) return;
+      try {
+        this.emit('context', JSON.parse(message) as ContextEvent);
+      } catch {
+        // not one of ours
+      }
+    });
+    void this.subscriber.subscribe(this.channel).catch(() => undefined);
+  }
+
+  /** Resolves once the store answered (for start-up and tests); false after `timeoutMs`. */
+  async waitUntilUp(timeoutMs: number): Promise<boolean> {
+    if (this.up) return true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.off('up', onUp);
+        resolve(false);
+      }, timeoutMs);
+      const onUp = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      this.once('up', onUp);
+    });
+  }
+
+  health(): StoreHealth {
+    return { name: 'redis', up: this.up, detail: this.up ? 'connected' : this.lastError };
+  }
+
+  private setUp(up: boolean, detail: string): void {
+    this.lastError = detail;
+    if (this.up === up) return;
+    this.up = up;
+    if (this.closed) return;
+    if (up) this.emit('up');
+    else this.emit('down', detail);
+  }
+
+  private key(tag: string, suffix = ''): string {
+    return `${this.prefix}{${tag}}${suffix}`;
+  }
+
+  private contextKey(id: string, suffix = ''): string {
+    return this.key(`ctx:${id.toLowerCase()}`, suffix);
+  }
+
+  /** Runs a command; a connection problem becomes StateStoreUnavailable. */
+  private async run<T>(what: string, command: () => Promise<T>): Promise<T> {
+    try {
+      return await command();
+    } catch (error) {
+      throw new StateStoreUnavailable(`the shared state store (redis) did not answer ${what}: ${(error as Error).message}`);
+    }
+  }
+
+  async saveContext(context: StoredContext): Promise<void> {
+    const id = context.localContextId.toLowerCase();
+    const secret = this.wrap(id, { keys: encodeKeys(context.keys), intermediaries: context.intermediaries });
+    const fields: (string | number)[] = [
+      'peer', context.peer,
+      'role', context.role,
+      'local', id,
+      'remote', context.remoteContextId,
+      'enc', context.enc,
+      'created', context.createdAt,
+      'max', context.maxMessages,
+      'secret', JSON.stringify(secret),
+    ];
+    const start = 2 ** 32 - context.maxMessages;
+    await this.run('saving a context', async () => {
+      await this.client.seppSave(this.contextKey(id), ...fields, start);
+      await this.client.zadd(this.key('contexts'), context.createdAt, id);
+      await this.client.seppSetCurrent(this.key(`peer:${context.peer}`, ':current'), context.createdAt, `${context.createdAt}:${id}`);
+    });
+    await this.announce({ kind: 'established', peer: context.peer, localContextId: id, createdAt: context.createdAt, replica: this.replicaId });
+  }
+
+  async updateIntermediaries(localContextId: string, intermediaries: StoredIntermediaries | null): Promise<void> {
+    const stored = await this.loadContext(localContextId);
+    if (!stored) return;
+    const id = stored.localContextId;
+    const secret = this.wrap(id, { keys: encodeKeys(stored.keys), intermediaries });
+    await this.run('updating a context', () => this.client.hset(this.contextKey(id), 'secret', JSON.stringify(secret)));
+    await this.announce({ kind: 'intermediaries', peer: stored.peer, localContextId: id, replica: this.replicaId });
+  }
+
+  async loadContext(localContextId: string): Promise<StoredContext | null> {
+    const id = localContextId.toLowerCase();
+    const fields = await this.run('loading a context', () => this.client.hgetall(this.contextKey(id)));
+    if (!fields['secret'] || !fields['peer'] || !isJweEnc(fields['enc']) || (fields['role'] !== 'initiator' && fields['role'] !== 'responder')) return null;
+    const wrapped = JSON.parse(fields['secret']) as WrappedSecret;
+    const bundle = JSON.parse(unwrapSecret(this.keks, wrapped, id).toString('utf8')) as SecretBundle;
+    const current = this.keks[0]!;
+    if (wrapped.kek !== current.id) {
+      // Key-wrap key rotation: what was wrapped with an older key is wrapped again with the current one.
+      await this.run('re-wrapping a context', () => this.client.hset(this.contextKey(id), 'secret', JSON.stringify(this.wrap(id, bundle))));
+    }
+    const initiatorContextId = fields['role'] === 'initiator' ? id : fields['remote']!;
+    return {
+      localContextId: id,
+      remoteContextId: fields['remote']!,
+      peer: fields['peer'],
+      role: fields['role'],
+      enc: fields['enc'],
+      createdAt: Number(fields['created']),
+      kekId: current.id,
+      maxMessages: Number(fields['max']),
+      keys: decodeKeys(bundle.keys, fields['enc'], initiatorContextId),
+      intermediaries: bundle.intermediaries,
+    };
+  }
+
+  async currentContext(peer: string): Promise<string | null> {
+    const value = await this.run('reading the current context', () => this.client.get(this.key(`peer:${peer}`, ':current')));
+    const id = value ? value.slice(value.indexOf(':') + 1) : null;
+    if (!id) return null;
+    const exists = await this.run('reading the current context', () => this.client.exists(this.contextKey(id)));
+    return exists ? id : null;
+  }
+
+  async listContexts(): Promise<StoredContextSummary[]> {
+    const ids = await this.run('listing contexts', () => this.client.zrange(this.key('contexts'), '0', '-1'));
+    const rows = await this.run('listing contexts', () => Promise.all(ids.map((id) => this.client.hmget(this.contextKey(id), 'peer', 'role', 'remote', 'enc', 'created', 'secret'))));
+    const out: StoredContextSummary[] = [];
+    const gone: string[] = [];
+    rows.forEach(([peer, role, remote, enc, created, secret], index) => {
+      const id = ids[index]!;
+      if (!peer || !secret || !isJweEnc(enc) || (role !== 'initiator' && role !== 'responder')) {
+        gone.push(id);
+        return;
+      }
+      out.push({ localContextId: id, remoteContextId: remote ?? '', peer, role, enc, createdAt: Number(created), kekId: (JSON.parse(secret) as WrappedSecret).kek });
+    });
+    if (gone.length > 0) await this.run('listing contexts', () => this.client.zrem(this.key('contexts'), ...gone));
+    return out;
+  }
+
+  async retireContext(peer: string, localContextId: string, afterMs: number): Promise<void> {
+    const id = localContextId.toLowerCase();
+    const keys = [this.contextKey(id), ...(['request', 'response'] as const).flatMap((kind) => [this.contextKey(id, `:rx:${kind}`), this.contextKey(id, `:ids:${kind}`)])];
+    await this.run('retiring a context', async () => {
+      if (afterMs <= 0) {
+        await Promise.all(keys.map((key) => this.client.del(key)));
+        await this.client.zrem(this.key('contexts'), id);
+      } else {
+        await Promise.all(keys.map((key) => this.client.pexpire(key, afterMs)));
+      }
+      await this.client.seppClearCurrent(this.key(`peer:${peer}`, ':current'), id);
+    });
+    await this.announce({ kind: 'retired', peer, localContextId: id, afterMs, replica: this.replicaId });
+  }
+
+  async reserveSequences(localContextId: string, kind: MessageKind, size: number, floor: number): Promise<SeqReservation> {
+    const start = await this.run('reserving SEQs', () => this.client.seppReserve(this.contextKey(localContextId), kind, size, floor, STATE_LIMITS.restartGap));
+    return start < 0 ? 'unknown-context' : { start, end: start + size };
+  }
+
+  async acceptReceived(localContextId: string, kind: MessageKind, seq: number, messageId: string): Promise<ReceiveVerdict> {
+    const id = localContextId.toLowerCase();
+    const code = await this.run('checking a received message', () =>
+      this.client.seppReceive(
+        this.contextKey(id),
+        this.contextKey(id, `:rx:${kind}`),
+        this.contextKey(id, `:ids:${kind}`),
+        seq,
+        messageId,
+        STATE_LIMITS.replayChunkSize,
+        STATE_LIMITS.replayMaxChunks,
+        STATE_LIMITS.maxMessageIds,
+      ),
+    );
+    return RECEIVE_VERDICTS[code] ?? 'unknown-context';
+  }
+
+  async putLabel(label: string, fqdn: string): Promise<void> {
+    await this.run('storing a telescopic label', () => this.client.seppPutLabel(this.key('labels'), label, fqdn, STATE_LIMITS.maxLabels));
+  }
+
+  async getLabel(label: string): Promise<string | null> {
+    return this.run('reading a telescopic label', () => this.client.hget(this.key('labels'), label));
+  }
+
+  async publishReplica(view: ReplicaView, ttlMs: number): Promise<void> {
+    await this.run('publishing the replica view', () => this.client.hset(this.key('replicas'), view.replica, JSON.stringify({ view, expiresAt: Date.now() + ttlMs })));
+  }
+
+  async listReplicas(): Promise<ReplicaView[]> {
+    const all = await this.run('listing replicas', () => this.client.hgetall(this.key('replicas')));
+    const now = Date.now();
+    const views: ReplicaView[] = [];
+    const stale: string[] = [];
+    for (const [replica, text] of Object.entries(all)) {
+      const { view, expiresAt } = JSON.parse(text) as { view: ReplicaView; expiresAt: number };
+      if (expiresAt < now) stale.push(replica);
+      else views.push(view);
+    }
+    if (stale.length > 0) await this.run('listing replicas', () => this.client.hdel(this.key('replicas'), ...stale));
+    return views.sort((a, b) => a.replica.localeCompare(b.replica));
+  }
+
+  async removeReplica(replica: string): Promise<void> {
+    await this.run('removing the replica view', () => this.client.hdel(this.key('replicas'), replica));
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    const polite = (client: Redis): Promise<unknown> => (client.status === 'ready' ? client.quit().catch(() => undefined) : Promise.resolve());
+    await Promise.all([polite(this.client), polite(this.subscriber)]);
+    this.client.disconnect();
+    this.subscriber.disconnect();
+  }
+
+  private wrap(id: string, bundle: SecretBundle): WrappedSecret {
+    return wrapSecret(this.keks[0]!, Buffer.from(JSON.stringify(bundle)), id);
+  }
+
+  /** Published to every replica (ours too; the services skip their own). Best effort. */
+  private async announce(event: ContextEvent): Promise<void> {
+    await this.client.publish(this.channel, JSON.stringify(event)).catch(() => undefined);
+  }
+}
+
+function encodeKeys(keys: N32fKeySet): SecretBundle['keys'] {
+  const out = {} as Record<N32fDirection, { key: string; salt: string }>;
+  for (const direction of N32F_DIRECTIONS) out[direction] = { key: keys[direction].key.toString('base64'), salt: keys[direction].salt.toString('base64') };
+  return out;
+}
+
+function decodeKeys(encoded: SecretBundle['keys'], enc: N32fKeySet['enc'], contextId: string): N32fKeySet {
+  const keys = { enc, contextId } as { -readonly [K in keyof N32fKeySet]: N32fKeySet[K] };
+  for (const direction of N32F_DIRECTIONS) keys[direction] = { key: Buffer.from(encoded[direction].key, 'base64'), salt: Buffer.from(encoded[direction].salt, 'base64') };
+  return keys;
+}
