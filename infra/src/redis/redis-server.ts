@@ -56,13 +56,13 @@ export class RedisServer {
         for (const line of chunk.toString('utf8').split('\n')) if (line) this.log.push(line);
         if (this.log.some((line) => line.includes('Ready to accept connections'))) {
           clearTimeout(timer);
-          child.stdout!.off('data', onData);
-          child.stdout!.on('data', (more: Buffer) => this.log.push(more.toString('utf8').trimEnd()));
+          child.stdout.off('data', onData);
+          child.stdout.on('data', (more: Buffer) => this.log.push(more.toString('utf8').trimEnd()));
           resolve();
         }
       };
-      child.stdout!.on('data', onData);
-      child.stderr!.on('data', (chunk: Buffer) => this.log.push(chunk.toString('utf8').trimEnd()));
+      child.stdout.on('data', onData);
+      child.stderr.on('data', (chunk: Buffer) => this.log.push(chunk.toString('utf8').trimEnd()));
       child.once('error', (error) => {
         clearTimeout(timer);
         reject(new Error(`cannot run ${REDIS_SERVER_BINARY}: ${error.message} (install redis-server)`));

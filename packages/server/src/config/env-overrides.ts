@@ -21,9 +21,11 @@ export const ENV_OVERRIDES: readonly EnvOverride[] = [
   { variable: 'SEPP_TLS_KEY', key: 'tls.key', kind: 'string' },
   { variable: 'SEPP_TLS_CA', key: 'tls.ca', kind: 'list' },
   { variable: 'SEPP_LOG_LEVEL', key: 'logging.level', kind: 'string' },
+  { variable: 'SEPP_STATE_REPLICA_ID', key: 'state.replicaId', kind: 'string' },
+  { variable: 'SEPP_STATE_REDIS_URL', key: 'state.redis.url', kind: 'string' },
 ];
 
-/** `SEPP_N32_PEERS_<index>_ADDRESS=host:port` overrides `n32.peers[<index>].address`. */
+/** `SEPP_N32_PEERS_<index>_ADDRESS=host:port[,host:port...]` overrides `n32.peers[<index>].address`. */
 const PEER_ADDRESS = /^SEPP_N32_PEERS_(\d+)_ADDRESS$/;
 
 export interface AppliedOverride {
@@ -48,7 +50,7 @@ export function applyEnvOverrides(raw: Record<string, unknown>, env: NodeJS.Proc
     if (!Array.isArray(peers) || index >= peers.length || typeof peers[index] !== 'object' || peers[index] === null) {
       throw new Error(`${variable}: there is no n32.peers[${index}] to override`);
     }
-    (peers[index] as Record<string, unknown>)['address'] = value;
+    (peers[index] as Record<string, unknown>)['address'] = value.includes(',') ? convert(value, 'list') : value;
     applied.push({ variable, key: `n32.peers[${index}].address` });
   }
   return applied;

@@ -70,6 +70,7 @@ describe('loadConfig', () => {
       fqdn: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org',
       plmns: [{ mcc: '002', mnc: '02' }],
       dial: { host: '127.0.0.1', port: 9443 },
+      dials: [{ host: '127.0.0.1', port: 9443 }],
       intermediaries: 'none',
       purposes: null,
       ipx: null,

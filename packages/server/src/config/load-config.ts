@@ -14,6 +14,7 @@ import { readCaList, readIdentity } from './read-tls';
 import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
 import { readPeerIpx } from './read-ipx';
 import { readLimits, tlsFilesOf } from './limits-config';
+import { readState } from './state-config';
 
 export { ConfigError, type ConfigProblem };
 
@@ -167,6 +168,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
         ca: readCaList('admin.tls.ca', (parsed.admin.tls.ca ?? []).map((file) => pathOf('admin.tls.ca', file)), problems),
       }
     : null;
+  const state = readState(parsed.state, fqdn, pathOf, problems);
   if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
   const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors) };
 
@@ -191,14 +193,18 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     n32: {
       listen: parsed.n32.listen ? listen(parsed.n32.listen) : null,
       peers: parsed.n32.peers.map(
-        (peer, index): PeerSettings => ({
-          fqdn: normalizeFqdn(peer.fqdn),
-          plmns: peer.plmns.map(plmn),
-          dial: peer.address ? parseHostPort(peer.address) : { host: normalizeFqdn(peer.fqdn), port: CONFIG_DEFAULTS.peerPort },
-          intermediaries: peer.intermediaries ?? CONFIG_DEFAULTS.intermediaries,
-          purposes: peer.purposes ? [...peer.purposes] : null,
-          ipx: peerIpx[index] ?? null,
-        }),
+        (peer, index): PeerSettings => {
+          const dials = peer.address ? [peer.address].flat().map(parseHostPort) : [{ host: normalizeFqdn(peer.fqdn), port: CONFIG_DEFAULTS.peerPort }];
+          return {
+            fqdn: normalizeFqdn(peer.fqdn),
+            plmns: peer.plmns.map(plmn),
+            dial: dials[0]!,
+            dials,
+            intermediaries: peer.intermediaries ?? CONFIG_DEFAULTS.intermediaries,
+            purposes: peer.purposes ? [...peer.purposes] : null,
+            ipx: peerIpx[index] ?? null,
+          };
+        },
       ),
       acceptUnknownPeers: parsed.n32.acceptUnknownPeers ?? CONFIG_DEFAULTS.acceptUnknownPeers,
       bodyLimit: parsed.n32.bodyLimit ?? CONFIG_DEFAULTS.bodyLimit,
@@ -237,6 +243,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),
+    state,
   };
   return deepFreeze(config);
 }

@@ -11,6 +11,7 @@ import {
   Matches,
   Max,
   Min,
+  ValidateBy,
   ValidateNested,
 } from 'class-validator';
 import {
@@ -24,6 +25,21 @@ import {
 } from '@sepp/protocol';
 import { Fqdn, ListenConfig, Optional, PemPath, Required } from './config-schema-parts';
 import { LimitsConfig } from './limits-config';
+import { StateConfig } from './state-config';
+
+const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\],]+):\d{1,5}$/;
+
+/** `host:port`, or a non-empty list of them (replicas of the peer: spread over and failed over). */
+const AddressList = (): PropertyDecorator =>
+  ValidateBy({
+    name: 'isAddressList',
+    validator: {
+      validate: (value: unknown) =>
+        (typeof value === 'string' && HOST_PORT.test(value)) ||
+        (Array.isArray(value) && value.length > 0 && value.every((item) => typeof item === 'string' && HOST_PORT.test(item))),
+      defaultMessage: () => 'must be host:port or a list of host:port',
+    },
+  });
 
 /**
  * The configuration file (CONFIG.md). Key names are a public interface: add keys, rename none.
@@ -100,9 +116,9 @@ export class PeerIpxConfig {
 export class PeerConfig {
   @Expose() @Required() @Fqdn() fqdn!: string;
   @Expose() @Required() @PlmnList() plmns!: PlmnConfig[];
-  /** `host:port` to dial; absent -> the FQDN through DNS, port 443. */
-  @Expose() @Optional() @IsString({ message: 'must be host:port' }) @Matches(/^(\[[0-9a-fA-F:.]+\]|[^\s:[\]]+):\d{1,5}$/, { message: 'must be host:port' })
-  address?: string;
+  /** `host:port` to dial, or a list of them (spread over and failed over); absent -> the FQDN through DNS, port 443. */
+  @Expose() @Optional() @AddressList()
+  address?: string | string[];
   @Expose() @Optional() @IsIn(INTERMEDIARY_POLICIES, { message: 'must be none, ip-routing or modifying' })
   intermediaries?: IntermediaryPolicy;
   /** N32 purposes (TS 29.573 N32Purpose) we accept from this peer; absent -> all. */
@@ -232,4 +248,5 @@ export class SeppConfigFile {
   @Expose() @Optional() @Type(() => PrinsConfig) @ValidateNested() prins?: PrinsConfig;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
   @Expose() @Optional() @Type(() => LimitsConfig) @ValidateNested() limits?: LimitsConfig;
+  @Expose() @Optional() @Type(() => StateConfig) @ValidateNested() state?: StateConfig;
 }

@@ -1,7 +1,9 @@
 import type { ApiRoot, IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
 import { LIMITS_DEFAULTS, type LimitsSettings } from './limits-config';
+import type { StateSettings } from './state-config';
 
 export type { LimitsSettings } from './limits-config';
+export type { StateSettings } from './state-config';
 
 /** A listener address. Port 0 asks the OS for a free port (the listening log line tells which). */
 export interface ListenAddress {
@@ -13,8 +15,10 @@ export interface PeerSettings {
   /** Normalized (lower case, no root dot). */
   readonly fqdn: string;
   readonly plmns: readonly PlmnIdValue[];
-  /** Where to dial the peer: `address` if configured, otherwise its FQDN on port 443. */
+  /** Where to dial the peer: the first of `dials`. */
   readonly dial: ListenAddress;
+  /** Every address of the peer (`address`, one or a list), otherwise its FQDN on port 443. */
+  readonly dials: readonly ListenAddress[];
   readonly intermediaries: IntermediaryPolicy;
   /** N32 purposes accepted from this peer; null -> all. */
   readonly purposes: readonly string[] | null;
@@ -127,6 +131,8 @@ export interface SeppConfig {
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
+  /** Shared N32 state (`state.*`): in memory, or Redis for a cluster of replicas. Read at start only. */
+  readonly state: StateSettings;
 }
 
 export const CONFIG_DEFAULTS = {

@@ -1,3 +1,4 @@
+/* eslint-disable @typescript-eslint/require-await -- the port is asynchronous (a shared store answers over the network); this adapter answers at once */
 import { EventEmitter } from 'node:events';
 import { ChunkedReplayWindow } from '@sepp/protocol';
 import { STATE_LIMITS } from './limits';
