@@ -1,6 +1,7 @@
 import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationBootstrap } from '@nestjs/common';
 import { N32fErrorType } from '@sepp/protocol';
 import {
+  ClusterViewService,
   ConfigService,
   N32fContextsService,
   N32fControlService,
@@ -39,8 +40,10 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
     private readonly control: N32fControlService,
     private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
+    cluster: ClusterViewService,
   ) {
     control.useChannel(this);
+    cluster.useConnections((peer) => this.links.get(peer)?.connectionView() ?? null);
   }
 
   onApplicationBootstrap(): void {

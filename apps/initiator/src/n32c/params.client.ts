@@ -18,7 +18,7 @@ import {
   type ProtectionPolicyData,
   type SecParamExchReqBody,
 } from '@sepp/protocol';
-import { N32fContextsService, N32fControlService, SEPP_LOGGER, type N32Connection, type PeerSettings, type SeppConfig, type SeppLogger } from '@sepp/server';
+import { N32fContextsService, N32fControlService, SEPP_LOGGER, StateStoreUnavailable, type N32Connection, type PeerSettings, type SeppConfig, type SeppLogger } from '@sepp/server';
 
 /** The only JWS algorithm allowed on N32 (TS 33.501 13.2.4.9). */
 const JWS_SUITES = ['ES256'];
@@ -98,7 +98,12 @@ export class ParamsClient {
 
     // Step 4: both sides export the master key from this TLS session (empty context, 64 bytes).
     const master = connection.socket.exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
-    this.contexts.establish({ role: 'initiator', peer: peer.fqdn, localContextId, remoteContextId, master, enc, ...(intermediaries ? { intermediaries } : {}) });
+    try {
+      await this.contexts.establish({ role: 'initiator', peer: peer.fqdn, localContextId, remoteContextId, master, enc, ...(intermediaries ? { intermediaries } : {}) });
+    } catch (error) {
+      if (!(error instanceof StateStoreUnavailable)) throw error;
+      return fail(PeerFailureReason.PARAMETER_EXCHANGE_FAILED, `the N32-f context cannot be stored: ${error.message}`);
+    }
     log.info({ localContextId, remoteContextId, enc, authorizedIpxId: intermediaries?.authorizedIpxId ?? null }, 'PRINS parameters exchanged');
     return { ok: true, localContextId, remoteContextId, enc };
   }

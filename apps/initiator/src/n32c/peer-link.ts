@@ -1,6 +1,9 @@
+import { createHash } from 'node:crypto';
 import { hasAgreedMechanism, N32Error, N32ErrorCode, plmnKeysNotCovered, type N32fContext, type PeerFailureReason } from '@sepp/protocol';
 import {
   N32Connection,
+  StateStoreUnavailable,
+  type ListenAddress,
   type ConfigService,
   type N32fContextsService,
   type N32fControlService,
@@ -55,6 +58,8 @@ export class PeerLink {
   private failures = 0;
   private lastAttemptEnded = 0;
   private stopped = false;
+  /** Which of the peer's addresses we dial (`n32.peers[].address` may list its replicas). */
+  private addressIndex: number;
   private readonly log: SeppLogger;
 
   constructor(
@@ -62,6 +67,17 @@ export class PeerLink {
     private readonly deps: PeerLinkDeps,
   ) {
     this.log = deps.logger.child({ peer: peer.fqdn });
+    this.addressIndex = spreadIndex(deps.contexts.store.replicaId, peer);
+  }
+
+  /** The address dialled now (the cluster view). */
+  get address(): ListenAddress {
+    return this.peer.dials[this.addressIndex % this.peer.dials.length]!;
+  }
+
+  /** This replica's N32 connections to the peer (the cluster view). */
+  connectionView(): { address: string; n32c: boolean; n32f: boolean; ipx: boolean } {
+    return { address: `${this.address.host}:${this.address.port}`, n32c: this.connection?.open ?? false, n32f: this.n32f?.open ?? false, ipx: this.ipx?.open ?? false };
   }
 
   get fqdn(): string {
@@ -88,15 +104,26 @@ export class PeerLink {
   /** New settings for this peer (address, policy, PLMNs): start over on a fresh connection. */
   update(peer: PeerSettings): void {
     this.peer = peer;
+    this.addressIndex = spreadIndex(this.deps.contexts.store.replicaId, peer);
     void this.dropConnections();
     this.request('peer configuration changed');
   }
 
-  /** Stop for good: release N32 with ["NONE"] if a mechanism is agreed, then close. */
+  /**
+   * Stop for good: release N32 with ["NONE"] if a mechanism is agreed, then close. A replica of a
+   * cluster (shared state store) going away releases nothing: the other replicas go on with the
+   * peer and with the shared N32-f context; it only closes its connections (GOAWAY).
+   */
   async release(reason: string): Promise<void> {
     this.stopped = true;
     this.clearTimer();
     await this.running;
+    if (this.deps.contexts.store.shared && reason === 'shutdown') {
+      this.deps.contexts.forgetPeerLocally(this.peer.fqdn, reason);
+      this.log.info({ reason }, 'replica leaving: N32 connections closed, nothing released (the other replicas go on)');
+      await this.dropConnections();
+      return;
+    }
     const context = this.deps.contexts.table.ofPeer(this.peer.fqdn);
     if (context) {
       const terminated = await this.deps.control.terminate(this.peer.fqdn, context.localContextId, reason);
@@ -227,7 +254,7 @@ export class PeerLink {
   private async negotiate(reason: string): Promise<void> {
     const config = this.deps.config.current;
     this.deps.peers.apply(this.peer.fqdn, { type: 'NEGOTIATION_STARTED' });
-    this.log.info({ reason, dial: `${this.peer.dial.host}:${this.peer.dial.port}` }, 'negotiating');
+    this.log.info({ reason, dial: `${this.address.host}:${this.address.port}` }, 'negotiating');
 
     let connection: N32Connection;
     try {
@@ -255,6 +282,29 @@ export class PeerLink {
     }
     this.deps.peers.apply(this.peer.fqdn, { type: 'MECHANISM_SELECTED', mechanism: outcome.mechanism }, outcome.details);
     if (outcome.mechanism === 'PRINS') {
+      // Another replica of this SEPP may have set up a context with the peer already (the shared
+      // state store): use it rather than a new exchange.
+      let adopted: N32fContext | undefined;
+      try {
+        adopted = await this.deps.contexts.adoptCurrent(this.peer.fqdn, PRINS_REKEY_MARGIN);
+      } catch (error) {
+        if (!(error instanceof StateStoreUnavailable)) throw error;
+        await this.dropConnections();
+        this.fail('PARAMETER_EXCHANGE_FAILED', `a new N32-f context needs the state store: ${error.message}`);
+        return;
+      }
+      if (this.stopped) return;
+      if (adopted) {
+        this.log.info({ localContextId: adopted.localContextId, remoteContextId: adopted.remoteContextId }, 'PRINS: using the N32-f context another replica set up');
+        this.deps.peers.apply(this.peer.fqdn, { type: 'PARAMETERS_EXCHANGED' }, {
+          ...outcome.details,
+          n32fContextIds: { local: adopted.localContextId, remote: adopted.remoteContextId },
+          jweCipherSuite: adopted.params.enc,
+        });
+        this.failures = 0;
+        connection.startKeepalive(config.n32.keepaliveMs);
+        return;
+      }
       // TS 33.501 13.5: PRINS selected -> 13.2: the parameter exchange on this same connection.
       const params = await this.deps.params.exchange(connection, config, this.peer);
       if (this.stopped) return;
@@ -277,8 +327,8 @@ export class PeerLink {
     const config = this.deps.config.current;
     if (this.n32f?.open) await this.n32f.close();
     const fqdn = details.peerN32f?.fqdn ?? this.peer.fqdn;
-    const port = details.peerN32f?.port ?? this.peer.dial.port;
-    const host = fqdn === this.peer.fqdn ? this.peer.dial.host : fqdn;
+    const port = details.peerN32f?.port ?? this.address.port;
+    const host = fqdn === this.peer.fqdn ? this.address.host : fqdn;
     const n32f = await this.dial(() =>
       N32Connection.open(
         config,
@@ -308,14 +358,62 @@ export class PeerLink {
     this.schedule(delay, 'retry after failure');
   }
 
-  private async ensureConnection(): Promise<N32Connection> {
-    if (this.connection?.open) return this.connection;
+  /**
+   * The N32-c connection, dialled if none is open: the peer's addresses in turn from the current
+   * one (a refused or failed address moves on to the next), so one replica down costs one connect.
+   */
+  private ensureConnection(): Promise<N32Connection> {
+    if (this.connection?.open) return Promise.resolve(this.connection);
+    this.opening ??= this.openConnection().finally(() => (this.opening = null));
+    return this.opening;
+  }
+
+  private opening: Promise<N32Connection> | null = null;
+
+  private async openConnection(): Promise<N32Connection> {
     const config = this.deps.config.current;
-    const connection = await this.dial(() => N32Connection.open(config, this.peer, config.n32.requestTimeoutMs, undefined, this.deps.metrics));
-    this.connection = connection;
-    this.log.info({ tlsVersion: connection.socket.getProtocol(), cipher: connection.socket.getCipher().name }, 'N32 connection up');
-    connection.onClose(() => this.onConnectionClosed(connection));
-    return connection;
+    let lastError: unknown;
+    for (let tried = 0; tried < this.peer.dials.length; tried++) {
+      const { host, port } = this.address;
+      try {
+        const connection = await this.dial(() => N32Connection.open(config, this.peer, config.n32.requestTimeoutMs, { fqdn: this.peer.fqdn, host, port }, this.deps.metrics));
+        this.connection = connection;
+        this.log.info({ tlsVersion: connection.socket.getProtocol(), cipher: connection.socket.getCipher().name, address: `${host}:${port}` }, 'N32 connection up');
+        connection.onClose(() => this.onConnectionClosed(connection));
+        connection.session.once('goaway', () => this.onGoaway(connection));
+        return connection;
+      } catch (error) {
+        lastError = error;
+        if (this.peer.dials.length > 1) this.log.info({ address: `${host}:${port}`, error: (error as Error).message }, 'N32 address failed: trying the next one');
+        this.nextAddress();
+      }
+    }
+    throw lastError;
+  }
+
+  private nextAddress(): void {
+    this.addressIndex = (this.addressIndex + 1) % this.peer.dials.length;
+  }
+
+  /**
+   * The peer is going away on this connection (GOAWAY: a replica stopping, RFC 9113 §6.8): what is
+   * in flight finishes on it, and a new connection (to the next address) and, in TLS mode, a new
+   * negotiation start now, before the old connection is gone (make before break). Requests that
+   * arrive meanwhile wait for the new agreement.
+   */
+  private onGoaway(connection: N32Connection): void {
+    if (this.stopped || this.connection !== connection) return;
+    this.connection = null;
+    this.nextAddress();
+    const state = this.deps.peers.get(this.peer.fqdn)?.status.state;
+    this.log.info({ state, next: `${this.address.host}:${this.address.port}` }, 'GOAWAY from the peer: opening a new N32 connection');
+    if (state === 'prins-established') {
+      void this.ensureConnection().catch((error: unknown) => this.log.warn({ error: (error as Error).message }, 'no new N32 connection after GOAWAY'));
+      return;
+    }
+    const record = this.deps.peers.get(this.peer.fqdn);
+    if (record && hasAgreedMechanism(record.status)) this.deps.peers.apply(this.peer.fqdn, { type: 'CONNECTION_LOST' });
+    this.request('the peer sent GOAWAY');
   }
 
   /** Dials, counting TLS handshake failures (the client side of `sepp_tls_handshake_failures_total`). */
@@ -336,6 +434,8 @@ export class PeerLink {
     if (this.connection === connection) this.connection = null;
     if (this.n32f === connection) this.n32f = null;
     if (this.stopped) return;
+    // That replica of the peer is gone: the next connection goes to the next address.
+    this.nextAddress();
     const record = this.deps.peers.get(this.peer.fqdn);
     if (record?.status.state === 'prins-established') {
       // The N32-f context outlives N32-c (TS 33.501 13.2.2.2 step 6): reconnect when needed.
@@ -372,4 +472,13 @@ export class PeerLink {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/**
+ * Where this replica starts in the peer's address list: spread over the replicas of this SEPP by
+ * their IDs, so that the peer's replicas share the connections.
+ */
+function spreadIndex(replicaId: string, peer: PeerSettings): number {
+  if (peer.dials.length <= 1) return 0;
+  return createHash('sha256').update(`${replicaId}\n${peer.fqdn}`).digest().readUInt32BE(0) % peer.dials.length;
 }

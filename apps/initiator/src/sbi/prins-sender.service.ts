@@ -20,6 +20,7 @@ import {
   exchangeBuffered,
   headerFields,
   headerObject,
+  N32fContextsService,
   N32fControlService,
   n32fErrorInfo,
   PROBLEM_JSON,
@@ -35,6 +36,8 @@ import type { N32fContext } from '@sepp/protocol';
 
 /** JSON and base64url overhead of a reformatted message over the NF body it carries. */
 const ENVELOPE_BYTES = 64 * 1024;
+/** Fresh contexts a request may wait for when bursts use them up one after another. */
+const MAX_RENEWALS = 3;
 
 /**
  * The cSEPP side of PRINS forwarding (TS 33.501 13.2.4, N32-DIGEST §5): the NF request is read
@@ -50,6 +53,7 @@ export class PrinsSenderService {
   constructor(
     private readonly config: ConfigService,
     private readonly control: N32fControlService,
+    private readonly contexts: N32fContextsService,
     private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {}
@@ -60,11 +64,15 @@ export class PrinsSenderService {
     headers: IncomingHttpHeaders,
     route: NfRoute,
     transport: { connection: N32Connection; context: N32fContext },
-    renew: () => Promise<{ connection: N32Connection; context: N32fContext }>,
+    renew: (spent: N32fContext) => Promise<{ connection: N32Connection; context: N32fContext }>,
+    refresh: () => Promise<{ connection: N32Connection; context: N32fContext }>,
   ): Promise<number> {
     const config = this.config.current;
     let { connection, context } = transport;
     const body = await readBody(stream, config.n32f.bodyLimit);
+    // The connection may have gone (GOAWAY of a stopping replica of the peer) while the body came:
+    // nothing was sent yet, so take the current one.
+    if (!connection.open) ({ connection, context } = await refresh());
     const { path, query } = splitPath(String(headers[':path'] ?? '/'));
     const message: HttpRequestMessage = {
       method: String(headers[':method']),
@@ -77,15 +85,18 @@ export class PrinsSenderService {
       ...(body.length > 0 ? { body } : {}),
     };
     let sealed;
-    try {
-      sealed = context.protectRequest(message);
-    } catch (error) {
-      if (error instanceof ReformatError) throw new N32Error(N32ErrorCode.NF_MESSAGE_NOT_PROTECTABLE, error.detail);
-      if (!(error instanceof PrinsError) || error.type !== 'ENCRYPTION_KEY_EXPIRED') throw error;
-      // A burst used up the context's last nonces: wait for the fresh context (the link already
-      // asked for one when the budget ran low) and protect with it.
-      ({ connection, context } = await renew());
-      sealed = context.protectRequest(message);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const sealing = context;
+        sealed = await this.contexts.protect(sealing, 'request', () => sealing.protectRequest(message));
+        break;
+      } catch (error) {
+        if (error instanceof ReformatError) throw new N32Error(N32ErrorCode.NF_MESSAGE_NOT_PROTECTABLE, error.detail);
+        if (!(error instanceof PrinsError) || (error.type !== 'ENCRYPTION_KEY_EXPIRED' && error.type !== 'CONTEXT_NOT_FOUND') || attempt >= MAX_RENEWALS) throw error;
+        // A burst used up the context's last nonces (or another replica ended it): wait for the
+        // fresh context (the link already asked for one when the budget ran low) and protect with it.
+        ({ connection, context } = await renew(context));
+      }
     }
     const log = this.logger.child({ peer: route.peer });
     log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
-import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type N32fContext, type NfRoute } from '@sepp/protocol';
+import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, telescopicLabelOf, type N32fContext, type NfRoute } from '@sepp/protocol';
 import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, SeppMetrics, type ForwardOutcome, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
@@ -42,7 +42,15 @@ export class SbiForwarderService {
     if (path?.startsWith(MAPPING_API)) return false;
     const startedAt = process.hrtime.bigint();
     try {
-      const route = this.route(headers);
+      let route: NfRoute;
+      try {
+        route = this.route(headers);
+      } catch (error) {
+        if (!(error instanceof N32Error) || error.code !== N32ErrorCode.UNKNOWN_TELESCOPIC_LABEL) throw error;
+        // An opaque label another replica handed out (or one from before a restart): ask the store.
+        void this.routeByStoredLabel(stream, headers, error, startedAt);
+        return true;
+      }
       const link = this.negotiator.link(route.peer);
       if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${route.peer}`);
       const ready = link.readyTransport();
@@ -60,6 +68,17 @@ export class SbiForwarderService {
     }
     return true;
   };
+
+  private async routeByStoredLabel(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, unknown: N32Error, startedAt: bigint): Promise<void> {
+    const host = String(headers[':authority'] ?? '').replace(/:\d+$/, '');
+    const label = telescopicLabelOf(host, this.config.current.sepp.fqdn);
+    const fqdn = label ? await this.telescopic.resolve(label) : null;
+    if (!fqdn) {
+      this.refuse(stream, headers, unknown, startedAt);
+      return;
+    }
+    if (!stream.destroyed) this.handle(stream, headers);
+  }
 
   private route(headers: IncomingHttpHeaders): NfRoute {
     const target = headers[SBI_HEADERS.targetApiRoot];
@@ -84,11 +103,16 @@ export class SbiForwarderService {
       return;
     }
     try {
-      const renew = async (): Promise<{ connection: N32Connection; context: N32fContext }> => {
-        const next = await this.negotiator.link(route.peer)!.renewedPrinsTransport(transport.context, this.config.current.n32f.establishTimeoutMs);
+      const renew = async (spent: N32fContext): Promise<{ connection: N32Connection; context: N32fContext }> => {
+        const next = await this.negotiator.link(route.peer)!.renewedPrinsTransport(spent, this.config.current.n32f.establishTimeoutMs);
         return { connection: next.connection, context: next.context };
       };
-      const status = await this.prins.forward(stream, headers, route, transport, renew);
+      const refresh = async (): Promise<{ connection: N32Connection; context: N32fContext }> => {
+        const next = await this.negotiator.link(route.peer)!.n32fTransport(this.config.current.n32f.establishTimeoutMs);
+        if (next.mechanism !== 'PRINS') throw new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `${route.peer} no longer has PRINS agreed`);
+        return { connection: next.connection, context: next.context };
+      };
+      const status = await this.prins.forward(stream, headers, route, transport, renew, refresh);
       this.metrics.observeN32f('PRINS', 'outbound', status, startedAt);
     } catch (error) {
       this.refuse(stream, headers, error, startedAt, 'PRINS');

@@ -32,7 +32,7 @@ export class HandshakeController {
     if (answer.agreed) {
       this.sessions.bind(answer.peer, session);
     } else {
-      this.sessions.unbind(answer.peer);
+      this.sessions.unbind(answer.peer, session);
     }
     if (answer.terminate) {
       const response = reply.raw as unknown as Http2ServerResponse;
@@ -45,7 +45,7 @@ export class HandshakeController {
   /** PRINS parameter exchange (TS 29.573 5.2.3), on the connection PRINS was selected on. */
   @Post('exchange-params')
   @HttpCode(200)
-  exchangeParams(@Body() body: unknown, @Req() request: FastifyRequest<{ Body: unknown }>): unknown {
+  exchangeParams(@Body() body: unknown, @Req() request: FastifyRequest<{ Body: unknown }>): Promise<unknown> {
     const session = (request.raw as unknown as Http2ServerRequest).stream.session!;
     this.sessions.countN32c(session);
     const socket = session.socket as TLSSocket;

@@ -1,7 +1,7 @@
 import type { Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import { peerDnsNames, PeerRegistry, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
+import { ClusterViewService, peerDnsNames, PeerRegistry, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
 
 /** Grace for a peer to finish reading our last answer before its connection is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -36,20 +36,24 @@ interface Tracked {
 }
 
 /**
- * The N32 connections of this SEPP and which peer's agreed mechanism lives on which one. When
- * that connection ends, the peer has no agreed mechanism any more (TLS mode lives as long as its
- * connection); a connection superseded by a renegotiation on another one ends without effect.
+ * The N32 connections of this SEPP and which peer's agreed mechanism lives on which one. A TLS-mode
+ * agreement belongs to its connection (TS 33.501 13.5): a peer may hold several (the replicas of a
+ * clustered initiating SEPP each negotiate on their own); when the last of them ends, the peer has
+ * no agreed mechanism any more (TLS mode lives as long as its connection).
  */
 @Injectable()
 export class N32SessionsService {
-  private readonly byPeer = new Map<string, Http2Session>();
+  private readonly bound = new Map<Http2Session, string>();
   private readonly tracked = new Map<Http2Session, Tracked>();
   private nextId = 1;
 
   constructor(
     private readonly peers: PeerRegistry,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
-  ) {}
+    cluster: ClusterViewService,
+  ) {
+    cluster.useConnections((peer) => this.connectionsOf(peer));
+  }
 
   /** Registers a new connection of a listener (called for every HTTP/2 session). */
   track(session: Http2Session, listener: string): void {
@@ -68,35 +72,46 @@ export class N32SessionsService {
     this.tracked.set(session, info);
     session.once('close', () => {
       this.tracked.delete(session);
-      for (const [fqdn, bound] of this.byPeer) {
-        if (bound !== session) continue;
-        this.byPeer.delete(fqdn);
-        this.peers.apply(fqdn, { type: 'CONNECTION_LOST' });
-      }
+      const peer = this.bound.get(session);
+      if (peer === undefined) return;
+      this.bound.delete(session);
+      if (this.agreedConnections(peer) === 0) this.peers.apply(peer, { type: 'CONNECTION_LOST' });
     });
   }
 
   /** Binds a peer's agreed mechanism to the connection it was negotiated on. */
   bind(peer: string, session: Http2Session): void {
-    this.byPeer.set(peer, session);
+    this.bound.set(session, peer);
     const info = this.tracked.get(session);
     if (info) info.peer = peer;
   }
 
-  /** The connection a peer's agreed mechanism lives on, if any. */
-  sessionOf(peer: string): Http2Session | undefined {
-    return this.byPeer.get(peer);
+  /** How many open connections carry an agreement with this peer. */
+  agreedConnections(peer: string): number {
+    let count = 0;
+    for (const bound of this.bound.values()) if (bound === peer) count += 1;
+    return count;
   }
 
   /** The peer bound to this connection through N32-c, if any. */
   boundPeerOf(session: Http2Session): string | undefined {
-    for (const [fqdn, bound] of this.byPeer) if (bound === session) return fqdn;
-    return undefined;
+    return this.bound.get(session);
   }
 
-  /** Forgets the binding without a CONNECTION_LOST (the peer was released or failed on purpose). */
-  unbind(peer: string): void {
-    this.byPeer.delete(peer);
+  /** Forgets the agreement on this connection (or, without one, all of the peer's) without a CONNECTION_LOST. */
+  unbind(peer: string, session?: Http2Session): void {
+    if (session) {
+      if (this.bound.get(session) === peer) this.bound.delete(session);
+      return;
+    }
+    for (const [candidate, bound] of this.bound) if (bound === peer) this.bound.delete(candidate);
+  }
+
+  /** This replica's N32 connections with a peer (the cluster view). */
+  connectionsOf(peer: string): { agreed: number; n32fConnections: number } {
+    let n32f = 0;
+    for (const info of this.tracked.values()) if (info.peer === peer && info.n32fRequests > 0) n32f += 1;
+    return { agreed: this.agreedConnections(peer), n32fConnections: n32f };
   }
 
   countN32c(session: Http2Session): void {

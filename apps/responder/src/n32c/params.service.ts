@@ -20,7 +20,17 @@ import {
   type ProtectionPolicyData,
   type SecParamExchRspBody,
 } from '@sepp/protocol';
-import { ConfigService, N32fContextsService, N32fControlService, PeerRegistry, ProblemException, SEPP_LOGGER, type ReceivedErrorReport, type SeppLogger } from '@sepp/server';
+import {
+  ConfigService,
+  N32fContextsService,
+  N32fControlService,
+  PeerRegistry,
+  ProblemException,
+  SEPP_LOGGER,
+  StateStoreUnavailable,
+  type ReceivedErrorReport,
+  type SeppLogger,
+} from '@sepp/server';
 
 /** An exchange in progress, keyed by peer and the initiator's context ID. */
 interface PendingExchange {
@@ -67,7 +77,7 @@ export class ParamsService {
     control.on('errorReport', (report) => this.onErrorReport(report));
   }
 
-  exchangeParams(body: unknown, peer: string | undefined, session: Http2Session, peerDnsNames: readonly string[]): SecParamExchRspBody {
+  async exchangeParams(body: unknown, peer: string | undefined, session: Http2Session, peerDnsNames: readonly string[]): Promise<SecParamExchRspBody> {
     const config = this.config.current;
     this.prune();
     const request = parseBody(SecParamExchReqData, body);
@@ -147,7 +157,7 @@ export class ParamsService {
       const { invalid } = this.contexts.intermediariesFor(peer, { received, peerCertificate });
       if (invalid.length > 0) {
         // A context already set up for this exchange must not live on without its RIs.
-        const context = exchange.established ? this.contexts.table.find(exchange.responderContextId) : undefined;
+        const context = exchange.established ? await this.contexts.lookup(exchange.responderContextId) : undefined;
         if (context) this.contexts.terminate(context.localContextId, 'the peer sent unusable RI security information');
         this.pending.delete(key);
         throw new N32Error(N32ErrorCode.OPTIONAL_IE_INCORRECT, `ipxProviderSecInfoList: ${invalid[0]!.param} ${invalid[0]!.reason ?? ''}`, invalid);
@@ -159,21 +169,24 @@ export class ParamsService {
     if (ownSecInfo && (exchange.policyExchanged || exchange.established)) answer.ipxProviderSecInfoList = ownSecInfo;
 
     if (exchange.established) {
-      const context = this.contexts.table.find(exchange.responderContextId);
-      if (context && request.ipxProviderSecInfoList) this.contexts.setIntermediaries(context, this.intermediaries(peer, exchange, peerCertificate));
+      const context = await this.contexts.lookup(exchange.responderContextId);
+      if (context && request.ipxProviderSecInfoList) await this.stored(() => this.contexts.setIntermediaries(context, this.intermediaries(peer, exchange, peerCertificate)));
     } else if (exchange.enc && exchange.policyExchanged) {
       // Step 4: the master key from this very TLS session (TS 33.501 13.2.2.2, empty context).
       const master = (session.socket as TLSSocket).exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
       const intermediaries = this.intermediaries(peer, exchange, peerCertificate);
-      this.contexts.establish({
-        role: 'responder',
-        peer,
-        localContextId: exchange.responderContextId,
-        remoteContextId: exchange.initiatorContextId,
-        master,
-        enc: exchange.enc,
-        ...(intermediaries ? { intermediaries } : {}),
-      });
+      const enc = exchange.enc;
+      await this.stored(() =>
+        this.contexts.establish({
+          role: 'responder',
+          peer,
+          localContextId: exchange.responderContextId,
+          remoteContextId: exchange.initiatorContextId,
+          master,
+          enc,
+          ...(intermediaries ? { intermediaries } : {}),
+        }),
+      );
       exchange.established = true;
       const record = this.peers.get(peer);
       this.peers.apply(peer, { type: 'PARAMETERS_EXCHANGED' }, {
@@ -183,6 +196,17 @@ export class ParamsService {
       });
     }
     return answer;
+  }
+
+  /** Runs what needs the state store; unreachable, the exchange gets a 503 (the initiator retries). */
+  private async stored<T>(action: () => Promise<T>): Promise<T> {
+    try {
+      return await action();
+    } catch (error) {
+      if (!(error instanceof StateStoreUnavailable)) throw error;
+      this.logger.warn({ detail: error.message }, 'exchange-params refused: the state store is unreachable');
+      throw new ProblemException({ status: 503, cause: 'SYSTEM_FAILURE', detail: `the N32-f context cannot be stored: ${error.message}` });
+    }
   }
 
   private intermediaries(peer: string, exchange: PendingExchange, peerCertificate: Buffer): N32fIntermediaries | undefined {
@@ -207,8 +231,12 @@ export class ParamsService {
    */
   private onErrorReport({ peer, info }: ReceivedErrorReport): void {
     if (info.n32fErrorType !== N32fErrorType.POLICY_MISMATCH || !info.n32fContextId) return;
-    const context = this.contexts.table.find(info.n32fContextId);
-    if (context?.params.peer === peer) this.contexts.terminate(context.localContextId, 'the peer refused the protection policy (POLICY_MISMATCH)');
+    void this.contexts.lookup(info.n32fContextId).then(
+      (context) => {
+        if (context?.params.peer === peer) this.contexts.terminate(context.localContextId, 'the peer refused the protection policy (POLICY_MISMATCH)');
+      },
+      () => undefined,
+    );
   }
 
   /** Forgets exchanges in progress with a peer (it renegotiated or released). */

@@ -119,7 +119,7 @@ export class PrinsReceiverService {
     // TS 33.117 4.3.6.3: JSON.parse kept the last of two equal names; such a body is refused (400).
     assertUniqueMembers(text);
     const body = parseReformattedRequest(json);
-    const sender = this.senderOf(via, body);
+    const sender = await this.senderOf(via, body);
     this.sessions.countN32f(session, sender);
 
     let header: N32fMessageHeader | undefined;
@@ -127,18 +127,22 @@ export class PrinsReceiverService {
     let opened;
     try {
       header = readMessageHeader(body);
-      const named = this.contexts.table.get(header.n32fContextId);
+      // Set up by this replica or another one (the state store); terminated ones are gone for all.
+      const named = await this.contexts.lookup(header.n32fContextId);
+      if (!named) throw new PrinsError('CONTEXT_NOT_FOUND', `no N32-f context ${header.n32fContextId}`);
       // Not `context` yet: the report must not name another peer's context to this sender.
       if (named.params.peer !== sender) throw new PrinsError('CONTEXT_NOT_FOUND', `context ${header.n32fContextId} is not one of ${sender}`);
       context = named;
       opened = context.openRequest(body, header);
+      // One atomic store operation: a SEQ or messageId seen by any replica is refused here too.
+      await this.contexts.acceptShared(context, 'request', opened.seq, opened.messageId);
     } catch (error) {
       if (!(error instanceof PrinsError)) throw error;
       if (!header && body.modificationsBlock !== undefined) {
         // Refused for its modificationsBlock: the metaData is still readable, and the report must
         // name the failed message (TS 33.501 13.2.2.3) and the context.
         header = readableHeader(body);
-        const named = header ? this.contexts.table.find(header.n32fContextId) : undefined;
+        const named = header ? await this.contexts.lookup(header.n32fContextId) : undefined;
         if (named?.params.peer === sender) context = named;
       }
       this.refuse(stream, sender, error, header, context);
@@ -160,13 +164,15 @@ export class PrinsReceiverService {
     }
     const nfAnswer = await this.deliver(opened.message, config);
     let protectedAnswer;
+    const answering = context;
     try {
-      protectedAnswer = context.protectResponse(nfAnswer, opened.messageId, opened.request);
+      protectedAnswer = await this.contexts.protect(answering, 'response', () => answering.protectResponse(nfAnswer, opened.messageId, opened.request));
     } catch (error) {
       if (!(error instanceof ReformatError) && !(error instanceof PrinsError)) throw error;
       // The NF's answer cannot be sent protected: answer a protected 500 instead, never in clear.
       log.warn({ messageId: opened.messageId, error: error.message }, 'the NF answer cannot be protected');
-      protectedAnswer = context.protectResponse(problemAnswer(500, 'SYSTEM_FAILURE', 'the answer could not be protected for N32-f'), opened.messageId, opened.request);
+      const problem = problemAnswer(500, 'SYSTEM_FAILURE', 'the answer could not be protected for N32-f');
+      protectedAnswer = await this.contexts.protect(answering, 'response', () => answering.protectResponse(problem, opened.messageId, opened.request));
     }
     respondWhole(stream, 200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(protectedAnswer.body)));
     return 200;
@@ -233,10 +239,10 @@ export class PrinsReceiverService {
    * of the context the message names, if that context has this IPX among its RIs (TS 33.501
    * 13.2.4.7: an RI relays only the contexts it was exchanged for).
    */
-  private senderOf(via: { peer: string } | { ri: readonly string[] }, body: N32fReformattedReqMsg): string {
+  private async senderOf(via: { peer: string } | { ri: readonly string[] }, body: N32fReformattedReqMsg): Promise<string> {
     if ('peer' in via) return via.peer;
     const contextId = readableHeader({ reformattedData: body.reformattedData })?.n32fContextId;
-    const peer = contextId ? this.contexts.peerOfIntermediary(contextId, via.ri) : undefined;
+    const peer = contextId ? await this.contexts.peerOfIntermediary(contextId, via.ri) : undefined;
     if (!peer) {
       throw new N32Error(N32ErrorCode.UNKNOWN_PEER, `the intermediary ${via.ri.join(', ')} is not on the path of the context this message names (${contextId ?? 'unreadable'})`);
     }

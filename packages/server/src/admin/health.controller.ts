@@ -14,12 +14,21 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: 200 only once every listener is up (and not while shutting down). */
+  /**
+   * Readiness: 200 only once every listener is up (and not while shutting down). Dependencies are
+   * listed by name (`state`: the shared store); one that is down turns the status to `degraded`.
+   */
   @Get('readyz')
   readyz(@Res() reply: FastifyReply): void {
     const state = this.readiness.describe();
     if (state.ready) {
-      void reply.status(200).send({ status: 'ready', listeners: state.listeners });
+      // A dependency that is down is named, but does not take the replica out of service.
+      void reply.status(200).send({
+        status: state.degraded.length > 0 ? 'degraded' : 'ready',
+        listeners: state.listeners,
+        dependencies: state.dependencies,
+        ...(state.degraded.length > 0 ? { detail: `down: ${state.degraded.map((name) => `${name} (${state.dependencies[name]!.detail})`).join(', ')}` } : {}),
+      });
       return;
     }
     void reply
@@ -32,6 +41,7 @@ export class HealthController {
           cause: 'INSUFFICIENT_RESOURCES',
           detail: state.stopping ? 'shutting down' : 'not every listener is up yet',
           listeners: state.listeners,
+          dependencies: state.dependencies,
         }),
       );
   }

@@ -1,15 +1,24 @@
 import { Controller, Get, Param } from '@nestjs/common';
+import { ClusterViewService } from '../cluster/cluster-view.service';
 import { PeerRegistry, type PeerView } from '../peers/peer-registry.service';
 import { ProblemException } from '../problem/problem.exception';
+import type { ReplicaView } from '../state/state-store';
 
 @Controller('admin/peers')
 export class PeersController {
-  constructor(private readonly peers: PeerRegistry) {}
+  constructor(
+    private readonly peers: PeerRegistry,
+    private readonly cluster: ClusterViewService,
+  ) {}
 
-  /** Per peer: FQDN, state, selected mechanism, since, last error, attempts. */
+  /**
+   * Per peer: FQDN, state, selected mechanism, since, last error, attempts (this replica); and
+   * every replica's view (replica ID, state and connections per peer).
+   */
   @Get()
-  list(): { peers: PeerView[] } {
-    return { peers: this.peers.view() };
+  async list(): Promise<{ replica: string; peers: PeerView[]; cluster: Omit<ReplicaView, 'contexts'>[]; clusterError: string | null }> {
+    const cluster = await this.cluster.cluster();
+    return { replica: this.cluster.replicaId, peers: this.peers.view(), cluster: cluster.replicas.map(({ contexts: _contexts, ...view }) => view), clusterError: cluster.error };
   }
 
   @Get(':fqdn')

@@ -23,6 +23,7 @@ import { protectListener, type ListenerGuard } from '../limits/protect-listener'
 import { watchTlsFiles } from '../tls/watch-tls-files';
 import { swapTlsOnReload } from '../tls/reload-tls';
 import { tlsProfileOptions } from '../tls/tls-options';
+import { createStateStore } from '../state/create-state-store';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -67,7 +68,9 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     peers: new PeerRegistry(logger),
     readiness: new ReadinessService(),
     metrics: new SeppMetrics(definition.role),
+    state: createStateStore(config, logger),
   };
+  runtime.readiness.dependOn('state', () => runtime.state.health());
   runtime.peers.syncConfigured(config.n32.peers.map((peer) => peer.fqdn));
   runtime.metrics.followPeers(runtime.peers);
   runtime.config.on('reload', ({ current }) => runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn)));
@@ -118,6 +121,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
       // connections, once nothing is in flight on them any more.
       await closeQuietly(root, logger);
       for (const app of listeners.values()) await closeQuietly(app, logger);
+      await runtime.state.close();
       logger.info('stopped');
     })();
     return stopping;

@@ -1,12 +1,14 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import {
   contextIntermediaries,
+  NonceBlockPending,
   intermediaryIdentities,
   ipxProviderSecInfo,
   N32fContext,
   N32fContextTable,
   normalizeFqdn,
+  PrinsError,
   protectionPolicy,
   type InvalidParam,
   type IpxProviderSecInfoData,
@@ -18,7 +20,9 @@ import {
 import type { SeppLogger } from '../logging/logger';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from '../runtime/config.service';
-import { SEPP_LOGGER } from '../runtime/sepp-runtime';
+import { SEPP_LOGGER, SEPP_STATE } from '../runtime/sepp-runtime';
+import { SequenceFeeder, ContextGoneError } from '../state/sequence-feeder';
+import { StateStoreUnavailable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
 
 function keyCheck(context: N32fContext): string {
   const { parallelRequest, parallelResponse, reverseRequest, reverseResponse } = context.keys;
@@ -45,23 +49,53 @@ export interface N32fContextView {
   keyCheck: string;
   /** Who may modify what we send (`authorizedIpxId`), and the RIs whose signatures we verify. */
   intermediaries: { authorizedIpxId: string | null; verified: string[] } | null;
+  /** The replica that holds this view of the context. */
+  replica: string;
 }
+
+/** The shared replay check could not run (store unreachable): what the receiver relied on instead. */
+export type SharedCheck = 'shared' | 'local-only';
+
+
 
 /**
  * The N32-f contexts of this SEPP (TS 33.501 13.2.2.4): created by the parameter exchange, found by
  * the ID we allocated when a message arrives, removed by n32f-terminate, a release, or a newer
  * context with the same peer (after a grace period for answers still on the way).
+ *
+ * Every context is kept in the state store (the port: in memory, or Redis shared by the replicas
+ * of this SEPP, README "Running a cluster"); `table` is this process's cache of them. A context
+ * set up by another replica is loaded on first use; its lifecycle (a newer context, a
+ * termination) reaches every replica as a store event. Send counters come in SEQ blocks reserved
+ * in the store; received messages go through the store's replay check.
  */
 @Injectable()
-export class N32fContextsService {
+export class N32fContextsService implements OnModuleDestroy {
   readonly table = new N32fContextTable();
   private policyCache: { key: string; policy: PrinsProtectionPolicy } | null = null;
+  private readonly feeders = new Map<string, Record<MessageKind, SequenceFeeder>>();
+  private readonly loading = new Map<string, Promise<N32fContext | undefined>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private degradedSince: number | null = null;
+  private readonly onStoreEvent = (event: ContextEvent): void => this.applyStoreEvent(event);
+  private readonly onStoreUp = (): void => void this.revalidate();
 
   constructor(
     private readonly config: ConfigService,
     private readonly peers: PeerRegistry,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
-  ) {}
+    @Inject(SEPP_STATE) readonly store: N32StateStore,
+  ) {
+    store.on('context', this.onStoreEvent);
+    store.on('up', this.onStoreUp);
+  }
+
+  onModuleDestroy(): void {
+    this.store.off('context', this.onStoreEvent);
+    this.store.off('up', this.onStoreUp);
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
 
   /** Our protection policy (TS 33.501 13.2.3): what we encrypt, and what we expect the peer to. */
   policy(): PrinsProtectionPolicy {
@@ -73,13 +107,20 @@ export class N32fContextsService {
     return this.policyCache.policy;
   }
 
-  establish(params: Omit<N32fContextParams, 'policy' | 'maxMessages'>): N32fContext {
-    const context = new N32fContext({ ...params, policy: this.policy(), maxMessages: this.config.current.prins.maxMessagesPerContext });
+  /**
+   * Sets up a context agreed in exchange-params and stores it (every replica can then use it);
+   * older contexts with the peer are retired after a grace. Rejects with StateStoreUnavailable
+   * when the store cannot take it (nothing is kept then).
+   */
+  async establish(params: Omit<N32fContextParams, 'policy' | 'maxMessages' | 'nonces'>): Promise<N32fContext> {
+    const maxMessages = this.config.current.prins.maxMessagesPerContext;
+    const context = this.build({ ...params, maxMessages });
+    await this.store.saveContext(toStored(context, maxMessages));
     this.table.add(context);
+    this.prefetch(context);
     const older = this.table.list().filter((other) => other.params.peer === params.peer && other !== context);
-    if (older.length > 0) {
-      setTimeout(() => older.forEach((old) => this.table.remove(old.localContextId)), RETIRE_GRACE_MS).unref();
-    }
+    this.retireLater(older, 'replaced by a newer context');
+    for (const old of older) void this.store.retireContext(old.params.peer, old.localContextId, RETIRE_GRACE_MS).catch(() => undefined);
     this.logger.info(
       {
         peer: params.peer,
@@ -93,6 +134,95 @@ export class N32fContextsService {
       'N32-f context established',
     );
     return context;
+  }
+
+  /**
+   * The context a message addressed to us names: from this process, or loaded from the store
+   * (set up by another replica). Undefined when nobody has it.
+   */
+  async lookup(localContextId: string): Promise<N32fContext | undefined> {
+    const id = localContextId.toLowerCase();
+    const local = this.table.find(id);
+    if (local || !this.store.shared || !/^[0-9a-f]{16}$/.test(id)) return local;
+    let loading = this.loading.get(id);
+    if (!loading) {
+      loading = this.load(id).finally(() => this.loading.delete(id));
+      this.loading.set(id, loading);
+    }
+    return loading;
+  }
+
+  /**
+   * The peer's current context in the store, loaded (another replica set it up): used instead of a
+   * new parameter exchange. Undefined when there is none, or it is nearly used up.
+   */
+  async adoptCurrent(peer: string, margin: number): Promise<N32fContext | undefined> {
+    if (!this.store.shared) return undefined;
+    const id = await this.store.currentContext(peer);
+    if (!id) return undefined;
+    const context = await this.lookup(id);
+    if (!context || context.params.peer !== peer) return undefined;
+    await this.ready(context, context.params.role === 'initiator' ? 'request' : 'response').catch(() => undefined);
+    return context.nearlyExhausted(margin) ? undefined : context;
+  }
+
+  /** Protects a message, waiting for a SEQ block when none is in hand (never a store round trip per message). */
+  async protect<T>(context: N32fContext, kind: MessageKind, seal: () => T): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return seal();
+      } catch (error) {
+        if (!(error instanceof NonceBlockPending) || attempt >= 3) throw error;
+        await this.ready(context, kind);
+      }
+    }
+  }
+
+  /**
+   * The store's replay check of a received message (one atomic operation): a SEQ or messageId
+   * another replica already accepted is refused, and so is a message on a context that was
+   * terminated or retired meanwhile. With the store unreachable the local check (already passed)
+   * stands: `local-only`. Throws PrinsError (CONTEXT_NOT_FOUND, INTEGRITY_CHECK_FAILED) otherwise.
+   */
+  async acceptShared(context: N32fContext, kind: MessageKind, seq: number, messageId: string): Promise<SharedCheck> {
+    let verdict;
+    try {
+      verdict = await this.store.acceptReceived(context.localContextId, kind, seq, messageId);
+    } catch (error) {
+      if (!(error instanceof StateStoreUnavailable)) throw error;
+      if (this.degradedSince === null || Date.now() - this.degradedSince > 10_000) {
+        this.degradedSince = Date.now();
+        this.logger.warn({ peer: context.params.peer, detail: error.message }, 'replay check of this replica only: the state store is unreachable');
+      }
+      return 'local-only';
+    }
+    this.degradedSince = null;
+    switch (verdict) {
+      case 'fresh':
+        return 'shared';
+      case 'unknown-context':
+        this.forget(context.localContextId, 'no longer in the state store');
+        throw new PrinsError('CONTEXT_NOT_FOUND', `no N32-f context ${context.localContextId} (terminated or replaced)`);
+      case 'duplicate-message-id':
+        throw new PrinsError('INTEGRITY_CHECK_FAILED', `messageId ${messageId} was already received on this context`);
+      default:
+        throw new PrinsError('INTEGRITY_CHECK_FAILED', `SEQ ${seq} is ${verdict === 'replayed' ? 'a replay' : 'below the replay window'} (seen by a replica of this SEPP)`);
+    }
+  }
+
+  /** Resolves once a SEQ of `kind` is in hand for the context. */
+  async ready(context: N32fContext, kind: MessageKind): Promise<void> {
+    const feeder = this.feeders.get(context.localContextId)?.[kind];
+    if (!feeder) return;
+    try {
+      await feeder.ready();
+    } catch (error) {
+      if (error instanceof ContextGoneError) {
+        this.forget(context.localContextId, 'no longer in the state store');
+        throw new PrinsError('CONTEXT_NOT_FOUND', error.message);
+      }
+      throw error;
+    }
   }
 
   /** The RI security information we send the peer (TS 29.573 IpxProviderSecInfo): our IPX toward it. */
@@ -128,14 +258,15 @@ export class N32fContextsService {
   }
 
   /** Sets the RIs of a context after the separate RI exchange (exchange-params step 3). */
-  setIntermediaries(context: N32fContext, intermediaries: N32fIntermediaries | undefined): void {
+  async setIntermediaries(context: N32fContext, intermediaries: N32fIntermediaries | undefined): Promise<void> {
+    await this.store.updateIntermediaries(context.localContextId, intermediaries ? storedIntermediaries(intermediaries) : null);
     context.setIntermediaries(intermediaries);
     this.logger.info({ peer: context.params.peer, localContextId: context.localContextId, ...describeIntermediaries(intermediaries) }, 'N32-f context intermediaries set');
   }
 
   /** The peer whose context names one of these RI identities (an N32-f connection from an IPX). */
-  peerOfIntermediary(contextId: string, dnsNames: readonly string[]): string | undefined {
-    const context = this.table.find(contextId);
+  async peerOfIntermediary(contextId: string, dnsNames: readonly string[]): Promise<string | undefined> {
+    const context = await this.lookup(contextId);
     if (!context) return undefined;
     const names = dnsNames.map(normalizeFqdn);
     return intermediaryIdentities(context.intermediaries).some((identity) => names.includes(identity)) ? context.params.peer : undefined;
@@ -148,19 +279,31 @@ export class N32fContextsService {
     return this.table.list().some((context) => intermediaryIdentities(context.intermediaries).some((identity) => names.includes(identity)));
   }
 
-  /** Removes one context; when it was the peer's last, the peer goes back to prins-selected. */
+  /**
+   * Removes one context, here and in the store (every replica drops it); when it was the peer's
+   * last here, the peer goes back to prins-selected.
+   */
   terminate(localContextId: string, reason: string): N32fContext | undefined {
-    const context = this.table.remove(localContextId);
-    if (!context) return undefined;
-    this.logger.info({ peer: context.params.peer, localContextId, reason }, 'N32-f context terminated');
-    if (!this.table.ofPeer(context.params.peer)) this.peers.apply(context.params.peer, { type: 'CONTEXT_TERMINATED' });
+    const context = this.forget(localContextId, reason);
+    if (context) void this.retireInStore(context, 0);
     return context;
   }
 
-  /** Drops every context with a peer (release, renegotiation). */
+  /** Drops every context with a peer, here and in the store (release, renegotiation). */
   dropPeer(peer: string, reason: string): void {
     const removed = this.table.removePeer(peer);
+    for (const context of removed) {
+      this.feeders.delete(context.localContextId);
+      void this.retireInStore(context, 0);
+    }
     if (removed.length > 0) this.logger.info({ peer, contexts: removed.map((c) => c.localContextId), reason }, 'N32-f contexts dropped');
+  }
+
+  /** Forgets the peer's contexts in this process only (a replica going away; the others keep them). */
+  forgetPeerLocally(peer: string, reason: string): void {
+    const removed = this.table.removePeer(peer);
+    for (const context of removed) this.feeders.delete(context.localContextId);
+    if (removed.length > 0) this.logger.info({ peer, contexts: removed.map((c) => c.localContextId), reason }, 'N32-f contexts forgotten by this replica');
   }
 
   view(): N32fContextView[] {
@@ -176,8 +319,163 @@ export class N32fContextsService {
       intermediaries: context.intermediaries
         ? { authorizedIpxId: context.intermediaries.authorizedIpxId, verified: intermediaryIdentities(context.intermediaries) }
         : null,
+      replica: this.store.replicaId,
     }));
   }
+
+  /** Builds a context whose send counters come in SEQ blocks reserved in the store. */
+  private build(params: Omit<N32fContextParams, 'policy' | 'nonces'> & { maxMessages: number }): N32fContext {
+    const id = params.localContextId.toLowerCase();
+    const feeders = {} as Record<MessageKind, SequenceFeeder>;
+    const blockSize = this.config.current.state.sequenceBlockSize;
+    const context = new N32fContext({
+      ...params,
+      policy: this.policy(),
+      nonces: (kind, salt, start) => {
+        const feeder = new SequenceFeeder(this.store, id, kind, blockSize, salt, start, (error) =>
+          this.logger.warn({ peer: params.peer, localContextId: id, kind, error: error.message }, 'SEQ block not reserved'),
+        );
+        feeders[kind] = feeder;
+        return feeder;
+      },
+    });
+    this.feeders.set(context.localContextId, feeders);
+    return context;
+  }
+
+  /** The direction this SEPP sends NF traffic on gets its first block ahead of the first message. */
+  private prefetch(context: N32fContext): void {
+    void this.ready(context, context.params.role === 'initiator' ? 'request' : 'response').catch(() => undefined);
+  }
+
+  private async load(id: string): Promise<N32fContext | undefined> {
+    const stored = await this.store.loadContext(id);
+    if (!stored) return undefined;
+    const existing = this.table.find(id);
+    if (existing) return existing;
+    const context = this.build({
+      role: stored.role,
+      peer: stored.peer,
+      localContextId: stored.localContextId,
+      remoteContextId: stored.remoteContextId,
+      keys: stored.keys,
+      enc: stored.enc,
+      createdAt: stored.createdAt,
+      maxMessages: stored.maxMessages,
+      ...(stored.intermediaries ? { intermediaries: fromStoredIntermediaries(stored.intermediaries) } : {}),
+    });
+    this.table.add(context);
+    this.prefetch(context);
+    const older = this.table.list().filter((other) => other.params.peer === stored.peer && other.createdAt < stored.createdAt);
+    this.retireLater(older, 'replaced by a newer context');
+    this.logger.info({ peer: stored.peer, role: stored.role, localContextId: id, remoteContextId: stored.remoteContextId, enc: stored.enc }, 'N32-f context loaded from the state store');
+    return context;
+  }
+
+  /** Another replica changed a context: follow it here. */
+  private applyStoreEvent(event: ContextEvent): void {
+    if (event.replica === this.store.replicaId) return;
+    const local = this.table.find(event.localContextId);
+    switch (event.kind) {
+      case 'established':
+        // The initiator side sends on the peer's newest context: load it now. The responder loads
+        // on the first message.
+        if (this.table.list().some((context) => context.params.peer === event.peer)) void this.lookup(event.localContextId).catch(() => undefined);
+        return;
+      case 'intermediaries':
+        if (local) {
+          this.table.remove(local.localContextId);
+          this.feeders.delete(local.localContextId);
+          void this.lookup(event.localContextId).catch(() => undefined);
+        }
+        return;
+      case 'retired':
+        if (!local) return;
+        if (event.afterMs <= 0) this.forget(local.localContextId, 'terminated by another replica');
+        else this.retireLater([local], 'retired by another replica', event.afterMs);
+        return;
+    }
+  }
+
+  /** After a store outage: drop what the store no longer has (terminated meanwhile). */
+  private async revalidate(): Promise<void> {
+    for (const context of this.table.list()) {
+      try {
+        if (!(await this.store.loadContext(context.localContextId))) this.forget(context.localContextId, 'no longer in the state store');
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private retireLater(contexts: readonly N32fContext[], reason: string, afterMs = RETIRE_GRACE_MS): void {
+    if (contexts.length === 0) return;
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      for (const context of contexts) if (this.table.find(context.localContextId) === context) this.forget(context.localContextId, reason);
+    }, afterMs);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
+  /** Removes a context from this process; the peer goes back to prins-selected if it was its last. */
+  private forget(localContextId: string, reason: string): N32fContext | undefined {
+    const context = this.table.remove(localContextId);
+    if (!context) return undefined;
+    this.feeders.delete(context.localContextId);
+    this.logger.info({ peer: context.params.peer, localContextId, reason }, 'N32-f context terminated');
+    if (!this.table.ofPeer(context.params.peer)) this.peers.apply(context.params.peer, { type: 'CONTEXT_TERMINATED' });
+    return context;
+  }
+
+  private async retireInStore(context: N32fContext, afterMs: number): Promise<void> {
+    try {
+      await this.store.retireContext(context.params.peer, context.localContextId, afterMs);
+    } catch (error) {
+      this.logger.warn({ peer: context.params.peer, localContextId: context.localContextId, error: (error as Error).message }, 'N32-f context not removed from the state store (unreachable)');
+    }
+  }
+}
+
+function toStored(context: N32fContext, maxMessages: number): StoredContext {
+  return {
+    localContextId: context.localContextId.toLowerCase(),
+    remoteContextId: context.remoteContextId.toLowerCase(),
+    peer: context.params.peer,
+    role: context.params.role,
+    enc: context.params.enc,
+    createdAt: context.createdAt,
+    kekId: null,
+    maxMessages,
+    keys: context.keys,
+    intermediaries: context.intermediaries ? storedIntermediaries(context.intermediaries) : null,
+  };
+}
+
+function pem(key: KeyObject): string {
+  return key.export({ type: 'spki', format: 'pem' }).toString();
+}
+
+function storedIntermediaries(ris: N32fIntermediaries): StoredIntermediaries {
+  return {
+    authorizedIpxId: ris.authorizedIpxId,
+    keysByIdentity: Object.fromEntries([...ris.keysByIdentity].map(([identity, keys]) => [identity, keys.map(pem)])),
+    seppKeys: ris.seppKeys.map(pem),
+    policy: ris.policy,
+    ...(ris.ownRiId !== undefined ? { ownRiId: ris.ownRiId } : {}),
+    ...(ris.ownPolicy !== undefined ? { ownPolicy: ris.ownPolicy } : {}),
+  };
+}
+
+function fromStoredIntermediaries(stored: StoredIntermediaries): N32fIntermediaries {
+  return {
+    authorizedIpxId: stored.authorizedIpxId,
+    keysByIdentity: new Map(Object.entries(stored.keysByIdentity).map(([identity, keys]) => [identity, keys.map((key) => createPublicKey(key))])),
+    seppKeys: stored.seppKeys.map((key) => createPublicKey(key)),
+    policy: stored.policy as ModificationPolicy,
+    ...(stored.ownRiId !== undefined ? { ownRiId: stored.ownRiId } : {}),
+    ...(stored.ownPolicy !== undefined ? { ownPolicy: stored.ownPolicy as ModificationPolicy } : {}),
+  };
 }
 
 function describeIntermediaries(intermediaries: N32fIntermediaries | undefined): { authorizedIpxId?: string | null; intermediaries?: string[] } {

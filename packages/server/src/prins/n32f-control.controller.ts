@@ -19,7 +19,7 @@ export class N32fControlController {
 
   @Post('n32f-terminate')
   @HttpCode(200)
-  n32fTerminate(@Body() body: unknown, @Req() request: FastifyRequest): { n32fContextId: string } {
+  n32fTerminate(@Body() body: unknown, @Req() request: FastifyRequest): Promise<{ n32fContextId: string }> {
     return this.control.receiveTerminate(this.peerOf(request), body);
   }
 

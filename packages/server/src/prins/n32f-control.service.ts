@@ -88,9 +88,10 @@ export class N32fControlService extends EventEmitter<{ errorReport: [ReceivedErr
   }
 
   /** POST n32f-terminate received: the context named by the ID we allocated goes on both sides. */
-  receiveTerminate(peer: string, body: unknown): { n32fContextId: string } {
+  async receiveTerminate(peer: string, body: unknown): Promise<{ n32fContextId: string }> {
     const { n32fContextId } = parseBody(N32fContextInfo, body);
-    const context = this.contexts.table.find(n32fContextId);
+    // Set up by this replica or another one: every replica drops it (the store says so).
+    const context = await this.contexts.lookup(n32fContextId);
     if (!context || context.params.peer !== peer) {
       throw new ProblemException({ status: 404, cause: 'CONTEXT_NOT_FOUND', detail: `no N32-f context ${n32fContextId} with ${peer}` });
     }

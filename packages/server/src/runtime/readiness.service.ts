@@ -6,6 +6,7 @@ import type { ListenAddress } from '../config/sepp-config';
  */
 export class ReadinessService {
   private readonly expected = new Set<string>();
+  private readonly dependencies = new Map<string, () => { up: boolean; detail: string }>();
   private readonly up = new Map<string, ListenAddress>();
   private stopping = false;
 
@@ -22,6 +23,14 @@ export class ReadinessService {
     return this.up.get(listener);
   }
 
+  /**
+   * A dependency `/readyz` reports by name (the shared state store). One that is down does not make
+   * the app unready: what is established goes on without it (README "Running a cluster").
+   */
+  dependOn(name: string, probe: () => { up: boolean; detail: string }): void {
+    this.dependencies.set(name, probe);
+  }
+
   markStopping(): void {
     this.stopping = true;
   }
@@ -30,9 +39,21 @@ export class ReadinessService {
     return !this.stopping && [...this.expected].every((name) => this.up.has(name));
   }
 
-  describe(): { ready: boolean; listeners: Record<string, 'up' | 'down'>; stopping: boolean } {
+  describe(): {
+    ready: boolean;
+    listeners: Record<string, 'up' | 'down'>;
+    stopping: boolean;
+    dependencies: Record<string, { status: 'up' | 'down'; detail: string }>;
+    degraded: string[];
+  } {
     const listeners: Record<string, 'up' | 'down'> = {};
     for (const name of this.expected) listeners[name] = this.up.has(name) ? 'up' : 'down';
-    return { ready: this.ready, listeners, stopping: this.stopping };
+    const dependencies: Record<string, { status: 'up' | 'down'; detail: string }> = {};
+    for (const [name, probe] of this.dependencies) {
+      const { up, detail } = probe();
+      dependencies[name] = { status: up ? 'up' : 'down', detail };
+    }
+    const degraded = Object.keys(dependencies).filter((name) => dependencies[name]!.status === 'down');
+    return { ready: this.ready, listeners, stopping: this.stopping, dependencies, degraded };
   }
 }

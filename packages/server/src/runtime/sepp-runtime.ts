@@ -3,6 +3,7 @@ import type { SeppMetrics } from '../metrics/sepp-metrics';
 import type { PeerRegistry } from '../peers/peer-registry.service';
 import type { ConfigService } from './config.service';
 import type { ReadinessService } from './readiness.service';
+import type { N32StateStore } from '../state/state-store';
 
 export type SeppRole = 'initiator' | 'responder';
 
@@ -10,6 +11,8 @@ export type SeppRole = 'initiator' | 'responder';
 export const SEPP_LOGGER = Symbol('SEPP_LOGGER');
 /** Injection token of the app's role. */
 export const SEPP_ROLE = Symbol('SEPP_ROLE');
+/** Injection token of the N32 state store (the port; in memory or Redis). */
+export const SEPP_STATE = Symbol('SEPP_STATE');
 
 /**
  * The state every listener of one process shares, created before Nest starts (config must be
@@ -22,4 +25,6 @@ export interface SeppRuntime {
   readonly peers: PeerRegistry;
   readonly readiness: ReadinessService;
   readonly metrics: SeppMetrics;
+  /** Where N32 state that replicas share lives (`state.*`). */
+  readonly state: N32StateStore;
 }

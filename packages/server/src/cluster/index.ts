@@ -1,0 +1,1 @@
+export { ClusterViewService, type ConnectionsProvider, type ReplicaPeerView } from './cluster-view.service';

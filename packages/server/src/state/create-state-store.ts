@@ -1,0 +1,30 @@
+import type { SeppConfig } from '../config/sepp-config';
+import type { SeppLogger } from '../logging/logger';
+import { MemoryStateStore } from './memory-store';
+import { RedisStateStore } from './redis-store';
+import type { N32StateStore } from './state-store';
+
+/** The store `state.*` asks for; its reachability changes are logged (never its secrets). */
+export function createStateStore(config: SeppConfig, logger: SeppLogger): N32StateStore {
+  const { replicaId, redis } = config.state;
+  if (!redis) return new MemoryStateStore(replicaId);
+  const store = new RedisStateStore({
+    url: redis.url,
+    ...(redis.password !== null ? { password: redis.password } : {}),
+    ...(redis.tls ? { tls: { ca: redis.tls.ca, ...(redis.tls.cert ? { cert: redis.tls.cert } : {}), ...(redis.tls.key ? { key: redis.tls.key } : {}) } } : {}),
+    keyPrefix: redis.keyPrefix,
+    keyWrapKeys: redis.keyWrapKeys,
+    replicaId,
+    commandTimeoutMs: redis.commandTimeoutMs,
+  });
+  const where = redactUrl(redis.url);
+  logger.info({ store: 'redis', url: where, keyPrefix: redis.keyPrefix, replica: replicaId }, 'shared N32 state store configured');
+  store.on('up', () => logger.info({ store: 'redis', url: where }, 'state store reachable'));
+  store.on('down', (detail) => logger.warn({ store: 'redis', url: where, detail }, 'state store unreachable: established contexts go on from the local cache, new PRINS contexts wait'));
+  return store;
+}
+
+/** The URL without a password (redis://user:secret@host -> redis://user:***@host). */
+export function redactUrl(url: string): string {
+  return url.replace(/^(rediss?:\/\/)([^@/]*:)[^@/]*@/, '$1$2***@');
+}
