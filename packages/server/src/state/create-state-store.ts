@@ -1,13 +1,15 @@
 import type { SeppConfig } from '../config/sepp-config';
 import type { SeppLogger } from '../logging/logger';
 import { MemoryStateStore } from './memory-store';
-import { RedisStateStore } from './redis-store';
 import type { N32StateStore } from './state-store';
 
 /** The store `state.*` asks for; its reachability changes are logged (never its secrets). */
 export function createStateStore(config: SeppConfig, logger: SeppLogger): N32StateStore {
   const { replicaId, redis } = config.state;
   if (!redis) return new MemoryStateStore(replicaId);
+  // Loaded only when configured: a SEPP without Redis does not pay for the client at start-up.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { RedisStateStore } = require('./redis-store') as typeof import('./redis-store');
   const store = new RedisStateStore({
     url: redis.url,
     ...(redis.password !== null ? { password: redis.password } : {}),

@@ -1,0 +1,310 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  base64urlDecode,
+  base64urlEncode,
+  buildNonce,
+  decryptFlattenedJwe,
+  encryptFlattenedJwe,
+  MASTER_KEY_LENGTH,
+  N32C_PATHS,
+  N32F_PROCESS_PATH,
+  N32fContext,
+  newN32fContextId,
+  parseReformattedResponse,
+  protectionPolicy,
+  readMessageHeader,
+  TLS_EXPORTER_LABEL,
+  toProtectionPolicyData,
+  type HttpRequestMessage,
+} from '@sepp/protocol';
+import { RedisServer } from '@sepp/infra';
+import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, initiatorYaml, writeYaml } from './support/configs';
+import { FakeResponder } from './support/fake-responder';
+import { H2Client, type H2Answer } from './support/h2-client';
+import { n32fResponderYaml, NfClient, TappedProducer, UDM1_FQDN } from './support/n32f';
+import type { CertFiles, TestPki } from './support/pki';
+import { freePort } from './support/ports';
+import { SeppProcess } from './support/sepp-process';
+import { waitFor } from './support/wait-for';
+
+jest.setTimeout(90_000);
+
+/**
+ * Replicas of one SEPP sharing their N32 state in Redis (a real redis-server started here): three
+ * responder replicas serve one PRINS context that the test (as the initiating SEPP, with its own
+ * TLS session and keys) set up on one of them.
+ */
+
+const SUPI = 'imsi-001010000000001';
+const JSON_TYPE = { 'content-type': 'application/json' };
+
+interface Problem {
+  status: number;
+  cause: string;
+  detail?: string;
+}
+
+describe('a responder cluster: three replicas, one PRINS context in Redis', () => {
+  let pki: TestPki;
+  let certB: CertFiles;
+  let producer: TappedProducer;
+  let reports: FakeResponder;
+  let redis: RedisServer;
+  const replicas: SeppProcess[] = [];
+  const clients: H2Client[] = [];
+  let context: N32fContext;
+  let initiatorContextId: string;
+  let responderContextId: string;
+  let request: HttpRequestMessage;
+
+  beforeAll(async () => {
+    const created = await createPkiAB();
+    pki = created.pki;
+    certB = created.certB;
+    producer = await TappedProducer.start('udm1');
+    reports = await FakeResponder.start(certB, pki.ca.certPem, (r) =>
+      r.headers[':path'] === N32C_PATHS.n32fTerminate ? { status: 200, body: { n32fContextId: (r.json as { n32fContextId: string }).n32fContextId } } : { status: 204 },
+    );
+    redis = await RedisServer.start();
+    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
+    for (const replica of ['r1', 'r2', 'r3']) {
+      const yaml = n32fResponderYaml(created.certA, pki, producer.port, {
+        responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'modifying', address: `127.0.0.1:${reports.port}` }] },
+      });
+      yaml['state'] = { redis: { url: redis.url }, keyWrapKeyFile: 'kek.bin', replicaId: replica };
+      replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `cluster-${replica}`, yaml)));
+    }
+    for (const replica of replicas) clients.push(await H2Client.open(replica.port('n32'), FQDN_A, pki.clientTls(certB)));
+    request = {
+      method: 'GET',
+      scheme: 'http',
+      authority: `${UDM1_FQDN}:${producer.port}`,
+      path: `/nudm-sdm/v2/${SUPI}/am-data`,
+      headers: [['accept', 'application/json']],
+    };
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    await redis?.dispose();
+    await reports?.close();
+    await producer?.close();
+  });
+
+  const seal = (on: N32fContext = context): { wire: string; messageId: string } => {
+    const { body, messageId } = on.protectRequest(request);
+    return { wire: JSON.stringify(body), messageId };
+  };
+  const send = (replica: number, wire: string): Promise<H2Answer> => clients[replica]!.request('POST', N32F_PROCESS_PATH, wire, JSON_TYPE);
+
+  /** A 200 whose protected answer opens with our context; returns the answer's IV. */
+  function delivered(answer: H2Answer, messageId: string, on: N32fContext = context): string {
+    expect({ status: answer.status, text: answer.status === 200 ? '' : answer.text }).toEqual({ status: 200, text: '' });
+    const reformatted = parseReformattedResponse(answer.json);
+    const opened = on.openResponse(reformatted, readMessageHeader(reformatted), messageId);
+    expect(opened.message.status).toBe(200);
+    expect(JSON.parse(opened.message.body!.toString('utf8'))).toMatchObject({ supi: SUPI });
+    return reformatted.reformattedData.iv as string;
+  }
+
+  function refused(answer: H2Answer, cause: string): Problem {
+    const problem = answer.json as Problem;
+    expect({ status: answer.status, cause: problem?.cause }).toEqual({ status: 403, cause });
+    return problem;
+  }
+
+  /** exchange-capability then exchange-params on one replica: a context built from our TLS session with it. */
+  async function negotiate(replica: number): Promise<{ context: N32fContext; initiatorId: string; responderId: string }> {
+    const client = clients[replica]!;
+    const capability = await client.postJson(N32C_PATHS.exchangeCapability, {
+      sender: FQDN_B,
+      supportedSecCapabilityList: ['PRINS'],
+      plmnIdList: [PLMN_B],
+      n32HandshakeId: randomBytes(8).toString('hex'),
+      supportedFeatures: '0',
+    });
+    expect(capability.json).toMatchObject({ selectedSecCapability: 'PRINS' });
+    const initiatorId = newN32fContextId();
+    const suites = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: initiatorId, jweCipherSuiteList: ['A128GCM'], jwsCipherSuiteList: ['ES256'], sender: FQDN_B });
+    expect(suites.status).toBe(200);
+    const responderId = (suites.json as { n32fContextId: string }).n32fContextId;
+    const policies = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: initiatorId, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
+    expect(policies.status).toBe(200);
+    const master = client.socket.exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
+    return {
+      context: new N32fContext({ role: 'initiator', peer: FQDN_A, localContextId: initiatorId, remoteContextId: responderId, master, enc: 'A128GCM', policy: protectionPolicy() }),
+      initiatorId,
+      responderId,
+    };
+  }
+
+  /** A fresh message carrying the messageId of another one (a new SEQ, a valid tag: only the ID repeats). */
+  function withMessageId(on: N32fContext, messageId: string, seq: number): string {
+    const fresh = JSON.parse(seal(on).wire) as { reformattedData: Record<string, string> };
+    const jwe = fresh.reformattedData;
+    const { key, salt } = on.keys.parallelRequest;
+    const { plaintext } = decryptFlattenedJwe(jwe, key, { enc: 'A128GCM', salt });
+    const aad = JSON.parse(base64urlDecode(jwe['aad']!).toString('utf8')) as { metaData: Record<string, unknown> };
+    aad.metaData['messageId'] = messageId;
+    const reformattedData = encryptFlattenedJwe({ plaintext, aad: base64urlEncode(JSON.stringify(aad)), key, iv: buildNonce(salt, seq), enc: 'A128GCM' });
+    return JSON.stringify({ reformattedData });
+  }
+
+  it('a context set up on replica 1 is stored (wrapped) and every replica lists it', async () => {
+    ({ context, initiatorId: initiatorContextId, responderId: responderContextId } = await negotiate(0));
+    for (const replica of replicas) {
+      const view = await replica.admin<{ stored: { localContextId: string; peer: string; kekId: string }[] }>('/admin/contexts');
+      expect(view.body.stored).toEqual([expect.objectContaining({ localContextId: responderContextId, remoteContextId: initiatorContextId, peer: FQDN_B, kekId: expect.stringMatching(/^[0-9a-f]{16}$/) })]);
+    }
+  });
+
+  it('the three replicas answer concurrently on that one context: every IV is distinct (SEQ blocks per replica)', async () => {
+    const perReplica = 60;
+    const messages = replicas.flatMap((_, replica) => Array.from({ length: perReplica }, () => ({ replica, ...seal() })));
+    const answers = await Promise.all(messages.map(async ({ replica, wire, messageId }) => delivered(await send(replica, wire), messageId)));
+    expect(answers).toHaveLength(3 * perReplica);
+    expect(new Set(answers).size).toBe(answers.length);
+    // Each replica answered its own share (its replica view counts its messages).
+    for (const replica of replicas) {
+      const view = await replica.admin<{ contexts: { localContextId: string; messagesSent: number }[] }>('/admin/contexts');
+      expect(view.body.contexts).toEqual([expect.objectContaining({ localContextId: responderContextId, messagesSent: perReplica })]);
+    }
+  });
+
+  it('a message accepted by replica 1 and replayed to replicas 2 and 3 is refused (INTEGRITY_CHECK_FAILED), as is its messageId on a new SEQ', async () => {
+    const seen = producer.seen.length;
+    const captured = seal();
+    delivered(await send(0, captured.wire), captured.messageId);
+    refused(await send(1, captured.wire), 'INTEGRITY_CHECK_FAILED');
+    refused(await send(2, captured.wire), 'INTEGRITY_CHECK_FAILED');
+    refused(await send(2, withMessageId(context, captured.messageId, 2 ** 31)), 'INTEGRITY_CHECK_FAILED');
+    expect(producer.seen.length).toBe(seen + 1);
+    await replicas[2]!.waitForLog('the refusal', (line) => line.msg === 'PRINS message refused' && /already received/.test(String(line['detail'])));
+  });
+
+  it('the cluster view: /admin/peers on any replica lists every replica with its state and connections per peer', async () => {
+    const view = await waitFor('three replicas in the view', async () => {
+      const answer = await replicas[2]!.admin<{ replica: string; cluster: { replica: string; peers: { fqdn: string; state: string; connections: unknown }[] }[] }>('/admin/peers');
+      return answer.body.cluster.length === 3 ? answer.body : undefined;
+    });
+    expect(view.replica).toBe('r3');
+    expect(view.cluster.map((entry) => entry.replica)).toEqual(['r1', 'r2', 'r3']);
+    const r1 = view.cluster.find((entry) => entry.replica === 'r1')!;
+    expect(r1.peers).toEqual([expect.objectContaining({ fqdn: FQDN_B, state: 'prins-established', connections: expect.objectContaining({ agreed: 1 }) })]);
+  });
+
+  it('Redis down: the established context goes on from every replica cache, a new exchange gets 503 naming the store, /readyz names it; all comes back by itself', async () => {
+    await redis.stop();
+    await waitFor('/readyz degraded', async () => {
+      const ready = await replicas[0]!.admin<{ status: string; dependencies: { state: { status: string } } }>('/readyz');
+      return ready.status === 200 && ready.body.status === 'degraded' && ready.body.dependencies.state.status === 'down';
+    });
+    for (let replica = 0; replica < 3; replica++) {
+      const message = seal();
+      delivered(await send(replica, message.wire), message.messageId);
+    }
+    const outage = await negotiateExpectingOutage(clients[1]!);
+    expect(outage.status).toBe(503);
+    expect(String(outage.headers['content-type'])).toMatch(/^application\/problem\+json/);
+    expect((outage.json as Problem).detail).toMatch(/state store \(redis\)/);
+    await redis.restart();
+    await waitFor('/readyz ready again', async () => (await replicas[0]!.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
+    const message = seal();
+    delivered(await send(2, message.wire), message.messageId);
+  });
+
+  it('a re-key on replica 2 retires the old context for every replica; a terminate on replica 3 is honoured by all (CONTEXT_NOT_FOUND)', async () => {
+    const old = context;
+    const fresh = await negotiate(1);
+    // The old one still answers during the grace (answers on the way), then is gone everywhere.
+    const during = seal(old);
+    delivered(await send(2, during.wire), during.messageId, old);
+    await waitFor(
+      'the old context gone on replica 1',
+      async () => (await send(0, seal(old).wire)).status === 403,
+      20_000,
+      250,
+    );
+    refused(await send(2, seal(old).wire), 'CONTEXT_NOT_FOUND');
+    const onNew = seal(fresh.context);
+    delivered(await send(0, onNew.wire), onNew.messageId, fresh.context);
+
+    const terminated = await clients[2]!.postJson(N32C_PATHS.n32fTerminate, { n32fContextId: fresh.responderId });
+    expect(terminated).toMatchObject({ status: 200, json: { n32fContextId: fresh.initiatorId } });
+    for (let replica = 0; replica < 3; replica++) refused(await send(replica, seal(fresh.context).wire), 'CONTEXT_NOT_FOUND');
+    for (const replica of replicas) expect((await replica.admin<{ stored: unknown[] }>('/admin/contexts')).body.stored).toEqual([]);
+  });
+
+  /** A new exchange on a replica: with the store down, the context it would set up cannot be stored. */
+  async function negotiateExpectingOutage(client: H2Client): Promise<H2Answer> {
+    const capability = await client.postJson(N32C_PATHS.exchangeCapability, {
+      sender: FQDN_B,
+      supportedSecCapabilityList: ['PRINS'],
+      plmnIdList: [PLMN_B],
+      n32HandshakeId: randomBytes(8).toString('hex'),
+      supportedFeatures: '0',
+    });
+    expect(capability.json).toMatchObject({ selectedSecCapability: 'PRINS' });
+    const id = newN32fContextId();
+    const suites = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, jweCipherSuiteList: ['A128GCM'], jwsCipherSuiteList: ['ES256'], sender: FQDN_B });
+    expect(suites.status).toBe(200);
+    return client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
+  }
+});
+
+describe('opaque telescopic labels in the shared store', () => {
+  let redis: RedisServer;
+  const initiators: SeppProcess[] = [];
+  let pki: TestPki;
+  let certB: CertFiles;
+  const LONG = `${'a'.repeat(40)}.${'b'.repeat(30)}.5gc.mnc001.mcc001.3gppnetwork.org`;
+
+  beforeAll(async () => {
+    const created = await createPkiAB();
+    pki = created.pki;
+    certB = created.certB;
+    redis = await RedisServer.start();
+    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
+    const unreachable = await freePort();
+    for (const replica of ['i1', 'i2']) {
+      const yaml = initiatorYaml(certB, pki, unreachable);
+      yaml['sbi'] = { listen: { host: '127.0.0.1', port: 0 } };
+      yaml['state'] = { redis: { url: redis.url }, keyWrapKeyFile: 'kek.bin', replicaId: replica };
+      const started = SeppProcess.start('initiator', writeYaml(pki.dir, `labels-${replica}`, yaml));
+      initiators.push(started);
+      await started.ready(30_000).catch((error: unknown) => {
+        throw new Error(`${(error as Error).message}\n${started.dump()}`);
+      });
+    }
+  });
+
+  afterAll(async () => {
+    await Promise.all(initiators.map((initiator) => initiator.stop()));
+    await redis?.dispose();
+  });
+
+  const mapping = async (initiator: SeppProcess, query: string): Promise<{ status: number; json: unknown }> => {
+    const client = await NfClient.connect(initiator.port('sbi'));
+    try {
+      const answer = await client.request({ path: `/nsepp-telescopic/v1/mapping?${query}` });
+      return { status: answer.status, json: answer.json };
+    } finally {
+      client.close();
+    }
+  };
+
+  it('a label handed out by one replica resolves on the other, and after a restart', async () => {
+    const given = await mapping(initiators[0]!, `foreign-fqdn=${LONG}`);
+    expect(given.status).toBe(200);
+    const label = (given.json as { telescopicLabel: string }).telescopicLabel;
+    expect(label).toMatch(/^m-0[a-z2-7]{26}$/);
+    expect(await mapping(initiators[1]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
+    await initiators[0]!.stop();
+    initiators[0] = await SeppProcess.ready('initiator', join(pki.dir, 'labels-i1.yaml'));
+    expect(await mapping(initiators[0]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
+    expect((await mapping(initiators[1]!, 'telescopic-label=m-0aaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
+  });
+});
