@@ -39,6 +39,8 @@ export interface LoadOptions {
   request?: (i: number, tag: string) => NfRequestSpec;
   /** Stop after this many requests (default: until stop()). */
   limit?: number;
+  /** Open loop: request i starts at `i / ratePerSecond` s after the start (workers cap what is in flight). */
+  ratePerSecond?: number;
 }
 
 const defaultRequest = (i: number, tag: string): NfRequestSpec => ({ path: `/nudm-sdm/v2/imsi-0010100000${String(i % 100_000).padStart(5, '0')}/am-data?run=${tag}&n=${i}` });
@@ -85,6 +87,14 @@ export class NfLoad {
     const { limit, paceMs = 0 } = this.options;
     while (this.running && (limit === undefined || this.next < limit)) {
       const i = this.next++;
+      if (this.options.ratePerSecond) {
+        const wait = this.startedAt + (i * 1000) / this.options.ratePerSecond - performance.now();
+        if (wait > 0) await sleep(wait);
+        if (!this.running) {
+          this.next = Math.min(this.next, i);
+          break;
+        }
+      }
       this.outcomes.push(await this.send(i));
       if (paceMs > 0) await sleep(paceMs);
     }

@@ -2,7 +2,7 @@ import { appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-export type Suite = 'fuzz' | 'peers' | 'faults' | 'abuse' | 'soak';
+export type Suite = 'fuzz' | 'peers' | 'faults' | 'abuse' | 'soak' | 'cluster';
 
 export interface MinMax {
   min: number;

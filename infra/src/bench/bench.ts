@@ -136,8 +136,8 @@ export async function runBench(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
-  const start = (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv): BenchChild => {
-    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env });
+  const start = (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv, binary = false): BenchChild => {
+    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env, binary });
     all.add(child);
     return child;
   };
@@ -166,7 +166,7 @@ export async function runBench(argv: string[]): Promise<number> {
         producerApiRoot: `http://${PRODUCER_FQDN}:${producerAt.port}`,
         certs: () => (certs ??= mintBenchCerts(path.join(workDir, 'certs'))),
         spawn: (name, script, args, opts) => {
-          const child = start(`${scenario.id}-${name}`, script, args, opts?.env);
+          const child = start(`${scenario.id}-${name}`, script, args, opts?.env, opts?.binary ?? false);
           scenarioChildren.push(child);
           return child;
         },
@@ -203,6 +203,7 @@ export async function runBench(argv: string[]): Promise<number> {
         };
         result.load = await runLoadInWorker({
           url: entry.url,
+          ...(entry.alsoUrls ? { alsoUrls: entry.alsoUrls } : {}),
           target: entry.target,
           authority: entry.authority,
           method: params.method,

@@ -97,8 +97,9 @@ export class BenchChild {
     );
   }
 
-  static start(name: string, script: string, args: string[], opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv }): BenchChild {
-    const child = spawn(process.execPath, [script, ...args], {
+  /** `script` is a node script, or with `opts.binary` an executable (e.g. redis-server). */
+  static start(name: string, script: string, args: string[], opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv; binary?: boolean }): BenchChild {
+    const child = spawn(opts.binary ? script : process.execPath, opts.binary ? args : [script, ...args], {
       cwd: opts.cwd ?? process.cwd(),
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

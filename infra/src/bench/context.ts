@@ -49,7 +49,7 @@ export interface BenchContext {
   readonly producerApiRoot: string;
   certs(): Promise<BenchCerts>;
   /** Starts a node script as a child of the current scenario (stopped, and its peak RSS read, after it). */
-  spawn(name: string, script: string, args: string[], opts?: { env?: NodeJS.ProcessEnv }): BenchChild;
+  spawn(name: string, script: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; binary?: boolean }): BenchChild;
   say(line: string): void;
 }
 
@@ -61,6 +61,8 @@ export interface ScenarioEntry {
   target?: string;
   /** `:authority`, if not the host:port of `url` (telescopic scenarios). */
   authority?: string;
+  /** More first hops (replicas): the load's connections are spread over `url` and these. */
+  alsoUrls?: string[];
 }
 
 /**

@@ -12,6 +12,8 @@ import { Worker } from 'node:worker_threads';
 export interface LoadOptions {
   /** `http://host:port` of the listener under load. */
   url: string;
+  /** More origins: session i connects to [url, ...alsoUrls][i % n] (replicas behind no load balancer). */
+  alsoUrls?: string[];
   /** Sent as `3gpp-sbi-target-apiroot` when set. */
   target?: string;
   /** `:authority`; default the host:port of `url`. */
@@ -135,8 +137,9 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
 
   const sessions: Array<http2.ClientHttp2Session | undefined> = new Array<http2.ClientHttp2Session | undefined>(options.connections);
   let next = 0;
-  const newSession = (): http2.ClientHttp2Session => {
-    const session = http2.connect(url.origin);
+  const origins = [url.origin, ...(options.alsoUrls ?? []).map((also) => new URL(also).origin)];
+  const newSession = (index: number): http2.ClientHttp2Session => {
+    const session = http2.connect(origins[index % origins.length]!);
     session.on('error', (error: NodeJS.ErrnoException) => countError(performance.now(), `session ${error.code ?? error.message}`));
     return session;
   };
@@ -145,7 +148,7 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
     next = (next + 1) % sessions.length;
     let session = sessions[index];
     if (!session || session.closed || session.destroyed) {
-      session = newSession();
+      session = newSession(index);
       sessions[index] = session;
     }
     return session;
@@ -154,7 +157,7 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
   // Connect every session first, so connection set-up is not part of any latency.
   await Promise.all(
     Array.from({ length: options.connections }, (_, index) => {
-      const session = newSession();
+      const session = newSession(index);
       sessions[index] = session;
       return new Promise<void>((resolve, reject) => {
         session.once('connect', () => resolve());

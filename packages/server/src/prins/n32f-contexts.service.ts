@@ -120,7 +120,7 @@ export class N32fContextsService implements OnModuleDestroy {
     this.prefetch(context);
     const older = this.table.list().filter((other) => other.params.peer === params.peer && other !== context);
     this.retireLater(older, 'replaced by a newer context');
-    for (const old of older) void this.store.retireContext(old.params.peer, old.localContextId, RETIRE_GRACE_MS).catch(() => undefined);
+    void this.retireOlderInStore(context);
     this.logger.info(
       {
         peer: params.peer,
@@ -426,6 +426,17 @@ export class N32fContextsService implements OnModuleDestroy {
     this.logger.info({ peer: context.params.peer, localContextId, reason }, 'N32-f context terminated');
     if (!this.table.ofPeer(context.params.peer)) this.peers.apply(context.params.peer, { type: 'CONTEXT_TERMINATED' });
     return context;
+  }
+
+  /** Every older context with the peer in the store (set up by any replica) goes after the grace. */
+  private async retireOlderInStore(context: N32fContext): Promise<void> {
+    try {
+      const stored = await this.store.listContexts();
+      const older = stored.filter((other) => other.peer === context.params.peer && other.localContextId !== context.localContextId.toLowerCase() && other.createdAt <= context.createdAt);
+      await Promise.all(older.map((other) => this.store.retireContext(other.peer, other.localContextId, RETIRE_GRACE_MS)));
+    } catch (error) {
+      this.logger.warn({ peer: context.params.peer, error: (error as Error).message }, 'older N32-f contexts not retired in the state store (unreachable)');
+    }
   }
 
   private async retireInStore(context: N32fContext, afterMs: number): Promise<void> {
