@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import { sendViaSepp } from '../nf/consumer';
 import { HOME, IPX_FQDN, PRODUCER_FQDN, type RatioSpec, type Scenario } from './context';
 import { startSeppPair } from './sepp-pair';
+import { startSeppCluster } from './sepp-cluster';
 
 /** The header the relay of (e) adds (the SEPPs' default policy lets an intermediary add or replace it). */
 const PRIORITY = '3gpp-sbi-message-priority';
@@ -103,11 +104,23 @@ const seppPrinsViaIpx: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx];
+/**
+ * (f) (d) as clusters: two responder replicas sharing their Redis, two initiator replicas sharing
+ * theirs, the load spread over both initiators (sepp-cluster.ts). f/d is what sharing the N32 state
+ * costs: SEQ blocks, one atomic Redis operation per received request, the Redis servers' CPU.
+ */
+const seppPrinsCluster: Scenario = {
+  id: 'f',
+  title: 'consumer -> 2 SEPP replicas (PRINS, Redis) -> 2 SEPP replicas (Redis) -> producer',
+  setup: (ctx) => startSeppCluster(ctx),
+};
+
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, seppPrinsCluster];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
   { numerator: 'c', denominator: 'b', target: 0.8 },
   { numerator: 'd', denominator: 'c' },
   { numerator: 'e', denominator: 'd' },
+  { numerator: 'f', denominator: 'd', target: 0.8 },
 ];

@@ -44,19 +44,19 @@ export interface SeppPairEntry extends ScenarioEntry {
   relay?: { n32f: number; admin: number };
 }
 
-const READY_TIMEOUT_MS = 20_000;
-const N32_TIMEOUT_MS = 30_000;
+export const READY_TIMEOUT_MS = 20_000;
+export const N32_TIMEOUT_MS = 30_000;
 /** pino levels at which the apps' `listening` lines (level info) are written. */
 const LISTENING_LINES_VISIBLE = new Set(['info', 'debug', 'trace']);
 
-interface PeerView {
+export interface PeerView {
   fqdn: string;
   state: string;
   mechanism?: string | null;
   lastError?: { reason: string; detail: string } | null;
 }
 
-async function getJson(url: string): Promise<{ status: number; body: unknown } | null> {
+export async function getJson(url: string): Promise<{ status: number; body: unknown } | null> {
   try {
     const response = await fetch(url, { signal: AbortSignal.timeout(2_000) });
     const text = await response.text();
@@ -72,7 +72,7 @@ async function getJson(url: string): Promise<{ status: number; body: unknown } |
   }
 }
 
-async function waitReady(child: BenchChild, admin: () => number | undefined, timeoutMs: number): Promise<void> {
+export async function waitReady(child: BenchChild, admin: () => number | undefined, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     child.assertRunning();
@@ -83,7 +83,7 @@ async function waitReady(child: BenchChild, admin: () => number | undefined, tim
   }
 }
 
-function tcpOpen(host: string, port: number): Promise<boolean> {
+export function tcpOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = connect({ host, port });
     socket.setTimeout(1_000);
@@ -100,7 +100,7 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
 }
 
 /** The environment of an app: ours without SEPP_* (one variable would reach both apps). */
-function appEnv(): NodeJS.ProcessEnv {
+export function appEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEPP_')));
 }
 

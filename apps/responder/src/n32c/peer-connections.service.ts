@@ -4,7 +4,7 @@ import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetr
 /**
  * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened when PRINS
  * needs to send a request (n32f-error, n32f-terminate), to the peer's `address`, without a
- * negotiation; reused while open.
+ * negotiation (the first of its addresses that answers); reused while open.
  */
 @Injectable()
 export class PeerConnectionsService implements PeerChannel {
@@ -31,11 +31,22 @@ export class PeerConnectionsService implements PeerChannel {
     const config = this.config.current;
     const settings = config.n32.peers.find((candidate) => candidate.fqdn === peer);
     if (!settings) return Promise.reject(new Error(`${peer} is not a configured peer`));
-    const opening = N32Connection.open(config, settings, config.n32.requestTimeoutMs, undefined, this.metrics);
+    // The peer's addresses in order (its replicas): the first that answers.
+    const opening = (async (): Promise<N32Connection> => {
+      let lastError: unknown;
+      for (const { host, port } of settings.dials) {
+        try {
+          return await N32Connection.open(config, settings, config.n32.requestTimeoutMs, { fqdn: settings.fqdn, host, port }, this.metrics);
+        } catch (error) {
+          lastError = error;
+        }
+      }
+      throw lastError;
+    })();
     this.open.set(peer, opening);
     opening.then(
       (connection) => {
-        this.logger.info({ peer, dial: `${settings.dial.host}:${settings.dial.port}` }, 'second N32-c connection up');
+        this.logger.info({ peer, dial: `${connection.socket.remoteAddress}:${connection.socket.remotePort}` }, 'second N32-c connection up');
         connection.onClose(() => {
           if (this.open.get(peer) === opening) this.open.delete(peer);
         });
