@@ -84,7 +84,7 @@ describe('clusters under NF load: rolling restarts lose nothing, a killed replic
           for (let index = 0; index < 3; index++) await startResponder(index);
           for (let index = 0; index < 2; index++) {
             const config = n32fInitiatorYaml(certB, pki, responderPorts[0]!, {
-              initiatorN32: { listen: { host: '127.0.0.1', port: initiatorPorts[index]! }, keepaliveMs: 1_000, requestTimeoutMs: 2_000 },
+              initiatorN32: { listen: { host: '127.0.0.1', port: initiatorPorts[index]! }, requestTimeoutMs: 2_000 },
               initiatorN32f: { establishTimeoutMs: 3_000, requestTimeoutMs: 5_000 },
             });
             config.n32.peers[0]!.address = responderPorts.map((port) => `127.0.0.1:${port}`) as unknown as string;

@@ -180,7 +180,10 @@ export class N32Connection {
     this.stopKeepalive();
     this.keepalive = setInterval(() => {
       if (!this.open) return;
-      const deadline = setTimeout(() => this.session.destroy(), intervalMs);
+      // A session the peer is closing gracefully (GOAWAY) is not dead: its streams finish on it.
+      const deadline = setTimeout(() => {
+        if (!this.session.closed) this.session.destroy();
+      }, intervalMs);
       this.session.ping((error) => {
         clearTimeout(deadline);
         if (error) this.session.destroy();
