@@ -170,7 +170,7 @@ describe('clusters under NF load: rolling restarts lose nothing, a killed replic
         } finally {
           await Promise.all(loads.map((load) => load.stop()));
           await Promise.all(initiators.map((initiator) => initiator.stop()));
-          await Promise.all(responders.map((responder) => responder?.stop()));
+          await Promise.all(responders.filter((responder): responder is SeppProcess => responder !== null).map((responder) => responder.stop()));
           await Promise.all([responderRedis.dispose(), initiatorRedis.dispose()]);
         }
       });

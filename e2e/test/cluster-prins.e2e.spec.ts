@@ -304,7 +304,7 @@ describe('opaque telescopic labels in the shared store', () => {
     expect(await mapping(initiators[1]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
     await initiators[0]!.stop();
     initiators[0] = await SeppProcess.ready('initiator', join(pki.dir, 'labels-i1.yaml'));
-    expect(await mapping(initiators[0]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
+    expect(await mapping(initiators[0], `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
     expect((await mapping(initiators[1]!, 'telescopic-label=m-0aaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
   });
 });
