@@ -5,7 +5,7 @@ import {
   authorityOf,
   certificatePlmnKeys,
   endToEndHeaders,
-  N32C_HANDSHAKE_API,
+  isSeppApiPath,
   N32Error,
   N32ErrorCode,
   parseApiRoot,
@@ -20,7 +20,6 @@ import { N32fPeersService } from './n32f-peers.service';
 import { assertAccessTokenPlmn } from './access-token-plmn';
 
 const TARGET_PARAM = `header ${SBI_HEADERS.targetApiRoot}`;
-const N32C_API_PREFIX = `${N32C_HANDSHAKE_API}/`;
 /** Parsed target headers remembered (bounded; cleared on reload and when full). */
 const TARGET_CACHE_SIZE = 4_096;
 
@@ -62,9 +61,9 @@ export class N32fForwarderService {
     });
   }
 
-  /** The N32 listeners' fast path: everything but the N32-c API. */
+  /** The N32 listeners' fast path: everything but the SEPP's own APIs (`SEPP_API_PREFIXES`). */
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
-    if (headers[':path']?.startsWith(N32C_API_PREFIX)) return false;
+    if (isSeppApiPath(headers[':path'] ?? '')) return false;
     const startedAt = process.hrtime.bigint();
     try {
       this.forward(stream, headers, startedAt);
