@@ -220,6 +220,12 @@ export class PrinsConfig {
   /** Messages sent per key before a new N32-f context is negotiated (at most 2^32; lower for tests). */
   @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(2, { message: 'must be at least 2' }) @Max(4_294_967_296, { message: 'must be at most 2^32' })
   maxMessagesPerContext?: number;
+  /**
+   * Also read the request-line placeholder `"encBlockIndex/<n>"` (a whole path or query encrypted,
+   * the encoding this SEPP sent before Release 19's pathQueryProtectInd) from peers that still send it.
+   */
+  @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
+  acceptLegacyUriPlaceholder?: boolean;
 }
 
 export class SeppConfigFile {

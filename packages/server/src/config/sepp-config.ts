@@ -124,6 +124,8 @@ export interface SeppConfig {
     readonly dataTypeEncPolicy: readonly string[] | null;
     readonly policyMismatch: 'reject' | 'warn';
     readonly maxMessagesPerContext: number;
+    /** Read the pre-Release-19 request-line placeholder `"encBlockIndex/<n>"` from peers. */
+    readonly acceptLegacyUriPlaceholder: boolean;
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
@@ -151,6 +153,7 @@ export const CONFIG_DEFAULTS = {
   jweCipherSuites: ['A128GCM', 'A256GCM'] as const,
   policyMismatch: 'reject',
   maxMessagesPerContext: 4_294_967_296,
+  acceptLegacyUriPlaceholder: false,
   watchFiles: false,
   limits: LIMITS_DEFAULTS,
 } as const;
