@@ -203,6 +203,11 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       acceptUnknownPeers: parsed.n32.acceptUnknownPeers ?? CONFIG_DEFAULTS.acceptUnknownPeers,
       bodyLimit: parsed.n32.bodyLimit ?? CONFIG_DEFAULTS.bodyLimit,
       retry,
+      renegotiation: {
+        enabled: parsed.n32.renegotiation?.enabled ?? CONFIG_DEFAULTS.renegotiationEnabled,
+        waitMs: parsed.n32.renegotiation?.waitMs ?? CONFIG_DEFAULTS.renegotiationWaitMs,
+        minIntervalMs: parsed.n32.renegotiation?.minIntervalMs ?? CONFIG_DEFAULTS.renegotiationMinIntervalMs,
+      },
       requestTimeoutMs: parsed.n32.requestTimeoutMs ?? CONFIG_DEFAULTS.requestTimeoutMs,
       keepaliveMs: parsed.n32.keepaliveMs ?? CONFIG_DEFAULTS.keepaliveMs,
       idleTimeoutMs: parsed.n32.idleTimeoutMs ?? CONFIG_DEFAULTS.idleTimeoutMs,

@@ -85,6 +85,8 @@ export interface SeppConfig {
     readonly acceptUnknownPeers: boolean;
     readonly bodyLimit: number;
     readonly retry: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+    /** Responder: renegotiate itself with a configured peer that sends N32-f without an agreement. */
+    readonly renegotiation: { readonly enabled: boolean; readonly waitMs: number; readonly minIntervalMs: number };
     readonly requestTimeoutMs: number;
     readonly keepaliveMs: number;
     readonly idleTimeoutMs: number;
@@ -140,6 +142,9 @@ export const CONFIG_DEFAULTS = {
   bodyLimit: 65_536,
   retryInitialDelayMs: 1_000,
   retryMaxDelayMs: 60_000,
+  renegotiationEnabled: true,
+  renegotiationWaitMs: 2_000,
+  renegotiationMinIntervalMs: 5_000,
   requestTimeoutMs: 5_000,
   keepaliveMs: 15_000,
   idleTimeoutMs: 300_000,
