@@ -144,7 +144,7 @@ function protectIndicator(value: unknown): Set<string> {
   if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string')) {
     fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, '/requestLine/pathQueryProtectInd', 'pathQueryProtectInd must be a non-empty list of IeLocation values');
   }
-  return new Set(value as string[]);
+  return new Set(value);
 }
 
 /**
