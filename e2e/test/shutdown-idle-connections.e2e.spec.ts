@@ -1,8 +1,6 @@
-import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import type { PlmnId } from '@sepp/infra';
 import { createPkiAB, FQDN_A, writeYaml } from './support/configs';
-import { FLAG, FRAME, frame, H2_PREFACE, requestBlock } from './support/abuse';
+import { FLAG, FRAME, frame, RawH2Socket, requestBlock } from './support/abuse';
 import { n32fInitiatorYaml, n32fResponderYaml, TappedProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
@@ -15,65 +13,13 @@ const PLMN_C: PlmnId = { mcc: '003', mnc: '03' };
 
 /**
  * A peer like an HTTP client with a pooled connection it does not read while idle (Open5GS's SEPP
- * does this): it completes one request on its connection, then reads nothing more and never closes
- * its side, so the SEPP's GOAWAY stays unread and the SEPP's FIN is never answered.
+ * does this): one GET on stream 1, waited for until its answer has ended, then it reads nothing
+ * more and never closes its side, so the SEPP's GOAWAY stays unread and its FIN unanswered.
  */
-class NonReadingPeer {
-  /** Frames of the server read so far: type, flags, stream. */
-  private readonly frames: { type: number; flags: number; streamId: number }[] = [];
-  private buffer = Buffer.alloc(0);
-
-  private constructor(private readonly socket: Socket) {
-    socket.on('error', () => undefined);
-    socket.on('data', (chunk: Buffer) => this.read(chunk));
-  }
-
-  /** HTTP/2 over mutual TLS (ALPN h2). */
-  static tls(port: number, servername: string, tls: ConnectionOptions): Promise<NonReadingPeer> {
-    return new Promise((resolve, reject) => {
-      const socket = tlsConnect({ host: '127.0.0.1', port, servername, ALPNProtocols: ['h2'], ...tls });
-      socket.once('error', reject);
-      socket.once('secureConnect', () => {
-        socket.off('error', reject);
-        resolve(new NonReadingPeer(socket));
-      });
-    });
-  }
-
-  /** HTTP/2 in clear text (h2c, prior knowledge). */
-  static h2c(port: number): Promise<NonReadingPeer> {
-    return new Promise((resolve, reject) => {
-      const socket = netConnect({ host: '127.0.0.1', port });
-      socket.once('error', reject);
-      socket.once('connect', () => {
-        socket.off('error', reject);
-        resolve(new NonReadingPeer(socket));
-      });
-    });
-  }
-
-  /** One GET on stream 1, waited for until its answer has ended; then the peer stops reading. */
-  async requestThenStopReading(authority: string, path: string): Promise<void> {
-    this.socket.write(Buffer.concat([H2_PREFACE, frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 1, requestBlock(authority, path))]));
-    await waitFor(`the answer to GET ${path}`, () => this.frames.some((f) => f.streamId === 1 && (f.flags & FLAG.END_STREAM) !== 0), 10_000);
-    // No more reads: the GOAWAY and the FIN of the server stay in the kernel, and with unread data
-    // the socket never sees its end, so it never closes its side either.
-    this.socket.pause();
-  }
-
-  destroy(): void {
-    this.socket.destroy();
-  }
-
-  private read(chunk: Buffer): void {
-    this.buffer = Buffer.concat([this.buffer, chunk]);
-    while (this.buffer.length >= 9) {
-      const length = this.buffer.readUIntBE(0, 3);
-      if (this.buffer.length < 9 + length) return;
-      this.frames.push({ type: this.buffer.readUInt8(3), flags: this.buffer.readUInt8(4), streamId: this.buffer.readUInt32BE(5) & 0x7fffffff });
-      this.buffer = this.buffer.subarray(9 + length);
-    }
-  }
+async function requestThenStopReading(peer: RawH2Socket, authority: string, path: string): Promise<void> {
+  peer.send(frame(FRAME.HEADERS, FLAG.END_HEADERS | FLAG.END_STREAM, 1, requestBlock(authority, path)));
+  await waitFor(`the answer to GET ${path}`, () => peer.answered.has(1), 10_000);
+  peer.stopReading();
 }
 
 /**
@@ -88,7 +34,7 @@ describe('graceful stop with peers that keep idle connections open and never rea
   let certB: CertFiles;
   let certC: CertFiles;
   let producer: TappedProducer;
-  const peers: NonReadingPeer[] = [];
+  const peers: RawH2Socket[] = [];
 
   beforeAll(async () => {
     ({ pki, certA, certB } = await createPkiAB());
@@ -97,7 +43,7 @@ describe('graceful stop with peers that keep idle connections open and never rea
   });
 
   afterAll(async () => {
-    for (const peer of peers) peer.destroy();
+    for (const peer of peers) peer.close();
     await producer?.close();
   });
 
@@ -115,13 +61,13 @@ describe('graceful stop with peers that keep idle connections open and never rea
     const responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'responder-idle-peers', config));
     try {
       const tls = pki.clientTls(certC);
-      const n32 = await NonReadingPeer.tls(responder.port('n32'), FQDN_A, tls);
-      const n32f = await NonReadingPeer.tls(responder.port('n32f'), FQDN_A, tls);
+      const n32 = await RawH2Socket.open(responder.port('n32'), FQDN_A, tls);
+      const n32f = await RawH2Socket.open(responder.port('n32f'), FQDN_A, tls);
       peers.push(n32, n32f);
       // An N32-c resource with a method it does not take (405), and an N32-f request of a sender
       // with no agreement (403): complete exchanges, then silence.
-      await n32.requestThenStopReading(FQDN_A, '/n32c-handshake/v1/exchange-capability');
-      await n32f.requestThenStopReading(FQDN_A, '/nudm-sdm/v2/imsi-001010000000001/am-data');
+      await requestThenStopReading(n32, FQDN_A, '/n32c-handshake/v1/exchange-capability');
+      await requestThenStopReading(n32f, FQDN_A, '/nudm-sdm/v2/imsi-001010000000001/am-data');
       const connections = await responder.admin<{ connections: { listener: string }[] }>('/admin/connections');
       expect(connections.body.connections.map((c) => c.listener).sort()).toEqual(['n32', 'n32f']);
 
@@ -149,10 +95,10 @@ describe('graceful stop with peers that keep idle connections open and never rea
     config.limits = { closeGraceMs: 100 };
     const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator-idle-nf', config));
     try {
-      const nf = await NonReadingPeer.h2c(initiator.port('sbi'));
+      const nf = await RawH2Socket.openH2c(initiator.port('sbi'));
       peers.push(nf);
       // A request the initiator answers itself (no target: 400), then silence.
-      await nf.requestThenStopReading(`127.0.0.1:${initiator.port('sbi')}`, '/nudm-sdm/v2/imsi-001010000000001/am-data');
+      await requestThenStopReading(nf, `127.0.0.1:${initiator.port('sbi')}`, '/nudm-sdm/v2/imsi-001010000000001/am-data');
       const { code, ms } = await stopTimed(initiator);
       expect(code).toBe(0);
       expect(initiator.lines.find((l) => l.msg === 'closed the connections the peers left open after GOAWAY')).toMatchObject({ listener: 'sbi', connections: 1, graceMs: 100 });
