@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
 import { INTERMEDIARY_POLICIES, isN32Mechanism, parsePlmnId, plmnKeyFromFqdn, type IntermediaryPolicy, type N32Mechanism, type PlmnIdValue } from '@sepp/protocol';
+import { CASES } from './cases/catalogue';
 import { certificateDnsNames, readLeafPem } from './net/certificates';
 import type { InitiatorProbeOptions } from './initiator/run';
 import type { ResponderProbeOptions } from './responder/responder-context';
@@ -40,6 +41,7 @@ both:
   --json FILE               write the results as JSON
   --junit FILE              write the results as JUnit XML
   --quiet                   print only failures, warnings and the summary
+  --only IDS                run only these cases: IDs or prefixes, comma-separated (e.g. release,id,cert.expired)
 
 exit codes: 0 every case passed or warned (skips allowed), 1 a case failed, 2 usage error,
             3 the target could not be reached (responder) or no initiator came (initiator)`;
@@ -50,6 +52,8 @@ export interface CommonOptions {
   readonly json?: string;
   readonly junit?: string;
   readonly quiet: boolean;
+  /** `--only`: case IDs or ID prefixes to run. */
+  readonly only: readonly string[];
 }
 
 export type ParsedCommand =
@@ -80,6 +84,7 @@ const OPTIONS = {
   json: { type: 'string' },
   junit: { type: 'string' },
   quiet: { type: 'boolean' },
+  only: { type: 'string', multiple: true },
   markdown: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -154,7 +159,10 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
   if (command === 'cases') return { command: 'cases', markdown: values['markdown'] === true };
   if (command !== 'responder' && command !== 'initiator') throw new UsageError(`unknown command ${command}: responder, initiator or cases`);
 
-  const common: CommonOptions = { json: values['json'] as string | undefined, junit: values['junit'] as string | undefined, quiet: values['quiet'] === true };
+  const only = ((values['only'] as string[] | undefined) ?? []).flatMap((o) => o.split(',')).map((o) => o.trim()).filter(Boolean);
+  const unknown = only.filter((prefix) => !CASES.some((c) => c.role === command && (c.id === prefix || c.id.startsWith(prefix.endsWith('.') ? prefix : `${prefix}.`))));
+  if (unknown.length > 0) throw new UsageError(`--only ${unknown.join(', ')}: no such ${command} case (sepp-probe cases lists them)`);
+  const common: CommonOptions = { json: values['json'] as string | undefined, junit: values['junit'] as string | undefined, quiet: values['quiet'] === true, only };
   const certFile = required(values, 'cert');
   const certPem = read(certFile, '--cert');
   const keyPem = read(required(values, 'key'), '--key');

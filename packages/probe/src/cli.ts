@@ -54,7 +54,7 @@ async function run(argv: readonly string[]): Promise<number> {
       role = 'responder';
       target = parsed.target;
       process.stdout.write(`sepp-probe ${VERSION}: probing the responder ${target} as ${parsed.options.sender}\n`);
-      results = await probeResponder(parsed.options, validator, print);
+      results = await probeResponder(parsed.options, validator, print, common.only);
     } else {
       role = 'initiator';
       target = `listening on ${parsed.options.listen.host}:${parsed.options.listen.port}`;
@@ -68,6 +68,7 @@ async function run(argv: readonly string[]): Promise<number> {
         },
         validator,
         print,
+        common.only,
       );
     }
   } catch (error) {

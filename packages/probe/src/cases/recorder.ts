@@ -13,11 +13,21 @@ export class CaseRecorder {
   private readonly results = new Map<string, CaseResult>();
   private readonly definitions: readonly CaseDefinition[];
 
+  /**
+   * @param only case IDs or ID prefixes to run (`release`, `id.forged-sender`); the others are
+   *   skipped without sending anything for them. Empty: every case.
+   */
   constructor(
     readonly role: ProbeRole,
     private readonly onResult: (result: CaseResult) => void = () => undefined,
+    private readonly only: readonly string[] = [],
   ) {
     this.definitions = casesFor(role);
+  }
+
+  /** Whether `id` is selected by `--only`. */
+  selected(id: string): boolean {
+    return this.only.length === 0 || this.only.some((prefix) => id === prefix || id.startsWith(prefix.endsWith('.') ? prefix : `${prefix}.`));
   }
 
   definition(id: string): CaseDefinition {
@@ -29,6 +39,11 @@ export class CaseRecorder {
   /** Runs `check` for case `id` and records its outcome; returns it. */
   async run(id: string, check: (definition: CaseDefinition) => Promise<CaseOutcome> | CaseOutcome): Promise<CaseOutcome> {
     const definition = this.definition(id);
+    if (!this.selected(id)) {
+      const skipped: CaseOutcome = { verdict: 'skip', observed: 'not selected (--only)' };
+      this.record(definition, skipped, 0);
+      return skipped;
+    }
     const started = Date.now();
     let outcome: CaseOutcome;
     try {
@@ -46,7 +61,7 @@ export class CaseRecorder {
 
   /** Records an outcome decided elsewhere. */
   set(id: string, outcome: CaseOutcome, durationMs = 0): void {
-    this.record(this.definition(id), outcome, durationMs);
+    this.record(this.definition(id), this.selected(id) ? outcome : { verdict: 'skip', observed: 'not selected (--only)' }, durationMs);
   }
 
   /** Skips every case of `ids` that has no result yet. */

@@ -53,8 +53,8 @@ const describeRequest = (r: ReceivedRequest): string => `${r.method} ${r.path} o
  * string, a forged sender). After each answer it watches the connection; when it has to, it
  * closes the connection itself so that the initiator negotiates again, on a new one.
  */
-export async function probeInitiator(options: InitiatorProbeOptions, validator: OpenApiValidator, onResult?: (result: CaseResult) => void): Promise<CaseResult[]> {
-  const recorder = new CaseRecorder('initiator', onResult);
+export async function probeInitiator(options: InitiatorProbeOptions, validator: OpenApiValidator, onResult?: (result: CaseResult) => void, only: readonly string[] = []): Promise<CaseResult[]> {
+  const recorder = new CaseRecorder('initiator', onResult, only);
   let server: ScriptedResponder;
   try {
     server = await ScriptedResponder.listen({ ...options.listen, certPem: options.certPem, keyPem: options.keyPem, caPem: options.caPem });

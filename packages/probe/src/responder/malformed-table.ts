@@ -64,7 +64,7 @@ export const MALFORMED_REQUESTS: readonly MalformedRequest[] = [
   { id: 'malformed.body-string', title: 'a JSON string as the body', clause: JSON_CLAUSE, body: (i) => JSON.stringify(JSON.stringify(validRequest(i))), statuses: [400] },
   { id: 'malformed.body-number', title: 'a JSON number as the body', clause: JSON_CLAUSE, body: raw('42'), statuses: [400] },
   { id: 'malformed.body-null', title: 'JSON null as the body', clause: JSON_CLAUSE, body: raw('null'), statuses: [400] },
-  { id: 'malformed.invalid-utf8', title: 'a body that is not UTF-8', clause: 'RFC 8259 8.1; TS 29.500 5.2.7.2', body: (i) => Buffer.concat([Buffer.from(JSON.stringify(validRequest(i)).slice(0, -1)), Buffer.from(',"x":"\xff\xfe"}', 'latin1')]), statuses: [400] },
+  { id: 'malformed.invalid-utf8', title: 'sender holding bytes that are not UTF-8', clause: 'RFC 8259 8.1; TS 29.500 5.2.7.2', body: (i) => Buffer.concat([Buffer.from('{"sender":"'), Buffer.from([0x73, 0xff, 0xfe, 0x2e]), Buffer.from(JSON.stringify(validRequest(i)).replace(/^\{"sender":"/, ''))]), statuses: [400], param: '/sender' },
   // Repeated member names.
   { id: 'malformed.duplicate-sender', title: 'sender twice (the second a forged one)', clause: UNIQUE_CLAUSE, body: (i) => JSON.stringify(validRequest(i)).replace('{', `{"sender":"sepp.5gc.mnc999.mcc999.3gppnetwork.org",`), statuses: [400], param: '/sender' },
   { id: 'malformed.duplicate-capability-list', title: 'supportedSecCapabilityList twice', clause: UNIQUE_CLAUSE, body: (i) => JSON.stringify(validRequest(i)).replace('{', '{"supportedSecCapabilityList":["PRINS"],'), statuses: [400], param: '/supportedSecCapabilityList' },

@@ -12,9 +12,9 @@ import { ResponderContext, type ResponderProbeOptions } from './responder-contex
  * N32 listener, in an order that leaves the partner's state as the next group needs it (the
  * release last). Throws TargetUnreachable when the first connection fails.
  */
-export async function probeResponder(options: ResponderProbeOptions, validator: OpenApiValidator, onResult?: (result: CaseResult) => void): Promise<CaseResult[]> {
+export async function probeResponder(options: ResponderProbeOptions, validator: OpenApiValidator, onResult?: (result: CaseResult) => void, only: readonly string[] = []): Promise<CaseResult[]> {
   const ctx = new ResponderContext(options, validator);
-  const recorder = new CaseRecorder('responder', onResult);
+  const recorder = new CaseRecorder('responder', onResult, only);
   try {
     await checkTlsProfile(ctx, recorder);
     await checkNegotiation(ctx, recorder);
