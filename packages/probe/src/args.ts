@@ -22,6 +22,7 @@ responder (the probe is an initiating SEPP; --cert must be one the partner trust
   --ca-cert FILE            that CA's certificate (default: the issuer of --cert found in --ca or --cert)
   --sender FQDN             the probe's sender (default: the first 3GPP SAN dNSName of --cert)
   --plmn MCC-MNC            a PLMN the probe claims (repeatable; default: from --cert, MNC 0xy read as xy)
+  --other-partner FQDN      another roaming partner of the target: the forged-sender case claims it (default: a SEPP of PLMN 999-99)
   --policy P                the selection policy the partner applies to us: none | ip-routing | modifying (default none)
   --partner-capabilities L  what the partner supports, comma-separated (default TLS,PRINS)
   --nf-api-root URL         an NF of the partner for the PRINS round trip (default https://nrf.<partner PLMN domain>)
@@ -75,6 +76,7 @@ const OPTIONS = {
   fqdn: { type: 'string' },
   plmn: { type: 'string', multiple: true },
   policy: { type: 'string' },
+  'other-partner': { type: 'string' },
   'partner-capabilities': { type: 'string' },
   'nf-api-root': { type: 'string' },
   timeout: { type: 'string' },
@@ -241,6 +243,7 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
       ...(signingCa ? { signingCa } : {}),
       sender: (values['sender'] as string | undefined) ?? identityOf(names, '--cert'),
       plmns,
+      ...(values['other-partner'] ? { otherPartner: values['other-partner'] as string } : {}),
       policy: policy as IntermediaryPolicy,
       partnerCapabilities: capabilities as N32Mechanism[],
       nfApiRoot: (values['nf-api-root'] as string | undefined) ?? defaultNf,

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { N32C_PATHS, normalizeFqdn, plmnFqdnKey, selectSecurityCapability, type PlmnIdValue } from '@sepp/protocol';
+import { N32C_PATHS, normalizeFqdn, plmnFqdnKey, plmnKeyFromFqdn, selectSecurityCapability, type PlmnIdValue } from '@sepp/protocol';
 import type { CaseRecorder } from '../cases/recorder';
 import { TargetUnreachable } from '../cases/recorder';
 import { deviation, pass, skip, type CaseOutcome } from '../cases/types';
@@ -158,8 +158,11 @@ async function expectRefusal(ctx: ResponderContext, level: 'shall' | 'should', p
 
 /** The id.* refusals. */
 export async function checkIdentity(ctx: ResponderContext, recorder: CaseRecorder): Promise<void> {
-  const foreign = foreignPlmn(ctx.options.plmns);
-  await recorder.run('id.forged-sender', (d) => expectRefusal(ctx, d.level, { sender: foreignSeppFqdn(foreign), plmnIdList: [foreign] }, `sender ${foreignSeppFqdn(foreign)}`));
+  const other = ctx.options.otherPartner;
+  const otherKey = other ? plmnKeyFromFqdn(other) : null;
+  const foreign = otherKey ? { mcc: otherKey.split('-')[0]!, mnc: otherKey.split('-')[1]! } : foreignPlmn(ctx.options.plmns);
+  const forged = other ?? foreignSeppFqdn(foreign);
+  await recorder.run('id.forged-sender', (d) => expectRefusal(ctx, d.level, { sender: forged, plmnIdList: [foreign] }, `sender ${forged}`));
   await recorder.run('id.forged-plmn', (d) =>
     expectRefusal(ctx, d.level, { plmnIdList: [...ctx.options.plmns.map(({ mcc, mnc }) => ({ mcc, mnc })), foreign] }, `plmnIdList + ${foreign.mcc}-${foreign.mnc}`),
   );

@@ -17,6 +17,11 @@ export interface ResponderProbeOptions {
   /** The probe's N32 identity: `sender`, and the PLMNs it claims. */
   readonly sender: string;
   readonly plmns: readonly PlmnIdValue[];
+  /**
+   * Another roaming partner of the target (its FQDN): the forged-sender case claims to be it, so
+   * that only the certificate binding can refuse it. Absent: a SEPP of a PLMN nobody serves.
+   */
+  readonly otherPartner?: string;
   /** The selection policy the partner applies to the probe's SEPP (what the operators agreed). */
   readonly policy: IntermediaryPolicy;
   /** The mechanisms the partner says it supports. */
