@@ -2,7 +2,7 @@ import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { parseArgs } from 'node:util';
-import { INTERMEDIARY_POLICIES, isN32Mechanism, parsePlmnId, plmnKeyFromFqdn, type IntermediaryPolicy, type N32Mechanism, type PlmnIdValue } from '@sepp/protocol';
+import { FQDN_PATTERN, INTERMEDIARY_POLICIES, isN32Mechanism, parsePlmnId, plmnKeyFromFqdn, type IntermediaryPolicy, type PlmnIdValue } from '@sepp/protocol';
 import { CASES } from './cases/catalogue';
 import { certificateDnsNames, readLeafPem } from './net/certificates';
 import type { InitiatorProbeOptions } from './initiator/run';
@@ -226,6 +226,8 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
     if (!caCertPem) throw new UsageError('--ca-key: the CA that issued --cert is in neither --ca nor --cert; give it with --ca-cert');
     signingCa = { certPem: caCertPem, keyPem: caKeyPem };
   }
+  const otherPartner = values['other-partner'] as string | undefined;
+  if (otherPartner !== undefined && !FQDN_PATTERN.test(otherPartner)) throw new UsageError(`--other-partner ${otherPartner}: not an FQDN`);
   const partnerPlmn = plmnKeyFromFqdn(servername);
   const defaultNf = partnerPlmn
     ? `https://nrf.5gc.mnc${partnerPlmn.split('-')[1]!}.mcc${partnerPlmn.split('-')[0]!}.3gppnetwork.org`
@@ -243,9 +245,9 @@ export function parseCommand(argv: readonly string[]): ParsedCommand {
       ...(signingCa ? { signingCa } : {}),
       sender: (values['sender'] as string | undefined) ?? identityOf(names, '--cert'),
       plmns,
-      ...(values['other-partner'] ? { otherPartner: values['other-partner'] as string } : {}),
+      ...(otherPartner ? { otherPartner } : {}),
       policy: policy as IntermediaryPolicy,
-      partnerCapabilities: capabilities as N32Mechanism[],
+      partnerCapabilities: capabilities,
       nfApiRoot: (values['nf-api-root'] as string | undefined) ?? defaultNf,
       timeoutMs: milliseconds(values['timeout'] as string | undefined, 'timeout', 5_000),
       closeWaitMs: milliseconds(values['close-wait'] as string | undefined, 'close-wait', 5_000),

@@ -4,6 +4,7 @@ import type { ProbeReport } from './summary';
 /** XML 1.0 text: the five predefined entities escaped, characters XML cannot carry dropped. */
 export function xmlEscape(text: string): string {
   return text
+    // eslint-disable-next-line no-control-regex -- the allowed set of XML 1.0 (tab, LF, CR and up)
     .replace(/[^\x09\x0a\x0d\x20-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/gu, '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')

@@ -127,8 +127,8 @@ export async function checkPrins(ctx: ResponderContext, recorder: CaseRecorder):
       if (answer.status !== 200) return deviation(d.level, observed, ctx.problemFindings(answer));
       const body = answer.json as { n32fContextId?: unknown; selectedJweCipherSuite?: unknown; selectedJwsCipherSuite?: unknown; sender?: unknown };
       const findings = ctx.bodyFindings(answer, 'TS29573_N32_Handshake.yaml', 'SecParamExchRspData');
-      remoteContextId = String(body.n32fContextId ?? '').toLowerCase();
-      enc = String(body.selectedJweCipherSuite ?? '');
+      remoteContextId = typeof body.n32fContextId === 'string' ? body.n32fContextId.toLowerCase() : '';
+      enc = typeof body.selectedJweCipherSuite === 'string' ? body.selectedJweCipherSuite : '';
       if (remoteContextId === localContextId) findings.push('the responder answered the probe\'s own n32fContextId (TS 33.501 13.2.2.4.1: each side allocates its own)');
       if (!JWE_SUITES.includes(enc)) findings.push(`selectedJweCipherSuite ${enc || '(absent)'} was not offered`);
       if (body.selectedJwsCipherSuite !== 'ES256') findings.push(`selectedJwsCipherSuite ${String(body.selectedJwsCipherSuite)}, N32 allows only ES256 (TS 33.501 13.2.4.9)`);

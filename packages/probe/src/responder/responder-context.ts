@@ -85,7 +85,7 @@ export class ResponderContext {
     if (answer.status >= 400 && answer.text.length === 0) return [...findings, 'no ProblemDetails body (TS 29.500 5.2.7.1)'];
     findings.push(...this.bodyFindings(answer, file, schema));
     const status = (answer.json as { status?: unknown } | undefined)?.status;
-    if (status !== undefined && status !== answer.status) findings.push(`/status: ${String(status)} differs from the HTTP status ${answer.status}`);
+    if (status !== undefined && status !== answer.status) findings.push(`/status: ${JSON.stringify(status)} differs from the HTTP status ${answer.status}`);
     return findings;
   }
 }
