@@ -1349,6 +1349,17 @@ describe('docker-compose.yml (compose CLI)', () => {
     if (result.status !== 0) throw new Error(`${cli!.join(' ')} config ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
     return result.stdout;
   };
+  /** `docker compose config` rendered the profile's service with the file's profiles, command, environment and dependencies. */
+  const expectRenderedAsInFile = (rendered: Compose, name: string, profile: string): void => {
+    const svc = rendered.services[name]!;
+    expect({ name, profiles: svc.profiles, command: svc.command, environment: environmentOf(svc), depends_on: dependsOn(svc) }).toEqual({
+      name,
+      profiles: [profile],
+      command: service(name).command,
+      environment: environmentOf(service(name)),
+      depends_on: dependsOn(service(name)),
+    });
+  };
   const titles = {
     base: 'docker-compose config -q accepts docker-compose.yml',
     prins: 'docker-compose -f docker-compose.yml -f docker-compose.prins.yml config -q accepts the PRINS variant',
@@ -1384,15 +1395,8 @@ describe('docker-compose.yml (compose CLI)', () => {
       const rendered = parse(config([COMPOSE_FILE], [], [IPX_PROFILE])) as Compose;
       expect(Object.keys(rendered.services).sort()).toEqual(Object.keys(compose.services).sort());
       for (const name of Object.values(IPX_CHAIN)) {
-        const svc = rendered.services[name]!;
-        expect({ name, profiles: svc.profiles, command: svc.command, environment: environmentOf(svc), depends_on: dependsOn(svc) }).toEqual({
-          name,
-          profiles: [IPX_PROFILE],
-          command: service(name).command,
-          environment: environmentOf(service(name)),
-          depends_on: dependsOn(service(name)),
-        });
-        expect(Object.keys(svc.networks ?? {}).sort()).toEqual(networksOf(service(name)).sort());
+        expectRenderedAsInFile(rendered, name, IPX_PROFILE);
+        expect(Object.keys(rendered.services[name]!.networks ?? {}).sort()).toEqual(networksOf(service(name)).sort());
       }
       expect(rendered.services['certs']!.command).toEqual(service('certs').command);
     });
@@ -1400,14 +1404,7 @@ describe('docker-compose.yml (compose CLI)', () => {
       expect(config([COMPOSE_FILE], ['-q'], [HA_PROFILE])).toBe('');
       const rendered = parse(config([COMPOSE_FILE], [], [HA_PROFILE])) as Compose;
       for (const name of HA_SERVICES) {
-        const svc = rendered.services[name]!;
-        expect({ name, profiles: svc.profiles, command: svc.command, environment: environmentOf(svc), depends_on: dependsOn(svc) }).toEqual({
-          name,
-          profiles: [HA_PROFILE],
-          command: service(name).command,
-          environment: environmentOf(service(name)),
-          depends_on: dependsOn(service(name)),
-        });
+        expectRenderedAsInFile(rendered, name, HA_PROFILE);
       }
       // The YAML anchors of the replicas expand to the same volumes and networks for both.
       const [one, two] = HA.replicas.map((name) => rendered.services[name]!);
