@@ -3,6 +3,7 @@ import { N32fErrorType } from '@sepp/protocol';
 import {
   ClusterViewService,
   ConfigService,
+  HandshakeClient,
   N32fContextsService,
   N32fControlService,
   PeerRegistry,
@@ -15,7 +16,6 @@ import {
   type ReceivedErrorReport,
   type SeppLogger,
 } from '@sepp/server';
-import { HandshakeClient } from './handshake.client';
 import { ParamsClient } from './params.client';
 import { PeerLink } from './peer-link';
 

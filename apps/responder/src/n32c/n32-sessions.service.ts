@@ -39,7 +39,8 @@ interface Tracked {
  * The N32 connections of this SEPP and which peer's agreed mechanism lives on which one. A TLS-mode
  * agreement belongs to its connection (TS 33.501 13.5): a peer may hold several (the replicas of a
  * clustered initiating SEPP each negotiate on their own); when the last of them ends, the peer has
- * no agreed mechanism any more (TLS mode lives as long as its connection).
+ * no agreed mechanism any more (TLS mode lives as long as its connection). That includes a connection
+ * the responder opened itself to renegotiate (RenegotiationService).
  */
 @Injectable()
 export class N32SessionsService {
@@ -72,11 +73,16 @@ export class N32SessionsService {
     this.tracked.set(session, info);
     session.once('close', () => {
       this.tracked.delete(session);
-      const peer = this.bound.get(session);
-      if (peer === undefined) return;
-      this.bound.delete(session);
-      if (this.agreedConnections(peer) === 0) this.peers.apply(peer, { type: 'CONNECTION_LOST' });
+      this.released(session);
     });
+  }
+
+  /** A connection ended: the agreement on it ends; the peer loses it when it was its last one. */
+  private released(session: Http2Session): void {
+    const peer = this.bound.get(session);
+    if (peer === undefined) return;
+    this.bound.delete(session);
+    if (this.agreedConnections(peer) === 0) this.peers.apply(peer, { type: 'CONNECTION_LOST' });
   }
 
   /** Binds a peer's agreed mechanism to the connection it was negotiated on. */
@@ -84,6 +90,15 @@ export class N32SessionsService {
     this.bound.set(session, peer);
     const info = this.tracked.get(session);
     if (info) info.peer = peer;
+  }
+
+  /**
+   * Binds a peer's agreed mechanism to a connection we opened to it (our own renegotiation): like
+   * an inbound one, the agreement ends with that connection.
+   */
+  bindOutbound(peer: string, session: Http2Session): void {
+    this.bound.set(session, peer);
+    session.once('close', () => this.released(session));
   }
 
   /** How many open connections carry an agreement with this peer. */

@@ -1,10 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
+import { ConfigService, dialPeer, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
 
 /**
- * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened when PRINS
- * needs to send a request (n32f-error, n32f-terminate), to the peer's `address`, without a
- * negotiation (the first of its addresses that answers); reused while open.
+ * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened to the peer's
+ * `address` (the first of its addresses that answers) when PRINS needs to send a request
+ * (n32f-error, n32f-terminate), without a negotiation, and when the responder renegotiates itself
+ * (RenegotiationService); reused while open.
  */
 @Injectable()
 export class PeerConnectionsService implements PeerChannel {
@@ -36,7 +37,7 @@ export class PeerConnectionsService implements PeerChannel {
       let lastError: unknown;
       for (const { host, port } of settings.dials) {
         try {
-          return await N32Connection.open(config, settings, config.n32.requestTimeoutMs, { fqdn: settings.fqdn, host, port }, this.metrics);
+          return await dialPeer(() => N32Connection.open(config, settings, config.n32.requestTimeoutMs, { fqdn: settings.fqdn, host, port }, this.metrics), this.metrics);
         } catch (error) {
           lastError = error;
         }
