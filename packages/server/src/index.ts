@@ -31,7 +31,7 @@ export { dispatchingServerFactory, type FastPath, type SeppHttp2Server } from '.
 export { forwardStream, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
 export { respondWithProblem } from './n32f/raw-problem';
 export { OriginPool, type OriginPoolOptions } from './n32f/origin-pool';
-export { exchangeBuffered, readBody, respondWhole, type BufferedAnswer } from './n32f/buffered';
+export { exchangeBuffered, readBody, RequestNotProcessed, respondWhole, type BufferedAnswer } from './n32f/buffered';
 export { N32fContextsService, type N32fContextView } from './prins/n32f-contexts.service';
 export { N32fControlService, type ReceivedErrorReport } from './prins/n32f-control.service';
 export { N32fControlController } from './prins/n32f-control.controller';

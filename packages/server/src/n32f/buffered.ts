@@ -30,6 +30,16 @@ export function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buff
   });
 }
 
+/**
+ * The upstream did not process the request (RFC 9113 §8.7): its stream was refused
+ * (REFUSED_STREAM, what a server's GOAWAY does to the streams that crossed it), or it could not be
+ * opened because the connection is going away. Sending it again, on another connection, is safe.
+ */
+export class RequestNotProcessed extends N32Error {}
+
+/** `session.request()` errors that mean nothing was sent: the session is closing or closed. */
+const NOT_SENT = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS']);
+
 export interface BufferedAnswer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;
@@ -38,8 +48,9 @@ export interface BufferedAnswer {
 
 /**
  * Sends one request on a session and reads the whole answer. Rejects with `failure` (an N32Error
- * code) when the stream fails before answering, with TIMED_OUT_REQUEST after `timeoutMs`, and
- * with BODY_TOO_LARGE for an answer over `limit` bytes.
+ * code) when the stream fails before answering (a `RequestNotProcessed` when the upstream did not
+ * process it), with TIMED_OUT_REQUEST after `timeoutMs`, and with BODY_TOO_LARGE for an answer
+ * over `limit` bytes.
  */
 export function exchangeBuffered(
   session: ClientHttp2Session,
@@ -59,16 +70,22 @@ export function exchangeBuffered(
     try {
       stream = session.request(headers, { endStream: !body || body.length === 0 });
     } catch (error) {
-      reject(new N32Error(options.failure, `cannot open a stream: ${(error as Error).message}`));
+      const detail = `cannot open a stream: ${(error as Error).message}`;
+      reject(NOT_SENT.has((error as { code?: string }).code ?? '') ? new RequestNotProcessed(options.failure, detail) : new N32Error(options.failure, detail));
       return;
     }
     const timer = setTimeout(() => {
       stream.close(constants.NGHTTP2_CANCEL);
       settle(() => reject(new N32Error(N32ErrorCode.TIMED_OUT_REQUEST, `no answer within ${options.timeoutMs} ms`)));
     }, options.timeoutMs);
-    let responseHeaders: IncomingHttpHeaders = {};
+    let responseHeaders: IncomingHttpHeaders | null = null;
     const chunks: Buffer[] = [];
     let size = 0;
+    /** Refused before any answer: the upstream did not process it. */
+    const failed = (detail: string): N32Error =>
+      responseHeaders === null && stream.rstCode === constants.NGHTTP2_REFUSED_STREAM
+        ? new RequestNotProcessed(options.failure, `the upstream refused the stream before answering`)
+        : new N32Error(options.failure, detail);
     stream.on('response', (h) => (responseHeaders = h));
     stream.on('data', (chunk: Buffer) => {
       size += chunk.length;
@@ -79,11 +96,16 @@ export function exchangeBuffered(
       }
       chunks.push(chunk);
     });
-    stream.once('end', () => settle(() => resolve({ status: Number(responseHeaders[':status'] ?? 0), headers: responseHeaders, body: Buffer.concat(chunks) })));
-    stream.once('error', (error: Error & { code?: string }) => settle(() => reject(new N32Error(options.failure, `the stream failed: ${error.code ?? error.message}`))));
-    stream.once('close', () =>
-      settle(() => reject(new N32Error(options.failure, `the stream closed before answering (code ${stream.rstCode ?? 'none'})`))),
-    );
+    stream.once('end', () => {
+      // Node ends the readable side of a reset stream too: a cut answer is a failure, not an answer.
+      if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
+        settle(() => reject(failed(`the stream was reset (code ${stream.rstCode}) before the end of the answer`)));
+        return;
+      }
+      settle(() => resolve({ status: Number(responseHeaders?.[':status'] ?? 0), headers: responseHeaders ?? {}, body: Buffer.concat(chunks) }));
+    });
+    stream.once('error', (error: Error & { code?: string }) => settle(() => reject(failed(`the stream failed: ${error.code ?? error.message}`))));
+    stream.once('close', () => settle(() => reject(failed(`the stream closed before answering (code ${stream.rstCode ?? 'none'})`))));
     if (body && body.length > 0) stream.end(body);
   });
 }

@@ -255,3 +255,108 @@ describe('respondWithProblem before the request body was read', () => {
     }
   });
 });
+
+describe('forwardStream: a request the upstream did not process goes out again (RFC 9113 §8.7)', () => {
+  /** An upstream server on loopback and a client session to it. */
+  async function upstreamOf(handler: (stream: ServerHttp2Stream) => void): Promise<{ server: Http2Server; session: ClientHttp2Session; streams: ServerHttp2Stream[] }> {
+    const streams: ServerHttp2Stream[] = [];
+    const server = createServer();
+    server.on('stream', (stream) => {
+      streams.push(stream);
+      handler(stream);
+    });
+    const session = connect(`http://127.0.0.1:${await listen(server)}`);
+    session.on('error', () => undefined);
+    return { server, session, streams };
+  }
+
+  /** Reads the whole body, then answers 200 with its length and its text. */
+  const echo = (stream: ServerHttp2Stream): void => {
+    const parts: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => parts.push(chunk));
+    stream.on('end', () => {
+      stream.respond({ ':status': 200, 'content-type': 'text/plain' });
+      stream.end(`${Buffer.concat(parts).length}:${Buffer.concat(parts).toString()}`);
+    });
+  };
+  /** Refuses the stream once part of its body has come (REFUSED_STREAM: not processed). */
+  const refuseAfterFirstChunk = (stream: ServerHttp2Stream): void => {
+    stream.on('error', () => undefined);
+    stream.once('data', () => stream.close(constants.NGHTTP2_REFUSED_STREAM));
+  };
+
+  async function relayTo(first: ClientHttp2Session, options: { reroute?: () => Promise<ClientHttp2Session> }): Promise<{ nf: ClientHttp2Session; outcomes: ForwardOutcome[]; close: () => Promise<void> }> {
+    const outcomes: ForwardOutcome[] = [];
+    const relay = createServer();
+    relay.on('stream', (stream, headers) => {
+      const out = { ':method': headers[':method'], ':path': headers[':path'], 'content-type': headers['content-type'] };
+      forwardStream(stream, first, out, { timeoutMs: 5_000, bodyLimit: 1 << 20, upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST, onDone: (o) => outcomes.push(o), ...options });
+    });
+    const nf = connect(`http://127.0.0.1:${await listen(relay)}`);
+    return {
+      nf,
+      outcomes,
+      close: async () => {
+        nf.destroy();
+        await new Promise((r) => relay.close(r));
+      },
+    };
+  }
+
+  async function closeAll(...servers: { server: Http2Server; session: ClientHttp2Session }[]): Promise<void> {
+    for (const { session } of servers) session.destroy();
+    await Promise.all(servers.map(({ server }) => new Promise((r) => server.close(r))));
+  }
+
+  it('a stream refused after part of the body was sent: the whole body goes out again on the session reroute gives, and the NF gets that answer', async () => {
+    const refusing = await upstreamOf(refuseAfterFirstChunk);
+    const serving = await upstreamOf(echo);
+    let reroutes = 0;
+    const relay = await relayTo(refusing.session, { reroute: () => Promise.resolve((reroutes++, serving.session)) });
+    try {
+      const body = Array.from({ length: 2_000 }, (_, i) => `${i};`).join('');
+      const results = await within(5_000, Promise.all(Array.from({ length: 4 }, () => send(relay.nf, body, 8, 2))), () => 'NF requests still open');
+      for (const result of results) expect(result).toEqual({ status: 200, body: `${body.length}:${body}`, ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
+      expect(reroutes).toBe(4);
+      expect(refusing.streams.map((s) => s.rstCode)).toEqual(Array.from({ length: 4 }, () => constants.NGHTTP2_REFUSED_STREAM));
+      expect(relay.outcomes).toEqual(Array.from({ length: 4 }, () => ({ kind: 'answered', status: 200 })));
+    } finally {
+      await relay.close();
+      await closeAll(refusing, serving);
+    }
+  });
+
+  it('a session that got GOAWAY before the request (nothing sent on it): the request goes out on the session reroute gives', async () => {
+    const going = await upstreamOf(echo);
+    going.server.on('session', (session: ServerHttp2Session) => session.close());
+    await once(going.session, 'goaway');
+    const serving = await upstreamOf(echo);
+    const relay = await relayTo(going.session, { reroute: () => Promise.resolve(serving.session) });
+    try {
+      expect(await within(5_000, send(relay.nf, 'hello'), () => 'NF request still open')).toEqual({ status: 200, body: '5:hello', ended: true, rstCode: constants.NGHTTP2_NO_ERROR });
+      expect(going.streams).toHaveLength(0);
+    } finally {
+      await relay.close();
+      await closeAll(going, serving);
+    }
+  });
+
+  it('refused again and again: after two more attempts the NF gets the 502; without reroute at once', async () => {
+    const refusing = await upstreamOf(refuseAfterFirstChunk);
+    const relay = await relayTo(refusing.session, { reroute: () => Promise.resolve(refusing.session) });
+    const plain = await relayTo(refusing.session, {});
+    try {
+      const [rerouted, unrerouted] = await within(5_000, Promise.all([send(relay.nf, 'x'.repeat(1_000)), send(plain.nf, 'y'.repeat(1_000))]), () => 'NF requests still open');
+      for (const result of [rerouted, unrerouted]) {
+        expect(result).toMatchObject({ status: 502, ended: true });
+        expect(JSON.parse(result.body)).toMatchObject({ cause: 'N32_CONNECTION_LOST', detail: 'the upstream refused the stream before answering' });
+      }
+      expect(refusing.streams).toHaveLength(4);
+      expect(relay.outcomes).toEqual([{ kind: 'refused', status: 502, code: N32ErrorCode.N32_CONNECTION_LOST }]);
+    } finally {
+      await relay.close();
+      await plain.close();
+      await closeAll(refusing);
+    }
+  });
+});

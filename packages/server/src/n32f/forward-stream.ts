@@ -17,11 +17,24 @@ export interface ForwardOptions {
   readonly bodyLimit: number;
   /** The error to report when the upstream stream fails before answering. */
   readonly upstreamFailure: N32ErrorCode;
+  /**
+   * Where to send the request again when the upstream did not process it: the stream was refused
+   * (REFUSED_STREAM, which is what a server's GOAWAY does to the streams that crossed it) or could
+   * not be opened because the connection is going away. RFC 9113 §8.7: such a request can be
+   * retried safely. At most `MAX_REROUTES` times, within `timeoutMs`; the body is kept until the
+   * answer starts. Without it such a request is refused like any other upstream failure.
+   */
+  readonly reroute?: () => Promise<ClientHttp2Session>;
   /** Called exactly once, when the exchange is over. */
   readonly onDone?: (outcome: ForwardOutcome) => void;
 }
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
+
+/** How many times one request may be sent again after the upstream did not process it. */
+const MAX_REROUTES = 2;
+/** `session.request()` errors that mean nothing was sent: the session is closing or closed. */
+const NOT_SENT = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS']);
 
 /**
  * Relays one HTTP/2 exchange: the inbound request (headers prepared by the caller, body streamed
@@ -33,18 +46,28 @@ const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
  * An answer may come before the whole request body (RFC 9113 §8.1): it is relayed in full, and the
  * rest of the body is no longer relayed but read and dropped (`discardRestOfRequest`), so the
  * downstream stream still ends.
+ *
+ * A request the upstream did not process (refused stream, closing connection) goes out again on
+ * the session `reroute` gives, when the caller gives one.
  */
 export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2Session, headers: OutgoingHttpHeaders, options: ForwardOptions): void {
   let done = false;
+  /** The upstream stream of the current attempt. */
   let out: ClientHttp2Stream | undefined;
   // Stopping the upstream request resets it (RST_STREAM CANCEL) through this signal. Never
   // `close()` it: Node half-closes a stream's open request side (END_STREAM) before the reset, so
   // the upstream would take a cut body for a complete request.
-  const cancel = new AbortController();
+  let cancel = new AbortController();
+  let reroutes = 0;
+  const bodyless = inbound.endAfterHeaders;
+  /** The request body received so far, kept while the request may have to go out again. */
+  let kept: Buffer[] | null = options.reroute && !bodyless ? [] : null;
+  let requestEnded = bodyless;
   const finish = (outcome: ForwardOutcome): void => {
     if (done) return;
     done = true;
     clearTimeout(timer);
+    kept = null;
     if (outcome.kind === 'answered') stopRequestBody();
     options.onDone?.(outcome);
   };
@@ -69,81 +92,124 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     refuse(tooLarge(options.bodyLimit));
     return;
   }
-  const bodyless = inbound.endAfterHeaders;
-  try {
-    out = upstream.request(headers, { endStream: bodyless, signal: cancel.signal });
-  } catch (error) {
-    refuse(new N32Error(options.upstreamFailure, `cannot open a stream: ${(error as Error).message}`));
-    return;
-  }
-  const upstreamStream = out;
   if (!bodyless) {
-    if (length === null) {
-      let received = 0;
-      inbound.on('data', (chunk: Buffer) => {
-        received += chunk.length;
-        if (received <= options.bodyLimit) return;
-        inbound.unpipe(upstreamStream);
-        refuse(tooLarge(options.bodyLimit));
-      });
-    }
+    let received = 0;
+    inbound.on('data', (chunk: Buffer) => {
+      kept?.push(chunk);
+      if (length !== null) return;
+      received += chunk.length;
+      if (received <= options.bodyLimit) return;
+      if (out) inbound.unpipe(out);
+      refuse(tooLarge(options.bodyLimit));
+    });
     // The request ends upstream only if it really ended here: a downstream reset also ends the
     // readable side (with `aborted` set), and must not turn into an END_STREAM upstream.
-    inbound.pipe(upstreamStream, { end: false });
     inbound.once('end', () => {
-      if (!inbound.aborted && !upstreamStream.destroyed) upstreamStream.end();
+      if (inbound.aborted) return;
+      requestEnded = true;
+      if (out && !out.destroyed) out.end();
     });
   }
   inbound.on('close', () => {
     if (done) return;
     // The downstream reset or closed before the answer was complete: stop the upstream work.
-    if (!upstreamStream.destroyed) cancel.abort();
+    if (out && !out.destroyed) cancel.abort();
     finish({ kind: 'abandoned' });
   });
 
-  upstreamStream.on('response', (responseHeaders: IncomingHttpHeaders) => {
-    if (done) return;
-    const status = Number(responseHeaders[':status']);
-    const relayed: OutgoingHttpHeaders = endToEndHeaders(responseHeaders);
-    relayed[':status'] = status;
-    if (upstreamStream.endAfterHeaders) {
-      inbound.respond(relayed, { endStream: true });
-      finish({ kind: 'answered', status });
+  /** The upstream did not process the request: send it again elsewhere, or refuse it. */
+  const notProcessed = (detail: string): void => {
+    if (out) inbound.unpipe(out);
+    out = undefined;
+    if (!options.reroute || (!bodyless && kept === null) || reroutes >= MAX_REROUTES) {
+      refuse(new N32Error(options.upstreamFailure, detail));
       return;
     }
-    inbound.respond(relayed);
-    // Plain writes with explicit backpressure: cheaper than pipe() on this hot path.
-    upstreamStream.on('data', (chunk: Buffer) => {
-      if (!inbound.write(chunk)) {
-        upstreamStream.pause();
-        inbound.once('drain', () => upstreamStream.resume());
+    reroutes += 1;
+    options.reroute().then(
+      (session) => {
+        if (!done) send(session);
+      },
+      (error: unknown) => refuse(error instanceof N32Error ? error : new N32Error(options.upstreamFailure, `${detail}; no other connection: ${(error as Error).message}`)),
+    );
+  };
+
+  const send = (session: ClientHttp2Session): void => {
+    cancel = new AbortController();
+    let stream: ClientHttp2Stream;
+    try {
+      stream = session.request(headers, { endStream: bodyless, signal: cancel.signal });
+    } catch (error) {
+      const detail = `cannot open a stream: ${(error as Error).message}`;
+      if (NOT_SENT.has((error as { code?: string }).code ?? '')) notProcessed(detail);
+      else refuse(new N32Error(options.upstreamFailure, detail));
+      return;
+    }
+    out = stream;
+    if (!bodyless) {
+      // Again after a refusal: what came of the body so far, then the rest as it comes.
+      for (const chunk of kept ?? []) stream.write(chunk);
+      if (requestEnded) stream.end();
+      else inbound.pipe(stream, { end: false });
+    }
+    let answered = false;
+    /** Refused before any answer: the upstream did not process it (RFC 9113 §8.7). */
+    const refusedUnanswered = (): boolean => !answered && stream.rstCode === NGHTTP2_REFUSED_STREAM;
+
+    stream.on('response', (responseHeaders: IncomingHttpHeaders) => {
+      if (done || out !== stream) return;
+      answered = true;
+      kept = null;
+      const status = Number(responseHeaders[':status']);
+      const relayed: OutgoingHttpHeaders = endToEndHeaders(responseHeaders);
+      relayed[':status'] = status;
+      if (stream.endAfterHeaders) {
+        inbound.respond(relayed, { endStream: true });
+        finish({ kind: 'answered', status });
+        return;
       }
+      inbound.respond(relayed);
+      // Plain writes with explicit backpressure: cheaper than pipe() on this hot path.
+      stream.on('data', (chunk: Buffer) => {
+        if (!inbound.write(chunk)) {
+          stream.pause();
+          inbound.once('drain', () => stream.resume());
+        }
+      });
+      stream.once('end', () => {
+        inbound.end();
+        finish({ kind: 'answered', status });
+      });
     });
-    upstreamStream.once('end', () => {
-      inbound.end();
-      finish({ kind: 'answered', status });
+    stream.on('error', (error: Error & { code?: string }) => {
+      if (done || out !== stream) return; // our own cancel, a late error, or an attempt given up
+      if (inbound.headersSent) {
+        // The answer has started: it cannot be turned into a problem any more, only cut.
+        if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
+        finish({ kind: 'abandoned' });
+        return;
+      }
+      if (refusedUnanswered()) {
+        notProcessed('the upstream refused the stream before answering');
+        return;
+      }
+      refuse(new N32Error(options.upstreamFailure, `the upstream stream failed: ${error.code ?? error.message}`));
     });
-  });
-  upstreamStream.on('error', (error: Error & { code?: string }) => {
-    if (done) return; // our own cancel, or a late error after the exchange ended
-    if (inbound.headersSent) {
-      // The answer has started: it cannot be turned into a problem any more, only cut.
-      if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
-      finish({ kind: 'abandoned' });
-      return;
-    }
-    refuse(new N32Error(options.upstreamFailure, `the upstream stream failed: ${error.code ?? error.message}`));
-  });
-  upstreamStream.on('close', () => {
-    if (done) return;
-    if (inbound.headersSent) {
-      if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
-      finish({ kind: 'abandoned' });
-      return;
-    }
-    const how = upstreamStream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${upstreamStream.rstCode ?? 'none'})`;
-    refuse(new N32Error(options.upstreamFailure, `the upstream ${how} before answering`));
-  });
+    stream.on('close', () => {
+      if (done || out !== stream) return;
+      if (inbound.headersSent) {
+        if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
+        finish({ kind: 'abandoned' });
+        return;
+      }
+      if (refusedUnanswered()) {
+        notProcessed('the upstream refused the stream before answering');
+        return;
+      }
+      refuse(new N32Error(options.upstreamFailure, `the upstream closed the stream (code ${stream.rstCode ?? 'none'}) before answering`));
+    });
+  };
+  send(upstream);
 }
 
 function tooLarge(limit: number): N32Error {

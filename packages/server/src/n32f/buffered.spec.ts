@@ -1,0 +1,67 @@
+import { once } from 'node:events';
+import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { N32Error, N32ErrorCode } from '@sepp/protocol';
+import { exchangeBuffered, RequestNotProcessed } from './buffered';
+
+/** exchangeBuffered against a real HTTP/2 server on loopback whose behaviour each test sets. */
+describe('exchangeBuffered: a request the upstream did not process is a RequestNotProcessed (RFC 9113 §8.7)', () => {
+  const options = { timeoutMs: 5_000, limit: 1 << 20, failure: N32ErrorCode.N32_CONNECTION_LOST };
+  const headers = { ':method': 'POST', ':path': '/n32f-forward/v1/n32f-process', 'content-type': 'application/json' };
+  let server: Http2Server;
+  let client: ClientHttp2Session;
+  let handler: (stream: ServerHttp2Stream, session: ServerHttp2Session) => void;
+
+  beforeEach(async () => {
+    server = createServer();
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      handler(stream, stream.session as ServerHttp2Session);
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    client.on('error', () => undefined);
+  });
+
+  afterEach(async () => {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('a refused stream (REFUSED_STREAM)', async () => {
+    handler = (stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM);
+    const failure = await exchangeBuffered(client, headers, Buffer.from('{}'), options).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RequestNotProcessed);
+    expect(failure).toMatchObject({ code: N32ErrorCode.N32_CONNECTION_LOST, detail: 'the upstream refused the stream before answering' });
+  });
+
+  it('a session that got GOAWAY before the request: nothing is sent', async () => {
+    let streams = 0;
+    handler = () => (streams += 1);
+    server.on('session', (session: ServerHttp2Session) => session.close());
+    await once(client, 'goaway');
+    const failure = await exchangeBuffered(client, headers, Buffer.from('{}'), options).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(RequestNotProcessed);
+    expect(streams).toBe(0);
+  });
+
+  it('a stream reset otherwise (the upstream may have processed it) is a plain N32Error', async () => {
+    handler = (stream) => stream.once('data', () => stream.close(constants.NGHTTP2_INTERNAL_ERROR));
+    const failure = await exchangeBuffered(client, headers, Buffer.from('{}'), options).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(N32Error);
+    expect(failure).not.toBeInstanceOf(RequestNotProcessed);
+  });
+
+  it('a stream reset after its answer started: a failure, not a cut answer, and not retryable', async () => {
+    handler = (stream) => {
+      stream.respond({ ':status': 200 });
+      stream.write('{"par');
+      // destroy: RST_STREAM at once (close() would end the answer first, making it look complete).
+      setImmediate(() => stream.destroy(new Error('gone')));
+    };
+    const failure = await exchangeBuffered(client, headers, Buffer.from('{}'), options).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(N32Error);
+    expect(failure).not.toBeInstanceOf(RequestNotProcessed);
+  });
+});
