@@ -19,7 +19,7 @@ export async function createPkiAB(): Promise<{ pki: TestPki; certA: CertFiles; c
 export interface PeerEntry {
   fqdn: string;
   plmns: PlmnId[];
-  address?: string;
+  address?: string | string[];
   intermediaries?: 'none' | 'ip-routing' | 'modifying';
   purposes?: string[];
 }

@@ -1,4 +1,4 @@
-import { createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session } from 'node:http2';
+import { constants, createSecureServer, type Http2SecureServer, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Session } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import { parseJson } from './h2-client';
@@ -22,6 +22,11 @@ export interface FakeAnswer {
   readonly contentType?: string;
   readonly headers?: OutgoingHttpHeaders;
   readonly body?: unknown;
+  /**
+   * No answer: the stream is refused (RST_STREAM REFUSED_STREAM) and the connection gets GOAWAY,
+   * what a stopping server does to a stream that crossed its GOAWAY.
+   */
+  readonly refuseAndGoAway?: boolean;
 }
 
 /** The answer to a request, or a promise of it (an answer the test holds back until it wants). */
@@ -82,6 +87,11 @@ export class FakeResponder {
           this.requests.push(request);
           fake.requests.push(request);
           void Promise.resolve(this.script(request)).then((answer) => {
+            if (answer.refuseAndGoAway) {
+              stream.close(constants.NGHTTP2_REFUSED_STREAM);
+              session.close();
+              return;
+            }
             const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
             if (stream.destroyed || stream.closed) return;
             stream.respond({

@@ -25,10 +25,12 @@ import {
   n32fErrorInfo,
   PROBLEM_JSON,
   readBody,
+  RequestNotProcessed,
   respondWhole,
   SEPP_LOGGER,
   SeppMetrics,
   splitPath,
+  type BufferedAnswer,
   type N32Connection,
   type SeppLogger,
 } from '@sepp/server';
@@ -38,6 +40,8 @@ import type { N32fContext } from '@sepp/protocol';
 const ENVELOPE_BYTES = 64 * 1024;
 /** Fresh contexts a request may wait for when bursts use them up one after another. */
 const MAX_RENEWALS = 3;
+/** How many times a request the peer did not process (refused stream, GOAWAY) goes out again. */
+const MAX_RESENDS = 2;
 
 /**
  * The cSEPP side of PRINS forwarding (TS 33.501 13.2.4, N32-DIGEST §5): the NF request is read
@@ -84,42 +88,36 @@ export class PrinsSenderService {
       headers: headerFields(headers, SBI_HEADERS.targetApiRoot),
       ...(body.length > 0 ? { body } : {}),
     };
+    const log = this.logger.child({ peer: route.peer });
     let sealed;
-    for (let attempt = 0; ; attempt++) {
+    let answer;
+    for (let resends = 0; ; resends++) {
+      for (let renewals = 0; ; renewals++) {
+        try {
+          const sealing = context;
+          sealed = await this.contexts.protect(sealing, 'request', () => sealing.protectRequest(message));
+          break;
+        } catch (error) {
+          if (error instanceof ReformatError) throw new N32Error(N32ErrorCode.NF_MESSAGE_NOT_PROTECTABLE, error.detail);
+          if (!(error instanceof PrinsError) || (error.type !== 'ENCRYPTION_KEY_EXPIRED' && error.type !== 'CONTEXT_NOT_FOUND') || renewals >= MAX_RENEWALS) throw error;
+          // A burst used up the context's last nonces (or another replica ended it): wait for the
+          // fresh context (the link already asked for one when the budget ran low) and protect with it.
+          ({ connection, context } = await renew(context));
+        }
+      }
+      log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
       try {
-        const sealing = context;
-        sealed = await this.contexts.protect(sealing, 'request', () => sealing.protectRequest(message));
+        answer = await this.send(connection, Buffer.from(JSON.stringify(sealed.body)));
         break;
       } catch (error) {
-        if (error instanceof ReformatError) throw new N32Error(N32ErrorCode.NF_MESSAGE_NOT_PROTECTABLE, error.detail);
-        if (!(error instanceof PrinsError) || (error.type !== 'ENCRYPTION_KEY_EXPIRED' && error.type !== 'CONTEXT_NOT_FOUND') || attempt >= MAX_RENEWALS) throw error;
-        // A burst used up the context's last nonces (or another replica ended it): wait for the
-        // fresh context (the link already asked for one when the budget ran low) and protect with it.
-        ({ connection, context } = await renew(context));
+        context.abandon(sealed.messageId);
+        if (!(error instanceof RequestNotProcessed) || resends >= MAX_RESENDS) throw error;
+        // The peer did not process it (a replica of the peer stopping: its GOAWAY refuses the
+        // streams that crossed it): on the connection the link has now, protected again (a new
+        // SEQ; the refused one never reached the peer, and the context may have changed meanwhile).
+        log.debug({ messageId: sealed.messageId, detail: error.detail }, 'PRINS request not processed by the peer: sending it again');
+        ({ connection, context } = await refresh());
       }
-    }
-    const log = this.logger.child({ peer: route.peer });
-    log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
-
-    const payload = Buffer.from(JSON.stringify(sealed.body));
-    let answer;
-    try {
-      answer = await exchangeBuffered(
-        connection.session,
-        {
-          ':method': 'POST',
-          ':path': N32F_PROCESS_PATH,
-          ':scheme': 'https',
-          ':authority': connection.authority,
-          'content-type': 'application/json',
-          accept: 'application/json, application/problem+json',
-        },
-        payload,
-        { timeoutMs: config.n32f.requestTimeoutMs, limit: config.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
-      );
-    } catch (error) {
-      context.abandon(sealed.messageId);
-      throw error;
     }
 
     if (answer.status !== 200) {
@@ -149,6 +147,23 @@ export class PrinsSenderService {
     const response = opened.message;
     respondWhole(stream, response.status, headerObject(response.headers), response.body);
     return response.status;
+  }
+
+  /** POSTs a protected request to the peer's n32f-process and reads the whole answer. */
+  private send(connection: N32Connection, payload: Buffer): Promise<BufferedAnswer> {
+    return exchangeBuffered(
+      connection.session,
+      {
+        ':method': 'POST',
+        ':path': N32F_PROCESS_PATH,
+        ':scheme': 'https',
+        ':authority': connection.authority,
+        'content-type': 'application/json',
+        accept: 'application/json, application/problem+json',
+      },
+      payload,
+      { timeoutMs: this.config.current.n32f.requestTimeoutMs, limit: this.config.current.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
+    );
   }
 
   /**

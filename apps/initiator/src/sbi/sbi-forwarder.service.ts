@@ -142,6 +142,13 @@ export class SbiForwarderService {
       timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
+      // A request the peer did not process (a replica of the peer stopping refuses the streams that
+      // crossed its GOAWAY) goes out again on the connection the link has, or negotiates, now.
+      reroute: async () => {
+        const next = await this.negotiator.link(route.peer)!.n32fTransport(this.config.current.n32f.establishTimeoutMs);
+        if (next.mechanism !== 'TLS') throw new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `${route.peer} no longer has TLS agreed`);
+        return next.connection.session;
+      },
       onDone: (outcome: ForwardOutcome) => this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt),
     });
   }

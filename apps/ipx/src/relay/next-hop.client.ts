@@ -2,10 +2,13 @@ import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node
 import { connect as tlsConnect } from 'node:tls';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { N32ErrorCode } from '@sepp/protocol';
-import { exchangeBuffered, type BufferedAnswer } from '@sepp/server';
+import { exchangeBuffered, RequestNotProcessed, type BufferedAnswer } from '@sepp/server';
 import { nextHopTlsOptions } from '../config/tls';
 import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from '../ipx.constants';
 import type { IpxConfig } from '../config/ipx-config';
+
+/** How many times a message the next hop did not process (refused stream, GOAWAY) goes out again. */
+const MAX_RESENDS = 2;
 
 /**
  * The hop toward the next SEPP (`forward`): one multiplexed HTTP/2 session over mutual TLS, opened
@@ -20,13 +23,21 @@ export class NextHopClient implements OnApplicationShutdown {
     @Inject(IPX_LOGGER) private readonly logger: IpxLogger,
   ) {}
 
-  /** Sends one request and reads the whole answer (N32Error on failure, timeout or oversize). */
-  exchange(headers: OutgoingHttpHeaders, body: Buffer): Promise<BufferedAnswer> {
-    return exchangeBuffered(this.current(), headers, body, {
-      timeoutMs: this.config.forward.timeoutMs,
-      limit: this.config.bodyLimit,
-      failure: N32ErrorCode.N32_CONNECTION_LOST,
-    });
+  /**
+   * Sends one request and reads the whole answer (N32Error on failure, timeout or oversize). A
+   * message the next hop did not process (a replica behind `forward` stopping refuses the streams
+   * that crossed its GOAWAY) goes out again on a new session, which reaches another replica.
+   */
+  async exchange(headers: OutgoingHttpHeaders, body: Buffer): Promise<BufferedAnswer> {
+    const options = { timeoutMs: this.config.forward.timeoutMs, limit: this.config.bodyLimit, failure: N32ErrorCode.N32_CONNECTION_LOST };
+    for (let resends = 0; ; resends++) {
+      try {
+        return await exchangeBuffered(this.current(), headers, body, options);
+      } catch (error) {
+        if (!(error instanceof RequestNotProcessed) || resends >= MAX_RESENDS) throw error;
+        this.logger.debug({ detail: error.detail }, 'message not processed by the next hop: sending it again');
+      }
+    }
   }
 
   /** The `:authority` of requests to the next hop. */

@@ -1,5 +1,4 @@
 import {
-  constants,
   createSecureServer,
   createServer,
   type Http2SecureServer,
@@ -96,35 +95,14 @@ export function dispatchingServerFactory(tls: SecureServerOptions | null, sessio
       else if (sessionTimeoutMs > 0) session.setTimeout(sessionTimeoutMs, () => session.close());
     });
     // GOAWAY every session at close, so server.close() finishes once in-flight streams are done.
+    // One GOAWAY, naming the last stream received: RFC 9113 §6.8's two-step shutdown (a first
+    // GOAWAY with the highest stream ID) gains nothing with Node, whose nghttp2 ignores every new
+    // stream once it has sent any GOAWAY and refuses them at the final one. Streams that cross our
+    // GOAWAY are refused (REFUSED_STREAM: not processed), and a client may retry them elsewhere,
+    // as our initiator does (forwardStream's reroute, exchangeBuffered's RequestNotProcessed).
     server.closeHttp2Sessions = () => {
-      for (const session of sessions) shutDownGracefully(session);
+      for (const session of sessions) session.close();
     };
     return server;
   };
-}
-
-/** How long a client gets to answer the PING that follows the shutdown notice. */
-const SHUTDOWN_NOTICE_MS = 1_000;
-
-/**
- * RFC 9113 §6.8 graceful shutdown: first a GOAWAY with the highest stream ID (2^31-1), which tells
- * the client to open no more streams while every stream it already sent is still served; one round
- * trip later (the answer to a PING) nothing it sent before it saw that GOAWAY can still be on the
- * way, and the final GOAWAY (close) names the last stream really received. A plain close would
- * refuse the streams that crossed it (REFUSED_STREAM), and a SEPP does not retry N32-f.
- */
-function shutDownGracefully(session: ServerHttp2Session): void {
-  if (session.closed || session.destroyed) return;
-  const finish = (): void => {
-    clearTimeout(timer);
-    if (!session.closed && !session.destroyed) session.close();
-  };
-  const timer = setTimeout(finish, SHUTDOWN_NOTICE_MS);
-  timer.unref();
-  try {
-    session.goaway(constants.NGHTTP2_NO_ERROR, 2 ** 31 - 1);
-    if (!session.ping(() => finish())) finish();
-  } catch {
-    finish();
-  }
 }
