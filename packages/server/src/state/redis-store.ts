@@ -93,6 +93,8 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       ...(options.url.startsWith('rediss:') || options.tls
         ? { tls: { ...(options.tls?.ca ? { ca: [...options.tls.ca] } : {}), ...(options.tls?.cert ? { cert: options.tls.cert } : {}), ...(options.tls?.key ? { key: options.tls.key } : {}) } }
         : {}),
+      // Redis's CLIENT LIST names the replica each connection belongs to.
+      connectionName: `sepp-${options.replicaId}`,
       enableAutoPipelining: true,
       enableOfflineQueue: false,
       maxRetriesPerRequest: 0,
