@@ -1023,20 +1023,6 @@ function haproxyFile(): HaproxyFile {
   return { text, bindPort, servers, checkUri };
 }
 
-/**
- * Whether the SEPPs of this build know the `state` block of the cluster state store: the
- * responder's own start-up on the ha profile's file says so (a loader without it exits 2 naming
- * `state: is not a known key`, before reading any certificate).
- */
-function responderKnowsStateKeys(): boolean {
-  const [, ...args] = service(HA.replicas[0]).command!;
-  const probe = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000, env: { PATH: process.env['PATH'] } });
-  return !`${probe.stderr}${probe.stdout}`.includes('state: is not a known key');
-}
-const HA_STATE_KEYS = responderKnowsStateKeys();
-const itWithHaState = HA_STATE_KEYS ? it : it.skip;
-const NEEDS_STATE_KEYS = HA_STATE_KEYS ? '' : ' — SKIPPED: needs the state.* keys of the cluster state store (this build refuses `state`)';
-
 describe('docker-compose.yml profile ha (structure: two responder replicas sharing Redis behind HAProxy)', () => {
   it('documents the profile at the top of docker-compose.yml and puts its services under profiles: [ha] only', () => {
     const header = readFileSync(COMPOSE_FILE, 'utf8').split('\n').filter((line) => line.startsWith('#')).join('\n');
@@ -1226,13 +1212,12 @@ describe('docker-compose.yml --profile ha (its commands, run without Docker: red
     await udm1.waitForLog('listening', (l) => l.msg === 'listening');
     for (const name of HA.replicas) {
       const svc = service(name);
-      const file = seppFile(name) as SeppFile & { state?: { redis: { url: string }; keyWrapKeyFile: string } };
-      const { state, ...rest } = file;
+      const file = seppFile(name) as SeppFile & { state: { redis: { url: string }; keyWrapKeyFile: string } };
+      const { state } = file;
       const target = new URL(file.sbi!.allowedTargets![0]!);
       const here = {
-        ...rest,
-        // A build without the state store runs the replicas on the file without `state` (TLS mode needs none).
-        ...(HA_STATE_KEYS ? { state: { ...state!, redis: { ...state!.redis, url: `redis://127.0.0.1:${redisPort}` }, keyWrapKeyFile: hostPath(svc, state!.keyWrapKeyFile) } } : {}),
+        ...file,
+        state: { ...state, redis: { ...state.redis, url: `redis://127.0.0.1:${redisPort}` }, keyWrapKeyFile: hostPath(svc, state.keyWrapKeyFile) },
         sbi: { ...file.sbi, allowedTargets: [`${target.protocol}//${target.hostname}:${udm1.port('nf')}`], hosts: { [target.hostname]: '127.0.0.1' } },
       };
       const copy = join(scratch, `${name}.yaml`);
@@ -1259,10 +1244,15 @@ describe('docker-compose.yml --profile ha (its commands, run without Docker: red
     }
   });
 
-  itWithHaState(`the replicas ran on the whole file, state block included, and hold connections to redis-ha${NEEDS_STATE_KEYS}`, async () => {
-    const info = await runProgram('redis-cli', ['-p', String(redisPort), 'info', 'clients']);
-    // Both replicas and this redis-cli.
-    expect(Number(/connected_clients:(\d+)/.exec(info.stdout)?.[1])).toBeGreaterThanOrEqual(3);
+  it('the replicas ran on the whole file, state block included: each holds its connections to redis-ha (named after its replica id) and its /readyz says the store is up', async () => {
+    const list = await runProgram('redis-cli', ['-p', String(redisPort), 'client', 'list']);
+    const names = [...list.stdout.matchAll(/\bname=(\S*)/g)].map((m) => m[1]);
+    // Each replica: its command connection and its event subscription.
+    for (const name of HA.replicas) expect({ name, connections: names.filter((n) => n === `sepp-${name}`).length }).toEqual({ name, connections: 2 });
+    for (const name of HA.replicas) {
+      const ready = await seppProcs.get(name)!.admin<{ status: string; dependencies: Record<string, { status: string }> }>('/readyz');
+      expect({ name, status: ready.status, state: ready.body.dependencies['state'] }).toEqual({ name, status: 200, state: expect.objectContaining({ status: 'up' }) });
+    }
   });
 
   it('lb-ha: HAProxy (Debian\'s /usr/sbin/haproxy) runs its command on a copy of haproxy.cfg whose servers are the replicas\' ports here, and passes TCP to them', async () => {
