@@ -64,12 +64,14 @@ export interface IpxPathOptions {
   initiatorKnowsKey?: string;
   /** Extra `prins:` of both SEPPs. */
   prins?: Record<string, unknown>;
+  /** The responder's `state:` (a cluster's shared state store). */
+  state?: Record<string, unknown>;
   /**
    * A hop of the test between the IPX app and the responder (e.g. a TamperingRelay), started once
    * the responder listens: returns the port the IPX app forwards to. Its server certificate must
    * name the responder (FQDN_A): the IPX app checks that.
    */
-  between?: (responder: SeppProcess) => Promise<{ port: number }>;
+  between?: (responder: SeppProcess, responderYaml: SeppYaml) => Promise<{ port: number }>;
   /**
    * The responder's own RI toward the initiator (`n32.peers[].ipx` without address: keys only).
    * The responder sends its key in exchange-params, authorizes it for what it sends, and expects
@@ -131,12 +133,13 @@ export class IpxPath {
       },
     });
     if (options.prins) responderYaml.prins = options.prins;
+    if (options.state) responderYaml['state'] = options.state;
     const started: AppProcess[] = [];
     try {
       const responderFile = writeYaml(pki.dir, `${options.name}-responder`, responderYaml);
       const responder = await SeppProcess.ready('responder', responderFile);
       started.push(responder);
-      const forwardPort = options.between ? (await options.between(responder)).port : responder.port('n32');
+      const forwardPort = options.between ? (await options.between(responder, responderYaml)).port : responder.port('n32');
       const ipx = await startIpxApp(pki, options.name, certs, forwardPort, options.rules ?? []);
       started.push(ipx);
       const knows = options.initiatorKnowsKey ?? leafOnly(pki, certs.signing, `${options.name}-ipx-signing-leaf.crt`);

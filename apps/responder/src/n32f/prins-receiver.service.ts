@@ -224,14 +224,22 @@ export class PrinsReceiverService {
   /**
    * Who is on this connection: the peer it negotiated on, the configured peer its certificate
    * names, or a roaming intermediary (IPX relay) we know (configured toward a peer, or exchanged in
-   * a live context). Anyone else is refused before the body is read.
+   * a live context). Anyone else is refused before the body is read, except in a cluster (shared
+   * state store): there a relay may come with a context another replica exchanged and this one has
+   * not loaded yet, so its message is read and the context it names loaded from the store, as for
+   * a peer's first message here; `senderOf` then refuses it unless it is on that context's path.
    */
   private connectionOf(session: Http2Session): { peer: string } | { ri: readonly string[] } {
     const bound = this.sessions.boundPeerOf(session);
     if (bound) return { peer: bound };
     const names = peerDnsNames(session.socket as TLSSocket);
     if (this.contexts.isIntermediary(names)) return { ri: names };
-    return { peer: this.control.peerOfCertificate(names) };
+    try {
+      return { peer: this.control.peerOfCertificate(names) };
+    } catch (error) {
+      if (this.contexts.store.shared) return { ri: names };
+      throw error;
+    }
   }
 
   /**
@@ -244,7 +252,10 @@ export class PrinsReceiverService {
     const contextId = readableHeader({ reformattedData: body.reformattedData })?.n32fContextId;
     const peer = contextId ? await this.contexts.peerOfIntermediary(contextId, via.ri) : undefined;
     if (!peer) {
-      throw new N32Error(N32ErrorCode.UNKNOWN_PEER, `the intermediary ${via.ri.join(', ')} is not on the path of the context this message names (${contextId ?? 'unreadable'})`);
+      throw new N32Error(
+        N32ErrorCode.UNKNOWN_PEER,
+        `${via.ri.join(', ') || 'no dNSName'} is neither a configured peer nor an intermediary on the path of the context this message names (${contextId ?? 'unreadable'})`,
+      );
     }
     return peer;
   }
