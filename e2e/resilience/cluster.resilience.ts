@@ -63,7 +63,7 @@ describe('clusters under NF load: rolling restarts lose nothing, a killed replic
         const responderConfig = (index: number): string => {
           const config = n32fResponderYaml(certA, pki, producer.port, {
             responderN32: {
-              peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: mode === 'PRINS' ? 'modifying' : 'none', address: initiatorPorts.map((port) => `127.0.0.1:${port}`) as unknown as string }],
+              peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: mode === 'PRINS' ? 'modifying' : 'none', address: initiatorPorts.map((port) => `127.0.0.1:${port}`) }],
             },
           });
           config.n32.listen = { host: '127.0.0.1', port: responderPorts[index]! };
@@ -87,7 +87,7 @@ describe('clusters under NF load: rolling restarts lose nothing, a killed replic
               initiatorN32: { listen: { host: '127.0.0.1', port: initiatorPorts[index]! }, requestTimeoutMs: 2_000 },
               initiatorN32f: { establishTimeoutMs: 3_000, requestTimeoutMs: 5_000 },
             });
-            config.n32.peers[0]!.address = responderPorts.map((port) => `127.0.0.1:${port}`) as unknown as string;
+            config.n32.peers[0]!.address = responderPorts.map((port) => `127.0.0.1:${port}`);
             config.logging = { level: 'info' };
             config['state'] = { redis: { url: initiatorRedis.url }, keyWrapKeyFile: 'kek-initiators.bin', replicaId: `initiator-${index + 1}` };
             const initiator = SeppProcess.start('initiator', writeYaml(pki.dir, `${tag}-initiator-${index + 1}`, config));
