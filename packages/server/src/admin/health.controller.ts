@@ -26,7 +26,7 @@ export class HealthController {
       void reply.status(200).send({
         status: state.degraded.length > 0 ? 'degraded' : 'ready',
         listeners: state.listeners,
-        dependencies: state.dependencies,
+        ...dependenciesOf(state.dependencies),
         ...(state.degraded.length > 0 ? { detail: `down: ${state.degraded.map((name) => `${name} (${state.dependencies[name]!.detail})`).join(', ')}` } : {}),
       });
       return;
@@ -41,8 +41,13 @@ export class HealthController {
           cause: 'INSUFFICIENT_RESOURCES',
           detail: state.stopping ? 'shutting down' : 'not every listener is up yet',
           listeners: state.listeners,
-          dependencies: state.dependencies,
+          ...dependenciesOf(state.dependencies),
         }),
       );
   }
+}
+
+/** `dependencies` when the app has any (the SEPPs: `state`; the IPX relay none). */
+function dependenciesOf(dependencies: Record<string, unknown>): { dependencies?: Record<string, unknown> } {
+  return Object.keys(dependencies).length > 0 ? { dependencies } : {};
 }
