@@ -181,33 +181,20 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
         finish({ kind: 'answered', status });
       });
     });
-    stream.on('error', (error: Error & { code?: string }) => {
-      if (done || out !== stream) return; // our own cancel, a late error, or an attempt given up
+    /** The upstream stream failed or closed before its answer was complete. */
+    const broke = (detail: string): void => {
+      if (done || out !== stream) return; // our own cancel, a late event, or an attempt given up
       if (inbound.headersSent) {
         // The answer has started: it cannot be turned into a problem any more, only cut.
         if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
         finish({ kind: 'abandoned' });
         return;
       }
-      if (refusedUnanswered()) {
-        notProcessed('the upstream refused the stream before answering');
-        return;
-      }
-      refuse(new N32Error(options.upstreamFailure, `the upstream stream failed: ${error.code ?? error.message}`));
-    });
-    stream.on('close', () => {
-      if (done || out !== stream) return;
-      if (inbound.headersSent) {
-        if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
-        finish({ kind: 'abandoned' });
-        return;
-      }
-      if (refusedUnanswered()) {
-        notProcessed('the upstream refused the stream before answering');
-        return;
-      }
-      refuse(new N32Error(options.upstreamFailure, `the upstream closed the stream (code ${stream.rstCode ?? 'none'}) before answering`));
-    });
+      if (refusedUnanswered()) notProcessed('the upstream refused the stream before answering');
+      else refuse(new N32Error(options.upstreamFailure, detail));
+    };
+    stream.on('error', (error: Error & { code?: string }) => broke(`the upstream stream failed: ${error.code ?? error.message}`));
+    stream.on('close', () => broke(`the upstream closed the stream (code ${stream.rstCode ?? 'none'}) before answering`));
   };
   send(upstream);
 }
