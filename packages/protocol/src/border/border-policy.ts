@@ -590,7 +590,7 @@ function compilePlace<T extends RuleScope & { name: string }>(place: T, pointer:
 }
 
 function compileOperation(rule: ServiceRule, operation: string): CompiledOperation {
-  const match = /^(\*|[A-Z]+) (\/\S*)$/.exec(operation.trim());
+  const match = /^(\*|GET|PUT|POST|PATCH|DELETE|OPTIONS|HEAD) (\/\S*)$/.exec(operation.trim());
   if (!match) throw new BorderRuleError(rule.name, `${operation} must be METHOD /path-template (e.g. GET /nudm-sdm/v2/{supi}/am-data)`);
   const template = parsePathTemplate(match[2]!);
   if (typeof template === 'string') throw new BorderRuleError(rule.name, `${operation}: ${template}`);

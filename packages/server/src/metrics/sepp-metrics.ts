@@ -82,6 +82,13 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  readonly borderChecks = new Counter({
+    name: 'sepp_border_checks_total',
+    help: 'N32-f messages seen by each border protection category, by peer, direction (outbound: leaving our PLMN) and outcome (passed, rewritten, refused, dry-run)',
+    labelNames: ['category', 'peer', 'direction', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
   readonly http2Sessions = new Gauge({
     name: 'sepp_http2_sessions',
     help: 'Open HTTP/2 sessions per listener',

@@ -95,12 +95,13 @@ class CompiledOperation {
     }
     if (this.queryValidator(values)) return null;
     const error = this.queryValidator.errors![0]!;
-    if (error.keyword === 'required') {
+    if (error.keyword === 'required' && error.instancePath === '') {
       const name = String(error.params['missingProperty']);
       return { cause: 'MANDATORY_QUERY_PARAM_MISSING', detail: `the query parameter ${name} is mandatory`, invalidParams: [{ param: name, reason: 'is mandatory' }] };
     }
     const name = decodeToken(error.instancePath.split('/')[1] ?? '');
-    return queryViolation(name, `${error.instancePath.split('/').slice(2).map(decodeToken).join('.') || 'the value'} ${error.message ?? 'is invalid'}`);
+    const inside = [...error.instancePath.split('/').slice(2).map(decodeToken), ...(error.keyword === 'required' ? [String(error.params['missingProperty'])] : [])].join('.');
+    return queryViolation(name, `${inside || 'the value'} ${error.keyword === 'required' ? 'is mandatory' : (error.message ?? 'is invalid')}`);
   }
 
   private checkBody(request: SchemaRequest): SchemaViolation | null {
