@@ -18,6 +18,9 @@ export interface BorderPairOptions {
   initiatorBorder?: Record<string, unknown>;
   /** Producers the responder forwards to (`sbi.allowedTargets`, `sbi.hosts`). */
   producers: { apiRoot: string; fqdn: string }[];
+  /** Another build of the responder (`node <responderMain> --config FILE`), with this environment. */
+  responderMain?: string;
+  responderEnv?: NodeJS.ProcessEnv;
   /** More changes to either file before start. */
   responderYaml?: (yaml: SeppYaml) => void;
   initiatorYaml?: (yaml: SeppYaml) => void;
@@ -49,7 +52,10 @@ export class BorderPair {
     if (options.responderBorder) responderYaml.border = options.responderBorder;
     options.responderYaml?.(responderYaml);
     const responderFile = writeYaml(pki.dir, `${options.name}-responder`, responderYaml);
-    const responder = await SeppProcess.ready('responder', responderFile);
+    const responder = options.responderMain
+      ? new SeppProcess('responder', [options.responderMain, '--config', responderFile], { env: options.responderEnv ?? {} })
+      : SeppProcess.start('responder', responderFile);
+    await responder.ready();
     let initiator: SeppProcess | undefined;
     try {
       const initiatorYaml = n32fInitiatorYaml(certB, pki, responder.port('n32'), {
