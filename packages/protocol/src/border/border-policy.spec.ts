@@ -88,7 +88,7 @@ describe('service allow-list', () => {
     const verdict = p.evaluateRequest('inbound', request(method, path));
     expect(verdict.refusal === null).toBe(allowed);
     if (!allowed) expect(verdict.refusal).toMatchObject({ category: 'serviceAllowList', rule: 'allow-list', status: 403, cause: 'SERVICE_NOT_ALLOWED', dryRun: false });
-    expect(verdict.outcomes.get('serviceAllowList')).toBe(allowed ? 'passed' : 'refused');
+    expect(verdict.outcomes['serviceAllowList']).toBe(allowed ? 'passed' : 'refused');
   });
 
   it('allows notifications only to our hidden names inbound, and outbound to the peer hidden names or with 3gpp-Sbi-Callback', () => {
@@ -106,7 +106,7 @@ describe('service allow-list', () => {
     const verdict = policy(rules({ serviceAllowList: 'dry-run' })).evaluateRequest('inbound', request('POST', '/echo'));
     expect(verdict.refusal).toBeNull();
     expect(verdict.findings).toEqual([expect.objectContaining({ category: 'serviceAllowList', dryRun: true })]);
-    expect(verdict.outcomes.get('serviceAllowList')).toBe('dry-run');
+    expect(verdict.outcomes['serviceAllowList']).toBe('dry-run');
   });
 
   it('terse details name neither the rule nor the reason', () => {
@@ -192,7 +192,7 @@ describe('topology hiding', () => {
     expect(hidden.nfInstances[0].ipv4Addresses).toBeUndefined();
     expect(hidden.nfInstances[0].nfServices[0].ipEndPoints).toEqual([{ port: 8081 }]);
     expect(hidden.nfInstances[0].fqdn).toMatch(new RegExp(`^h-0[a-z2-7]{26}\\.${US.replace(/\./g, '\\.')}$`));
-    expect(verdict.outcomes.get('topologyHiding')).toBe('rewritten');
+    expect(verdict.outcomes['topologyHiding']).toBe('rewritten');
     // A follow-up request addressed to the hidden Location reaches the real NF.
     const location = new URL(answer.headers.all['location']!);
     const followUp = pSepp.evaluateRequest('inbound', request('DELETE', location.pathname, { target: `${location.protocol}//${location.host}` }));
@@ -224,7 +224,7 @@ describe('topology hiding', () => {
     expect(verdict.body).toBeUndefined();
     expect(answer.headers.all['location']).toBe(`http://${UDM}/x`);
     expect(verdict.rewrites).toBeGreaterThan(5);
-    expect(verdict.outcomes.get('topologyHiding')).toBe('dry-run');
+    expect(verdict.outcomes['topologyHiding']).toBe('dry-run');
   });
 
   it('keeps the streaming path open: only the bodies of APIs with body places are read', () => {

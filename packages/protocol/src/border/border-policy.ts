@@ -86,7 +86,7 @@ export interface BorderVerdict {
   /** The first enforced finding: the message is refused with it. */
   readonly refusal: BorderFinding | null;
   /** What each category that looked at the message did. */
-  readonly outcomes: ReadonlyMap<BorderCategory, BorderOutcome>;
+  readonly outcomes: Readonly<Partial<Record<BorderCategory, BorderOutcome>>>;
   /** The rewritten body, when topology hiding changed it (headers are changed in place). */
   readonly body: Buffer | undefined;
   /** Inbound requests: the recovered target apiRoot, when the request was addressed to a hidden name. */
@@ -120,7 +120,8 @@ export class BorderRuleError extends Error {
   }
 }
 
-const NO_OUTCOMES: ReadonlyMap<BorderCategory, BorderOutcome> = new Map();
+const NO_OUTCOMES: Readonly<Partial<Record<BorderCategory, BorderOutcome>>> = Object.freeze({});
+const NO_FINDINGS: readonly BorderFinding[] = Object.freeze([]);
 const TOPOLOGY_FAILED = 'TOPOLOGY_HIDING_FAILED';
 const UNKNOWN_HIDDEN_NAME = 'UNKNOWN_HIDDEN_NAME';
 const FORM = 'application/x-www-form-urlencoded';
@@ -141,6 +142,9 @@ export class BorderPolicy {
   private readonly networkIdPlaces: readonly Compiled<NetworkIdPlace>[];
   private readonly schemaApis: ReadonlySet<string>;
   private readonly needsCache = new Map<string, BorderNeeds>();
+  /** The places of one API (its own and those of every API), computed once per API. */
+  private readonly hidingByApi = new Map<string, readonly Compiled<HidingPlace>[]>();
+  private readonly networkIdByApi = new Map<string, readonly Compiled<NetworkIdPlace>[]>();
 
   constructor(
     readonly rules: BorderRuleSet,
@@ -222,6 +226,7 @@ export class BorderPolicy {
     const run = new Evaluation(this.rules.details);
     const parts = pathSegments(request.path) ?? [];
     const api = apiOfPath(request.path);
+    const body = request.body !== undefined && request.body.length > 0 ? new LazyBody(request.body, request.contentType) : ABSENT_BODY;
     const { topologyHiding, serviceAllowList, networkId, schemaValidation } = this.rules;
     let target: string | undefined;
     let targetHidden = false;
@@ -231,9 +236,8 @@ export class BorderPolicy {
       targetHidden = recovered.hidden;
     }
     if (serviceAllowList.mode !== 'off' && !run.refused) this.checkAllowList(direction, request, api, parts, targetHidden, run);
-    const body = new LazyBody(request.body, request.contentType);
     if (networkId.mode !== 'off' && !run.refused) this.checkNetworkIds(direction, request, api, parts, body, run);
-    if (schemaValidation.mode !== 'off' && !run.refused && this.schemaApis.has(api)) this.checkSchema(request, api, body, run);
+    if (schemaValidation.mode !== 'off' && !run.refused && this.schemaApis.has(api)) this.checkSchema(request, api, parts, body, run);
     let newBody: Buffer | undefined;
     if (topologyHiding.mode !== 'off' && !run.refused) newBody = this.rewritePlaces('request', direction, request.method, api, parts, request.headers, body, run);
     return run.verdict(newBody, target);
@@ -242,7 +246,7 @@ export class BorderPolicy {
   evaluateResponse(direction: BorderDirection, response: BorderResponse): BorderVerdict {
     if (this.rules.topologyHiding.mode === 'off') return EMPTY_VERDICT;
     const run = new Evaluation(this.rules.details);
-    const body = new LazyBody(response.body, response.contentType);
+    const body = response.body !== undefined && response.body.length > 0 ? new LazyBody(response.body, response.contentType) : ABSENT_BODY;
     const parts = pathSegments(response.path) ?? [];
     const newBody = this.rewritePlaces('response', direction, response.method, apiOfPath(response.path), parts, response.headers, body, run);
     return run.verdict(newBody, undefined);
@@ -298,7 +302,7 @@ export class BorderPolicy {
       });
     };
     let bodyChanged = false;
-    for (const place of this.hidingPlaces) {
+    for (const place of this.placesOf(this.hidingPlaces, this.hidingByApi, api)) {
       if (run.refused) return undefined;
       if (!place.in.includes(kind) || !inScope(place, api, method, parts)) continue;
       if (place.header !== undefined) {
@@ -392,7 +396,7 @@ export class BorderPolicy {
       (owner === 'sender') === (direction === 'inbound') ? this.parties.peerPlmns : this.parties.ourPlmns;
     let query: URLSearchParams | undefined;
     let checked = false;
-    for (const place of this.networkIdPlaces) {
+    for (const place of this.placesOf(this.networkIdPlaces, this.networkIdByApi, api)) {
       if (!inScope(place, api, request.method, parts)) continue;
       const values: { where: string; value: unknown }[] = [];
       if (place.header !== undefined) {
@@ -437,8 +441,8 @@ export class BorderPolicy {
 
   // --- schema validation -----------------------------------------------------------------------
 
-  private checkSchema(request: BorderRequest, api: string, body: LazyBody, run: Evaluation): void {
-    const operation = this.schemas!.operation(api, request.method, request.path);
+  private checkSchema(request: BorderRequest, api: string, parts: readonly string[], body: LazyBody, run: Evaluation): void {
+    const operation = this.schemas!.operationOf(api, request.method, parts);
     if (!operation) return;
     const query = this.rules.schemaValidation.queryParameters ? request.query : undefined;
     const parsed = body.present ? body.parsed() : undefined;
@@ -455,18 +459,28 @@ export class BorderPolicy {
     run.find('schemaValidation', this.rules.schemaValidation.mode, { rule: api, status: 400, cause: violation.cause, detail: violation.detail, invalidParams: violation.invalidParams });
   }
 
+  /** The places of `all` that can apply to `api` (cached per API name; unknown APIs share the `*` ones). */
+  private placesOf<T extends { api: string }>(all: readonly T[], cache: Map<string, readonly T[]>, api: string): readonly T[] {
+    let places = cache.get(api);
+    if (!places) {
+      places = all.filter((place) => place.api === '*' || place.api === api);
+      if (cache.size < 1_024) cache.set(api, places);
+    }
+    return places;
+  }
+
   private cacheNeeds(key: string, needs: BorderNeeds): void {
     if (this.needsCache.size >= 4_096) this.needsCache.clear();
     this.needsCache.set(key, needs);
   }
 }
 
-const EMPTY_VERDICT: BorderVerdict = { findings: [], refusal: null, outcomes: NO_OUTCOMES, body: undefined, target: undefined, rewrites: 0 };
+const EMPTY_VERDICT: BorderVerdict = { findings: NO_FINDINGS, refusal: null, outcomes: NO_OUTCOMES, body: undefined, target: undefined, rewrites: 0 };
 
 /** Findings and outcomes of one evaluation. */
 class Evaluation {
-  readonly findings: BorderFinding[] = [];
-  readonly outcomes = new Map<BorderCategory, BorderOutcome>();
+  findings: BorderFinding[] | null = null;
+  readonly outcomes: Partial<Record<BorderCategory, BorderOutcome>> = {};
   refusal: BorderFinding | null = null;
   rewrites = 0;
 
@@ -477,13 +491,13 @@ class Evaluation {
   }
 
   passed(category: BorderCategory): void {
-    if (!this.outcomes.has(category)) this.outcomes.set(category, 'passed');
+    this.outcomes[category] ??= 'passed';
   }
 
   rewrote(category: BorderCategory, mode: BorderMode): void {
     this.rewrites += 1;
-    const current = this.outcomes.get(category);
-    if (current === undefined || current === 'passed') this.outcomes.set(category, mode === 'enforce' ? 'rewritten' : 'dry-run');
+    const current = this.outcomes[category];
+    if (current === undefined || current === 'passed') this.outcomes[category] = mode === 'enforce' ? 'rewritten' : 'dry-run';
   }
 
   find(category: BorderCategory, mode: BorderMode, finding: Omit<BorderFinding, 'category' | 'dryRun'>): void {
@@ -496,17 +510,18 @@ class Evaluation {
       detail: terse ? `refused by the SEPP's border protection (${category})` : finding.detail,
       ...(finding.invalidParams ? { invalidParams: terse ? finding.invalidParams.map(({ param }): InvalidParam => ({ param })) : finding.invalidParams } : {}),
     };
-    this.findings.push(full);
-    this.outcomes.set(category, dryRun ? 'dry-run' : 'refused');
+    (this.findings ??= []).push(full);
+    this.outcomes[category] = dryRun ? 'dry-run' : 'refused';
     if (!dryRun && this.refusal === null) this.refusal = full;
   }
 
   verdict(body: Buffer | undefined, target: string | undefined): BorderVerdict {
-    return { findings: this.findings, refusal: this.refusal, outcomes: this.outcomes, body: this.refusal ? undefined : body, target, rewrites: this.rewrites };
+    return { findings: this.findings ?? NO_FINDINGS, refusal: this.refusal, outcomes: this.outcomes, body: this.refusal ? undefined : body, target, rewrites: this.rewrites };
   }
 }
 
 /** A body parsed on first use: JSON, or a form as an object (values that are JSON decoded). */
+// (ABSENT_BODY, below the class, stands for every message without a body.)
 class LazyBody {
   readonly mediaType: string | undefined;
   private document: JsonValue | undefined | null = null;
@@ -553,6 +568,8 @@ class LazyBody {
   }
 }
 
+const ABSENT_BODY = new LazyBody(undefined, undefined);
+
 function formValue(value: string): JsonValue {
   if (!value.startsWith('{') && !value.startsWith('[')) return value;
   try {
@@ -563,6 +580,7 @@ function formValue(value: string): JsonValue {
 }
 
 function safeDecode(segment: string): string {
+  if (!segment.includes('%')) return segment;
   try {
     return decodeURIComponent(segment);
   } catch {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Counter } from 'prom-client';
 import {
   apiOfPath,
   type BorderCategory,
@@ -17,6 +16,7 @@ import {
 import type { SeppLogger } from '../logging/logger';
 import { ProblemException } from '../problem/problem.exception';
 import type { BorderCheck, BorderCheckMessage } from './border-checks';
+import { slot } from './border-counts';
 
 /** Which SEPP we are toward this peer for this message flow: requests leave a cSEPP and enter a pSEPP. */
 export type SeppSide = 'cSEPP' | 'pSEPP';
@@ -31,13 +31,13 @@ export interface BorderCheckResult {
 }
 
 const PASS: BorderCheckResult = { refusal: null, body: undefined, target: undefined };
+const NO_CHECKS: readonly BorderCheck[] = [];
 
 /**
  * The border of one peer for one SEPP side: the compiled rules, the checks of other teams, and
  * what every evaluation leaves behind (one log line per finding, one counter per category).
  */
 export class BorderGate {
-  private readonly counters = new Map<string, { inc(): void }>();
   private readonly requestDirection: BorderDirection;
   private readonly responseDirection: BorderDirection;
 
@@ -46,7 +46,8 @@ export class BorderGate {
     readonly side: SeppSide,
     private readonly policy: BorderPolicy,
     private readonly extensions: { readonly mode: BorderMode; readonly checks: readonly BorderCheck[] },
-    private readonly counter: Counter<'category' | 'peer' | 'direction' | 'outcome'>,
+    /** This peer's `sepp_border_checks_total` slots (border-counts.ts). */
+    private readonly counts: Float64Array,
     private readonly logger: SeppLogger,
   ) {
     this.requestDirection = side === 'cSEPP' ? 'outbound' : 'inbound';
@@ -85,7 +86,7 @@ export class BorderGate {
     messageId: string | undefined,
   ): BorderCheckResult {
     const findings = extension?.finding ? [...verdict.findings, extension.finding] : verdict.findings;
-    for (const [category, outcome] of verdict.outcomes) this.count(category, direction, outcome);
+    for (const category in verdict.outcomes) this.count(category as BorderCategory, direction, verdict.outcomes[category as BorderCategory]!);
     if (extension) this.count('extension', direction, extension.outcome);
     const refusal = verdict.refusal ?? (extension?.finding && !extension.finding.dryRun ? extension.finding : null);
     if (findings.length === 0) {
@@ -113,14 +114,15 @@ export class BorderGate {
     };
   }
 
-  private applicable(kind: MessageKind, direction: BorderDirection, api: string): BorderCheck[] {
-    if (this.extensions.mode === 'off') return [];
+  private applicable(kind: MessageKind, direction: BorderDirection, api: string): readonly BorderCheck[] {
+    if (this.extensions.mode === 'off' || this.extensions.checks.length === 0) return NO_CHECKS;
     return this.extensions.checks.filter(
       (check) => (check.kinds ?? ['request']).includes(kind) && (check.directions ?? ['outbound', 'inbound']).includes(direction) && (!check.apis || check.apis.includes(api)),
     );
   }
 
   private extensionNeeds(kind: MessageKind, direction: BorderDirection, path: string): BorderNeeds {
+    if (this.extensions.checks.length === 0) return 'nothing';
     const checks = this.applicable(kind, direction, apiOfPath(path));
     return checks.some((check) => check.needsBody) ? 'body' : checks.length > 0 ? 'headers' : 'nothing';
   }
@@ -131,6 +133,7 @@ export class BorderGate {
     message: { method: string; path: string; query: string | undefined; headers: HeaderAccess; body: Buffer | undefined; contentType: string | undefined },
     status: number | undefined,
   ): { finding: BorderFinding | null; outcome: BorderOutcome } | null {
+    if (this.extensions.checks.length === 0) return null;
     const api = apiOfPath(message.path);
     const checks = this.applicable(kind, direction, api);
     if (checks.length === 0) return null;
@@ -175,13 +178,7 @@ export class BorderGate {
   }
 
   private count(category: BorderCategory, direction: BorderDirection, outcome: BorderOutcome): void {
-    const key = `${category}|${direction}|${outcome}`;
-    let child = this.counters.get(key);
-    if (!child) {
-      child = this.counter.labels({ category, peer: this.peer, direction, outcome });
-      this.counters.set(key, child);
-    }
-    child.inc();
+    this.counts[slot(category, direction, outcome)]! += 1;
   }
 }
 

@@ -7,6 +7,7 @@ import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from '../runtime/config.service';
 import { SEPP_LOGGER } from '../runtime/sepp-runtime';
 import { BorderChecks } from './border-checks';
+import { BorderCounts } from './border-counts';
 import { BorderGate, type SeppSide } from './border-gate';
 import { HIDDEN_NAMES } from './border.constants';
 import { schemaCatalog } from './openapi-documents';
@@ -20,6 +21,7 @@ import type { PeerBorderSettings } from './read-border';
 @Injectable()
 export class BorderService {
   private readonly gates = new Map<string, BorderGate | null>();
+  private readonly counts = new BorderCounts();
   private catalog: SchemaCatalog | null = null;
   private generation = -1;
 
@@ -27,10 +29,11 @@ export class BorderService {
     private readonly config: ConfigService,
     private readonly checks: BorderChecks,
     @Inject(HIDDEN_NAMES) private readonly names: HiddenNames,
-    private readonly metrics: SeppMetrics,
+    metrics: SeppMetrics,
     private readonly peers: PeerRegistry,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
+    metrics.collectBorderChecks((counter) => this.counts.drain(counter));
     this.prepare(config.current);
     config.on('reload', ({ current, changed }) => {
       if (!changed.includes('border') && !changed.includes('peers') && !changed.includes('identity')) return;
@@ -75,7 +78,7 @@ export class BorderService {
       settings.rules.schemaValidation.mode === 'off' ? null : this.catalog,
     );
     if (!policy.active && checks.length === 0) return null;
-    return new BorderGate(fqdn, side, policy, { mode: settings.extensions, checks }, this.metrics.borderChecks, this.logger);
+    return new BorderGate(fqdn, side, policy, { mode: settings.extensions, checks }, this.counts.of(fqdn), this.logger);
   }
 
   /** Compiles the OpenAPI documents the configuration needs (once per set of APIs) and forgets the gates. */

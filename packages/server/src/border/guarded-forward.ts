@@ -54,7 +54,15 @@ export function guardedForward(forward: GuardedForward): void {
 }
 
 function proceed({ stream, gate, request, out, upstream, options }: GuardedForward, body: Buffer | undefined, refuse: (error: unknown) => void): void {
-  const checked = gate.checkRequest({ ...request, headers: headerRecordAccess(out), body });
+  const checked = gate.checkRequest({
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    target: request.target,
+    contentType: request.contentType,
+    headers: headerRecordAccess(out),
+    body,
+  });
   if (checked.refusal) {
     refuse(checked.refusal);
     return;

@@ -195,9 +195,14 @@ export class SchemaCatalog {
 
   /** The operation a request is for, or null when its API is not compiled or defines no such path. */
   operation(api: string, method: string, path: string): CompiledOperation | null {
+    const parts = pathSegments(path);
+    return parts ? this.operationOf(api, method, parts) : null;
+  }
+
+  /** {@link operation} on a path already split (pathSegments). */
+  operationOf(api: string, method: string, parts: readonly string[]): CompiledOperation | null {
     const candidates = this.operations.get(api);
-    const parts = candidates ? pathSegments(path) : null;
-    if (!candidates || !parts) return null;
+    if (!candidates) return null;
     for (const operation of candidates) {
       if (operation.method === method && matchSegments(operation.template, parts)) return operation;
     }
