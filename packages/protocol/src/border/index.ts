@@ -10,3 +10,4 @@ export * from './rules/hiding-places';
 export * from './rules/network-id-places';
 export * from './rules/schema-apis';
 export * from './schema/openapi-catalog';
+export * from './schema/openapi-dir';

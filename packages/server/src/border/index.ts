@@ -5,5 +5,5 @@ export { BorderGate, headerListAccess, headerRecordAccess, type BorderCheckResul
 export { HIDDEN_NAMES } from './border.constants';
 export { guardedForward, type GuardedForward, type GuardedRequest } from './guarded-forward';
 export { BORDER_DEFAULTS, readBorder, type BorderSettings, type PeerBorderSettings } from './read-border';
-export { OPENAPI_3GPP_DIR, schemaCatalog, threeGppDocuments } from './openapi-documents';
+export { schemaCatalog, threeGppDocuments } from './openapi-documents';
 export { BorderConfig } from './border-config.schema';

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BorderPolicy,
+  OPENAPI_3GPP_DIR,
   DEFAULT_HIDING_PLACES,
   DEFAULT_NETWORK_ID_PLACES,
   DEFAULT_SERVICE_RULES,
@@ -11,7 +12,7 @@ import {
   apiOfPath,
   type BorderRuleSet,
 } from '@sepp/protocol';
-import { OPENAPI_3GPP_DIR, schemaCatalog, threeGppDocuments } from './openapi-documents';
+import { schemaCatalog, threeGppDocuments } from './openapi-documents';
 
 const SUPI = 'imsi-001010000000001';
 const catalog = schemaCatalog(SCHEMA_APIS.map((api) => api.api));

@@ -1,20 +1,19 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { load } from 'js-yaml';
-import { SCHEMA_APIS, SchemaCatalog, type ThreeGppOpenApiDocument } from '@sepp/protocol';
+import { OPENAPI_3GPP_DIR, SCHEMA_APIS, SchemaCatalog, type ThreeGppOpenApiDocument } from '@sepp/protocol';
 
 /**
- * The vendored 3GPP Release 19 OpenAPI documents (`packages/server/openapi-3gpp-r19/`, README
+ * The vendored 3GPP Release 19 OpenAPI documents (`packages/protocol/openapi-3gpp-r19/`, README
  * there for their source and versions), read with js-yaml (one of the 3GPP files is YAML that
  * strict YAML 1.2 parsers refuse) and compiled once per set of APIs for the process.
  */
-export const OPENAPI_3GPP_DIR = resolve(__dirname, '..', '..', 'openapi-3gpp-r19');
 
 let documents: ThreeGppOpenApiDocument[] | null = null;
 const catalogs = new Map<string, SchemaCatalog>();
 
 /** Every vendored document, parsed (read once). */
-export function threeGppDocuments(dir = OPENAPI_3GPP_DIR): ThreeGppOpenApiDocument[] {
+export function threeGppDocuments(dir: string = OPENAPI_3GPP_DIR): ThreeGppOpenApiDocument[] {
   if (documents && dir === OPENAPI_3GPP_DIR) return documents;
   const read = readdirSync(dir)
     .filter((file) => file.endsWith('.yaml'))

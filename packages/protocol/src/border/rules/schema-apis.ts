@@ -3,7 +3,7 @@ import type { SchemaApi } from '../types';
 /**
  * The APIs whose N32-f requests can be checked against their 3GPP Release 19 OpenAPI document
  * (request bodies and query parameters of every operation the document defines). The files are
- * vendored verbatim, with the documents they refer to, in `packages/server/openapi-3gpp-r19/`.
+ * vendored verbatim, with the documents they refer to, in `packages/protocol/openapi-3gpp-r19/`.
  */
 export const SCHEMA_APIS: readonly SchemaApi[] = [
   { api: 'nausf-auth', file: 'TS29509_Nausf_UEAuthentication.yaml', spec: 'TS 29.509 Nausf_UEAuthentication' },
