@@ -81,13 +81,13 @@ export class BorderService {
     return new BorderGate(fqdn, side, policy, { mode: settings.extensions, checks }, this.counts.of(fqdn), this.logger);
   }
 
-  /** Compiles the OpenAPI documents the configuration needs (once per set of APIs) and forgets the gates. */
+  /** Loads the OpenAPI documents the configuration needs (once per set of APIs) and forgets the gates. */
   private prepare(config: SeppConfig): void {
     const apis = config.border.schemaApis;
     if (apis.length > 0) {
       const started = performance.now();
       this.catalog = schemaCatalog(apis);
-      this.logger.info({ apis, ms: Math.round(performance.now() - started) }, 'border: 3GPP OpenAPI schemas compiled');
+      this.logger.info({ apis, ms: Math.round(performance.now() - started) }, 'border: 3GPP OpenAPI documents loaded (each operation compiled on first use)');
     } else {
       this.catalog = null;
     }

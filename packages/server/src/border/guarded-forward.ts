@@ -76,18 +76,21 @@ function proceed({ stream, gate, request, out, upstream, options }: GuardedForwa
     refuse(error);
     return;
   }
-  if (gate.responseNeeds(request.method, request.path) !== 'body') {
-    const answerHeaders = gate.responseNeeds(request.method, request.path) === 'headers';
-    forwardStream(stream, session, out, {
-      ...options,
-      ...(sent !== undefined ? { body: sent } : {}),
-      ...(answerHeaders
-        ? {
-            onAnswerHeaders: (status: number, headers: OutgoingHttpHeaders) =>
-              gate.checkResponse({ method: request.method, path: request.path, status, headers: headerRecordAccess(headers), body: undefined, contentType: headerOf(headers, 'content-type') }).refusal,
-          }
-        : {}),
-    });
+  const answerNeeds = gate.responseNeeds(request.method, request.path);
+  if (answerNeeds !== 'body') {
+    const streamed: ForwardOptions = {
+      timeoutMs: options.timeoutMs,
+      bodyLimit: options.bodyLimit,
+      upstreamFailure: options.upstreamFailure,
+      onDone: options.onDone,
+      body: sent,
+      onAnswerHeaders:
+        answerNeeds === 'headers'
+          ? (status: number, headers: OutgoingHttpHeaders) =>
+              gate.checkResponse({ method: request.method, path: request.path, status, headers: headerRecordAccess(headers), body: undefined, contentType: headerOf(headers, 'content-type') }).refusal
+          : undefined,
+    };
+    forwardStream(stream, session, out, streamed);
     return;
   }
   // The answer is read whole: the request body too (the exchange is one buffered round trip).

@@ -23,7 +23,10 @@ export function threeGppDocuments(dir: string = OPENAPI_3GPP_DIR): ThreeGppOpenA
   return read;
 }
 
-/** The compiled operations of `apis` (names of SCHEMA_APIS); compiled on first use, then kept. */
+/**
+ * The operations of `apis` (names of SCHEMA_APIS), built once per set for the process; each
+ * validator is compiled the first time a request needs it (a SEPP holds only what its peers use).
+ */
 export function schemaCatalog(apis: readonly string[]): SchemaCatalog {
   const key = [...apis].sort().join(',');
   let catalog = catalogs.get(key);

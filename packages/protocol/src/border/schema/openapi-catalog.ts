@@ -53,15 +53,32 @@ interface QueryParameter {
   readonly array: boolean;
 }
 
+/** A validator compiled on first use (then kept), or at once when the catalog is built eagerly. */
+class Validator {
+  private compiled: ValidateFunction | null = null;
+
+  constructor(private readonly compile: () => ValidateFunction) {}
+
+  get fn(): ValidateFunction {
+    return (this.compiled ??= this.compile());
+  }
+}
+
 class CompiledOperation {
   constructor(
     readonly method: string,
     readonly template: PathTemplate,
-    private readonly bodies: ReadonlyMap<string, ValidateFunction>,
+    private readonly bodies: ReadonlyMap<string, Validator>,
     private readonly bodyRequired: boolean,
     private readonly queryParameters: readonly QueryParameter[],
-    private readonly queryValidator: ValidateFunction | null,
+    private readonly query: Validator | null,
   ) {}
+
+  /** Compiles every validator now (a catalog built eagerly, or a test proving the documents complete). */
+  compileAll(): void {
+    void this.query?.fn;
+    for (const validator of this.bodies.values()) void validator.fn;
+  }
 
   /** Whether requests of this operation carry a body the catalog can validate. */
   get hasBody(): boolean {
@@ -74,8 +91,9 @@ class CompiledOperation {
   }
 
   private checkQuery(query: string | undefined): SchemaViolation | null {
-    if (!this.queryValidator) return null;
+    if (!this.query) return null;
     if (query === undefined && !this.queryParameters.some((p) => p.required)) return null;
+    const validate = this.query.fn;
     const params = new URLSearchParams(query ?? '');
     const values: Record<string, unknown> = {};
     for (const parameter of this.queryParameters) {
@@ -93,8 +111,8 @@ class CompiledOperation {
         values[parameter.name] = all[0]!;
       }
     }
-    if (this.queryValidator(values)) return null;
-    const error = this.queryValidator.errors![0]!;
+    if (validate(values)) return null;
+    const error = validate.errors![0]!;
     if (error.keyword === 'required' && error.instancePath === '') {
       const name = String(error.params['missingProperty']);
       return { cause: 'MANDATORY_QUERY_PARAM_MISSING', detail: `the query parameter ${name} is mandatory`, invalidParams: [{ param: name, reason: 'is mandatory' }] };
@@ -110,8 +128,8 @@ class CompiledOperation {
       return { cause: 'MANDATORY_IE_MISSING', detail: 'the request has no body and this operation needs one', invalidParams: [{ param: '/', reason: 'the body is mandatory' }] };
     }
     if (this.bodies.size === 0) return null;
-    const validate = this.bodies.get(request.mediaType);
-    if (!validate) {
+    const validator = this.bodies.get(request.mediaType);
+    if (!validator) {
       // multipart/related bodies (N1/N2 containers) are not parsed: their JSON part is not checked.
       if (request.mediaType === 'multipart/related') return null;
       return {
@@ -121,6 +139,7 @@ class CompiledOperation {
       };
     }
     if (request.unparsable) return { cause: 'INVALID_MSG_FORMAT', detail: `the body is not ${request.mediaType}`, invalidParams: [{ param: '/', reason: `must be ${request.mediaType}` }] };
+    const validate = validator.fn;
     if (validate(request.body)) return null;
     return bodyViolation(validate.errors![0]!);
   }
@@ -152,8 +171,8 @@ export class SchemaCatalogError extends Error {
 }
 
 /**
- * The compiled operations of some APIs. Built once (compiling takes a second or two for the whole
- * default set); looking an operation up and validating are cheap.
+ * The operations of some APIs, each validator compiled once (on first use, or all at once when
+ * built eagerly); looking an operation up and validating are cheap.
  */
 export class SchemaCatalog {
   private constructor(
@@ -162,8 +181,13 @@ export class SchemaCatalog {
     readonly compileMs: number,
   ) {}
 
-  /** Compiles every operation of `apis` from `documents` (which must hold every file they refer to). */
-  static compile(documents: readonly ThreeGppOpenApiDocument[], apis: readonly SchemaApi[]): SchemaCatalog {
+  /**
+   * The operations of `apis` from `documents` (which must hold every file they refer to). Lazy
+   * (the default): each validator is compiled the first time a request needs it, so a SEPP holds
+   * only the code of the operations its peers use (all of them cost ~25 MB of heap and seconds of
+   * start-up); `eager` compiles everything now and throws on a `$ref` that does not resolve.
+   */
+  static compile(documents: readonly ThreeGppOpenApiDocument[], apis: readonly SchemaApi[], how: { eager?: boolean } = {}): SchemaCatalog {
     const started = performance.now();
     const options = { strict: false, allErrors: false, unicodeRegExp: false, logger: false, validateSchema: false, inlineRefs: false } as const;
     const bodies = new Ajv(options);
@@ -184,7 +208,9 @@ export class SchemaCatalog {
       const document = byFile.get(api.file) as OpenApi | undefined;
       if (!document) throw new SchemaCatalogError(`${api.file} (${api.api}) is not among the loaded OpenAPI documents`);
       try {
-        operations.set(api.api, compileApi(api, document, byFile, bodies, text));
+        const compiled = compileApi(api, document, byFile, bodies, text);
+        if (how.eager) for (const operation of compiled) operation.compileAll();
+        operations.set(api.api, compiled);
       } catch (error) {
         if (error instanceof SchemaCatalogError) throw error;
         throw new SchemaCatalogError(`${api.file}: ${(error as Error).message}`);
@@ -240,21 +266,20 @@ function compileApi(api: SchemaApi, document: OpenApi, byFile: ReadonlyMap<strin
         ...(operation.parameters ?? []).map((_, index) => ({ file: api.file, pointer: `${pointer}/parameters/${index}` })),
       ];
       const query = queryParameters(parameters, byFile);
-      const queryValidator =
-        query.length === 0
-          ? null
-          : text.compile({
-              type: 'object',
-              properties: Object.fromEntries(query.map(({ parameter, schemaRef }) => [parameter.name, { $ref: schemaRef }])),
-              required: query.filter(({ parameter }) => parameter.required).map(({ parameter }) => parameter.name),
-            });
+      const querySchema = {
+        type: 'object',
+        properties: Object.fromEntries(query.map(({ parameter, schemaRef }) => [parameter.name, { $ref: schemaRef }])),
+        required: query.filter(({ parameter }) => parameter.required).map(({ parameter }) => parameter.name),
+      };
+      const queryValidator = query.length === 0 ? null : new Validator(() => text.compile(querySchema));
       const body = operation.requestBody ? resolve({ file: api.file, pointer: `${pointer}/requestBody` }, byFile) : null;
       const contents = (body?.value as { content?: Record<string, { schema?: unknown }>; required?: boolean } | undefined) ?? {};
-      const validators = new Map<string, ValidateFunction>();
+      const validators = new Map<string, Validator>();
       for (const [mediaType, content] of Object.entries(contents.content ?? {})) {
         if (!content.schema || mediaType === 'multipart/related') continue;
         const schemaRef = `${BASE}${body!.file}${body!.pointer}/content/${escapeToken(mediaType)}/schema`;
-        validators.set(mediaType, (mediaType === 'application/x-www-form-urlencoded' ? text : bodies).compile({ $ref: schemaRef }));
+        const ajv = mediaType === 'application/x-www-form-urlencoded' ? text : bodies;
+        validators.set(mediaType, new Validator(() => ajv.compile({ $ref: schemaRef })));
       }
       compiled.push(new CompiledOperation(method.toUpperCase(), template, validators, contents.required === true, query.map(({ parameter }) => parameter), queryValidator));
     }
