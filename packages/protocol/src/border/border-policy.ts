@@ -7,7 +7,7 @@ import { parseApiRoot } from '../sbi/api-root';
 import { SBI_HEADERS } from '../sbi/headers';
 import { isHiddenLabel, type HiddenNames } from './hidden-names';
 import { checkNetworkId } from './network-ids';
-import { matchSegments, parsePathTemplate, pathSegments, type PathTemplate } from './path-template';
+import { matchSegments, parsePathTemplate, PathRouter, pathSegments, segmentsMatch, type PathTemplate } from './path-template';
 import { findPointerMatches, parsePointerPattern, type PointerPattern } from './pointer-pattern';
 import { apiOfPath } from './rules/schema-apis';
 import type { SchemaCatalog } from './schema/openapi-catalog';
@@ -123,6 +123,7 @@ export class BorderRuleError extends Error {
 const NO_OUTCOMES: Readonly<Partial<Record<BorderCategory, BorderOutcome>>> = Object.freeze({});
 const NO_FINDINGS: readonly BorderFinding[] = Object.freeze([]);
 const TOPOLOGY_FAILED = 'TOPOLOGY_HIDING_FAILED';
+const NOT_HIDDEN = { target: undefined, hidden: false } as const;
 const UNKNOWN_HIDDEN_NAME = 'UNKNOWN_HIDDEN_NAME';
 const FORM = 'application/x-www-form-urlencoded';
 
@@ -136,8 +137,8 @@ const FORM = 'application/x-www-form-urlencoded';
  */
 export class BorderPolicy {
   private readonly topology: Topology;
-  private readonly operations: ReadonlyMap<string, readonly CompiledOperation[]>;
-  private readonly anyApiOperations: readonly CompiledOperation[];
+  /** Every allowed operation, by path template. */
+  private readonly operations = new PathRouter<CompiledOperation>();
   private readonly hidingPlaces: readonly Compiled<HidingPlace>[];
   private readonly networkIdPlaces: readonly Compiled<NetworkIdPlace>[];
   private readonly schemaApis: ReadonlySet<string>;
@@ -158,22 +159,12 @@ export class BorderPolicy {
       hideIpAddresses: rules.topologyHiding.hideIpAddresses,
       names: parties.names,
     });
-    const operations = new Map<string, CompiledOperation[]>();
-    const anyApi: CompiledOperation[] = [];
     for (const rule of rules.serviceAllowList.services) {
       for (const operation of rule.operations) {
         const compiled = compileOperation(rule, operation);
-        const first = compiled.template.segments[0];
-        if (first && 'literal' in first) {
-          const api = apiOfPath(`/${first.literal}`);
-          operations.set(api, [...(operations.get(api) ?? []), compiled]);
-        } else {
-          anyApi.push(compiled);
-        }
+        this.operations.add(compiled.template, compiled);
       }
     }
-    this.operations = operations;
-    this.anyApiOperations = anyApi;
     this.hidingPlaces = rules.topologyHiding.places.map((place) => compilePlace(place, place.pointer));
     this.networkIdPlaces = rules.networkId.places.map((place) => {
       const sources = [place.header, place.pointer, place.query, place.param].filter((source) => source !== undefined);
@@ -255,6 +246,8 @@ export class BorderPolicy {
   // --- topology hiding -------------------------------------------------------------------------
 
   private recoverTarget(target: string, run: Evaluation): { target: string | undefined; hidden: boolean } {
+    // Most targets are our NFs by their own names: only one under our SEPP can be a hidden name.
+    if (!target.toLowerCase().includes(this.parties.seppFqdn)) return NOT_HIDDEN;
     const root = parseApiRoot(target);
     const label = root ? this.topology.hiddenLabelOf(root.host) : null;
     if (!root || label === null) return { target: undefined, hidden: false };
@@ -362,14 +355,10 @@ export class BorderPolicy {
   private checkAllowList(direction: BorderDirection, request: BorderRequest, api: string, parts: readonly string[], targetHidden: boolean, run: Evaluation): void {
     const { mode, status, cause } = this.rules.serviceAllowList;
     const callback = (): boolean => (direction === 'inbound' ? targetHidden : request.headers.get('3gpp-sbi-callback') !== undefined || this.peerHidden(request.target));
-    for (const list of [this.operations.get(api), this.anyApiOperations]) {
-      for (const operation of list ?? []) {
-        if (operation.method !== '*' && operation.method !== request.method) continue;
-        if (!matchSegments(operation.template, parts)) continue;
-        if (operation.rule.when === 'callback' && !callback()) continue;
-        run.passed('serviceAllowList');
-        return;
-      }
+    const allowed = this.operations.first(parts, (operation) => (operation.method === '*' || operation.method === request.method) && (operation.rule.when !== 'callback' || callback()));
+    if (allowed) {
+      run.passed('serviceAllowList');
+      return;
     }
     run.find('serviceAllowList', mode, {
       rule: 'allow-list',
@@ -619,6 +608,6 @@ function compileOperation(rule: ServiceRule, operation: string): CompiledOperati
 function inScope(place: { api: string; scope: CompiledScope }, api: string, method: string, parts?: readonly string[]): boolean {
   if (place.api !== '*' && place.api !== api) return false;
   if (place.scope.methods && !place.scope.methods.has(method)) return false;
-  if (parts && place.scope.template && !matchSegments(place.scope.template, parts)) return false;
+  if (parts && place.scope.template && !segmentsMatch(place.scope.template, parts)) return false;
   return true;
 }

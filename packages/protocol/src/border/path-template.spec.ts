@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { matchPathTemplate, parsePathTemplate, type PathTemplate } from './path-template';
+import { matchPathTemplate, parsePathTemplate, PathRouter, pathSegments, segmentsMatch, type PathTemplate } from './path-template';
 
 const template = (text: string): PathTemplate => {
   const parsed = parsePathTemplate(text);
@@ -47,6 +47,11 @@ describe('resource path templates', () => {
         const path = unique.map((part, i) => ('literal' in part ? part.literal : values[i]!));
         const parsed = template(text);
         const captured = matchPathTemplate(parsed, `/${path.join('/')}`);
+        // The non-capturing check the hot path uses says the same as the capturing one.
+        for (const candidate of [path, [...path, 'extra'], path.slice(0, -1), [...path.slice(0, -1), '']]) {
+          const parts = pathSegments(`/${candidate.join('/')}`)!;
+          expect(segmentsMatch(parsed, parts)).toBe(matchPathTemplate(parsed, `/${candidate.join('/')}`) !== null);
+        }
         expect(captured).toEqual(Object.fromEntries(unique.flatMap((part, i) => ('param' in part ? [[part.param, values[i]]] : []))));
         expect(matchPathTemplate(parsed, `/${[...path, 'extra'].join('/')}`) !== null).toBe(rest);
         if (path.length > 1) expect(matchPathTemplate(parsed, `/${path.slice(0, -1).join('/')}`)).toBeNull();
@@ -60,4 +65,30 @@ describe('resource path templates', () => {
       { numRuns: 300 },
     );
   });
+
+  it('a router of many templates finds exactly the templates that match a path, literal segments before {name}', () => {
+    const word = fc.constantFrom('a', 'b', 'c');
+    const templateText = fc
+      .array(fc.oneof(word, fc.constant('{p}')), { minLength: 1, maxLength: 4 })
+      .chain((segments) => fc.boolean().map((rest) => `/${segments.join('/')}${rest ? '/**' : ''}`));
+    fc.assert(
+      fc.property(fc.uniqueArray(templateText, { minLength: 1, maxLength: 12 }), fc.array(fc.constantFrom('a', 'b', 'c', 'x', ''), { minLength: 1, maxLength: 6 }), (texts, parts) => {
+        const templates = texts.map(template);
+        const router = new PathRouter<PathTemplate>();
+        for (const t of templates) router.add(t, t);
+        const expected = templates.filter((t) => segmentsMatch(t, parts)).map((t) => t.text).sort();
+        expect(router.match(parts).map((t) => t.text).sort()).toEqual(expected);
+        const first = router.first(parts);
+        expect(first?.text).toBe(router.match(parts)[0]?.text);
+        // Nothing more specific exists: no other match has a literal where the first has {name}.
+        if (first) for (const other of router.match(parts)) expect(specificity(other) <= specificity(first) || other.segments.length !== first.segments.length).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
 });
+
+function specificity(t: PathTemplate): number {
+  return t.segments.filter((segment) => 'literal' in segment).length;
+}
+

@@ -1,7 +1,7 @@
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { InvalidParam } from '../../models/common-data';
-import { matchSegments, parsePathTemplate, pathSegments, type PathTemplate } from '../path-template';
+import { parsePathTemplate, PathRouter, pathSegments, type PathTemplate } from '../path-template';
 import type { SchemaApi } from '../types';
 
 /**
@@ -175,11 +175,19 @@ export class SchemaCatalogError extends Error {
  * built eagerly); looking an operation up and validating are cheap.
  */
 export class SchemaCatalog {
+  private readonly routers = new Map<string, PathRouter<CompiledOperation>>();
+
   private constructor(
     private readonly operations: ReadonlyMap<string, readonly CompiledOperation[]>,
     /** Compilation time in ms (logged at start-up). */
     readonly compileMs: number,
-  ) {}
+  ) {
+    for (const [api, list] of operations) {
+      const router = new PathRouter<CompiledOperation>();
+      for (const operation of list) router.add(operation.template, operation);
+      this.routers.set(api, router);
+    }
+  }
 
   /**
    * The operations of `apis` from `documents` (which must hold every file they refer to). Lazy
@@ -227,12 +235,7 @@ export class SchemaCatalog {
 
   /** {@link operation} on a path already split (pathSegments). */
   operationOf(api: string, method: string, parts: readonly string[]): CompiledOperation | null {
-    const candidates = this.operations.get(api);
-    if (!candidates) return null;
-    for (const operation of candidates) {
-      if (operation.method === method && matchSegments(operation.template, parts)) return operation;
-    }
-    return null;
+    return this.routers.get(api)?.first(parts, (operation) => operation.method === method) ?? null;
   }
 
   /** Every compiled `METHOD /template`, per API (for tests and the admin view). */
