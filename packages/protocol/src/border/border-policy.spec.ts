@@ -231,6 +231,7 @@ describe('topology hiding', () => {
     const p = policy(rules({ topologyHiding: 'enforce', serviceAllowList: 'enforce', networkId: 'enforce', schemaValidation: 'enforce' }));
     expect(p.requestNeeds('inbound', 'GET', `/nudm-sdm/v2/${SUPI}/am-data`)).toBe('headers');
     expect(p.responseNeeds('outbound', 'GET', `/nudm-sdm/v2/${SUPI}/am-data`)).toBe('headers');
+    expect(p.responseHeaders('GET', `/nudm-sdm/v2/${SUPI}/am-data`)).toEqual(['location']);
     expect(p.requestNeeds('outbound', 'POST', `/nudm-sdm/v2/${SUPI}/sdm-subscriptions`)).toBe('body');
     expect(p.requestNeeds('inbound', 'POST', '/nausf-auth/v1/ue-authentications')).toBe('body');
     expect(policy(rules()).active).toBe(false);

@@ -143,6 +143,7 @@ export class BorderPolicy {
   private readonly networkIdPlaces: readonly Compiled<NetworkIdPlace>[];
   private readonly schemaApis: ReadonlySet<string>;
   private readonly needsCache = new Map<string, BorderNeeds>();
+  private readonly headerCache = new Map<string, readonly string[]>();
   /** The places of one API (its own and those of every API), computed once per API. */
   private readonly hidingByApi = new Map<string, readonly Compiled<HidingPlace>[]>();
   private readonly networkIdByApi = new Map<string, readonly Compiled<NetworkIdPlace>[]>();
@@ -211,6 +212,21 @@ export class BorderPolicy {
       this.cacheNeeds(key, needs);
     }
     return needs;
+  }
+
+  /**
+   * The headers the answer's places look at (when {@link responseNeeds} is `headers`): an answer
+   * that has none of them needs no evaluation at all.
+   */
+  responseHeaders(method: string, path: string): readonly string[] {
+    const api = apiOfPath(path);
+    const key = `${method} ${api}`;
+    let names = this.headerCache.get(key);
+    if (!names) {
+      names = [...new Set(this.placesOf(this.hidingPlaces, this.hidingByApi, api).filter((place) => place.header !== undefined && place.in.includes('response') && inScope(place, api, method)).map((place) => place.header!))];
+      if (this.headerCache.size < 4_096) this.headerCache.set(key, names);
+    }
+    return names;
   }
 
   evaluateRequest(direction: BorderDirection, request: BorderRequest): BorderVerdict {

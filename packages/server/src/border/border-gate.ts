@@ -64,6 +64,16 @@ export class BorderGate {
     return widen(this.policy.responseNeeds(this.responseDirection, method, path), this.extensionNeeds('response', this.responseDirection, path));
   }
 
+  /**
+   * Whether an answer whose body is not read needs looking at: only if it carries a header a place
+   * names, or an extension wants answers (the streaming path skips the others at no cost).
+   */
+  answerHeadersMatter(method: string, path: string, headers: Readonly<Record<string, unknown>>): boolean {
+    if (this.extensions.checks.length > 0) return true;
+    for (const name of this.policy.responseHeaders(method, path)) if (headers[name] !== undefined) return true;
+    return false;
+  }
+
   checkRequest(request: BorderRequest, messageId?: string): BorderCheckResult {
     const verdict = this.policy.evaluateRequest(this.requestDirection, request);
     const extension = verdict.refusal ? null : this.runExtensions('request', this.requestDirection, request, undefined);

@@ -87,7 +87,9 @@ function proceed({ stream, gate, request, out, upstream, options }: GuardedForwa
       onAnswerHeaders:
         answerNeeds === 'headers'
           ? (status: number, headers: OutgoingHttpHeaders) =>
-              gate.checkResponse({ method: request.method, path: request.path, status, headers: headerRecordAccess(headers), body: undefined, contentType: headerOf(headers, 'content-type') }).refusal
+              gate.answerHeadersMatter(request.method, request.path, headers)
+                ? gate.checkResponse({ method: request.method, path: request.path, status, headers: headerRecordAccess(headers), body: undefined, contentType: headerOf(headers, 'content-type') }).refusal
+                : null
           : undefined,
     };
     forwardStream(stream, session, out, streamed);

@@ -195,28 +195,44 @@ export class SchemaCatalog {
    * only the code of the operations its peers use (all of them cost ~25 MB of heap and seconds of
    * start-up); `eager` compiles everything now and throws on a `$ref` that does not resolve.
    */
-  static compile(documents: readonly ThreeGppOpenApiDocument[], apis: readonly SchemaApi[], how: { eager?: boolean } = {}): SchemaCatalog {
+  static compile(documents: readonly ThreeGppOpenApiDocument[] | OpenApiSource, apis: readonly SchemaApi[], how: { eager?: boolean } = {}): SchemaCatalog {
     const started = performance.now();
+    const source = sourceOf(documents);
     const options = { strict: false, allErrors: false, unicodeRegExp: false, logger: false, validateSchema: false, inlineRefs: false } as const;
     const bodies = new Ajv(options);
     // Query values and form fields are text: the coercing instance turns "5" into 5 where the schema says integer.
     const text = new Ajv({ ...options, coerceTypes: 'array' });
-    const byFile = new Map<string, unknown>();
     for (const ajv of [bodies, text]) {
       addFormats(ajv);
       for (const format of OPENAPI_FORMATS) ajv.addFormat(format, true);
     }
-    for (const { file, document } of documents) {
-      byFile.set(file, document);
-      bodies.addSchema(document as object, BASE + file);
-      text.addSchema(document as object, BASE + file);
-    }
+    // Documents are read as needed: to list operations, the APIs' own files (and what their
+    // parameters refer to); every file only when a validator is first compiled.
+    const byFile = new Map<string, unknown>();
+    const load = (file: string): unknown => {
+      if (!byFile.has(file)) {
+        if (!source.files.includes(file)) return undefined;
+        byFile.set(file, source.load(file));
+      }
+      return byFile.get(file);
+    };
+    let added = false;
+    const ready = <T>(compile: () => T): T => {
+      if (!added) {
+        for (const file of source.files) {
+          bodies.addSchema(load(file) as object, BASE + file);
+          text.addSchema(load(file) as object, BASE + file);
+        }
+        added = true;
+      }
+      return compile();
+    };
     const operations = new Map<string, CompiledOperation[]>();
     for (const api of apis) {
-      const document = byFile.get(api.file) as OpenApi | undefined;
+      const document = load(api.file) as OpenApi | undefined;
       if (!document) throw new SchemaCatalogError(`${api.file} (${api.api}) is not among the loaded OpenAPI documents`);
       try {
-        const compiled = compileApi(api, document, byFile, bodies, text);
+        const compiled = compileApi(api, document, load, (ajv, schema) => new Validator(() => ready(() => (ajv === 'text' ? text : bodies).compile(schema))));
         if (how.eager) for (const operation of compiled) operation.compileAll();
         operations.set(api.api, compiled);
       } catch (error) {
@@ -250,10 +266,26 @@ export class SchemaCatalog {
 
 export type { CompiledOperation };
 
+/** Where the documents come from, read one file at a time as they are needed. */
+export interface OpenApiSource {
+  /** Every file name available. */
+  readonly files: readonly string[];
+  load(file: string): unknown;
+}
+
+function sourceOf(documents: readonly ThreeGppOpenApiDocument[] | OpenApiSource): OpenApiSource {
+  if (!Array.isArray(documents)) return documents as OpenApiSource;
+  const byName = new Map((documents as readonly ThreeGppOpenApiDocument[]).map((d) => [d.file, d.document]));
+  return { files: [...byName.keys()], load: (file) => byName.get(file) };
+}
+
 type OpenApi = { servers?: { url?: string }[]; paths?: Record<string, Record<string, unknown>> };
 type Ref = { $ref?: string };
 
-function compileApi(api: SchemaApi, document: OpenApi, byFile: ReadonlyMap<string, unknown>, bodies: Ajv, text: Ajv): CompiledOperation[] {
+type Load = (file: string) => unknown;
+type MakeValidator = (ajv: 'bodies' | 'text', schema: object) => Validator;
+
+function compileApi(api: SchemaApi, document: OpenApi, byFile: Load, validator: MakeValidator): CompiledOperation[] {
   // `{apiRoot}/nudm-sdm/v2` -> `/nudm-sdm/v2`; Nnrf_AccessToken's server is `{nrfApiRoot}` alone.
   const base = (document.servers?.[0]?.url ?? '').replace(/^\{[^}]+\}/, '');
   const compiled: CompiledOperation[] = [];
@@ -274,15 +306,14 @@ function compileApi(api: SchemaApi, document: OpenApi, byFile: ReadonlyMap<strin
         properties: Object.fromEntries(query.map(({ parameter, schemaRef }) => [parameter.name, { $ref: schemaRef }])),
         required: query.filter(({ parameter }) => parameter.required).map(({ parameter }) => parameter.name),
       };
-      const queryValidator = query.length === 0 ? null : new Validator(() => text.compile(querySchema));
+      const queryValidator = query.length === 0 ? null : validator('text', querySchema);
       const body = operation.requestBody ? resolve({ file: api.file, pointer: `${pointer}/requestBody` }, byFile) : null;
       const contents = (body?.value as { content?: Record<string, { schema?: unknown }>; required?: boolean } | undefined) ?? {};
       const validators = new Map<string, Validator>();
       for (const [mediaType, content] of Object.entries(contents.content ?? {})) {
         if (!content.schema || mediaType === 'multipart/related') continue;
         const schemaRef = `${BASE}${body!.file}${body!.pointer}/content/${escapeToken(mediaType)}/schema`;
-        const ajv = mediaType === 'application/x-www-form-urlencoded' ? text : bodies;
-        validators.set(mediaType, new Validator(() => ajv.compile({ $ref: schemaRef })));
+        validators.set(mediaType, validator(mediaType === 'application/x-www-form-urlencoded' ? 'text' : 'bodies', { $ref: schemaRef }));
       }
       compiled.push(new CompiledOperation(method.toUpperCase(), template, validators, contents.required === true, query.map(({ parameter }) => parameter), queryValidator));
     }
@@ -295,7 +326,7 @@ function literalCount(template: PathTemplate): number {
   return template.segments.filter((segment) => 'literal' in segment).length;
 }
 
-function queryParameters(locations: readonly { file: string; pointer: string }[], byFile: ReadonlyMap<string, unknown>): { parameter: QueryParameter; schemaRef: string }[] {
+function queryParameters(locations: readonly { file: string; pointer: string }[], byFile: Load): { parameter: QueryParameter; schemaRef: string }[] {
   const found: { parameter: QueryParameter; schemaRef: string }[] = [];
   for (const location of locations) {
     const resolved = resolve(location, byFile);
@@ -320,10 +351,10 @@ function queryParameters(locations: readonly { file: string; pointer: string }[]
 }
 
 /** Follows `$ref`s (within and across documents) from a location to the value it ends at. */
-function resolve(location: { file: string; pointer: string }, byFile: ReadonlyMap<string, unknown>): { file: string; pointer: string; value: unknown } {
+function resolve(location: { file: string; pointer: string }, byFile: Load): { file: string; pointer: string; value: unknown } {
   let { file, pointer } = location;
   for (let hops = 0; hops < 32; hops++) {
-    const document = byFile.get(file);
+    const document = byFile(file);
     if (document === undefined) throw new SchemaCatalogError(`${file} is not among the loaded OpenAPI documents`);
     const value = pointer.slice(1).split('/').slice(1).map(decodeToken).reduce<unknown>((node, token) => (node as Record<string, unknown> | undefined)?.[token], document);
     const ref = (value as Ref | undefined)?.$ref;
