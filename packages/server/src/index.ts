@@ -44,3 +44,4 @@ export * from './openapi';
 export * from './limits';
 export * from './state';
 export * from './cluster';
+export * from './border';

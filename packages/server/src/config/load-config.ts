@@ -15,6 +15,7 @@ import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
 import { readPeerIpx } from './read-ipx';
 import { readLimits, tlsFilesOf } from './limits-config';
 import { readState } from './state-config';
+import { readBorder } from '../border/read-border';
 
 export { ConfigError, type ConfigProblem };
 
@@ -169,6 +170,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       }
     : null;
   const state = readState(parsed.state, fqdn, pathOf, problems);
+  const border = readBorder(parsed.border, parsed.n32.peers, problems);
   if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
   const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors) };
 
@@ -250,6 +252,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),
     state,
+    border,
   };
   return deepFreeze(config);
 }

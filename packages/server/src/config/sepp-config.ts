@@ -1,6 +1,7 @@
 import type { ApiRoot, IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
 import { LIMITS_DEFAULTS, type LimitsSettings } from './limits-config';
 import type { StateSettings } from './state-config';
+import type { BorderSettings } from '../border/read-border';
 
 export type { LimitsSettings } from './limits-config';
 export type { StateSettings } from './state-config';
@@ -137,6 +138,8 @@ export interface SeppConfig {
   readonly limits: LimitsSettings;
   /** Shared N32 state (`state.*`): in memory, or Redis for a cluster of replicas. Read at start only. */
   readonly state: StateSettings;
+  /** Border protection, resolved per peer (`border`, `n32.peers[].border`). */
+  readonly border: BorderSettings;
 }
 
 export const CONFIG_DEFAULTS = {

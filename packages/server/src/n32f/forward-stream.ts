@@ -27,6 +27,16 @@ export interface ForwardOptions {
   readonly reroute?: () => Promise<ClientHttp2Session>;
   /** Called exactly once, when the exchange is over. */
   readonly onDone?: (outcome: ForwardOutcome) => void;
+  /**
+   * The request body, already read whole (border checks needed it): sent instead of streaming the
+   * inbound one (which has ended).
+   */
+  readonly body?: Buffer;
+  /**
+   * Looks at (and may change) the answer's status and end-to-end headers before they are relayed;
+   * an error returned refuses the answer with that problem instead (the upstream is cancelled).
+   */
+  readonly onAnswerHeaders?: (status: number, headers: OutgoingHttpHeaders) => Error | null;
 }
 
 const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
@@ -59,10 +69,11 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   // the upstream would take a cut body for a complete request.
   let cancel = new AbortController();
   let reroutes = 0;
-  const bodyless = inbound.endAfterHeaders;
+  const read = options.body;
+  const bodyless = read === undefined ? inbound.endAfterHeaders : read.length === 0;
   /** The request body received so far, kept while the request may have to go out again. */
-  let kept: Buffer[] | null = options.reroute && !bodyless ? [] : null;
-  let requestEnded = bodyless;
+  let kept: Buffer[] | null = read !== undefined ? [read] : options.reroute && !bodyless ? [] : null;
+  let requestEnded = bodyless || read !== undefined;
   const finish = (outcome: ForwardOutcome): void => {
     if (done) return;
     done = true;
@@ -92,7 +103,8 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     refuse(tooLarge(options.bodyLimit));
     return;
   }
-  if (!bodyless) {
+  // A body read whole already (`options.body`) is sent from `kept`; otherwise it streams.
+  if (!bodyless && read === undefined) {
     let received = 0;
     inbound.on('data', (chunk: Buffer) => {
       kept?.push(chunk);
@@ -162,6 +174,12 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
       kept = null;
       const status = Number(responseHeaders[':status']);
       const relayed: OutgoingHttpHeaders = endToEndHeaders(responseHeaders);
+      const refusal = options.onAnswerHeaders?.(status, relayed);
+      if (refusal) {
+        cancel.abort();
+        finish({ kind: 'refused', status: respondWithProblem(inbound, refusal, options.bodyLimit), code: 'BORDER' });
+        return;
+      }
       relayed[':status'] = status;
       if (stream.endAfterHeaders) {
         inbound.respond(relayed, { endStream: true });
