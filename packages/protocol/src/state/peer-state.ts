@@ -42,7 +42,8 @@ export const PeerFailureReason = {
 export type PeerFailureReason = (typeof PeerFailureReason)[keyof typeof PeerFailureReason];
 
 export type PeerEvent =
-  | { readonly type: 'NEGOTIATION_STARTED' }
+  /** `offered`: the mechanisms the initiator offered, in its order, when known (for operators' timelines). */
+  | { readonly type: 'NEGOTIATION_STARTED'; readonly offered?: readonly string[] }
   | { readonly type: 'MECHANISM_SELECTED'; readonly mechanism: N32Mechanism }
   /** PRINS: exchange-params done and N32-f keys derived (TS 33.501 13.2.2.2). */
   | { readonly type: 'PARAMETERS_EXCHANGED' }
