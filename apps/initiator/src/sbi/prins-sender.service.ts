@@ -127,7 +127,7 @@ export class PrinsSenderService {
       context.abandon(sealed.messageId);
       const prins = error instanceof PrinsError ? error : new PrinsError('MESSAGE_RECONSTRUCTION_FAILED', `the answer is not an N32fReformattedRspMsg: ${(error as Error).message}`);
       log.warn({ n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
-      this.metrics.prinsFailures.inc({ type: prins.type, detected_by: 'us' });
+      this.metrics.prinsRefused(prins.type, 'us', route.peer, `the protected answer: ${prins.detail}`);
       void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
       throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
     }

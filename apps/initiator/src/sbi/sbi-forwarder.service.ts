@@ -1,7 +1,19 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type N32fContext, type NfRoute } from '@sepp/protocol';
-import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, SeppMetrics, type ForwardOutcome, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
+import {
+  ConfigService,
+  forwardStream,
+  refusalOfError,
+  respondWithProblem,
+  SEPP_LOGGER,
+  SeppMetrics,
+  toProblem,
+  type ForwardOutcome,
+  type N32Connection,
+  type NegotiationDetails,
+  type SeppLogger,
+} from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
 import { PrinsSenderService } from './prins-sender.service';
@@ -41,22 +53,24 @@ export class SbiForwarderService {
     const path = headers[':path'];
     if (path?.startsWith(MAPPING_API)) return false;
     const startedAt = process.hrtime.bigint();
+    let route: NfRoute | undefined;
     try {
-      const route = this.route(headers);
-      const link = this.negotiator.link(route.peer);
-      if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${route.peer}`);
+      route = this.route(headers);
+      const routed = route;
+      const link = this.negotiator.link(routed.peer);
+      if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${routed.peer}`);
       const ready = link.readyTransport();
       if (ready) {
-        this.relay(stream, headers, route, ready, startedAt);
+        this.relay(stream, headers, routed, ready, startedAt);
       } else {
         // No agreed mechanism yet: negotiate (bounded wait), then relay if the NF is still there.
         link
           .n32fTransport(this.config.current.n32f.establishTimeoutMs)
-          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, route, transport, startedAt)))
-          .catch((error: unknown) => this.refuse(stream, headers, error, startedAt));
+          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, routed, transport, startedAt)))
+          .catch((error: unknown) => this.refuse(stream, headers, error, startedAt, routed.peer));
       }
     } catch (error) {
-      this.refuse(stream, headers, error, startedAt);
+      this.refuse(stream, headers, error, startedAt, route?.peer);
     }
     return true;
   };
@@ -89,9 +103,9 @@ export class SbiForwarderService {
         return { connection: next.connection, context: next.context };
       };
       const status = await this.prins.forward(stream, headers, route, transport, renew);
-      this.metrics.observeN32f('PRINS', 'outbound', status, startedAt);
+      this.metrics.observeN32f('PRINS', 'outbound', status, startedAt, route.peer);
     } catch (error) {
-      this.refuse(stream, headers, error, startedAt, 'PRINS');
+      this.refuse(stream, headers, error, startedAt, route.peer, 'PRINS');
     }
   }
 
@@ -102,6 +116,7 @@ export class SbiForwarderService {
         headers,
         new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `${route.peer} did not declare 3GppSbiTargetApiRootSupported: TLS-mode forwarding needs the header on both sides`),
         startedAt,
+        route.peer,
         'TLS',
       );
       return;
@@ -118,13 +133,17 @@ export class SbiForwarderService {
       timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
-      onDone: (outcome: ForwardOutcome) => this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt),
+      onDone: (outcome: ForwardOutcome) =>
+        this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, route.peer, outcome.kind === 'refused' ? outcome.code : undefined),
     });
   }
 
-  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
+  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, peer: string | undefined, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
+    const problem = toProblem(error, this.config.current.n32f.bodyLimit);
     const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-    this.metrics.observeN32f(mechanism, 'outbound', status, startedAt);
+    const { category, cause, detail } = refusalOfError(error, problem);
+    this.metrics.observeN32f(mechanism, 'outbound', status, startedAt, peer, cause);
+    this.metrics.refuse({ category, cause, peer, listener: 'sbi', remoteAddress: stream.session?.socket?.remoteAddress, detail });
     if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
   }

@@ -6,6 +6,8 @@ import type { N32SessionsService } from '../n32c/n32-sessions.service';
 
 const N32C_PREFIX = `${N32C_HANDSHAKE_API}/`;
 const PRINS_PREFIX = `${N32F_FORWARD_API}/`;
+/** The refusal cause of the status page's N32-f figures for requests over the rate limit. */
+const RATE_LIMITED = 'RATE_LIMITED';
 
 /** One limiter per process, shared by the N32 and N32-f listeners: a peer has one budget. */
 const limiters = new WeakMap<SeppRuntime, PeerRateLimiter>();
@@ -42,8 +44,9 @@ export function rateLimitN32f(runtime: SeppRuntime, listener: string, sessions: 
   return (stream: ServerHttp2Stream, headers) => {
     const path = headers[':path'];
     if (path?.startsWith(N32C_PREFIX) || !stream.session) return next(stream, headers);
-    if (limiter.admit(stream, peerOf(stream.session), listener)) return next(stream, headers);
-    runtime.metrics.observeN32f(path?.startsWith(PRINS_PREFIX) ? 'PRINS' : 'TLS', 'inbound', 429, process.hrtime.bigint());
+    const peer = peerOf(stream.session);
+    if (limiter.admit(stream, peer, listener)) return next(stream, headers);
+    runtime.metrics.observeN32f(path?.startsWith(PRINS_PREFIX) ? 'PRINS' : 'TLS', 'inbound', 429, process.hrtime.bigint(), peer, RATE_LIMITED);
     return true;
   };
 }

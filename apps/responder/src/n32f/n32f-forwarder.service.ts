@@ -1,4 +1,5 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiRootKey,
@@ -14,7 +15,20 @@ import {
   SBI_HEADERS,
   type ApiRoot,
 } from '@sepp/protocol';
-import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, SeppMetrics, type SeppConfig, type SeppLogger } from '@sepp/server';
+import {
+  ConfigService,
+  forwardStream,
+  OriginPool,
+  PeerRegistry,
+  peerDnsNames,
+  refusalOfError,
+  respondWithProblem,
+  SEPP_LOGGER,
+  SeppMetrics,
+  toProblem,
+  type SeppConfig,
+  type SeppLogger,
+} from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { N32fPeersService } from './n32f-peers.service';
 import { assertAccessTokenPlmn } from './access-token-plmn';
@@ -66,13 +80,19 @@ export class N32fForwarderService {
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     if (headers[':path']?.startsWith(N32C_API_PREFIX)) return false;
     const startedAt = process.hrtime.bigint();
+    let peer: string | undefined;
     try {
-      this.forward(stream, headers, startedAt);
+      peer = this.senders.senderOf(stream.session!);
+      this.forward(stream, headers, startedAt, peer);
     } catch (error) {
-      const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-      this.metrics.observeN32f('TLS', 'inbound', status, startedAt);
+      const bodyLimit = this.config.current.n32f.bodyLimit;
+      const status = respondWithProblem(stream, error, bodyLimit);
+      const { category, cause, detail } = refusalOfError(error, toProblem(error, bodyLimit));
+      this.metrics.observeN32f('TLS', 'inbound', status, startedAt, peer, cause);
+      const socket = stream.session?.socket as TLSSocket | undefined;
+      this.metrics.refuse({ category, cause, peer: peer ?? peerDnsNames(socket)[0], remoteAddress: socket?.remoteAddress, detail });
       if (error instanceof N32Error) {
-        this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: stream.session?.socket.remoteAddress }, 'N32-f request refused');
+        this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: socket?.remoteAddress }, 'N32-f request refused');
       } else {
         this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
       }
@@ -80,10 +100,10 @@ export class N32fForwarderService {
     return true;
   };
 
-  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint): void {
+  /** Relays one request of `peer` (the sender allowed on this connection). */
+  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, peer: string): void {
     const config = this.config.current;
     const session = stream.session!;
-    const peer = this.senders.senderOf(session);
     const target = this.targetOf(headers);
     this.checkOriginatingNetwork(peer, headers);
     assertAccessTokenPlmn(peer, headers['authorization'], this.peers, config, this.logger);
@@ -105,7 +125,7 @@ export class N32fForwarderService {
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
       onDone: (outcome) => {
-        this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt);
+        this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, peer, outcome.kind === 'refused' ? outcome.code : undefined);
         const left = (this.inFlight.get(peer) ?? 1) - 1;
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);
