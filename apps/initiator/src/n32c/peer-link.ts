@@ -12,6 +12,7 @@ import {
   classifyTlsFailure,
   N32ConnectionError,
   type SeppMetrics,
+  type StatusConnection,
 } from '@sepp/server';
 import { backoffDelay } from './backoff';
 import type { HandshakeClient } from './handshake.client';
@@ -55,6 +56,8 @@ export class PeerLink {
   private failures = 0;
   private lastAttemptEnded = 0;
   private stopped = false;
+  /** Released by an operator: no negotiation (nor N32-f) until an operator asks for one again. */
+  private held = false;
   private readonly log: SeppLogger;
 
   constructor(
@@ -70,7 +73,7 @@ export class PeerLink {
 
   /** Negotiate as soon as possible (now, or right after the negotiation in progress). */
   request(reason: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.held) return;
     this.clearTimer();
     if (this.running) {
       this.pendingReason = reason;
@@ -95,8 +98,38 @@ export class PeerLink {
   /** Stop for good: release N32 with ["NONE"] if a mechanism is agreed, then close. */
   async release(reason: string): Promise<void> {
     this.stopped = true;
+    await this.releaseNow(reason);
+  }
+
+  /**
+   * Operators: release N32 now (n32f-terminate, ["NONE"], close) and stay released: no retry, no
+   * negotiation for N32-f traffic, until {@link resume}. Resolves with whether the peer
+   * acknowledged the release (false: it had nothing agreed, or did not answer).
+   */
+  async hold(reason: string): Promise<boolean> {
+    this.held = true;
+    return this.releaseNow(reason);
+  }
+
+  /** Operators: negotiate now, lifting a {@link hold}. */
+  resume(reason: string): void {
+    this.held = false;
+    this.request(reason);
+  }
+
+  /** The connections this link has open to the peer (and its IPX relay). */
+  statusConnections(): StatusConnection[] {
+    const out: StatusConnection[] = [];
+    if (this.connection?.open) out.push(this.connection.statusView('n32c'));
+    if (this.n32f?.open) out.push(this.n32f.statusView('n32f'));
+    if (this.ipx?.open) out.push(this.ipx.statusView('ipx'));
+    return out;
+  }
+
+  private async releaseNow(reason: string): Promise<boolean> {
     this.clearTimer();
     await this.running;
+    let released = false;
     const context = this.deps.contexts.table.ofPeer(this.peer.fqdn);
     if (context) {
       const terminated = await this.deps.control.terminate(this.peer.fqdn, context.localContextId, reason);
@@ -106,11 +139,12 @@ export class PeerLink {
     const connection = this.connection;
     const record = this.deps.peers.get(this.peer.fqdn);
     if (connection?.open && record && hasAgreedMechanism(record.status)) {
-      const released = await this.deps.client.release(connection, this.deps.config.current, RELEASE_TIMEOUT_MS);
+      released = await this.deps.client.release(connection, this.deps.config.current, RELEASE_TIMEOUT_MS);
       this.log.info({ reason, released }, 'released N32 with ["NONE"]');
     }
     this.deps.peers.apply(this.peer.fqdn, { type: 'RELEASED' }, null);
     await this.dropConnections();
+    return released;
   }
 
   /**
@@ -121,6 +155,7 @@ export class PeerLink {
    * bypasses the back-off of a failure that has just happened.
    */
   async n32fTransport(waitMs: number): Promise<N32fTransport> {
+    if (this.held) throw new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `N32 with ${this.peer.fqdn} was released by an operator (POST /admin/peers/renegotiate to negotiate again)`);
     const ready = this.readyTransport() ?? (await this.prinsTransport());
     if (ready) return ready;
     const state = this.deps.peers.get(this.peer.fqdn)?.status.state;
@@ -226,7 +261,7 @@ export class PeerLink {
 
   private async negotiate(reason: string): Promise<void> {
     const config = this.deps.config.current;
-    this.deps.peers.apply(this.peer.fqdn, { type: 'NEGOTIATION_STARTED' });
+    this.deps.peers.apply(this.peer.fqdn, { type: 'NEGOTIATION_STARTED', offered: config.sepp.capabilities });
     this.log.info({ reason, dial: `${this.peer.dial.host}:${this.peer.dial.port}` }, 'negotiating');
 
     let connection: N32Connection;
@@ -324,7 +359,7 @@ export class PeerLink {
       return await open();
     } catch (error) {
       if (error instanceof N32ConnectionError && !['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(error.code)) {
-        this.deps.metrics.tlsHandshakeFailures.inc({ side: 'client', reason: classifyTlsFailure(error.code, error.message) });
+        this.deps.metrics.tlsHandshakeFailed('client', classifyTlsFailure(error.code, error.message), { peer: this.peer.fqdn, detail: error.message });
       }
       throw error;
     }

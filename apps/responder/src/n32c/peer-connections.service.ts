@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
+import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger, type StatusConnection } from '@sepp/server';
 
 /**
  * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened when PRINS
@@ -9,6 +9,8 @@ import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetr
 @Injectable()
 export class PeerConnectionsService implements PeerChannel {
   private readonly open = new Map<string, Promise<N32Connection>>();
+  /** The connections of `open` that are up. */
+  private readonly up = new Map<string, N32Connection>();
 
   constructor(
     private readonly config: ConfigService,
@@ -17,6 +19,11 @@ export class PeerConnectionsService implements PeerChannel {
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     control.useChannel(this);
+  }
+
+  /** The second N32-c connections that are up (the status page). */
+  statusConnections(): StatusConnection[] {
+    return [...this.up.values()].filter((connection) => connection.open).map((connection) => connection.statusView('n32c'));
   }
 
   connectionTo(peer: string): Promise<N32Connection> {
@@ -36,8 +43,10 @@ export class PeerConnectionsService implements PeerChannel {
     opening.then(
       (connection) => {
         this.logger.info({ peer, dial: `${settings.dial.host}:${settings.dial.port}` }, 'second N32-c connection up');
+        this.up.set(peer, connection);
         connection.onClose(() => {
           if (this.open.get(peer) === opening) this.open.delete(peer);
+          if (this.up.get(peer) === connection) this.up.delete(peer);
         });
       },
       () => {

@@ -23,6 +23,8 @@ import { protectListener, type ListenerGuard } from '../limits/protect-listener'
 import { watchTlsFiles } from '../tls/watch-tls-files';
 import { swapTlsOnReload } from '../tls/reload-tls';
 import { tlsProfileOptions } from '../tls/tls-options';
+import { refuseCrossSiteActions } from '../admin/same-origin';
+import { listenerRefusals } from '../status/listener-refusals';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -70,7 +72,11 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   };
   runtime.peers.syncConfigured(config.n32.peers.map((peer) => peer.fqdn));
   runtime.metrics.followPeers(runtime.peers);
-  runtime.config.on('reload', ({ current }) => runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn)));
+  runtime.metrics.followCertificates(config);
+  runtime.config.on('reload', ({ current }) => {
+    runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn));
+    runtime.metrics.followCertificates(current);
+  });
   logger.info(
     { file: config.source, fqdn: config.sepp.fqdn, capabilities: config.sepp.capabilities, peers: config.n32.peers.map((p) => p.fqdn) },
     'configuration loaded',
@@ -87,6 +93,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     { logger: nestLogger, abortOnError: false },
   );
   root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
+  refuseCrossSiteActions(root.getHttpAdapter().getInstance());
   runtime.readiness.markUp('admin', await listen(root, 'admin', config.admin.listen, config.admin.tls ? 'https' : 'http/1.1', logger));
   swapTlsOnReload(root, runtime, 'admin', adminTls, ['admin']);
 
@@ -171,7 +178,7 @@ async function startListener(
     logger: nestLogger,
     abortOnError: false,
   });
-  app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
+  app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config), listenerRefusals(runtime.metrics, listener.name)));
   instrumentListener(app, listener.name, runtime.metrics);
   guards.set(listener.name, protectListener(app, listener.name, runtime));
   listener.prepare?.(app, runtime);
