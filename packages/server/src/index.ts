@@ -11,7 +11,7 @@ export { logTlsHandshakeFailures, type TlsHandshakeFailure } from './tls/tls-han
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
 export { createJsonLogger, createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
 export { ProblemException } from './problem/problem.exception';
-export { ProblemDetailsFilter, PROBLEM_JSON } from './problem/problem-details.filter';
+export { ProblemDetailsFilter, PROBLEM_JSON, type OnRefused } from './problem/problem-details.filter';
 export { N32_ERROR_STATUS } from './problem/error-status';
 export { toProblem } from './problem/to-problem';
 export * from './peers/peer-registry.service';

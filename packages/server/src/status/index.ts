@@ -1,7 +1,7 @@
 export { N32fTraffic, OTHER_PEERS, TRAFFIC_RATE_SECONDS, TRAFFIC_WINDOW_SECONDS, UNIDENTIFIED, type TrafficDirection, type TrafficOutcome, type TrafficTotals, type TrafficView } from './n32f-traffic';
 export { RefusalLog, REFUSAL_CATEGORIES, type Refusal, type RefusalCategory, type RefusalView } from './refusal-log';
 export { refusalCategoryOf, refusalOfError } from './refusal-categories';
-export { listenerRefusals } from './listener-refusals';
+export { clientCertificateName, listenerRefusals } from './listener-refusals';
 export { PeerTimeline, TIMELINE_LENGTH, type TimelineEntry, type TimelineKind } from './peer-timeline';
 export {
   NO_ACTIONS,

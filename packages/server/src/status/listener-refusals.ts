@@ -13,11 +13,12 @@ import type { Refusal } from './refusal-log';
 export function listenerRefusals(sink: { refuse(refusal: Refusal): void }, listener: string): OnRefused {
   return (exception, problem, request) => {
     const { category, cause, detail } = refusalOfError(exception, problem);
-    sink.refuse({ category, cause, listener, peer: certificateNameOf(request), remoteAddress: request.ip, detail });
+    sink.refuse({ category, cause, listener, peer: clientCertificateName(request), remoteAddress: request.ip, detail });
   };
 }
 
-function certificateNameOf(request: FastifyRequest): string | undefined {
+/** The first SAN dNSName of the client certificate on a request's connection, if it has one. */
+export function clientCertificateName(request: FastifyRequest): string | undefined {
   const raw = request.raw as { stream?: { session?: { socket?: unknown } }; socket?: unknown };
   const socket = (raw.stream?.session?.socket ?? raw.socket) as TLSSocket | undefined;
   return socket && typeof socket.getPeerCertificate === 'function' ? peerDnsNames(socket)[0] : undefined;
