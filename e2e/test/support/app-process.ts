@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { INITIATOR_MAIN, REPO_ROOT, RESPONDER_MAIN } from './paths';
@@ -35,6 +36,14 @@ export interface AdminAnswer<T> {
   body: T;
 }
 
+/** How to reach an admin listener with `admin.tls` (client certificate when it requires one). */
+export interface AdminTls {
+  readonly ca: readonly Buffer[];
+  readonly servername: string;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
 /**
  * `node <args>` as a separate process: its JSON log lines (stdout) and its stderr lines are
  * collected, the ports it listens on are read from its "listening" lines (so configurations can
@@ -47,6 +56,8 @@ export class AppProcess {
   readonly exited: Promise<number | null>;
   readonly child: ChildProcess;
   private exitCode: number | null | undefined;
+  /** Set when the admin listener speaks HTTPS (admin.tls): `admin()` then uses it. */
+  adminTls: AdminTls | undefined;
 
   constructor(
     readonly name: string,
@@ -137,9 +148,32 @@ export class AppProcess {
 
   /** A request to the admin listener; the body is parsed as JSON (undefined when empty). */
   async admin<T = unknown>(path: string, init?: RequestInit): Promise<AdminAnswer<T>> {
+    if (this.adminTls) return this.adminOverTls<T>(path, init?.method ?? 'GET', this.adminTls);
     const response = await fetch(`http://127.0.0.1:${this.port('admin')}${path}`, init);
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  private adminOverTls<T>(path: string, method: string, tls: AdminTls): Promise<AdminAnswer<T>> {
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(
+        { host: '127.0.0.1', port: this.port('admin'), path, method, servername: tls.servername, ca: [...tls.ca], cert: tls.cert, key: tls.key, timeout: 10_000 },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+            resolve({ status: response.statusCode ?? 0, headers, body: (text ? JSON.parse(text) : undefined) as T });
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`${this.name} admin ${path}: no answer`)));
+      request.on('error', reject);
+      request.end();
+    });
   }
 
   /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`); returns the exit code. */
