@@ -5,7 +5,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { N32fContext, newN32fContextId, protectionPolicy } from '@sepp/protocol';
+import { renderDashboardPreview } from '@sepp/infra/dist/observability/dashboard-preview';
 import { AppProcess, type AdminTls } from './support/app-process';
+import { Browser, screenshot } from './support/browser';
 import { FQDN_A, FQDN_B } from './support/configs';
 import { H2Client } from './support/h2-client';
 import { REPO_ROOT } from './support/paths';
@@ -1160,6 +1162,22 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
             // Both peers are up, the certificates young: none of the availability or certificate alerts fires.
             for (const quiet of ['SeppDown', 'SeppPeerDown', 'SeppCertificateExpiresSoon', 'SeppCertificateExpiresVerySoon']) {
               expect({ quiet, state: rules.find((rule) => rule.name === quiet)!.state }).toEqual({ quiet, state: 'inactive' });
+            }
+            // Every query of the Grafana dashboard, run by this Prometheus (a query it cannot parse
+            // fails the preview), drawn where the dashboard puts it: a preview, saved as an artifact.
+            const dashboard = JSON.parse(readFileSync(join(OBSERVABILITY_DIR, 'grafana/dashboards/n32-overview.json'), 'utf8')) as { title: string; panels: { type: string; title: string; gridPos: { x: number; y: number; w: number; h: number } }[] };
+            const html = await renderDashboardPreview(dashboard, `http://127.0.0.1:${port}`, 5);
+            for (const panel of dashboard.panels) expect(html).toContain(`>${panel.title.replace(/&/g, '&#38;').replace(/"/g, '&#34;')}</div>`);
+            // The peer-state table has both SEPPs' peers, established.
+            expect(html).toMatch(new RegExp(`<td>sepp-initiator</td><td>${FQDN_A.replace(/\./g, '\\.')}</td><td>tls-established</td>`));
+            const preview = join(scratch, 'dashboard-preview.html');
+            writeFileSync(preview, html);
+            const browser = await Browser.launch();
+            try {
+              const page = await browser.open(`file://${preview}`);
+              await screenshot(page, 'dashboard-preview');
+            } finally {
+              await browser.close();
             }
           } catch (error) {
             throw new Error(`${(error as Error).message}\n--- prometheus\n${log.join('').slice(-4000)}`);

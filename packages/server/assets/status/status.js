@@ -327,9 +327,12 @@ function renderTimelines(doc) {
               'tbody',
               {},
               peer.timeline.map((entry) =>
-                el('tr', { 'data-kind': entry.kind }, [
-                  el('td', { text: `${timeText(entry.at)} (${ago(entry.at, doc.now)})`, title: entry.at }),
-                  el('td', {}, [badge(entry.kind, KIND_CLASS[entry.kind], 'kind')]),
+                el('tr', { 'data-kind': entry.kind, 'data-count': entry.count }, [
+                  el('td', {
+                    text: entry.count > 1 ? `${timeText(entry.first)} – ${timeText(entry.at)} (${ago(entry.at, doc.now)})` : `${timeText(entry.at)} (${ago(entry.at, doc.now)})`,
+                    title: entry.count > 1 ? `${entry.count} times, first ${entry.first}, last ${entry.at}` : entry.at,
+                  }),
+                  el('td', {}, [badge(entry.kind, KIND_CLASS[entry.kind], 'kind'), entry.count > 1 ? el('span', { className: 'muted', 'data-field': 'count', text: ` ×${entry.count}` }) : null]),
                   el('td', { 'data-field': 'transition', text: transitionText(entry) }),
                   el('td', { 'data-field': 'reason', text: entry.reason ?? DASH }),
                   el('td', { className: 'wrap', 'data-field': 'detail', text: entryDetail(entry) }),

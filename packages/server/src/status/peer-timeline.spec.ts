@@ -59,14 +59,47 @@ describe('PeerTimeline', () => {
     ]);
   });
 
+  it('counts a transition that repeats (retries failing alike: offered, refused, offered...) on one entry per step, with its first and last time', () => {
+    const { registry, timeline } = setup();
+    registry.apply(PEER, { type: 'NEGOTIATION_STARTED', offered: ['TLS'] });
+    registry.apply(PEER, { type: 'MECHANISM_SELECTED', mechanism: 'TLS' }, { handshakeId: 'h1' });
+    const started = now;
+    for (let i = 0; i < 5; i += 1) {
+      now += 1000;
+      registry.apply(PEER, { type: 'NEGOTIATION_STARTED', offered: ['TLS'] });
+      registry.apply(PEER, { type: 'NEGOTIATION_FAILED', reason: 'NO_COMMON_MECHANISM', detail: 'the responder selected NONE' });
+    }
+    const entries = timeline.of(PEER);
+    expect(entries.map((entry) => [entry.kind, entry.from, entry.count])).toEqual([
+      ['refused', 'negotiating', 5],
+      ['offered', 'failed', 4],
+      ['renegotiated', 'tls-established', 1],
+      ['selected', 'negotiating', 1],
+      ['offered', null, 1],
+    ]);
+    expect(entries[0]).toMatchObject({ first: new Date(started + 1000).toISOString(), at: new Date(now).toISOString() });
+    // A different reason is a new entry.
+    registry.apply(PEER, { type: 'NEGOTIATION_STARTED', offered: ['TLS'] });
+    registry.apply(PEER, { type: 'NEGOTIATION_FAILED', reason: 'CONNECTION_FAILED', detail: 'ECONNREFUSED' });
+    expect(timeline.of(PEER).slice(0, 2).map((entry) => [entry.kind, entry.reason, entry.count])).toEqual([
+      ['refused', 'CONNECTION_FAILED', 1],
+      ['offered', null, 5],
+    ]);
+  });
+
   it('keeps the last N per peer, newest first, and trims what a peer offered', () => {
     const { registry, timeline } = setup(3);
     const offered = Array.from({ length: 20 }, (_, i) => `MECHANISM_${i}_${'x'.repeat(50)}`);
-    for (let i = 0; i < 10; i += 1) registry.apply(PEER, { type: 'NEGOTIATION_STARTED', offered });
+    for (let i = 0; i < 10; i += 1) {
+      registry.apply(PEER, { type: 'NEGOTIATION_STARTED', offered });
+      registry.apply(PEER, { type: 'NEGOTIATION_FAILED', reason: 'CONNECTION_FAILED', detail: `attempt ${i}` });
+    }
     const entries = timeline.of(PEER);
     expect(entries).toHaveLength(3);
-    expect(entries[0]!.offered).toHaveLength(8);
-    for (const item of entries[0]!.offered!) expect(item.length).toBeLessThanOrEqual(32);
+    expect(entries[0]).toMatchObject({ kind: 'refused', detail: 'attempt 9' });
+    const offeredEntry = entries.find((entry) => entry.kind === 'offered')!;
+    expect(offeredEntry.offered).toHaveLength(8);
+    for (const item of offeredEntry.offered!) expect(item.length).toBeLessThanOrEqual(32);
     expect(timeline.of('unknown.example.org')).toEqual([]);
   });
 });

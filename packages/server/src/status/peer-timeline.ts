@@ -10,7 +10,12 @@ import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
 export type TimelineKind = 'offered' | 'renegotiated' | 'selected' | 'context-established' | 'context-terminated' | 'refused' | 'lost' | 'released';
 
 export interface TimelineEntry {
+  /** The last time it happened (see `count`). */
   at: string;
+  /** The first time, when it repeated. */
+  first: string;
+  /** How often in a row: a peer that keeps failing the same way (offered, refused, offered...) gives entries with a count, not a flood. */
+  count: number;
   kind: TimelineKind;
   event: PeerEventType;
   from: PeerN32State | null;
@@ -57,8 +62,11 @@ function entryOf(change: PeerChange, now: number): TimelineEntry {
   const lost = event.type === 'CONNECTION_LOST' && after.status.state === 'failed' ? after.status.lastError : null;
   const kept = event.type === 'CONNECTION_LOST' && after.status.state === 'prins-established' ? 'the N32-c connection closed; the N32-f context stays' : null;
   const selected = event.type === 'MECHANISM_SELECTED' || event.type === 'PARAMETERS_EXCHANGED' ? after.negotiation : null;
+  const at = new Date(now).toISOString();
   return {
-    at: new Date(now).toISOString(),
+    at,
+    first: at,
+    count: 1,
     kind: kindOf(change),
     event: event.type,
     from: before?.status.state ?? null,
@@ -94,7 +102,15 @@ export class PeerTimeline {
     // Most recently changed last: the first one is the one to drop.
     this.byPeer.delete(fqdn);
     this.byPeer.set(fqdn, entries);
-    entries.unshift(entryOf(change, this.clock()));
+    const entry = entryOf(change, this.clock());
+    // The same transition again (a loop of one or two: retries that fail alike) counts on its entry.
+    const again = [0, 1].find((index) => entries[index] !== undefined && sameTransition(entries[index], entry));
+    if (again !== undefined) {
+      const [repeated] = entries.splice(again, 1);
+      entries.unshift({ ...repeated!, at: entry.at, count: repeated!.count + 1 });
+    } else {
+      entries.unshift(entry);
+    }
     if (entries.length > this.length) entries.length = this.length;
     if (this.byPeer.size > MAX_PEERS) this.byPeer.delete(this.byPeer.keys().next().value!);
   }
@@ -102,4 +118,18 @@ export class PeerTimeline {
   of(fqdn: string): TimelineEntry[] {
     return [...(this.byPeer.get(fqdn) ?? [])];
   }
+}
+
+function sameTransition(a: TimelineEntry, b: TimelineEntry): boolean {
+  return (
+    a.kind === b.kind &&
+    a.event === b.event &&
+    a.from === b.from &&
+    a.to === b.to &&
+    a.mechanism === b.mechanism &&
+    a.reason === b.reason &&
+    a.detail === b.detail &&
+    a.handshakeId === b.handshakeId &&
+    (a.offered ?? []).join() === (b.offered ?? []).join()
+  );
 }
