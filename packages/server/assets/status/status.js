@@ -126,9 +126,8 @@ function render(doc) {
   setText(byId('identity'), `${doc.app} · PLMN ${plmnText(doc.plmns)} · ${doc.ready ? 'ready' : 'not ready'} (${listeners}) · up since ${new Date(doc.startedAt).toLocaleString()}`);
   document.body.dataset.role = doc.role;
 
-  const hasActions = Boolean(doc.actions.renegotiate || doc.actions.release || doc.actions.terminate);
+  const hasActions = Boolean(doc.actions.release || doc.actions.terminate);
   byId('actions').hidden = !doc.actions.renegotiate;
-  for (const cell of document.querySelectorAll('.actions-column')) cell.hidden = !hasActions;
 
   byId('peers-section').hidden = doc.role === 'ipx';
   byId('timeline-section').hidden = doc.role === 'ipx';
@@ -163,9 +162,11 @@ function newPeerRow(fqdn, actions) {
     cells[field] = el('td', { 'data-field': field, className: field === 'context' || field === 'connections' ? 'wrap' : '' });
     row.append(cells[field]);
   }
-  cells.fqdn.className = 'mono';
   cells.handshake.className = 'mono';
-  const actionCell = el('td', { className: 'actions-column', 'data-field': 'actions' });
+  // The FQDN, and under it the peer's actions (no column of their own: the table stays narrow).
+  const name = el('div', { className: 'mono', 'data-field': 'name' });
+  const actionCell = el('div', { className: 'peer-actions', 'data-field': 'actions' });
+  cells.fqdn.append(name, actionCell);
   const release = el('button', { type: 'button', className: 'danger', 'data-action': 'release', text: 'Release' });
   const terminate = el('button', { type: 'button', 'data-action': 'terminate', text: 'Terminate N32-f context' });
   release.addEventListener('click', () =>
@@ -175,8 +176,7 @@ function newPeerRow(fqdn, actions) {
     act(terminate, actionUrl(actions().terminate, fqdn), `terminate the N32-f context with ${fqdn}`, `Tear the N32-f (PRINS) context with ${fqdn} down on both sides?`),
   );
   actionCell.append(release, terminate);
-  row.append(actionCell);
-  return { row, cells, release, terminate, actionCell };
+  return { row, cells, name, release, terminate, actionCell };
 }
 
 function renderPeers(doc, hasActions) {
@@ -189,10 +189,10 @@ function renderPeers(doc, hasActions) {
       entry = newPeerRow(peer.fqdn, () => latest.actions);
       peerRows.set(peer.fqdn, entry);
     }
-    const { row, cells, release, terminate, actionCell } = entry;
+    const { row, cells, name, release, terminate, actionCell } = entry;
     body.append(row); // keeps the document's order; the same node is moved, not rebuilt
-    setText(cells.fqdn, peer.fqdn);
-    setTitle(cells.fqdn, peer.configured ? 'configured peer' : 'accepted unknown peer (acceptUnknownPeers)');
+    setText(name, peer.fqdn);
+    setTitle(name, peer.configured ? 'configured peer' : 'accepted unknown peer (acceptUnknownPeers)');
     setText(cells.plmns, plmnText(peer.plmns));
     const state = cells.state.firstChild ?? cells.state.appendChild(badge('', '', 'state-badge'));
     setText(state, peer.state);
