@@ -2,7 +2,6 @@ import { Controller, Get, Header, Inject, Param, Req, Res } from '@nestjs/common
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildN32OpenApi, N32_API_VERSIONS, type N32ApiName, type N32OpenApiOptions } from '@sepp/protocol';
 import { SEPP_ROLE, type SeppRole } from '../runtime/sepp-runtime';
-import { ProblemException } from '../problem/problem.exception';
 import { DOCS_ASSETS } from './docs-assets';
 
 /** `info.version`: the 3GPP API versions the document follows, e.g. `n32c-handshake 1.4.0, n32f-forward 1.4.0`. */
@@ -75,8 +74,6 @@ export class OpenApiController {
 
   @Get('docs/:file')
   docsAsset(@Param('file') file: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    if (file === 'index.html' || !DOCS_ASSETS.send(file, request, reply)) {
-      throw new ProblemException({ status: 404, cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND', detail: `no docs asset ${file}` });
-    }
+    DOCS_ASSETS.serveFile(file, request, reply);
   }
 }

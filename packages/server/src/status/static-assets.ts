@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ProblemException } from '../problem/problem.exception';
 
 /** The package's folder of browser assets (`packages/server/assets`), from src/ and dist/ alike. */
 export const ASSETS_DIR = join(__dirname, '..', '..', 'assets');
@@ -55,6 +56,13 @@ export class StaticAssets {
     }
     void reply.status(200).header('content-type', asset.contentType).send(asset.body);
     return true;
+  }
+
+  /** A request for one of the assets by name (`GET .../:file`): answered, or a 404 problem for anything else (the page itself included). */
+  serveFile(name: string, request: FastifyRequest, reply: FastifyReply, page = 'index.html'): void {
+    if (name === page || !this.send(name, request, reply)) {
+      throw new ProblemException({ status: 404, cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND', detail: `no such file: ${name}` });
+    }
   }
 
   private load(name: string): Asset {

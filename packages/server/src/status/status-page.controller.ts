@@ -1,7 +1,6 @@
 import { Controller, Get, Header, Inject, Param, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { join } from 'node:path';
-import { ProblemException } from '../problem/problem.exception';
 import { ASSETS_DIR, BROWSER_HEADERS, StaticAssets } from './static-assets';
 import { STATUS_JSON_PATH, type StatusDocument } from './status-document';
 
@@ -45,9 +44,7 @@ export class StatusPageController {
 
   @Get('status/:file')
   asset(@Param('file') file: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
-    if (file === 'index.html' || !ASSETS.send(file, request, reply)) {
-      throw new ProblemException({ status: 404, cause: 'RESOURCE_URI_STRUCTURE_NOT_FOUND', detail: `no status asset ${file}` });
-    }
+    ASSETS.serveFile(file, request, reply);
   }
 
   @Get(STATUS_JSON_PATH)
