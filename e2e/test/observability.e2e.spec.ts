@@ -68,10 +68,10 @@ function metricNames(expr: string): string[] {
   const names: string[] = [];
   for (const match of stripped.matchAll(/[a-zA-Z_:][\w:]*/g)) {
     const name = match[0];
-    const after = stripped.slice(match.index! + name.length).trimStart();
+    const after = stripped.slice(match.index + name.length).trimStart();
     if (PROMQL_WORDS.has(name.toLowerCase()) || after.startsWith('(')) continue;
     // A number's exponent or a duration unit is not a name.
-    if (/\d$/.test(stripped.slice(0, match.index!))) continue;
+    if (/\d$/.test(stripped.slice(0, match.index))) continue;
     names.push(name);
   }
   return [...new Set(names)];
