@@ -1,6 +1,5 @@
 import { Module } from '@nestjs/common';
-import { STATUS_CONNECTIONS } from '@sepp/server';
-import { HandshakeClient } from './handshake.client';
+import { HandshakeClient, STATUS_CONNECTIONS } from '@sepp/server';
 import { NegotiatorService } from './negotiator.service';
 import { ParamsClient } from './params.client';
 import { PeersAdminController } from './peers-admin.controller';

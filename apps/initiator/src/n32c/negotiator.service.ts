@@ -2,6 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { N32fErrorType } from '@sepp/protocol';
 import {
   ConfigService,
+  HandshakeClient,
   N32fContextsService,
   N32fControlService,
   PeerRegistry,
@@ -16,7 +17,6 @@ import {
   type StatusConnection,
   type StatusConnectionSource,
 } from '@sepp/server';
-import { HandshakeClient } from './handshake.client';
 import { ParamsClient } from './params.client';
 import { PeerLink } from './peer-link';
 

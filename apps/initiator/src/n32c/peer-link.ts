@@ -1,7 +1,9 @@
 import { hasAgreedMechanism, N32Error, N32ErrorCode, plmnKeysNotCovered, type N32fContext, type PeerFailureReason } from '@sepp/protocol';
 import {
+  dialPeer,
   N32Connection,
   type ConfigService,
+  type HandshakeClient,
   type N32fContextsService,
   type N32fControlService,
   type NegotiationDetails,
@@ -9,13 +11,10 @@ import {
   type PeerRegistry,
   type PeerSettings,
   type SeppLogger,
-  classifyTlsFailure,
-  N32ConnectionError,
   type SeppMetrics,
   type StatusConnection,
 } from '@sepp/server';
 import { backoffDelay } from './backoff';
-import type { HandshakeClient } from './handshake.client';
 import type { ParamsClient } from './params.client';
 
 export interface PeerLinkDeps {
@@ -354,15 +353,8 @@ export class PeerLink {
   }
 
   /** Dials, counting TLS handshake failures (the client side of `sepp_tls_handshake_failures_total`). */
-  private async dial(open: () => Promise<N32Connection>): Promise<N32Connection> {
-    try {
-      return await open();
-    } catch (error) {
-      if (error instanceof N32ConnectionError && !['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(error.code)) {
-        this.deps.metrics.tlsHandshakeFailed('client', classifyTlsFailure(error.code, error.message), { peer: this.peer.fqdn, detail: error.message });
-      }
-      throw error;
-    }
+  private dial(open: () => Promise<N32Connection>): Promise<N32Connection> {
+    return dialPeer(open, this.deps.metrics, this.peer.fqdn);
   }
 
   /** The peer or the network ended a connection (not us: we unset ours before closing them). */

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
-import { STATUS_CONNECTIONS } from '@sepp/server';
+import { HandshakeClient, STATUS_CONNECTIONS } from '@sepp/server';
 import { ConnectionsController } from './connections.controller';
 import { HandshakeService } from './handshake.service';
 import { N32SessionsService } from './n32-sessions.service';
 import { ParamsService } from './params.service';
 import { PeerConnectionsService } from './peer-connections.service';
+import { RenegotiationService } from './renegotiation.service';
 import { ResponderStatusConnections } from './status-connections';
 
 /**
@@ -14,7 +15,15 @@ import { ResponderStatusConnections } from './status-connections';
  */
 @Module({
   controllers: [ConnectionsController],
-  providers: [HandshakeService, ParamsService, N32SessionsService, PeerConnectionsService, { provide: STATUS_CONNECTIONS, useClass: ResponderStatusConnections }],
-  exports: [HandshakeService, ParamsService, N32SessionsService],
+  providers: [
+    HandshakeService,
+    ParamsService,
+    N32SessionsService,
+    PeerConnectionsService,
+    HandshakeClient,
+    RenegotiationService,
+    { provide: STATUS_CONNECTIONS, useClass: ResponderStatusConnections },
+  ],
+  exports: [HandshakeService, ParamsService, N32SessionsService, RenegotiationService],
 })
 export class N32cModule {}

@@ -62,6 +62,7 @@ const STATE_CLASS = {
   'prins-established': 'ok',
   'prins-selected': 'warn',
   negotiating: 'warn',
+  renegotiating: 'warn',
   failed: 'bad',
   terminated: '',
   idle: '',

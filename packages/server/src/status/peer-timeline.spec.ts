@@ -87,6 +87,16 @@ describe('PeerTimeline', () => {
     ]);
   });
 
+  it('names the receiving SEPP\'s own renegotiation (N32-f from a peer without an agreement) "renegotiated", with what it offered', () => {
+    const { registry, timeline } = setup();
+    registry.apply(PEER, { type: 'RENEGOTIATION_STARTED', offered: ['TLS'] });
+    registry.apply(PEER, { type: 'MECHANISM_SELECTED', mechanism: 'TLS' }, { handshakeId: 'r1' });
+    expect(timeline.of(PEER).map((entry) => [entry.kind, entry.from, entry.to, entry.offered])).toEqual([
+      ['selected', 'renegotiating', 'tls-established', null],
+      ['renegotiated', null, 'renegotiating', ['TLS']],
+    ]);
+  });
+
   it('keeps the last N per peer, newest first, and trims what a peer offered', () => {
     const { registry, timeline } = setup(3);
     const offered = Array.from({ length: 20 }, (_, i) => `MECHANISM_${i}_${'x'.repeat(50)}`);

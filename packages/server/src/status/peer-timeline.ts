@@ -3,7 +3,8 @@ import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
 
 /**
  * What a transition of the peer state machine means to an operator: a negotiation `offered` (or
- * `renegotiated`, while a mechanism was agreed), a mechanism `selected`, the PRINS context set up
+ * `renegotiated`: while a mechanism was agreed, or by the receiving SEPP toward a peer that sent
+ * N32-f without an agreement), a mechanism `selected`, the PRINS context set up
  * or torn down, a negotiation `refused` (no common mechanism, a bad answer, a connection that
  * failed...), an agreement `lost` with its connection, N32 `released`.
  */
@@ -40,6 +41,9 @@ function kindOf({ before, after, event }: PeerChange): TimelineKind {
   switch (event.type) {
     case 'NEGOTIATION_STARTED':
       return before && hasAgreedMechanism(before.status) ? 'renegotiated' : 'offered';
+    // The receiving SEPP negotiating itself with a peer that sent N32-f without an agreement.
+    case 'RENEGOTIATION_STARTED':
+      return 'renegotiated';
     case 'MECHANISM_SELECTED':
       return 'selected';
     case 'PARAMETERS_EXCHANGED':
@@ -74,7 +78,7 @@ function entryOf(change: PeerChange, now: number): TimelineEntry {
     mechanism: after.status.mechanism,
     reason: failure?.reason ?? lost?.reason ?? selected?.selectionReason ?? null,
     detail: (failure?.detail ?? lost?.detail ?? kept ?? (event.type === 'PARAMETERS_EXCHANGED' && selected?.jweCipherSuite ? `N32-f context, JWE ${selected.jweCipherSuite}` : null))?.slice(0, TEXT_MAX) ?? null,
-    offered: event.type === 'NEGOTIATION_STARTED' && event.offered ? event.offered.slice(0, OFFERED_MAX).map((item) => String(item).slice(0, 32)) : null,
+    offered: (event.type === 'NEGOTIATION_STARTED' || event.type === 'RENEGOTIATION_STARTED') && event.offered ? event.offered.slice(0, OFFERED_MAX).map((item) => String(item).slice(0, 32)) : null,
     handshakeId: selected?.handshakeId ?? null,
   };
 }
