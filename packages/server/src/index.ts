@@ -43,3 +43,4 @@ export { SeppMetrics, classifyTlsFailure, type TlsFailureReason } from './metric
 export * from './openapi';
 export * from './limits';
 export * from './status';
+export * from './border';

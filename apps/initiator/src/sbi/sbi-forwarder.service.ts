@@ -2,13 +2,18 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type N32fContext, type NfRoute } from '@sepp/protocol';
 import {
+  BorderService,
   ConfigService,
   forwardStream,
+  guardedForward,
+  ProblemException,
   refusalOfError,
   respondWithProblem,
   SEPP_LOGGER,
   SeppMetrics,
+  splitPath,
   toProblem,
+  type ForwardOptions,
   type ForwardOutcome,
   type N32Connection,
   type NegotiationDetails,
@@ -43,6 +48,7 @@ export class SbiForwarderService {
     private readonly telescopic: TelescopicService,
     private readonly prins: PrinsSenderService,
     private readonly metrics: SeppMetrics,
+    private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     config.on('reload', () => this.routes.clear());
@@ -129,22 +135,40 @@ export class SbiForwarderService {
     out[':authority'] = connection.authority;
     if (route.via === 'telescopic') out[SBI_HEADERS.targetApiRoot] = formatApiRoot(route.target);
     const maxRspTime = Number(headers[SBI_HEADERS.maxRspTime]);
-    forwardStream(stream, connection.session, out, {
+    const options: ForwardOptions = {
       timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
       onDone: (outcome: ForwardOutcome) =>
         this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, route.peer, outcome.kind === 'refused' ? outcome.code : undefined),
+    };
+    // Border protection (TS 33.501 5.9.3.2): only toward peers it applies to; the others stream as before.
+    const gate = this.border.gate(route.peer, 'cSEPP');
+    if (!gate) {
+      forwardStream(stream, connection.session, out, options);
+      return;
+    }
+    const { path, query } = splitPath(String(headers[':path']));
+    const target = out[SBI_HEADERS.targetApiRoot];
+    guardedForward({
+      stream,
+      gate,
+      request: { method: String(headers[':method']), path, query, target: typeof target === 'string' ? target : undefined, contentType: headers['content-type'] },
+      out,
+      upstream: () => connection.session,
+      options,
     });
   }
 
   private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, peer: string | undefined, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
-    const problem = toProblem(error, this.config.current.n32f.bodyLimit);
-    const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-    const { category, cause, detail } = refusalOfError(error, problem);
+    const bodyLimit = this.config.current.n32f.bodyLimit;
+    const status = respondWithProblem(stream, error, bodyLimit);
+    const { category, cause, detail } = refusalOfError(error, toProblem(error, bodyLimit));
     this.metrics.observeN32f(mechanism, 'outbound', status, startedAt, peer, cause);
-    this.metrics.refuse({ category, cause, peer, listener: 'sbi', remoteAddress: stream.session?.socket?.remoteAddress, detail });
+    // A border refusal (ProblemException) is listed by the border gate itself, with its rule.
+    if (!(error instanceof ProblemException)) this.metrics.refuse({ category, cause, peer, listener: 'sbi', remoteAddress: stream.session?.socket?.remoteAddress, detail });
     if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
+    else if (error instanceof ProblemException) this.logger.debug({ status, cause: error.problem.cause }, 'NF request refused (border protection, logged as border refusal)');
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
   }
 }

@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import {
@@ -16,16 +16,21 @@ import {
   type ApiRoot,
 } from '@sepp/protocol';
 import {
+  BorderService,
   ConfigService,
   forwardStream,
+  guardedForward,
   OriginPool,
   PeerRegistry,
   peerDnsNames,
+  ProblemException,
   refusalOfError,
   respondWithProblem,
   SEPP_LOGGER,
   SeppMetrics,
+  splitPath,
   toProblem,
+  type ForwardOptions,
   type SeppConfig,
   type SeppLogger,
 } from '@sepp/server';
@@ -62,6 +67,7 @@ export class N32fForwarderService {
     private readonly senders: N32fPeersService,
     private readonly renegotiation: RenegotiationService,
     private readonly metrics: SeppMetrics,
+    private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     this.pool = this.createPool(config.current);
@@ -126,7 +132,10 @@ export class N32fForwarderService {
     const status = respondWithProblem(stream, error, bodyLimit, extra);
     const { category, cause, detail } = refusalOfError(error, toProblem(error, bodyLimit));
     this.metrics.observeN32f('TLS', 'inbound', status, startedAt, peer, cause);
-    this.metrics.refuse({ category, cause, peer: peer ?? peerDnsNames(stream.session?.socket as TLSSocket | undefined)[0], remoteAddress: remoteAddressOf(stream), detail });
+    // A border refusal (ProblemException) is listed by the border gate itself, with its rule.
+    if (!(error instanceof ProblemException)) {
+      this.metrics.refuse({ category, cause, peer: peer ?? peerDnsNames(stream.session?.socket as TLSSocket | undefined)[0], remoteAddress: remoteAddressOf(stream), detail });
+    }
     if (error instanceof N32Error) {
       this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: remoteAddressOf(stream) }, 'N32-f request refused');
     } else {
@@ -138,7 +147,9 @@ export class N32fForwarderService {
   private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, peer: string): void {
     const config = this.config.current;
     const session = stream.session!;
-    const target = this.targetOf(headers);
+    // Border protection (TS 33.501 5.9.3.2) may first recover a hidden target: the target check then follows it.
+    const gate = this.border.gate(peer, 'pSEPP');
+    const target = gate ? null : this.targetOf(headers[SBI_HEADERS.targetApiRoot]);
     this.checkOriginatingNetwork(peer, headers);
     assertAccessTokenPlmn(peer, headers['authorization'], this.peers, config, this.logger);
 
@@ -151,10 +162,7 @@ export class N32fForwarderService {
 
     const out: OutgoingHttpHeaders = endToEndHeaders(headers, SBI_HEADERS.targetApiRoot);
     out[':method'] = headers[':method'];
-    out[':path'] = `${target.prefix}${String(headers[':path'])}`;
-    out[':scheme'] = target.scheme;
-    out[':authority'] = authorityOf(target);
-    forwardStream(stream, this.pool.get(target), out, {
+    const options: ForwardOptions = {
       timeoutMs: config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
@@ -164,12 +172,38 @@ export class N32fForwarderService {
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);
       },
+    };
+    const toward = (root: ApiRoot): ClientHttp2Session => {
+      out[':path'] = `${root.prefix}${String(headers[':path'])}`;
+      out[':scheme'] = root.scheme;
+      out[':authority'] = authorityOf(root);
+      return this.pool.get(root);
+    };
+    if (!gate) {
+      forwardStream(stream, toward(target!), out, options);
+      return;
+    }
+    const { path, query } = splitPath(String(headers[':path']));
+    const received = headers[SBI_HEADERS.targetApiRoot];
+    guardedForward({
+      stream,
+      gate,
+      request: { method: String(headers[':method']), path, query, target: typeof received === 'string' ? received : undefined, contentType: headers['content-type'] },
+      out,
+      upstream: (recovered) => {
+        try {
+          return toward(this.targetOf(recovered ?? received));
+        } catch (error) {
+          if (error instanceof N32Error) this.logger.info({ peer, code: error.code, detail: error.detail, path: headers[':path'] }, 'N32-f request refused');
+          throw error;
+        }
+      },
+      options,
     });
   }
 
   /** The local NF named by `3gpp-Sbi-Target-apiRoot`, if it is one of ours. */
-  private targetOf(headers: IncomingHttpHeaders): ApiRoot {
-    const value = headers[SBI_HEADERS.targetApiRoot];
+  private targetOf(value: string | string[] | undefined): ApiRoot {
     if (typeof value !== 'string') {
       throw new N32Error(N32ErrorCode.NF_TARGET_MISSING, `N32-f requests carry ${SBI_HEADERS.targetApiRoot} (TLS mode)`, [
         { param: TARGET_PARAM, reason: 'is mandatory' },

@@ -79,7 +79,7 @@ const KIND_CLASS = {
   refused: 'bad',
 };
 
-const CATEGORY_CLASS = { certificate: 'bad', tamper: 'bad', 'bad-input': 'warn', 'rate-limit': 'warn', abuse: 'bad', unavailable: '' };
+const CATEGORY_CLASS = { certificate: 'bad', tamper: 'bad', border: 'bad', 'bad-input': 'warn', 'rate-limit': 'warn', abuse: 'bad', unavailable: '' };
 
 function badge(text, tone, field) {
   return el('span', { className: `badge ${tone || ''}`.trim(), text, 'data-field': field });

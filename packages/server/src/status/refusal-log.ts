@@ -1,11 +1,12 @@
 /**
- * What kind of refusal: a certificate or TLS fault, malformed or disallowed input, a protected
- * message that failed verification (tampering), a rate or concurrency limit, other abuse (floods,
- * slow peers), or a request we could not serve (no agreement, timeouts, an unreachable NF).
+ * What kind of refusal: a certificate or TLS fault, malformed or disallowed input, a message that
+ * broke the border protection rules (cause: its category and rule), a protected message that
+ * failed verification (tampering), a rate or concurrency limit, other abuse (floods, slow peers),
+ * or a request we could not serve (no agreement, timeouts, an unreachable NF).
  */
-export type RefusalCategory = 'certificate' | 'bad-input' | 'tamper' | 'rate-limit' | 'abuse' | 'unavailable';
+export type RefusalCategory = 'certificate' | 'bad-input' | 'border' | 'tamper' | 'rate-limit' | 'abuse' | 'unavailable';
 
-export const REFUSAL_CATEGORIES: readonly RefusalCategory[] = ['certificate', 'bad-input', 'tamper', 'rate-limit', 'abuse', 'unavailable'];
+export const REFUSAL_CATEGORIES: readonly RefusalCategory[] = ['certificate', 'bad-input', 'border', 'tamper', 'rate-limit', 'abuse', 'unavailable'];
 
 export interface Refusal {
   readonly category: RefusalCategory;
