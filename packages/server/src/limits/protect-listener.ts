@@ -4,6 +4,7 @@ import type { TLSSocket } from 'node:tls';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LimitsSettings } from '../config/limits-config';
 import { ANY_STREAM, type SeppHttp2Server } from '../n32f/dispatching-server';
+import { streamsResetByUs } from '../n32f/raw-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { peerDnsNames } from '../tls/certificate-names';
 import { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
@@ -171,7 +172,7 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
     // an error code once it is written (a cheap refusal answered before the RST_STREAM arrived).
     let reset = false;
     const peerReset = (): void => {
-      if (reset || !state || !session || session.destroyed || closedByUs.has(stream)) return;
+      if (reset || !state || !session || session.destroyed || closedByUs.has(stream) || streamsResetByUs.has(stream)) return;
       reset = true;
       const { streamResetBurst, streamResetRate } = limits();
       state.resets.reconfigure(streamResetBurst, streamResetRate);
