@@ -28,8 +28,6 @@ import { tlsProfileOptions } from '../tls/tls-options';
 export const EXIT_CONFIG = 2;
 /** Exit code when a valid configuration still cannot be served (a port in use). */
 export const EXIT_STARTUP = 1;
-/** How long shutdown may take beyond the drain (`limits.drainTimeoutMs`) before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 @Module({})
 class ListenerHostModule {}
@@ -103,10 +101,10 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      const { drainTimeoutMs } = runtime.config.current.limits;
+      const { drainTimeoutMs, stopGraceMs } = runtime.config.current.limits;
       logger.info({ reason, drainTimeoutMs }, 'shutting down');
       runtime.readiness.markStopping();
-      const graceMs = drainTimeoutMs + SHUTDOWN_GRACE_MS;
+      const graceMs = drainTimeoutMs + stopGraceMs;
       const timer = setTimeout(() => {
         logger.error({ graceMs }, 'shutdown took too long, exiting');
         process.exit(1);

@@ -73,6 +73,7 @@ describe('limits and tls.watchFiles', () => {
       rateLimitPerPeer: 100,
       rateLimitBurst: 300,
       drainTimeoutMs: 0,
+      stopGraceMs: 500,
     };
     const config = loadConfig(file({ limits, tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: true } }), {});
     expect(config.limits).toEqual(limits);
@@ -82,7 +83,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -94,9 +95,20 @@ describe('limits and tls.watchFiles', () => {
         'limits.rateLimitPerPeer: must be at least 0 (requests per second, 0: no limit)',
         'limits.rateLimitBurst: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',
+        'limits.stopGraceMs: must be at least 100 (ms)',
         'limits.maxStreams: is not a known key',
         'tls.watchFiles: must be true or false',
       ]),
     );
+  });
+});
+
+describe('prins.replacedContextGraceMs', () => {
+  it('defaults to 10 s, takes a value from 0 ms up, and names the key when it is wrong', () => {
+    expect(loadConfig(file({}), {}).prins.replacedContextGraceMs).toBe(10_000);
+    expect(loadConfig(file({ prins: { replacedContextGraceMs: 0 } }), {}).prins.replacedContextGraceMs).toBe(0);
+    expect(loadConfig(file({ prins: { replacedContextGraceMs: 2_500 } }), {}).prins.replacedContextGraceMs).toBe(2_500);
+    expect(problemsOf(file({ prins: { replacedContextGraceMs: -1 } }))).toContain('prins.replacedContextGraceMs: must be at least 0 ms');
+    expect(problemsOf(file({ prins: { replacedContextGraceMs: '10s' } }))).toContain('prins.replacedContextGraceMs: must be an integer (ms)');
   });
 });

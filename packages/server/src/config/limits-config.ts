@@ -46,6 +46,8 @@ export interface LimitsSettings {
   readonly rateLimitBurst: number;
   /** Graceful stop: how long in-flight requests may take to finish. */
   readonly drainTimeoutMs: number;
+  /** Graceful stop: how much longer than the drain the rest (releases, n32f-terminate) may take before the process exits 1. */
+  readonly stopGraceMs: number;
 }
 
 export const LIMITS_DEFAULTS = {
@@ -68,6 +70,7 @@ export const LIMITS_DEFAULTS = {
   /** Default: `rateLimitPerPeer` (one second's worth). */
   rateLimitBurst: null,
   drainTimeoutMs: 10_000,
+  stopGraceMs: 10_000,
 } as const;
 
 /** An optional integer key in [min, max], with the unit in its messages. */
@@ -102,6 +105,7 @@ export class LimitsConfig {
   @Int(0, 10_000_000, 'requests per second, 0: no limit') rateLimitPerPeer?: number;
   @Int(1, 10_000_000, 'requests') rateLimitBurst?: number;
   @Int(0, DAY_MS, 'ms') drainTimeoutMs?: number;
+  @Int(100, DAY_MS, 'ms') stopGraceMs?: number;
 }
 
 /** The validated `limits` section with every default filled in. */
@@ -127,6 +131,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     rateLimitPerPeer,
     rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
     drainTimeoutMs: value('drainTimeoutMs'),
+    stopGraceMs: value('stopGraceMs'),
   };
 }
 

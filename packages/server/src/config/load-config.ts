@@ -234,6 +234,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       dataTypeEncPolicy: parsed.prins?.dataTypeEncPolicy ? [...parsed.prins.dataTypeEncPolicy] : null,
       policyMismatch: parsed.prins?.policyMismatch ?? CONFIG_DEFAULTS.policyMismatch,
       maxMessagesPerContext: parsed.prins?.maxMessagesPerContext ?? CONFIG_DEFAULTS.maxMessagesPerContext,
+      replacedContextGraceMs: parsed.prins?.replacedContextGraceMs ?? CONFIG_DEFAULTS.replacedContextGraceMs,
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),

@@ -220,6 +220,9 @@ export class PrinsConfig {
   /** Messages sent per key before a new N32-f context is negotiated (at most 2^32; lower for tests). */
   @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(2, { message: 'must be at least 2' }) @Max(4_294_967_296, { message: 'must be at most 2^32' })
   maxMessagesPerContext?: number;
+  /** How long a context replaced by a newer one with the same peer still serves messages on the way (ms). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be at least 0 ms' }) @Max(600_000, { message: 'must be at most 600000 ms' })
+  replacedContextGraceMs?: number;
 }
 
 export class SeppConfigFile {

@@ -124,6 +124,8 @@ export interface SeppConfig {
     readonly dataTypeEncPolicy: readonly string[] | null;
     readonly policyMismatch: 'reject' | 'warn';
     readonly maxMessagesPerContext: number;
+    /** How long a replaced context still opens and answers messages (answers on the way). */
+    readonly replacedContextGraceMs: number;
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
@@ -151,6 +153,7 @@ export const CONFIG_DEFAULTS = {
   jweCipherSuites: ['A128GCM', 'A256GCM'] as const,
   policyMismatch: 'reject',
   maxMessagesPerContext: 4_294_967_296,
+  replacedContextGraceMs: 10_000,
   watchFiles: false,
   limits: LIMITS_DEFAULTS,
 } as const;
