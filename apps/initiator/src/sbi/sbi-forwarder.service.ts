@@ -4,6 +4,7 @@ import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest,
 import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, SeppMetrics, type ForwardOutcome, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
+import { forwardTimeoutMs } from './forward-timeout';
 import { PrinsSenderService } from './prins-sender.service';
 import { TelescopicService } from './telescopic.service';
 
@@ -113,19 +114,28 @@ export class SbiForwarderService {
     out[':scheme'] = 'https';
     out[':authority'] = connection.authority;
     if (route.via === 'telescopic') out[SBI_HEADERS.targetApiRoot] = formatApiRoot(route.target);
-    const maxRspTime = Number(headers[SBI_HEADERS.maxRspTime]);
     forwardStream(stream, connection.session, out, {
-      timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
+      timeoutMs: forwardTimeoutMs(headers, config.n32f.requestTimeoutMs),
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
-      onDone: (outcome: ForwardOutcome) => this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt),
+      onDone: (outcome: ForwardOutcome) => {
+        this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt);
+        if (outcome.kind === 'refused') this.logRefusal(stream, headers, outcome);
+        else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer: route.peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: NF stream reset');
+      },
     });
   }
 
   private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
     const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
     this.metrics.observeN32f(mechanism, 'outbound', status, startedAt);
-    if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
+    if (error instanceof N32Error) this.logRefusal(stream, headers, { status, code: error.code, cause: error.cause, detail: error.detail });
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
+  }
+
+  /** One line per NF request we answered with a problem of ours: info for a refused request, warn for a failure (5xx). */
+  private logRefusal(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, refusal: { status: number; code: string; cause: string; detail: string }): void {
+    const { status, code, cause, detail } = refusal;
+    this.logger[status >= 500 ? 'warn' : 'info']({ status, cause, code, detail, path: headers[':path'], remoteAddress: stream.session?.socket?.remoteAddress }, 'NF request refused');
   }
 }

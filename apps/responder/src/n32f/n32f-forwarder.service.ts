@@ -72,7 +72,7 @@ export class N32fForwarderService {
       const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
       this.metrics.observeN32f('TLS', 'inbound', status, startedAt);
       if (error instanceof N32Error) {
-        this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: stream.session?.socket.remoteAddress }, 'N32-f request refused');
+        this.logRefusal(stream, headers, { status, code: error.code, cause: error.cause, detail: error.detail });
       } else {
         this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
       }
@@ -106,11 +106,22 @@ export class N32fForwarderService {
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
       onDone: (outcome) => {
         this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt);
+        if (outcome.kind === 'refused') this.logRefusal(stream, headers, outcome, peer);
+        else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: stream reset');
         const left = (this.inFlight.get(peer) ?? 1) - 1;
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);
       },
     });
+  }
+
+  /**
+   * One line per N32-f request we answered with a problem of ours (it reached no NF, or the NF did
+   * not answer): info for a refused request, warn for a failure of ours (5xx).
+   */
+  private logRefusal(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, refusal: { status: number; code: string; cause: string; detail: string }, peer?: string): void {
+    const { status, code, cause, detail } = refusal;
+    this.logger[status >= 500 ? 'warn' : 'info']({ status, cause, code, detail, path: headers[':path'], remoteAddress: stream.session?.socket?.remoteAddress, ...(peer ? { peer } : {}) }, 'N32-f request refused');
   }
 
   /** The local NF named by `3gpp-Sbi-Target-apiRoot`, if it is one of ours. */
