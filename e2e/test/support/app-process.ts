@@ -2,8 +2,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { track } from './children';
 import { INITIATOR_MAIN, REPO_ROOT, RESPONDER_MAIN } from './paths';
-import { waitFor } from './wait-for';
+import { GiveUp, waitFor } from './wait-for';
 
 /** One JSON log line of an app (a stdout line that is not JSON becomes `{ level: 'raw', msg }`). */
 export interface LogLine {
@@ -53,7 +54,7 @@ export class AppProcess {
     args: readonly string[],
     { env = {}, cwd = REPO_ROOT }: SpawnOptions = {},
   ) {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.child = child;
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
@@ -101,13 +102,13 @@ export class AppProcess {
     return line['port'] as number;
   }
 
-  /** Waits for a log line (from index `from` on); fails at once if the process exited without it. */
+  /** Waits for a log line (from index `from` on); fails at once if the process exited without it (all its output read). */
   waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
     return waitFor(
       `${this.name} log: ${what}`,
       () => {
         const found = this.lines.slice(from).find(predicate);
-        if (!found && !this.running) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
+        if (!found && !this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
         return found;
       },
       timeoutMs,
