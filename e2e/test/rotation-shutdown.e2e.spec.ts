@@ -2,7 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { createPkiAB, FQDN_A, FQDN_B, PLMN_A, PLMN_B, writeYaml } from './support/configs';
+import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, writeYaml } from './support/configs';
+import { FakeResponder } from './support/fake-responder';
 import { connections, expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
@@ -289,6 +290,31 @@ describe('certificate rotation without restart, graceful shutdown', () => {
       nf.close();
       await initiator.stop();
       await responder.stop();
+    }
+  });
+
+  it('a stop that takes longer than limits.drainTimeoutMs + limits.stopGraceMs exits 1: here a peer that never answers the ["NONE"] release', async () => {
+    // A responder of the test: it agrees on TLS, then holds the release unanswered (n32.requestTimeoutMs: 60 s).
+    const fake = await FakeResponder.start(certA, pki.ca.certPem, (request) => {
+      const offered = (request.json as { supportedSecCapabilityList?: string[] } | undefined)?.supportedSecCapabilityList;
+      if (offered?.length === 1 && offered[0] === 'NONE') return { hold: true };
+      return { body: { sender: FQDN_A, selectedSecCapability: 'TLS', plmnIdList: [PLMN_A], supportedFeatures: '0' } };
+    });
+    const config = initiatorYaml(certB, pki, fake.port, { requestTimeoutMs: 60_000 });
+    config.limits = { drainTimeoutMs: 200, stopGraceMs: 1_000 };
+    const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator-stuck-stop', config));
+    try {
+      await initiator.waitForPeerState(FQDN_A, 'tls-established');
+      const exited = initiator.exitCodeWithin(30_000);
+      initiator.child.kill('SIGTERM');
+      expect(await exited).toBe(1);
+      expect(initiator.lines.find((l) => l.msg === 'shutdown took too long, exiting')).toMatchObject({ level: 'error', graceMs: 1_200 });
+      expect(initiator.lines.some((l) => l.msg === 'stopped')).toBe(false);
+      // It was the release it waited for.
+      expect(fake.requests.map((r) => (r.json as { supportedSecCapabilityList?: string[] }).supportedSecCapabilityList)).toContainEqual(['NONE']);
+    } finally {
+      await initiator.stop();
+      await fake.close();
     }
   });
 });

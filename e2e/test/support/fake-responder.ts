@@ -22,6 +22,8 @@ export interface FakeAnswer {
   readonly contentType?: string;
   readonly headers?: OutgoingHttpHeaders;
   readonly body?: unknown;
+  /** Never answer: the stream stays open until the client gives up or the session ends. */
+  readonly hold?: boolean;
 }
 
 export type FakeScript = (request: FakeRequest) => FakeAnswer;
@@ -81,6 +83,7 @@ export class FakeResponder {
           this.requests.push(request);
           fake.requests.push(request);
           const answer = this.script(request);
+          if (answer.hold) return;
           const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
           if (stream.destroyed || stream.closed) return;
           stream.respond({
