@@ -16,7 +16,7 @@ import { protectListener, sessionErrorKind } from './protect-listener';
 describe('protectListener: what ends a session is logged once and counted under its kind', () => {
   let lines: Record<string, unknown>[];
   let metrics: SeppMetrics;
-  let server: EventEmitter & Record<string, unknown>;
+  let server: EventEmitter & { guardSession?: (session: unknown) => void };
 
   beforeEach(() => {
     lines = [];
@@ -36,7 +36,7 @@ describe('protectListener: what ends a session is logged once and counted under 
       setTimeout: () => undefined,
       destroy: () => undefined,
     });
-    (server['guardSession'] as (s: unknown) => void)(fake);
+    server.guardSession!(fake);
     return fake as unknown as ServerHttp2Session & EventEmitter;
   }
 
