@@ -115,8 +115,29 @@ export class AppProcess {
     );
   }
 
-  /** Waits until every listener is up (the "ready" line). */
-  ready(timeoutMs = 15_000): Promise<LogLine> {
+  /**
+   * Waits until at least `count` log lines (from index `from` on) match; returns all of them. The
+   * way to look at lines an event already implies: the admin API or a peer may answer before this
+   * process's stdout has been read, so a snapshot of `lines` right then can miss them.
+   */
+  waitForLines(what: string, predicate: (line: LogLine) => boolean, count = 1, timeoutMs = 15_000, from = 0): Promise<LogLine[]> {
+    return waitFor(
+      `${this.name} log: ${count} × ${what}`,
+      () => {
+        const found = this.lines.slice(from).filter(predicate);
+        if (found.length >= count) return found;
+        if (!this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode} after ${found.length}: ${this.stderr}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Waits until every listener is up (the "ready" line). The bound is generous: an app starting
+   * beside other CPU-bound work (a loaded CI machine) may take several times its usual second.
+   */
+  ready(timeoutMs = 30_000): Promise<LogLine> {
     return this.waitForLog('ready', (line) => line.msg === 'ready', timeoutMs);
   }
 
