@@ -294,10 +294,11 @@ describe('certificate rotation without restart, graceful shutdown', () => {
   });
 
   it('a stop that takes longer than limits.drainTimeoutMs + limits.stopGraceMs exits 1: here a peer that never answers the ["NONE"] release', async () => {
-    // A responder of the test: it agrees on TLS, then holds the release unanswered (n32.requestTimeoutMs: 60 s).
+    // A responder of the test: it agrees on TLS, then leaves the release unanswered (n32.requestTimeoutMs: 60 s).
     const fake = await FakeResponder.start(certA, pki.ca.certPem, (request) => {
       const offered = (request.json as { supportedSecCapabilityList?: string[] } | undefined)?.supportedSecCapabilityList;
-      if (offered?.length === 1 && offered[0] === 'NONE') return { hold: true };
+      // An answer that never comes.
+      if (offered?.length === 1 && offered[0] === 'NONE') return new Promise<never>(() => undefined);
       return { body: { sender: FQDN_A, selectedSecCapability: 'TLS', plmnIdList: [PLMN_A], supportedFeatures: '0' } };
     });
     const config = initiatorYaml(certB, pki, fake.port, { requestTimeoutMs: 60_000 });

@@ -73,6 +73,7 @@ describe('limits and tls.watchFiles', () => {
       rateLimitPerPeer: 100,
       rateLimitBurst: 300,
       drainTimeoutMs: 0,
+      closeGraceMs: 1000,
       stopGraceMs: 500,
     };
     const config = loadConfig(file({ limits, tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: true } }), {});
@@ -83,7 +84,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -95,6 +96,7 @@ describe('limits and tls.watchFiles', () => {
         'limits.rateLimitPerPeer: must be at least 0 (requests per second, 0: no limit)',
         'limits.rateLimitBurst: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',
+        'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.stopGraceMs: must be at least 100 (ms)',
         'limits.maxStreams: is not a known key',
         'tls.watchFiles: must be true or false',

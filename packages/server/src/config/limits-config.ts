@@ -46,6 +46,11 @@ export interface LimitsSettings {
   readonly rateLimitBurst: number;
   /** Graceful stop: how long in-flight requests may take to finish. */
   readonly drainTimeoutMs: number;
+  /**
+   * Graceful stop, after the drain: how long a peer has to close a connection that got our GOAWAY
+   * and has nothing in flight; then we close it (a peer that never reads would hold it forever).
+   */
+  readonly closeGraceMs: number;
   /** Graceful stop: how much longer than the drain the rest (releases, n32f-terminate) may take before the process exits 1. */
   readonly stopGraceMs: number;
 }
@@ -70,6 +75,7 @@ export const LIMITS_DEFAULTS = {
   /** Default: `rateLimitPerPeer` (one second's worth). */
   rateLimitBurst: null,
   drainTimeoutMs: 10_000,
+  closeGraceMs: 250,
   stopGraceMs: 10_000,
 } as const;
 
@@ -105,6 +111,7 @@ export class LimitsConfig {
   @Int(0, 10_000_000, 'requests per second, 0: no limit') rateLimitPerPeer?: number;
   @Int(1, 10_000_000, 'requests') rateLimitBurst?: number;
   @Int(0, DAY_MS, 'ms') drainTimeoutMs?: number;
+  @Int(0, 60_000, 'ms') closeGraceMs?: number;
   @Int(100, DAY_MS, 'ms') stopGraceMs?: number;
 }
 
@@ -131,6 +138,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     rateLimitPerPeer,
     rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
     drainTimeoutMs: value('drainTimeoutMs'),
+    closeGraceMs: value('closeGraceMs'),
     stopGraceMs: value('stopGraceMs'),
   };
 }

@@ -93,10 +93,19 @@ function templateSegments(signature: string): string[] | null {
  * Returns the bound variables, or null if the path does not match.
  */
 export function matchApiSignature(signature: string, path: string): Map<string, string> | null {
+  const segments = matchApiSignatureSegments(signature, path);
+  return segments ? new Map([...segments].map(([name, { value }]) => [name, value])) : null;
+}
+
+/**
+ * Like {@link matchApiSignature}, with where each variable sits: its index in `path.split('/')`
+ * (the leading empty string is index 0, so the first segment is 1).
+ */
+export function matchApiSignatureSegments(signature: string, path: string): Map<string, { value: string; index: number }> | null {
   const template = templateSegments(signature);
   if (!template || !path.startsWith('/')) return null;
   const segments = path.split('/').slice(1);
-  const variables = new Map<string, string>();
+  const variables = new Map<string, { value: string; index: number }>();
   for (let i = 0; i < template.length; i++) {
     const part = template[i]!;
     if (part === ANY_SUFFIX_SEGMENT && i === template.length - 1) return variables;
@@ -105,7 +114,7 @@ export function matchApiSignature(signature: string, path: string): Map<string, 
     const variable = VARIABLE_SEGMENT.exec(part);
     if (variable) {
       if (segment === '') return null;
-      variables.set(variable[1]!, segment);
+      variables.set(variable[1]!, { value: segment, index: i + 1 });
     } else if (part !== segment) return null;
   }
   return segments.length === template.length ? variables : null;
@@ -113,8 +122,8 @@ export function matchApiSignature(signature: string, path: string): Map<string, 
 
 export interface ApplicableIe {
   readonly ie: IeInfoData;
-  /** Variables bound by the matching ApiSignature. */
-  readonly pathVariables: ReadonlyMap<string, string>;
+  /** Variables bound by the matching ApiSignature: their value and index in `path.split('/')`. */
+  readonly pathVariables: ReadonlyMap<string, { readonly value: string; readonly index: number }>;
 }
 
 /**
@@ -128,7 +137,7 @@ export function encryptedIes(policy: PrinsProtectionPolicy, method: string, path
   const upper = method.toUpperCase();
   for (const mapping of policy.apiIeMappingList) {
     if (typeof mapping.apiSignature !== 'string' || mapping.apiMethod.toUpperCase() !== upper) continue;
-    const pathVariables = matchApiSignature(mapping.apiSignature, path);
+    const pathVariables = matchApiSignatureSegments(mapping.apiSignature, path);
     if (!pathVariables) continue;
     for (const ie of mapping.IeList) if (encryptsIeType(policy, ie.ieType)) out.push({ ie, pathVariables });
   }
