@@ -309,7 +309,8 @@ describe('certificate rotation without restart, graceful shutdown', () => {
       const exited = initiator.exitCodeWithin(30_000);
       initiator.child.kill('SIGTERM');
       expect(await exited).toBe(1);
-      expect(initiator.lines.find((l) => l.msg === 'shutdown took too long, exiting')).toMatchObject({ level: 'error', graceMs: 1_200 });
+      // The bound: limits.drainTimeoutMs (200) + limits.closeGraceMs (default 250) + limits.stopGraceMs (1000).
+      expect(initiator.lines.find((l) => l.msg === 'shutdown took too long, exiting')).toMatchObject({ level: 'error', graceMs: 1_450 });
       expect(initiator.lines.some((l) => l.msg === 'stopped')).toBe(false);
       // It was the release it waited for.
       expect(fake.requests.map((r) => (r.json as { supportedSecCapabilityList?: string[] }).supportedSecCapabilityList)).toContainEqual(['NONE']);
