@@ -1,10 +1,4 @@
 import { runSeppApp } from '@sepp/server';
-import { AppModule } from './app.module';
-import { n32fListener, n32Listener } from './listeners';
+import { responderApp } from './responder-app';
 
-void runSeppApp({
-  role: 'responder',
-  rootModule: (runtime) => AppModule.forRoot(runtime),
-  listeners: [n32Listener, n32fListener],
-  checkConfig: (config) => (config.n32.listen ? [] : [{ key: 'n32.listen', problem: 'is required for the responder' }]),
-});
+void runSeppApp(responderApp);

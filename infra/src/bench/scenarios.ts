@@ -103,11 +103,28 @@ const seppPrinsViaIpx: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx];
+/** Every border protection category at its defaults (README "Border protection"). */
+const BORDER_ALL = { serviceAllowList: {}, networkId: {}, schemaValidation: {}, topologyHiding: {} };
+
+/**
+ * (g) (c) with border protection on at both SEPPs, every category with its default rules: the
+ * service allow-list, network-ID checks (the SUPI's home network in the path), schema validation
+ * of the query against TS 29.503, and topology hiding (the answer's headers are looked at; a GET
+ * of am-data has no body place, so requests and answers still stream). g/c is what it costs. With
+ * `--post`, the SdmSubscription's callbackReference is hidden: requests are read whole.
+ */
+const seppTlsBorder: Scenario = {
+  id: 'g',
+  title: 'consumer -> SEPP pair (N32-f TLS, border protection on) -> producer',
+  setup: (ctx) => startSeppPair(ctx, { capabilities: ['TLS'], expectState: 'tls-established', responderExtra: { border: BORDER_ALL }, initiatorExtra: { border: BORDER_ALL } }),
+};
+
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, seppTlsBorder];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
   { numerator: 'c', denominator: 'b', target: 0.8 },
   { numerator: 'd', denominator: 'c' },
   { numerator: 'e', denominator: 'd' },
+  { numerator: 'g', denominator: 'c', target: 0.8 },
 ];

@@ -1,5 +1,6 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { endToEndHeaders, N32Error, N32ErrorCode } from '@sepp/protocol';
+import { ProblemException } from '../problem/problem.exception';
 import { discardRestOfRequest, resetStream, respondWithProblem } from './raw-problem';
 
 export type ForwardOutcome =
@@ -22,6 +23,16 @@ export interface ForwardOptions {
   readonly upstreamFailure: N32ErrorCode;
   /** Called exactly once, when the exchange is over. */
   readonly onDone?: (outcome: ForwardOutcome) => void;
+  /**
+   * The request body, already read whole (border checks needed it): sent instead of streaming the
+   * inbound one (which has ended).
+   */
+  readonly body?: Buffer;
+  /**
+   * Looks at (and may change) the answer's status and end-to-end headers before they are relayed;
+   * an error returned refuses the answer with that problem instead (the upstream is cancelled).
+   */
+  readonly onAnswerHeaders?: (status: number, headers: OutgoingHttpHeaders) => Error | null;
 }
 
 const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
@@ -72,7 +83,8 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     refuse(tooLarge(options.bodyLimit));
     return;
   }
-  const bodyless = inbound.endAfterHeaders;
+  const read = options.body;
+  const bodyless = read === undefined ? inbound.endAfterHeaders : read.length === 0;
   try {
     out = upstream.request(headers, { endStream: bodyless, signal: cancel.signal });
   } catch (error) {
@@ -80,7 +92,9 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     return;
   }
   const upstreamStream = out;
-  if (!bodyless) {
+  if (read !== undefined) {
+    if (!bodyless) upstreamStream.end(read);
+  } else if (!bodyless) {
     if (length === null) {
       let received = 0;
       inbound.on('data', (chunk: Buffer) => {
@@ -108,6 +122,12 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     if (done) return;
     const status = Number(responseHeaders[':status']);
     const relayed: OutgoingHttpHeaders = endToEndHeaders(responseHeaders);
+    const refusal = options.onAnswerHeaders?.(status, relayed);
+    if (refusal) {
+      cancel.abort();
+      finish(refusedOutcome(respondWithProblem(inbound, refusal, options.bodyLimit), refusal));
+      return;
+    }
     relayed[':status'] = status;
     if (upstreamStream.endAfterHeaders) {
       inbound.respond(relayed, { endStream: true });
@@ -154,6 +174,19 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     const how = upstreamStream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${upstreamStream.rstCode ?? 'none'})`;
     refuse(new N32Error(options.upstreamFailure, `the upstream ${how} before answering`));
   });
+}
+
+/** The code of a refusal decided by a border protection rule (which logs it itself). */
+export const BORDER_REFUSAL = 'BORDER';
+
+/**
+ * How an exchange answered with `status` for `error` is reported: an N32Error by its code, cause
+ * and detail; anything else (a border rule's ProblemException) as a BORDER refusal.
+ */
+export function refusedOutcome(status: number, error: unknown): ForwardOutcome {
+  if (error instanceof N32Error) return { kind: 'refused', status, code: error.code, cause: error.cause, detail: error.detail };
+  const problem = error instanceof ProblemException ? error.problem : undefined;
+  return { kind: 'refused', status, code: BORDER_REFUSAL, cause: problem?.cause ?? 'UNSPECIFIED', detail: problem?.detail ?? (error instanceof Error ? error.message : String(error)) };
 }
 
 function tooLarge(limit: number): N32Error {
