@@ -13,10 +13,10 @@ import { SeppProcess } from './support/sepp-process';
 
 jest.setTimeout(60_000);
 
-/** Exit code for an unusable configuration (CONFIG.md). */
+/** Exit code for an unusable configuration (README, Configuration). */
 const EXIT_CONFIG = 2;
 
-describe('start-up contract of the built apps (CONFIG.md)', () => {
+describe('start-up contract of the built apps (README, Configuration)', () => {
   let pki: TestPki;
   let certA: CertFiles;
   let certB: CertFiles;
@@ -165,14 +165,32 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
       { name: 'SEPP_N32_PEERS_3_ADDRESS for a peer that does not exist', env: { SEPP_N32_PEERS_3_ADDRESS: '127.0.0.1:443' }, stderr: ['SEPP_N32_PEERS_3_ADDRESS: there is no n32.peers[3] to override'] },
     ];
 
-    /** All refused start-ups run at once (each is a whole Node process); the tests read the outcome. */
+    /**
+     * The refused start-ups run a few at a time, in the order of the tests that read their outcome:
+     * each is a whole Node process loading the app, and two dozen at once on a busy 2-core machine
+     * would each take longer than its own bound.
+     */
+    const AT_ONCE = 3;
     const outcomes = new Map<Refusal, Promise<{ app: AppProcess; code: number | null }>>();
     beforeAll(() => {
+      let free = AT_ONCE;
+      const queued: (() => void)[] = [];
+      const slot = (): Promise<void> => (free > 0 ? ((free -= 1), Promise.resolve()) : new Promise((resolve) => queued.push(resolve)));
+      const release = (): void => {
+        const next = queued.shift();
+        if (next) next();
+        else free += 1;
+      };
       for (const refusal of REFUSALS) {
         const role = refusal.role ?? 'responder';
         const file = refusal.file?.() ?? writeConf(role === 'responder' ? responderFile(refusal.mutate) : initiatorFile(refusal.mutate));
-        const app = start(role, { args: refusal.args?.(file) ?? ['--config', file], env: refusal.env });
-        const outcome = app.exitCodeWithin(30_000).then((code) => ({ app, code }));
+        const outcome = slot().then(() => {
+          const app = start(role, { args: refusal.args?.(file) ?? ['--config', file], env: refusal.env });
+          return app
+            .exitCodeWithin(30_000)
+            .then((code) => ({ app, code }))
+            .finally(release);
+        });
         outcome.catch(() => undefined); // reported by the test that awaits it
         outcomes.set(refusal, outcome);
       }

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCertificateSet } from '@sepp/infra';
+import { track } from './support/children';
 import { FQDN_A, FQDN_B, PLMN_A, PLMN_B } from './support/configs';
 import { REPO_ROOT } from './support/paths';
 import { freePort, holdPort } from './support/ports';
@@ -35,7 +36,7 @@ interface DemoRun {
 
 function runDemo(env: NodeJS.ProcessEnv, timeoutMs = 40_000, args = ['--once']): Promise<DemoRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));

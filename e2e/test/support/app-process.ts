@@ -3,8 +3,9 @@ import { writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { track } from './children';
 import { INITIATOR_MAIN, REPO_ROOT, RESPONDER_MAIN } from './paths';
-import { waitFor } from './wait-for';
+import { GiveUp, waitFor } from './wait-for';
 
 /** One JSON log line of an app (a stdout line that is not JSON becomes `{ level: 'raw', msg }`). */
 export interface LogLine {
@@ -64,7 +65,7 @@ export class AppProcess {
     args: readonly string[],
     { env = {}, cwd = REPO_ROOT }: SpawnOptions = {},
   ) {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.child = child;
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
@@ -112,21 +113,42 @@ export class AppProcess {
     return line['port'] as number;
   }
 
-  /** Waits for a log line (from index `from` on); fails at once if the process exited without it. */
+  /** Waits for a log line (from index `from` on); fails at once if the process exited without it (all its output read). */
   waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
     return waitFor(
       `${this.name} log: ${what}`,
       () => {
         const found = this.lines.slice(from).find(predicate);
-        if (!found && !this.running) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
+        if (!found && !this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
         return found;
       },
       timeoutMs,
     );
   }
 
-  /** Waits until every listener is up (the "ready" line). */
-  ready(timeoutMs = 15_000): Promise<LogLine> {
+  /**
+   * Waits until at least `count` log lines (from index `from` on) match; returns all of them. The
+   * way to look at lines an event already implies: the admin API or a peer may answer before this
+   * process's stdout has been read, so a snapshot of `lines` right then can miss them.
+   */
+  waitForLines(what: string, predicate: (line: LogLine) => boolean, count = 1, timeoutMs = 15_000, from = 0): Promise<LogLine[]> {
+    return waitFor(
+      `${this.name} log: ${count} × ${what}`,
+      () => {
+        const found = this.lines.slice(from).filter(predicate);
+        if (found.length >= count) return found;
+        if (!this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode} after ${found.length}: ${this.stderr}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Waits until every listener is up (the "ready" line). The bound is generous: an app starting
+   * beside other CPU-bound work (a loaded CI machine) may take several times its usual second.
+   */
+  ready(timeoutMs = 30_000): Promise<LogLine> {
     return this.waitForLog('ready', (line) => line.msg === 'ready', timeoutMs);
   }
 

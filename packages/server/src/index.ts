@@ -28,7 +28,7 @@ export { http2Adapter, n32ServerAdapter, wireN32Server } from './n32c/n32-listen
 export { methodNotAllowed } from './n32c/n32c-http-rules';
 export * from './n32c-client';
 export { dispatchingServerFactory, type FastPath, type SeppHttp2Server } from './n32f/dispatching-server';
-export { forwardStream, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
+export { BORDER_REFUSAL, forwardStream, refusedOutcome, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
 export { respondWithProblem } from './n32f/raw-problem';
 export { OriginPool, type OriginPoolOptions } from './n32f/origin-pool';
 export { exchangeBuffered, readBody, respondWhole, type BufferedAnswer } from './n32f/buffered';

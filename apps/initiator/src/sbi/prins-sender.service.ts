@@ -36,6 +36,7 @@ import {
   type SeppLogger,
 } from '@sepp/server';
 import type { N32fContext } from '@sepp/protocol';
+import { forwardTimeoutMs } from './forward-timeout';
 
 /** JSON and base64url overhead of a reformatted message over the NF body it carries. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -125,7 +126,7 @@ export class PrinsSenderService {
           accept: 'application/json, application/problem+json',
         },
         payload,
-        { timeoutMs: config.n32f.requestTimeoutMs, limit: config.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
+        { timeoutMs: forwardTimeoutMs(headers, config.n32f.requestTimeoutMs), limit: config.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
       );
     } catch (error) {
       context.abandon(sealed.messageId);

@@ -2,6 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type N32fContext, type NfRoute } from '@sepp/protocol';
 import {
+  BORDER_REFUSAL,
   BorderService,
   ConfigService,
   forwardStream,
@@ -21,6 +22,7 @@ import {
 } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
+import { forwardTimeoutMs } from './forward-timeout';
 import { PrinsSenderService } from './prins-sender.service';
 import { TelescopicService } from './telescopic.service';
 
@@ -134,13 +136,16 @@ export class SbiForwarderService {
     out[':scheme'] = 'https';
     out[':authority'] = connection.authority;
     if (route.via === 'telescopic') out[SBI_HEADERS.targetApiRoot] = formatApiRoot(route.target);
-    const maxRspTime = Number(headers[SBI_HEADERS.maxRspTime]);
     const options: ForwardOptions = {
-      timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
+      timeoutMs: forwardTimeoutMs(headers, config.n32f.requestTimeoutMs),
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
-      onDone: (outcome: ForwardOutcome) =>
-        this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, route.peer, outcome.kind === 'refused' ? outcome.code : undefined),
+      onDone: (outcome: ForwardOutcome) => {
+        this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, route.peer, outcome.kind === 'refused' ? outcome.code : undefined);
+        // (A border rule's refusal is logged by the border as a `border refusal`.)
+        if (outcome.kind === 'refused' && outcome.code !== BORDER_REFUSAL) this.logRefusal(stream, headers, outcome);
+        else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer: route.peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: NF stream reset');
+      },
     };
     // Border protection (TS 33.501 5.9.3.2): only toward peers it applies to; the others stream as before.
     const gate = this.border.gate(route.peer, 'cSEPP');
@@ -167,8 +172,14 @@ export class SbiForwarderService {
     this.metrics.observeN32f(mechanism, 'outbound', status, startedAt, peer, cause);
     // A border refusal (ProblemException) is listed by the border gate itself, with its rule.
     if (!(error instanceof ProblemException)) this.metrics.refuse({ category, cause, peer, listener: 'sbi', remoteAddress: stream.session?.socket?.remoteAddress, detail });
-    if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
+    if (error instanceof N32Error) this.logRefusal(stream, headers, { status, code: error.code, cause: error.cause, detail: error.detail });
     else if (error instanceof ProblemException) this.logger.debug({ status, cause: error.problem.cause }, 'NF request refused (border protection, logged as border refusal)');
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
+  }
+
+  /** One line per NF request we answered with a problem of ours: info for a refused request, warn for a failure (5xx). */
+  private logRefusal(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, refusal: { status: number; code: string; cause: string; detail: string }): void {
+    const { status, code, cause, detail } = refusal;
+    this.logger[status >= 500 ? 'warn' : 'info']({ status, cause, code, detail, path: headers[':path'], remoteAddress: stream.session?.socket?.remoteAddress }, 'NF request refused');
   }
 }

@@ -16,6 +16,7 @@ import {
   type ApiRoot,
 } from '@sepp/protocol';
 import {
+  BORDER_REFUSAL,
   BorderService,
   ConfigService,
   forwardStream,
@@ -137,7 +138,7 @@ export class N32fForwarderService {
       this.metrics.refuse({ category, cause, peer: peer ?? peerDnsNames(stream.session?.socket as TLSSocket | undefined)[0], remoteAddress: remoteAddressOf(stream), detail });
     }
     if (error instanceof N32Error) {
-      this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: remoteAddressOf(stream) }, 'N32-f request refused');
+      this.logRefusal(stream, headers, { status, code: error.code, cause: error.cause, detail: error.detail });
     } else {
       this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
     }
@@ -168,6 +169,9 @@ export class N32fForwarderService {
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
       onDone: (outcome) => {
         this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, peer, outcome.kind === 'refused' ? outcome.code : undefined);
+        // (A border rule's refusal is logged by the border as a `border refusal`.)
+        if (outcome.kind === 'refused' && outcome.code !== BORDER_REFUSAL) this.logRefusal(stream, headers, outcome, peer);
+        else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: stream reset');
         const left = (this.inFlight.get(peer) ?? 1) - 1;
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);
@@ -200,6 +204,15 @@ export class N32fForwarderService {
       },
       options,
     });
+  }
+
+  /**
+   * One line per N32-f request we answered with a problem of ours (it reached no NF, or the NF did
+   * not answer): info for a refused request, warn for a failure of ours (5xx).
+   */
+  private logRefusal(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, refusal: { status: number; code: string; cause: string; detail: string }, peer?: string): void {
+    const { status, code, cause, detail } = refusal;
+    this.logger[status >= 500 ? 'warn' : 'info']({ status, cause, code, detail, path: headers[':path'], remoteAddress: remoteAddressOf(stream), ...(peer ? { peer } : {}) }, 'N32-f request refused');
   }
 
   /** The local NF named by `3gpp-Sbi-Target-apiRoot`, if it is one of ours. */

@@ -30,8 +30,6 @@ import { listenerRefusals } from '../status/listener-refusals';
 export const EXIT_CONFIG = 2;
 /** Exit code when a valid configuration still cannot be served (a port in use). */
 export const EXIT_STARTUP = 1;
-/** How long shutdown may take beyond the drain (`limits.drainTimeoutMs`) before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 @Module({})
 class ListenerHostModule {}
@@ -110,10 +108,10 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      const { drainTimeoutMs, closeGraceMs } = runtime.config.current.limits;
+      const { drainTimeoutMs, closeGraceMs, stopGraceMs } = runtime.config.current.limits;
       logger.info({ reason, drainTimeoutMs }, 'shutting down');
       runtime.readiness.markStopping();
-      const graceMs = drainTimeoutMs + closeGraceMs + SHUTDOWN_GRACE_MS;
+      const graceMs = drainTimeoutMs + closeGraceMs + stopGraceMs;
       const timer = setTimeout(() => {
         logger.error({ graceMs }, 'shutdown took too long, exiting');
         process.exit(1);

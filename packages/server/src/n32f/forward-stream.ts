@@ -1,14 +1,18 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { endToEndHeaders, N32Error, N32ErrorCode } from '@sepp/protocol';
-import { discardRestOfRequest, respondWithProblem } from './raw-problem';
+import { ProblemException } from '../problem/problem.exception';
+import { discardRestOfRequest, resetStream, respondWithProblem } from './raw-problem';
 
 export type ForwardOutcome =
   /** The upstream answered; its answer was relayed (status is the upstream's). */
   | { readonly kind: 'answered'; readonly status: number }
-  /** We answered with a problem (status is ours). */
-  | { readonly kind: 'refused'; readonly status: number; readonly code: string }
-  /** The downstream went away, or the answer broke off after it had started. */
-  | { readonly kind: 'abandoned' };
+  /** We answered with a problem (status, cause and detail are ours). */
+  | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly cause: string; readonly detail: string }
+  /**
+   * The downstream went away (`by: 'downstream'`), or the answer broke off after it had started
+   * (`by: 'upstream'`: the downstream stream was reset, `detail` says how).
+   */
+  | { readonly kind: 'abandoned'; readonly by: 'downstream' | 'upstream'; readonly detail?: string };
 
 export interface ForwardOptions {
   /** Time budget for the whole exchange. */
@@ -31,7 +35,7 @@ export interface ForwardOptions {
   readonly onAnswerHeaders?: (status: number, headers: OutgoingHttpHeaders) => Error | null;
 }
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
 
 /**
  * Relays one HTTP/2 exchange: the inbound request (headers prepared by the caller, body streamed
@@ -69,7 +73,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   const refuse = (error: N32Error): void => {
     if (done) return;
     if (out && !out.destroyed) cancel.abort();
-    finish({ kind: 'refused', status: respondWithProblem(inbound, error, options.bodyLimit), code: error.code });
+    finish({ kind: 'refused', status: respondWithProblem(inbound, error, options.bodyLimit), code: error.code, cause: error.cause, detail: error.detail });
   };
   const timer = setTimeout(() => refuse(new N32Error(N32ErrorCode.TIMED_OUT_REQUEST, `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
 
@@ -111,7 +115,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     if (done) return;
     // The downstream reset or closed before the answer was complete: stop the upstream work.
     if (!upstreamStream.destroyed) cancel.abort();
-    finish({ kind: 'abandoned' });
+    finish({ kind: 'abandoned', by: 'downstream' });
   });
 
   upstreamStream.on('response', (responseHeaders: IncomingHttpHeaders) => {
@@ -121,7 +125,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     const refusal = options.onAnswerHeaders?.(status, relayed);
     if (refusal) {
       cancel.abort();
-      finish({ kind: 'refused', status: respondWithProblem(inbound, refusal, options.bodyLimit), code: 'BORDER' });
+      finish(refusedOutcome(respondWithProblem(inbound, refusal, options.bodyLimit), refusal));
       return;
     }
     relayed[':status'] = status;
@@ -139,6 +143,13 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
       }
     });
     upstreamStream.once('end', () => {
+      // Node ends the readable side of a stream the peer reset too: that answer is cut, not complete.
+      const rstCode = upstreamStream.rstCode;
+      if (rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR) {
+        resetStream(inbound);
+        finish({ kind: 'abandoned', by: 'upstream', detail: `the upstream reset the stream (code ${rstCode}) after the answer started` });
+        return;
+      }
       inbound.end();
       finish({ kind: 'answered', status });
     });
@@ -147,8 +158,8 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     if (done) return; // our own cancel, or a late error after the exchange ended
     if (inbound.headersSent) {
       // The answer has started: it cannot be turned into a problem any more, only cut.
-      if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
-      finish({ kind: 'abandoned' });
+      resetStream(inbound);
+      finish({ kind: 'abandoned', by: 'upstream', detail: `the upstream stream failed after the answer started: ${error.code ?? error.message}` });
       return;
     }
     refuse(new N32Error(options.upstreamFailure, `the upstream stream failed: ${error.code ?? error.message}`));
@@ -156,13 +167,26 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   upstreamStream.on('close', () => {
     if (done) return;
     if (inbound.headersSent) {
-      if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
-      finish({ kind: 'abandoned' });
+      resetStream(inbound);
+      finish({ kind: 'abandoned', by: 'upstream', detail: `the upstream closed the stream (code ${upstreamStream.rstCode ?? 'none'}) after the answer started` });
       return;
     }
     const how = upstreamStream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${upstreamStream.rstCode ?? 'none'})`;
     refuse(new N32Error(options.upstreamFailure, `the upstream ${how} before answering`));
   });
+}
+
+/** The code of a refusal decided by a border protection rule (which logs it itself). */
+export const BORDER_REFUSAL = 'BORDER';
+
+/**
+ * How an exchange answered with `status` for `error` is reported: an N32Error by its code, cause
+ * and detail; anything else (a border rule's ProblemException) as a BORDER refusal.
+ */
+export function refusedOutcome(status: number, error: unknown): ForwardOutcome {
+  if (error instanceof N32Error) return { kind: 'refused', status, code: error.code, cause: error.cause, detail: error.detail };
+  const problem = error instanceof ProblemException ? error.problem : undefined;
+  return { kind: 'refused', status, code: BORDER_REFUSAL, cause: problem?.cause ?? 'UNSPECIFIED', detail: problem?.detail ?? (error instanceof Error ? error.message : String(error)) };
 }
 
 function tooLarge(limit: number): N32Error {

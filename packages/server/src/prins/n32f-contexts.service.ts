@@ -27,9 +27,6 @@ function keyCheck(context: N32fContext): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** How long a replaced context still accepts answers to the requests sent on it. */
-const RETIRE_GRACE_MS = 10_000;
-
 export interface N32fContextView {
   peer: string;
   role: 'initiator' | 'responder';
@@ -50,7 +47,8 @@ export interface N32fContextView {
 /**
  * The N32-f contexts of this SEPP (TS 33.501 13.2.2.4): created by the parameter exchange, found by
  * the ID we allocated when a message arrives, removed by n32f-terminate, a release, or a newer
- * context with the same peer (after a grace period for answers still on the way).
+ * context with the same peer (after `prins.replacedContextGraceMs`, for messages still on the way).
+ * The removal of a replaced context is logged (`N32-f context retired`).
  */
 @Injectable()
 export class N32fContextsService {
@@ -78,7 +76,8 @@ export class N32fContextsService {
     this.table.add(context);
     const older = this.table.list().filter((other) => other.params.peer === params.peer && other !== context);
     if (older.length > 0) {
-      setTimeout(() => older.forEach((old) => this.table.remove(old.localContextId)), RETIRE_GRACE_MS).unref();
+      const graceMs = this.config.current.prins.replacedContextGraceMs;
+      setTimeout(() => older.forEach((old) => this.retire(old, context, graceMs)), graceMs).unref();
     }
     this.logger.info(
       {
@@ -93,6 +92,13 @@ export class N32fContextsService {
       'N32-f context established',
     );
     return context;
+  }
+
+  /** Removes a context a newer one replaced, once its grace is over (unless something removed it already). */
+  private retire(old: N32fContext, replacedBy: N32fContext, graceMs: number): void {
+    if (this.table.find(old.localContextId) !== old) return;
+    this.table.remove(old.localContextId);
+    this.logger.info({ peer: old.params.peer, localContextId: old.localContextId, replacedBy: replacedBy.localContextId, graceMs }, 'N32-f context retired');
   }
 
   /** The RI security information we send the peer (TS 29.573 IpxProviderSecInfo): our IPX toward it. */
