@@ -7,6 +7,7 @@ const base = require('../jest.base')(__dirname);
 /** @type {import('jest').Config} */
 module.exports = {
   ...base,
+  testEnvironment: '<rootDir>/test/support/environment.js',
   testMatch: ['<rootDir>/resilience/**/*.resilience.ts'],
   maxWorkers: 1,
   testTimeout: 120_000,

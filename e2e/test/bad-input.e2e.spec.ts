@@ -172,9 +172,14 @@ describe('bad input to POST exchange-capability over mutual-TLS HTTP/2', () => {
     }
   }
 
-  function check(answer: H2Answer, bad: BadRequest): void {
+  /** The problem+json answer, and the responder's log line for the refusal (a security event: status, remote address). */
+  async function check(target: SeppProcess, bad: BadRequest): Promise<void> {
+    const from = target.lines.length;
+    const answer = await send(target, bad);
     const body = expectProblem(answer, bad.status);
     if (bad.param !== false) expectInvalidParam(body, bad.param ?? undefined);
+    const logged = await target.waitForLog(`the refusal (${answer.status})`, (l) => /refused/.test(l.msg) && l['status'] === answer.status, 5_000, from);
+    expect(logged).toMatchObject({ level: expect.stringMatching(/^(info|warn)$/), remoteAddress: '127.0.0.1' });
   }
 
   it('the valid request the table is derived from is accepted by a responder (control)', async () => {
@@ -195,12 +200,12 @@ describe('bad input to POST exchange-capability over mutual-TLS HTTP/2', () => {
     expect(TABLE.length).toBeGreaterThanOrEqual(25);
   });
 
-  it.each(TABLE.map((bad) => [bad.name, bad] as const))('%s -> 4xx problem+json', async (_name, bad) => {
-    check(await send(responder, bad), bad);
+  it.each(TABLE.map((bad) => [bad.name, bad] as const))('%s -> 4xx problem+json, logged', async (_name, bad) => {
+    await check(responder, bad);
   });
 
-  it.each(DEEP_TABLE.map((bad) => [bad.name, bad] as const))('%s -> 4xx problem+json (body limit 4 MiB)', async (_name, bad) => {
-    check(await send(roomy, bad), bad);
+  it.each(DEEP_TABLE.map((bad) => [bad.name, bad] as const))('%s -> 4xx problem+json, logged (body limit 4 MiB)', async (_name, bad) => {
+    await check(roomy, bad);
   });
 
   it('after all of it both responders still run, are ready, and no peer state changed', async () => {

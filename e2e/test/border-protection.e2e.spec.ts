@@ -90,6 +90,9 @@ describe.each<Mechanism>(['TLS', 'PRINS'])('border protection, N32-f in %s mode'
     }
     const after = await borderCounts(sepp, violation.category);
     expect((after['refused'] ?? 0) - (before['refused'] ?? 0)).toBe(1);
+    // And listed among the status page's refusals (GET /admin/status), with its category and rule.
+    const status = await sepp.admin<{ refusals: { category: string; cause: string; peer: string | null }[] }>('/admin/status');
+    expect(status.body.refusals).toContainEqual(expect.objectContaining({ category: 'border', cause: `${violation.category}/${violation.rule}`, peer: line['peer'] }));
     // Nothing reached the NF.
     expect(producer.seen.slice(from.seen)).toHaveLength(0);
     return answer;

@@ -13,10 +13,10 @@ import { SeppProcess } from './support/sepp-process';
 
 jest.setTimeout(60_000);
 
-/** Exit code for an unusable configuration (CONFIG.md). */
+/** Exit code for an unusable configuration (README, Configuration). */
 const EXIT_CONFIG = 2;
 
-describe('start-up contract of the built apps (CONFIG.md)', () => {
+describe('start-up contract of the built apps (README, Configuration)', () => {
   let pki: TestPki;
   let certA: CertFiles;
   let certB: CertFiles;
@@ -166,18 +166,30 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
     ];
 
     /**
-     * The refused start-ups run a few at a time (each is a whole Node process: all of them at once
-     * on a busy 2-core machine can take longer than the bound of each); the tests read the outcome.
+     * The refused start-ups run a few at a time, in the order of the tests that read their outcome:
+     * each is a whole Node process loading the app, and two dozen at once on a busy 2-core machine
+     * would each take longer than its own bound.
      */
+    const AT_ONCE = 3;
     const outcomes = new Map<Refusal, Promise<{ app: AppProcess; code: number | null }>>();
     beforeAll(() => {
-      const slot = limited(4);
+      let free = AT_ONCE;
+      const queued: (() => void)[] = [];
+      const slot = (): Promise<void> => (free > 0 ? ((free -= 1), Promise.resolve()) : new Promise((resolve) => queued.push(resolve)));
+      const release = (): void => {
+        const next = queued.shift();
+        if (next) next();
+        else free += 1;
+      };
       for (const refusal of REFUSALS) {
         const role = refusal.role ?? 'responder';
         const file = refusal.file?.() ?? writeConf(role === 'responder' ? responderFile(refusal.mutate) : initiatorFile(refusal.mutate));
-        const outcome = slot(async () => {
+        const outcome = slot().then(() => {
           const app = start(role, { args: refusal.args?.(file) ?? ['--config', file], env: refusal.env });
-          return { app, code: await app.exitCodeWithin(30_000) };
+          return app
+            .exitCodeWithin(30_000)
+            .then((code) => ({ app, code }))
+            .finally(release);
         });
         outcome.catch(() => undefined); // reported by the test that awaits it
         outcomes.set(refusal, outcome);
@@ -292,19 +304,3 @@ describe('start-up contract of the built apps (CONFIG.md)', () => {
     expect(app.listening.map((l) => l['listener'])).toEqual(['admin', 'n32']);
   });
 });
-
-/** Runs the tasks given to it at most `concurrency` at a time, in the order given. */
-function limited(concurrency: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let active = 0;
-  const waiting: (() => void)[] = [];
-  return async (task) => {
-    if (active >= concurrency) await new Promise<void>((resolve) => waiting.push(resolve));
-    active += 1;
-    try {
-      return await task();
-    } finally {
-      active -= 1;
-      waiting.shift()?.();
-    }
-  };
-}

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeCertificateSet } from '@sepp/infra';
+import { track } from './support/children';
 import { FQDN_A, FQDN_B, PLMN_A, PLMN_B } from './support/configs';
 import { REPO_ROOT } from './support/paths';
 import { freePort, holdPort } from './support/ports';
@@ -35,7 +36,7 @@ interface DemoRun {
 
 function runDemo(env: NodeJS.ProcessEnv, timeoutMs = 40_000, args = ['--once']): Promise<DemoRun> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, [DEMO, ...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -319,6 +320,39 @@ describe('pnpm demo --once', () => {
     const stops = ['stopped      initiator', 'stopped      ipx (exit 0)', 'stopped      responder (exit 0)', 'stopped      udm1 (exit 0)'].map((mark) => run.stdout.indexOf(mark));
     expect(stops.every((at, i) => at >= 0 && (i === 0 || at > stops[i - 1]!))).toBe(true);
     expect(run.stdout).toContain(join(logs, 'ipx.log'));
+  });
+
+  it('without --once: prints the status page URLs and keeps them up (the live document shows both peers), until Ctrl-C stops everything in order, exit 0', async () => {
+    const child = spawn(process.execPath, [DEMO], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'], ...base, ...ANY_PORTS }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const exited = new Promise<number | null>((done) => child.once('close', done));
+    const safety = setTimeout(() => child.kill('SIGKILL'), 55_000);
+    try {
+      const line = await new Promise<string>((found, failed) => {
+        const look = (): void => {
+          const match = /^status page {2}(http:\/\/\S+\/) {2}\(responder\) {3}(http:\/\/\S+\/) {2}\(initiator\)$/m.exec(stdout);
+          if (match) found(match[0]);
+        };
+        child.stdout.on('data', look);
+        void exited.then(() => failed(new Error(`the demo exited before printing the status pages:\n${stdout}`)));
+      });
+      const [, responderPage, initiatorPage] = /(http:\/\/\S+\/) {2}\(responder\) {3}(http:\/\/\S+\/)/.exec(line)!;
+      for (const [page, peer] of [[responderPage!, FQDN_B], [initiatorPage!, FQDN_A]] as const) {
+        const html = await fetch(page);
+        expect({ status: html.status, type: html.headers.get('content-type') }).toEqual({ status: 200, type: 'text/html; charset=utf-8' });
+        expect(await html.text()).toContain('status/status.js');
+        const doc = (await (await fetch(`${page}admin/status`)).json()) as { peers: { fqdn: string; state: string }[] };
+        expect(doc.peers).toEqual([expect.objectContaining({ fqdn: peer, state: 'tls-established' })]);
+      }
+      expect(stdout).toContain(`curl -s ${initiatorPage}admin/status`);
+      child.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(stdout).toMatch(/stopped {6}initiator \(exit 0\), released N32 with \["NONE"\]/);
+    } finally {
+      clearTimeout(safety);
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
   });
 
   it('refuses --via-ipx with --mechanism tls (an intermediary that modifies messages needs PRINS)', async () => {

@@ -7,7 +7,9 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { randomBytes, X509Certificate } from 'node:crypto';
 import { parse, stringify } from 'yaml';
 import { N32fContext, newN32fContextId, protectionPolicy } from '@sepp/protocol';
-import { AppProcess } from './support/app-process';
+import { renderDashboardPreview } from '@sepp/infra/dist/observability/dashboard-preview';
+import { AppProcess, type AdminTls } from './support/app-process';
+import { Browser, screenshot } from './support/browser';
 import { FQDN_A, FQDN_B } from './support/configs';
 import { H2Client } from './support/h2-client';
 import { REPO_ROOT } from './support/paths';
@@ -44,6 +46,12 @@ const IPX_CHAIN = { responder: 'responder-ipx', relay: 'ipx', initiator: 'initia
 const IPX_FQDN = 'ipx.roaming.example.org';
 const PRIORITY = '3gpp-sbi-message-priority';
 const SDM_SUBSCRIPTIONS = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
+/** The `observability` profile: Prometheus and Grafana, provisioned from infra/observability. */
+const OBSERVABILITY_PROFILE = 'observability';
+const OBSERVABILITY = ['grafana', 'prometheus'] as const;
+const OBSERVABILITY_DIR = join(REPO_ROOT, 'infra/observability');
+/** The certs job's OAM material (certs-cli --oam): what admin listeners in compose require of their clients. */
+const OAM = { ca: 'oam/ca.crt', cert: 'oam/client.crt', key: 'oam/client.key' } as const;
 /** The `ha` profile: two responder replicas sharing Redis behind HAProxy, an initiator. */
 const HA_PROFILE = 'ha';
 const HA = {
@@ -64,6 +72,8 @@ interface Volume {
   read_only: boolean;
 }
 interface Service {
+  user?: string;
+  ports?: string[];
   image?: string;
   build?: { context?: string; dockerfile?: string } | string;
   command?: string[];
@@ -90,13 +100,24 @@ interface SeppFile {
     peers: { fqdn: string; address?: string; intermediaries?: string; ipx?: { fqdn: string; address?: string; signingKeys: string[] } }[];
     [key: string]: unknown;
   };
-  admin: { listen: { host: string; port: number } };
+  admin: { listen: { host: string; port: number }; tls?: { cert: string; key: string; ca?: string[] } };
   sbi?: { listen?: { host: string; port: number }; allowedTargets?: string[]; hosts?: Record<string, string> };
   n32f?: { connection?: string };
   prins?: Record<string, unknown>;
   logging?: { level?: string };
 }
 
+
+/** The part of a Prometheus file the run maps to this host. */
+interface PrometheusFile {
+  rule_files: string[];
+  scrape_configs: { job_name: string; tls_config?: Record<string, string>; static_configs: { targets: string[]; labels?: Record<string, string> }[] }[];
+  [key: string]: unknown;
+}
+
+/** Debian's prometheus package (.ci/run installs it). */
+const PROMETHEUS_BIN = ['/usr/bin/prometheus'].find((file) => existsSync(file));
+const PROMTOOL_BIN = '/usr/bin/promtool';
 
 /** The IPX relay's file (apps/ipx/README.md). */
 interface IpxFile {
@@ -220,10 +241,12 @@ function composeCli(): string[] | null {
 describe('docker-compose.yml (structure)', () => {
   it('has the certs job, the two SEPPs and the two demo NFs (and the ipx and ha profiles\' services), all from one image built by infra/Dockerfile but the ha profile\'s Redis and HAProxy', () => {
     expect(active().sort()).toEqual(['certs', 'consumer', 'initiator', 'responder', 'udm1']);
-    expect(Object.keys(compose.services).filter((name) => !active().includes(name)).sort()).toEqual([...Object.values(IPX_CHAIN), ...HA_SERVICES].sort());
-    const ours = Object.keys(compose.services).filter((name) => !(name in HA_THIRD_PARTY));
+    expect(Object.keys(compose.services).filter((name) => !active().includes(name)).sort()).toEqual([...Object.values(IPX_CHAIN), ...HA_SERVICES, ...OBSERVABILITY].sort());
+    const ours = Object.keys(compose.services).filter((name) => !(name in HA_THIRD_PARTY) && !(OBSERVABILITY as readonly string[]).includes(name));
     const images = new Set(ours.map((name) => service(name).image));
     expect(images.size).toBe(1);
+    // Prometheus and Grafana: their own images, at a fixed version.
+    for (const name of OBSERVABILITY) expect(service(name).image).toMatch(/^(prom\/prometheus|grafana\/grafana-oss):v?\d+\.\d+\.\d+$/);
     for (const svc of ours.map(service)) {
       const build = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
       expect(build).toBeDefined();
@@ -323,13 +346,26 @@ describe('docker-compose.yml (structure)', () => {
     for (const name of NFS) expect(volumesOf(service(name))).toEqual([]);
   });
 
-  it('checks readiness with node on each admin listener, which stays on the container loopback, and udm1 over h2c', () => {
+  it('puts each admin listener behind mutual TLS (its SEPP certificate; OAM client certificates only), published on the host loopback only, and checks readiness through it; udm1 over h2c', () => {
+    const out = argOf(service('certs').command, '--out');
+    expect(service('certs').command).toContain('--oam');
     for (const role of SEPPS) {
-      const admin = seppFile(role).admin.listen;
-      expect(admin.host).toBe('127.0.0.1');
+      const { admin, tls, sepp } = seppFile(role);
+      // Every interface of the container (Prometheus and the published port reach it), but TLS with client certificates.
+      expect(admin.listen.host).toBe('0.0.0.0');
+      expect(admin.tls).toEqual({ cert: tls.cert, key: tls.key, ca: [`${out}/${OAM.ca}`] });
+      expect(tls.ca).not.toContain(`${out}/${OAM.ca}`);
+      expect(service(role).ports).toEqual([`127.0.0.1:${admin.listen.port}:${admin.listen.port}`]);
       const [bin, ...args] = healthcheckCommand(service(role));
-      expect(bin).toBe('node');
-      expect(args.join(' ')).toContain(`http://127.0.0.1:${admin.port}/readyz`);
+      expect([bin, args[0]]).toEqual(['node', 'infra/dist/admin-cli.js']);
+      expect({
+        url: argOf(args, '--url'),
+        servername: argOf(args, '--servername'),
+        ca: argOf(args, '--ca'),
+        cert: argOf(args, '--cert'),
+        key: argOf(args, '--key'),
+        path: args.at(-1),
+      }).toEqual({ url: `https://127.0.0.1:${admin.listen.port}`, servername: sepp.fqdn, ca: `${out}/ca.crt`, cert: `${out}/${OAM.cert}`, key: `${out}/${OAM.key}`, path: '/readyz' });
     }
     const [bin, ...args] = healthcheckCommand(service('udm1'));
     expect(bin).toBe('node');
@@ -341,19 +377,25 @@ describe('docker-compose.yml (structure)', () => {
     const certsVolume = volumesOf(service('certs'))[0]!;
     for (const role of [...SEPPS, IPX_CHAIN.responder, IPX_CHAIN.initiator, IPX_CHAIN.relay]) {
       expect(volumesOf(service(role))).toEqual([{ type: 'volume', source: certsVolume.source, target: certsVolume.target, read_only: true }]);
+      const admin = role === IPX_CHAIN.relay ? undefined : seppFile(role).admin.tls;
       const files =
         role === IPX_CHAIN.relay
           ? [ipxFile(role).tls.cert, ipxFile(role).tls.key, ...ipxFile(role).tls.ca, ipxFile(role).ipx.signingKey, ipxFile(role).ipx.certificate!]
-          : [seppFile(role).tls.cert, seppFile(role).tls.key, ...seppFile(role).tls.ca, ...seppFile(role).n32.peers.flatMap((peer) => peer.ipx?.signingKeys ?? [])];
+          : [seppFile(role).tls.cert, seppFile(role).tls.key, ...seppFile(role).tls.ca, ...seppFile(role).n32.peers.flatMap((peer) => peer.ipx?.signingKeys ?? []), ...(admin ? [admin.cert, admin.key, ...(admin.ca ?? [])] : [])];
       for (const file of files) expect(file.startsWith(`${certsVolume.target}/`)).toBe(true);
     }
     for (const name of [IPX_CHAIN.consumer]) expect(volumesOf(service(name))).toEqual([]);
     expect(compose.secrets).toBeUndefined();
-    for (const svc of Object.values(compose.services)) {
+    for (const [name, svc] of Object.entries(compose.services)) {
       expect(svc.secrets).toBeUndefined();
-      // One bind mount in the whole file: the ha profile's haproxy.cfg, read-only (no secret).
+      // Bind mounts: the ha profile's haproxy.cfg, and Prometheus' and Grafana's configuration of infra/observability, all read-only (no secret).
       const binds = volumesOf(svc).filter((volume) => volume.type === 'bind');
-      expect(binds).toEqual(svc === service(HA.lb) ? [{ type: 'bind', source: './infra/compose/ha/haproxy.cfg', target: '/usr/local/etc/haproxy/haproxy.cfg', read_only: true }] : []);
+      if ((OBSERVABILITY as readonly string[]).includes(name)) {
+        expect(binds.length).toBeGreaterThan(0);
+        for (const bind of binds) expect({ source: resolve(REPO_ROOT, bind.source!).startsWith(`${OBSERVABILITY_DIR}/`), read_only: bind.read_only }).toEqual({ source: true, read_only: true });
+      } else {
+        expect(binds).toEqual(svc === service(HA.lb) ? [{ type: 'bind', source: './infra/compose/ha/haproxy.cfg', target: '/usr/local/etc/haproxy/haproxy.cfg', read_only: true }] : []);
+      }
       for (const value of Object.values(environmentOf(svc))) expect(value).not.toMatch(/BEGIN|PRIVATE|\.key$/);
     }
     // The image gets manifests, sources and build output only: no whole-context copy, no keys.
@@ -429,7 +471,7 @@ describe('docker-compose.yml profile ipx (structure: PRINS through the IPX relay
       expect(header).toContain(name);
       expect(service(name).profiles).toEqual([IPX_PROFILE]);
     }
-    expect(active([IPX_PROFILE]).sort()).toEqual(Object.keys(compose.services).filter((name) => !HA_SERVICES.includes(name)).sort());
+    expect(active([IPX_PROFILE]).sort()).toEqual(Object.keys(compose.services).filter((name) => !HA_SERVICES.includes(name) && !(OBSERVABILITY as readonly string[]).includes(name)).sort());
   });
 
   it('runs the built apps from the image: the SEPPs and the relay on files of infra/compose/ipx, the relay built and shipped by infra/Dockerfile', () => {
@@ -533,6 +575,83 @@ describe('docker-compose.yml profile ipx (structure: PRINS through the IPX relay
   });
 });
 
+describe('docker-compose.yml profile observability (structure: Prometheus and Grafana, provisioned)', () => {
+  const prometheus = service('prometheus');
+  const grafana = service('grafana');
+  /** A bind mount's folder in the repository for a path inside the container. */
+  const inRepo = (svc: Service, file: string): string => {
+    const mount = volumesOf(svc).find((volume) => volume.type === 'bind' && (file === volume.target || file.startsWith(`${volume.target}/`)));
+    if (!mount) throw new Error(`${file} is on no bind mount`);
+    return join(resolve(REPO_ROOT, mount.source!), file.slice(mount.target.length));
+  };
+
+  it('documents the profile at the top, and puts Prometheus and Grafana under profiles: [observability] only, published on the host loopback', () => {
+    const header = readFileSync(COMPOSE_FILE, 'utf8').split('\n').filter((line) => line.startsWith('#')).join('\n');
+    expect(header).toContain('docker compose --profile observability up --build');
+    for (const name of OBSERVABILITY) {
+      expect(service(name).profiles).toEqual([OBSERVABILITY_PROFILE]);
+      expect(service(name).ports).toEqual([expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/)]);
+    }
+    expect(active([OBSERVABILITY_PROFILE]).sort()).toEqual([...active(), ...OBSERVABILITY].sort());
+  });
+
+  it('runs Prometheus on its file of infra/observability (rules included), with the certs volume read-only for the OAM client certificate, on the operators\' networks', () => {
+    const command = prometheus.command!;
+    const configFile = command.find((arg) => arg.startsWith('--config.file='))!.slice('--config.file='.length);
+    const file = parse(readFileSync(inRepo(prometheus, configFile), 'utf8')) as PrometheusFile;
+    expect(inRepo(prometheus, configFile)).toBe(join(OBSERVABILITY_DIR, 'prometheus/prometheus.yml'));
+    for (const rules of file.rule_files) expect(dirname(inRepo(prometheus, rules))).toBe(join(OBSERVABILITY_DIR, 'prometheus/rules'));
+    expect(volumesOf(prometheus)).toContainEqual({ type: 'volume', source: volumesOf(service('certs'))[0]!.source, target: argOf(service('certs').command, '--out'), read_only: true });
+    // It reads the OAM key (mode 0600, written by the certs job as the image's user).
+    expect(prometheus.user).toBe('1000:1000');
+    const web = command.find((arg) => arg.startsWith('--web.listen-address='))!;
+    expect(prometheus.ports).toEqual([`127.0.0.1:${web.split(':').at(-1)}:${web.split(':').at(-1)}`]);
+    // Each SEPP by a name its network with Prometheus resolves, its admin port, its FQDN checked against the PLMN roots.
+    const out = argOf(service('certs').command, '--out');
+    const jobs = new Map(file.scrape_configs.map((job) => [job.job_name, job]));
+    for (const role of SEPPS) {
+      const job = jobs.get(`sepp-${role}`)!;
+      expect(job.tls_config).toEqual({ ca_file: `${out}/ca.crt`, cert_file: `${out}/${OAM.cert}`, key_file: `${out}/${OAM.key}`, server_name: seppFile(role).sepp.fqdn });
+      expect(job.static_configs.flatMap((group) => group.targets)).toEqual([`${role}:${seppFile(role).admin.listen.port}`]);
+      expect(networksOf(prometheus).filter((network) => networksOf(service(role)).includes(network))).toHaveLength(1);
+    }
+    // Not on the N32 network: the roaming partner's side never sees it.
+    expect(networksOf(prometheus)).not.toContain('n32');
+    expect(dependsOn(prometheus)).toEqual({ responder: 'service_healthy', initiator: 'service_healthy' });
+  });
+
+  it('provisions Grafana: the Prometheus datasource by the uid every panel names, and the dashboard folder it mounts, the N32 overview as home', () => {
+    const datasources = parse(readFileSync(inRepo(grafana, '/etc/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+      apiVersion: number;
+      datasources: { name: string; uid: string; type: string; access: string; url: string; isDefault?: boolean }[];
+    };
+    expect(datasources.apiVersion).toBe(1);
+    const [datasource] = datasources.datasources;
+    expect(datasource).toMatchObject({ type: 'prometheus', access: 'proxy', isDefault: true });
+    // Grafana reaches Prometheus by its service name on a network they share, at its listen port.
+    const url = new URL(datasource!.url);
+    expect(url.hostname).toBe('prometheus');
+    expect(networksOf(grafana).filter((network) => networksOf(prometheus).includes(network))).toEqual(['oam']);
+    expect(`--web.listen-address=0.0.0.0:${url.port}`).toBe(prometheus.command!.find((arg) => arg.startsWith('--web.listen-address=')));
+
+    const providers = parse(readFileSync(inRepo(grafana, '/etc/grafana/provisioning/dashboards/sepp.yml'), 'utf8')) as { apiVersion: number; providers: { type: string; options: { path: string } }[] };
+    expect(providers.apiVersion).toBe(1);
+    const [provider] = providers.providers;
+    expect(provider!.type).toBe('file');
+    expect(inRepo(grafana, provider!.options.path)).toBe(join(OBSERVABILITY_DIR, 'grafana/dashboards'));
+    const home = environmentOf(grafana)['GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH']!;
+    expect(home.startsWith(`${provider!.options.path}/`)).toBe(true);
+    const dashboard = JSON.parse(readFileSync(inRepo(grafana, home), 'utf8')) as { uid: string; panels: { type: string; datasource?: { uid: string }; targets?: { datasource?: { uid: string } }[] }[]; templating: { list: { datasource?: { uid: string } }[] } };
+    expect(dashboard.uid).toBe('sepp-n32-overview');
+    const uids = new Set([
+      ...dashboard.panels.filter((panel) => panel.type !== 'row').flatMap((panel) => [panel.datasource?.uid, ...(panel.targets ?? []).map((target) => target.datasource?.uid)]),
+      ...dashboard.templating.list.map((variable) => variable.datasource?.uid),
+    ]);
+    expect([...uids]).toEqual([datasource!.uid]);
+    expect(environmentOf(grafana)).toMatchObject({ GF_AUTH_ANONYMOUS_ENABLED: 'true', GF_AUTH_ANONYMOUS_ORG_ROLE: 'Viewer', GF_ANALYTICS_REPORTING_ENABLED: 'false' });
+  });
+});
+
 // --- running the compose commands on this host ---
 
 function runNode(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 10_000): Promise<{ code: number | null; output: string; stdout: string }> {
@@ -566,6 +685,8 @@ interface Chain {
 }
 
 const BASE_CHAIN: Chain = { responder: 'responder', initiator: 'initiator', consumer: 'consumer', profiles: [] };
+/** The base pair with the observability profile: Prometheus scraping it too. */
+const OBSERVED_CHAIN: Chain = { ...BASE_CHAIN, profiles: [OBSERVABILITY_PROFILE] };
 const IPX_RUN_CHAIN: Chain = { ...IPX_CHAIN, profiles: [IPX_PROFILE] };
 
 interface ContextView {
@@ -611,7 +732,9 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
     /** Container path -> host path, through this service's volume mounts. */
     const hostPath = (svc: Service, file: string): string => {
       for (const volume of volumesOf(svc)) {
-        if (file === volume.target || file.startsWith(`${volume.target}/`)) return join(volumeDirs.get(volume.source!)!, file.slice(volume.target.length));
+        if (file !== volume.target && !file.startsWith(`${volume.target}/`)) continue;
+        const source = volume.type === 'bind' ? resolve(REPO_ROOT, volume.source!) : volumeDirs.get(volume.source!)!;
+        return join(source, file.slice(volume.target.length));
       }
       return file;
     };
@@ -675,7 +798,7 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       const svc = service(name);
       const targets = file.sbi?.allowedTargets ?? [];
       const relays = file.n32.peers.some((peer) => peer.ipx);
-      if (!relays && !targets.some((target) => serviceNamed(new URL(target).hostname, name))) return configPathOf(svc);
+      if (!relays && !file.admin.tls && !targets.some((target) => serviceNamed(new URL(target).hostname, name))) return configPathOf(svc);
       const hosts: Record<string, string> = { ...file.sbi?.hosts };
       for (const target of targets) if (serviceNamed(new URL(target).hostname, name)) hosts[new URL(target).hostname] = '127.0.0.1';
       const peers = file.n32.peers.map((peer) =>
@@ -692,14 +815,32 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       );
       const copy = join(scratch, `${name}.yaml`);
       const sbi = file.sbi ? { sbi: { ...file.sbi, ...(targets.length > 0 ? { allowedTargets: targets.map((target) => (serviceNamed(new URL(target).hostname, name) ? urlHere(target, name, true) : target)), hosts } : {}) } } : {};
-      writeFileSync(copy, stringify({ ...file, n32: { ...file.n32, peers }, ...sbi }));
+      writeFileSync(copy, stringify({ ...file, n32: { ...file.n32, peers }, ...sbi, admin: adminHere(name) }));
       return copy;
+    };
+    /** `admin` of a SEPP's file with its TLS files (the certs volume) where they are here. */
+    const adminHere = (name: string): SeppFile['admin'] => {
+      const { admin } = seppFile(name);
+      const svc = service(name);
+      if (!admin.tls) return admin;
+      return { ...admin, tls: { cert: hostPath(svc, admin.tls.cert), key: hostPath(svc, admin.tls.key), ...(admin.tls.ca ? { ca: admin.tls.ca.map((ca) => hostPath(svc, ca)) } : {}) } };
+    };
+    /**
+     * How this run reaches a SEPP's admin listener when it requires TLS: its certificate checked by
+     * its FQDN against its own roots, the OAM client certificate of the certs volume.
+     */
+    const adminTlsOf = (name: string): AdminTls | undefined => {
+      const file = seppFile(name);
+      if (!file.admin.tls) return undefined;
+      const out = argOf(service('certs').command, '--out');
+      const volume = (file: string): Buffer => readFileSync(hostPath(service('certs'), `${out}/${file}`));
+      return { servername: file.sepp.fqdn, ca: file.tls.ca.map((ca) => readFileSync(hostPath(service(name), ca))), cert: volume(OAM.cert), key: volume(OAM.key) };
     };
     /** The compose environment plus what one shared host needs: own ports, mapped certificate paths, peers by alias. */
     const hostEnv = (name: string): NodeJS.ProcessEnv => {
       const svc = service(name);
       const file = seppFile(name);
-      const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...environmentOf(svc), SEPP_ADMIN_LISTEN_PORT: '0' };
+      const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'], ...environmentOf(svc), SEPP_ADMIN_LISTEN_HOST: '127.0.0.1', SEPP_ADMIN_LISTEN_PORT: '0' };
       if (file.n32.listen) Object.assign(env, { SEPP_N32_LISTEN_HOST: '127.0.0.1', SEPP_N32_LISTEN_PORT: String(n32Ports.get(name)) });
       if (file.sbi?.listen) Object.assign(env, { SEPP_SBI_LISTEN_HOST: '127.0.0.1', SEPP_SBI_LISTEN_PORT: '0' });
       const inContainer = (p: string): string => (isAbsolute(p) ? p : resolve(dirname(configPathOf(svc)), p));
@@ -726,6 +867,7 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       const config = configHere(name);
       configUsed.set(name, config);
       const proc = new SeppProcess(name, args.map((arg, i) => (args[i - 1] === '--config' ? config : arg)), { cwd: REPO_ROOT, env: hostEnv(name) });
+      proc.adminTls = adminTlsOf(name);
       running.set(name, proc);
       return proc;
     };
@@ -734,8 +876,9 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       const [, ...args] = healthcheckCommand(service(name));
       const mark = `127.0.0.1:${configured}`;
       expect(args.some((arg) => arg.includes(mark))).toBe(true);
+      // Files of the certs volume where they are here; everything else as compose runs it.
       return runNode(
-        args.map((arg) => arg.split(mark).join(`127.0.0.1:${actual}`)),
+        args.map((arg) => hostPath(service(name), arg).split(mark).join(`127.0.0.1:${actual}`)),
         { PATH: process.env['PATH'] },
       );
     };
@@ -749,7 +892,15 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       for (const name of seppNames) if (seppFile(name).n32.listen) n32Ports.set(name, await freePort());
     });
 
+    /** Prometheus of the observability profile, when this run starts it. */
+    let prometheus: ChildProcess | undefined;
+
     afterAll(async () => {
+      if (prometheus && prometheus.exitCode === null) {
+        const exited = new Promise((done) => prometheus!.once('exit', done));
+        prometheus.kill('SIGTERM');
+        await exited;
+      }
       for (const name of [initiatorName, ...(relayName ? [relayName] : []), responderName, 'udm1']) await running.get(name)?.stop();
       for (const dir of [...volumeDirs.values(), scratch]) rmSync(dir, { recursive: true, force: true });
     });
@@ -764,9 +915,12 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       );
       expect(result).toMatchObject({ code: 0 });
       for (const role of seppNames) {
-        const { tls, n32 } = seppFile(role);
-        for (const file of [tls.cert, tls.key, ...tls.ca, ...n32.peers.flatMap((peer) => peer.ipx?.signingKeys ?? [])]) expect(existsSync(hostPath(service(role), file))).toBe(true);
+        const { tls, n32, admin } = seppFile(role);
+        const adminFiles = admin.tls ? [admin.tls.cert, admin.tls.key, ...(admin.tls.ca ?? [])] : [];
+        for (const file of [tls.cert, tls.key, ...tls.ca, ...n32.peers.flatMap((peer) => peer.ipx?.signingKeys ?? []), ...adminFiles]) expect(existsSync(hostPath(service(role), file))).toBe(true);
       }
+      const out = argOf(certs.command, '--out');
+      for (const file of Object.values(OAM)) expect(existsSync(hostPath(certs, `${out}/${file}`))).toBe(true);
       if (relayName) {
         const { tls, ipx } = ipxFile(relayName);
         for (const file of [tls.cert, tls.key, ...tls.ca, ipx.signingKey, ipx.certificate!]) expect(existsSync(hostPath(service(relayName), file))).toBe(true);
@@ -794,7 +948,7 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       const copy = parse(readFileSync(configUsed.get(responderName)!, 'utf8')) as SeppFile;
       const { sbi: ownSbi, ...own } = seppFile(responderName);
       const { sbi, ...rest } = copy;
-      expect(rest).toEqual(own);
+      expect(rest).toEqual({ ...own, admin: adminHere(responderName) });
       expect(sbi).toEqual({ ...ownSbi, allowedTargets: [`http://${UDM1_FQDN}:${running.get('udm1')!.port('nf')}`], hosts: { [UDM1_FQDN]: '127.0.0.1' } });
       expect(responder.lines.find((l) => l.msg === 'configuration loaded')).toMatchObject({ file: configUsed.get(responderName), fqdn: FQDN_A });
       expect(await becomesHealthy(responderName)).toBe(true);
@@ -845,13 +999,16 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
         const own = seppFile(initiatorName);
         const { n32: copyN32, ...copyRest } = copy;
         const { n32: ownN32, ...ownRest } = own;
-        expect(copyRest).toEqual(ownRest);
+        expect(copyRest).toEqual({ ...ownRest, admin: adminHere(initiatorName) });
         expect(copyN32.peers.map((peer) => ({ ...peer, ipx: undefined }))).toEqual(ownN32.peers.map((peer) => ({ ...peer, ipx: undefined })));
         expect(copyN32.peers[0]!.ipx).toEqual({
           fqdn: IPX_FQDN,
           address: `127.0.0.1:${running.get(relayName)!.port('n32f')}`,
           signingKeys: ownN32.peers[0]!.ipx!.signingKeys.map((key) => hostPath(service(initiatorName), key)),
         });
+      } else if (seppFile(initiatorName).admin.tls) {
+        // A copy naming the admin listener's TLS files where the certs volume is here; nothing else differs.
+        expect(parse(readFileSync(configUsed.get(initiatorName)!, 'utf8'))).toEqual({ ...seppFile(initiatorName), admin: adminHere(initiatorName) });
       } else {
         expect(configUsed.get(initiatorName)).toBe(configPathOf(service(initiatorName)));
       }
@@ -952,6 +1109,110 @@ function describeRun(title: string, model: ComposeModel, expected: RunExpectatio
       });
     }
 
+    if (chain.profiles.includes(OBSERVABILITY_PROFILE)) {
+      const prometheusBin = PROMETHEUS_BIN;
+      (prometheusBin ? it : it.skip)(
+        `prometheus: its compose command and file, run here (${prometheusBin ?? 'SKIPPED: no prometheus binary; apt-get install -y prometheus'}), scrape both SEPPs over mutual TLS with the OAM certificate and evaluate every alert rule`,
+        async () => {
+          const svc = service('prometheus');
+          const command = svc.command!;
+          const flag = (name: string): string => command.find((arg) => arg.startsWith(`--${name}=`))!.slice(name.length + 3);
+          // Its file, with what one shared host changes: the targets where the SEPPs listen here, files through its mounts.
+          const file = parse(readFileSync(hostPath(svc, flag('config.file')), 'utf8')) as PrometheusFile;
+          const here: PrometheusFile = {
+            ...file,
+            rule_files: file.rule_files.map((rules) => hostPath(svc, rules)),
+            scrape_configs: file.scrape_configs.map((job) => ({
+              ...job,
+              tls_config: Object.fromEntries(Object.entries(job.tls_config ?? {}).map(([key, value]) => [key, key.endsWith('_file') ? hostPath(svc, value) : value])),
+              static_configs: job.static_configs.map((group) => ({ ...group, targets: group.targets.map((target) => addressHere(target, 'prometheus')) })),
+            })),
+          };
+          const copy = join(scratch, 'prometheus.yml');
+          writeFileSync(copy, stringify(here));
+          const check = spawnSync(PROMTOOL_BIN, ['check', 'config', copy], { encoding: 'utf8', timeout: 30_000 });
+          expect({ status: check.status, output: `${check.stdout}${check.stderr}` }).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+
+          const port = await freePort();
+          const args = command.map((arg) =>
+            arg.startsWith('--config.file=') ? `--config.file=${copy}` : arg.startsWith('--storage.tsdb.path=') ? `--storage.tsdb.path=${join(scratch, 'tsdb')}` : arg.startsWith('--web.listen-address=') ? `--web.listen-address=127.0.0.1:${port}` : arg,
+          );
+          prometheus = spawn(prometheusBin!, args, { cwd: scratch, stdio: ['ignore', 'ignore', 'pipe'] });
+          const log: string[] = [];
+          prometheus.stderr!.on('data', (chunk: Buffer) => log.push(chunk.toString('utf8')));
+          const api = async <T>(path: string): Promise<T> => ((await (await fetch(`http://127.0.0.1:${port}/api/v1/${path}`)).json()) as { data: T }).data;
+          try {
+            const targets = await waitFor(
+              'prometheus to scrape both SEPPs',
+              async () => {
+                const { activeTargets } = await api<{ activeTargets: { labels: Record<string, string>; health: string; lastError: string; scrapeUrl: string }[] }>('targets').catch(() => ({ activeTargets: [] }));
+                return activeTargets.length === 2 && activeTargets.every((target) => target.health === 'up') ? activeTargets : undefined;
+              },
+              45_000,
+              500,
+            );
+            expect(targets.map((target) => target.scrapeUrl).sort()).toEqual([
+              `https://127.0.0.1:${sepp(initiatorName).port('admin')}/metrics`,
+              `https://127.0.0.1:${sepp(responderName).port('admin')}/metrics`,
+            ].sort());
+            // What the dashboards and rules read, as Prometheus has it.
+            const established = await api<{ result: { metric: Record<string, string>; value: [number, string] }[] }>(`query?query=${encodeURIComponent('sepp_peer_state{state="tls-established"} == 1')}`);
+            expect(established.result.map(({ metric }) => [metric['app'], metric['peer'], metric['job']]).sort()).toEqual([
+              ['sepp-initiator', FQDN_A, 'sepp-initiator'],
+              ['sepp-responder', FQDN_B, 'sepp-responder'],
+            ]);
+            // Every rule of the file, evaluated against these SEPPs without an error.
+            const ruleFile = parse(readFileSync(join(OBSERVABILITY_DIR, 'prometheus/rules/sepp-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] };
+            const names = ruleFile.groups.flatMap((group) => group.rules.map((rule) => rule.alert)).sort();
+            const rules = await waitFor(
+              'prometheus to evaluate every rule',
+              async () => {
+                const { groups } = await api<{ groups: { rules: { name: string; health: string; lastError?: string; lastEvaluation: string; state: string }[] }[] }>('rules');
+                const all = groups.flatMap((group) => group.rules);
+                return all.length === names.length && all.every((rule) => !rule.lastEvaluation.startsWith('0001')) ? all : undefined;
+              },
+              45_000,
+              500,
+            );
+            expect(rules.map((rule) => rule.name).sort()).toEqual(names);
+            for (const rule of rules) expect({ name: rule.name, health: rule.health, lastError: rule.lastError ?? '' }).toEqual({ name: rule.name, health: 'ok', lastError: '' });
+            // Both peers are up, the certificates young: none of the availability or certificate alerts fires.
+            for (const quiet of ['SeppDown', 'SeppPeerDown', 'SeppCertificateExpiresSoon', 'SeppCertificateExpiresVerySoon']) {
+              expect({ quiet, state: rules.find((rule) => rule.name === quiet)!.state }).toEqual({ quiet, state: 'inactive' });
+            }
+            // Every query of the Grafana dashboard, run by this Prometheus (a query it cannot parse
+            // fails the preview), drawn where the dashboard puts it: a preview, saved as an artifact.
+            const dashboard = JSON.parse(readFileSync(join(OBSERVABILITY_DIR, 'grafana/dashboards/n32-overview.json'), 'utf8')) as { title: string; panels: { type: string; title: string; gridPos: { x: number; y: number; w: number; h: number } }[] };
+            // The peer-state table has both SEPPs' peers, established (a scrape that a loaded machine
+            // let time out leaves a SEPP's series stale for a moment: render again until both are in).
+            const html = await waitFor(
+              'the preview to show both SEPPs\' peers established',
+              async () => {
+                const rendered = await renderDashboardPreview(dashboard, `http://127.0.0.1:${port}`, 5);
+                const both = [`<td>sepp-initiator</td><td>${FQDN_A}</td><td>tls-established</td>`, `<td>sepp-responder</td><td>${FQDN_B}</td><td>tls-established</td>`];
+                return both.every((row) => rendered.includes(row)) ? rendered : undefined;
+              },
+              45_000,
+              1_000,
+            );
+            for (const panel of dashboard.panels) expect(html).toContain(`>${panel.title.replace(/&/g, '&#38;').replace(/"/g, '&#34;')}</div>`);
+            const preview = join(scratch, 'dashboard-preview.html');
+            writeFileSync(preview, html);
+            const browser = await Browser.launch();
+            try {
+              const page = await browser.open(`file://${preview}`);
+              await screenshot(page, 'dashboard-preview');
+            } finally {
+              await browser.close();
+            }
+          } catch (error) {
+            throw new Error(`${(error as Error).message}\n--- prometheus\n${log.join('').slice(-4000)}`);
+          }
+        },
+        180_000,
+      );
+    }
+
     if (expected.mechanism === 'PRINS') {
       it(`${responderName}: reaches the initiator's own N32 listener at its peer address (an n32f-error over a second N32-c connection)`, async () => {
         const initiator = sepp(initiatorName);
@@ -999,7 +1260,7 @@ async function contextsOf(proc: SeppProcess, peer: string): Promise<ContextView[
   return (await proc.admin<{ contexts: ContextView[] }>('/admin/contexts')).body.contexts.filter((c) => c.peer === peer);
 }
 
-describeRun('docker-compose.yml (its commands, run without Docker)', baseModel, TLS_RUN);
+describeRun('docker-compose.yml --profile observability (its commands, run without Docker)', baseModel, TLS_RUN, OBSERVED_CHAIN);
 describeRun('docker-compose.yml + docker-compose.prins.yml (PRINS: its commands, run without Docker)', prinsModel, PRINS_RUN);
 describeRun('docker-compose.yml --profile ipx (PRINS through the IPX relay: its commands, run without Docker)', baseModel, PRINS_RUN, IPX_RUN_CHAIN);
 
@@ -1356,6 +1617,7 @@ describe('docker-compose.yml (compose CLI)', () => {
     merged: 'docker-compose merges docker-compose.prins.yml over docker-compose.yml as the runs above assume',
     profile: 'docker-compose --profile ipx config -q accepts docker-compose.yml with the ipx profile (and with the PRINS override)',
     profileServices: 'docker-compose --profile ipx config renders the profile\'s services as the run above assumes',
+    observability: 'docker-compose --profile observability config -q accepts docker-compose.yml with the observability profile (and with the PRINS override), and renders its bind mounts from infra/observability',
     ha: 'docker-compose --profile ha config accepts docker-compose.yml with the ha profile and renders its services as the run above assumes',
   };
   if (cli) {
@@ -1389,6 +1651,16 @@ describe('docker-compose.yml (compose CLI)', () => {
         expect(Object.keys(rendered.services[name]!.networks ?? {}).sort()).toEqual(networksOf(service(name)).sort());
       }
       expect(rendered.services['certs']!.command).toEqual(service('certs').command);
+    });
+    it(`${titles.observability} (${cli.join(' ')})`, () => {
+      expect(config([COMPOSE_FILE], ['-q'], [OBSERVABILITY_PROFILE])).toBe('');
+      expect(config([COMPOSE_FILE, PRINS_FILE], ['-q'], [OBSERVABILITY_PROFILE])).toBe('');
+      const rendered = parse(config([COMPOSE_FILE], [], [OBSERVABILITY_PROFILE])) as Compose;
+      for (const name of OBSERVABILITY) {
+        const binds = (rendered.services[name]!.volumes ?? []).filter((volume): volume is Partial<Volume> => typeof volume !== 'string' && volume.type === 'bind');
+        expect(binds.length).toBeGreaterThan(0);
+        for (const bind of binds) expect(bind.source!.startsWith(`${OBSERVABILITY_DIR}/`)).toBe(true);
+      }
     });
     it(`${titles.ha} (${cli.join(' ')})`, () => {
       expect(config([COMPOSE_FILE], ['-q'], [HA_PROFILE])).toBe('');

@@ -64,7 +64,7 @@ describe('the built initiator against a scripted responder', () => {
     expect(sessions[1]).not.toBe(first);
     expect(first!.streams).toBe(1);
     expect(first!.requests).toHaveLength(1);
-    expect(initiator.lines.some((l) => l.msg === 'will retry' && l['peer'] === FQDN_A)).toBe(true);
+    await initiator.waitForLog('will retry', (l) => l.msg === 'will retry' && l['peer'] === FQDN_A);
     expect(initiator.lines.some((l) => l.msg === 'peer state' && (l['to'] === 'tls-established' || l['to'] === 'prins-selected'))).toBe(false);
     return failed;
   }

@@ -79,7 +79,7 @@ describe('N32-f on a dedicated connection (n32f.connection: dedicated)', () => {
       const n32fPort = responder.port('n32f');
       expect(n32fPort).not.toBe(responder.port('n32'));
       expect((await initiator.peer(FQDN_A))?.negotiation?.['peerN32f']).toEqual({ fqdn: FQDN_A, port: n32fPort });
-      expect(initiator.lines.find((l) => l.msg === 'dedicated N32-f connection up')).toMatchObject({ peer: FQDN_A, n32f: `${FQDN_A}:${n32fPort}` });
+      expect(await initiator.waitForLog('dedicated N32-f connection up', (l) => l.msg === 'dedicated N32-f connection up')).toMatchObject({ peer: FQDN_A, n32f: `${FQDN_A}:${n32fPort}` });
     });
 
     it('requests succeed, all on the N32-f connection; the N32-c connection carries none of them', async () => {
@@ -178,7 +178,7 @@ describe('N32-f on a dedicated connection (n32f.connection: dedicated)', () => {
 
     it('nothing is advertised, and the initiator opens a second connection to the N32-c endpoint for N32-f', async () => {
       expect((await initiator.peer(FQDN_A))?.negotiation?.['peerN32f']).toBeUndefined();
-      expect(initiator.lines.find((l) => l.msg === 'dedicated N32-f connection up')).toMatchObject({ n32f: `${FQDN_A}:${responder.port('n32')}` });
+      expect(await initiator.waitForLog('dedicated N32-f connection up', (l) => l.msg === 'dedicated N32-f connection up')).toMatchObject({ n32f: `${FQDN_A}:${responder.port('n32')}` });
       await sendThrough(initiator, producer, 10);
 
       const open = await connections(responder);

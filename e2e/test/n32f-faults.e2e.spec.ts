@@ -137,7 +137,7 @@ describe('N32-f under faults', () => {
 
         // The same initiator process renegotiated on a new connection.
         expect(initiator.running).toBe(true);
-        expect(initiator.lines.filter((l) => l.msg === 'N32 connection up').length).toBeGreaterThanOrEqual(2);
+        await initiator.waitForLines('N32 connection up', (l) => l.msg === 'N32 connection up', 2);
         console.log(
           `${signal}: ${answers.length} answered by the producer, ${problems.length} problems (${[...new Set(problems.map((p) => `${p.status} ${p.cause}`))].join(', ')}), producer handled ${handled}`,
         );

@@ -71,11 +71,16 @@ describe('N32-f refusals', () => {
       await udm2?.close();
     });
 
-    /** What had reached the producers when the current test started. */
-    let baseline = { udm1: 0, udm2: 0, sessions: 0 };
+    /** What had reached the producers, and the log lines of each app, when the current test started. */
+    let baseline = { udm1: 0, udm2: 0, sessions: 0, responderLines: 0, initiatorLines: 0 };
     beforeEach(() => {
-      baseline = { udm1: udm1.seen.length, udm2: udm2.seen.length, sessions: udm1.sessions + udm2.sessions };
+      baseline = { udm1: udm1.seen.length, udm2: udm2.seen.length, sessions: udm1.sessions + udm2.sessions, responderLines: responder.lines.length, initiatorLines: initiator?.lines.length ?? 0 };
     });
+    /** The refusal's log line since the test started: the cSEPP's 'NF request refused' or the pSEPP's 'N32-f request refused'. */
+    const refusalLogged = (side: 'cSEPP' | 'pSEPP', status: number, cause: string) => {
+      const [app, msg, from] = side === 'cSEPP' ? [initiator!, 'NF request refused', baseline.initiatorLines] : [responder, 'N32-f request refused', baseline.responderLines];
+      return app.waitForLog(`${side} ${status} ${cause}`, (l) => l.msg === msg && l['status'] === status && l['cause'] === cause, 5_000, from);
+    };
     /** Since the test started, no NF got a stream, nor even a new connection. */
     const nothingAtAnyNf = (): void => {
       expect(udm1.seen.slice(baseline.udm1)).toEqual([]);
@@ -126,6 +131,7 @@ describe('N32-f refusals', () => {
           const body = expectProblemAnswer(await rawForward({ [TARGET_HEADER]: udmApiRoot(udm2.port, 'udm2.5gc.mnc001.mcc001.3gppnetwork.org') }), 403, 'UNSPECIFIED');
           expect(body.detail).toMatch(/is not a local NF/);
           nothingAtAnyNf();
+          expect(await refusalLogged('pSEPP', 403, 'UNSPECIFIED')).toMatchObject({ level: 'info', code: 'TARGET_NOT_ALLOWED', remoteAddress: '127.0.0.1' });
         });
 
         it("the producer's real address is not a listed target either: 403", async () => {
@@ -152,6 +158,7 @@ describe('N32-f refusals', () => {
           const body = expectProblemAnswer(await rawForward({}), 400, 'MANDATORY_IE_MISSING');
           expect(JSON.stringify(body)).toContain(TARGET_HEADER);
           nothingAtAnyNf();
+          await refusalLogged('pSEPP', 400, 'MANDATORY_IE_MISSING');
         });
       });
 
@@ -160,28 +167,34 @@ describe('N32-f refusals', () => {
           const answer = await nf.request({ path: AM_DATA, headers: { [TARGET_HEADER]: udmApiRoot(udm2.port, 'udm2.5gc.mnc001.mcc001.3gppnetwork.org') } });
           expect(expectProblemAnswer(answer, 403, 'UNSPECIFIED').detail).toMatch(/is not a local NF/);
           nothingAtAnyNf();
+          // Refused by the pSEPP, which logs it; the cSEPP relays the peer's answer as it is.
+          expect(await refusalLogged('pSEPP', 403, 'UNSPECIFIED')).toMatchObject({ code: 'TARGET_NOT_ALLOWED', remoteAddress: '127.0.0.1' });
         });
 
         it('a PLMN without a configured peer SEPP is 404', async () => {
           const answer = await nf.request({ path: AM_DATA, headers: { [TARGET_HEADER]: 'http://udm1.5gc.mnc003.mcc003.3gppnetwork.org:8080' } });
           expect(expectProblemAnswer(answer, 404, 'UNKNOWN_TARGET_PLMN').detail).toMatch(/003/);
           nothingAtAnyNf();
+          expect(await refusalLogged('cSEPP', 404, 'UNKNOWN_TARGET_PLMN')).toMatchObject({ level: 'info', path: AM_DATA, remoteAddress: '127.0.0.1' });
         });
 
         it('a target in our own PLMN is 400', async () => {
           const answer = await nf.request({ path: AM_DATA, headers: { [TARGET_HEADER]: 'http://nrf.5gc.mnc002.mcc002.3gppnetwork.org:8080' } });
           expect(expectProblemAnswer(answer, 400, 'MANDATORY_IE_INCORRECT').detail).toMatch(/own PLMN/);
           nothingAtAnyNf();
+          expect((await refusalLogged('cSEPP', 400, 'MANDATORY_IE_INCORRECT'))['detail']).toMatch(/own PLMN/);
         });
 
         it('an IP-address target (not a PLMN FQDN) is 400', async () => {
           expectProblemAnswer(await nf.request({ path: AM_DATA, headers: { [TARGET_HEADER]: `http://127.0.0.1:${udm1.port}` } }), 400, 'MANDATORY_IE_INCORRECT');
           nothingAtAnyNf();
+          await refusalLogged('cSEPP', 400, 'MANDATORY_IE_INCORRECT');
         });
 
         it('no target header and no telescopic authority is 400', async () => {
           expectProblemAnswer(await nf.request({ path: AM_DATA }), 400, 'MANDATORY_IE_MISSING');
           nothingAtAnyNf();
+          await refusalLogged('cSEPP', 400, 'MANDATORY_IE_MISSING');
         });
       });
 
@@ -205,27 +218,32 @@ describe('N32-f refusals', () => {
         it('NF -> cSEPP with content-length: refused before anything crosses N32', async () => {
           const before = await n32fRequests();
           const answer = await nf.request({ method: 'PUT', path: put, body: big, headers: { [TARGET_HEADER]: udmApiRoot(udm1.port), 'content-type': 'application/json', 'content-length': big.length } });
-          expectProblemAnswer(answer, 413);
+          expect(expectProblemAnswer(answer, 413, 'INVALID_MSG_FORMAT').detail).toBe('the body exceeds 4096 bytes');
           expect(await n32fRequests()).toBe(before);
           nothingAtAnyNf();
+          expect(await refusalLogged('cSEPP', 413, 'INVALID_MSG_FORMAT')).toMatchObject({ code: 'BODY_TOO_LARGE', path: put });
         });
 
         it('NF -> cSEPP without content-length: 413, and no complete request reaches the producer', async () => {
           const answer = await nf.request({ method: 'PUT', path: put, body: big, headers: { [TARGET_HEADER]: udmApiRoot(udm1.port), 'content-type': 'application/json' } });
-          expectProblemAnswer(answer, 413);
+          expectProblemAnswer(answer, 413, 'INVALID_MSG_FORMAT');
+          // Counted on the way: the cSEPP finds out first (both limits are 4096).
+          expect(await refusalLogged('cSEPP', 413, 'INVALID_MSG_FORMAT')).toMatchObject({ code: 'BODY_TOO_LARGE', path: put });
           await sleep(300);
           noCompleteRequest();
         });
 
         it('peer -> pSEPP with content-length: 413 before any NF is contacted', async () => {
           const answer = await raw.request('PUT', put, big, { ':authority': FQDN_A, [TARGET_HEADER]: udmApiRoot(udm1.port), 'content-type': 'application/json', 'content-length': String(big.length) });
-          expectProblemAnswer(asNf(answer), 413);
+          expectProblemAnswer(asNf(answer), 413, 'INVALID_MSG_FORMAT');
           nothingAtAnyNf();
+          expect(await refusalLogged('pSEPP', 413, 'INVALID_MSG_FORMAT')).toMatchObject({ code: 'BODY_TOO_LARGE', peer: FQDN_B });
         });
 
         it('peer -> pSEPP without content-length: 413, and no complete request reaches the producer', async () => {
           const answer = await raw.request('PUT', put, big, { ':authority': FQDN_A, [TARGET_HEADER]: udmApiRoot(udm1.port), 'content-type': 'application/json' });
-          expectProblemAnswer(asNf(answer), 413);
+          expectProblemAnswer(asNf(answer), 413, 'INVALID_MSG_FORMAT');
+          expect(await refusalLogged('pSEPP', 413, 'INVALID_MSG_FORMAT')).toMatchObject({ code: 'BODY_TOO_LARGE', peer: FQDN_B });
           await sleep(300);
           noCompleteRequest();
         });
@@ -233,15 +251,19 @@ describe('N32-f refusals', () => {
 
       it('a third concurrent request over maxConcurrentPerPeer (2) is 429 problem+json; the first two are answered', async () => {
         const target = { [TARGET_HEADER]: udmApiRoot(udm1.port) };
-        const first = nf.request({ path: '/nudm-sdm/v2/slow/1000?n=1', headers: target });
-        const second = nf.request({ path: '/nudm-sdm/v2/slow/1000?n=2', headers: target });
+        let firstTwoDone = false;
+        const first = nf.request({ path: '/nudm-sdm/v2/slow/3000?n=1', headers: target });
+        const second = nf.request({ path: '/nudm-sdm/v2/slow/3000?n=2', headers: target });
+        void Promise.allSettled([first, second]).then(() => (firstTwoDone = true));
         await waitFor('two slow requests at the producer', () => udm1.seen.filter((s) => String(s.headers[':path']).startsWith('/nudm-sdm/v2/slow/')).length === 2, 5_000, 10);
-        const third = await nf.request({ path: '/nudm-sdm/v2/slow/1000?n=3', headers: target });
+        const third = await nf.request({ path: '/nudm-sdm/v2/slow/3000?n=3', headers: target });
         expect(expectProblemAnswer(third, 429, 'NF_CONGESTION_RISK').detail).toMatch(/limit 2/);
-        expect(third.ms).toBeLessThan(900);
+        // Refused at once, while the two in flight were still running (not queued behind them).
+        expect(firstTwoDone).toBe(false);
+        expect(await refusalLogged('pSEPP', 429, 'NF_CONGESTION_RISK')).toMatchObject({ code: 'PEER_CONCURRENCY_EXCEEDED' });
         expect((await first).status).toBe(200);
         expect((await second).status).toBe(200);
-        expect(udm1.byPath('/nudm-sdm/v2/slow/1000?n=3')).toHaveLength(0);
+        expect(udm1.byPath('/nudm-sdm/v2/slow/3000?n=3')).toHaveLength(0);
         // The limit counts requests in flight, not requests: once they are done, the next passes.
         expect((await nf.request({ path: '/nudm-sdm/v2/slow/10?n=4', headers: target })).status).toBe(200);
       });
@@ -397,9 +419,8 @@ describe('N32-f refusals', () => {
       expect(body.detail).toContain(FQDN_A);
       expect(body.detail).toContain('NO_COMMON_MECHANISM');
       expect(answer.ms).toBeLessThan(establishTimeoutMs);
-      const triggered = initiator.lines.slice(from).filter((l) => l.msg === 'negotiating');
-      expect(triggered[0]).toMatchObject({ peer: FQDN_A, reason: 'N32-f traffic without an agreed mechanism' });
-      expect(responder.lines.filter((l) => l.msg === 'security capability negotiation').length).toBeGreaterThan(negotiationsBefore);
+      expect(await initiator.waitForLog('the negotiation it triggered', (l) => l.msg === 'negotiating', 5_000, from)).toMatchObject({ peer: FQDN_A, reason: 'N32-f traffic without an agreed mechanism' });
+      await responder.waitForLines('security capability negotiation', (l) => l.msg === 'security capability negotiation', negotiationsBefore + 1);
       expect(producer.seen).toHaveLength(0);
     });
   });
@@ -459,8 +480,7 @@ describe('N32-f refusals', () => {
       } finally {
         nf.close();
       }
-      const negotiations = initiator.lines.slice(from).filter((l) => l.msg === 'negotiating');
-      expect(negotiations[0]).toMatchObject({ reason: 'N32-f traffic without an agreed mechanism' });
+      expect(await initiator.waitForLog('the negotiation it triggered', (l) => l.msg === 'negotiating', 5_000, from)).toMatchObject({ reason: 'N32-f traffic without an agreed mechanism' });
       expect((await initiator.peer(FQDN_A))?.state).toBe('tls-established');
       expect(producer.stats().total).toBe(1);
     });

@@ -65,7 +65,7 @@ describe('selection policy between the two built apps', () => {
     expect(atResponder.negotiation).toMatchObject({ selectionReason: 'PRINS_REQUIRED_BY_INTERMEDIARIES' });
     expect(atInitiator.negotiation?.['handshakeId']).toBe(atResponder.negotiation?.['handshakeId']);
     // TLS came first in the offer: the policy, not the initiator's order, decided.
-    const negotiation = responder.lines.find((l) => l.msg === 'security capability negotiation');
+    const negotiation = await responder.waitForLog('security capability negotiation', (l) => l.msg === 'security capability negotiation');
     expect(negotiation).toMatchObject({ offered: ['TLS', 'PRINS'], policy: 'modifying', selected: 'PRINS' });
   });
 

@@ -50,9 +50,8 @@ describe('N32-c negotiation between the two built apps (TLS selected)', () => {
     }
   });
 
-  it('every log line about the peer names it', () => {
-    const about = initiator.lines.filter((l) => ['peer state', 'negotiating', 'sending exchange-capability', 'N32 connection up'].includes(l.msg));
-    expect(about.length).toBeGreaterThan(3);
+  it('every log line about the peer names it', async () => {
+    const about = await initiator.waitForLines('lines about the peer', (l) => ['peer state', 'negotiating', 'sending exchange-capability', 'N32 connection up'].includes(l.msg), 4);
     for (const line of about) expect(line['peer']).toBe(FQDN_A);
   });
 

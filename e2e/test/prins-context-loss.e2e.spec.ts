@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
 import { H2Client } from './support/h2-client';
-import { TappedProducer, TARGET_HEADER } from './support/n32f';
+import { expectProblemAnswer, TappedProducer, TARGET_HEADER } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { contextsOf, PrinsPair } from './support/prins';
 import { SeppProcess } from './support/sepp-process';
@@ -70,8 +70,14 @@ describe('CONTEXT_NOT_FOUND from the peer', () => {
     const from = pair.initiator.lines.length;
 
     // The first request after the restart names a context the responder no longer has.
+    const seenBefore = producer.seen.length;
     const refused = await get();
-    expect(refused.status).toBeGreaterThanOrEqual(400);
+    // The responder refused it (403 CONTEXT_NOT_FOUND) with suggestedStatusCode 500, which the NF gets;
+    // nothing reached the producer.
+    const problem = expectProblemAnswer(refused, 500, 'SYSTEM_FAILURE');
+    expect(problem.detail).toBe('the peer SEPP refused the protected message (CONTEXT_NOT_FOUND)');
+    expect(producer.seen.length).toBe(seenBefore);
+    await pair.responder.waitForLog('the refusal', (line) => line.msg === 'PRINS message refused' && line['n32fErrorType'] === 'CONTEXT_NOT_FOUND', 5_000);
     await pair.initiator.waitForLog('renegotiation', (line) => line.msg === 'negotiating' && String(line['reason']).includes('lost the N32-f context'), 10_000, from);
     await pair.waitEstablished();
     const [fresh] = await contextsOf(pair.initiator);

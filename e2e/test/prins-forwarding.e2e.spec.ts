@@ -113,10 +113,9 @@ describe.each([
     };
   });
 
-  it(`the N32-c connection runs ${version}`, () => {
-    const up = logs(pair.get().initiator, 'N32 connection up');
-    expect(up.length).toBeGreaterThanOrEqual(1);
-    expect(up[0]!['tlsVersion']).toBe(version);
+  it(`the N32-c connection runs ${version}`, async () => {
+    const up = await pair.get().initiator.waitForLog('N32 connection up', (line) => line.msg === 'N32 connection up');
+    expect(up['tlsVersion']).toBe(version);
   });
 
   it('both sides reach prins-established with one context each: swapped IDs, the same enc and the SAME key check', async () => {
@@ -128,8 +127,10 @@ describe.each([
     expect(atInitiator!.negotiation).toMatchObject({ n32fContextIds: { local: initiator.localContextId, remote: responder.localContextId }, jweCipherSuite: 'A128GCM' });
     expect(atResponder!.negotiation).toMatchObject({ n32fContextIds: { local: responder.localContextId, remote: initiator.localContextId }, jweCipherSuite: 'A128GCM' });
     // Exactly one exchange on each side.
-    expect(logs(pair.get().initiator, 'N32-f context established')).toHaveLength(1);
-    expect(logs(pair.get().responder, 'N32-f context established')).toHaveLength(1);
+    for (const sepp of [pair.get().initiator, pair.get().responder]) {
+      await sepp.waitForLog('N32-f context established', (line) => line.msg === 'N32-f context established');
+      expect(logs(sepp, 'N32-f context established')).toHaveLength(1);
+    }
   });
 
   it('an NF request crosses with those keys', async () => {
@@ -271,6 +272,7 @@ describe('NF requests and answers in PRINS mode', () => {
       expect(fresh.initiator.localContextId).not.toBe(old.initiator.localContextId);
       expect(fresh.responder.localContextId).not.toBe(old.responder.localContextId);
       expect(fresh.initiator.keyCheck).not.toBe(old.initiator.keyCheck);
+      await pair.get().initiator.waitForLines('N32-f context established', (line) => line.msg === 'N32-f context established', 2);
       expect(logs(pair.get().initiator, 'N32-f context established')).toHaveLength(2);
     });
   });

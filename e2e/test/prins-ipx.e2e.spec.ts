@@ -47,7 +47,7 @@ describe('PRINS through the IPX relay (initiator -> IPX -> responder), real proc
     expect(atResponder).toHaveLength(1);
     expect(atInitiator[0]).toMatchObject({ peer: FQDN_A, intermediaries: { authorizedIpxId: IPX_FQDN, verified: [IPX_FQDN] } });
     expect(atResponder[0]).toMatchObject({ peer: FQDN_B, intermediaries: { authorizedIpxId: IPX_FQDN, verified: [IPX_FQDN] } });
-    expect(lines(path.responder, 'RI security information received')[0]).toMatchObject({ intermediaries: [IPX_FQDN] });
+    expect(await path.responder.waitForLog('RI security information received', (line) => line.msg === 'RI security information received')).toMatchObject({ intermediaries: [IPX_FQDN] });
   });
 
   it('a permitted modification reaches the producer; the answer comes back relayed, signed and modified', async () => {

@@ -35,6 +35,8 @@ const JSON_TYPE = { 'content-type': 'application/json' };
 /** A second roaming partner of the responder, with its own N32-f context. */
 const PLMN_C: PlmnId = { mcc: '003', mnc: '03' };
 const FQDN_C = seppFqdn(PLMN_C);
+/** The responder's prins.replacedContextGraceMs. */
+const REPLACED_GRACE_MS = 4_000;
 
 /** A FlatJweJson as we tamper with it. */
 type Jwe = Record<string, unknown>;
@@ -88,6 +90,8 @@ describe('PRINS tampering against the real responder', () => {
       },
     });
     responderConfig = yaml;
+    // A replaced context keeps serving for 4 s (default 10 s): the last describe watches it go.
+    yaml.prins = { replacedContextGraceMs: REPLACED_GRACE_MS };
     responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', yaml));
     client = await H2Client.open(responder.port('n32'), FQDN_A, pki.clientTls(certB));
     request = {
@@ -349,8 +353,7 @@ describe('PRINS tampering against the real responder', () => {
     });
 
     /** A message sealed by hand with the right key and a fresh nonce (a peer holding the keys). */
-    function sealByHand(aadBody: Record<string, unknown>, dataToEncrypt: unknown[], seq: number): { wire: string; messageId: string } {
-      const messageId = randomBytes(8).toString('hex');
+    function sealByHand(aadBody: Record<string, unknown>, dataToEncrypt: unknown[], seq: number, messageId = randomBytes(8).toString('hex')): { wire: string; messageId: string } {
       const aad = { metaData: { n32fContextId: responderContextId, messageId, authorizedIpxId: 'NULL' }, ...aadBody };
       const { key, salt } = context.keys.parallelRequest;
       const jwe = encryptFlattenedJwe({ plaintext: JSON.stringify({ dataToEncrypt }), aad: base64urlEncode(JSON.stringify(aad)), key, iv: buildNonce(salt, seq), enc: 'A128GCM' });
@@ -378,6 +381,16 @@ describe('PRINS tampering against the real responder', () => {
       expect(info.errorDetailsList).toEqual([{ attribute, msgReconstructFailReason: reason }]);
     });
 
+    it('a repeated messageId under a fresh sequence number (correctly sealed): 403 INTEGRITY_CHECK_FAILED, reported, nothing at the NF', async () => {
+      const repeated = sealByHand({ requestLine: requestLine(), headers: [] }, [], 920, accepted.messageId);
+      const before = checkpoint();
+      const info = await expectRefused(await send(repeated.wire), before, 'INTEGRITY_CHECK_FAILED');
+      expect(info).toMatchObject({ n32fMessageId: accepted.messageId, n32fContextId: initiatorContextId });
+      // The same envelope with a new messageId is accepted: the messageId was the only fault.
+      const fresh = sealByHand({ requestLine: requestLine(), headers: [] }, [], 921);
+      expect((await send(fresh.wire)).status).toBe(200);
+    });
+
     it('a correctly sealed message of our own making is delivered (the hand-made envelope itself is right)', async () => {
       const made = sealByHand({ requestLine: requestLine(), headers: [{ header: 'authorization', value: { encBlockIndex: 0 } }] }, [TOKEN], 910);
       const before = checkpoint();
@@ -399,7 +412,7 @@ describe('PRINS tampering against the real responder', () => {
     });
 
     it('with prins.acceptLegacyUriPlaceholder switched on (reload), the legacy "encBlockIndex/<n>" path is read and delivered', async () => {
-      writeYaml(pki.dir, 'responder', { ...responderConfig, prins: { acceptLegacyUriPlaceholder: true } });
+      writeYaml(pki.dir, 'responder', { ...responderConfig, prins: { ...(responderConfig['prins'] as object), acceptLegacyUriPlaceholder: true } });
       const reload = await responder.admin('/admin/reload', { method: 'POST' });
       expect(reload.status).toBe(200);
       const made = sealByHand({ requestLine: { ...requestLine(), path: 'encBlockIndex/0' } }, ['/nudm-sdm/v2/status/200'], 913);
@@ -462,6 +475,50 @@ describe('PRINS tampering against the real responder', () => {
       const byType: Record<string, number> = {};
       for (const line of refused) byType[line['n32fErrorType'] as string] = (byType[line['n32fErrorType'] as string] ?? 0) + 1;
       expect(counted).toEqual(byType);
+    });
+  });
+
+  describe('a context replaced by a new parameter exchange (prins.replacedContextGraceMs)', () => {
+    /** Suites, then policies, on the test's connection: a new context with the responder; its keys. */
+    async function newContext(): Promise<{ context: N32fContext; responderId: string }> {
+      const id = newN32fContextId();
+      const suites = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, jweCipherSuiteList: ['A128GCM'], jwsCipherSuiteList: ['ES256'], sender: FQDN_B });
+      expect(suites.status).toBe(200);
+      const responderId = (suites.json as { n32fContextId: string }).n32fContextId;
+      const policies = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
+      expect(policies.status).toBe(200);
+      const master = client.socket.exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
+      return { context: new N32fContext({ role: 'initiator', peer: FQDN_A, localContextId: id, remoteContextId: responderId, master, enc: 'A128GCM', policy: protectionPolicy() }), responderId };
+    }
+    const sendOn = (on: N32fContext): Promise<{ answer: H2Answer; messageId: string }> => {
+      const { body, messageId } = on.protectRequest(request);
+      return send(JSON.stringify(body)).then((answer) => ({ answer, messageId }));
+    };
+
+    it('the old context keeps serving messages on the way for the grace, then is retired (logged) and answers CONTEXT_NOT_FOUND; the new one serves', async () => {
+      const old = await newContext();
+      expect((await sendOn(old.context)).answer.status).toBe(200);
+      const from = responder.lines.length;
+      const fresh = await newContext();
+      const replaced = await responder.waitForLog('the replacing context', (l) => l.msg === 'N32-f context established' && l['localContextId'] === fresh.responderId, 5_000, from);
+      expect(replaced['replaces']).toEqual([old.responderId]);
+
+      // Within the grace: a message sealed with the old context is still opened and delivered.
+      const late = await sendOn(old.context);
+      expect(late.answer.status).toBe(200);
+      expect((await sendOn(fresh.context)).answer.status).toBe(200);
+      expect((await contextsOf(responder)).filter((c) => c.peer === FQDN_B).map((c) => c.localContextId).sort()).toEqual([old.responderId, fresh.responderId].sort());
+
+      // After it: retired (one line, not before the grace), then refused like any unknown context.
+      const retired = await responder.waitForLog('the old context retired', (l) => l.msg === 'N32-f context retired' && l['localContextId'] === old.responderId, REPLACED_GRACE_MS + 10_000, from);
+      expect(retired).toMatchObject({ level: 'info', peer: FQDN_B, replacedBy: fresh.responderId, graceMs: REPLACED_GRACE_MS });
+      // (The timer starts just before the 'established' line is written; the times have ms resolution.)
+      expect(Date.parse(retired['time'] as string) - Date.parse(replaced['time'] as string)).toBeGreaterThanOrEqual(REPLACED_GRACE_MS - 50);
+      expect((await contextsOf(responder)).filter((c) => c.peer === FQDN_B).map((c) => c.localContextId)).toEqual([fresh.responderId]);
+      const before = checkpoint();
+      const gone = await sendOn(old.context);
+      expect((await expectRefused(gone.answer, before, 'CONTEXT_NOT_FOUND')).n32fMessageId).toBe(gone.messageId);
+      expect((await sendOn(fresh.context)).answer.status).toBe(200);
     });
   });
 });

@@ -32,7 +32,7 @@ describe('sepp-probe initiator against our initiator', () => {
   });
 
   async function run(name: string, capabilities: string[]): Promise<Map<string, CaseResult>> {
-    probe = ProbeProcess.start(pki.dir, name, ['initiator', '--listen', '127.0.0.1:0', '--cert', certA.cert, '--key', certA.key, '--ca', pki.caFile, '--observe', '1000', '--wait', '15000']);
+    probe = ProbeProcess.start(pki.dir, name, ['initiator', '--listen', '127.0.0.1:0', '--cert', certA.cert, '--key', certA.key, '--ca', pki.caFile, '--observe', '1000', '--wait', '30000']);
     const port = await probe.listeningPort();
     initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, name, initiatorYaml(certB, pki, port, { capabilities })));
     const { code, cases } = await probe.result();

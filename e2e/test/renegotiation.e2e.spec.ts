@@ -55,19 +55,20 @@ describe('renegotiation', () => {
       expect(atResponder.mechanism).toBe('PRINS');
       expect(atResponder.negotiation).toMatchObject({ selectionReason: 'INITIATOR_PRIORITY' });
       expect(atResponder.negotiation?.['handshakeId']).not.toBe(handshakeBefore);
-      const offer = responder.lines.filter((l) => l.msg === 'security capability negotiation').at(-1);
+      const offer = await responder.waitForLog('the PRINS negotiation', (l) => l.msg === 'security capability negotiation' && l['selected'] === 'PRINS');
       expect(offer).toMatchObject({ offered: ['PRINS', 'TLS'], selected: 'PRINS' });
-      expect(initiator.lines.slice(from).some((l) => l.msg === 'negotiating' && l['reason'] === 'own capabilities changed')).toBe(true);
+      await initiator.waitForLog('the renegotiation', (l) => l.msg === 'negotiating' && l['reason'] === 'own capabilities changed', 5_000, from);
     });
 
     it('POST /admin/reload with capabilities [TLS, PRINS] renegotiates back to TLS', async () => {
       writeYaml(pki.dir, 'initiator', initiatorConfig(['TLS', 'PRINS']));
+      const offersBefore = count(responder, 'security capability negotiation');
       const reload = await initiator.admin<{ reloaded: boolean; changed: string[] }>('/admin/reload', { method: 'POST' });
       expect({ status: reload.status, body: reload.body }).toEqual({ status: 200, body: { reloaded: true, changed: ['capabilities'] } });
 
       expect((await initiator.waitForPeerState(FQDN_A, 'tls-established')).mechanism).toBe('TLS');
       expect((await responder.waitForPeerState(FQDN_B, 'tls-established')).mechanism).toBe('TLS');
-      const offer = responder.lines.filter((l) => l.msg === 'security capability negotiation').at(-1);
+      const offer = (await responder.waitForLines('security capability negotiation', (l) => l.msg === 'security capability negotiation', offersBefore + 1)).at(-1);
       expect(offer).toMatchObject({ offered: ['TLS', 'PRINS'], selected: 'TLS' });
       // Renegotiation reuses the N32 connection: one connection for the three negotiations.
       expect(count(initiator, 'N32 connection up')).toBe(1);

@@ -45,9 +45,14 @@ describe('TS 33.517 4.2.2.5 confidential IEs replaced in the N32-f message (encB
     await peer?.close();
   });
 
-  /** Sends one NF request through the SUT and returns what the peer captured. */
+  /**
+   * Sends one NF request through the SUT and returns what the peer captured. The SUT's log names
+   * what it encrypted in that message ('PRINS request protected', one description per encrypted
+   * IE), never a value.
+   */
   async function capture(method: string, path: string, target: string, headers: Record<string, string>, body?: unknown): Promise<OpenedN32f> {
     const index = peer.opened.length;
+    const from = initiator.lines.length;
     const answer = await nf.request({
       method,
       path,
@@ -56,7 +61,11 @@ describe('TS 33.517 4.2.2.5 confidential IEs replaced in the N32-f message (encB
     });
     expect(answer.status).toBe(200);
     expect(peer.opened).toHaveLength(index + 1);
-    return peer.opened[index]!;
+    const opened = peer.opened[index]!;
+    const logged = await initiator.waitForLog('the protected request', (l) => l.msg === 'PRINS request protected' && l['messageId'] === opened.messageId, 5_000, from);
+    expect(logged['encrypted']).toHaveLength(opened.dataToEncrypt.length);
+    for (const value of opened.dataToEncrypt) expect(JSON.stringify(logged)).not.toContain(typeof value === 'string' ? value : JSON.stringify(value));
+    return opened;
   }
 
   const payloadAt = (opened: OpenedN32f, iePath: string): unknown => opened.aad.payload?.find((p) => p.iePath === iePath)?.value;

@@ -78,6 +78,10 @@ describe('TC_CORRECT_INTER_PLMN_ROUTING', () => {
   const send = (authority: string, target: string, path: string): Promise<NfAnswer> =>
     nf.request({ path, headers: { ':authority': authority, [TARGET_HEADER]: target } });
 
+  /** The initiator's log line of a refusal (from line `from` on), naming the request's path. */
+  const refusalLogged = (from: number, status: number, cause: string, path: string) =>
+    initiator.waitForLog(`NF request refused ${status} ${cause}`, (l) => l.msg === 'NF request refused' && l['status'] === status && l['cause'] === cause && l['path'] === path, 5_000, from);
+
   it('(2) telescopic FQDN of udm1 + a target header in the third PLMN: routed by the telescopic FQDN, to udm1 through its peer; nothing toward the third PLMN', async () => {
     const before = await reached();
     const path = '/nudm-sdm/v2/imsi-001010000000001/am-data?case=2';
@@ -103,8 +107,11 @@ describe('TC_CORRECT_INTER_PLMN_ROUTING', () => {
 
     it('a label nobody handed out (opaque form): 404 UNKNOWN_TELESCOPIC_LABEL', async () => {
       const before = await reached();
-      expectProblemAnswer(await send(`m-0aaaaaaaaaaaaaaaaaaaaaaaaaa.${FQDN_B}:${producer.port}`, udm1(), '/nudm-sdm/v2/imsi-001010000000001/am-data?case=3a'), 404, 'UNKNOWN_TELESCOPIC_LABEL');
+      const from = initiator.lines.length;
+      const path = '/nudm-sdm/v2/imsi-001010000000001/am-data?case=3a';
+      expectProblemAnswer(await send(`m-0aaaaaaaaaaaaaaaaaaaaaaaaaa.${FQDN_B}:${producer.port}`, udm1(), path), 404, 'UNKNOWN_TELESCOPIC_LABEL');
       expect(await reached()).toEqual(before);
+      expect(await refusalLogged(from, 404, 'UNKNOWN_TELESCOPIC_LABEL', path)).toMatchObject({ level: 'info', remoteAddress: '127.0.0.1', detail: expect.stringContaining('m-0aaaaaaaaaaaaaaaaaaaaaaaaaa') });
     });
 
     it('a label altered to name a host of the third PLMN: routed there, not to the peer of udm1', async () => {
@@ -120,8 +127,11 @@ describe('TC_CORRECT_INTER_PLMN_ROUTING', () => {
 
     it('a label altered to name no PLMN: 400, nowhere', async () => {
       const before = await reached();
-      expectProblemAnswer(await send(`udm1--example--org.${FQDN_B}:${producer.port}`, udm1(), '/nudm-sdm/v2/imsi-001010000000001/am-data?case=3c'), 400, 'MANDATORY_IE_INCORRECT');
+      const from = initiator.lines.length;
+      const path = '/nudm-sdm/v2/imsi-001010000000001/am-data?case=3c';
+      expectProblemAnswer(await send(`udm1--example--org.${FQDN_B}:${producer.port}`, udm1(), path), 400, 'MANDATORY_IE_INCORRECT');
       expect(await reached()).toEqual(before);
+      expect(await refusalLogged(from, 400, 'MANDATORY_IE_INCORRECT', path)).toMatchObject({ level: 'info', remoteAddress: '127.0.0.1' });
     });
   });
 });

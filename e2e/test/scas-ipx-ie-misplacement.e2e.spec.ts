@@ -151,11 +151,14 @@ describe('TC_NO_ENCRYPTED_IE_MISPLACEMENT', () => {
   it('sender side: an NF body that already holds an {encBlockIndex} object is refused by the initiator (4xx), nothing goes out on N32-f', async () => {
     const exchanges = relay!.exchanges.length;
     const seen = producer.seen.length;
+    const from = path.initiator.lines.length;
     const answer = await path.nf!.request(nfRequest(producer.apiRoot, 'POST', '/nnrf-disc/v1/lookalike', { target: { encBlockIndex: 0 } }));
     expect(answer.status).toBeGreaterThanOrEqual(400);
     expect(answer.status).toBeLessThan(500);
-    expectProblemAnswer(answer, answer.status);
+    const problem = expectProblemAnswer(answer, answer.status);
     expect(relay!.exchanges.length).toBe(exchanges);
     expect(producer.seen.length).toBe(seen);
+    const logged = await path.initiator.waitForLog('the refusal', (l) => l.msg === 'NF request refused' && l['path'] === '/nnrf-disc/v1/lookalike', 5_000, from);
+    expect(logged).toMatchObject({ level: 'info', status: answer.status, cause: problem.cause });
   });
 });

@@ -191,7 +191,7 @@ describe('TC_PLMN_ID_MISMATCH', () => {
 
       const event = await responder.waitForLog('the security event', (l) => l.msg === MISMATCH_LOG, 5_000, from);
       expect(event).toMatchObject({ level: 'warn', peer: FQDN_B, mechanism: 'PRINS', claimed: '003-03', messageId: sent.messageId });
-      expect(responder.lines.slice(from).find((l) => l.msg === 'PRINS message refused')).toMatchObject({ level: 'warn', n32fErrorType: 'POLICY_MISMATCH', messageId: sent.messageId });
+      expect(await responder.waitForLog('PRINS message refused', (l) => l.msg === 'PRINS message refused', 5_000, from)).toMatchObject({ level: 'warn', n32fErrorType: 'POLICY_MISMATCH', messageId: sent.messageId });
       await sleep(200);
       expect(producer.seen.length).toBe(seen);
     });

@@ -237,7 +237,7 @@ describe('TC_CORRECT_TRUST_ANCHORING', () => {
     });
 
     it('no refused certificate reached the negotiation or changed a peer; the failures are counted as trust_anchor', async () => {
-      const negotiated = responder.lines.filter((l) => l.msg === 'security capability negotiation').map((l) => l['peer']);
+      const negotiated = (await responder.waitForLines('the negotiations of C1 and C2', (l) => l.msg === 'security capability negotiation', 2)).map((l) => l['peer']);
       expect([...new Set(negotiated)].sort()).toEqual([FQDN_1, FQDN_2].sort());
       expect((await responder.peer(FQDN_9))?.state).toBe('idle');
       const failures = metricBy(await metricsOf(responder), 'sepp_tls_handshake_failures_total', { reason: 'trust_anchor' }, 'side');
@@ -307,7 +307,7 @@ describe('TC_CORRECT_TRUST_ANCHORING', () => {
       expect(fake.sessions.length).toBeGreaterThanOrEqual(1);
       expect(initiator.lines.some((l) => l.msg === 'sending exchange-capability')).toBe(false);
       // Security event: the failed peer state names the reason.
-      const event = initiator.lines.find((l) => l.msg === 'peer state' && l['reason'] === 'CONNECTION_FAILED');
+      const event = await initiator.waitForLog('the failed peer state', (l) => l.msg === 'peer state' && l['reason'] === 'CONNECTION_FAILED');
       expect(event).toMatchObject({ level: 'warn', peer: FQDN_1, detail: expect.stringMatching(/trust anchor/) });
       const failures = metricBy(await metricsOf(initiator), 'sepp_tls_handshake_failures_total', { side: 'client' }, 'reason');
       expect(failures['trust_anchor']).toBeGreaterThanOrEqual(1);

@@ -5,7 +5,7 @@ import { type CaMode } from './certs/manifest';
 import { parsePlmn, type PlmnId } from './certs/plmn';
 import { writeCertificateSet } from './certs/write-certs';
 
-const USAGE = `usage: pnpm certs [--out DIR] [--plmn MCC-MNC]... [--ca per-plmn|shared] [--ipx FQDN] [--force]
+const USAGE = `usage: pnpm certs [--out DIR] [--plmn MCC-MNC]... [--ca per-plmn|shared] [--ipx FQDN] [--oam] [--force]
   --out DIR      output directory (default infra/certs)
   --plmn MCC-MNC PLMN to issue a SEPP certificate for, repeatable (default 001-01 and 002-02)
   --ca MODE      per-plmn: one CA per PLMN, ca.crt bundles them; shared: one interconnect CA
@@ -14,6 +14,9 @@ const USAGE = `usage: pnpm certs [--out DIR] [--plmn MCC-MNC]... [--ca per-plmn|
                  .key) and a separate ES256 signing key with its certificate (ipx/ipx-signing.key,
                  .crt: the file a SEPP lists in n32.peers[].ipx.signingKeys). Added to an existing
                  matching set without touching its SEPP certificates
+  --oam          also OAM material under oam/: a CA of its own (oam/ca.crt, for admin.tls.ca) and a
+                 client certificate for operators and Prometheus (oam/client.crt, .key); added to an
+                 existing matching set the same way
   --force        regenerate even if a matching set already exists`;
 
 export const DEFAULT_OUT_DIR = path.resolve(__dirname, '../certs');
@@ -26,6 +29,8 @@ export interface CertsCliOptions {
   force: boolean;
   /** `--ipx FQDN`: also the IPX relay's certificates. */
   ipx?: { fqdn: string };
+  /** `--oam`: also the OAM CA and client certificate. */
+  oam?: boolean;
 }
 
 /** Thrown for anything the user typed wrong; maps to exit code 2. */
@@ -42,6 +47,7 @@ function parseFlags(argv: string[]) {
         plmn: { type: 'string', multiple: true },
         ca: { type: 'string' },
         ipx: { type: 'string' },
+        oam: { type: 'boolean' },
         force: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -69,7 +75,14 @@ export function parseCertsArgs(argv: string[]): CertsCliOptions | 'help' {
   if (ipx !== undefined && !/^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(ipx)) {
     throw new UsageError(`--ipx must be an FQDN such as ipx.roaming.example.org, got "${ipx}"`);
   }
-  return { outDir: path.resolve(values.out ?? DEFAULT_OUT_DIR), plmns, caMode, force: values.force ?? false, ...(ipx !== undefined ? { ipx: { fqdn: ipx.toLowerCase() } } : {}) };
+  return {
+    outDir: path.resolve(values.out ?? DEFAULT_OUT_DIR),
+    plmns,
+    caMode,
+    force: values.force ?? false,
+    ...(ipx !== undefined ? { ipx: { fqdn: ipx.toLowerCase() } } : {}),
+    ...(values.oam ? { oam: true } : {}),
+  };
 }
 
 interface Console {

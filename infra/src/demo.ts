@@ -31,7 +31,9 @@ Starts the demo producer NF udm1 (PLMN 001/01), the built responder SEPP (PLMN 0
 initiator SEPP (PLMN 002/02) with infra/demo/responder.yaml and initiator.yaml, waits for their
 N32-c security capability negotiation and shows the outcome; then sends, as a consumer NF of
 PLMN 002/02, one request to udm1 through the initiator's NF-facing listener (and one more by
-udm1's telescopic FQDN) and shows how it crossed N32. Then keeps everything running until Ctrl-C.
+udm1's telescopic FQDN) and shows how it crossed N32. Then keeps everything running until Ctrl-C
+and prints the URLs of the status pages (GET / on each admin listener: peers, negotiation
+timeline, live N32-f figures, refusals).
   --once       exit after that: 0 if a mechanism was agreed and udm1 answered both requests 2xx,
                1 if not (3: could not start)
   --mechanism  tls (default): N32-f in TLS mode, as above.
@@ -550,6 +552,12 @@ export async function runDemo(argv: string[], env: NodeJS.ProcessEnv = process.e
         );
       }
     }
+    // The status pages (GET / on each admin listener), live until Ctrl-C.
+    const page = (child: SeppChild): string => `http://${dialAddress(child.listener('admin')!.address, child.listener('admin')!.port)}/`;
+    say(
+      `status page  ${page(responder)}  (responder)   ${page(initiator)}  (initiator)${relay ? `   ${page(relay)}  (IPX relay)` : ''}\n` +
+        `             the JSON they poll: curl -s ${page(initiator)}admin/status   API docs: ${page(responder)}docs   metrics: ${page(responder)}metrics`,
+    );
     const exitedEarly = (child: SeppChild): Promise<SeppChild> => child.exited.then(() => child);
     const gone = await untilInterrupted(Promise.race([exitedEarly(responder), exitedEarly(initiator), exitedEarly(nf), ...(relay ? [exitedEarly(relay)] : [])])).catch((error: unknown) => {
       if (error instanceof Interrupted) return null;

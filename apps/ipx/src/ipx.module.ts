@@ -1,14 +1,15 @@
 import { Global, Module, type DynamicModule } from '@nestjs/common';
-import { HealthController, ReadinessService } from '@sepp/server';
+import { HealthController, ReadinessService, STATUS_SOURCE, StatusPageController } from '@sepp/server';
 import { SecInfoController } from './admin/sec-info.controller';
 import type { IpxConfig } from './config/ipx-config';
 import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from './ipx.constants';
 import { NextHopClient } from './relay/next-hop.client';
 import { RelayService } from './relay/relay.service';
+import { IpxStatusService } from './status/ipx-status.service';
 
 /**
  * The IPX's root module, served on the admin listener: the configuration, logger and readiness
- * (created before Nest starts), the relay and its next-hop client. The N32-f listener mounts only
+ * (created before Nest starts), the relay and its next-hop client, the status page (`GET /`). The N32-f listener mounts only
  * its controller and borrows RelayService from here.
  */
 @Global()
@@ -22,9 +23,9 @@ export class IpxModule {
     ];
     return {
       module: IpxModule,
-      providers: [...runtime, NextHopClient, RelayService],
-      controllers: [HealthController, SecInfoController],
-      exports: [...runtime.map((p) => p.provide), RelayService],
+      providers: [...runtime, NextHopClient, RelayService, IpxStatusService, { provide: STATUS_SOURCE, useExisting: IpxStatusService }],
+      controllers: [HealthController, SecInfoController, StatusPageController],
+      exports: [...runtime.map((p) => p.provide), RelayService, IpxStatusService],
     };
   }
 }

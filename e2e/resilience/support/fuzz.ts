@@ -226,10 +226,8 @@ export async function runFuzz({ pool, cases, concurrency, timeoutMs = 10_000, au
           countError(stats.statuses, String(ending.status));
           if (ending.status >= 500 || !(ending.status >= 100)) violation(request, ending, `status ${ending.status}`);
           else if (ending.status >= 400 && !/^application\/problem\+json/.test(ending.contentType)) {
-            // Every refusal is a problem+json (README), with one exception the apps never see:
-            // node:http2 itself answers 417, empty, to an `expect` other than 100-continue.
-            if (ending.status === 417 && 'expect' in request.headers) countError(stats.info, '417 answered by node:http2 itself to an `expect` header (empty body, not problem+json)');
-            else violation(request, ending, `${ending.status} not problem+json`);
+            // Every refusal is a problem+json (README), the 417 to an `expect` header included.
+            violation(request, ending, `${ending.status} not problem+json`);
           } else {
             const extra = check?.(request, ending);
             if (extra) violation(request, ending, extra);

@@ -43,6 +43,14 @@ export interface LoadOptions {
   ratePerSecond?: number;
 }
 
+/** Loads started and not stopped yet. */
+const running = new Set<NfLoad>();
+// A load whose test failed before its stop() is stopped once the test file is done: its workers
+// would otherwise go on sending (to apps already stopped) and keep jest from exiting.
+afterAll(async () => {
+  await Promise.all([...running].map((load) => load.stop()));
+});
+
 const defaultRequest = (i: number, tag: string): NfRequestSpec => ({ path: `/nudm-sdm/v2/imsi-0010100000${String(i % 100_000).padStart(5, '0')}/am-data?run=${tag}&n=${i}` });
 
 /**
@@ -63,6 +71,7 @@ export class NfLoad {
 
   static start(options: LoadOptions): NfLoad {
     const load = new NfLoad(options);
+    running.add(load);
     for (let w = 0; w < options.concurrency; w++) load.workers.push(load.worker());
     return load;
   }
@@ -128,6 +137,7 @@ export class NfLoad {
   /** Stops sending and waits for every request in flight to end. */
   async stop(): Promise<NfOutcome[]> {
     this.running = false;
+    running.delete(this);
     await Promise.all(this.workers);
     this.nf?.close();
     return this.outcomes;
@@ -136,6 +146,7 @@ export class NfLoad {
   /** Waits until every request of a `limit`ed load ended. */
   async done(): Promise<NfOutcome[]> {
     await Promise.all(this.workers);
+    running.delete(this);
     this.nf?.close();
     return this.outcomes;
   }

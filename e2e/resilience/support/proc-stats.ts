@@ -42,6 +42,8 @@ export class ProcSampler {
     for (const name of Object.keys(pids)) this.samples.set(name, []);
     this.sample();
     this.timer = setInterval(() => this.sample(), periodMs);
+    // Sampling alone never keeps the test run alive (a failed test may skip its stop()).
+    this.timer.unref();
   }
 
   private sample(): void {

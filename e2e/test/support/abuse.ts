@@ -133,6 +133,8 @@ export class RawH2Socket {
   readonly goaways: { code: number; lastStreamId: number }[] = [];
   /** Streams whose answer has ended (a HEADERS or DATA frame with END_STREAM). */
   readonly answered = new Set<number>();
+  /** The socket error the connection ended with, if any (ECONNRESET: the server reset it). */
+  errorCode: string | undefined;
   readonly closed: Promise<void>;
   private buffer = Buffer.alloc(0);
   private isDone = false;
@@ -144,7 +146,7 @@ export class RawH2Socket {
         resolve();
       }),
     );
-    socket.on('error', () => undefined);
+    socket.on('error', (error: NodeJS.ErrnoException) => (this.errorCode ??= error.code ?? error.message));
     socket.on('data', (chunk: Buffer) => this.read(chunk));
   }
 

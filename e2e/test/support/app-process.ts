@@ -1,9 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { request as httpsRequest } from 'node:https';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { track } from './children';
 import { INITIATOR_MAIN, REPO_ROOT, RESPONDER_MAIN } from './paths';
-import { waitFor } from './wait-for';
+import { GiveUp, waitFor } from './wait-for';
 
 /** One JSON log line of an app (a stdout line that is not JSON becomes `{ level: 'raw', msg }`). */
 export interface LogLine {
@@ -35,6 +37,14 @@ export interface AdminAnswer<T> {
   body: T;
 }
 
+/** How to reach an admin listener with `admin.tls` (client certificate when it requires one). */
+export interface AdminTls {
+  readonly ca: readonly Buffer[];
+  readonly servername: string;
+  readonly cert?: Buffer;
+  readonly key?: Buffer;
+}
+
 /**
  * `node <args>` as a separate process: its JSON log lines (stdout) and its stderr lines are
  * collected, the ports it listens on are read from its "listening" lines (so configurations can
@@ -47,13 +57,15 @@ export class AppProcess {
   readonly exited: Promise<number | null>;
   readonly child: ChildProcess;
   private exitCode: number | null | undefined;
+  /** Set when the admin listener speaks HTTPS (admin.tls): `admin()` then uses it. */
+  adminTls: AdminTls | undefined;
 
   constructor(
     readonly name: string,
     args: readonly string[],
     { env = {}, cwd = REPO_ROOT }: SpawnOptions = {},
   ) {
-    const child = spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = track(spawn(process.execPath, args, { cwd, env: { PATH: process.env['PATH'], ...env }, stdio: ['ignore', 'pipe', 'pipe'] }));
     this.child = child;
     createInterface({ input: child.stdout }).on('line', (line) => {
       try {
@@ -101,21 +113,42 @@ export class AppProcess {
     return line['port'] as number;
   }
 
-  /** Waits for a log line (from index `from` on); fails at once if the process exited without it. */
+  /** Waits for a log line (from index `from` on); fails at once if the process exited without it (all its output read). */
   waitForLog(what: string, predicate: (line: LogLine) => boolean, timeoutMs = 15_000, from = 0): Promise<LogLine> {
     return waitFor(
       `${this.name} log: ${what}`,
       () => {
         const found = this.lines.slice(from).find(predicate);
-        if (!found && !this.running) throw new Error(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
+        if (!found && !this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
         return found;
       },
       timeoutMs,
     );
   }
 
-  /** Waits until every listener is up (the "ready" line). */
-  ready(timeoutMs = 15_000): Promise<LogLine> {
+  /**
+   * Waits until at least `count` log lines (from index `from` on) match; returns all of them. The
+   * way to look at lines an event already implies: the admin API or a peer may answer before this
+   * process's stdout has been read, so a snapshot of `lines` right then can miss them.
+   */
+  waitForLines(what: string, predicate: (line: LogLine) => boolean, count = 1, timeoutMs = 15_000, from = 0): Promise<LogLine[]> {
+    return waitFor(
+      `${this.name} log: ${count} × ${what}`,
+      () => {
+        const found = this.lines.slice(from).filter(predicate);
+        if (found.length >= count) return found;
+        if (!this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode} after ${found.length}: ${this.stderr}`);
+        return undefined;
+      },
+      timeoutMs,
+    );
+  }
+
+  /**
+   * Waits until every listener is up (the "ready" line). The bound is generous: an app starting
+   * beside other CPU-bound work (a loaded CI machine) may take several times its usual second.
+   */
+  ready(timeoutMs = 30_000): Promise<LogLine> {
     return this.waitForLog('ready', (line) => line.msg === 'ready', timeoutMs);
   }
 
@@ -137,9 +170,32 @@ export class AppProcess {
 
   /** A request to the admin listener; the body is parsed as JSON (undefined when empty). */
   async admin<T = unknown>(path: string, init?: RequestInit): Promise<AdminAnswer<T>> {
+    if (this.adminTls) return this.adminOverTls<T>(path, init?.method ?? 'GET', this.adminTls);
     const response = await fetch(`http://127.0.0.1:${this.port('admin')}${path}`, init);
     const text = await response.text();
     return { status: response.status, headers: response.headers, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  private adminOverTls<T>(path: string, method: string, tls: AdminTls): Promise<AdminAnswer<T>> {
+    return new Promise((resolve, reject) => {
+      const request = httpsRequest(
+        { host: '127.0.0.1', port: this.port('admin'), path, method, servername: tls.servername, ca: [...tls.ca], cert: tls.cert, key: tls.key, timeout: 10_000 },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            const headers = new Headers();
+            for (const [name, value] of Object.entries(response.headers)) if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(', ') : value);
+            resolve({ status: response.statusCode ?? 0, headers, body: (text ? JSON.parse(text) : undefined) as T });
+          });
+          response.on('error', reject);
+        },
+      );
+      request.on('timeout', () => request.destroy(new Error(`${this.name} admin ${path}: no answer`)));
+      request.on('error', reject);
+      request.end();
+    });
   }
 
   /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`); returns the exit code. */

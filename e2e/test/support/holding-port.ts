@@ -1,4 +1,4 @@
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 
 /**
  * A loopback port that takes TCP connections but passes no byte until `forwardTo` names where the
@@ -24,6 +24,11 @@ export class HoldingPort {
         resolve(gate);
       });
     });
+  }
+
+  /** The port it listens on. */
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
   }
 
   /** Connections accepted so far and not yet passed on. */

@@ -142,7 +142,7 @@ export class PrinsPair {
   }
 
   /** Both sides in prins-established. */
-  async waitEstablished(timeoutMs = 10_000): Promise<void> {
+  async waitEstablished(timeoutMs = 20_000): Promise<void> {
     await this.initiator.waitForPeerState(FQDN_A, 'prins-established', timeoutMs);
     await this.responder.waitForPeerState(FQDN_B, 'prins-established', timeoutMs);
   }

@@ -19,7 +19,7 @@ export class ProbeProcess extends AppProcess {
   }
 
   /** Initiator role: the port it listens on, from its first line. */
-  listeningPort(timeoutMs = 10_000): Promise<number> {
+  listeningPort(timeoutMs = 30_000): Promise<number> {
     return waitFor('probe: listening', () => {
       const line = this.lines.find((l) => / on [\d.]+:\d+; waiting for the initiator/.test(l.msg));
       if (!line && !this.running) throw new Error(`probe exited: ${this.dump()}`);

@@ -40,7 +40,7 @@ export class SeppProcess extends AppProcess {
   }
 
   /** Waits until the admin API shows the peer matching `predicate` (`what` describes it). */
-  waitForPeer(fqdn: string, what: string, predicate: (peer: PeerView) => boolean, timeoutMs = 10_000): Promise<PeerView> {
+  waitForPeer(fqdn: string, what: string, predicate: (peer: PeerView) => boolean, timeoutMs = 20_000): Promise<PeerView> {
     return waitFor(`${this.name}: peer ${fqdn} ${what}`, async () => {
       const peer = await this.peer(fqdn);
       return peer && predicate(peer) ? peer : undefined;
@@ -48,7 +48,7 @@ export class SeppProcess extends AppProcess {
   }
 
   /** Waits until the peer is in `state`. */
-  waitForPeerState(fqdn: string, state: string, timeoutMs = 10_000): Promise<PeerView> {
+  waitForPeerState(fqdn: string, state: string, timeoutMs = 20_000): Promise<PeerView> {
     return this.waitForPeer(fqdn, `in ${state}`, (peer) => peer.state === state, timeoutMs);
   }
 }

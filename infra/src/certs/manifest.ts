@@ -57,6 +57,18 @@ export interface IpxCertificateFiles {
   signing: CertificateFile;
 }
 
+/**
+ * The operations and maintenance (OAM) side: a CA of its own (never a PLMN's, so no SEPP
+ * certificate opens an admin listener) and one client certificate for operators and monitoring
+ * (Prometheus) to present to admin listeners that require client certificates (`admin.tls.ca`).
+ */
+export interface OamCertificateFiles {
+  ca: string;
+  caKey: string;
+  /** Leaf followed by `ca`, SAN `oam-client.sepp.local`, clientAuth only. */
+  client: CertificateFile;
+}
+
 export interface CertificateSetManifest {
   version: 1;
   generatedAt: string;
@@ -66,6 +78,8 @@ export interface CertificateSetManifest {
   bad: BadCertificateFiles;
   /** Present when the set was asked for an IPX relay (`--ipx FQDN`). */
   ipx?: IpxCertificateFiles;
+  /** Present when the set was asked for OAM material (`--oam`). */
+  oam?: OamCertificateFiles;
   /** Every file of the set, manifest excluded; used to detect a damaged set and clean stale files. */
   files: string[];
 }
@@ -85,6 +99,7 @@ function isManifest(value: unknown): value is CertificateSetManifest {
     value.plmns.every((p) => isRecord(p) && typeof p.mcc === 'string' && typeof p.mnc === 'string') &&
     isRecord(value.bad) &&
     (value.ipx === undefined || (isRecord(value.ipx) && typeof value.ipx.fqdn === 'string' && isRecord(value.ipx.tls) && isRecord(value.ipx.signing))) &&
+    (value.oam === undefined || (isRecord(value.oam) && typeof value.oam.ca === 'string' && isRecord(value.oam.client))) &&
     Array.isArray(value.files) &&
     value.files.every((f) => typeof f === 'string')
   );

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { type CertificateSetManifest } from './manifest';
-import { WRONG_SAN_FQDN, writeCertificateSet } from './write-certs';
+import { OAM_CLIENT_NAME, WRONG_SAN_FQDN, writeCertificateSet } from './write-certs';
 
 const PLMN_A = { mcc: '001', mnc: '01' };
 const PLMN_B = { mcc: '002', mnc: '02' };
@@ -252,6 +252,42 @@ describe('writeCertificateSet', () => {
       const outDir = await tmpDir();
       await expect(writeCertificateSet({ outDir, plmns: [PLMN_A], caMode: 'shared', ipx: { fqdn: 'not a name' } })).rejects.toThrow(/invalid IPX FQDN/);
       expect(await readdir(outDir)).toEqual([]);
+    });
+  });
+
+  describe('oam', () => {
+    it('mints the OAM part under oam/: a CA of its own and a client-only certificate that no PLMN CA vouches for', async () => {
+      const outDir = await tmpDir();
+      const manifest = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', oam: true });
+      expect(manifest.oam).toEqual({ ca: 'oam/ca.crt', caKey: 'oam/ca.key', client: { cert: 'oam/client.crt', key: 'oam/client.key' } });
+      expect((await listTree(outDir)).filter((f) => f.startsWith('oam/'))).toEqual(['oam/ca.crt', 'oam/ca.key', 'oam/client.crt', 'oam/client.key']);
+      for (const key of ['oam/ca.key', 'oam/client.key']) expect(await mode(outDir, key)).toBe(0o600);
+      const ca = await cert(outDir, 'oam/ca.crt');
+      expect(ca.ca).toBe(true);
+      // Not in the SEPPs' bundle: an admin listener trusting oam/ca.crt lets no SEPP certificate in, and the reverse.
+      expect((await certs(outDir, 'ca.crt')).map((c) => c.fingerprint256)).not.toContain(ca.fingerprint256);
+      const [client] = await certs(outDir, 'oam/client.crt');
+      expect([client!.subjectAltName, client!.verify(ca.publicKey)]).toEqual([`DNS:${OAM_CLIENT_NAME}`, true]);
+      expect(client!.checkPrivateKey(createPrivateKey(await readFile(path.join(outDir, 'oam/client.key'), 'utf8')))).toBe(true);
+      for (const plmnCa of await certs(outDir, 'ca.crt')) expect(client!.verify(plmnCa.publicKey)).toBe(false);
+      // clientAuth only (1.3.6.1.5.5.7.3.2): it cannot serve TLS.
+      expect(client!.toLegacyObject().ext_key_usage).toEqual(['1.3.6.1.5.5.7.3.2']);
+      expect(await listTree(outDir)).toEqual([...manifest.files, 'manifest.json'].sort());
+    });
+
+    it('adds the OAM part to a matching set without touching its SEPP certificates, and keeps an IPX part', async () => {
+      const outDir = await tmpDir();
+      const first = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', ipx: { fqdn: 'ipx.roaming.example.org' } });
+      const sepp = await readFile(path.join(outDir, 'sepp-001-01.crt'), 'utf8');
+      const written: string[] = [];
+      const second = await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', ipx: { fqdn: 'ipx.roaming.example.org' }, oam: true, onWrite: (f) => written.push(path.relative(outDir, f)) });
+      expect(written.sort()).toEqual(['manifest.json', 'oam/ca.crt', 'oam/ca.key', 'oam/client.crt', 'oam/client.key']);
+      expect(await readFile(path.join(outDir, 'sepp-001-01.crt'), 'utf8')).toBe(sepp);
+      expect(second).toMatchObject({ plmns: first.plmns, ipx: first.ipx, oam: { ca: 'oam/ca.crt' } });
+      expect(await listTree(outDir)).toEqual([...second.files, 'manifest.json'].sort());
+      const again: string[] = [];
+      expect(await writeCertificateSet({ outDir, plmns: [PLMN_A, PLMN_B], caMode: 'per-plmn', oam: true, onWrite: (f) => again.push(f) })).toEqual(second);
+      expect(again).toEqual([]);
     });
   });
 

@@ -8,6 +8,7 @@ import {
   type CertificateSetManifest,
   type IpxCertificateFiles,
   MANIFEST_FILE,
+  type OamCertificateFiles,
   type PlmnCertificateFiles,
   readManifest,
   sameRequest,
@@ -27,6 +28,11 @@ export interface CertificateSetOptions {
    * that has one is still a match.
    */
   ipx?: { fqdn: string };
+  /**
+   * Also mint OAM material under `oam/` (OamCertificateFiles): a CA and a client certificate for
+   * admin listeners with `admin.tls.ca`. Added to a matching set that lacks it, like `ipx`.
+   */
+  oam?: boolean;
   /** Regenerate even when the directory already holds a matching set. */
   force?: boolean;
   /** Called with the absolute path of each file written (CLI progress output). */
@@ -108,6 +114,22 @@ async function issueIpx(w: SetWriter, fqdn: string): Promise<IpxCertificateFiles
   };
 }
 
+/** File names of the OAM part of a set (`oam/`). */
+export const OAM_FILES = {
+  ca: 'oam/ca.crt',
+  caKey: 'oam/ca.key',
+  client: { cert: 'oam/client.crt', key: 'oam/client.key' },
+} as const;
+/** The name in the OAM client certificate. */
+export const OAM_CLIENT_NAME = 'oam-client.sepp.local';
+
+async function issueOam(w: SetWriter): Promise<OamCertificateFiles> {
+  const ca = await createCa({ commonName: 'SEPP OAM CA' });
+  const caFiles = { ca: await w.write(OAM_FILES.ca, ca.certPem), caKey: await w.write(OAM_FILES.caKey, ca.keyPem, true) };
+  const client = await createLeaf({ ca, dnsNames: [OAM_CLIENT_NAME], extendedKeyUsage: ['clientAuth'] });
+  return { ...caFiles, client: { cert: await w.write(OAM_FILES.client.cert, client.chainPem), key: await w.write(OAM_FILES.client.key, client.keyPem, true) } };
+}
+
 async function allPresent(outDir: string, files: string[]): Promise<boolean> {
   const checks = await Promise.all(files.map((f) => access(path.join(outDir, f)).then(() => true, () => false)));
   return checks.every(Boolean);
@@ -153,8 +175,10 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
   const ipxFqdn = opts.ipx?.fqdn.toLowerCase();
   const previous = await readManifest(opts.outDir);
   if (!opts.force && previous && sameRequest(previous, opts.plmns, opts.caMode) && (await allPresent(opts.outDir, previous.files))) {
-    if (ipxFqdn === undefined || previous.ipx?.fqdn === ipxFqdn) return previous;
-    return addIpx(opts, previous, ipxFqdn);
+    const needsIpx = ipxFqdn !== undefined && previous.ipx?.fqdn !== ipxFqdn;
+    const needsOam = opts.oam === true && previous.oam === undefined;
+    if (!needsIpx && !needsOam) return previous;
+    return addParts(opts, previous, needsIpx ? ipxFqdn : undefined, needsOam);
   }
 
   // Drop the old manifest before touching anything, so an interrupted run can never leave a
@@ -188,6 +212,7 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
   };
 
   const ipx = ipxFqdn !== undefined ? await issueIpx(w, ipxFqdn) : undefined;
+  const oam = opts.oam === true ? await issueOam(w) : undefined;
 
   const manifest: CertificateSetManifest = {
     version: 1,
@@ -197,6 +222,7 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
     plmns,
     bad,
     ...(ipx ? { ipx } : {}),
+    ...(oam ? { oam } : {}),
     files: [...w.files],
   };
   await removeStale(opts.outDir, previous, manifest.files);
@@ -206,19 +232,22 @@ export async function writeCertificateSet(opts: CertificateSetOptions): Promise<
 }
 
 /**
- * A complete set that matches but has no IPX part (or one for another FQDN): mints the IPX part
- * alone, so the SEPP certificates (and whatever already trusts them) stay as they are.
+ * A complete set that matches but lacks the IPX part (or has one for another FQDN) or the OAM
+ * part: mints those alone, so the SEPP certificates (and whatever already trusts them) stay as
+ * they are.
  */
-async function addIpx(opts: CertificateSetOptions, previous: CertificateSetManifest, fqdn: string): Promise<CertificateSetManifest> {
+async function addParts(opts: CertificateSetOptions, previous: CertificateSetManifest, ipxFqdn: string | undefined, oam: boolean): Promise<CertificateSetManifest> {
   await rm(path.join(opts.outDir, MANIFEST_FILE), { force: true });
   const w = new SetWriter(opts.outDir, opts.onWrite);
-  const ipx = await issueIpx(w, fqdn);
-  const ipxFiles = new Set<string>(w.files);
+  const ipx = ipxFqdn !== undefined ? await issueIpx(w, ipxFqdn) : previous.ipx;
+  const oamFiles = oam ? await issueOam(w) : previous.oam;
+  const written = new Set<string>(w.files);
   const manifest: CertificateSetManifest = {
     ...previous,
     generatedAt: new Date().toISOString(),
-    ipx,
-    files: [...previous.files.filter((file) => !ipxFiles.has(file)), ...w.files],
+    ...(ipx ? { ipx } : {}),
+    ...(oamFiles ? { oam: oamFiles } : {}),
+    files: [...previous.files.filter((file) => !written.has(file)), ...w.files],
   };
   await w.write(MANIFEST_FILE, `${JSON.stringify(manifest, null, 2)}\n`);
   return manifest;

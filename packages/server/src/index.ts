@@ -11,7 +11,7 @@ export { logTlsHandshakeFailures, type TlsHandshakeFailure } from './tls/tls-han
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
 export { createJsonLogger, createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
 export { ProblemException } from './problem/problem.exception';
-export { ProblemDetailsFilter, PROBLEM_JSON } from './problem/problem-details.filter';
+export { ProblemDetailsFilter, PROBLEM_JSON, type OnRefused } from './problem/problem-details.filter';
 export { N32_ERROR_STATUS } from './problem/error-status';
 export { toProblem } from './problem/to-problem';
 export * from './peers/peer-registry.service';
@@ -28,7 +28,7 @@ export { http2Adapter, n32ServerAdapter, wireN32Server } from './n32c/n32-listen
 export { methodNotAllowed } from './n32c/n32c-http-rules';
 export * from './n32c-client';
 export { dispatchingServerFactory, type FastPath, type SeppHttp2Server } from './n32f/dispatching-server';
-export { forwardStream, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
+export { BORDER_REFUSAL, forwardStream, refusedOutcome, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
 export { respondWithProblem } from './n32f/raw-problem';
 export { OriginPool, type OriginPoolOptions } from './n32f/origin-pool';
 export { exchangeBuffered, readBody, RequestNotProcessed, respondWhole, type BufferedAnswer } from './n32f/buffered';
@@ -44,4 +44,5 @@ export * from './openapi';
 export * from './limits';
 export * from './state';
 export * from './cluster';
+export * from './status';
 export * from './border';

@@ -15,6 +15,8 @@ import {
   type PeerSettings,
   type ReceivedErrorReport,
   type SeppLogger,
+  type StatusConnection,
+  type StatusConnectionSource,
 } from '@sepp/server';
 import { ParamsClient } from './params.client';
 import { PeerLink } from './peer-link';
@@ -26,7 +28,7 @@ import { PeerLink } from './peer-link';
  * It is also how PRINS procedures reach a peer on N32-c (PeerChannel).
  */
 @Injectable()
-export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicationShutdown, PeerChannel {
+export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicationShutdown, PeerChannel, StatusConnectionSource {
   private readonly links = new Map<string, PeerLink>();
   private readonly onReload = (reload: ConfigReload): void => this.applyReload(reload);
   private readonly onErrorReport = (report: ReceivedErrorReport): void => this.applyErrorReport(report);
@@ -70,9 +72,23 @@ export class NegotiatorService implements OnApplicationBootstrap, BeforeApplicat
     return link ? link.n32cConnection() : Promise.reject(new Error(`${peer} is not a configured peer`));
   }
 
-  /** Negotiate with every peer now (used by reload and by operators through the admin API). */
+  /** Operators (the admin API): negotiate with every peer now, also those released with {@link releasePeer}. */
   renegotiateAll(reason: string): void {
-    for (const link of this.links.values()) link.request(reason);
+    for (const link of this.links.values()) link.resume(reason);
+  }
+
+  /**
+   * Operators: release N32 with a configured peer now and keep it released until
+   * {@link renegotiateAll}. Null when the peer is not configured; else whether it acknowledged.
+   */
+  async releasePeer(peer: string, reason: string): Promise<{ acknowledged: boolean } | null> {
+    const link = this.links.get(peer);
+    return link ? { acknowledged: await link.hold(reason) } : null;
+  }
+
+  /** StatusConnectionSource: the N32 connections of every link. */
+  statusConnections(): StatusConnection[] {
+    return [...this.links.values()].flatMap((link) => link.statusConnections());
   }
 
   /** Operators: tear the peer's N32-f context down on both sides (n32f-terminate). */

@@ -15,6 +15,7 @@ import {
   type PeerSettings,
   type SeppLogger,
   type SeppMetrics,
+  type StatusConnection,
 } from '@sepp/server';
 import { backoffDelay } from './backoff';
 import type { ParamsClient } from './params.client';
@@ -59,6 +60,8 @@ export class PeerLink {
   private stopped = false;
   /** Which of the peer's addresses we dial (`n32.peers[].address` may list its replicas). */
   private addressIndex: number;
+  /** Released by an operator: no negotiation (nor N32-f) until an operator asks for one again. */
+  private held = false;
   private readonly log: SeppLogger;
 
   constructor(
@@ -85,7 +88,7 @@ export class PeerLink {
 
   /** Negotiate as soon as possible (now, or right after the negotiation in progress). */
   request(reason: string): void {
-    if (this.stopped) return;
+    if (this.stopped || this.held) return;
     this.clearTimer();
     if (this.running) {
       this.pendingReason = reason;
@@ -115,14 +118,44 @@ export class PeerLink {
    */
   async release(reason: string): Promise<void> {
     this.stopped = true;
+    await this.releaseNow(reason);
+  }
+
+  /**
+   * Operators: release N32 now (n32f-terminate, ["NONE"], close) and stay released: no retry, no
+   * negotiation for N32-f traffic, until {@link resume}. Resolves with whether the peer
+   * acknowledged the release (false: it had nothing agreed, or did not answer).
+   */
+  async hold(reason: string): Promise<boolean> {
+    this.held = true;
+    return this.releaseNow(reason);
+  }
+
+  /** Operators: negotiate now, lifting a {@link hold}. */
+  resume(reason: string): void {
+    this.held = false;
+    this.request(reason);
+  }
+
+  /** The connections this link has open to the peer (and its IPX relay). */
+  statusConnections(): StatusConnection[] {
+    const out: StatusConnection[] = [];
+    if (this.connection?.open) out.push(this.connection.statusView('n32c'));
+    if (this.n32f?.open) out.push(this.n32f.statusView('n32f'));
+    if (this.ipx?.open) out.push(this.ipx.statusView('ipx'));
+    return out;
+  }
+
+  private async releaseNow(reason: string): Promise<boolean> {
     this.clearTimer();
     await this.running;
     if (this.deps.contexts.store.shared && reason === 'shutdown') {
       this.deps.contexts.forgetPeerLocally(this.peer.fqdn, reason);
       this.log.info({ reason }, 'replica leaving: N32 connections closed, nothing released (the other replicas go on)');
       await this.dropConnections();
-      return;
+      return false;
     }
+    let released = false;
     const context = this.deps.contexts.table.ofPeer(this.peer.fqdn);
     if (context) {
       const terminated = await this.deps.control.terminate(this.peer.fqdn, context.localContextId, reason);
@@ -132,11 +165,12 @@ export class PeerLink {
     const connection = this.connection;
     const record = this.deps.peers.get(this.peer.fqdn);
     if (connection?.open && record && hasAgreedMechanism(record.status)) {
-      const released = await this.deps.client.release(connection, this.deps.config.current, RELEASE_TIMEOUT_MS);
+      released = await this.deps.client.release(connection, this.deps.config.current, RELEASE_TIMEOUT_MS);
       this.log.info({ reason, released }, 'released N32 with ["NONE"]');
     }
     this.deps.peers.apply(this.peer.fqdn, { type: 'RELEASED' }, null);
     await this.dropConnections();
+    return released;
   }
 
   /**
@@ -147,6 +181,7 @@ export class PeerLink {
    * bypasses the back-off of a failure that has just happened.
    */
   async n32fTransport(waitMs: number): Promise<N32fTransport> {
+    if (this.held) throw new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `N32 with ${this.peer.fqdn} was released by an operator (POST /admin/peers/renegotiate to negotiate again)`);
     const ready = this.readyTransport() ?? (await this.prinsTransport());
     if (ready) return ready;
     const state = this.deps.peers.get(this.peer.fqdn)?.status.state;
@@ -252,7 +287,7 @@ export class PeerLink {
 
   private async negotiate(reason: string): Promise<void> {
     const config = this.deps.config.current;
-    this.deps.peers.apply(this.peer.fqdn, { type: 'NEGOTIATION_STARTED' });
+    this.deps.peers.apply(this.peer.fqdn, { type: 'NEGOTIATION_STARTED', offered: config.sepp.capabilities });
     this.log.info({ reason, dial: `${this.address.host}:${this.address.port}` }, 'negotiating');
 
     let connection: N32Connection;
@@ -417,7 +452,7 @@ export class PeerLink {
 
   /** Dials, counting TLS handshake failures (the client side of `sepp_tls_handshake_failures_total`). */
   private dial(open: () => Promise<N32Connection>): Promise<N32Connection> {
-    return dialPeer(open, this.deps.metrics);
+    return dialPeer(open, this.deps.metrics, this.peer.fqdn);
   }
 
   /** The peer or the network ended a connection (not us: we unset ours before closing them). */

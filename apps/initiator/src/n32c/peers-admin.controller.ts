@@ -16,7 +16,21 @@ export class PeersAdminController {
     return { terminated: outcome.terminated, acknowledged: outcome.acknowledged };
   }
 
-  /** Negotiate again with every peer now. */
+  /**
+   * Release N32 with the peer now (n32f-terminate of a PRINS context, exchange-capability with
+   * ["NONE"], close) and keep it released: no retries and no negotiation for N32-f traffic until
+   * POST /admin/peers/renegotiate.
+   */
+  @Post(':fqdn/release')
+  @HttpCode(200)
+  async release(@Param('fqdn') fqdn: string): Promise<{ released: string; acknowledged: boolean }> {
+    const peer = fqdn.toLowerCase();
+    const outcome = await this.negotiator.releasePeer(peer, 'operator request');
+    if (!outcome) throw new ProblemException({ status: 404, cause: 'RESOURCE_NOT_FOUND', detail: `no configured peer ${fqdn}` });
+    return { released: peer, acknowledged: outcome.acknowledged };
+  }
+
+  /** Negotiate again with every peer now (also those released by an operator). */
   @Post('renegotiate')
   @HttpCode(202)
   renegotiate(): { renegotiating: true } {

@@ -39,6 +39,7 @@ import {
   type SeppLogger,
 } from '@sepp/server';
 import type { N32fContext } from '@sepp/protocol';
+import { forwardTimeoutMs } from './forward-timeout';
 
 /** JSON and base64url overhead of a reformatted message over the NF body it carries. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -128,7 +129,7 @@ export class PrinsSenderService {
       }
       log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
       try {
-        answer = await this.send(connection, Buffer.from(JSON.stringify(sealed.body)));
+        answer = await this.send(connection, Buffer.from(JSON.stringify(sealed.body)), forwardTimeoutMs(headers, this.config.current.n32f.requestTimeoutMs));
         break;
       } catch (error) {
         context.abandon(sealed.messageId);
@@ -157,7 +158,7 @@ export class PrinsSenderService {
       context.abandon(sealed.messageId);
       const prins = error instanceof PrinsError ? error : new PrinsError('MESSAGE_RECONSTRUCTION_FAILED', `the answer is not an N32fReformattedRspMsg: ${(error as Error).message}`);
       log.warn({ n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
-      this.metrics.prinsFailures.inc({ type: prins.type, detected_by: 'us' });
+      this.metrics.prinsRefused(prins.type, 'us', route.peer, `the protected answer: ${prins.detail}`);
       void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
       throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
     }
@@ -181,7 +182,7 @@ export class PrinsSenderService {
   }
 
   /** POSTs a protected request to the peer's n32f-process and reads the whole answer. */
-  private send(connection: N32Connection, payload: Buffer): Promise<BufferedAnswer> {
+  private send(connection: N32Connection, payload: Buffer, timeoutMs: number): Promise<BufferedAnswer> {
     return exchangeBuffered(
       connection.session,
       {
@@ -193,7 +194,7 @@ export class PrinsSenderService {
         accept: 'application/json, application/problem+json',
       },
       payload,
-      { timeoutMs: this.config.current.n32f.requestTimeoutMs, limit: this.config.current.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
+      { timeoutMs, limit: this.config.current.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },
     );
   }
 

@@ -2,15 +2,18 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, telescopicLabelOf, type N32fContext, type NfRoute } from '@sepp/protocol';
 import {
+  BORDER_REFUSAL,
   BorderService,
   ConfigService,
   forwardStream,
   guardedForward,
   ProblemException,
+  refusalOfError,
   respondWithProblem,
   SEPP_LOGGER,
   SeppMetrics,
   splitPath,
+  toProblem,
   type ForwardOptions,
   type ForwardOutcome,
   type N32Connection,
@@ -19,6 +22,7 @@ import {
 } from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
+import { forwardTimeoutMs } from './forward-timeout';
 import { PrinsSenderService } from './prins-sender.service';
 import { TelescopicService } from './telescopic.service';
 
@@ -57,8 +61,8 @@ export class SbiForwarderService {
     const path = headers[':path'];
     if (path?.startsWith(MAPPING_API)) return false;
     const startedAt = process.hrtime.bigint();
+    let route: NfRoute | undefined;
     try {
-      let route: NfRoute;
       try {
         route = this.route(headers);
       } catch (error) {
@@ -67,20 +71,21 @@ export class SbiForwarderService {
         void this.routeByStoredLabel(stream, headers, error, startedAt);
         return true;
       }
-      const link = this.negotiator.link(route.peer);
-      if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${route.peer}`);
+      const routed = route;
+      const link = this.negotiator.link(routed.peer);
+      if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${routed.peer}`);
       const ready = link.readyTransport();
       if (ready) {
-        this.relay(stream, headers, route, ready, startedAt);
+        this.relay(stream, headers, routed, ready, startedAt);
       } else {
         // No agreed mechanism yet: negotiate (bounded wait), then relay if the NF is still there.
         link
           .n32fTransport(this.config.current.n32f.establishTimeoutMs)
-          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, route, transport, startedAt)))
-          .catch((error: unknown) => this.refuse(stream, headers, error, startedAt));
+          .then((transport) => (stream.destroyed ? undefined : this.dispatch(stream, headers, routed, transport, startedAt)))
+          .catch((error: unknown) => this.refuse(stream, headers, error, startedAt, routed.peer));
       }
     } catch (error) {
-      this.refuse(stream, headers, error, startedAt);
+      this.refuse(stream, headers, error, startedAt, route?.peer);
     }
     return true;
   };
@@ -90,7 +95,7 @@ export class SbiForwarderService {
     const label = telescopicLabelOf(host, this.config.current.sepp.fqdn);
     const fqdn = label ? await this.telescopic.resolve(label) : null;
     if (!fqdn) {
-      this.refuse(stream, headers, unknown, startedAt);
+      this.refuse(stream, headers, unknown, startedAt, undefined);
       return;
     }
     if (!stream.destroyed) this.handle(stream, headers);
@@ -129,9 +134,9 @@ export class SbiForwarderService {
         return { connection: next.connection, context: next.context };
       };
       const status = await this.prins.forward(stream, headers, route, transport, renew, refresh);
-      this.metrics.observeN32f('PRINS', 'outbound', status, startedAt);
+      this.metrics.observeN32f('PRINS', 'outbound', status, startedAt, route.peer);
     } catch (error) {
-      this.refuse(stream, headers, error, startedAt, 'PRINS');
+      this.refuse(stream, headers, error, startedAt, route.peer, 'PRINS');
     }
   }
 
@@ -142,6 +147,7 @@ export class SbiForwarderService {
         headers,
         new N32Error(N32ErrorCode.N32F_MECHANISM_UNAVAILABLE, `${route.peer} did not declare 3GppSbiTargetApiRootSupported: TLS-mode forwarding needs the header on both sides`),
         startedAt,
+        route.peer,
         'TLS',
       );
       return;
@@ -153,9 +159,8 @@ export class SbiForwarderService {
     out[':scheme'] = 'https';
     out[':authority'] = connection.authority;
     if (route.via === 'telescopic') out[SBI_HEADERS.targetApiRoot] = formatApiRoot(route.target);
-    const maxRspTime = Number(headers[SBI_HEADERS.maxRspTime]);
     const options: ForwardOptions = {
-      timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
+      timeoutMs: forwardTimeoutMs(headers, config.n32f.requestTimeoutMs),
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
       // A request the peer did not process (a replica of the peer stopping refuses the streams that
@@ -165,7 +170,12 @@ export class SbiForwarderService {
         if (next.mechanism !== 'TLS') throw new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `${route.peer} no longer has TLS agreed`);
         return next.connection.session;
       },
-      onDone: (outcome: ForwardOutcome) => this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt),
+      onDone: (outcome: ForwardOutcome) => {
+        this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, route.peer, outcome.kind === 'refused' ? outcome.code : undefined);
+        // (A border rule's refusal is logged by the border as a `border refusal`.)
+        if (outcome.kind === 'refused' && outcome.code !== BORDER_REFUSAL) this.logRefusal(stream, headers, outcome);
+        else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer: route.peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: NF stream reset');
+      },
     };
     // Border protection (TS 33.501 5.9.3.2): only toward peers it applies to; the others stream as before.
     const gate = this.border.gate(route.peer, 'cSEPP');
@@ -185,11 +195,21 @@ export class SbiForwarderService {
     });
   }
 
-  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
-    const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-    this.metrics.observeN32f(mechanism, 'outbound', status, startedAt);
-    if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
+  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, error: unknown, startedAt: bigint, peer: string | undefined, mechanism: 'TLS' | 'PRINS' | 'none' = 'none'): void {
+    const bodyLimit = this.config.current.n32f.bodyLimit;
+    const status = respondWithProblem(stream, error, bodyLimit);
+    const { category, cause, detail } = refusalOfError(error, toProblem(error, bodyLimit));
+    this.metrics.observeN32f(mechanism, 'outbound', status, startedAt, peer, cause);
+    // A border refusal (ProblemException) is listed by the border gate itself, with its rule.
+    if (!(error instanceof ProblemException)) this.metrics.refuse({ category, cause, peer, listener: 'sbi', remoteAddress: stream.session?.socket?.remoteAddress, detail });
+    if (error instanceof N32Error) this.logRefusal(stream, headers, { status, code: error.code, cause: error.cause, detail: error.detail });
     else if (error instanceof ProblemException) this.logger.debug({ status, cause: error.problem.cause }, 'NF request refused (border protection, logged as border refusal)');
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
+  }
+
+  /** One line per NF request we answered with a problem of ours: info for a refused request, warn for a failure (5xx). */
+  private logRefusal(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, refusal: { status: number; code: string; cause: string; detail: string }): void {
+    const { status, code, cause, detail } = refusal;
+    this.logger[status >= 500 ? 'warn' : 'info']({ status, cause, code, detail, path: headers[':path'], remoteAddress: stream.session?.socket?.remoteAddress }, 'NF request refused');
   }
 }

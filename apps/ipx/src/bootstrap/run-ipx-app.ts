@@ -4,7 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { Module, UnsupportedMediaTypeException, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, http2Adapter, logTlsHandshakeFailures, NestPinoLogger, ProblemDetailsFilter, ReadinessService } from '@sepp/server';
+import {
+  classifyTlsFailure,
+  clientCertificateName,
+  ConfigError,
+  http2Adapter,
+  logTlsHandshakeFailures,
+  NestPinoLogger,
+  ProblemDetailsFilter,
+  ReadinessService,
+  refusalOfError,
+  type OnRefused,
+} from '@sepp/server';
 import type { IpxConfig, ListenAddress } from '../config/ipx-config';
 import { loadIpxConfig, resolveIpxConfigPath } from '../config/load-ipx-config';
 import { relayServerTlsOptions } from '../config/tls';
@@ -13,6 +24,7 @@ import { IpxModule } from '../ipx.module';
 import { createIpxLogger } from '../logging/logger';
 import { N32fRelayController } from '../relay/n32f-relay.controller';
 import { RelayService } from '../relay/relay.service';
+import { IpxStatusService } from '../status/ipx-status.service';
 
 /** Exit code for a configuration that cannot be used (as the SEPPs, CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -97,15 +109,31 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
   const admin = await listen(root, 'admin', config.admin.listen, 'http/1.1', logger);
   readiness.markUp('admin', admin);
 
+  const status = root.get<IpxStatusService>(IpxStatusService);
   let relay: NestFastifyApplication;
   try {
     relay = await NestFactory.create<NestFastifyApplication>(
-      { module: ListenerHostModule, controllers: [N32fRelayController], providers: [{ provide: RelayService, useValue: root.get<RelayService>(RelayService) }] } as DynamicModule,
+      {
+        module: ListenerHostModule,
+        controllers: [N32fRelayController],
+        providers: [
+          { provide: RelayService, useValue: root.get<RelayService>(RelayService) },
+          { provide: IpxStatusService, useValue: status },
+        ],
+      } as DynamicModule,
       relayAdapter(config),
       { logger: nestLogger, abortOnError: false },
     );
-    relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit));
-    logTlsHandshakeFailures(relay.getHttpServer() as unknown as Http2SecureServer, 'n32f', logger);
+    relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit, relayRefusals(status)));
+    logTlsHandshakeFailures(relay.getHttpServer() as unknown as Http2SecureServer, 'n32f', logger, ({ certificateError, error, remoteAddress }) =>
+      status.refuse({
+        category: 'certificate',
+        cause: classifyTlsFailure(certificateError ?? error.code, error.message),
+        listener: 'n32f',
+        remoteAddress,
+        detail: certificateError ? `client certificate refused: ${certificateError}` : error.message,
+      }),
+    );
     readiness.markUp('n32f', await listen(relay, 'n32f', config.listen, 'h2', logger));
   } catch (error) {
     await root.close();
@@ -128,6 +156,16 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
         await closeQuietly(root, logger);
         logger.info('stopped');
       })()),
+  };
+}
+
+/** A message the relay refused (bad input, a next hop it could not reach, an answer it could not sign): listed, and counted for its sender. */
+function relayRefusals(status: IpxStatusService): OnRefused {
+  return (exception, problem, request) => {
+    const { category, cause, detail } = refusalOfError(exception, problem);
+    const peer = clientCertificateName(request);
+    status.refuse({ category, cause, listener: 'n32f', peer, remoteAddress: request.ip, detail });
+    status.traffic.record(peer, 'inbound', 'refused', cause, 0);
   };
 }
 

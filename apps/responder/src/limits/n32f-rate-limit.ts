@@ -4,6 +4,9 @@ import { isN32fProcessPath, isSeppApiPath } from '@sepp/protocol';
 import { peerDnsNames, PeerRateLimiter, type FastPath, type SeppRuntime } from '@sepp/server';
 import type { N32SessionsService } from '../n32c/n32-sessions.service';
 
+/** The refusal cause of the status page's N32-f figures for requests over the rate limit. */
+const RATE_LIMITED = 'RATE_LIMITED';
+
 /** One limiter per process, shared by the N32 and N32-f listeners: a peer has one budget. */
 const limiters = new WeakMap<SeppRuntime, PeerRateLimiter>();
 
@@ -41,8 +44,9 @@ export function rateLimitN32f(runtime: SeppRuntime, listener: string, sessions: 
     const path = headers[':path'] ?? '';
     const prins = isN32fProcessPath(path);
     if ((!prins && isSeppApiPath(path)) || !stream.session) return next(stream, headers);
-    if (limiter.admit(stream, peerOf(stream.session), listener)) return next(stream, headers);
-    runtime.metrics.observeN32f(prins ? 'PRINS' : 'TLS', 'inbound', 429, process.hrtime.bigint());
+    const peer = peerOf(stream.session);
+    if (limiter.admit(stream, peer, listener)) return next(stream, headers);
+    runtime.metrics.observeN32f(prins ? 'PRINS' : 'TLS', 'inbound', 429, process.hrtime.bigint(), peer, RATE_LIMITED);
     return true;
   };
 }

@@ -121,7 +121,7 @@ export class HandshakeService {
       this.peers.apply(sender, { type: 'RELEASED' }, null);
       return { body: answer, peer: sender, agreed: false, terminate: 'peer released N32' };
     }
-    this.peers.apply(sender, { type: 'NEGOTIATION_STARTED' });
+    this.peers.apply(sender, { type: 'NEGOTIATION_STARTED', offered: request.supportedSecCapabilityList });
     if (selection.selected === 'NONE') {
       this.peers.apply(sender, { type: 'NEGOTIATION_FAILED', reason: 'NO_COMMON_MECHANISM', detail: selection.reason });
       return { body: answer, peer: sender, agreed: false, terminate: `no agreed mechanism (${selection.reason})` };

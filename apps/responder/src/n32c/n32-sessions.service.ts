@@ -1,7 +1,7 @@
 import type { Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
-import { ClusterViewService, peerDnsNames, PeerRegistry, SEPP_LOGGER, type SeppLogger } from '@sepp/server';
+import { ClusterViewService, peerDnsNames, PeerRegistry, SEPP_LOGGER, type SeppLogger, type StatusConnection } from '@sepp/server';
 
 /** Grace for a peer to finish reading our last answer before its connection is destroyed. */
 const CLOSE_GRACE_MS = 2_000;
@@ -151,6 +151,21 @@ export class N32SessionsService {
     timer.unref();
     session.once('close', () => clearTimeout(timer));
     session.close();
+  }
+
+  /** The inbound connections as the status page lists them. */
+  statusConnections(): StatusConnection[] {
+    return this.view().map((view) => ({
+      peer: view.peer,
+      purpose: view.listener === 'n32f' ? 'n32f' : 'n32c',
+      direction: 'inbound',
+      listener: view.listener,
+      remote: `${view.remoteAddress ?? '?'}:${view.remotePort ?? '?'}`,
+      since: view.since,
+      certificate: view.certificate,
+      n32cRequests: view.n32cRequests,
+      n32fRequests: view.n32fRequests,
+    }));
   }
 
   view(): N32ConnectionView[] {

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService, dialPeer, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
+import { ConfigService, dialPeer, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger, type StatusConnection } from '@sepp/server';
 
 /**
  * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened to the peer's
@@ -10,6 +10,8 @@ import { ConfigService, dialPeer, N32Connection, N32fControlService, SEPP_LOGGER
 @Injectable()
 export class PeerConnectionsService implements PeerChannel {
   private readonly open = new Map<string, Promise<N32Connection>>();
+  /** The connections of `open` that are up. */
+  private readonly up = new Map<string, N32Connection>();
 
   constructor(
     private readonly config: ConfigService,
@@ -18,6 +20,11 @@ export class PeerConnectionsService implements PeerChannel {
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     control.useChannel(this);
+  }
+
+  /** The second N32-c connections that are up (the status page). */
+  statusConnections(): StatusConnection[] {
+    return [...this.up.values()].filter((connection) => connection.open).map((connection) => connection.statusView('n32c'));
   }
 
   connectionTo(peer: string): Promise<N32Connection> {
@@ -37,7 +44,7 @@ export class PeerConnectionsService implements PeerChannel {
       let lastError: unknown;
       for (const { host, port } of settings.dials) {
         try {
-          return await dialPeer(() => N32Connection.open(config, settings, config.n32.requestTimeoutMs, { fqdn: settings.fqdn, host, port }, this.metrics), this.metrics);
+          return await dialPeer(() => N32Connection.open(config, settings, config.n32.requestTimeoutMs, { fqdn: settings.fqdn, host, port }, this.metrics), this.metrics, peer);
         } catch (error) {
           lastError = error;
         }
@@ -48,8 +55,10 @@ export class PeerConnectionsService implements PeerChannel {
     opening.then(
       (connection) => {
         this.logger.info({ peer, dial: `${connection.socket.remoteAddress}:${connection.socket.remotePort}` }, 'second N32-c connection up');
+        this.up.set(peer, connection);
         connection.onClose(() => {
           if (this.open.get(peer) === opening) this.open.delete(peer);
+          if (this.up.get(peer) === connection) this.up.delete(peer);
         });
       },
       () => {

@@ -125,7 +125,7 @@ export class RenegotiationService {
     const config = this.config.current;
     const fqdn = settings.fqdn;
     const log = this.logger.child({ peer: fqdn });
-    this.peers.apply(fqdn, { type: 'RENEGOTIATION_STARTED' });
+    this.peers.apply(fqdn, { type: 'RENEGOTIATION_STARTED', offered: OFFERED });
     log.info({ dial: `${settings.dial.host}:${settings.dial.port}`, offered: OFFERED }, 'renegotiating: N32-f from the peer without an agreed mechanism');
 
     let connection;

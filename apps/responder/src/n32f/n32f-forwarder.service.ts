@@ -1,4 +1,5 @@
 import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiRootKey,
@@ -15,16 +16,21 @@ import {
   type ApiRoot,
 } from '@sepp/protocol';
 import {
+  BORDER_REFUSAL,
   BorderService,
   ConfigService,
   forwardStream,
   guardedForward,
   OriginPool,
   PeerRegistry,
+  peerDnsNames,
+  ProblemException,
+  refusalOfError,
   respondWithProblem,
   SEPP_LOGGER,
   SeppMetrics,
   splitPath,
+  toProblem,
   type ForwardOptions,
   type SeppConfig,
   type SeppLogger,
@@ -91,48 +97,57 @@ export class N32fForwarderService {
    * agreement, then goes on (`mayWait` false: it waits once), or gets the 503 of the renegotiation.
    */
   private serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, mayWait: boolean): void {
+    let peer: string | undefined;
     try {
-      this.forward(stream, headers, startedAt);
+      peer = this.senders.senderOf(stream.session!);
+      this.forward(stream, headers, startedAt, peer);
     } catch (error) {
-      const agreement = mayWait && error instanceof N32Error && error.code === N32ErrorCode.N32F_NOT_AGREED ? this.agreementFor(stream) : null;
+      const claimed = peer ?? (stream.session ? this.senders.claimedPeer(stream.session) : undefined);
+      const agreement = mayWait && error instanceof N32Error && error.code === N32ErrorCode.N32F_NOT_AGREED ? this.agreementFor(claimed) : null;
       if (!agreement) {
-        this.refuse(stream, headers, startedAt, error);
+        this.refuse(stream, headers, startedAt, error, claimed);
         return;
       }
       agreement.then(
         () => {
           if (stream.destroyed || stream.closed) {
-            this.metrics.observeN32f('TLS', 'inbound', 'abandoned', startedAt);
+            this.metrics.observeN32f('TLS', 'inbound', 'abandoned', startedAt, claimed);
             return;
           }
           this.serve(stream, headers, startedAt, false);
         },
-        (failure: unknown) => this.refuse(stream, headers, startedAt, failure),
+        (failure: unknown) => this.refuse(stream, headers, startedAt, failure, claimed),
       );
     }
   }
 
-  /** The renegotiation an N32-f request of this connection may wait for, or null. */
-  private agreementFor(stream: ServerHttp2Stream): Promise<void> | null {
-    const peer = stream.session ? this.senders.claimedPeer(stream.session) : undefined;
+  /** The renegotiation an N32-f request of the peer a connection claims to be may wait for, or null. */
+  private agreementFor(peer: string | undefined): Promise<void> | null {
     return peer ? this.renegotiation.agreement(peer) : null;
   }
 
-  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, error: unknown): void {
+  /** Answers with our problem; the refusal counts for the peer (or the name the client certificate gives) on the status page. */
+  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, error: unknown, peer: string | undefined): void {
     const extra: Record<string, string> = error instanceof RenegotiationDeferred ? { 'retry-after': String(Math.max(1, error.retryAfterSeconds)) } : {};
-    const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit, extra);
-    this.metrics.observeN32f('TLS', 'inbound', status, startedAt);
+    const bodyLimit = this.config.current.n32f.bodyLimit;
+    const status = respondWithProblem(stream, error, bodyLimit, extra);
+    const { category, cause, detail } = refusalOfError(error, toProblem(error, bodyLimit));
+    this.metrics.observeN32f('TLS', 'inbound', status, startedAt, peer, cause);
+    // A border refusal (ProblemException) is listed by the border gate itself, with its rule.
+    if (!(error instanceof ProblemException)) {
+      this.metrics.refuse({ category, cause, peer: peer ?? peerDnsNames(stream.session?.socket as TLSSocket | undefined)[0], remoteAddress: remoteAddressOf(stream), detail });
+    }
     if (error instanceof N32Error) {
-      this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: remoteAddressOf(stream) }, 'N32-f request refused');
+      this.logRefusal(stream, headers, { status, code: error.code, cause: error.cause, detail: error.detail });
     } else {
       this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
     }
   }
 
-  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint): void {
+  /** Relays one request of `peer` (the sender allowed on this connection). */
+  private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, peer: string): void {
     const config = this.config.current;
     const session = stream.session!;
-    const peer = this.senders.senderOf(session);
     // Border protection (TS 33.501 5.9.3.2) may first recover a hidden target: the target check then follows it.
     const gate = this.border.gate(peer, 'pSEPP');
     const target = gate ? null : this.targetOf(headers[SBI_HEADERS.targetApiRoot]);
@@ -153,7 +168,10 @@ export class N32fForwarderService {
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
       onDone: (outcome) => {
-        this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt);
+        this.metrics.observeN32f('TLS', 'inbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt, peer, outcome.kind === 'refused' ? outcome.code : undefined);
+        // (A border rule's refusal is logged by the border as a `border refusal`.)
+        if (outcome.kind === 'refused' && outcome.code !== BORDER_REFUSAL) this.logRefusal(stream, headers, outcome, peer);
+        else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: stream reset');
         const left = (this.inFlight.get(peer) ?? 1) - 1;
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);
@@ -186,6 +204,15 @@ export class N32fForwarderService {
       },
       options,
     });
+  }
+
+  /**
+   * One line per N32-f request we answered with a problem of ours (it reached no NF, or the NF did
+   * not answer): info for a refused request, warn for a failure of ours (5xx).
+   */
+  private logRefusal(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, refusal: { status: number; code: string; cause: string; detail: string }, peer?: string): void {
+    const { status, code, cause, detail } = refusal;
+    this.logger[status >= 500 ? 'warn' : 'info']({ status, cause, code, detail, path: headers[':path'], remoteAddress: remoteAddressOf(stream), ...(peer ? { peer } : {}) }, 'N32-f request refused');
   }
 
   /** The local NF named by `3gpp-Sbi-Target-apiRoot`, if it is one of ours. */

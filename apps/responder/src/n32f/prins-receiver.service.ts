@@ -40,6 +40,7 @@ import {
   respondWithProblem,
   SEPP_LOGGER,
   SeppMetrics,
+  refusalOfError,
   toProblem,
   type SeppConfig,
   type SeppLogger,
@@ -47,6 +48,12 @@ import {
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { accessTokenPlmnMismatch, authorizationOf, prinsAccessTokenRefusal } from './access-token-plmn';
 import { answerNonPost } from './n32f-process-methods';
+
+/** What the PRINS receiver learnt about one message: its sender, and the N32fErrorType it was refused with. */
+interface ReceivedMessage {
+  peer: string | undefined;
+  refused: string | undefined;
+}
 
 /** JSON and base64url overhead of a reformatted message over the NF body it carries. */
 const ENVELOPE_BYTES = 64 * 1024;
@@ -91,9 +98,15 @@ export class PrinsReceiverService {
     if (answered === 405) this.logger.info({ status: 405, method: headers[':method'], remoteAddress }, 'n32f-process refused');
     if (answered !== null) return;
     const startedAt = process.hrtime.bigint();
-    this.receive(stream, headers).then((status) => this.metrics.observeN32f('PRINS', 'inbound', status, startedAt)).catch((error: unknown) => {
-      const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-      this.metrics.observeN32f('PRINS', 'inbound', status, startedAt);
+    // Filled in as the message is read: who sent it, and the N32fErrorType if we refused it.
+    const seen: ReceivedMessage = { peer: undefined, refused: undefined };
+    this.receive(stream, headers, seen).then((status) => this.metrics.observeN32f('PRINS', 'inbound', status, startedAt, seen.peer, seen.refused)).catch((error: unknown) => {
+      const gone = isStreamGone(error, stream);
+      const bodyLimit = this.config.current.n32f.bodyLimit;
+      const status = respondWithProblem(stream, error, bodyLimit);
+      const { category, cause, detail } = refusalOfError(error, toProblem(error, bodyLimit));
+      this.metrics.observeN32f('PRINS', 'inbound', gone ? 'abandoned' : status, startedAt, seen.peer, gone ? undefined : cause);
+      if (!gone) this.metrics.refuse({ category, cause, peer: seen.peer ?? peerDnsNames(stream.session?.socket as TLSSocket | undefined)[0], remoteAddress, detail });
       if (error instanceof N32Error) this.logger.info({ status, code: error.code, detail: error.detail, remoteAddress }, 'n32f-process refused');
       else if (isStreamGone(error, stream)) this.logger.info({ remoteAddress, error: (error as Error).message }, 'n32f-process abandoned by the sender');
       else this.logger.error({ err: error }, 'n32f-process failed');
@@ -101,7 +114,7 @@ export class PrinsReceiverService {
   };
 
   /** Resolves with the HTTP status of our answer on N32-f. */
-  private async receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): Promise<number> {
+  private async receive(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, seen: ReceivedMessage): Promise<number> {
     const config = this.config.current;
     if (headers[':method'] !== 'POST') {
       throw new N32Error(N32ErrorCode.NF_TARGET_INVALID, 'n32f-process takes POST', [{ param: 'header :method', reason: 'must be POST' }]);
@@ -126,6 +139,7 @@ export class PrinsReceiverService {
     assertUniqueMembers(text);
     const body = parseReformattedRequest(json);
     const sender = await this.senderOf(via, body);
+    seen.peer = sender;
     this.sessions.countN32f(session, sender);
 
     let header: N32fMessageHeader | undefined;
@@ -152,6 +166,7 @@ export class PrinsReceiverService {
         if (named?.params.peer === sender) context = named;
       }
       this.refuse(stream, sender, error, header, context);
+      seen.refused = error.type;
       return 403;
     }
 
@@ -166,6 +181,7 @@ export class PrinsReceiverService {
     if (tokenMismatch) {
       const refusal = prinsAccessTokenRefusal(tokenMismatch, sender, this.logger, opened.messageId);
       this.refuse(stream, sender, refusal.error, header, context, { policyMismatchList: refusal.policyMismatchList });
+      seen.refused = refusal.error.type;
       return 403;
     }
     const nfAnswer = await this.deliverThroughBorder(sender, opened.message, opened.messageId, config);
@@ -254,7 +270,7 @@ export class PrinsReceiverService {
       { peer: sender, n32fErrorType: error.type, detail: error.detail, messageId: header?.messageId, n32fContextId: header?.n32fContextId },
       'PRINS message refused',
     );
-    this.metrics.prinsFailures.inc({ type: error.type, detected_by: 'us' });
+    this.metrics.prinsRefused(error.type, 'us', sender, error.detail);
     respondWithPrinsError(stream, error);
     // Reported with the ID the sender allocated (the context's remote ID), when we know it.
     void this.control.reportError(sender, { ...n32fErrorInfo(error, header?.messageId ?? 'unknown', context?.remoteContextId), ...extra });

@@ -66,7 +66,7 @@ const RESPONDER_CASES: readonly CaseDefinition[] = [
   { id: 'prins.terminate', role: 'responder', group: 'prins', level: 'shall', clause: 'TS 29.573 5.2.4 (n32f-terminate); TS 33.501 13.2.2.4', title: 'n32f-terminate, then a message on the terminated context', expected: '200 N32fContextInfo; then 403 cause CONTEXT_NOT_FOUND', needsPrins: true },
 ];
 
-const INITIATOR_REFUSAL = 'TS 33.501 13.5 (no agreed mechanism: terminate the N32-c TLS connection); N32-DIGEST 8.3';
+const INITIATOR_REFUSAL = 'TS 33.501 13.5 (no agreed mechanism: terminate the N32-c TLS connection); project design decision (docs/DESIGN.md §3)';
 
 /** The initiator role: the probe is a responding SEPP. */
 const INITIATOR_CASES: readonly CaseDefinition[] = [
@@ -77,7 +77,7 @@ const INITIATOR_CASES: readonly CaseDefinition[] = [
   { id: 'init.unoffered-selected', role: 'initiator', group: 'initiator', level: 'shall', clause: INITIATOR_REFUSAL, title: 'the probe selects a mechanism that was not offered', expected: 'terminated: no re-send on that connection; GOAWAY and close by the initiator' },
   { id: 'init.unknown-selected', role: 'initiator', group: 'initiator', level: 'shall', clause: `${INITIATOR_REFUSAL}; TS 29.501 5.2.4`, title: 'the probe selects an unknown string ("X-PROBE-UNKNOWN")', expected: 'terminated: nothing more on that connection; GOAWAY and close by the initiator' },
   { id: 'init.forged-sender-answer', role: 'initiator', group: 'initiator', level: 'shall', clause: BINDING, title: "the probe answers TLS with a sender its certificate does not prove", expected: 'not acted on: nothing more on that connection; closed by the initiator' },
-  { id: 'init.retry-new-connection', role: 'initiator', group: 'initiator', level: 'should', clause: 'TS 33.501 13.5 (negotiate when there is no agreed mechanism); N32-DIGEST 8.3', title: 'after a refused selection the initiator negotiates again on a new connection', expected: 'every retry on a new TLS connection, never on the terminated one' },
+  { id: 'init.retry-new-connection', role: 'initiator', group: 'initiator', level: 'should', clause: 'TS 33.501 13.5 (negotiate when there is no agreed mechanism); project design decision (docs/DESIGN.md §3)', title: 'after a refused selection the initiator negotiates again on a new connection', expected: 'every retry on a new TLS connection, never on the terminated one' },
 ];
 
 export const CASES: readonly CaseDefinition[] = [...RESPONDER_CASES, ...INITIATOR_CASES];

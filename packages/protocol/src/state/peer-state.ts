@@ -43,14 +43,15 @@ export const PeerFailureReason = {
 export type PeerFailureReason = (typeof PeerFailureReason)[keyof typeof PeerFailureReason];
 
 export type PeerEvent =
-  | { readonly type: 'NEGOTIATION_STARTED' }
+  /** `offered`: the mechanisms the initiator offered, in its order, when known (for operators' timelines). */
+  | { readonly type: 'NEGOTIATION_STARTED'; readonly offered?: readonly string[] }
   /**
    * The receiving SEPP got N32-f from the peer without an agreed mechanism and negotiates itself,
    * as initiating SEPP, toward the peer's N32-c address (TS 33.501 13.5: a SEPP renegotiates when
    * it has no agreed mechanism with a peer). Bounded: it ends with the outcome of that one
    * exchange-capability (agreed, failed, connection lost), or earlier with the peer's own handshake.
    */
-  | { readonly type: 'RENEGOTIATION_STARTED' }
+  | { readonly type: 'RENEGOTIATION_STARTED'; readonly offered?: readonly string[] }
   | { readonly type: 'MECHANISM_SELECTED'; readonly mechanism: N32Mechanism }
   /** PRINS: exchange-params done and N32-f keys derived (TS 33.501 13.2.2.2). */
   | { readonly type: 'PARAMETERS_EXCHANGED' }

@@ -24,13 +24,13 @@ import { watchTlsFiles } from '../tls/watch-tls-files';
 import { swapTlsOnReload } from '../tls/reload-tls';
 import { tlsProfileOptions } from '../tls/tls-options';
 import { createStateStore } from '../state/create-state-store';
+import { refuseCrossSiteActions } from '../admin/same-origin';
+import { listenerRefusals } from '../status/listener-refusals';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
 /** Exit code when a valid configuration still cannot be served (a port in use). */
 export const EXIT_STARTUP = 1;
-/** How long shutdown may take beyond the drain (`limits.drainTimeoutMs`) before the process exits anyway. */
-const SHUTDOWN_GRACE_MS = 10_000;
 
 @Module({})
 class ListenerHostModule {}
@@ -73,7 +73,11 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   runtime.readiness.dependOn('state', () => runtime.state.health());
   runtime.peers.syncConfigured(config.n32.peers.map((peer) => peer.fqdn));
   runtime.metrics.followPeers(runtime.peers);
-  runtime.config.on('reload', ({ current }) => runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn)));
+  runtime.metrics.followCertificates(config);
+  runtime.config.on('reload', ({ current }) => {
+    runtime.peers.syncConfigured(current.n32.peers.map((peer) => peer.fqdn));
+    runtime.metrics.followCertificates(current);
+  });
   logger.info(
     { file: config.source, fqdn: config.sepp.fqdn, capabilities: config.sepp.capabilities, peers: config.n32.peers.map((p) => p.fqdn) },
     'configuration loaded',
@@ -90,6 +94,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     { logger: nestLogger, abortOnError: false },
   );
   root.useGlobalFilters(new ProblemDetailsFilter(logger, 16_384));
+  refuseCrossSiteActions(root.getHttpAdapter().getInstance());
   runtime.readiness.markUp('admin', await listen(root, 'admin', config.admin.listen, config.admin.tls ? 'https' : 'http/1.1', logger));
   swapTlsOnReload(root, runtime, 'admin', adminTls, ['admin']);
 
@@ -106,10 +111,10 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      const { drainTimeoutMs, closeGraceMs } = runtime.config.current.limits;
+      const { drainTimeoutMs, closeGraceMs, stopGraceMs } = runtime.config.current.limits;
       logger.info({ reason, drainTimeoutMs }, 'shutting down');
       runtime.readiness.markStopping();
-      const graceMs = drainTimeoutMs + closeGraceMs + SHUTDOWN_GRACE_MS;
+      const graceMs = drainTimeoutMs + closeGraceMs + stopGraceMs;
       const timer = setTimeout(() => {
         logger.error({ graceMs }, 'shutdown took too long, exiting');
         process.exit(1);
@@ -176,7 +181,7 @@ async function startListener(
     logger: nestLogger,
     abortOnError: false,
   });
-  app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
+  app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config), listenerRefusals(runtime.metrics, listener.name)));
   instrumentListener(app, listener.name, runtime.metrics);
   guards.set(listener.name, protectListener(app, listener.name, runtime));
   listener.prepare?.(app, runtime);

@@ -14,6 +14,7 @@ import {
   type MessageKind,
 } from '@sepp/protocol';
 import type { SeppLogger } from '../logging/logger';
+import type { Refusal } from '../status/refusal-log';
 import { ProblemException } from '../problem/problem.exception';
 import type { BorderCheck, BorderCheckMessage } from './border-checks';
 import { slot } from './border-counts';
@@ -49,6 +50,8 @@ export class BorderGate {
     /** This peer's `sepp_border_checks_total` slots (border-counts.ts). */
     private readonly counts: Float64Array,
     private readonly logger: SeppLogger,
+    /** Lists a refused message among the status page's refusals (`border`, cause: category and rule). */
+    private readonly onRefusal?: (refusal: Refusal) => void,
   ) {
     this.requestDirection = side === 'cSEPP' ? 'outbound' : 'inbound';
     this.responseDirection = side === 'cSEPP' ? 'inbound' : 'outbound';
@@ -110,6 +113,7 @@ export class BorderGate {
         { peer: this.peer, side: this.side, category: finding.category, rule: finding.rule, messageId: id, direction, kind, method, api, status: finding.status, cause: finding.cause, detail: finding.detail, dryRun: finding.dryRun },
         finding.dryRun ? 'border rule broken (dry-run, not refused)' : 'border refusal',
       );
+      if (!finding.dryRun) this.onRefusal?.({ category: 'border', cause: `${finding.category}/${finding.rule}`, peer: this.peer, listener: this.side === 'cSEPP' ? 'sbi' : undefined, detail: `${direction} ${kind}: ${finding.detail}` });
     }
     if (!refusal) return { refusal: null, body: verdict.body, target: verdict.target };
     return {

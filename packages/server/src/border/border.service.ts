@@ -29,11 +29,11 @@ export class BorderService {
     private readonly config: ConfigService,
     private readonly checks: BorderChecks,
     @Inject(HIDDEN_NAMES) private readonly names: HiddenNames,
-    metrics: SeppMetrics,
+    private readonly metrics: SeppMetrics,
     private readonly peers: PeerRegistry,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
-    metrics.collectBorderChecks((counter) => this.counts.drain(counter));
+    this.metrics.collectBorderChecks((counter) => this.counts.drain(counter));
     this.prepare(config.current);
     config.on('reload', ({ current, changed }) => {
       if (!changed.includes('border') && !changed.includes('peers') && !changed.includes('identity')) return;
@@ -78,7 +78,7 @@ export class BorderService {
       settings.rules.schemaValidation.mode === 'off' ? null : this.catalog,
     );
     if (!policy.active && checks.length === 0) return null;
-    return new BorderGate(fqdn, side, policy, { mode: settings.extensions, checks }, this.counts.of(fqdn), this.logger);
+    return new BorderGate(fqdn, side, policy, { mode: settings.extensions, checks }, this.counts.of(fqdn), this.logger, (refusal) => this.metrics.refuse(refusal));
   }
 
   /** Loads the OpenAPI documents the configuration needs (once per set of APIs) and forgets the gates. */

@@ -1,7 +1,7 @@
 import type { ClientHttp2Session, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { endToEndHeaders } from '@sepp/protocol';
 import { exchangeBuffered, readBody, respondWhole } from '../n32f/buffered';
-import { forwardStream, type ForwardOptions } from '../n32f/forward-stream';
+import { forwardStream, refusedOutcome, type ForwardOptions } from '../n32f/forward-stream';
 import { respondWithProblem } from '../n32f/raw-problem';
 import { headerRecordAccess, type BorderGate } from './border-gate';
 
@@ -41,12 +41,12 @@ export function guardedForward(forward: GuardedForward): void {
   const { stream, gate, request, options } = forward;
   const refuse = (error: unknown): void => {
     const status = respondWithProblem(stream, error, options.bodyLimit);
-    options.onDone?.({ kind: 'refused', status, code: 'BORDER' });
+    options.onDone?.(refusedOutcome(status, error));
   };
   if (gate.requestNeeds(request.method, request.path) === 'body' && !stream.endAfterHeaders) {
     readBody(stream, options.bodyLimit).then(
       (body) => proceed(forward, body, refuse),
-      (error: unknown) => (stream.destroyed ? options.onDone?.({ kind: 'abandoned' }) : refuse(error)),
+      (error: unknown) => (stream.destroyed ? options.onDone?.({ kind: 'abandoned', by: 'downstream' }) : refuse(error)),
     );
     return;
   }
@@ -108,13 +108,13 @@ function proceed({ stream, gate, request, out, upstream, options }: GuardedForwa
         return;
       }
       if (stream.destroyed || stream.closed) {
-        options.onDone?.({ kind: 'abandoned' });
+        options.onDone?.({ kind: 'abandoned', by: 'downstream' });
         return;
       }
       respondWhole(stream, answer.status, headers, checkedAnswer.body ?? answer.body);
       options.onDone?.({ kind: 'answered', status: answer.status });
     })
-    .catch((error: unknown) => (stream.destroyed ? options.onDone?.({ kind: 'abandoned' }) : refuse(error)));
+    .catch((error: unknown) => (stream.destroyed ? options.onDone?.({ kind: 'abandoned', by: 'downstream' }) : refuse(error)));
 }
 
 function headerOf(headers: OutgoingHttpHeaders, name: string): string | undefined {

@@ -74,6 +74,7 @@ describe('limits and tls.watchFiles', () => {
       rateLimitBurst: 300,
       drainTimeoutMs: 0,
       closeGraceMs: 1000,
+      stopGraceMs: 500,
     };
     const config = loadConfig(file({ limits, tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: true } }), {});
     expect(config.limits).toEqual(limits);
@@ -83,7 +84,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -96,9 +97,20 @@ describe('limits and tls.watchFiles', () => {
         'limits.rateLimitBurst: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',
         'limits.closeGraceMs: must be at most 60000 (ms)',
+        'limits.stopGraceMs: must be at least 100 (ms)',
         'limits.maxStreams: is not a known key',
         'tls.watchFiles: must be true or false',
       ]),
     );
+  });
+});
+
+describe('prins.replacedContextGraceMs', () => {
+  it('defaults to 10 s, takes a value from 0 ms up, and names the key when it is wrong', () => {
+    expect(loadConfig(file({}), {}).prins.replacedContextGraceMs).toBe(10_000);
+    expect(loadConfig(file({ prins: { replacedContextGraceMs: 0 } }), {}).prins.replacedContextGraceMs).toBe(0);
+    expect(loadConfig(file({ prins: { replacedContextGraceMs: 2_500 } }), {}).prins.replacedContextGraceMs).toBe(2_500);
+    expect(problemsOf(file({ prins: { replacedContextGraceMs: -1 } }))).toContain('prins.replacedContextGraceMs: must be at least 0 ms');
+    expect(problemsOf(file({ prins: { replacedContextGraceMs: '10s' } }))).toContain('prins.replacedContextGraceMs: must be an integer (ms)');
   });
 });

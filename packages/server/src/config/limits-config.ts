@@ -51,6 +51,8 @@ export interface LimitsSettings {
    * and has nothing in flight; then we close it (a peer that never reads would hold it forever).
    */
   readonly closeGraceMs: number;
+  /** Graceful stop: how much longer than the drain the rest (releases, n32f-terminate) may take before the process exits 1. */
+  readonly stopGraceMs: number;
 }
 
 export const LIMITS_DEFAULTS = {
@@ -74,6 +76,7 @@ export const LIMITS_DEFAULTS = {
   rateLimitBurst: null,
   drainTimeoutMs: 10_000,
   closeGraceMs: 250,
+  stopGraceMs: 10_000,
 } as const;
 
 /** An optional integer key in [min, max], with the unit in its messages. */
@@ -109,6 +112,7 @@ export class LimitsConfig {
   @Int(1, 10_000_000, 'requests') rateLimitBurst?: number;
   @Int(0, DAY_MS, 'ms') drainTimeoutMs?: number;
   @Int(0, 60_000, 'ms') closeGraceMs?: number;
+  @Int(100, DAY_MS, 'ms') stopGraceMs?: number;
 }
 
 /** The validated `limits` section with every default filled in. */
@@ -135,6 +139,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
     drainTimeoutMs: value('drainTimeoutMs'),
     closeGraceMs: value('closeGraceMs'),
+    stopGraceMs: value('stopGraceMs'),
   };
 }
 

@@ -248,6 +248,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       policyMismatch: parsed.prins?.policyMismatch ?? CONFIG_DEFAULTS.policyMismatch,
       maxMessagesPerContext: parsed.prins?.maxMessagesPerContext ?? CONFIG_DEFAULTS.maxMessagesPerContext,
       acceptLegacyUriPlaceholder: parsed.prins?.acceptLegacyUriPlaceholder ?? CONFIG_DEFAULTS.acceptLegacyUriPlaceholder,
+      replacedContextGraceMs: parsed.prins?.replacedContextGraceMs ?? CONFIG_DEFAULTS.replacedContextGraceMs,
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),

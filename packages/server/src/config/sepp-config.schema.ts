@@ -263,6 +263,9 @@ export class PrinsConfig {
    */
   @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
   acceptLegacyUriPlaceholder?: boolean;
+  /** How long a context replaced by a newer one with the same peer still serves messages on the way (ms). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be at least 0 ms' }) @Max(600_000, { message: 'must be at most 600000 ms' })
+  replacedContextGraceMs?: number;
 }
 
 export class SeppConfigFile {

@@ -133,6 +133,8 @@ export interface SeppConfig {
     readonly maxMessagesPerContext: number;
     /** Read the pre-Release-19 request-line placeholder `"encBlockIndex/<n>"` from peers. */
     readonly acceptLegacyUriPlaceholder: boolean;
+    /** How long a replaced context still opens and answers messages (answers on the way). */
+    readonly replacedContextGraceMs: number;
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
@@ -168,6 +170,7 @@ export const CONFIG_DEFAULTS = {
   policyMismatch: 'reject',
   maxMessagesPerContext: 4_294_967_296,
   acceptLegacyUriPlaceholder: false,
+  replacedContextGraceMs: 10_000,
   watchFiles: false,
   limits: LIMITS_DEFAULTS,
 } as const;

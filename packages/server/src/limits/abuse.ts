@@ -1,5 +1,6 @@
 import type { SeppLogger } from '../logging/logger';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
+import type { Refusal } from '../status/refusal-log';
 
 /**
  * What a peer did that made us close its connection, reset its stream or refuse its request
@@ -47,12 +48,14 @@ export interface AbuseEvent {
 
 /**
  * Records one abuse event: one warn line (`"msg":"abuse"`, listener, remote address, peer, kind,
- * action) and `sepp_abuse_events_total{listener,kind}` + 1. `count` > 1 records several events
- * of one peer in one line (the rate limiter aggregates its refusals).
+ * action), `sepp_abuse_events_total{listener,kind}` + 1, and an entry of the status page's refusal
+ * list. `count` > 1 records several events of one peer in one line (the rate limiter aggregates
+ * its refusals: it counts each with `log` false, and logs them together).
  */
 export function recordAbuse(runtime: { readonly logger: SeppLogger; readonly metrics: SeppMetrics }, event: AbuseEvent, count = 1, log = true): void {
   runtime.metrics.abuse.inc({ listener: event.listener, kind: event.kind }, count);
   if (!log) return;
+  runtime.metrics.refuse(abuseRefusal(event), count);
   runtime.logger.warn(
     {
       listener: event.listener,
@@ -66,4 +69,16 @@ export function recordAbuse(runtime: { readonly logger: SeppLogger; readonly met
     },
     'abuse',
   );
+}
+
+/** How an abuse event reads in the refusal list. */
+export function abuseRefusal(event: AbuseEvent): Refusal {
+  return {
+    category: event.kind === 'rate-limited' ? 'rate-limit' : 'abuse',
+    cause: event.kind,
+    peer: event.peer,
+    listener: event.listener,
+    remoteAddress: event.remoteAddress,
+    detail: event.detail ?? event.action,
+  };
 }

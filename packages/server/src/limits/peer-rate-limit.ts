@@ -3,7 +3,7 @@ import { N32Error, N32ErrorCode } from '@sepp/protocol';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { recordAbuse } from './abuse';
+import { abuseRefusal, recordAbuse } from './abuse';
 import { TokenBucket } from './token-bucket';
 
 /** Refusals of one peer are logged at most once per this period, with their count. */
@@ -86,6 +86,7 @@ export class PeerRateLimiter {
   }
 
   private log(listener: string, peer: string, refused: number, remoteAddress: string | undefined, rate: number, burst: number): void {
+    this.runtime.metrics.refuse(abuseRefusal({ listener, kind: 'rate-limited', action: 'request refused', peer, remoteAddress, detail: `over ${rate} N32-f requests per second (burst ${burst})` }), refused);
     this.runtime.logger.warn(
       { listener, kind: 'rate-limited', action: 'request refused', peer, remoteAddress, refused, rateLimitPerPeer: rate, rateLimitBurst: burst },
       'abuse',

@@ -3,7 +3,8 @@ import type { Socket } from 'node:net';
 import type { TLSSocket } from 'node:tls';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LimitsSettings } from '../config/limits-config';
-import { ANY_STREAM, type SeppHttp2Server } from '../n32f/dispatching-server';
+import { ANY_STREAM, REQUEST_REFUSED, type RefusedRequest, type SeppHttp2Server } from '../n32f/dispatching-server';
+import { streamsResetByUs } from '../n32f/raw-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { peerDnsNames } from '../tls/certificate-names';
 import { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
@@ -177,7 +178,7 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
     // an error code once it is written (a cheap refusal answered before the RST_STREAM arrived).
     let reset = false;
     const peerReset = (): void => {
-      if (reset || !state || !session || session.destroyed || closedByUs.has(stream)) return;
+      if (reset || !state || !session || session.destroyed || closedByUs.has(stream) || streamsResetByUs.has(stream)) return;
       reset = true;
       const { streamResetBurst, streamResetRate } = limits();
       state.resets.reconfigure(streamResetBurst, streamResetRate);
@@ -210,6 +211,9 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
     }
     // Otherwise the request is complete and the answer is ours to give: the forwarding timeouts apply.
   };
+
+  // A request the server refuses itself (an unsupported `expect`): logged like the framework's refusals.
+  server.on(REQUEST_REFUSED, (refused: RefusedRequest) => runtime.logger.info({ listener, ...refused }, 'request refused'));
 
   server.on('sessionError', (error: Error & { code?: string }, session: ServerHttp2Session) => {
     const state = states.get(session);

@@ -1,6 +1,10 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { PEER_N32_STATES, type PeerN32State } from '@sepp/protocol';
+import type { SeppConfig } from '../config/sepp-config';
 import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
+import { N32fTraffic, UNIDENTIFIED, type TrafficDirection } from '../status/n32f-traffic';
+import { RefusalLog, type Refusal } from '../status/refusal-log';
+import { certificateExpiries } from './certificate-expiry';
 
 /** Why a TLS handshake failed, in the few classes operators alert on. */
 export type TlsFailureReason = 'no_certificate' | 'unknown_ca' | 'expired' | 'not_yet_valid' | 'san_mismatch' | 'protocol_version' | 'alpn' | 'timeout' | 'trust_anchor' | 'other';
@@ -22,6 +26,7 @@ export function classifyTlsFailure(code: string | undefined, message = ''): TlsF
 }
 
 const DURATION_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const LATENCY_QUANTILES = [0.5, 0.99] as const;
 
 /**
  * The SEPP's Prometheus metrics (GET /metrics on the admin listener). One registry per process;
@@ -109,7 +114,58 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  /** Live N32-f figures per peer (the status page; the two per-peer metrics below are read from it at scrape time). */
+  readonly traffic = new N32fTraffic();
+  /** The refusals of the last minutes (the status page). */
+  readonly refusals = new RefusalLog();
+
+  readonly refused = new Counter({
+    name: 'sepp_refusals_total',
+    help: 'Refusals by category (certificate, bad-input, tamper, rate-limit, abuse, unavailable) and cause, as the status page lists them',
+    labelNames: ['category', 'cause'] as const,
+    registers: [this.registry],
+  });
+
+  readonly peerRequests: Counter<'peer' | 'direction' | 'outcome' | 'cause'>;
+  readonly peerLatency: Gauge<'peer' | 'direction' | 'quantile'>;
+
+  readonly certificateExpiry = new Gauge({
+    name: 'sepp_tls_certificate_expiry_timestamp_seconds',
+    help: 'notAfter (seconds since the epoch) of each certificate of the configuration, by usage (n32, n32f, sbi, admin, ca, ipx-signing) and subject',
+    labelNames: ['usage', 'subject'] as const,
+    registers: [this.registry],
+  });
+
   constructor(role: string) {
+    const traffic = this.traffic;
+    const peerLabel = (peer: string): string => (peer === UNIDENTIFIED ? 'unidentified' : peer);
+    this.peerRequests = new Counter({
+      name: 'sepp_n32f_peer_requests_total',
+      help: 'N32-f requests per peer and direction by outcome (answered: the far end answered; refused: we answered with a problem, by cause; abandoned)',
+      labelNames: ['peer', 'direction', 'outcome', 'cause'] as const,
+      registers: [this.registry],
+      collect(this: Counter<'peer' | 'direction' | 'outcome' | 'cause'>) {
+        this.reset();
+        for (const totals of traffic.totals()) {
+          const base = { peer: peerLabel(totals.peer), direction: totals.direction };
+          this.inc({ ...base, outcome: 'answered', cause: '' }, totals.answered);
+          this.inc({ ...base, outcome: 'abandoned', cause: '' }, totals.abandoned);
+          for (const [cause, count] of totals.refused) this.inc({ ...base, outcome: 'refused', cause }, count);
+        }
+      },
+    });
+    this.peerLatency = new Gauge({
+      name: 'sepp_n32f_peer_latency_seconds',
+      help: 'Latency of the N32-f requests answered in the last 60 s per peer and direction, p50 and p99 (quantile label)',
+      labelNames: ['peer', 'direction', 'quantile'] as const,
+      registers: [this.registry],
+      collect(this: Gauge<'peer' | 'direction' | 'quantile'>) {
+        this.reset();
+        for (const { peer, direction, seconds } of traffic.latency(LATENCY_QUANTILES)) {
+          LATENCY_QUANTILES.forEach((q, index) => this.set({ peer: peerLabel(peer), direction, quantile: String(q) }, seconds[index]!));
+        }
+      },
+    });
     this.registry.setDefaultLabels({ app: `sepp-${role}` });
     collectDefaultMetrics({ register: this.registry, prefix: 'sepp_' });
   }
@@ -132,9 +188,47 @@ export class SeppMetrics {
     });
   }
 
-  /** Records one N32-f request that started at `startedAt` (`process.hrtime.bigint()`). */
-  observeN32f(mechanism: 'TLS' | 'PRINS' | 'none', direction: 'outbound' | 'inbound', status: number | string, startedAt: bigint): void {
-    this.n32fRequests.observe({ mechanism, direction, status: String(status) }, Number(process.hrtime.bigint() - startedAt) / 1e9);
+  /**
+   * Records one N32-f request that started at `startedAt` (`process.hrtime.bigint()`): the histogram,
+   * and the peer's live figures. `refusedFor`: the cause when we answered it ourselves (a refusal or
+   * a failure of ours), undefined when the far end's answer was relayed. O(1), no allocation once
+   * the peer's series exist.
+   */
+  observeN32f(
+    mechanism: 'TLS' | 'PRINS' | 'none',
+    direction: TrafficDirection,
+    status: number | string,
+    startedAt: bigint,
+    peer?: string,
+    refusedFor?: string,
+  ): void {
+    const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
+    this.n32fRequests.observe({ mechanism, direction, status: String(status) }, seconds);
+    this.traffic.record(peer, direction, refusedFor !== undefined ? 'refused' : status === 'abandoned' ? 'abandoned' : 'answered', refusedFor, seconds * 1000);
+  }
+
+  /** One refusal (or `count` alike) for the status page's list and `sepp_refusals_total`. */
+  refuse(refusal: Refusal, count = 1): void {
+    this.refused.inc({ category: refusal.category, cause: refusal.cause }, count);
+    this.refusals.record(refusal, count);
+  }
+
+  /** A failed TLS handshake: `sepp_tls_handshake_failures_total` and a certificate refusal. */
+  tlsHandshakeFailed(side: string, reason: TlsFailureReason, where: { remoteAddress?: string | undefined; peer?: string | undefined; detail?: string | undefined } = {}): void {
+    this.tlsHandshakeFailures.inc({ side, reason });
+    this.refuse({ category: 'certificate', cause: reason, listener: side, ...where });
+  }
+
+  /** A protected N32-f message refused (by us, or by the peer that reported it): the counter and a tamper refusal. */
+  prinsRefused(type: string, detectedBy: 'us' | 'peer', peer: string | undefined, detail?: string): void {
+    this.prinsFailures.inc({ type, detected_by: detectedBy });
+    this.refuse({ category: 'tamper', cause: type, peer, detail: detectedBy === 'peer' ? `reported by the peer${detail ? `: ${detail}` : ''}` : detail });
+  }
+
+  /** The notAfter of every certificate of the configuration; call again after a reload. */
+  followCertificates(config: SeppConfig): void {
+    this.certificateExpiry.reset();
+    for (const { usage, subject, notAfter } of certificateExpiries(config)) this.certificateExpiry.set({ usage, subject }, notAfter);
   }
 
   /** Times one request; call the returned function with its status when it is over. */

@@ -5,15 +5,16 @@ import { classifyTlsFailure, type SeppMetrics } from '../metrics/sepp-metrics';
 const NOT_TLS = ['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'];
 
 /**
- * Opens an N32 connection to a peer, counting a TLS handshake that fails in
- * `sepp_tls_handshake_failures_total{side="client"}` (the client side of that metric).
+ * Opens an N32 connection to `peer`, counting a TLS handshake that fails in
+ * `sepp_tls_handshake_failures_total{side="client"}` (the client side of that metric) and listing
+ * it among the status page's refusals.
  */
-export async function dialPeer(open: () => Promise<N32Connection>, metrics: SeppMetrics): Promise<N32Connection> {
+export async function dialPeer(open: () => Promise<N32Connection>, metrics: SeppMetrics, peer?: string): Promise<N32Connection> {
   try {
     return await open();
   } catch (error) {
     if (error instanceof N32ConnectionError && !NOT_TLS.includes(error.code)) {
-      metrics.tlsHandshakeFailures.inc({ side: 'client', reason: classifyTlsFailure(error.code, error.message) });
+      metrics.tlsHandshakeFailed('client', classifyTlsFailure(error.code, error.message), { peer, detail: error.message });
     }
     throw error;
   }

@@ -6,6 +6,7 @@ import { n32ClientTlsOptions } from '../tls/tls-options';
 import { trustAnchorFailure } from '../tls/trust-anchors';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
 import { n32cOperation } from '../metrics/instrument';
+import type { StatusConnection } from '../status/status-document';
 
 /** Largest answer body we read from a peer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -50,6 +51,8 @@ function senderTimestamp(now: Date): string {
 export class N32Connection {
   private closing = false;
   private keepalive: NodeJS.Timeout | null = null;
+  /** When the connection was up (ms since the epoch). */
+  readonly openedAt = Date.now();
 
   private constructor(
     readonly peer: PeerSettings,
@@ -57,6 +60,8 @@ export class N32Connection {
     readonly socket: TLSSocket,
     /** `:authority` of requests on this connection: the FQDN dialled, with a non-default port. */
     readonly authority: string,
+    /** `host:port` dialled. */
+    readonly dialled: string,
     private readonly userAgent: string,
     private readonly metrics?: SeppMetrics,
   ) {}
@@ -97,9 +102,24 @@ export class N32Connection {
         clearTimeout(timer);
         session.off('error', fail);
         session.on('error', () => undefined); // errors after connect surface as 'close'
-        resolve(new N32Connection(peer, session, socket!, authority, `SEPP-${config.sepp.fqdn}`, metrics));
+        resolve(new N32Connection(peer, session, socket!, authority, `${host}:${port}`, `SEPP-${config.sepp.fqdn}`, metrics));
       });
     });
+  }
+
+  /** The connection as the status page lists it: `purpose` is what it carries for us. */
+  statusView(purpose: StatusConnection['purpose']): StatusConnection {
+    return {
+      peer: this.peer.fqdn,
+      purpose,
+      direction: 'outbound',
+      listener: null,
+      remote: this.dialled,
+      since: new Date(this.openedAt).toISOString(),
+      certificate: this.peerDnsNames,
+      n32cRequests: null,
+      n32fRequests: null,
+    };
   }
 
   /** SAN dNSNames of the certificate the peer presented. */

@@ -71,8 +71,11 @@ export function wireN32Server(
   listener = 'n32',
 ): void {
   const server = app.getHttpServer() as unknown as Http2SecureServer;
-  logTlsHandshakeFailures(server, listener, runtime.logger, ({ certificateError, error }) =>
-    runtime.metrics.tlsHandshakeFailures.inc({ side: listener, reason: classifyTlsFailure(certificateError ?? error.code, error.message) }),
+  logTlsHandshakeFailures(server, listener, runtime.logger, ({ certificateError, error, remoteAddress }) =>
+    runtime.metrics.tlsHandshakeFailed(listener, classifyTlsFailure(certificateError ?? error.code, error.message), {
+      remoteAddress,
+      detail: certificateError ? `client certificate refused: ${certificateError}` : error.message,
+    }),
   );
   enforceTrustAnchors(server, runtime, listener);
   runtime.config.on('reload', ({ current, changed }) => {

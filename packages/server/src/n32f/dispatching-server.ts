@@ -14,6 +14,17 @@ import { http2ServerLimits, listenerLimits } from '../limits/listener-limits';
 
 /** Emitted by a SEPP HTTP/2 server for every new stream, before any handler takes it. */
 export const ANY_STREAM = 'sepp:stream';
+/** Emitted (with a `RefusedRequest`) for a request the server itself refuses before any route sees it. */
+export const REQUEST_REFUSED = 'sepp:request-refused';
+
+export interface RefusedRequest {
+  readonly status: number;
+  readonly cause: string;
+  readonly detail: string;
+  readonly method: string;
+  readonly url: string;
+  readonly remoteAddress: string | undefined;
+}
 
 /** Takes the stream (returns true) or leaves it to Fastify (returns false). */
 export type FastPath = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
@@ -62,14 +73,16 @@ export function dispatchingServerFactory(tls: SecureServerOptions | null, sessio
     // An `expect` other than 100-continue: Node would answer an empty 417 by itself; every refusal
     // of ours is problem+json (RFC 7807), this one too.
     server.on('checkExpectation', (request: Http2ServerRequest, response: Http2ServerResponse) => {
-      const body = JSON.stringify({
+      const problem = {
         type: 'about:blank',
         title: 'Expectation Failed',
         status: 417,
         detail: `expect: ${String(request.headers['expect'])} is not supported (only 100-continue)`,
         cause: 'UNSUPPORTED_EXPECTATION',
         invalidParams: [{ param: 'header expect', reason: 'only 100-continue is supported' }],
-      });
+      };
+      const body = JSON.stringify(problem);
+      server.emit(REQUEST_REFUSED, { status: problem.status, cause: problem.cause, detail: problem.detail, method: request.method, url: request.url, remoteAddress: request.socket?.remoteAddress });
       request.resume();
       response.writeHead(417, { 'content-type': 'application/problem+json', 'content-length': Buffer.byteLength(body) });
       response.end(body);

@@ -352,11 +352,33 @@ describe('forwardStream: a request the upstream did not process goes out again (
         expect(JSON.parse(result.body)).toMatchObject({ cause: 'N32_CONNECTION_LOST', detail: 'the upstream refused the stream before answering' });
       }
       expect(refusing.streams).toHaveLength(4);
-      expect(relay.outcomes).toEqual([{ kind: 'refused', status: 502, code: N32ErrorCode.N32_CONNECTION_LOST }]);
+      expect(relay.outcomes).toEqual([{ kind: 'refused', status: 502, code: N32ErrorCode.N32_CONNECTION_LOST, cause: 'N32_CONNECTION_LOST', detail: 'the upstream refused the stream before answering' }]);
     } finally {
       await relay.close();
       await plain.close();
       await closeAll(refusing);
+    }
+  });
+});
+
+describe('forwardStream: the upstream fails after its answer started', () => {
+  it.each([
+    // destroy(error) sends RST_STREAM(INTERNAL_ERROR) alone; close(code) would end the answer (END_STREAM) first.
+    ['resets the stream (INTERNAL_ERROR)', (stream: ServerHttp2Stream) => stream.destroy(new Error('the producer failed'))],
+    ['goes away with its session', (stream: ServerHttp2Stream) => stream.session?.destroy()],
+  ])('an upstream that %s mid-answer: the NF stream is reset, never left open or ended as if complete', async (_name, fail) => {
+    const r = await rig((stream) => {
+      stream.on('error', () => undefined);
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.write('{"partial":');
+      setTimeout(() => fail(stream), 20);
+    });
+    try {
+      const result = await within(4_000, send(r.nf, 'x'), () => 'the NF stream is still open');
+      expect(result).toMatchObject({ status: 200, body: '{"partial":', ended: false, rstCode: constants.NGHTTP2_INTERNAL_ERROR });
+      expect(r.outcomes).toEqual([{ kind: 'abandoned', by: 'upstream', detail: expect.stringMatching(/after the answer started/) }]);
+    } finally {
+      await r.close();
     }
   });
 });

@@ -1,14 +1,18 @@
 import { constants, type ClientHttp2Session, type ClientHttp2Stream, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { endToEndHeaders, N32Error, N32ErrorCode } from '@sepp/protocol';
-import { discardRestOfRequest, respondWithProblem } from './raw-problem';
+import { ProblemException } from '../problem/problem.exception';
+import { discardRestOfRequest, resetStream, respondWithProblem } from './raw-problem';
 
 export type ForwardOutcome =
   /** The upstream answered; its answer was relayed (status is the upstream's). */
   | { readonly kind: 'answered'; readonly status: number }
-  /** We answered with a problem (status is ours). */
-  | { readonly kind: 'refused'; readonly status: number; readonly code: string }
-  /** The downstream went away, or the answer broke off after it had started. */
-  | { readonly kind: 'abandoned' };
+  /** We answered with a problem (status, cause and detail are ours). */
+  | { readonly kind: 'refused'; readonly status: number; readonly code: string; readonly cause: string; readonly detail: string }
+  /**
+   * The downstream went away (`by: 'downstream'`), or the answer broke off after it had started
+   * (`by: 'upstream'`: the downstream stream was reset, `detail` says how).
+   */
+  | { readonly kind: 'abandoned'; readonly by: 'downstream' | 'upstream'; readonly detail?: string };
 
 export interface ForwardOptions {
   /** Time budget for the whole exchange. */
@@ -39,7 +43,7 @@ export interface ForwardOptions {
   readonly onAnswerHeaders?: (status: number, headers: OutgoingHttpHeaders) => Error | null;
 }
 
-const { NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
+const { NGHTTP2_NO_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
 
 /** How many times one request may be sent again after the upstream did not process it. */
 const MAX_REROUTES = 2;
@@ -93,7 +97,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   const refuse = (error: N32Error): void => {
     if (done) return;
     if (out && !out.destroyed) cancel.abort();
-    finish({ kind: 'refused', status: respondWithProblem(inbound, error, options.bodyLimit), code: error.code });
+    finish({ kind: 'refused', status: respondWithProblem(inbound, error, options.bodyLimit), code: error.code, cause: error.cause, detail: error.detail });
   };
   const timer = setTimeout(() => refuse(new N32Error(N32ErrorCode.TIMED_OUT_REQUEST, `no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
 
@@ -126,7 +130,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     if (done) return;
     // The downstream reset or closed before the answer was complete: stop the upstream work.
     if (out && !out.destroyed) cancel.abort();
-    finish({ kind: 'abandoned' });
+    finish({ kind: 'abandoned', by: 'downstream' });
   });
 
   /** The upstream did not process the request: send it again elsewhere, or refuse it. */
@@ -177,7 +181,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
       const refusal = options.onAnswerHeaders?.(status, relayed);
       if (refusal) {
         cancel.abort();
-        finish({ kind: 'refused', status: respondWithProblem(inbound, refusal, options.bodyLimit), code: 'BORDER' });
+        finish(refusedOutcome(respondWithProblem(inbound, refusal, options.bodyLimit), refusal));
         return;
       }
       relayed[':status'] = status;
@@ -195,26 +199,46 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
         }
       });
       stream.once('end', () => {
+        // Node ends the readable side of a stream the peer reset too: that answer is cut, not complete.
+        const rstCode = stream.rstCode;
+        if (rstCode !== undefined && rstCode !== NGHTTP2_NO_ERROR) {
+          resetStream(inbound);
+          finish({ kind: 'abandoned', by: 'upstream', detail: `the upstream reset the stream (code ${rstCode}) after the answer started` });
+          return;
+        }
         inbound.end();
         finish({ kind: 'answered', status });
       });
     });
     /** The upstream stream failed or closed before its answer was complete. */
-    const broke = (detail: string): void => {
+    const broke = (how: string): void => {
       if (done || out !== stream) return; // our own cancel, a late event, or an attempt given up
       if (inbound.headersSent) {
         // The answer has started: it cannot be turned into a problem any more, only cut.
-        if (!inbound.destroyed) inbound.close(NGHTTP2_INTERNAL_ERROR);
-        finish({ kind: 'abandoned' });
+        resetStream(inbound);
+        finish({ kind: 'abandoned', by: 'upstream', detail: `the upstream ${how} after the answer started` });
         return;
       }
       if (refusedUnanswered()) notProcessed('the upstream refused the stream before answering');
-      else refuse(new N32Error(options.upstreamFailure, detail));
+      else refuse(new N32Error(options.upstreamFailure, `the upstream ${how} before answering`));
     };
-    stream.on('error', (error: Error & { code?: string }) => broke(`the upstream stream failed: ${error.code ?? error.message}`));
-    stream.on('close', () => broke(`the upstream closed the stream (code ${stream.rstCode ?? 'none'}) before answering`));
+    stream.on('error', (error: Error & { code?: string }) => broke(`stream failed: ${error.code ?? error.message}`));
+    stream.on('close', () => broke(stream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${stream.rstCode ?? 'none'})`));
   };
   send(upstream);
+}
+
+/** The code of a refusal decided by a border protection rule (which logs it itself). */
+export const BORDER_REFUSAL = 'BORDER';
+
+/**
+ * How an exchange answered with `status` for `error` is reported: an N32Error by its code, cause
+ * and detail; anything else (a border rule's ProblemException) as a BORDER refusal.
+ */
+export function refusedOutcome(status: number, error: unknown): ForwardOutcome {
+  if (error instanceof N32Error) return { kind: 'refused', status, code: error.code, cause: error.cause, detail: error.detail };
+  const problem = error instanceof ProblemException ? error.problem : undefined;
+  return { kind: 'refused', status, code: BORDER_REFUSAL, cause: problem?.cause ?? 'UNSPECIFIED', detail: problem?.detail ?? (error instanceof Error ? error.message : String(error)) };
 }
 
 function tooLarge(limit: number): N32Error {

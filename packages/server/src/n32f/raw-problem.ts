@@ -1,4 +1,4 @@
-import { constants, type ServerHttp2Stream } from 'node:http2';
+import { constants, type Http2Stream, type ServerHttp2Stream } from 'node:http2';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
 
@@ -12,7 +12,7 @@ export function respondWithProblem(stream: ServerHttp2Stream, error: unknown, bo
   const problem = toProblem(error, bodyLimit);
   if (stream.destroyed || stream.closed) return problem.status;
   if (stream.headersSent) {
-    stream.close(constants.NGHTTP2_INTERNAL_ERROR);
+    resetStream(stream);
     return problem.status;
   }
   const body = JSON.stringify(problem.body);
@@ -38,4 +38,20 @@ export function discardRestOfRequest(stream: ServerHttp2Stream, limit: number): 
     if (dropped > limit && !stream.closed) stream.close(constants.NGHTTP2_NO_ERROR);
   });
   stream.resume();
+}
+
+/** Streams reset by `resetStream` (the listener's abuse accounting must not take them for the peer's resets). */
+export const streamsResetByUs = new WeakSet<Http2Stream>();
+
+/**
+ * Ends a stream with RST_STREAM(INTERNAL_ERROR) and nothing before it: an answer cut this way is
+ * never taken for a complete one. (`stream.close(code)` ends the writable side first: the peer
+ * would get END_STREAM, then a reset it ignores, and take a truncated answer for the whole one.)
+ */
+export function resetStream(stream: Http2Stream): void {
+  if (stream.destroyed) return;
+  streamsResetByUs.add(stream);
+  // The error only selects the reset code; it is ours, not news.
+  stream.on('error', () => undefined);
+  stream.destroy(Object.assign(new Error('stream reset: the answer broke off'), { code: 'ERR_SEPP_STREAM_RESET' }));
 }

@@ -1,2 +1,2 @@
 export { OpenApiController, n32OpenApiOptions } from './openapi.controller';
-export { DOCS_CSP, DOCS_SCRIPT, docsPage } from './docs-page';
+export { DOCS_ASSETS, DOCS_CSP } from './docs-assets';

@@ -1,16 +1,19 @@
-import { runInNewContext } from 'node:vm';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import * as protocol from '@sepp/protocol';
+import { createLogger } from '../logging/logger';
+import { ProblemDetailsFilter } from '../problem/problem-details.filter';
 import { SEPP_ROLE, type SeppRole } from '../runtime/sepp-runtime';
-import { DOCS_SCRIPT } from './docs-page';
 import { OpenApiController } from './openapi.controller';
 
 async function adminApp(role: SeppRole): Promise<NestFastifyApplication> {
   @Module({ controllers: [OpenApiController], providers: [{ provide: SEPP_ROLE, useValue: role }] })
   class TestModule {}
   const app = await NestFactory.create<NestFastifyApplication>(TestModule, new FastifyAdapter(), { logger: false });
+  app.useGlobalFilters(new ProblemDetailsFilter(createLogger(role, 'fatal'), 16_384));
   await app.listen(0, '127.0.0.1');
   return app;
 }
@@ -76,92 +79,47 @@ describe('OpenApiController', () => {
     expect((await get(responder, '/openapi.json')).body).toBe((await get(responder, '/openapi.json')).body);
   });
 
-  it('serves a self-contained docs page', async () => {
+  it('serves Swagger UI at /docs from the swagger-ui-dist package, under a strict policy and without inline script', async () => {
     const answer = await get(responder, '/docs');
     expect(answer.statusCode).toBe(200);
     expect(answer.headers['content-type']).toBe('text/html; charset=utf-8');
     const csp = String(answer.headers['content-security-policy']);
     expect(csp).toMatch(/default-src 'none'/);
-    expect(csp).toMatch(/script-src 'sha256-[A-Za-z0-9+/=]+'/);
+    expect(csp).toMatch(/script-src 'self'(;|$)/);
+    expect(csp).toMatch(/style-src 'self'(;|$)/);
     expect(csp).toMatch(/connect-src 'self'/);
-    expect(answer.body).toContain('<title>SEPP responder: N32 APIs</title>');
-    expect(answer.body).toContain(DOCS_SCRIPT);
-    // No external script, stylesheet, font or image.
+    expect(csp).toMatch(/frame-ancestors 'none'/);
+    expect(csp).not.toMatch(/unsafe-inline|unsafe-eval|https?:|\*/);
+    expect(answer.headers['x-content-type-options']).toBe('nosniff');
+    // Every script is a file of this origin: none inline, none elsewhere.
+    const scripts = [...answer.body.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map((m) => [/src="([^"]+)"/.exec(m[1]!)?.[1], m[2]!.trim()])).toEqual([
+      ['docs/swagger-ui-bundle.js', ''],
+      ['docs/docs.js', ''],
+    ]);
     expect(answer.body).not.toMatch(/\b(src|href)\s*=\s*["']?(https?:)?\/\//i);
-    expect(answer.body).not.toMatch(/@import|url\(/i);
-  });
-});
+    expect(answer.body).not.toMatch(/style=/i);
 
-/** Just enough DOM for the page script: elements, text, attributes, getElementById. */
-class FakeNode {
-  readonly children: FakeNode[] = [];
-  readonly attributes: Record<string, string> = {};
-  open = false;
-  private text = '';
-  constructor(readonly tagName: string) {}
-  appendChild(child: FakeNode): FakeNode {
-    this.children.push(child);
-    return child;
-  }
-  setAttribute(name: string, value: string): void {
-    this.attributes[name] = String(value);
-  }
-  getAttribute(name: string): string | null {
-    return this.attributes[name] ?? null;
-  }
-  addEventListener(): void {}
-  set textContent(value: string) {
-    this.children.length = 0;
-    this.text = value;
-  }
-  get textContent(): string {
-    return this.text + this.children.map((child) => child.textContent).join('');
-  }
-  all(): FakeNode[] {
-    return [this, ...this.children.flatMap((child) => child.all())];
-  }
-}
-
-async function runPage(document: unknown, ok = true): Promise<FakeNode> {
-  const root = new FakeNode('MAIN');
-  const fakeDocument = {
-    createElement: (tag: string) => new FakeNode(tag.toUpperCase()),
-    createTextNode: (text: string) => Object.assign(new FakeNode('#text'), { textContent: text }),
-    getElementById: (id: string) => (id === 'app' ? root : (root.all().find((node) => node.attributes.id === id) ?? null)),
-    querySelectorAll: () => [],
-  };
-  const fakeFetch = () => Promise.resolve({ ok, status: ok ? 200 : 503, json: () => Promise.resolve(document) });
-  const context = { document: fakeDocument, window: { addEventListener: () => undefined }, location: { hash: '' }, fetch: fakeFetch };
-  // The script's completion value is the promise of its fetch chain.
-  await (runInNewContext(DOCS_SCRIPT, context) as Promise<void>);
-  return root;
-}
-
-describe('docs page script', () => {
-  it('renders every operation and every schema with its properties', async () => {
-    const document = protocol.buildN32OpenApi({ apis: ['n32c-handshake', 'n32f-forward', 'telescopic'], title: 'All', version: '1' });
-    const root = await runPage(document);
-    const text = root.textContent;
-    const sections = root.all().filter((node) => node.tagName === 'DETAILS');
-    const ids = sections.map((node) => node.attributes.id);
-    for (const item of Object.values<Record<string, any>>(document.paths)) {
-      for (const operation of Object.values<any>(item)) expect(ids).toContain(`op-${operation.operationId}`);
-    }
-    for (const name of Object.keys(document.components.schemas)) expect(ids).toContain(`schema-${name}`);
-    for (const fragment of ['POST', 'OPTIONS', '/n32c-handshake/v1/exchange-capability', '/nsepp-telescopic/v1/mapping', 'foreign-fqdn', '3GppSbiTargetApiRootSupported', 'encrypted_key', 'senderN32fPortList', 'NO_CONNECTION_DUE_TO_CONNECTIVITY']) {
-      expect(text).toContain(fragment);
-    }
-    // Schema names in bodies and types are links to their section.
-    const links = root.all().filter((node) => node.tagName === 'A' && node.attributes.class === 'ref');
-    expect(links.map((link) => link.attributes.href)).toEqual(expect.arrayContaining(['#schema-SecNegotiateReqData', '#schema-ProblemDetailsMsgForwarding', '#schema-IeLocation']));
-    for (const link of links) expect(ids).toContain(link.attributes.href!.slice(1));
-    // A property row: name, type, required, constraints.
-    const row = root.all().find((node) => node.tagName === 'TR' && node.children[0]?.textContent === 'sender' && node.textContent.includes('pattern'));
-    expect(row?.children.map((cell) => cell.textContent)).toEqual(['sender', 'string', 'yes', expect.stringContaining('minLength 4; maxLength 253')]);
+    const bundle = await get(responder, '/docs/swagger-ui-bundle.js');
+    expect(bundle.statusCode).toBe(200);
+    expect(bundle.headers['content-type']).toBe('text/javascript; charset=utf-8');
+    expect(bundle.body).toBe(readFileSync(join(dirname(require.resolve('swagger-ui-dist/package.json')), 'swagger-ui-bundle.js'), 'utf8'));
+    const css = await get(responder, '/docs/swagger-ui.css');
+    expect({ status: css.statusCode, type: css.headers['content-type'] }).toEqual({ status: 200, type: 'text/css; charset=utf-8' });
+    const init = await get(responder, '/docs/docs.js');
+    expect(init.body).toContain("url: 'openapi.json'");
+    expect(init.body).toContain('validatorUrl: null');
   });
 
-  it('says so when openapi.json cannot be loaded', async () => {
-    const root = await runPage({}, false);
-    expect(root.textContent).toBe('Could not load openapi.json: HTTP 503');
+  it('answers /docs assets with an ETag (304 when unchanged), and 404 for anything it does not ship', async () => {
+    const first = await get(responder, '/docs/swagger-ui.css');
+    const etag = first.headers['etag']!;
+    expect(etag).toMatch(/^"[\w-]+"$/);
+    const again = await fetch(`${await responder.getUrl()}/docs/swagger-ui.css`, { headers: { 'if-none-match': etag } });
+    expect(again.status).toBe(304);
+    for (const path of ['/docs/index.html', '/docs/package.json', '/docs/..%2Fpackage.json', '/docs/swagger-ui-bundle.js.map']) {
+      const answer = await get(responder, path);
+      expect({ path, status: answer.statusCode }).toEqual({ path, status: 404 });
+    }
   });
 });

@@ -1,7 +1,8 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Param, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { buildN32OpenApi, N32_API_VERSIONS, type N32ApiName, type N32OpenApiOptions } from '@sepp/protocol';
 import { SEPP_ROLE, type SeppRole } from '../runtime/sepp-runtime';
-import { DOCS_CSP, docsPage } from './docs-page';
+import { DOCS_ASSETS } from './docs-assets';
 
 /** `info.version`: the 3GPP API versions the document follows, e.g. `n32c-handshake 1.4.0, n32f-forward 1.4.0`. */
 function apiVersions(apis: readonly N32ApiName[]): string {
@@ -49,13 +50,13 @@ export function n32OpenApiOptions(role: SeppRole): N32OpenApiOptions {
 
 /**
  * GET /openapi.json and GET /docs on the admin listener: the OpenAPI document of the N32 APIs this
- * SEPP serves, generated from the validating classes, and a page to browse it. The document never
- * changes while the process runs: it is built on first use and served as the same bytes after.
+ * SEPP serves, generated from the validating classes, and Swagger UI to browse it (its assets
+ * under /docs/, from the swagger-ui-dist package). The document never changes while the process
+ * runs: it is built on first use and served as the same bytes after.
  */
 @Controller()
 export class OpenApiController {
   private json?: string;
-  private page?: string;
 
   constructor(@Inject(SEPP_ROLE) private readonly role: SeppRole) {}
 
@@ -67,10 +68,12 @@ export class OpenApiController {
   }
 
   @Get('docs')
-  @Header('content-type', 'text/html; charset=utf-8')
-  @Header('content-security-policy', DOCS_CSP)
-  @Header('cache-control', 'no-cache')
-  docs(): string {
-    return (this.page ??= docsPage(n32OpenApiOptions(this.role).title));
+  docs(@Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    DOCS_ASSETS.send('index.html', request, reply);
+  }
+
+  @Get('docs/:file')
+  docsAsset(@Param('file') file: string, @Req() request: FastifyRequest, @Res() reply: FastifyReply): void {
+    DOCS_ASSETS.serveFile(file, request, reply);
   }
 }

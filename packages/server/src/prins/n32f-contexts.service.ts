@@ -31,9 +31,6 @@ function keyCheck(context: N32fContext): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-/** How long a replaced context still accepts answers to the requests sent on it. */
-const RETIRE_GRACE_MS = 10_000;
-
 export interface N32fContextView {
   peer: string;
   role: 'initiator' | 'responder';
@@ -61,7 +58,8 @@ export type SharedCheck = 'shared' | 'local-only';
 /**
  * The N32-f contexts of this SEPP (TS 33.501 13.2.2.4): created by the parameter exchange, found by
  * the ID we allocated when a message arrives, removed by n32f-terminate, a release, or a newer
- * context with the same peer (after a grace period for answers still on the way).
+ * context with the same peer (after `prins.replacedContextGraceMs`, for messages still on the way;
+ * the removal of a replaced context is logged: `N32-f context retired`).
  *
  * Every context is kept in the state store (the port: in memory, or Redis shared by the replicas
  * of this SEPP, README "Running a cluster"); `table` is this process's cache of them. A context
@@ -119,7 +117,7 @@ export class N32fContextsService implements OnModuleDestroy {
     this.table.add(context);
     this.prefetch(context);
     const older = this.table.list().filter((other) => other.params.peer === params.peer && other !== context);
-    this.retireLater(older, 'replaced by a newer context');
+    this.retireLater(older, 'replaced by a newer context', undefined, context);
     void this.retireOlderInStore(context);
     this.logger.info(
       {
@@ -408,22 +406,26 @@ export class N32fContextsService implements OnModuleDestroy {
     }
   }
 
-  private retireLater(contexts: readonly N32fContext[], reason: string, afterMs = RETIRE_GRACE_MS): void {
+  private retireLater(contexts: readonly N32fContext[], reason: string, afterMs = this.config.current.prins.replacedContextGraceMs, replacedBy?: N32fContext): void {
     if (contexts.length === 0) return;
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      for (const context of contexts) if (this.table.find(context.localContextId) === context) this.forget(context.localContextId, reason);
+      for (const context of contexts) {
+        if (this.table.find(context.localContextId) !== context) continue;
+        if (replacedBy) this.forget(context.localContextId, reason, 'N32-f context retired', { replacedBy: replacedBy.localContextId, graceMs: afterMs });
+        else this.forget(context.localContextId, reason);
+      }
     }, afterMs);
     timer.unref();
     this.timers.add(timer);
   }
 
   /** Removes a context from this process; the peer goes back to prins-selected if it was its last. */
-  private forget(localContextId: string, reason: string): N32fContext | undefined {
+  private forget(localContextId: string, reason: string, message = 'N32-f context terminated', extra: Record<string, unknown> = {}): N32fContext | undefined {
     const context = this.table.remove(localContextId);
     if (!context) return undefined;
     this.feeders.delete(context.localContextId);
-    this.logger.info({ peer: context.params.peer, localContextId, reason }, 'N32-f context terminated');
+    this.logger.info({ peer: context.params.peer, localContextId, reason, ...extra }, message);
     if (!this.table.ofPeer(context.params.peer)) this.peers.apply(context.params.peer, { type: 'CONTEXT_TERMINATED' });
     return context;
   }
@@ -433,7 +435,7 @@ export class N32fContextsService implements OnModuleDestroy {
     try {
       const stored = await this.store.listContexts();
       const older = stored.filter((other) => other.peer === context.params.peer && other.localContextId !== context.localContextId.toLowerCase() && other.createdAt <= context.createdAt);
-      await Promise.all(older.map((other) => this.store.retireContext(other.peer, other.localContextId, RETIRE_GRACE_MS)));
+      await Promise.all(older.map((other) => this.store.retireContext(other.peer, other.localContextId, this.config.current.prins.replacedContextGraceMs)));
     } catch (error) {
       this.logger.warn({ peer: context.params.peer, error: (error as Error).message }, 'older N32-f contexts not retired in the state store (unreachable)');
     }

@@ -83,7 +83,7 @@ export class N32fControlService extends EventEmitter<{ errorReport: [ReceivedErr
     );
     // The type is the peer's string: only known values become label values.
     const known = (Object.values(N32fErrorType) as string[]).includes(info.n32fErrorType) ? info.n32fErrorType : 'OTHER';
-    this.metrics.prinsFailures.inc({ type: known, detected_by: 'peer' });
+    this.metrics.prinsRefused(known, 'peer', peer, info.n32fContextId ? `context ${info.n32fContextId}` : undefined);
     this.emit('errorReport', { peer, info });
   }
 

@@ -1,9 +1,12 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { SeppLogger } from '../logging/logger';
-import { toProblem } from './to-problem';
+import { toProblem, type Problem } from './to-problem';
 
 export const PROBLEM_JSON = 'application/problem+json';
+
+/** Sees every request a listener refused (not our own faults): the status page's refusal list. */
+export type OnRefused = (exception: unknown, problem: Problem, request: FastifyRequest) => void;
 
 /** The one writer of `application/problem+json` (every listener installs it globally). */
 @Catch()
@@ -11,6 +14,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
   constructor(
     private readonly logger: SeppLogger,
     private readonly bodyLimit: number,
+    private readonly onRefused?: OnRefused,
   ) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
@@ -25,6 +29,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
         { method: request.method, url: request.url, remoteAddress: request.ip, status: problem.status, cause: problem.body.cause, detail: problem.body.detail },
         'request refused',
       );
+      this.onRefused?.(exception, problem, request);
     }
     if (reply.sent) return;
     // Fastify asks for `connection: close` after a body it could not parse; HTTP/2 has no such

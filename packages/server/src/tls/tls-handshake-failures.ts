@@ -8,6 +8,8 @@ export interface TlsHandshakeFailure {
   /** The client certificate's verdict (`CERT_HAS_EXPIRED`, ...) when that is what failed. */
   readonly certificateError: string | undefined;
   readonly error: Error & { code?: string };
+  /** Who tried, when known. */
+  readonly remoteAddress: string | undefined;
 }
 
 /**
@@ -27,11 +29,12 @@ export function logTlsHandshakeFailures(server: Http2SecureServer, listener: str
     const client = (raw && clients.get(raw)) ?? {};
     const verdict: unknown = socket.authorizationError;
     const certificateError = typeof verdict === 'string' ? verdict : verdict instanceof Error ? verdict.message : undefined;
-    onFailure?.({ certificateError, error });
+    const remoteAddress = socket.remoteAddress ?? client.address;
+    onFailure?.({ certificateError, error, remoteAddress });
     logger.warn(
       {
         listener,
-        remoteAddress: socket.remoteAddress ?? client.address,
+        remoteAddress,
         remotePort: socket.remotePort ?? client.port,
         reason: certificateError ?? error.code ?? 'UNKNOWN',
         error: certificateError ? `client certificate refused: ${certificateError}` : error.message,

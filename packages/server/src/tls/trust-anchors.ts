@@ -114,11 +114,12 @@ export function enforceTrustAnchors(server: TlsServer, runtime: SeppRuntime, lis
     const failure = trustAnchorFailure(socket, runtime.config.current);
     if (failure === null) return;
     const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
-    runtime.metrics.tlsHandshakeFailures.inc({ side: listener, reason: 'trust_anchor' });
+    const remoteAddress = socket.remoteAddress ?? raw?.remoteAddress;
+    runtime.metrics.tlsHandshakeFailed(listener, 'trust_anchor', { remoteAddress, peer: peerDnsNames(socket)[0], detail: failure });
     runtime.logger.warn(
       {
         listener,
-        remoteAddress: socket.remoteAddress ?? raw?.remoteAddress,
+        remoteAddress,
         remotePort: socket.remotePort ?? raw?.remotePort,
         reason: 'trust_anchor',
         certificate: peerDnsNames(socket),

@@ -1,0 +1,63 @@
+import { Inject, Injectable } from '@nestjs/common';
+import {
+  NO_ACTIONS,
+  N32fTraffic,
+  ReadinessService,
+  RefusalLog,
+  TRAFFIC_RATE_SECONDS,
+  TRAFFIC_WINDOW_SECONDS,
+  UNIDENTIFIED,
+  type Refusal,
+  type StatusDocument,
+  type StatusSource,
+} from '@sepp/server';
+import type { IpxConfig } from '../config/ipx-config';
+import { IPX_CONFIG } from '../ipx.constants';
+
+/**
+ * The relay's status page (`GET /` and `GET /admin/status` on its admin listener, the SEPPs' page):
+ * where it forwards, its rules, the N32-f messages it relayed per sending SEPP (by the name its
+ * client certificate gives), and its refusals of the last minutes (failed TLS handshakes, bad
+ * input, messages it could not sign or relay).
+ */
+@Injectable()
+export class IpxStatusService implements StatusSource {
+  readonly traffic = new N32fTraffic();
+  readonly refusals = new RefusalLog();
+  private readonly startedAt = new Date(Date.now() - process.uptime() * 1000).toISOString();
+
+  constructor(
+    @Inject(IPX_CONFIG) private readonly config: IpxConfig,
+    private readonly readiness: ReadinessService,
+  ) {}
+
+  refuse(refusal: Refusal): void {
+    this.refusals.record(refusal);
+  }
+
+  document(): StatusDocument {
+    const { ready, listeners } = this.readiness.describe();
+    const { ipx, forward, rules } = this.config;
+    return {
+      app: 'ipx',
+      role: 'ipx',
+      fqdn: ipx.fqdn,
+      plmns: [],
+      now: new Date().toISOString(),
+      startedAt: this.startedAt,
+      ready,
+      listeners,
+      window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.refusals.windowMs / 60_000 },
+      actions: NO_ACTIONS,
+      peers: [],
+      unidentified: null,
+      refusals: this.refusals.view(),
+      relay: {
+        identity: ipx.fqdn,
+        next: { fqdn: forward.fqdn, address: `${forward.host}:${forward.port}` },
+        rules: rules.map((rule) => ({ name: rule.name ?? null, direction: rule.direction })),
+        senders: this.traffic.peers().map((peer) => ({ peer: peer === UNIDENTIFIED ? '(unidentified)' : peer, traffic: this.traffic.view(peer, 'inbound') })),
+      },
+    };
+  }
+}
