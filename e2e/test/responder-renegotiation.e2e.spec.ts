@@ -180,6 +180,44 @@ describe('responder-initiated renegotiation with an Open5GS-like peer', () => {
     }
   });
 
+  it('a peer that released N32 itself (["NONE"]) and then sends N32-f is not renegotiated with: 403, no dial', async () => {
+    const n32Port = await freePort();
+    const responder = await start('responder-released', config(n32Port, `127.0.0.1:${peer.port}`));
+    const before = peer.handshakes.length;
+    expect((await peer.negotiate(n32Port)).status).toBe(200);
+    await responder.waitForPeerState(LAB_FQDN, 'tls-established');
+    const release = await peer.release(n32Port);
+    expect(release.status).toBe(200);
+    expect(release.json).toMatchObject({ selectedSecCapability: 'NONE' });
+    await responder.waitForPeerState(LAB_FQDN, 'terminated');
+    const problem = expectProblemAnswer(asNf(await peer.sendN32f(n32Port, udmApiRoot(producer.port), AM_DATA)), 403, 'UNSPECIFIED');
+    expect(problem.detail).toMatch(/agreed/);
+    expect(peer.handshakes.length).toBe(before);
+    expect(responder.lines.some((l) => l.msg === 'renegotiating: N32-f from the peer without an agreed mechanism')).toBe(false);
+    expect((await responder.peer(LAB_FQDN))?.state).toBe('terminated');
+  });
+
+  it('a peer that answers the renegotiation with NONE agreed to nothing: its N32-f gets 403 (not a 503 to retry), also while the rate limit holds the next attempt back', async () => {
+    const n32Port = await freePort();
+    const responder = await start('responder-none', config(n32Port, `127.0.0.1:${peer.port}`, { minIntervalMs: 10_000 }));
+    const before = peer.handshakes.length;
+    peer.onExchangeCapability = () => ({ status: 200, body: { sender: LAB_FQDN, selectedSecCapability: 'NONE' } });
+    try {
+      const first = expectProblemAnswer(asNf(await peer.sendN32f(n32Port, udmApiRoot(producer.port), AM_DATA)), 403, 'UNSPECIFIED');
+      expect(first.detail).toMatch(new RegExp(`^no agreed N32 mechanism with ${LAB_FQDN.replace(/\./g, '\\.')}: the renegotiation ended with NO_COMMON_MECHANISM \\(`));
+      // Within the rate limit's interval: refused at once, the same way, without dialling again.
+      const second = await peer.sendN32f(n32Port, udmApiRoot(producer.port), AM_DATA);
+      expect(second.headers['retry-after']).toBeUndefined();
+      expect(expectProblemAnswer(asNf(second), 403, 'UNSPECIFIED').detail).toBe(first.detail);
+      expect(peer.handshakes.length).toBe(before + 1);
+      const refusals = await responder.waitForLog('both refusals', (l) => l.msg === 'N32-f request refused' && l['code'] === 'N32F_NOT_AGREED' && l['status'] === 403, 5_000);
+      expect(refusals).toBeDefined();
+      expect((await responder.peer(LAB_FQDN))?.state).toBe('failed');
+    } finally {
+      peer.onExchangeCapability = () => peer.tlsAnswer();
+    }
+  });
+
   it('rate limit: a peer that keeps sending N32-f while every dial fails gets 503 with retry-after; the responder dials a bounded number of times', async () => {
     const broken = await DroppingPort.start();
     try {

@@ -145,7 +145,8 @@ export interface FuzzRun {
   check?: (request: FuzzRequest, ending: Extract<Ending, { kind: 'answer' }>) => string | null;
 }
 
-const RETRIES = 4;
+/** Attempts after a refused stream (the server did not process it, RFC 9113 §8.7: safe to send again). */
+const RETRIES = 8;
 export const HEAVY_BODY_BYTES = 16 * 1024;
 const HEAVY_IN_FLIGHT = 3;
 
@@ -200,23 +201,25 @@ export async function runFuzz({ pool, cases, concurrency, timeoutMs = 10_000, au
         countError(stats.shapes, request.shape);
         let ending: Ending | null = null;
         for (let attempt = 0; attempt <= RETRIES; attempt++) {
-          let session: ClientHttp2Session;
-          try {
-            session = await pool.get(w + attempt);
-          } catch (error) {
-            ending = { kind: 'reset', code: -2, message: `cannot connect: ${(error as Error).message}` };
-            continue;
-          }
+          // The permit first, the session then: a session taken before a wait for the permit may
+          // have been closed by the server meanwhile (exchange-capability cases that end N32 do).
           const heavy = request.heavy === true || bodySize(request) > HEAVY_BODY_BYTES;
           if (heavy) await heavyPermits.acquire();
           try {
+            let session: ClientHttp2Session;
+            try {
+              session = await pool.get(w + attempt);
+            } catch (error) {
+              ending = { kind: 'reset', code: -2, message: `cannot connect: ${(error as Error).message}` };
+              continue;
+            }
             ending = await send(session, request, timeoutMs, authority?.(request));
+            // REFUSED_STREAM (or a session already going away): the server did not process it.
+            const refused = ending.kind === 'reset' && (ending.code === constants.NGHTTP2_REFUSED_STREAM || (session.closed || session.destroyed || (session as ClientHttp2Session & { goawayReceived?: boolean }).goawayReceived === true));
+            if (!refused) break;
           } finally {
             if (heavy) heavyPermits.release();
           }
-          // REFUSED_STREAM (or a session already going away): the server did not process it.
-          const refused = ending.kind === 'reset' && (ending.code === constants.NGHTTP2_REFUSED_STREAM || (session.closed || session.destroyed || (session as ClientHttp2Session & { goawayReceived?: boolean }).goawayReceived === true));
-          if (!refused) break;
           countError(stats.info, 'retried on a new connection (server closed the old one)');
         }
         stats.requests += 1;

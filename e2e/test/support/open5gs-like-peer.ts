@@ -91,6 +91,17 @@ export class Open5gsLikePeer {
     });
   }
 
+  /** Its release, as at its shutdown: exchange-capability offering `["NONE"]` on a new connection. */
+  async release(port: number): Promise<H2Answer> {
+    const client = await this.connect(port);
+    try {
+      const body = `{"sender":"${LAB_FQDN}","supportedSecCapabilityList":["NONE"]}`;
+      return await client.request('POST', N32C_PATHS.exchangeCapability, body, { 'content-type': 'application/json', 'user-agent': 'SEPP' });
+    } finally {
+      client.close();
+    }
+  }
+
   /** One N32-f request (TLS mode) on a new connection toward `targetApiRoot`. */
   async sendN32f(port: number, targetApiRoot: string, path: string): Promise<H2Answer & { ms: number }> {
     const started = performance.now();

@@ -15,6 +15,22 @@ export class RenegotiationDeferred extends N32Error {
   }
 }
 
+/**
+ * Outcomes in which the peer answered and agreed to nothing (its policy, or an answer we cannot
+ * accept): N32-f gets 403 N32F_NOT_AGREED, since waiting will not help. The others (no connection,
+ * connection lost, timeout) are transient: 503.
+ */
+const PEER_DECIDED: ReadonlySet<string> = new Set<PeerFailureReason>([
+  PeerFailureReason.NO_COMMON_MECHANISM,
+  PeerFailureReason.UNKNOWN_MECHANISM,
+  PeerFailureReason.NOT_OFFERED,
+  PeerFailureReason.POLICY_VIOLATION,
+  PeerFailureReason.PEER_REJECTED,
+  PeerFailureReason.INVALID_RESPONSE,
+  PeerFailureReason.IDENTITY_MISMATCH,
+  PeerFailureReason.POLICY_MISMATCH,
+]);
+
 /** Per peer: the attempt running, when the next may start, failures in a row, requests waiting. */
 interface PeerAttempts {
   running: Promise<void> | null;
@@ -33,8 +49,12 @@ const OFFERED = ['TLS'] as const;
  * Open5GS's SEPP negotiates once and then considers the peer established for as long as it runs.
  * Its N32-f request then starts a negotiation toward the peer's N32-c `address`, with us as the
  * initiating SEPP, and waits for it (`n32.renegotiation.waitMs`, then 503); requests that come
- * meanwhile wait for the same one.
+ * meanwhile wait for the same one. When the peer answered and agreed to nothing (no common
+ * mechanism, `NONE`, an answer we refuse), the request gets 403 N32F_NOT_AGREED instead: that
+ * outcome is the peer's decision, not a passing fault.
  *
+ * - A peer that released N32 itself (`["NONE"]`, state `terminated`) is not renegotiated with:
+ *   nothing of ours was lost; its N32-f keeps its 403 until it negotiates again.
  * - Only TLS is offered: the request that triggers it is TLS-mode N32-f, so the peer considers
  *   TLS agreed. A peer our policy holds to PRINS (`intermediaries: modifying`), a SEPP without TLS
  *   among its capabilities, an agreed PRINS, or `n32.renegotiation.enabled: false`: no attempt,
@@ -81,6 +101,9 @@ export class RenegotiationService {
       const waitMs = attempts.notBefore - Date.now();
       if (waitMs > 0) {
         const last = record.status.lastError;
+        if (last && PEER_DECIDED.has(last.reason)) {
+          return Promise.reject(new N32Error(N32ErrorCode.N32F_NOT_AGREED, `no agreed N32 mechanism with ${fqdn}: the renegotiation ended with ${last.reason} (${last.detail})`));
+        }
         return Promise.reject(
           new RenegotiationDeferred(
             `no agreed N32 mechanism with ${fqdn}${last ? ` (${last.reason}: ${last.detail})` : ''}; the next renegotiation may start in ${Math.ceil(waitMs / 1000)} s`,
@@ -107,7 +130,9 @@ export class RenegotiationService {
       config.sepp.capabilities.includes('TLS') &&
       settings.intermediaries !== 'modifying' &&
       status.state !== 'prins-selected' &&
-      status.state !== 'prins-established'
+      status.state !== 'prins-established' &&
+      // The peer released N32 itself (`["NONE"]`): nothing of ours was lost, it has to negotiate.
+      status.state !== 'terminated'
     );
   }
 
@@ -174,6 +199,9 @@ export class RenegotiationService {
       };
       const notEstablished = (status: PeerStatus): N32Error => {
         const why = status.lastError ? `${status.lastError.reason}: ${status.lastError.detail}` : `state ${status.state}`;
+        if (status.lastError && PEER_DECIDED.has(status.lastError.reason)) {
+          return new N32Error(N32ErrorCode.N32F_NOT_AGREED, `no agreed N32 mechanism with ${fqdn}: the renegotiation ended with ${status.lastError.reason} (${status.lastError.detail})`);
+        }
         return new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `no agreed N32 mechanism with ${fqdn}: the renegotiation failed (${why})`);
       };
       const onChange = ({ after }: PeerChange): void => {
