@@ -36,6 +36,7 @@ options:
   --negotiations N    measured capability negotiations in (n); PRINS set-ups: N/2 (default 200)
   --json FILE         also write the results as JSON
   --cpu-prof DIR      run every process of the scenarios (not the generator) with node --cpu-prof, profiles in DIR
+  --node-arg ARG      a node option for every process of the scenarios (repeatable), e.g. --node-arg=--trace-gc
   --keep              keep the work directory (configs, certificates, logs); kept anyway when a scenario fails
 exit code: 0 when every selected scenario ran (whatever the numbers), 1 when one could not run, 2 usage`;
 
@@ -50,6 +51,7 @@ interface BenchOptions {
   json?: string;
   keep: boolean;
   cpuProfDir?: string;
+  nodeArgs: string[];
 }
 
 function positive(name: string, value: string | undefined, fallback: number, integer = true): number {
@@ -62,7 +64,7 @@ function positive(name: string, value: string | undefined, fallback: number, int
 }
 
 function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv[0] === '--' ? argv.slice(1) : argv,
@@ -82,6 +84,7 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         negotiations: { type: 'string' },
         json: { type: 'string' },
         'cpu-prof': { type: 'string' },
+        'node-arg': { type: 'string', multiple: true },
         keep: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -117,7 +120,8 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   };
   if (params.connections > params.concurrency) throw new UsageError('--connections must not exceed --concurrency');
   const cpuProf = text('cpu-prof');
-  return { params, scenarios, json: text('json'), keep: values['keep'] === true, ...(cpuProf ? { cpuProfDir: path.resolve(cpuProf) } : {}) };
+  const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
+  return { params, scenarios, json: text('json'), keep: values['keep'] === true, nodeArgs, ...(cpuProf ? { cpuProfDir: path.resolve(cpuProf) } : {}) };
 }
 
 /** The scenarios --h2load names (default b,c when h2load is installed). */
@@ -258,7 +262,7 @@ export async function runBench(argv: string[]): Promise<number> {
   if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
   const start = (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv): BenchChild => {
     // One profile per process, named after it (written when it exits after SIGTERM).
-    const nodeArgs = cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : undefined;
+    const nodeArgs = [...options.nodeArgs, ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
     const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env, nodeArgs });
     all.add(child);
     return child;
@@ -303,7 +307,9 @@ export async function runBench(argv: string[]): Promise<number> {
         result.idleRss = scenarioChildren.map((child) => rssOf(child.name.slice(scenario.id.length + 1), rssBytes(child.pid)));
         if (scenario.measure) {
           say(`bench: (${scenario.id}) measuring`);
-          result.latency = await scenario.measure(ctx, entry);
+          const measured = await scenario.measure(ctx, entry);
+          result.latency = measured.series;
+          result.measureErrors = measured.errors;
         } else {
           await loadScenario({ scenario, entry, result, ctx, onPath: [nf, ...scenarioChildren], body });
         }

@@ -85,9 +85,10 @@ export interface Scenario {
   verify?(ctx: BenchContext, entry: ScenarioEntry): Promise<string>;
   /**
    * A scenario that measures something else than forwarding throughput (e.g. negotiation
-   * latency): called instead of the smoke request and the load, returns named latency series.
+   * latency): called instead of the smoke request and the load, returns named latency series
+   * and the attempts that failed (by kind).
    */
-  measure?(ctx: BenchContext, entry: ScenarioEntry): Promise<LatencySeries>;
+  measure?(ctx: BenchContext, entry: ScenarioEntry): Promise<{ series: LatencySeries; errors: Record<string, number> }>;
 }
 
 /** Named latency distributions a measuring scenario reports (e.g. `whole`, `request-to-answer`). */
@@ -130,6 +131,8 @@ export interface ScenarioResult {
   idleRss: ProcessRss[];
   /** What a measuring scenario reports (see Scenario.measure). */
   latency?: LatencySeries;
+  /** Failed attempts of a measuring scenario, by kind. */
+  measureErrors?: Record<string, number>;
   /** The same path loaded with h2load (when selected with --h2load). */
   h2load?: H2loadResult;
 }

@@ -53,7 +53,12 @@ export interface NegotiationResult {
   whole: LatencySummary;
   requestToAnswer: LatencySummary;
   prinsSetup: LatencySummary;
+  /** Attempts that failed (not measured), by error; more than `maxErrors` stops the run. */
+  errors: Record<string, number>;
 }
+
+/** Failed attempts tolerated (counted as errors) before the scenario gives up. */
+const MAX_ERRORS = 10;
 
 interface Answer {
   status: number;
@@ -171,10 +176,24 @@ async function prinsSetupOnce(options: NegotiationOptions, files: { cert: Buffer
 
 export async function measureNegotiation(options: NegotiationOptions): Promise<NegotiationResult> {
   const files = { cert: readFileSync(options.tls.cert), key: readFileSync(options.tls.key), ca: readFileSync(options.tls.ca) };
+  const errors: Record<string, number> = {};
+  let failed = 0;
+  /** Runs one attempt; a failure is counted (and the attempt repeated) up to MAX_ERRORS. */
+  const attempt = async <T>(run: () => Promise<T>): Promise<T> => {
+    for (;;) {
+      try {
+        return await run();
+      } catch (error) {
+        const kind = (error as Error).message.slice(0, 120);
+        errors[kind] = (errors[kind] ?? 0) + 1;
+        if (++failed > MAX_ERRORS) throw new Error(`more than ${MAX_ERRORS} failed negotiations (last: ${(error as Error).message})`);
+      }
+    }
+  };
   const whole = new Float64Array(options.capabilityRuns);
   const toAnswer = new Float64Array(options.capabilityRuns);
   for (let i = -options.warmup; i < options.capabilityRuns; i++) {
-    const [all, answer] = await negotiateOnce(options, files);
+    const [all, answer] = await attempt(() => negotiateOnce(options, files));
     if (i >= 0) {
       whole[i] = all;
       toAnswer[i] = answer;
@@ -183,12 +202,13 @@ export async function measureNegotiation(options: NegotiationOptions): Promise<N
   const policy = toProtectionPolicyData(defaultProtectionPolicy());
   const setup = new Float64Array(options.prinsRuns);
   for (let i = -options.warmup; i < options.prinsRuns; i++) {
-    const ms = await prinsSetupOnce(options, files, policy);
+    const ms = await attempt(() => prinsSetupOnce(options, files, policy));
     if (i >= 0) setup[i] = ms;
   }
   return {
     whole: summarize(whole, whole.length),
     requestToAnswer: summarize(toAnswer, toAnswer.length),
     prinsSetup: summarize(setup, setup.length),
+    errors,
   };
 }

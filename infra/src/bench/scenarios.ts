@@ -132,7 +132,7 @@ const negotiationLatency: Scenario = {
       warmup: 10,
       timeoutMs: ctx.params.requestTimeoutMs,
     });
-    return { whole: result.whole, 'request-to-answer': result.requestToAnswer, 'prins-setup': result.prinsSetup };
+    return { series: { whole: result.whole, 'request-to-answer': result.requestToAnswer, 'prins-setup': result.prinsSetup }, errors: result.errors };
   },
 };
 

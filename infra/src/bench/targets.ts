@@ -109,17 +109,19 @@ export function latencyTarget(scenario: string, series: string, percentile: 'p50
   };
 }
 
-/** No failed request in any load run of the report (the bench's generator and h2load). */
+/** No failed request in any run of the report (the bench's generator, h2load, measuring scenarios). */
 export function noErrorsTarget(): TargetSpec {
   return {
     id: 'no-errors',
-    label: 'errors = 0 in every load run',
+    label: 'errors = 0 in every run',
     evaluate(report) {
-      const loaded = report.scenarios.filter((r) => r.load || r.h2load);
-      if (loaded.length === 0) return notRun('no load scenario ran');
+      const loaded = report.scenarios.filter((r) => r.load || r.h2load || r.measureErrors);
+      if (loaded.length === 0) return notRun('no scenario ran');
+      const measureErrors = (r: ScenarioResult): number => Object.values(r.measureErrors ?? {}).reduce((sum, n) => sum + n, 0);
       const failing = loaded.flatMap((r) => [
         ...(r.load && r.load.errorCount > 0 ? [`(${r.id}) ${r.load.errorCount}`] : []),
         ...(r.h2load && r.h2load.errors > 0 ? [`(${r.id}) h2load ${r.h2load.errors}`] : []),
+        ...(measureErrors(r) > 0 ? [`(${r.id}) ${measureErrors(r)}`] : []),
       ]);
       const didNotRun = report.scenarios.filter((r) => !r.ran).map((r) => `(${r.id}) did not run`);
       const all = [...failing, ...didNotRun];
