@@ -173,7 +173,9 @@ async function startListener(
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config)));
   instrumentListener(app, listener.name, runtime.metrics);
-  guards.set(listener.name, protectListener(app, listener.name, runtime));
+  const guard = protectListener(app, listener.name, runtime);
+  guards.set(listener.name, guard);
+  runtime.metrics.countStreams(listener.name, () => guard.openStreams);
   listener.prepare?.(app, runtime);
   const bound = await listen(app, listener.name, listener.address(config)!, listener.protocol(config), runtime.logger);
   listener.onListening?.(app, runtime);
