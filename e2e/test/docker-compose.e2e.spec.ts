@@ -1,4 +1,6 @@
-import { execFile, spawnSync } from 'node:child_process';
+import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { connect } from 'node:net';
+import { createInterface } from 'node:readline';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
@@ -42,6 +44,18 @@ const IPX_CHAIN = { responder: 'responder-ipx', relay: 'ipx', initiator: 'initia
 const IPX_FQDN = 'ipx.roaming.example.org';
 const PRIORITY = '3gpp-sbi-message-priority';
 const SDM_SUBSCRIPTIONS = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
+/** The `ha` profile: two responder replicas sharing Redis behind HAProxy, an initiator. */
+const HA_PROFILE = 'ha';
+const HA = {
+  key: 'state-key-ha',
+  redis: 'redis-ha',
+  replicas: ['responder-ha-1', 'responder-ha-2'],
+  lb: 'lb-ha',
+  initiator: 'initiator-ha',
+  consumer: 'consumer-ha',
+} as const;
+const HA_SERVICES: string[] = [HA.key, HA.redis, ...HA.replicas, HA.lb, HA.initiator, HA.consumer];
+const HA_THIRD_PARTY: Record<string, string> = { [HA.redis]: 'redis:7.2', [HA.lb]: 'haproxy:2.6' };
 
 interface Volume {
   type: string;
@@ -204,16 +218,19 @@ function composeCli(): string[] | null {
 }
 
 describe('docker-compose.yml (structure)', () => {
-  it('has the certs job, the two SEPPs and the two demo NFs (and the ipx profile\'s services), all from one image built by infra/Dockerfile', () => {
+  it('has the certs job, the two SEPPs and the two demo NFs (and the ipx and ha profiles\' services), all from one image built by infra/Dockerfile but the ha profile\'s Redis and HAProxy', () => {
     expect(active().sort()).toEqual(['certs', 'consumer', 'initiator', 'responder', 'udm1']);
-    expect(Object.keys(compose.services).filter((name) => !active().includes(name)).sort()).toEqual(Object.values(IPX_CHAIN).sort());
-    const images = new Set(Object.values(compose.services).map((svc) => svc.image));
+    expect(Object.keys(compose.services).filter((name) => !active().includes(name)).sort()).toEqual([...Object.values(IPX_CHAIN), ...HA_SERVICES].sort());
+    const ours = Object.keys(compose.services).filter((name) => !(name in HA_THIRD_PARTY));
+    const images = new Set(ours.map((name) => service(name).image));
     expect(images.size).toBe(1);
-    for (const svc of Object.values(compose.services)) {
+    for (const svc of ours.map(service)) {
       const build = typeof svc.build === 'string' ? { context: svc.build } : svc.build;
       expect(build).toBeDefined();
       expect(resolve(REPO_ROOT, build!.context ?? '.', build!.dockerfile ?? 'Dockerfile')).toBe(join(REPO_ROOT, 'infra/Dockerfile'));
     }
+    // Redis and HAProxy come as their official images (Debian based), built from nothing here.
+    for (const [name, image] of Object.entries(HA_THIRD_PARTY)) expect({ name, image: service(name).image, build: service(name).build }).toEqual({ name, image, build: undefined });
   });
 
   it('runs the certificate generator into a named volume, and each SEPP from a config file in the image', () => {
@@ -334,7 +351,9 @@ describe('docker-compose.yml (structure)', () => {
     expect(compose.secrets).toBeUndefined();
     for (const svc of Object.values(compose.services)) {
       expect(svc.secrets).toBeUndefined();
-      expect(volumesOf(svc).filter((volume) => volume.type === 'bind')).toEqual([]);
+      // One bind mount in the whole file: the ha profile's haproxy.cfg, read-only (no secret).
+      const binds = volumesOf(svc).filter((volume) => volume.type === 'bind');
+      expect(binds).toEqual(svc === service(HA.lb) ? [{ type: 'bind', source: './infra/compose/ha/haproxy.cfg', target: '/usr/local/etc/haproxy/haproxy.cfg', read_only: true }] : []);
       for (const value of Object.values(environmentOf(svc))) expect(value).not.toMatch(/BEGIN|PRIVATE|\.key$/);
     }
     // The image gets manifests, sources and build output only: no whole-context copy, no keys.
@@ -410,7 +429,7 @@ describe('docker-compose.yml profile ipx (structure: PRINS through the IPX relay
       expect(header).toContain(name);
       expect(service(name).profiles).toEqual([IPX_PROFILE]);
     }
-    expect(active([IPX_PROFILE]).sort()).toEqual(Object.keys(compose.services).sort());
+    expect(active([IPX_PROFILE]).sort()).toEqual(Object.keys(compose.services).filter((name) => !HA_SERVICES.includes(name)).sort());
   });
 
   it('runs the built apps from the image: the SEPPs and the relay on files of infra/compose/ipx, the relay built and shipped by infra/Dockerfile', () => {
@@ -431,7 +450,7 @@ describe('docker-compose.yml profile ipx (structure: PRINS through the IPX relay
     expect(buildStage.indexOf('COPY apps/ipx/src')).toBeLessThan(buildStage.indexOf('RUN pnpm build'));
     expect(runtimeStage).toMatch(/^COPY --from=build \/app\/apps\/ipx\/dist apps\/ipx\/dist$/m);
     // Every workspace package the lockfile knows has its manifest in the image (pnpm install --frozen-lockfile).
-    for (const dir of ['packages/protocol', 'packages/server', 'apps/responder', 'apps/initiator', 'apps/ipx', 'infra', 'e2e']) {
+    for (const dir of ['packages/protocol', 'packages/server', 'apps/responder', 'apps/initiator', 'apps/ipx', 'infra', 'infra/helm', 'e2e']) {
       expect(dockerfile).toContain(`COPY ${dir}/package.json ${dir}/`);
     }
   });
@@ -985,6 +1004,343 @@ describeRun('docker-compose.yml + docker-compose.prins.yml (PRINS: its commands,
 describeRun('docker-compose.yml --profile ipx (PRINS through the IPX relay: its commands, run without Docker)', baseModel, PRINS_RUN, IPX_RUN_CHAIN);
 
 
+// --- profile ha: two responder replicas sharing Redis behind HAProxy ---
+
+/** infra/compose/ha/haproxy.cfg: what the run and the structure tests read of it. */
+interface HaproxyFile {
+  text: string;
+  bindPort: number;
+  servers: { name: string; host: string; port: number; checkPort: number }[];
+  checkUri: string | undefined;
+}
+function haproxyFile(): HaproxyFile {
+  const lb = service(HA.lb);
+  const bind = volumesOf(lb).find((volume) => volume.type === 'bind')!;
+  const text = readFileSync(resolve(REPO_ROOT, bind.source!), 'utf8');
+  const bindPort = Number(/^\s*bind\s+:(\d+)\s*$/m.exec(text)?.[1]);
+  const servers = [...text.matchAll(/^\s*server\s+(\S+)\s+(\S+):(\d+)\s.*\bcheck port (\d+)\s*$/gm)].map((m) => ({ name: m[1]!, host: m[2]!, port: Number(m[3]), checkPort: Number(m[4]) }));
+  const checkUri = /^\s*http-check send meth GET uri (\S+)/m.exec(text)?.[1];
+  return { text, bindPort, servers, checkUri };
+}
+
+/**
+ * Whether the SEPPs of this build know the `state` block of the cluster state store: the
+ * responder's own start-up on the ha profile's file says so (a loader without it exits 2 naming
+ * `state: is not a known key`, before reading any certificate).
+ */
+function responderKnowsStateKeys(): boolean {
+  const [, ...args] = service(HA.replicas[0]).command!;
+  const probe = spawnSync(process.execPath, args, { cwd: REPO_ROOT, encoding: 'utf8', timeout: 20_000, env: { PATH: process.env['PATH'] } });
+  return !`${probe.stderr}${probe.stdout}`.includes('state: is not a known key');
+}
+const HA_STATE_KEYS = responderKnowsStateKeys();
+const itWithHaState = HA_STATE_KEYS ? it : it.skip;
+const NEEDS_STATE_KEYS = HA_STATE_KEYS ? '' : ' — SKIPPED: needs the state.* keys of the cluster state store (this build refuses `state`)';
+
+describe('docker-compose.yml profile ha (structure: two responder replicas sharing Redis behind HAProxy)', () => {
+  it('documents the profile at the top of docker-compose.yml and puts its services under profiles: [ha] only', () => {
+    const header = readFileSync(COMPOSE_FILE, 'utf8').split('\n').filter((line) => line.startsWith('#')).join('\n');
+    expect(header).toContain('docker compose --profile ha up --build consumer-ha');
+    for (const name of HA_SERVICES) {
+      expect(header).toContain(name);
+      expect(service(name).profiles).toEqual([HA_PROFILE]);
+    }
+    expect(active([HA_PROFILE]).sort()).toEqual([...active(), ...HA_SERVICES].sort());
+  });
+
+  it('runs two replicas of the responder on one file of the image, each with its own SEPP_STATE_REPLICA_ID, after the certs and key jobs and a healthy Redis', () => {
+    const [one, two] = HA.replicas.map(service);
+    expect(one!.command).toEqual(['node', 'apps/responder/dist/main.js', '--config', 'infra/compose/ha/responder.yaml']);
+    expect(two!.command).toEqual(one!.command);
+    expect(existsSync(configPathOf(one!))).toBe(true);
+    expect(HA.replicas.map((name) => environmentOf(service(name))['SEPP_STATE_REPLICA_ID'])).toEqual([...HA.replicas]);
+    for (const name of HA.replicas) {
+      expect(dependsOn(service(name))).toEqual({ certs: 'service_completed_successfully', [HA.key]: 'service_completed_successfully', [HA.redis]: 'service_healthy' });
+      const admin = seppFile(name).admin.listen;
+      expect(healthcheckCommand(service(name)).join(' ')).toContain(`http://127.0.0.1:${admin.port}/readyz`);
+    }
+    expect(dependsOn(service(HA.lb))).toEqual(Object.fromEntries(HA.replicas.map((name) => [name, 'service_healthy'])));
+    expect(dependsOn(service(HA.initiator))).toEqual({ certs: 'service_completed_successfully', [HA.lb]: 'service_started' });
+    expect(dependsOn(service(HA.consumer))).toEqual({ [HA.initiator]: 'service_healthy', udm1: 'service_healthy' });
+  });
+
+  it('shares N32 state: the replicas\' file names redis-ha (on a network of the replicas and Redis only) and the key-wrap key its job writes into the ha-state volume', () => {
+    const file = seppFile(HA.replicas[0]) as SeppFile & { state?: { redis: { url: string; keyPrefix: string }; keyWrapKeyFile: string } };
+    const url = new URL(file.state!.redis.url);
+    expect(url.protocol).toBe('redis:');
+    expect(url.hostname).toBe(HA.redis);
+    expect(Number(url.port)).toBe(Number(argOf(service(HA.redis).command, '--port')));
+    expect(file.state!.redis.keyPrefix).toEqual(expect.any(String));
+    expect(membersOf('state-ha', [HA_PROFILE])).toEqual([HA.redis, ...HA.replicas].sort());
+    // The key job writes into the volume the replicas mount read-only, where the file names it.
+    const job = service(HA.key);
+    const [volume] = volumesOf(job);
+    expect(volume).toMatchObject({ type: 'volume', source: 'ha-state', read_only: false });
+    expect(job.command!.join(' ')).toContain(`'${file.state!.keyWrapKeyFile}'`);
+    expect(file.state!.keyWrapKeyFile.startsWith(`${volume!.target}/`)).toBe(true);
+    for (const name of HA.replicas) expect(volumesOf(service(name))).toContainEqual({ type: 'volume', source: 'ha-state', target: volume!.target, read_only: true });
+    expect(service(HA.redis).healthcheck?.test).toEqual(['CMD', 'redis-cli', '-p', argOf(service(HA.redis).command, '--port'), 'ping']);
+  });
+
+  it('puts HAProxy under the responder FQDN on n32-ha (no replica holds it), the initiator dials that FQDN on the port HAProxy binds, and HAProxy balances over the two replicas, checking /readyz on the admin port they open to it', () => {
+    const lb = haproxyFile();
+    const responder = seppFile(HA.replicas[0]);
+    expect(membersOf('n32-ha', [HA_PROFILE])).toEqual([HA.initiator, HA.lb, ...HA.replicas].sort());
+    expect(aliasesOf(service(HA.lb), 'n32-ha')).toEqual([FQDN_A]);
+    for (const name of HA.replicas) expect(aliasesOf(service(name))).toEqual([]);
+    expect(seppFile(HA.initiator).n32.peers).toEqual([expect.objectContaining({ fqdn: FQDN_A, address: `${FQDN_A}:${lb.bindPort}` })]);
+    expect(lb.servers).toEqual(HA.replicas.map((name) => ({ name, host: name, port: responder.n32.listen!.port, checkPort: responder.admin.listen.port })));
+    expect(lb.checkUri).toBe('/readyz');
+    // The admin listener on the container's address, so that HAProxy's checks reach it.
+    expect(responder.admin.listen.host).toBe('0.0.0.0');
+    expect(lb.text).toMatch(/^\s*mode tcp\s*$/m);
+    expect(service(HA.lb).command).toEqual(['haproxy', '-W', '-db', '-f', '/usr/local/etc/haproxy/haproxy.cfg']);
+  });
+
+  it('keeps udm1 behind the replicas and the consumer behind initiator-ha', () => {
+    for (const name of HA.replicas) expect(networksOf(service(name))).toContain('plmn001');
+    expect(seppFile(HA.replicas[0]).sbi?.allowedTargets).toEqual([argOf(service(HA.consumer).command, '--target')]);
+    expect(networksOf(service(HA.consumer))).toEqual(['plmn002']);
+    expect(new URL(argOf(service(HA.consumer).command, '--sepp'))).toMatchObject({ hostname: HA.initiator, port: String(seppFile(HA.initiator).sbi!.listen!.port) });
+  });
+});
+
+/** A program other than node (redis-server, haproxy, redis-cli) as a child process, its output lines collected. */
+class Program {
+  readonly lines: string[] = [];
+  readonly child: ChildProcess;
+  readonly exited: Promise<number | null>;
+
+  constructor(readonly name: string, binary: string, args: readonly string[]) {
+    this.child = spawn(binary, [...args], { cwd: REPO_ROOT, env: { PATH: process.env['PATH'] }, stdio: ['ignore', 'pipe', 'pipe'] });
+    createInterface({ input: this.child.stdout! }).on('line', (line) => this.lines.push(line));
+    createInterface({ input: this.child.stderr! }).on('line', (line) => this.lines.push(line));
+    this.exited = new Promise((done) => this.child.once('close', done));
+  }
+
+  waitForLine(what: string, pattern: RegExp, from = 0, timeoutMs = 15_000): Promise<string> {
+    return waitFor(`${this.name}: ${what}`, () => {
+      const found = this.lines.slice(from).find((line) => pattern.test(line));
+      if (!found && this.child.exitCode !== null) throw new Error(`${this.name} exited ${this.child.exitCode}: ${this.lines.join('\n')}`);
+      return found;
+    }, timeoutMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill('SIGTERM');
+    await this.exited;
+  }
+}
+
+function runProgram(binary: string, args: readonly string[]): Promise<{ code: number | null; stdout: string }> {
+  return new Promise((done) => {
+    const child = execFile(binary, [...args], { env: { PATH: process.env['PATH'] }, timeout: 10_000 }, (_error, stdout) => done({ code: child.exitCode, stdout }));
+  });
+}
+
+describe('docker-compose.yml --profile ha (its commands, run without Docker: redis-server, two responder replicas, HAProxy and an initiator)', () => {
+  const dirs = new Map<string, string>();
+  const seppProcs = new Map<string, SeppProcess>();
+  const programs = new Map<string, Program>();
+  const n32Ports = new Map<string, number>();
+  let redisPort = 0;
+  let lbPort = 0;
+  let udm1: AppProcess | undefined;
+  const scratch = mkdtempSync(join(tmpdir(), 'sepp-compose-ha-'));
+  const hostPath = (svc: Service, file: string): string => {
+    for (const volume of volumesOf(svc)) {
+      if (file === volume.target || file.startsWith(`${volume.target}/`)) return join(dirs.get(volume.source!)!, file.slice(volume.target.length));
+    }
+    throw new Error(`${file} is in no volume of the service`);
+  };
+  const replica = (name: string): SeppProcess => seppProcs.get(name)!;
+  /** Which replica has the initiator's N32 connection and how many N32-f requests it carried. */
+  const n32fByReplica = async (): Promise<Record<string, number>> => {
+    const counts: Record<string, number> = {};
+    for (const name of HA.replicas) {
+      const proc = seppProcs.get(name);
+      if (!proc?.running) continue;
+      const view = await proc.admin<{ connections: ConnectionView[] }>('/admin/connections');
+      counts[name] = view.body.connections.filter((c) => c.peer === FQDN_B).reduce((sum, c) => sum + c.n32fRequests, 0);
+    }
+    return counts;
+  };
+  const runConsumer = (): Promise<{ code: number | null; output: string; stdout: string }> => {
+    const [, ...args] = service(HA.consumer).command!;
+    const here = args.map((arg, i) =>
+      args[i - 1] === '--sepp' ? `http://127.0.0.1:${seppProcs.get(HA.initiator)!.port('sbi')}` : args[i - 1] === '--target' ? arg.replace(/:\d+$/, `:${udm1!.port('nf')}`) : arg,
+    );
+    return runNode(here, { PATH: process.env['PATH'], ...environmentOf(service(HA.consumer)) }, 20_000);
+  };
+
+  beforeAll(async () => {
+    for (const name of ['certs', 'ha-state']) dirs.set(name, mkdtempSync(join(tmpdir(), `sepp-compose-ha-${name}-`)));
+    for (const name of HA.replicas) n32Ports.set(name, await freePort());
+    redisPort = await freePort();
+    lbPort = await freePort();
+  });
+
+  afterAll(async () => {
+    await seppProcs.get(HA.initiator)?.stop();
+    await programs.get(HA.lb)?.stop();
+    for (const name of HA.replicas) await seppProcs.get(name)?.stop();
+    await udm1?.stop();
+    await programs.get(HA.redis)?.stop();
+    for (const dir of [...dirs.values(), scratch]) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('certs and state-key-ha: the jobs\' commands fill the certs volume and write a 32-byte key-wrap key into ha-state', async () => {
+    const certs = service('certs');
+    const [, ...certArgs] = certs.command!;
+    expect((await runNode(certArgs.map((arg, i) => (certArgs[i - 1] === '--out' ? hostPath(certs, arg) : arg)), { PATH: process.env['PATH'] })).code).toBe(0);
+    const job = service(HA.key);
+    const [bin, flag, script] = job.command!;
+    expect([bin, flag]).toEqual(['node', '-e']);
+    const target = volumesOf(job)[0]!.target;
+    // The script as compose runs it, its volume path where the volume is here.
+    const result = await runNode(['-e', script!.split(`'${target}/`).join(`'${dirs.get('ha-state')}/`)], { PATH: process.env['PATH'] });
+    expect(result.code).toBe(0);
+    const keyFile = (seppFile(HA.replicas[0]) as SeppFile & { state: { keyWrapKeyFile: string } }).state.keyWrapKeyFile;
+    const key = readFileSync(hostPath(service(HA.replicas[0]), keyFile));
+    expect(key.length).toBe(32);
+    // Run again, it keeps the key.
+    await runNode(['-e', script!.split(`'${target}/`).join(`'${dirs.get('ha-state')}/`)], { PATH: process.env['PATH'] });
+    expect(readFileSync(hostPath(service(HA.replicas[0]), keyFile)).equals(key)).toBe(true);
+  });
+
+  it('redis-ha: redis-server runs its command (on loopback and a free port here) and its healthcheck answers PONG', async () => {
+    const [bin, ...args] = service(HA.redis).command!;
+    expect(bin).toBe('redis-server');
+    const here = args.map((arg, i) => (args[i - 1] === '--port' ? String(redisPort) : arg));
+    const redis = new Program(HA.redis, 'redis-server', [...here, '--bind', '127.0.0.1']);
+    programs.set(HA.redis, redis);
+    await redis.waitForLine('ready', /Ready to accept connections/);
+    const [cli, ...check] = service(HA.redis).healthcheck!.test!.slice(1) as string[];
+    const ping = await runProgram(cli!, check.map((arg, i) => (check[i - 1] === '-p' ? String(redisPort) : arg)));
+    expect({ code: ping.code, out: ping.stdout.trim() }).toEqual({ code: 0, out: 'PONG' });
+  });
+
+  it('udm1 and both responder replicas: their commands run (the replicas on copies of their file with this host\'s Redis, udm1 and /certs, /state paths) and pass their healthchecks', async () => {
+    const [, ...udmArgs] = service('udm1').command!;
+    udm1 = new AppProcess('udm1', udmArgs.map((arg, i) => (udmArgs[i - 1] === '--host' ? '127.0.0.1' : udmArgs[i - 1] === '--port' ? '0' : arg)));
+    await udm1.waitForLog('listening', (l) => l.msg === 'listening');
+    for (const name of HA.replicas) {
+      const svc = service(name);
+      const file = seppFile(name) as SeppFile & { state?: { redis: { url: string }; keyWrapKeyFile: string } };
+      const { state, ...rest } = file;
+      const target = new URL(file.sbi!.allowedTargets![0]!);
+      const here = {
+        ...rest,
+        // A build without the state store runs the replicas on the file without `state` (TLS mode needs none).
+        ...(HA_STATE_KEYS ? { state: { ...state!, redis: { ...state!.redis, url: `redis://127.0.0.1:${redisPort}` }, keyWrapKeyFile: hostPath(svc, state!.keyWrapKeyFile) } } : {}),
+        sbi: { ...file.sbi, allowedTargets: [`${target.protocol}//${target.hostname}:${udm1.port('nf')}`], hosts: { [target.hostname]: '127.0.0.1' } },
+      };
+      const copy = join(scratch, `${name}.yaml`);
+      writeFileSync(copy, stringify(here));
+      const [, ...args] = svc.command!;
+      const proc = new SeppProcess(name, args.map((arg, i) => (args[i - 1] === '--config' ? copy : arg)), {
+        env: {
+          ...environmentOf(svc),
+          SEPP_N32_LISTEN_HOST: '127.0.0.1',
+          SEPP_N32_LISTEN_PORT: String(n32Ports.get(name)),
+          SEPP_ADMIN_LISTEN_HOST: '127.0.0.1',
+          SEPP_ADMIN_LISTEN_PORT: '0',
+          SEPP_TLS_CERT: hostPath(svc, file.tls.cert),
+          SEPP_TLS_KEY: hostPath(svc, file.tls.key),
+          SEPP_TLS_CA: file.tls.ca.map((ca) => hostPath(svc, ca)).join(','),
+        },
+      });
+      seppProcs.set(name, proc);
+      await proc.ready(20_000);
+      const [, ...check] = healthcheckCommand(svc);
+      const mark = `127.0.0.1:${file.admin.listen.port}`;
+      const healthy = await runNode(check.map((arg) => arg.split(mark).join(`127.0.0.1:${proc.port('admin')}`)), { PATH: process.env['PATH'] });
+      expect({ name, code: healthy.code }).toEqual({ name, code: 0 });
+    }
+  });
+
+  itWithHaState(`the replicas ran on the whole file, state block included, and hold connections to redis-ha${NEEDS_STATE_KEYS}`, async () => {
+    const info = await runProgram('redis-cli', ['-p', String(redisPort), 'info', 'clients']);
+    // Both replicas and this redis-cli.
+    expect(Number(/connected_clients:(\d+)/.exec(info.stdout)?.[1])).toBeGreaterThanOrEqual(3);
+  });
+
+  it('lb-ha: HAProxy (Debian\'s /usr/sbin/haproxy) runs its command on a copy of haproxy.cfg whose servers are the replicas\' ports here, and passes TCP to them', async () => {
+    const lb = haproxyFile();
+    let text = lb.text.replace(/^(\s*bind\s+):\d+\s*$/m, `$1127.0.0.1:${lbPort}`);
+    for (const server of lb.servers) {
+      const proc = replica(server.host);
+      text = text.replace(new RegExp(`(server\\s+${server.name}\\s+)${server.host}:${server.port}(.*check port )${server.checkPort}`), `$1127.0.0.1:${n32Ports.get(server.host)}$2${proc.port('admin')}`);
+    }
+    expect(text).not.toMatch(/responder-ha-\d:/);
+    const copy = join(scratch, 'haproxy.cfg');
+    writeFileSync(copy, text);
+    const [bin, ...args] = service(HA.lb).command!;
+    expect(bin).toBe('haproxy');
+    const haproxy = new Program(HA.lb, '/usr/sbin/haproxy', args.map((arg, i) => (args[i - 1] === '-f' ? copy : arg)));
+    programs.set(HA.lb, haproxy);
+    await waitFor('HAProxy listening', () => new Promise<boolean>((done) => {
+      const socket = connect(lbPort, '127.0.0.1', () => {
+        socket.destroy();
+        done(true);
+      }).once('error', () => done(false));
+    }), 15_000);
+  });
+
+  it('initiator-ha: dials the responder FQDN, which is HAProxy here, and reaches tls-established with one replica (TLS passes through to it)', async () => {
+    const svc = service(HA.initiator);
+    const file = seppFile(HA.initiator);
+    const [, ...args] = svc.command!;
+    const initiator = new SeppProcess(HA.initiator, args, {
+      env: {
+        ...environmentOf(svc),
+        SEPP_ADMIN_LISTEN_PORT: '0',
+        SEPP_SBI_LISTEN_HOST: '127.0.0.1',
+        SEPP_SBI_LISTEN_PORT: '0',
+        SEPP_TLS_CERT: hostPath(svc, file.tls.cert),
+        SEPP_TLS_KEY: hostPath(svc, file.tls.key),
+        SEPP_TLS_CA: file.tls.ca.map((ca) => hostPath(svc, ca)).join(','),
+        // Its peer address names the FQDN that compose DNS gives the balancer.
+        SEPP_N32_PEERS_0_ADDRESS: `127.0.0.1:${lbPort}`,
+      },
+    });
+    seppProcs.set(HA.initiator, initiator);
+    await initiator.ready(20_000);
+    const peer = await initiator.waitForPeerState(FQDN_A, 'tls-established', 20_000);
+    expect(peer.mechanism).toBe('TLS');
+    const established = await Promise.all(HA.replicas.map(async (name) => (await replica(name).peer(FQDN_B))?.state));
+    expect(established.filter((state) => state === 'tls-established')).toHaveLength(1);
+  });
+
+  it('consumer-ha: its request crosses initiator-ha -> HAProxy -> one replica -> udm1; stopping that replica (SIGTERM) keeps N32 working through the other', async () => {
+    const first = await runConsumer();
+    expect({ code: first.code, status: first.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
+    expect(JSON.parse(first.stdout.slice(first.stdout.indexOf('\n\n') + 2))).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
+    const counts = await n32fByReplica();
+    const serving = HA.replicas.filter((name) => counts[name] === 1);
+    expect({ counts, serving: serving.length }).toEqual({ counts, serving: 1 });
+    const [servedBy] = serving;
+    const other = HA.replicas.find((name) => name !== servedBy)!;
+    // HAProxy logged the N32 connection going to that replica.
+    const haproxy = programs.get(HA.lb)!;
+    await haproxy.waitForLine(`connection to ${servedBy}`, new RegExp(`responders/${servedBy}\\b`));
+
+    // A rolling restart's first step: the serving replica stops gracefully.
+    const initiator = seppProcs.get(HA.initiator)!;
+    const mark = initiator.lines.length;
+    const logMark = haproxy.lines.length;
+    expect(await replica(servedBy!).stop()).toBe(0);
+    // The initiator negotiates again through the balancer, which now picks the other replica.
+    await initiator.waitForLog('established again', (l) => l.msg === 'peer state' && l['peer'] === FQDN_A && l['to'] === 'tls-established', 20_000, mark);
+    await haproxy.waitForLine(`connection to ${other}`, new RegExp(`responders/${other}\\b`), logMark);
+    const second = await runConsumer();
+    expect({ code: second.code, status: second.stdout.split('\n')[0] }).toEqual({ code: 0, status: expect.stringMatching(/^HTTP\/2 2\d\d$/) as unknown });
+    expect(await n32fByReplica()).toEqual({ [other]: 1 });
+    expect((await replica(other).peer(FQDN_B))?.state).toBe('tls-established');
+  });
+});
+
+
 describe('docker-compose.yml (compose CLI)', () => {
   const cli = composeCli();
   const config = (files: string[], args: string[], profiles: string[] = []): string => {
@@ -993,12 +1349,24 @@ describe('docker-compose.yml (compose CLI)', () => {
     if (result.status !== 0) throw new Error(`${cli!.join(' ')} config ${args.join(' ')} exited ${result.status}:\n${result.stderr}${result.stdout}`);
     return result.stdout;
   };
+  /** `docker compose config` rendered the profile's service with the file's profiles, command, environment and dependencies. */
+  const expectRenderedAsInFile = (rendered: Compose, name: string, profile: string): void => {
+    const svc = rendered.services[name]!;
+    expect({ name, profiles: svc.profiles, command: svc.command, environment: environmentOf(svc), depends_on: dependsOn(svc) }).toEqual({
+      name,
+      profiles: [profile],
+      command: service(name).command,
+      environment: environmentOf(service(name)),
+      depends_on: dependsOn(service(name)),
+    });
+  };
   const titles = {
     base: 'docker-compose config -q accepts docker-compose.yml',
     prins: 'docker-compose -f docker-compose.yml -f docker-compose.prins.yml config -q accepts the PRINS variant',
     merged: 'docker-compose merges docker-compose.prins.yml over docker-compose.yml as the runs above assume',
     profile: 'docker-compose --profile ipx config -q accepts docker-compose.yml with the ipx profile (and with the PRINS override)',
     profileServices: 'docker-compose --profile ipx config renders the profile\'s services as the run above assumes',
+    ha: 'docker-compose --profile ha config accepts docker-compose.yml with the ha profile and renders its services as the run above assumes',
   };
   if (cli) {
     it(`${titles.base} (${cli.join(' ')})`, () => {
@@ -1027,17 +1395,23 @@ describe('docker-compose.yml (compose CLI)', () => {
       const rendered = parse(config([COMPOSE_FILE], [], [IPX_PROFILE])) as Compose;
       expect(Object.keys(rendered.services).sort()).toEqual(Object.keys(compose.services).sort());
       for (const name of Object.values(IPX_CHAIN)) {
-        const svc = rendered.services[name]!;
-        expect({ name, profiles: svc.profiles, command: svc.command, environment: environmentOf(svc), depends_on: dependsOn(svc) }).toEqual({
-          name,
-          profiles: [IPX_PROFILE],
-          command: service(name).command,
-          environment: environmentOf(service(name)),
-          depends_on: dependsOn(service(name)),
-        });
-        expect(Object.keys(svc.networks ?? {}).sort()).toEqual(networksOf(service(name)).sort());
+        expectRenderedAsInFile(rendered, name, IPX_PROFILE);
+        expect(Object.keys(rendered.services[name]!.networks ?? {}).sort()).toEqual(networksOf(service(name)).sort());
       }
       expect(rendered.services['certs']!.command).toEqual(service('certs').command);
+    });
+    it(`${titles.ha} (${cli.join(' ')})`, () => {
+      expect(config([COMPOSE_FILE], ['-q'], [HA_PROFILE])).toBe('');
+      const rendered = parse(config([COMPOSE_FILE], [], [HA_PROFILE])) as Compose;
+      for (const name of HA_SERVICES) {
+        expectRenderedAsInFile(rendered, name, HA_PROFILE);
+      }
+      // The YAML anchors of the replicas expand to the same volumes and networks for both.
+      const [one, two] = HA.replicas.map((name) => rendered.services[name]!);
+      expect(two!.volumes).toEqual(one!.volumes);
+      expect(Object.keys(two!.networks ?? {}).sort()).toEqual(['n32-ha', 'plmn001', 'state-ha']);
+      // The balancer's configuration file is the one of this repository (a bind mount, read-only).
+      expect(volumesOf(rendered.services[HA.lb]!)).toEqual([{ type: 'bind', source: join(REPO_ROOT, 'infra/compose/ha/haproxy.cfg'), target: '/usr/local/etc/haproxy/haproxy.cfg', read_only: true }]);
     });
   } else {
     for (const title of Object.values(titles)) {
