@@ -5,3 +5,4 @@ export * from './key-schedule';
 export * from './nonce';
 export * from './replay-window';
 export * from './jwe';
+export * from './random-id';
