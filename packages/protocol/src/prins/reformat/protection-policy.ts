@@ -117,12 +117,11 @@ function templateOf(signature: string): TemplatePart[] | null {
  */
 export function matchApiSignature(signature: string, path: string): Map<string, string> | null {
   const template = templateOf(signature);
-  return template ? matchTemplate(template, path) : null;
+  return template && path.startsWith('/') ? matchTemplate(template, path.split('/')) : null;
 }
 
-function matchTemplate(template: readonly TemplatePart[], path: string): Map<string, string> | null {
-  if (!path.startsWith('/')) return null;
-  const segments = path.split('/');
+/** `segments`: the path split at `/` (the first is the empty string before the leading slash). */
+function matchTemplate(template: readonly TemplatePart[], segments: readonly string[]): Map<string, string> | null {
   const variables = new Map<string, string>();
   for (let i = 0; i < template.length; i++) {
     const part = template[i]!;
@@ -175,9 +174,11 @@ function indexOf(policy: PrinsProtectionPolicy): PolicyIndex {
  */
 export function encryptedIes(policy: PrinsProtectionPolicy, method: string, path: string): ApplicableIe[] {
   const out: ApplicableIe[] = [];
+  if (!path.startsWith('/')) return out;
+  const segments = path.split('/');
   for (const { template, ies } of indexOf(policy).get(method.toUpperCase()) ?? []) {
     if (ies.length === 0) continue;
-    const pathVariables = matchTemplate(template, path);
+    const pathVariables = matchTemplate(template, segments);
     if (!pathVariables) continue;
     for (const ie of ies) out.push({ ie, pathVariables });
   }
