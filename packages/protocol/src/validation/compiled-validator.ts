@@ -225,18 +225,33 @@ function performValidations(
   if (error && (Object.keys(error.constraints).length > 0 || error.children!.length > 0)) errors.push(error);
 }
 
+/**
+ * The arguments every constraint gets (class-validator builds a new object for each call; none of
+ * its validators keeps it, so one object is refilled here: the walk calls them one at a time).
+ */
+const args: { -readonly [K in keyof ValidationArguments]: ValidationArguments[K] } = { targetName: '', property: '', object: {}, value: undefined, constraints: [] };
+
+function argumentsFor(object: object, value: unknown, metadata: ValidationMetadata): ValidationArguments {
+  args.targetName = object.constructor ? object.constructor.name : (undefined as unknown as string);
+  args.property = metadata.propertyName;
+  args.object = object;
+  args.value = value;
+  args.constraints = metadata.constraints;
+  return args;
+}
+
 function customValidations(object: object, value: unknown, runs: readonly ConstraintRun[], node: () => ErrorNode): void {
   for (const { metadata, constraints } of runs) {
     if (metadata.validateIf && !metadata.validateIf(object, value)) continue;
     for (const constraint of constraints) {
       if (constraint.async) continue;
-      const args: ValidationArguments = { targetName: object.constructor ? object.constructor.name : (undefined as unknown as string), property: metadata.propertyName, object, value, constraints: metadata.constraints };
       let valid: boolean;
       if (!metadata.each || !(Array.isArray(value) || value instanceof Set || value instanceof Map)) {
-        valid = Boolean(constraint.instance.validate(value, args));
+        valid = Boolean(constraint.instance.validate(value, argumentsFor(object, value, metadata)));
       } else {
         const items: unknown[] = Array.isArray(value) ? value : [...(value as Set<unknown>).values()];
-        valid = items.map((item) => constraint.instance.validate(item, args)).every(Boolean);
+        valid = true;
+        for (const item of items) if (!constraint.instance.validate(item, argumentsFor(object, value, metadata))) valid = false;
       }
       if (!valid) {
         const [type, message] = validationError(object, value, metadata, constraint);
@@ -266,6 +281,7 @@ function nestedValidations(value: unknown, metadatas: readonly ValidationMetadat
 
 function validationError(object: object, value: unknown, metadata: ValidationMetadata, constraint?: ConstraintRun['constraints'][number]): [string, string] {
   const type = constraint && constraint.name ? constraint.name : metadata.type;
+  // Its own object: a message function may keep it.
   const args: ValidationArguments = { targetName: object.constructor ? object.constructor.name : (undefined as unknown as string), property: metadata.propertyName, object, value, constraints: metadata.constraints };
   let message: string | ((args: ValidationArguments) => string) = metadata.message || '';
   if (!metadata.message && constraint && constraint.instance.defaultMessage instanceof Function) message = constraint.instance.defaultMessage(args);

@@ -18,6 +18,8 @@ export function formatPointer(tokens: readonly string[]): string {
 export function parsePointer(pointer: string): string[] | null {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) return null;
+  // The common case: one member name without escapes (`/supi`).
+  if (pointer.indexOf('/', 1) < 0 && !pointer.includes('~')) return [pointer.slice(1)];
   const tokens: string[] = [];
   for (const raw of pointer.slice(1).split('/')) {
     if (/~(?![01])/.test(raw)) return null;

@@ -122,18 +122,25 @@ export function matchApiSignature(signature: string, path: string): Map<string, 
 
 /** `segments`: the path split at `/` (the first is the empty string before the leading slash). */
 function matchTemplate(template: readonly TemplatePart[], segments: readonly string[]): Map<string, string> | null {
-  const variables = new Map<string, string>();
+  // Checked first, bound after: most templates a path is tried against do not match it.
+  let end = template.length;
   for (let i = 0; i < template.length; i++) {
     const part = template[i]!;
-    if ('anySuffix' in part) return variables;
+    if ('anySuffix' in part) {
+      end = i;
+      break;
+    }
     const segment = segments[i + 1];
     if (segment === undefined) return null;
-    if ('variable' in part) {
-      if (segment === '') return null;
-      variables.set(part.variable, segment);
-    } else if (part.literal !== segment) return null;
+    if ('variable' in part ? segment === '' : part.literal !== segment) return null;
   }
-  return segments.length - 1 === template.length ? variables : null;
+  if (end === template.length && segments.length - 1 !== template.length) return null;
+  const variables = new Map<string, string>();
+  for (let i = 0; i < end; i++) {
+    const part = template[i]!;
+    if ('variable' in part) variables.set(part.variable, segments[i + 1]!);
+  }
+  return variables;
 }
 
 export interface ApplicableIe {

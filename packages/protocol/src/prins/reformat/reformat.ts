@@ -45,7 +45,7 @@ import {
   type HttpResponseMessage,
   type RequestContext,
 } from './http-message';
-import { formatPointer, isJsonObject, parsePointer, resolvePointer } from './json-pointer';
+import { escapeToken, formatPointer, isJsonObject, parsePointer, resolvePointer } from './json-pointer';
 import { encryptedIes, type ApplicableIe, type PrinsProtectionPolicy } from './protection-policy';
 
 export const PROTOCOL_VERSION = 'HTTP/2';
@@ -327,7 +327,7 @@ function encodePayload(body: Buffer | undefined, contentType: string | undefined
   const protectedDocument = protect(document, []);
 
   if (isJsonObject(protectedDocument) && !targets.has('') && Object.keys(protectedDocument).length > 0) {
-    return Object.entries(protectedDocument).map(([key, value]) => ({ iePath: formatPointer([key]), ieValueLocation: IeLocation.BODY, value }));
+    return Object.keys(protectedDocument).map((key) => ({ iePath: `/${escapeToken(key)}`, ieValueLocation: IeLocation.BODY, value: protectedDocument[key]! }));
   }
   return [{ iePath: '', ieValueLocation: IeLocation.BODY, value: protectedDocument }];
 }
