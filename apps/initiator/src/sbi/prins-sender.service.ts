@@ -87,8 +87,7 @@ export class PrinsSenderService {
       ({ connection, context } = await renew());
       sealed = context.protectRequest(message);
     }
-    const log = this.logger.child({ peer: route.peer });
-    log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
+    this.logger.debug({ peer: route.peer, messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
 
     const payload = Buffer.from(JSON.stringify(sealed.body));
     let answer;
@@ -126,14 +125,14 @@ export class PrinsSenderService {
     } catch (error) {
       context.abandon(sealed.messageId);
       const prins = error instanceof PrinsError ? error : new PrinsError('MESSAGE_RECONSTRUCTION_FAILED', `the answer is not an N32fReformattedRspMsg: ${(error as Error).message}`);
-      log.warn({ n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
+      this.logger.warn({ peer: route.peer, n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
       this.metrics.prinsFailures.inc({ type: prins.type, detected_by: 'us' });
       void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
       throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
     }
     if (reformatted.modificationsBlock !== undefined) {
       // TS 33.501 13.2.4.7: what the RIs changed in the answer, by whom (never values).
-      log.info({ messageId: sealed.messageId, authorizedIpxId: header.authorizedIpxId, modifications: opened.modifications }, 'PRINS answer modifications verified');
+      this.logger.info({ peer: route.peer, messageId: sealed.messageId, authorizedIpxId: header.authorizedIpxId, modifications: opened.modifications }, 'PRINS answer modifications verified');
     }
     const response = opened.message;
     respondWhole(stream, response.status, headerObject(response.headers), response.body);
