@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { Module, UnsupportedMediaTypeException, type DynamicModule, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { ConfigError, http2Adapter, logTlsHandshakeFailures, NestPinoLogger, ProblemDetailsFilter, ReadinessService } from '@sepp/server';
+import { applyRunningHeapPolicy, ConfigError, http2Adapter, logTlsHandshakeFailures, NestPinoLogger, ProblemDetailsFilter, ReadinessService } from '@sepp/server';
 import type { IpxConfig, ListenAddress } from '../config/ipx-config';
 import { loadIpxConfig, resolveIpxConfigPath } from '../config/load-ipx-config';
 import { relayServerTlsOptions } from '../config/tls';
@@ -112,6 +112,7 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
     throw error;
   }
   const addresses = { admin, n32f: readiness.addressOf('n32f')! };
+  applyRunningHeapPolicy();
   logger.info({ listeners: ['admin', 'n32f'], identity: config.ipx.fqdn }, 'ready');
 
   let closing: Promise<void> | null = null;

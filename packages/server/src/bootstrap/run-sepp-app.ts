@@ -23,6 +23,7 @@ import { protectListener, type ListenerGuard } from '../limits/protect-listener'
 import { watchTlsFiles } from '../tls/watch-tls-files';
 import { swapTlsOnReload } from '../tls/reload-tls';
 import { tlsProfileOptions } from '../tls/tls-options';
+import { applyRunningHeapPolicy } from '../runtime/heap-policy';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -135,6 +136,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
       void shutdown(signal).then(() => process.exit(0));
     });
   }
+  applyRunningHeapPolicy();
   logger.info({ listeners: ['admin', ...enabled.map((l) => l.name)] }, 'ready');
   return { runtime, root, listeners, shutdown };
 }
