@@ -71,6 +71,8 @@ describe(`TC_BVT_ROBUSTNESS_AND_FUZZ_TESTING: fuzzing (fast-check, ${RUNS} reque
   let initiatorN32Port: number;
   let sinkF2: FakeResponder;
   let sinkF4: FakeResponder;
+  /** F3's own N32-c server: the responder renegotiates there if F3's agreement goes while it sends N32-f. */
+  let serverF3: FakeResponder;
   let sampler: ProcSampler;
   /** Memory after a full GC before any fuzzing. */
   let baseline: Record<'responder' | 'initiator', MemorySample>;
@@ -95,6 +97,11 @@ describe(`TC_BVT_ROBUSTNESS_AND_FUZZ_TESTING: fuzzing (fast-check, ${RUNS} reque
     const sink = () => ({ status: 204, body: '' });
     sinkF2 = await FakeResponder.start(f2.cert, pki.ca.certPem, sink);
     sinkF4 = await FakeResponder.start(f4.cert, pki.ca.certPem, sink);
+    serverF3 = await FakeResponder.start(f3.cert, pki.ca.certPem, (request) =>
+      request.headers[':path'] === N32C_PATHS.exchangeCapability
+        ? { status: 200, body: { sender: f3.fqdn, selectedSecCapability: 'TLS', '3GppSbiTargetApiRootSupported': true, plmnIdList: [f3.plmn], supportedFeatures: '0' } }
+        : { status: 204, body: '' },
+    );
     initiatorN32Port = await freePort();
     const responderConfig = n32fResponderYaml(certA, pki, producer.port, {
       responderN32: {
@@ -102,7 +109,7 @@ describe(`TC_BVT_ROBUSTNESS_AND_FUZZ_TESTING: fuzzing (fast-check, ${RUNS} reque
           { fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'none', address: `127.0.0.1:${initiatorN32Port}` },
           f1.entry(),
           f2.entry(`127.0.0.1:${sinkF2.port}`),
-          f3.entry(),
+          f3.entry(`127.0.0.1:${serverF3.port}`),
           f4.entry(`127.0.0.1:${sinkF4.port}`),
         ],
       },
@@ -125,6 +132,7 @@ describe(`TC_BVT_ROBUSTNESS_AND_FUZZ_TESTING: fuzzing (fast-check, ${RUNS} reque
     await responder?.stop();
     await sinkF2?.close();
     await sinkF4?.close();
+    await serverF3?.close();
     await producer?.close();
   });
 

@@ -120,8 +120,10 @@ const TABLE: readonly BadRequest[] = [
 
   // Routing.
   { name: 'unknown path', path: '/n32c-handshake/v1/no-such-resource', body: valid({}), status: 404, param: false },
-  // Outside the N32-c API every request is N32-f, which needs an agreed mechanism first.
+  // Outside the SEPP's own APIs every request is N32-f, which needs an agreed mechanism first (the
+  // responders here do not renegotiate themselves: n32.renegotiation.enabled false).
   { name: 'unknown API (N32-f without an agreement)', path: '/nsepp-nope/v1/exchange-capability', body: valid({}), status: 403, param: false },
+  { name: 'another version of the N32-c API', path: '/n32c-handshake/v2/exchange-capability', body: valid({}), status: 404, param: false },
   { name: 'GET on exchange-capability', method: 'GET', headers: {}, status: [404, 405], param: false },
   { name: 'PUT on exchange-capability', method: 'PUT', body: valid({}), status: [404, 405], param: false },
 ];
@@ -151,8 +153,8 @@ describe('bad input to POST exchange-capability over mutual-TLS HTTP/2', () => {
   beforeAll(async () => {
     ({ pki, certA, certB } = await createPkiAB());
     [responder, roomy] = await Promise.all([
-      SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', responderYaml(certA, pki, { bodyLimit: BODY_LIMIT }))),
-      SeppProcess.ready('responder', writeYaml(pki.dir, 'roomy', responderYaml(certA, pki, { bodyLimit: 4 * 1024 * 1024 }))),
+      SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', responderYaml(certA, pki, { bodyLimit: BODY_LIMIT, renegotiation: { enabled: false } }))),
+      SeppProcess.ready('responder', writeYaml(pki.dir, 'roomy', responderYaml(certA, pki, { bodyLimit: 4 * 1024 * 1024, renegotiation: { enabled: false } }))),
     ]);
   });
 

@@ -44,6 +44,9 @@ describe('N32-f refusals', () => {
 
     beforeAll(async () => {
       [udm1, udm2] = await Promise.all([TappedProducer.start('udm1'), TappedProducer.start('udm2')]);
+      // The peer's N32-c address: a loopback port nobody listens on (the responder's own
+      // renegotiation toward it fails at once).
+      const closedPort = await freePort();
       responder = await SeppProcess.ready(
         'responder',
         writeYaml(
@@ -53,6 +56,7 @@ describe('N32-f refusals', () => {
             // udm2 resolves (sbi.hosts) but is not an allowed target.
             hosts: { 'udm2.5gc.mnc001.mcc001.3gppnetwork.org': '127.0.0.1' },
             responderN32f: { bodyLimit: 4096, maxConcurrentPerPeer: 2 },
+            responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], address: `127.0.0.1:${closedPort}` }] },
           }),
         ),
       );
@@ -82,13 +86,26 @@ describe('N32-f refusals', () => {
       raw.request('GET', path, undefined, { ':authority': FQDN_A, ...headers }).then(asNf);
 
     describe('before any negotiation', () => {
-      it('a forwarded request before any negotiation is refused with 403 and reaches no NF', async () => {
+      it('a forwarded request before any negotiation makes the responder renegotiate; that failing, 503 and no NF reached', async () => {
         raw = await H2Client.open(responder.port('n32'), FQDN_A, pki.clientTls(certB));
-        const body = expectProblemAnswer(await rawForward({ [TARGET_HEADER]: udmApiRoot(udm1.port) }), 403, 'UNSPECIFIED');
-        expect(body.detail).toBe(`no peer with an agreed mechanism matches the certificate (${FQDN_B})`);
+        const body = expectProblemAnswer(await rawForward({ [TARGET_HEADER]: udmApiRoot(udm1.port) }), 503, 'N32_NOT_ESTABLISHED');
+        expect(body.detail).toMatch(new RegExp(`^no agreed N32 mechanism with ${FQDN_B.replace(/\./g, '\\.')}: the renegotiation failed \\(CONNECTION_FAILED: .*ECONNREFUSED`));
         raw.close();
         nothingAtAnyNf();
-        await responder.waitForLog('the refusal', (l) => l.msg === 'N32-f request refused' && l['code'] === 'N32F_NOT_AGREED' && l['status'] === 403, 5_000);
+        await responder.waitForLog('the refusal', (l) => l.msg === 'N32-f request refused' && l['code'] === 'N32_NOT_ESTABLISHED' && l['status'] === 503, 5_000);
+        expect(await responder.peer(FQDN_B)).toMatchObject({ state: 'failed', lastError: { reason: 'CONNECTION_FAILED' } });
+      });
+
+      it('a SEPP that is no configured peer gets its 403 at once (nothing to renegotiate with)', async () => {
+        const stranger = await pki.leaf('sepp2-002-02', ['sepp2.5gc.mnc002.mcc002.3gppnetwork.org']);
+        const client = await H2Client.open(responder.port('n32'), FQDN_A, pki.clientTls(stranger));
+        try {
+          const answer = asNf(await client.request('GET', AM_DATA, undefined, { ':authority': FQDN_A, [TARGET_HEADER]: udmApiRoot(udm1.port) }));
+          expect(expectProblemAnswer(answer, 403, 'UNSPECIFIED').detail).toBe('no peer with an agreed mechanism matches the certificate (sepp2.5gc.mnc002.mcc002.3gppnetwork.org)');
+        } finally {
+          client.close();
+        }
+        nothingAtAnyNf();
       });
     });
 

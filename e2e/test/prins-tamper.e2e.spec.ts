@@ -68,6 +68,8 @@ describe('PRINS tampering against the real responder', () => {
   let responderContextId: string;
   let request: HttpRequestMessage;
   let pki: TestPki;
+  /** The responder's configuration (rewritten and reloaded by the legacy placeholder test). */
+  let responderConfig: ReturnType<typeof n32fResponderYaml>;
 
   beforeAll(async () => {
     const created = await createPkiAB();
@@ -85,6 +87,7 @@ describe('PRINS tampering against the real responder', () => {
         ],
       },
     });
+    responderConfig = yaml;
     responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', yaml));
     client = await H2Client.open(responder.port('n32'), FQDN_A, pki.clientTls(certB));
     request = {
@@ -361,8 +364,14 @@ describe('PRINS tampering against the real responder', () => {
       ['an encBlockIndex used twice', { headers: [{ header: 'authorization', value: { encBlockIndex: 0 } }, { header: 'x-copy', value: { encBlockIndex: 0 } }] }, [TOKEN], 901, '/headers/1/value', 'INVALID_INDEX_TO_ENCRYPTED_BLOCK'],
       ['an iePath that is not a JSON Pointer', { payload: [{ iePath: 'supi', ieValueLocation: 'BODY', value: SUPI }] }, [], 902, '/payload/0/iePath', 'INVALID_JSON_POINTER'],
       ['a header name that is not an HTTP token', { headers: [{ header: 'bad header', value: 'x' }] }, [], 903, '/headers/0/header', 'INVALID_HTTP_HEADER'],
+      // The pre-Release-19 whole-path placeholder is read only with prins.acceptLegacyUriPlaceholder (off here).
+      ['the legacy "encBlockIndex/<n>" path', { line: { path: 'encBlockIndex/0' } }, ['/nudm-sdm/v2/status/200'], 904, '/requestLine/path', 'INVALID_INDEX_TO_ENCRYPTED_BLOCK'],
+      ['a path placeholder that pathQueryProtectInd does not name', { line: { path: '/nudm-sdm/v2/{"encBlockIndex":0}/200' } }, ['status'], 905, '/requestLine/path', 'INVALID_INDEX_TO_ENCRYPTED_BLOCK'],
+      ['pathQueryProtectInd naming a path without a placeholder', { line: { pathQueryProtectInd: ['URI_PATH'] } }, ['status'], 906, '/requestLine/path', 'INVALID_INDEX_TO_ENCRYPTED_BLOCK'],
     ])('a correctly sealed message with %s: 403 MESSAGE_RECONSTRUCTION_FAILED, errorDetailsList in the report', async (_name, aadBody, dataToEncrypt, seq, attribute, reason) => {
-      const forged = sealByHand({ requestLine: requestLine(), ...aadBody }, dataToEncrypt, seq);
+      // `line`: members of the request line to change (the table is built before the producer runs).
+      const { line, ...rest } = aadBody as { line?: Record<string, unknown> };
+      const forged = sealByHand({ requestLine: { ...requestLine(), ...line }, ...rest }, dataToEncrypt, seq);
       const before = checkpoint();
       const info = await expectRefused(await send(forged.wire), before, 'MESSAGE_RECONSTRUCTION_FAILED');
       expect(info).toMatchObject({ n32fMessageId: forged.messageId, n32fContextId: initiatorContextId });
@@ -376,6 +385,29 @@ describe('PRINS tampering against the real responder', () => {
       expect(answer.status).toBe(200);
       expect(producer.seen.length).toBe(before.seen + 1);
       expect(producer.seen[before.seen]!.headers).toMatchObject({ ':path': '/nudm-sdm/v2/status/200', authorization: TOKEN });
+    });
+
+    it.each([
+      ['its IndexToEncryptedValue JSON text (as we send it)', '/nudm-sdm/v2/{"encBlockIndex":0}/200', 911],
+      ['that text percent-encoded (as a SEPP keeping the path a valid URI may send it)', '/nudm-sdm/v2/%7B%22encBlockIndex%22%3A0%7D/200', 912],
+    ])('Release 19 pathQueryProtectInd URI_PATH, the encrypted segment written as %s: delivered with the segment decrypted in place', async (_name, path, seq) => {
+      const made = sealByHand({ requestLine: { ...requestLine(), path, pathQueryProtectInd: ['URI_PATH'] } }, ['status'], seq);
+      const before = checkpoint();
+      const answer = await send(made.wire);
+      expect(answer.status).toBe(200);
+      expect(producer.seen.slice(before.seen).map((seen) => seen.headers[':path'])).toEqual(['/nudm-sdm/v2/status/200']);
+    });
+
+    it('with prins.acceptLegacyUriPlaceholder switched on (reload), the legacy "encBlockIndex/<n>" path is read and delivered', async () => {
+      writeYaml(pki.dir, 'responder', { ...responderConfig, prins: { acceptLegacyUriPlaceholder: true } });
+      const reload = await responder.admin('/admin/reload', { method: 'POST' });
+      expect(reload.status).toBe(200);
+      const made = sealByHand({ requestLine: { ...requestLine(), path: 'encBlockIndex/0' } }, ['/nudm-sdm/v2/status/200'], 913);
+      const before = checkpoint();
+      expect((await send(made.wire)).status).toBe(200);
+      expect(producer.seen.slice(before.seen).map((seen) => seen.headers[':path'])).toEqual(['/nudm-sdm/v2/status/200']);
+      writeYaml(pki.dir, 'responder', responderConfig);
+      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
     });
 
     it.each([

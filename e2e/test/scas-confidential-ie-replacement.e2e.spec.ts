@@ -61,6 +61,8 @@ describe('TS 33.517 4.2.2.5 confidential IEs replaced in the N32-f message (encB
 
   const payloadAt = (opened: OpenedN32f, iePath: string): unknown => opened.aad.payload?.find((p) => p.iePath === iePath)?.value;
   const headerAt = (opened: OpenedN32f, name: string): unknown => opened.aad.headers?.find((h) => h.header === name)?.value;
+  /** The index of the placeholder in a request-line field (Release 19 pathQueryProtectInd: `{"encBlockIndex":n}` in place of the IE). */
+  const uriIndex = (text: unknown): number => Number(/\{"encBlockIndex":(\d+)\}/.exec(String(text))?.[1] ?? NaN);
   /** The decrypted value an index placeholder points to. */
   const decrypted = (opened: OpenedN32f, placeholder: unknown): unknown => opened.dataToEncrypt[(placeholder as { encBlockIndex: number }).encBlockIndex];
 
@@ -86,13 +88,13 @@ describe('TS 33.517 4.2.2.5 confidential IEs replaced in the N32-f message (encB
       expect(JSON.stringify(opened.aad)).not.toContain(SUPI);
     });
 
-    it('each policy IE is {"encBlockIndex": n} at its place: header authorization, the path, /supi, /deregCallbackUri', () => {
+    it('each policy IE is {"encBlockIndex": n} at its place: header authorization, the SUPI segment of the path (pathQueryProtectInd URI_PATH), /supi, /deregCallbackUri', () => {
       expect(headerAt(opened, 'authorization')).toEqual(INDEX);
-      expect(opened.aad.requestLine?.['path']).toMatch(/^encBlockIndex\/\d+$/);
+      expect(opened.aad.requestLine).toMatchObject({ path: expect.stringMatching(/^\/nudm-uecm\/v1\/\{"encBlockIndex":\d+\}\/registrations\/amf-3gpp-access$/), pathQueryProtectInd: ['URI_PATH'] });
       expect(payloadAt(opened, '/supi')).toEqual(INDEX);
       expect(payloadAt(opened, '/deregCallbackUri')).toEqual(INDEX);
       const indices = [headerAt(opened, 'authorization'), payloadAt(opened, '/supi'), payloadAt(opened, '/deregCallbackUri')].map((v) => (v as { encBlockIndex: number }).encBlockIndex);
-      indices.push(Number(String(opened.aad.requestLine?.['path']).split('/')[1]));
+      indices.push(uriIndex(opened.aad.requestLine?.['path']));
       // One block per IE, every block used once.
       expect(new Set(indices).size).toBe(indices.length);
       expect([...indices].sort()).toEqual(opened.dataToEncrypt.map((_, i) => i));
@@ -100,7 +102,7 @@ describe('TS 33.517 4.2.2.5 confidential IEs replaced in the N32-f message (encB
 
     it('the JWE decrypts to the original values', () => {
       expect(decrypted(opened, headerAt(opened, 'authorization'))).toBe(TOKEN);
-      expect(opened.dataToEncrypt[Number(String(opened.aad.requestLine?.['path']).split('/')[1])]).toBe(path);
+      expect(opened.dataToEncrypt[uriIndex(opened.aad.requestLine?.['path'])]).toBe(SUPI);
       expect(decrypted(opened, payloadAt(opened, '/supi'))).toBe(SUPI);
       expect(decrypted(opened, payloadAt(opened, '/deregCallbackUri'))).toBe(registration.deregCallbackUri);
     });
@@ -139,15 +141,17 @@ describe('TS 33.517 4.2.2.5 confidential IEs replaced in the N32-f message (encB
       expect(decrypted(opened, payloadAt(opened, '/supiOrSuci'))).toBe(SUPI);
       expect(decrypted(opened, payloadAt(opened, '/resynchronizationInfo'))).toEqual(authentication.resynchronizationInfo);
       expect(payloadAt(opened, '/servingNetworkName')).toBe(authentication.servingNetworkName);
-      // Nothing to hide in this path: it stays in clear.
+      // Nothing to hide in this path: it stays in clear, and no field is named as protected.
       expect(opened.aad.requestLine?.['path']).toBe('/nausf-auth/v1/ue-authentications');
+      expect(opened.aad.requestLine?.['pathQueryProtectInd']).toBeUndefined();
     });
   });
 
-  it('GET /nudm-sdm/v2/{supi}/am-data: the path that holds the SUPI is replaced by its index; the peer rebuilds path and query', async () => {
+  it('GET /nudm-sdm/v2/{supi}/am-data: the SUPI segment is replaced by its index, the API stays readable; the peer rebuilds path and query', async () => {
     const opened = await capture('GET', `/nudm-sdm/v2/${SUPI}/am-data?dataset-names=AM`, TARGET, { authorization: TOKEN });
     expect(opened.wire).not.toContain(SUPI);
-    expect(opened.aad.requestLine?.['path']).toMatch(/^encBlockIndex\/\d+$/);
+    expect(opened.aad.requestLine).toMatchObject({ path: expect.stringMatching(/^\/nudm-sdm\/v2\/\{"encBlockIndex":\d+\}\/am-data$/), queryFragment: 'dataset-names=AM', pathQueryProtectInd: ['URI_PATH'] });
+    expect(opened.dataToEncrypt[uriIndex(opened.aad.requestLine?.['path'])]).toBe(SUPI);
     expect(opened.message).toMatchObject({ path: `/nudm-sdm/v2/${SUPI}/am-data`, query: 'dataset-names=AM' });
   });
 });

@@ -133,10 +133,52 @@ describe('TC_NO_UNUSED_HTTP_METHODS', () => {
       expect(expectProblem(answer, 400).invalidParams?.map((p) => p.param)).toContain('/reformattedData');
     });
 
-    it('other paths under /n32f-forward/v1/ keep their answer (no 405 there)', async () => {
-      const answer = await send(responder, 'n32', certB, FQDN_A, 'GET', '/n32f-forward/v1/other');
-      expect(answer.status).not.toBe(405);
-      expectProblem(answer, answer.status);
+    it('other paths under /n32f-forward/v1/ are no resource: 404, not 405', async () => {
+      for (const method of ['GET', 'POST']) {
+        const answer = await send(responder, 'n32', certB, FQDN_A, method, '/n32f-forward/v1/other', method === 'POST' ? '{}' : undefined);
+        expect(expectProblem(answer, 404).cause).toBe('RESOURCE_URI_STRUCTURE_NOT_FOUND');
+        expect(answer.headers['allow']).toBeUndefined();
+      }
+    });
+  });
+
+  /**
+   * TS 29.500 5.2.7.2: a URI no resource of ours answers to is a 404 problem+json. On the N32 port
+   * every path outside the SEPP's own APIs is N32-f in TLS mode (an SBI path toward a local NF),
+   * but a path under /n32c-handshake/, /n32f-forward/ or /nsepp-telescopic/ is ours: another API
+   * version or resource is never taken for N32-f (it used to get N32-f's 403 N32F_NOT_AGREED).
+   */
+  describe('unknown API versions and resources on the N32 ports: 404', () => {
+    const UNKNOWN = [
+      '/n32c-handshake/v2/exchange-capability',
+      '/n32c-handshake/v2/exchange-params?x=1',
+      '/n32c-handshake/exchange-capability',
+      '/n32f-forward/v2/n32f-process',
+      '/n32f-forward/v1/n32f-process/extra',
+      '/nsepp-telescopic/v1/mapping?foreign-fqdn=udm1.5gc.mnc001.mcc001.3gppnetwork.org',
+      '/n32c-handshake',
+    ];
+    it.each(UNKNOWN.flatMap((path) => ['GET', 'POST'].flatMap((method) => ['n32', 'n32f'].map((listener) => [method, path, listener] as const))))(
+      'responder: %s %s on the %s listener -> 404 RESOURCE_URI_STRUCTURE_NOT_FOUND',
+      async (method, path, listener) => {
+        const answer = await send(responder, listener, certB, FQDN_A, method, path, method === 'POST' ? '{}' : undefined);
+        expect({ status: answer.status, allow: answer.headers['allow'] }).toEqual({ status: 404, allow: undefined });
+        expect(expectProblem(answer, 404).cause).toBe('RESOURCE_URI_STRUCTURE_NOT_FOUND');
+        expectNoServerBanner(answer);
+      },
+    );
+
+    it.each(UNKNOWN.flatMap((path) => ['GET', 'POST'].map((method) => [method, path] as const)))('initiator: %s %s on its N32 listener -> 404', async (method, path) => {
+      const answer = await send(initiator, 'n32', certA, FQDN_B, method, path, method === 'POST' ? '{}' : undefined);
+      expect(expectProblem(answer, 404).cause).toBe('RESOURCE_URI_STRUCTURE_NOT_FOUND');
+    });
+
+    it('an SBI path is still N32-f (control): a sender that is no peer gets N32-f\'s 403, not a 404', async () => {
+      const stranger = await pki.sepp({ mcc: '003', mnc: '03' });
+      for (const listener of ['n32', 'n32f']) {
+        const answer = await send(responder, listener, stranger, FQDN_A, 'GET', '/nudm-sdm/v2/imsi-001010000000001/am-data');
+        expect(expectProblem(answer, 403).detail).toMatch(/no peer with an agreed mechanism/);
+      }
     });
   });
 

@@ -130,7 +130,12 @@ describe('TC_SECURITY_EVENT_LOGGING', () => {
   ];
 
   const N32F_CASES: NegativeCase[] = [
-    { name: 'N32-f before any agreement', act: () => once(certB, 'GET', '/nudm-sdm/v2/x/am-data', undefined, {}), event: { msg: 'N32-f request refused', level: 'info', code: 'N32F_NOT_AGREED', status: 403 } },
+    {
+      // A SEPP of a partner PLMN that is no configured peer: nothing to renegotiate with, refused at once.
+      name: 'N32-f without any agreement',
+      act: () => once(certB2, 'GET', '/nudm-sdm/v2/x/am-data', undefined, {}),
+      event: { msg: 'N32-f request refused', level: 'info', code: 'N32F_NOT_AGREED', status: 403 },
+    },
     { name: 'a method other than POST/OPTIONS on n32f-process', act: () => once(certB, 'PUT', N32F_PROCESS_PATH, '{}'), event: { msg: 'n32f-process refused', level: 'info', status: 405, method: 'PUT' } },
     { name: 'a malformed n32f-process body', act: () => once(certB, 'POST', N32F_PROCESS_PATH, '{"reformattedData":1}'), event: { msg: 'n32f-process refused', level: 'info', status: 400 } },
   ];

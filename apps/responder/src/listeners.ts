@@ -1,5 +1,5 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { N32F_FORWARD_API } from '@sepp/protocol';
+import { isN32fProcessPath, isSeppApiPath } from '@sepp/protocol';
 import { http2Adapter, N32fControlController, N32fControlService, n32fServerTlsOptions, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppHttp2Server, type SeppRuntime } from '@sepp/server';
 import { HandshakeController } from './n32c/handshake.controller';
 import { HandshakeService } from './n32c/handshake.service';
@@ -9,12 +9,11 @@ import { PrinsReceiverService } from './n32f/prins-receiver.service';
 import { ParamsService } from './n32c/params.service';
 import { rateLimitN32f } from './limits/n32f-rate-limit';
 
-const PRINS_PREFIX = `${N32F_FORWARD_API}/`;
-
 /**
  * Installs N32-f and connection tracking on an N32 listener's server: n32f-process (PRINS) to
- * the PRINS receiver, every other path outside the N32-c API to TLS-mode forwarding, both behind
- * the per-peer rate limit (`limits.rateLimitPerPeer`).
+ * the PRINS receiver, every path outside the SEPP's own APIs (`SEPP_API_PREFIXES`) to TLS-mode
+ * forwarding, both behind the per-peer rate limit (`limits.rateLimitPerPeer`). The SEPP's own API
+ * paths go to Nest: its N32-c routes, and a 404 problem+json for any other resource or version.
  */
 function prepareN32(name: string) {
   return (app: NestFastifyApplication, runtime: SeppRuntime): void => {
@@ -24,10 +23,12 @@ function prepareN32(name: string) {
     const prins = app.get(PrinsReceiverService);
     server.on('session', (session) => sessions.track(session, name));
     server.fastPath = rateLimitN32f(runtime, name, sessions, (stream, headers) => {
-      if (headers[':path']?.startsWith(PRINS_PREFIX)) {
+      const path = headers[':path'] ?? '';
+      if (isN32fProcessPath(path)) {
         prins.handle(stream, headers);
         return true;
       }
+      if (isSeppApiPath(path)) return false;
       return tls.handle(stream, headers);
     });
   };

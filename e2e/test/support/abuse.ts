@@ -96,7 +96,7 @@ export function openTls(port: number, servername: string, tls: ConnectionOptions
 /** The HTTP/2 client connection preface and an empty SETTINGS frame. */
 export const H2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
 
-export const FRAME = { HEADERS: 0x1, RST_STREAM: 0x3, SETTINGS: 0x4, PING: 0x6, GOAWAY: 0x7 } as const;
+export const FRAME = { DATA: 0x0, HEADERS: 0x1, RST_STREAM: 0x3, SETTINGS: 0x4, PING: 0x6, GOAWAY: 0x7 } as const;
 export const FLAG = { END_STREAM: 0x1, END_HEADERS: 0x4, ACK: 0x1 } as const;
 
 /** The 9-byte header of an HTTP/2 frame. */
@@ -124,17 +124,20 @@ export function requestBlock(authority: string, path: string): Buffer {
 }
 
 /**
- * A client speaking HTTP/2 frame by frame on a mutual-TLS connection, as an attacker does (no
- * nghttp2 on our side to pace, merge or refuse anything): it writes whatever frames it is given
- * and reads every frame of the server, noting GOAWAYs, until the server closes the connection.
+ * A client speaking HTTP/2 frame by frame on a mutual-TLS (or h2c) connection, as an attacker does
+ * (no nghttp2 on our side to pace, merge or refuse anything): it writes whatever frames it is given
+ * and reads every frame of the server, noting GOAWAYs and the streams whose answer ended, until the
+ * server closes the connection or the test stops reading.
  */
 export class RawH2Socket {
   readonly goaways: { code: number; lastStreamId: number }[] = [];
+  /** Streams whose answer has ended (a HEADERS or DATA frame with END_STREAM). */
+  readonly answered = new Set<number>();
   readonly closed: Promise<void>;
   private buffer = Buffer.alloc(0);
   private isDone = false;
 
-  private constructor(readonly socket: TLSSocket) {
+  private constructor(readonly socket: Socket) {
     this.closed = new Promise((resolve) =>
       socket.once('close', () => {
         this.isDone = true;
@@ -155,6 +158,28 @@ export class RawH2Socket {
         resolve(new RawH2Socket(socket));
       });
     });
+  }
+
+  /** The same over a plain TCP connection (h2c, prior knowledge). */
+  static openH2c(port: number): Promise<RawH2Socket> {
+    return new Promise((resolve, reject) => {
+      const socket = netConnect({ host: '127.0.0.1', port });
+      socket.once('error', reject);
+      socket.once('connect', () => {
+        socket.off('error', reject);
+        socket.write(H2_PREFACE);
+        resolve(new RawH2Socket(socket));
+      });
+    });
+  }
+
+  /**
+   * Reads nothing more: what the server sends (its GOAWAY, its FIN) stays unread, and with unread
+   * data the socket never sees its end, so it never closes its side either (an HTTP client's idle
+   * pooled connection that it does not read).
+   */
+  stopReading(): void {
+    this.socket.pause();
   }
 
   /** The server has closed the connection (or it broke). */
@@ -181,6 +206,7 @@ export class RawH2Socket {
       const type = this.buffer.readUInt8(3);
       const payload = this.buffer.subarray(9, 9 + length);
       if (type === FRAME.GOAWAY && payload.length >= 8) this.goaways.push({ lastStreamId: payload.readUInt32BE(0) & 0x7fffffff, code: payload.readUInt32BE(4) });
+      if ((type === FRAME.HEADERS || type === FRAME.DATA) && (this.buffer.readUInt8(4) & FLAG.END_STREAM) !== 0) this.answered.add(this.buffer.readUInt32BE(5) & 0x7fffffff);
       this.buffer = this.buffer.subarray(9 + length);
     }
   }

@@ -33,6 +33,7 @@ export interface SeppYaml {
     acceptUnknownPeers?: boolean;
     bodyLimit?: number;
     retry?: { initialDelayMs?: number; maxDelayMs?: number };
+    renegotiation?: { enabled?: boolean; waitMs?: number; minIntervalMs?: number };
     requestTimeoutMs?: number;
     keepaliveMs?: number;
     idleTimeoutMs?: number;

@@ -24,7 +24,8 @@ export interface FakeAnswer {
   readonly body?: unknown;
 }
 
-export type FakeScript = (request: FakeRequest) => FakeAnswer;
+/** The answer to a request, or a promise of it (an answer the test holds back until it wants). */
+export type FakeScript = (request: FakeRequest) => FakeAnswer | Promise<FakeAnswer>;
 
 /** One HTTP/2 session (one mutually authenticated TLS connection) as the fake saw it. */
 export class FakeSession {
@@ -80,15 +81,16 @@ export class FakeResponder {
           const request: FakeRequest = { index: this.requests.length, session: fake, headers, text, json: parseJson(text) };
           this.requests.push(request);
           fake.requests.push(request);
-          const answer = this.script(request);
-          const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-          if (stream.destroyed || stream.closed) return;
-          stream.respond({
-            ':status': answer.status ?? 200,
-            'content-type': answer.contentType ?? 'application/json',
-            ...answer.headers,
+          void Promise.resolve(this.script(request)).then((answer) => {
+            const body = answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
+            if (stream.destroyed || stream.closed) return;
+            stream.respond({
+              ':status': answer.status ?? 200,
+              'content-type': answer.contentType ?? 'application/json',
+              ...answer.headers,
+            });
+            stream.end(body);
           });
-          stream.end(body);
         });
       });
     });

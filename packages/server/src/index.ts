@@ -27,6 +27,7 @@ export { runSeppApp, EXIT_CONFIG, EXIT_STARTUP, type RunningSeppApp } from './bo
 export { N32Connection, N32ConnectionError, type N32cResponse, type N32Endpoint } from './n32c/n32-connection';
 export { http2Adapter, n32ServerAdapter, wireN32Server } from './n32c/n32-listener';
 export { methodNotAllowed } from './n32c/n32c-http-rules';
+export * from './n32c-client';
 export { dispatchingServerFactory, type FastPath, type SeppHttp2Server } from './n32f/dispatching-server';
 export { forwardStream, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';
 export { respondWithProblem } from './n32f/raw-problem';

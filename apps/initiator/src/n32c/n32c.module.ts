@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { HandshakeClient } from './handshake.client';
+import { HandshakeClient } from '@sepp/server';
 import { NegotiatorService } from './negotiator.service';
 import { ParamsClient } from './params.client';
 import { PeersAdminController } from './peers-admin.controller';

@@ -2,6 +2,7 @@ import { Inject, Injectable, type BeforeApplicationShutdown, type OnApplicationB
 import { N32fErrorType } from '@sepp/protocol';
 import {
   ConfigService,
+  HandshakeClient,
   N32fContextsService,
   N32fControlService,
   PeerRegistry,
@@ -14,7 +15,6 @@ import {
   type ReceivedErrorReport,
   type SeppLogger,
 } from '@sepp/server';
-import { HandshakeClient } from './handshake.client';
 import { ParamsClient } from './params.client';
 import { PeerLink } from './peer-link';
 

@@ -1,7 +1,9 @@
 import { hasAgreedMechanism, N32Error, N32ErrorCode, plmnKeysNotCovered, type N32fContext, type PeerFailureReason } from '@sepp/protocol';
 import {
+  dialPeer,
   N32Connection,
   type ConfigService,
+  type HandshakeClient,
   type N32fContextsService,
   type N32fControlService,
   type NegotiationDetails,
@@ -9,12 +11,9 @@ import {
   type PeerRegistry,
   type PeerSettings,
   type SeppLogger,
-  classifyTlsFailure,
-  N32ConnectionError,
   type SeppMetrics,
 } from '@sepp/server';
 import { backoffDelay } from './backoff';
-import type { HandshakeClient } from './handshake.client';
 import type { ParamsClient } from './params.client';
 
 export interface PeerLinkDeps {
@@ -319,15 +318,8 @@ export class PeerLink {
   }
 
   /** Dials, counting TLS handshake failures (the client side of `sepp_tls_handshake_failures_total`). */
-  private async dial(open: () => Promise<N32Connection>): Promise<N32Connection> {
-    try {
-      return await open();
-    } catch (error) {
-      if (error instanceof N32ConnectionError && !['ECONNREFUSED', 'EHOSTUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNRESET'].includes(error.code)) {
-        this.deps.metrics.tlsHandshakeFailures.inc({ side: 'client', reason: classifyTlsFailure(error.code, error.message) });
-      }
-      throw error;
-    }
+  private dial(open: () => Promise<N32Connection>): Promise<N32Connection> {
+    return dialPeer(open, this.deps.metrics);
   }
 
   /** The peer or the network ended a connection (not us: we unset ours before closing them). */

@@ -83,6 +83,19 @@ export class N32SessionsService {
     if (info) info.peer = peer;
   }
 
+  /**
+   * Binds a peer's agreed mechanism to a connection we opened to it (our own renegotiation): when
+   * that connection ends while it still holds the agreement, the peer has none any more.
+   */
+  bindOutbound(peer: string, session: Http2Session): void {
+    this.byPeer.set(peer, session);
+    session.once('close', () => {
+      if (this.byPeer.get(peer) !== session) return;
+      this.byPeer.delete(peer);
+      this.peers.apply(peer, { type: 'CONNECTION_LOST' });
+    });
+  }
+
   /** The connection a peer's agreed mechanism lives on, if any. */
   sessionOf(peer: string): Http2Session | undefined {
     return this.byPeer.get(peer);

@@ -1,10 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { ConfigService, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
+import { ConfigService, dialPeer, N32Connection, N32fControlService, SEPP_LOGGER, SeppMetrics, type PeerChannel, type SeppLogger } from '@sepp/server';
 
 /**
- * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened when PRINS
- * needs to send a request (n32f-error, n32f-terminate), to the peer's `address`, without a
- * negotiation; reused while open.
+ * The responder's own N32-c connections to peers (TS 33.501 13.2.2.2 step 5): opened to the peer's
+ * `address` when PRINS needs to send a request (n32f-error, n32f-terminate), without a
+ * negotiation, and when the responder renegotiates itself (RenegotiationService); reused while open.
  */
 @Injectable()
 export class PeerConnectionsService implements PeerChannel {
@@ -31,7 +31,7 @@ export class PeerConnectionsService implements PeerChannel {
     const config = this.config.current;
     const settings = config.n32.peers.find((candidate) => candidate.fqdn === peer);
     if (!settings) return Promise.reject(new Error(`${peer} is not a configured peer`));
-    const opening = N32Connection.open(config, settings, config.n32.requestTimeoutMs, undefined, this.metrics);
+    const opening = dialPeer(() => N32Connection.open(config, settings, config.n32.requestTimeoutMs, undefined, this.metrics), this.metrics);
     this.open.set(peer, opening);
     opening.then(
       (connection) => {

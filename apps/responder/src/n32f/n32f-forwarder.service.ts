@@ -5,7 +5,7 @@ import {
   authorityOf,
   certificatePlmnKeys,
   endToEndHeaders,
-  N32C_HANDSHAKE_API,
+  isSeppApiPath,
   N32Error,
   N32ErrorCode,
   parseApiRoot,
@@ -16,11 +16,11 @@ import {
 } from '@sepp/protocol';
 import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, SeppMetrics, type SeppConfig, type SeppLogger } from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
+import { RenegotiationDeferred, RenegotiationService } from '../n32c/renegotiation.service';
 import { N32fPeersService } from './n32f-peers.service';
 import { assertAccessTokenPlmn } from './access-token-plmn';
 
 const TARGET_PARAM = `header ${SBI_HEADERS.targetApiRoot}`;
-const N32C_API_PREFIX = `${N32C_HANDSHAKE_API}/`;
 /** Parsed target headers remembered (bounded; cleared on reload and when full). */
 const TARGET_CACHE_SIZE = 4_096;
 
@@ -46,6 +46,7 @@ export class N32fForwarderService {
     private readonly peers: PeerRegistry,
     private readonly sessions: N32SessionsService,
     private readonly senders: N32fPeersService,
+    private readonly renegotiation: RenegotiationService,
     private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
@@ -62,23 +63,56 @@ export class N32fForwarderService {
     });
   }
 
-  /** The N32 listeners' fast path: everything but the N32-c API. */
+  /** The N32 listeners' fast path: everything but the SEPP's own APIs (`SEPP_API_PREFIXES`). */
   readonly handle = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
-    if (headers[':path']?.startsWith(N32C_API_PREFIX)) return false;
-    const startedAt = process.hrtime.bigint();
+    if (isSeppApiPath(headers[':path'] ?? '')) return false;
+    this.serve(stream, headers, process.hrtime.bigint(), true);
+    return true;
+  };
+
+  /**
+   * Forwards, or refuses. A configured peer without an agreed TLS mechanism does not get its 403 at
+   * once when the SEPP can renegotiate with it (RenegotiationService): the request waits for the
+   * agreement, then goes on (`mayWait` false: it waits once), or gets the 503 of the renegotiation.
+   */
+  private serve(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, mayWait: boolean): void {
     try {
       this.forward(stream, headers, startedAt);
     } catch (error) {
-      const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
-      this.metrics.observeN32f('TLS', 'inbound', status, startedAt);
-      if (error instanceof N32Error) {
-        this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: stream.session?.socket.remoteAddress }, 'N32-f request refused');
-      } else {
-        this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
+      const agreement = mayWait && error instanceof N32Error && error.code === N32ErrorCode.N32F_NOT_AGREED ? this.agreementFor(stream) : null;
+      if (!agreement) {
+        this.refuse(stream, headers, startedAt, error);
+        return;
       }
+      agreement.then(
+        () => {
+          if (stream.destroyed || stream.closed) {
+            this.metrics.observeN32f('TLS', 'inbound', 'abandoned', startedAt);
+            return;
+          }
+          this.serve(stream, headers, startedAt, false);
+        },
+        (failure: unknown) => this.refuse(stream, headers, startedAt, failure),
+      );
     }
-    return true;
-  };
+  }
+
+  /** The renegotiation an N32-f request of this connection may wait for, or null. */
+  private agreementFor(stream: ServerHttp2Stream): Promise<void> | null {
+    const peer = stream.session ? this.senders.claimedPeer(stream.session) : undefined;
+    return peer ? this.renegotiation.agreement(peer) : null;
+  }
+
+  private refuse(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint, error: unknown): void {
+    const extra: Record<string, string> = error instanceof RenegotiationDeferred ? { 'retry-after': String(Math.max(1, error.retryAfterSeconds)) } : {};
+    const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit, extra);
+    this.metrics.observeN32f('TLS', 'inbound', status, startedAt);
+    if (error instanceof N32Error) {
+      this.logger.info({ status, code: error.code, detail: error.detail, path: headers[':path'], remoteAddress: remoteAddressOf(stream) }, 'N32-f request refused');
+    } else {
+      this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
+    }
+  }
 
   private forward(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, startedAt: bigint): void {
     const config = this.config.current;
@@ -160,6 +194,15 @@ export class N32fForwarderService {
   private createPool(config: SeppConfig): OriginPool {
     const tls = config.sbi.tls;
     return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
+  }
+}
+
+/** The peer's address, if the connection can still tell (a destroyed session's socket cannot). */
+function remoteAddressOf(stream: ServerHttp2Stream): string | undefined {
+  try {
+    return stream.session?.socket.remoteAddress;
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,7 +9,7 @@ const ALLOW = ['POST', 'OPTIONS'];
  * Answers the requests to n32f-process that are not a POST (TS 33.117 4.3.4.3): OPTIONS gets
  * `204` with `Accept-Encoding: identity` (TS 29.573 6.2.3.2.3.2; we decode no content coding),
  * any other method `405` problem+json with `Allow`. Returns the status answered, or null for a
- * POST and for other paths under the prefix (those keep their answers).
+ * POST (and for another path: only n32f-process comes here, other paths under the API are 404s).
  */
 export function answerNonPost(stream: ServerHttp2Stream, headers: IncomingHttpHeaders): 204 | 405 | null {
   const method = String(headers[':method'] ?? '');

@@ -131,7 +131,7 @@ export class PrinsReceiverService {
       // Not `context` yet: the report must not name another peer's context to this sender.
       if (named.params.peer !== sender) throw new PrinsError('CONTEXT_NOT_FOUND', `context ${header.n32fContextId} is not one of ${sender}`);
       context = named;
-      opened = context.openRequest(body, header);
+      opened = context.openRequest(body, header, { acceptLegacyUriPlaceholder: config.prins.acceptLegacyUriPlaceholder });
     } catch (error) {
       if (!(error instanceof PrinsError)) throw error;
       if (!header && body.modificationsBlock !== undefined) {

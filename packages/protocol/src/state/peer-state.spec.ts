@@ -53,6 +53,21 @@ describe('peer N32 state machine', () => {
     expect(transition(established, { type: 'CONNECTION_LOST' }, 3)).toMatchObject({ state: 'idle', mechanism: null, since: 3 });
   });
 
+  it('the receiving SEPP renegotiates itself from idle, failed and terminated (not while agreed or negotiating), and the attempt ends in one of the usual ways', () => {
+    for (const state of PEER_N32_STATES) {
+      expect([state, canTransition(state, 'RENEGOTIATION_STARTED')]).toEqual([state, ['idle', 'failed', 'terminated'].includes(state)]);
+    }
+    const renegotiating = transition({ ...idle, state: 'failed', attempts: 2 }, { type: 'RENEGOTIATION_STARTED' }, 7);
+    expect(renegotiating).toMatchObject({ state: 'renegotiating', since: 7, attempts: 3, mechanism: null });
+    expect(transition(renegotiating, { type: 'MECHANISM_SELECTED', mechanism: 'TLS' }, 8)).toEqual({ state: 'tls-established', mechanism: 'TLS', since: 8, lastError: null, attempts: 0 });
+    expect(transition(renegotiating, { type: 'NEGOTIATION_FAILED', reason: 'CONNECTION_FAILED', detail: 'refused' }, 8)).toMatchObject({ state: 'failed', lastError: { reason: 'CONNECTION_FAILED' } });
+    expect(transition(renegotiating, { type: 'CONNECTION_LOST' }, 8)).toMatchObject({ state: 'failed', lastError: { reason: 'CONNECTION_LOST' } });
+    // The peer's own handshake arriving meanwhile takes over.
+    expect(transition(renegotiating, { type: 'NEGOTIATION_STARTED' }, 8).state).toBe('negotiating');
+    expect(transition(renegotiating, { type: 'RELEASED' }, 8).state).toBe('terminated');
+    expect(() => transition(renegotiating, { type: 'RENEGOTIATION_STARTED' }, 8)).toThrow(InvalidPeerTransition);
+  });
+
   it('a release terminates from every state', () => {
     for (const state of PEER_N32_STATES) {
       expect(transition({ ...idle, state }, { type: 'RELEASED' }, 5).state).toBe('terminated');

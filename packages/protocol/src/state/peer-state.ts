@@ -5,11 +5,12 @@ import type { N32Mechanism } from '../models/security-capability';
  * per roaming partner and change it only through {@link transition}, so every path a peer can
  * take is visible in {@link PEER_TRANSITIONS}.
  */
-export type PeerN32State = 'idle' | 'negotiating' | 'tls-established' | 'prins-selected' | 'prins-established' | 'terminated' | 'failed';
+export type PeerN32State = 'idle' | 'negotiating' | 'renegotiating' | 'tls-established' | 'prins-selected' | 'prins-established' | 'terminated' | 'failed';
 
 export const PEER_N32_STATES: readonly PeerN32State[] = [
   'idle',
   'negotiating',
+  'renegotiating',
   'tls-established',
   'prins-selected',
   'prins-established',
@@ -43,6 +44,13 @@ export type PeerFailureReason = (typeof PeerFailureReason)[keyof typeof PeerFail
 
 export type PeerEvent =
   | { readonly type: 'NEGOTIATION_STARTED' }
+  /**
+   * The receiving SEPP got N32-f from the peer without an agreed mechanism and negotiates itself,
+   * as initiating SEPP, toward the peer's N32-c address (TS 33.501 13.5: a SEPP renegotiates when
+   * it has no agreed mechanism with a peer). Bounded: it ends with the outcome of that one
+   * exchange-capability (agreed, failed, connection lost), or earlier with the peer's own handshake.
+   */
+  | { readonly type: 'RENEGOTIATION_STARTED' }
   | { readonly type: 'MECHANISM_SELECTED'; readonly mechanism: N32Mechanism }
   /** PRINS: exchange-params done and N32-f keys derived (TS 33.501 13.2.2.2). */
   | { readonly type: 'PARAMETERS_EXCHANGED' }
@@ -72,8 +80,16 @@ export interface PeerStatus {
 
 /** Target state per (state, event). A missing entry is a transition that cannot happen. */
 export const PEER_TRANSITIONS: Readonly<Record<PeerN32State, Partial<Record<PeerEventType, PeerN32State | 'by-mechanism'>>>> = {
-  idle: { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'idle', RELEASED: 'terminated' },
+  idle: { NEGOTIATION_STARTED: 'negotiating', RENEGOTIATION_STARTED: 'renegotiating', CONNECTION_LOST: 'idle', RELEASED: 'terminated' },
   negotiating: {
+    NEGOTIATION_STARTED: 'negotiating',
+    MECHANISM_SELECTED: 'by-mechanism',
+    NEGOTIATION_FAILED: 'failed',
+    CONNECTION_LOST: 'failed',
+    RELEASED: 'terminated',
+  },
+  // Our own exchange-capability toward the peer is running; the peer's own handshake takes over.
+  renegotiating: {
     NEGOTIATION_STARTED: 'negotiating',
     MECHANISM_SELECTED: 'by-mechanism',
     NEGOTIATION_FAILED: 'failed',
@@ -96,8 +112,8 @@ export const PEER_TRANSITIONS: Readonly<Record<PeerN32State, Partial<Record<Peer
     CONNECTION_LOST: 'prins-established',
     RELEASED: 'terminated',
   },
-  terminated: { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'terminated', RELEASED: 'terminated' },
-  failed: { NEGOTIATION_STARTED: 'negotiating', CONNECTION_LOST: 'failed', RELEASED: 'terminated' },
+  terminated: { NEGOTIATION_STARTED: 'negotiating', RENEGOTIATION_STARTED: 'renegotiating', CONNECTION_LOST: 'terminated', RELEASED: 'terminated' },
+  failed: { NEGOTIATION_STARTED: 'negotiating', RENEGOTIATION_STARTED: 'renegotiating', CONNECTION_LOST: 'failed', RELEASED: 'terminated' },
 };
 
 export class InvalidPeerTransition extends Error {
@@ -128,6 +144,8 @@ export function transition(status: PeerStatus, event: PeerEvent, now: number): P
   switch (event.type) {
     case 'NEGOTIATION_STARTED':
       return { ...status, state: 'negotiating', since: since('negotiating'), attempts: status.attempts + 1 };
+    case 'RENEGOTIATION_STARTED':
+      return { ...status, state: 'renegotiating', since: now, attempts: status.attempts + 1 };
     case 'MECHANISM_SELECTED': {
       const state: PeerN32State = event.mechanism === 'TLS' ? 'tls-established' : 'prins-selected';
       return { state, mechanism: event.mechanism, since: now, lastError: null, attempts: 0 };
@@ -148,7 +166,7 @@ export function transition(status: PeerStatus, event: PeerEvent, now: number): P
       const state = target as PeerN32State;
       if (state === 'prins-established') return status;
       const lastError =
-        status.state === 'negotiating'
+        status.state === 'negotiating' || status.state === 'renegotiating'
           ? { reason: PeerFailureReason.CONNECTION_LOST, detail: 'the connection closed during the negotiation', at: now }
           : status.lastError;
       return { ...status, state, mechanism: null, since: since(state), lastError };
@@ -156,6 +174,11 @@ export function transition(status: PeerStatus, event: PeerEvent, now: number): P
     case 'RELEASED':
       return { ...status, state: 'terminated', mechanism: null, since: since('terminated') };
   }
+}
+
+/** Whether a negotiation with the peer is running (its own, or ours toward it). */
+export function isNegotiating(status: PeerStatus): boolean {
+  return status.state === 'negotiating' || status.state === 'renegotiating';
 }
 
 /** Whether N32 has an agreed mechanism with this peer. */

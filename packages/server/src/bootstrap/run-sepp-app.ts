@@ -104,10 +104,10 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {
     stopping ??= (async () => {
-      const { drainTimeoutMs } = runtime.config.current.limits;
+      const { drainTimeoutMs, closeGraceMs } = runtime.config.current.limits;
       logger.info({ reason, drainTimeoutMs }, 'shutting down');
       runtime.readiness.markStopping();
-      const graceMs = drainTimeoutMs + SHUTDOWN_GRACE_MS;
+      const graceMs = drainTimeoutMs + closeGraceMs + SHUTDOWN_GRACE_MS;
       const timer = setTimeout(() => {
         logger.error({ graceMs }, 'shutdown took too long, exiting');
         process.exit(1);
@@ -115,6 +115,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
       timer.unref();
       tlsWatcher.close();
       await drainListeners(guards, drainTimeoutMs, logger);
+      await closeListenerConnections(guards, closeGraceMs);
       // Then the root: its services release the peers (["NONE"], n32f-terminate) on their own
       // connections, once nothing is in flight on them any more.
       await closeQuietly(root, logger);
@@ -225,6 +226,15 @@ async function drainListeners(guards: ReadonlyMap<string, ListenerGuard>, drainT
   const left = Object.fromEntries([...guards.values()].filter((guard) => guard.openStreams > 0).map((guard) => [guard.listener, guard.openStreams]));
   logger.warn({ ms, left, drainTimeoutMs }, 'drain timed out: closing the connections left');
   for (const guard of guards.values()) guard.destroySessions();
+}
+
+/**
+ * The last step of a listener's stop: connections the peers keep open after our GOAWAY (nothing in
+ * flight on them any more) are closed by us after `closeGraceMs`, so a peer that never reads an
+ * idle connection cannot hold the stop up.
+ */
+async function closeListenerConnections(guards: ReadonlyMap<string, ListenerGuard>, closeGraceMs: number): Promise<void> {
+  await Promise.all([...guards.values()].map((guard) => guard.closeConnections(closeGraceMs)));
 }
 
 async function closeQuietly(app: INestApplication, logger: SeppLogger): Promise<void> {

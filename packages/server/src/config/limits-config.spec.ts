@@ -73,6 +73,7 @@ describe('limits and tls.watchFiles', () => {
       rateLimitPerPeer: 100,
       rateLimitBurst: 300,
       drainTimeoutMs: 0,
+      closeGraceMs: 1000,
     };
     const config = loadConfig(file({ limits, tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: true } }), {});
     expect(config.limits).toEqual(limits);
@@ -82,7 +83,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -94,6 +95,7 @@ describe('limits and tls.watchFiles', () => {
         'limits.rateLimitPerPeer: must be at least 0 (requests per second, 0: no limit)',
         'limits.rateLimitBurst: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',
+        'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.maxStreams: is not a known key',
         'tls.watchFiles: must be true or false',
       ]),

@@ -46,6 +46,11 @@ export interface LimitsSettings {
   readonly rateLimitBurst: number;
   /** Graceful stop: how long in-flight requests may take to finish. */
   readonly drainTimeoutMs: number;
+  /**
+   * Graceful stop, after the drain: how long a peer has to close a connection that got our GOAWAY
+   * and has nothing in flight; then we close it (a peer that never reads would hold it forever).
+   */
+  readonly closeGraceMs: number;
 }
 
 export const LIMITS_DEFAULTS = {
@@ -68,6 +73,7 @@ export const LIMITS_DEFAULTS = {
   /** Default: `rateLimitPerPeer` (one second's worth). */
   rateLimitBurst: null,
   drainTimeoutMs: 10_000,
+  closeGraceMs: 250,
 } as const;
 
 /** An optional integer key in [min, max], with the unit in its messages. */
@@ -102,6 +108,7 @@ export class LimitsConfig {
   @Int(0, 10_000_000, 'requests per second, 0: no limit') rateLimitPerPeer?: number;
   @Int(1, 10_000_000, 'requests') rateLimitBurst?: number;
   @Int(0, DAY_MS, 'ms') drainTimeoutMs?: number;
+  @Int(0, 60_000, 'ms') closeGraceMs?: number;
 }
 
 /** The validated `limits` section with every default filled in. */
@@ -127,6 +134,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     rateLimitPerPeer,
     rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
     drainTimeoutMs: value('drainTimeoutMs'),
+    closeGraceMs: value('closeGraceMs'),
   };
 }
 

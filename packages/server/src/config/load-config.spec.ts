@@ -74,10 +74,25 @@ describe('loadConfig', () => {
       purposes: null,
       ipx: null,
     });
-    expect(config.n32).toMatchObject({ acceptUnknownPeers: false, bodyLimit: 65_536, retry: { initialDelayMs: 1000, maxDelayMs: 60_000 } });
+    expect(config.n32).toMatchObject({
+      acceptUnknownPeers: false,
+      bodyLimit: 65_536,
+      retry: { initialDelayMs: 1000, maxDelayMs: 60_000 },
+      renegotiation: { enabled: true, waitMs: 2_000, minIntervalMs: 5_000 },
+    });
+    expect(config.prins.acceptLegacyUriPlaceholder).toBe(false);
     expect(config.sepp).toMatchObject({ supportedFeatures: '0', targetApiRootSupported: true });
     expect(config.sbi).toEqual({ listen: null, allowedTargets: [], hosts: {}, tls: null });
     expect(Object.isFrozen(config.n32.peers[0])).toBe(true);
+  });
+
+  it('reads n32.renegotiation and prins.acceptLegacyUriPlaceholder', () => {
+    const raw = base();
+    raw.n32.renegotiation = { enabled: false, waitMs: 0, minIntervalMs: 250 };
+    raw.prins = { acceptLegacyUriPlaceholder: true };
+    const config = loadConfig(write(raw), {});
+    expect(config.n32.renegotiation).toEqual({ enabled: false, waitMs: 0, minIntervalMs: 250 });
+    expect(config.prins.acceptLegacyUriPlaceholder).toBe(true);
   });
 
   it('dials a peer without address by its FQDN on port 443', () => {
@@ -105,6 +120,11 @@ describe('loadConfig', () => {
     ['an expired certificate', (c) => Object.assign(c.tls, { cert: '../certs/expired.crt', key: '../certs/expired.key' }), 'tls.cert: the certificate expired on'],
     ['an admin TLS key of another certificate', (c) => (c.admin.tls = { cert: '../certs/sepp.crt', key: '../certs/other.key' }), `admin.tls.key: ${'DIR'}/certs/other.key does not match the certificate in admin.tls.cert`],
     ['retry delays upside down', (c) => (c.n32.retry = { initialDelayMs: 5000, maxDelayMs: 1000 }), 'n32.retry.initialDelayMs: must not exceed n32.retry.maxDelayMs'],
+    ['a renegotiation wait beyond a minute', (c) => (c.n32.renegotiation = { waitMs: 60_001 }), 'n32.renegotiation.waitMs: must be at most 60000 ms'],
+    ['a renegotiation interval too short', (c) => (c.n32.renegotiation = { minIntervalMs: 10 }), 'n32.renegotiation.minIntervalMs: must be at least 100 ms'],
+    ['renegotiation enabled as a string', (c) => (c.n32.renegotiation = { enabled: 'yes' }), 'n32.renegotiation.enabled: must be true or false'],
+    ['a typo under renegotiation', (c) => (c.n32.renegotiation = { waitMS: 100 }), 'n32.renegotiation.waitMS: is not a known key'],
+    ['the legacy placeholder switch as a string', (c) => (c.prins = { acceptLegacyUriPlaceholder: 'true' }), 'prins.acceptLegacyUriPlaceholder: must be true or false'],
   ])('names the key at fault for %s', (_name, mutate, expected) => {
     const raw = base();
     mutate(raw);

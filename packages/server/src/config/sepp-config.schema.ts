@@ -82,6 +82,22 @@ export class RetryConfig {
   maxDelayMs?: number;
 }
 
+/**
+ * The receiving SEPP's own renegotiation (TS 33.501 13.5) with a configured peer that sends N32-f
+ * (TLS mode) while no mechanism is agreed: a negotiation toward the peer's `address`, the request
+ * waiting for it.
+ */
+export class RenegotiationConfig {
+  @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
+  enabled?: boolean;
+  /** How long an N32-f request waits for the agreement before it is answered 503. */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be at least 0 ms' }) @Max(60_000, { message: 'must be at most 60000 ms' })
+  waitMs?: number;
+  /** At most one attempt per peer in this time; it doubles after each failed attempt, up to `n32.retry.maxDelayMs`. */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  minIntervalMs?: number;
+}
+
 /** The roaming intermediary (IPX relay) on the N32-f path to a peer (PRINS, TS 33.501 13.2.4.5). */
 export class PeerIpxConfig {
   /** Its FQDN: JWS `identity`, `ipxProviderId`, and the name its TLS certificate carries. */
@@ -131,6 +147,8 @@ export class N32Config {
   @Expose() @Optional() @IsInt({ message: 'must be an integer (bytes)' }) @Min(1024, { message: 'must be at least 1024' }) @Max(16 * 1024 * 1024, { message: 'must be at most 16 MiB' })
   bodyLimit?: number;
   @Expose() @Optional() @Type(() => RetryConfig) @ValidateNested() retry?: RetryConfig;
+  /** The responder's own renegotiation with a peer that sends N32-f without an agreement. */
+  @Expose() @Optional() @Type(() => RenegotiationConfig) @ValidateNested() renegotiation?: RenegotiationConfig;
   /** How long the initiator waits for an N32-c answer (and for TLS to come up). */
   @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
   requestTimeoutMs?: number;
@@ -220,6 +238,12 @@ export class PrinsConfig {
   /** Messages sent per key before a new N32-f context is negotiated (at most 2^32; lower for tests). */
   @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(2, { message: 'must be at least 2' }) @Max(4_294_967_296, { message: 'must be at most 2^32' })
   maxMessagesPerContext?: number;
+  /**
+   * Also read the request-line placeholder `"encBlockIndex/<n>"` (a whole path or query encrypted,
+   * the encoding this SEPP sent before Release 19's pathQueryProtectInd) from peers that still send it.
+   */
+  @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
+  acceptLegacyUriPlaceholder?: boolean;
 }
 
 export class SeppConfigFile {

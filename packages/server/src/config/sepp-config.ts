@@ -85,6 +85,8 @@ export interface SeppConfig {
     readonly acceptUnknownPeers: boolean;
     readonly bodyLimit: number;
     readonly retry: { readonly initialDelayMs: number; readonly maxDelayMs: number };
+    /** Responder: renegotiate itself with a configured peer that sends N32-f without an agreement. */
+    readonly renegotiation: { readonly enabled: boolean; readonly waitMs: number; readonly minIntervalMs: number };
     readonly requestTimeoutMs: number;
     readonly keepaliveMs: number;
     readonly idleTimeoutMs: number;
@@ -124,6 +126,8 @@ export interface SeppConfig {
     readonly dataTypeEncPolicy: readonly string[] | null;
     readonly policyMismatch: 'reject' | 'warn';
     readonly maxMessagesPerContext: number;
+    /** Read the pre-Release-19 request-line placeholder `"encBlockIndex/<n>"` from peers. */
+    readonly acceptLegacyUriPlaceholder: boolean;
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
@@ -138,6 +142,9 @@ export const CONFIG_DEFAULTS = {
   bodyLimit: 65_536,
   retryInitialDelayMs: 1_000,
   retryMaxDelayMs: 60_000,
+  renegotiationEnabled: true,
+  renegotiationWaitMs: 2_000,
+  renegotiationMinIntervalMs: 5_000,
   requestTimeoutMs: 5_000,
   keepaliveMs: 15_000,
   idleTimeoutMs: 300_000,
@@ -151,6 +158,7 @@ export const CONFIG_DEFAULTS = {
   jweCipherSuites: ['A128GCM', 'A256GCM'] as const,
   policyMismatch: 'reject',
   maxMessagesPerContext: 4_294_967_296,
+  acceptLegacyUriPlaceholder: false,
   watchFiles: false,
   limits: LIMITS_DEFAULTS,
 } as const;

@@ -29,6 +29,12 @@ export interface ListenerGuard {
   drained(timeoutMs: number): Promise<boolean>;
   /** Destroys every session still open (after a drain that timed out). */
   destroySessions(): void;
+  /**
+   * After the drain: the connections still open (GOAWAY sent, nothing in flight) get `graceMs` for
+   * the peer to close them, then we close them (TCP close, whatever the peer still has unread).
+   * Resolves once every connection of the listener is gone, with how many we had to close.
+   */
+  closeConnections(graceMs: number): Promise<number>;
 }
 
 interface SessionState {
@@ -244,7 +250,13 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
   // TLS: Node ends a handshake that takes longer than `handshakeTimeout` (the server was built
   // with limits.handshakeTimeoutMs); the TLS socket no longer knows its peer by then.
   const clients = new WeakMap<Socket, { remoteAddress?: string; remotePort?: number }>();
-  server.on('connection', (raw: Socket) => clients.set(raw, { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort }));
+  /** Every TCP connection of the listener until it is closed (TLS handshakes in progress too). */
+  const sockets = new Set<Socket>();
+  server.on('connection', (raw: Socket) => {
+    clients.set(raw, { remoteAddress: raw.remoteAddress, remotePort: raw.remotePort });
+    sockets.add(raw);
+    raw.once('close', () => sockets.delete(raw));
+  });
   server.on('tlsClientError', (error: Error & { code?: string }, socket: TLSSocket) => {
     if (error.code !== 'ERR_TLS_HANDSHAKE_TIMEOUT') return;
     const raw = (socket as TLSSocket & { _parent?: Socket })._parent;
@@ -277,6 +289,26 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
     },
     destroySessions() {
       for (const session of server.http2Sessions) session.destroy();
+    },
+    closeConnections(graceMs) {
+      // A session with no stream left ends itself after our GOAWAY (Node's session.close()) and
+      // ends its socket: our FIN is out, and the connection closes when the peer's FIN comes. A
+      // peer that does not read (an idle pooled connection of an HTTP client) never sends it.
+      if (sockets.size === 0) return Promise.resolve(0);
+      return new Promise((resolve) => {
+        const timer = setTimeout(() => {
+          const left = [...sockets];
+          for (const socket of left) socket.destroy();
+          if (left.length > 0) runtime.logger.info({ listener, connections: left.length, graceMs }, 'closed the connections the peers left open after GOAWAY');
+          resolve(left.length);
+        }, graceMs);
+        const check = (): void => {
+          if (sockets.size > 0) return;
+          clearTimeout(timer);
+          resolve(0);
+        };
+        for (const socket of sockets) socket.once('close', () => setImmediate(check));
+      });
     },
   };
 }

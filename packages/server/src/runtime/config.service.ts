@@ -46,7 +46,7 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['capabilities', a.sepp.capabilities, b.sepp.capabilities],
     ['peers', [a.n32.peers, a.n32.acceptUnknownPeers, a.n32.purposes], [b.n32.peers, b.n32.acceptUnknownPeers, b.n32.purposes]],
     ['tls', [a.tls.material.cert.toString('base64'), a.tls.material.key.toString('base64'), a.tls.material.ca.map((c) => c.toString('base64')), a.tls.minVersion], [b.tls.material.cert.toString('base64'), b.tls.material.key.toString('base64'), b.tls.material.ca.map((c) => c.toString('base64')), b.tls.minVersion]],
-    ['timers', [a.n32.retry, a.n32.requestTimeoutMs, a.n32.keepaliveMs, a.n32.idleTimeoutMs], [b.n32.retry, b.n32.requestTimeoutMs, b.n32.keepaliveMs, b.n32.idleTimeoutMs]],
+    ['timers', [a.n32.retry, a.n32.renegotiation, a.n32.requestTimeoutMs, a.n32.keepaliveMs, a.n32.idleTimeoutMs], [b.n32.retry, b.n32.renegotiation, b.n32.requestTimeoutMs, b.n32.keepaliveMs, b.n32.idleTimeoutMs]],
     ['listeners', [a.n32.listen, a.admin.listen, a.sbi.listen, a.n32f.listen], [b.n32.listen, b.admin.listen, b.sbi.listen, b.n32f.listen]],
     ['n32f', [a.n32f.connection, a.n32f.fqdn, a.n32f.tls.cert.toString('base64'), a.n32f.requestTimeoutMs, a.n32f.establishTimeoutMs, a.n32f.maxConcurrentPerPeer, a.n32f.bodyLimit], [b.n32f.connection, b.n32f.fqdn, b.n32f.tls.cert.toString('base64'), b.n32f.requestTimeoutMs, b.n32f.establishTimeoutMs, b.n32f.maxConcurrentPerPeer, b.n32f.bodyLimit]],
     ['prins', [a.prins], [b.prins]],

@@ -11,7 +11,7 @@ import { N32Error, N32ErrorCode } from '../../errors';
 import { N32fErrorType, PrinsError } from '../n32f-error';
 import type { HttpRequestMessage, HttpResponseMessage, RequestContext } from '../reformat/http-message';
 import type { PrinsProtectionPolicy } from '../reformat/protection-policy';
-import { rebuildRequest, rebuildResponse } from '../reformat/rebuild';
+import { rebuildRequest, rebuildResponse, type RebuildOptions } from '../reformat/rebuild';
 import { NO_AUTHORIZED_IPX, reformatRequest, reformatResponse } from '../reformat/reformat';
 import type { KeyObject } from 'node:crypto';
 import { describeChanges, type ModificationPolicy } from '../modifications/policy';
@@ -178,7 +178,7 @@ export class N32fContext {
   }
 
   /** pSEPP: verify, decrypt, check replay and rebuild a request read with {@link readMessageHeader}. */
-  openRequest(body: N32fReformattedReqMsg, header: N32fMessageHeader): OpenedMessage<HttpRequestMessage> & { request: RequestContext } {
+  openRequest(body: N32fReformattedReqMsg, header: N32fMessageHeader, options: RebuildOptions = {}): OpenedMessage<HttpRequestMessage> & { request: RequestContext } {
     this.checkAddressedToUs(header);
     const dataToEncrypt = this.unseal(body, this.direction('request', 'receive'), this.receivedRequests);
     if (this.seenRequestIds.has(header.messageId)) {
@@ -186,9 +186,9 @@ export class N32fContext {
     }
     // An encrypted path hides the API the modification policy is written for: rebuild once to
     // learn it (the RIs never see it either).
-    const clear = rebuildRequest(header.aad, dataToEncrypt);
+    const clear = rebuildRequest(header.aad, dataToEncrypt, options);
     const { aad, modifications } = this.modified(body, header, dataToEncrypt, 'request', { method: clear.method, path: clear.path });
-    const message = aad === header.aad ? clear : rebuildRequest(aad, dataToEncrypt);
+    const message = aad === header.aad ? clear : rebuildRequest(aad, dataToEncrypt, options);
     this.remember(header.messageId);
     return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications, request: { method: message.method, path: message.path } };
   }

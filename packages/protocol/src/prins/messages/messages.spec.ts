@@ -56,7 +56,7 @@ const aad: DataToIntegrityProtectBlockData = {
     method: 'GET',
     scheme: 'https',
     authority: 'udm.5gc.mnc001.mcc001.3gppnetwork.org',
-    path: 'encBlockIndex/1',
+    path: '/nudm-sdm/v2/{"encBlockIndex":1}/am-data',
     protocolVersion: 'HTTP/2',
     queryFragment: 'plmn-id=%7B%7D',
     pathQueryProtectInd: ['URI_PATH'],

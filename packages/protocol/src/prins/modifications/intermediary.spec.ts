@@ -89,7 +89,7 @@ describe('modifyAsIntermediary (the IPX side)', () => {
     expect(modifyAsIntermediary({ message: response, rules: [rule], identity: IPX_A, privateKey: KEY_A.privateKey }).applied).toEqual([]);
   });
 
-  it('an encrypted path: a template cannot match, /** still does', () => {
+  it('an encrypted path segment: the API stays readable, so a template matches (the segment is a placeholder), and /** too', () => {
     const result = reformatRequest(
       { method: 'GET', scheme: 'https', authority: 'udm.example.org', path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: [] },
       { n32fContextId: '0123456789abcdef', messageId: '1', authorizedIpxId: IPX_A },
@@ -101,8 +101,8 @@ describe('modifyAsIntermediary (the IPX side)', () => {
       { name: 'every', apiPath: '/**', method: 'GET', direction: 'request', operations: [] },
     ];
     const outcome = modifyAsIntermediary({ message, rules, identity: IPX_A, privateKey: KEY_A.privateKey });
-    expect(outcome.api).toEqual({ method: 'GET' });
-    expect(outcome.applied).toEqual(['every']);
+    expect(outcome.api).toEqual({ method: 'GET', path: '/nudm-sdm/v2/{"encBlockIndex":0}/am-data' });
+    expect(outcome.applied).toEqual(['sdm', 'every']);
   });
 
   it('a second RI writes against the first RI result', () => {

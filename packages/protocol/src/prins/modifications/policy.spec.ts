@@ -167,14 +167,20 @@ describe('checkModificationPolicy: encrypted IEs (33.517 4.2.2.8 TC_NO_ENCRYPTED
     expect(check([{ op: 'replace', path: '/headers/2/value', value: 'nudm-sdm am-data' }], { confidentialValues: [`/nudm-sdm/v2/${supi}/am-data`] })).toHaveLength(1);
   });
 
-  it('an encrypted path freezes the request line (its members are next to it)', () => {
+  it('an encrypted path segment freezes the request line (the path holds a placeholder; its members are next to it)', () => {
     const aad = reformatRequest(
       { method: 'GET', scheme: 'https', authority: 'udm.example.org', path: '/nudm-sdm/v2/imsi-001010000000001/am-data', query: 'x=1', headers: [] },
       { n32fContextId: '0123456789abcdef', messageId: '1', authorizedIpxId: IPX_A },
       POLICY,
     ).aad;
-    expect(aad.requestLine!.path).toMatch(/^encBlockIndex\//);
-    expectRefused([{ op: 'replace', path: '/requestLine/queryFragment', value: 'x=2' }], { aad, request: { method: 'GET', path: '/nudm-sdm/v2/imsi-001010000000001/am-data' } });
+    expect(aad.requestLine).toMatchObject({ path: '/nudm-sdm/v2/{"encBlockIndex":0}/am-data', pathQueryProtectInd: ['URI_PATH'] });
+    const request = { method: 'GET', path: '/nudm-sdm/v2/imsi-001010000000001/am-data' };
+    expectRefused([{ op: 'replace', path: '/requestLine/queryFragment', value: 'x=2' }], { aad, request });
+    expectRefused([{ op: 'replace', path: '/requestLine/path', value: '/nudm-sdm/v2/{"encBlockIndex":0}/nssai' }], { aad, request });
+    expectRefused([{ op: 'remove', path: '/requestLine/pathQueryProtectInd' }], { aad, request });
+    // A placeholder written anywhere else (as a query value, percent-encoded too) is refused.
+    expectRefused([{ op: 'replace', path: '/headers/0/value', value: '{"encBlockIndex":0}' }], { request });
+    expectRefused([{ op: 'replace', path: '/headers/0/value', value: 'x=%7B%22encBlockIndex%22%3A0%7D' }], { request });
   });
 
   it('reports a pointer that cannot be applied as MESSAGE_RECONSTRUCTION_FAILED / INVALID_JSON_POINTER', () => {

@@ -22,12 +22,14 @@
  * protocol version, not a whole list, not `ieValueLocation`.
  *
  * Encrypted IEs are the placeholders in the AAD: objects with an `encBlockIndex` member (at any
- * depth, so lookalikes count too) and the request-line strings `"encBlockIndex/<n>"`. No operation
+ * depth, so lookalikes count too) and the request-line path or query holding a placeholder
+ * (`{"encBlockIndex":n}` in it, or the legacy `"encBlockIndex/<n>"`), as a whole. No operation
  * may touch one: its `path` or `from` must not be the placeholder, inside it, one of its containers
  * (which would move, copy, overwrite or remove it) or next to it (a member of the same parent, e.g.
  * the `header` name of an encrypted header value or the `iePath` of an encrypted body entry, which
- * would relocate it). No operation may write an object with an `encBlockIndex` member, a string
- * starting with `encBlockIndex/`, or a pointer token `encBlockIndex`; and the placeholders must be
+ * would relocate it; `pathQueryProtectInd` is next to the path). No operation may write an object
+ * with an `encBlockIndex` member, a string holding a placeholder, or a pointer token
+ * `encBlockIndex`; and the placeholders must be
  * exactly the same after every operation. Values written must not contain any decrypted
  * confidential value (33.501 13.2.4.1).
  *
@@ -40,7 +42,7 @@ import { normalizeFqdn } from '../../identifiers/plmn';
 import type { RequestContext } from '../reformat/http-message';
 import { formatPointer, isJsonObject, parsePointer, resolvePointer } from '../reformat/json-pointer';
 import { dataTypeEncryptionPolicy, matchApiSignature } from '../reformat/protection-policy';
-import { ENC_BLOCK_INDEX_PREFIX, MIN_SUBSTRING_SECRET } from '../reformat/reformat';
+import { hasUriPlaceholder, MIN_SUBSTRING_SECRET } from '../reformat/reformat';
 import { applyOperation, patchError, pointerProblem, pointerTokens } from './apply';
 import { cloneJson, describeOperation } from './operations';
 import type { MessageDirection, PatchItem, PatchOp } from './types';
@@ -215,7 +217,7 @@ export function describeChanges(changes: readonly ModificationChange[]): string[
 
 /**
  * The pointers of the encrypted IEs of an AAD: every object with an `encBlockIndex` member (at any
- * depth outside metaData) and every request-line string `"encBlockIndex/<n>"`.
+ * depth outside metaData) and every request-line string holding a placeholder.
  */
 export function encryptedPointers(aad: DataToIntegrityProtectBlockData | JsonValue): string[][] {
   const out: string[][] = [];
@@ -224,7 +226,7 @@ export function encryptedPointers(aad: DataToIntegrityProtectBlockData | JsonVal
   if (isJsonObject(line)) {
     for (const key of Object.keys(line)) {
       const value = line[key];
-      if (typeof value === 'string' && value.startsWith(ENC_BLOCK_INDEX_PREFIX)) out.push(['requestLine', key]);
+      if (typeof value === 'string' && hasUriPlaceholder(value)) out.push(['requestLine', key]);
     }
   }
   // Depth first, last member first (a stack); a value's pointer is a chain of tokens up to the top,
@@ -355,7 +357,7 @@ function valueProblem(value: JsonValue, secrets: Secrets): string | null {
     const [item, at] = stack.pop()!;
     const where = at === '' ? 'the value' : `the value at ${at}`;
     if (typeof item === 'string') {
-      if (item.startsWith(ENC_BLOCK_INDEX_PREFIX)) return `${where} is an "${ENC_BLOCK_INDEX_PREFIX}" placeholder`;
+      if (hasUriPlaceholder(item)) return `${where} holds an encBlockIndex placeholder`;
       if (isSecret(item, secrets)) return `${where} holds an encrypted value in clear`;
       continue;
     }

@@ -116,12 +116,21 @@ function templateOf(signature: string): TemplatePart[] | null {
  * Returns the bound variables, or null if the path does not match.
  */
 export function matchApiSignature(signature: string, path: string): Map<string, string> | null {
+  const segments = matchApiSignatureSegments(signature, path);
+  return segments ? new Map([...segments].map(([name, { value }]) => [name, value])) : null;
+}
+
+/**
+ * Like {@link matchApiSignature}, with where each variable sits: its index in `path.split('/')`
+ * (the leading empty string is index 0, so the first segment is 1).
+ */
+export function matchApiSignatureSegments(signature: string, path: string): Map<string, { value: string; index: number }> | null {
   const template = templateOf(signature);
   return template && path.startsWith('/') ? matchTemplate(template, path.split('/')) : null;
 }
 
 /** `segments`: the path split at `/` (the first is the empty string before the leading slash). */
-function matchTemplate(template: readonly TemplatePart[], segments: readonly string[]): Map<string, string> | null {
+function matchTemplate(template: readonly TemplatePart[], segments: readonly string[]): Map<string, { value: string; index: number }> | null {
   // Checked first, bound after: most templates a path is tried against do not match it.
   let end = template.length;
   for (let i = 0; i < template.length; i++) {
@@ -135,18 +144,18 @@ function matchTemplate(template: readonly TemplatePart[], segments: readonly str
     if ('variable' in part ? segment === '' : part.literal !== segment) return null;
   }
   if (end === template.length && segments.length - 1 !== template.length) return null;
-  const variables = new Map<string, string>();
+  const variables = new Map<string, { value: string; index: number }>();
   for (let i = 0; i < end; i++) {
     const part = template[i]!;
-    if ('variable' in part) variables.set(part.variable, segments[i + 1]!);
+    if ('variable' in part) variables.set(part.variable, { value: segments[i + 1]!, index: i + 1 });
   }
   return variables;
 }
 
 export interface ApplicableIe {
   readonly ie: IeInfoData;
-  /** Variables bound by the matching ApiSignature. */
-  readonly pathVariables: ReadonlyMap<string, string>;
+  /** Variables bound by the matching ApiSignature: their value and index in `path.split('/')`. */
+  readonly pathVariables: ReadonlyMap<string, { readonly value: string; readonly index: number }>;
 }
 
 /** The mappings of a policy by upper-case method, each with the IEs the policy encrypts. */

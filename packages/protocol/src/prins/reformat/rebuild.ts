@@ -7,7 +7,8 @@
  * MESSAGE_RECONSTRUCTION_FAILED with an `errorDetails` entry (TS 29.573 N32fErrorDetail) naming the
  * attribute by JSON Pointer into the AAD:
  * - INVALID_INDEX_TO_ENCRYPTED_BLOCK: a placeholder whose index is malformed, out of range, used
- *   twice, or names a value that cannot stand there (a path that is not a string);
+ *   twice, or names a value that cannot stand there (a path segment that is not a string); a path
+ *   or query that `pathQueryProtectInd` names but that holds no placeholder;
  * - INVALID_HTTP_HEADER: a header entry, or a request/status line part (pseudo-headers), that is
  *   not valid HTTP;
  * - INVALID_JSON_POINTER: an `iePath` that is not a pointer, repeats one, or has no parent.
@@ -35,7 +36,7 @@ import {
   type HttpResponseMessage,
 } from './http-message';
 import { addAtPointer, escapeToken, hasOwn, isJsonObject, parsePointer, setOwn } from './json-pointer';
-import { ENC_BLOCK_INDEX_PREFIX, MAX_JSON_DEPTH } from './reformat';
+import { ENC_BLOCK_INDEX_PREFIX, MAX_JSON_DEPTH, URI_PLACEHOLDER } from './reformat';
 
 /** AAD wrapping adds a few levels above the body; beyond this the input is hostile. */
 const MAX_AAD_VALUE_DEPTH = MAX_JSON_DEPTH + 8;
@@ -48,8 +49,16 @@ function failWithoutDetail(detail: string): never {
   throw new PrinsError(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED, detail);
 }
 
+export interface RebuildOptions {
+  /**
+   * Also read the legacy request-line placeholder `"encBlockIndex/<n>"` (a whole path or query,
+   * this SEPP's encoding before `pathQueryProtectInd`); otherwise such a field is refused.
+   */
+  readonly acceptLegacyUriPlaceholder?: boolean;
+}
+
 /** The request an AAD and its decrypted `dataToEncrypt` describe. */
-export function rebuildRequest(aad: DataToIntegrityProtectBlockData, dataToEncrypt: readonly unknown[]): HttpRequestMessage {
+export function rebuildRequest(aad: DataToIntegrityProtectBlockData, dataToEncrypt: readonly unknown[], options: RebuildOptions = {}): HttpRequestMessage {
   const block = new Substitution(dataToEncrypt);
   const line: unknown = aad.requestLine;
   if (!isJsonObject(line)) fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, '/requestLine', 'a request needs a requestLine');
@@ -60,11 +69,13 @@ export function rebuildRequest(aad: DataToIntegrityProtectBlockData, dataToEncry
   if (typeof protocolVersion !== 'string') fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, '/requestLine/protocolVersion', 'protocolVersion must be a string');
 
   const headers = rebuildHeaders(aad.headers, block);
-  const path = lineField(line['path'], '/requestLine/path', block);
+  const protectedParts = protectIndicator(line['pathQueryProtectInd']);
+  const legacy = options.acceptLegacyUriPlaceholder === true;
+  const path = uriField(line['path'], '/requestLine/path', protectedParts.has(IeLocation.URI_PATH), legacy, block);
   if (!isValidPath(path)) fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, '/requestLine/path', 'the path is not an absolute path without query');
   let query: string | undefined;
   if (line['queryFragment'] !== undefined) {
-    query = lineField(line['queryFragment'], '/requestLine/queryFragment', block);
+    query = uriField(line['queryFragment'], '/requestLine/queryFragment', protectedParts.has(IeLocation.URI_PARAM), legacy, block);
     if (!isValidQuery(query)) fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, '/requestLine/queryFragment', 'the query has characters a URI does not allow');
   }
   const body = rebuildBody(aad.payload, block);
@@ -124,11 +135,51 @@ function isPlaceholder(value: unknown): value is { encBlockIndex: unknown } {
   return keys.length === 1 && keys[0] === 'encBlockIndex';
 }
 
-/** A RequestLine string, or the value its non-standard `"encBlockIndex/<n>"` placeholder names. */
-function lineField(value: unknown, attribute: string, block: Substitution): string {
+/**
+ * `pathQueryProtectInd`: the request-line fields that hold placeholders. Values other than
+ * URI_PATH and URI_PARAM name no field of the request line and change nothing.
+ */
+function protectIndicator(value: unknown): Set<string> {
+  if (value === undefined) return new Set();
+  if (!Array.isArray(value) || value.length === 0 || !value.every((item) => typeof item === 'string')) {
+    fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, '/requestLine/pathQueryProtectInd', 'pathQueryProtectInd must be a non-empty list of IeLocation values');
+  }
+  return new Set(value);
+}
+
+/**
+ * A request-line path or query: when `pathQueryProtectInd` names it, every placeholder in it
+ * (`{"encBlockIndex":n}`, or percent-encoded) is replaced by the decrypted string; a named field
+ * without one is refused, and so is a field that is not named but holds the JSON text of one (the
+ * percent-encoded text there is the NF's own). The legacy whole-field form `"encBlockIndex/<n>"` is read only when
+ * `legacy` is set, and refused otherwise (it would reach the NF as a literal query).
+ */
+function uriField(value: unknown, attribute: string, named: boolean, legacy: boolean, block: Substitution): string {
   if (typeof value !== 'string') fail(MsgReconstructFailReason.INVALID_HTTP_HEADER, attribute, `${attribute} must be a string`);
-  if (!value.startsWith(ENC_BLOCK_INDEX_PREFIX)) return value;
-  const digits = value.slice(ENC_BLOCK_INDEX_PREFIX.length);
+  if (value.startsWith(ENC_BLOCK_INDEX_PREFIX)) {
+    if (!legacy) {
+      fail(MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK, attribute, `the pre-Release-19 "${ENC_BLOCK_INDEX_PREFIX}<n>" placeholder is not accepted (prins.acceptLegacyUriPlaceholder)`);
+    }
+    return decryptedString(value.slice(ENC_BLOCK_INDEX_PREFIX.length), attribute, block);
+  }
+  if (!named) {
+    // Not URI text (`{` and `"` are not allowed in a URI): a sender that did not name the field.
+    if (/\{\s*"encBlockIndex"\s*:/.test(value)) {
+      fail(MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK, attribute, `${attribute} holds {"encBlockIndex": n} but pathQueryProtectInd does not name it`);
+    }
+    return value;
+  }
+  let found = 0;
+  const clear = value.replace(URI_PLACEHOLDER, (_match, json: string | undefined, encoded: string | undefined) => {
+    found += 1;
+    return decryptedString(json ?? encoded ?? '', attribute, block);
+  });
+  if (found === 0) fail(MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK, attribute, `pathQueryProtectInd names ${attribute} but it holds no {"encBlockIndex": n}`);
+  return clear;
+}
+
+/** The decrypted string a placeholder's index digits name. */
+function decryptedString(digits: string, attribute: string, block: Substitution): string {
   if (!/^(0|[1-9]\d{0,15})$/.test(digits)) fail(MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK, attribute, 'malformed encBlockIndex placeholder');
   const decrypted = block.take(Number(digits), attribute);
   if (typeof decrypted !== 'string') fail(MsgReconstructFailReason.INVALID_INDEX_TO_ENCRYPTED_BLOCK, attribute, 'the encrypted value is not a string');

@@ -281,7 +281,7 @@ describe('reformatRequest -> rebuildRequest is the identity', () => {
 });
 
 describe('the AAD of a request (N32-DIGEST §5.3)', () => {
-  it('request line, metaData, one header entry each, placeholders, non-standard "encBlockIndex/<n>" path', () => {
+  it('request line, metaData, one header entry each, placeholders; the SUPI segment of the path encrypted in place (pathQueryProtectInd)', () => {
     const { aad, dataToEncrypt } = reformatRequest(requestCases[0]!.message, meta, policy);
     expect(aad).toEqual({
       metaData: { n32fContextId: 'ABCDEF0123456789', messageId: '00000000000000a1', authorizedIpxId: 'NULL' },
@@ -289,9 +289,10 @@ describe('the AAD of a request (N32-DIGEST §5.3)', () => {
         method: 'GET',
         scheme: 'https',
         authority: AUTHORITY,
-        path: 'encBlockIndex/1',
+        path: '/nudm-sdm/v2/{"encBlockIndex":1}/am-data',
         protocolVersion: 'HTTP/2',
         queryFragment: 'plmn-id=%7B%22mcc%22%3A%22001%22%2C%22mnc%22%3A%2201%22%7D&supported-features=1',
+        pathQueryProtectInd: ['URI_PATH'],
       },
       headers: [
         { header: 'accept', value: 'application/json' },
@@ -299,7 +300,7 @@ describe('the AAD of a request (N32-DIGEST §5.3)', () => {
         { header: 'user-agent', value: 'AMF-amf1' },
       ],
     });
-    expect(dataToEncrypt).toEqual([TOKEN, `/nudm-sdm/v2/${SUPI}/am-data`]);
+    expect(dataToEncrypt).toEqual([TOKEN, SUPI]);
   });
 
   it('payload: one BODY entry per top-level member; nested encrypted values replaced in place', () => {
@@ -337,8 +338,8 @@ describe('the AAD of a request (N32-DIGEST §5.3)', () => {
       everything,
     );
     expect(result.encrypted).toEqual(['header authorization', 'path', 'query', '/supi']);
-    expect(result.dataToEncrypt).toEqual([TOKEN, '/x/id-1234567', 'gpsi=msisdn-123456789', SUPI]);
-    expect(result.aad.requestLine).toMatchObject({ path: 'encBlockIndex/1', queryFragment: 'encBlockIndex/2' });
+    expect(result.dataToEncrypt).toEqual([TOKEN, 'id-1234567', 'msisdn-123456789', SUPI]);
+    expect(result.aad.requestLine).toMatchObject({ path: '/x/{"encBlockIndex":1}', queryFragment: 'gpsi={"encBlockIndex":2}', pathQueryProtectInd: ['URI_PATH', 'URI_PARAM'] });
   });
 
   it('an encrypted value that contains another one is encrypted once, whole', () => {
@@ -519,7 +520,9 @@ describe('reformat refuses what it cannot encode faithfully', () => {
     ['path with a query', request({ method: 'GET', path: '/x?y=1' }), 'INVALID_MESSAGE_LINE'],
     ['relative path', request({ method: 'GET', path: 'x' }), 'INVALID_MESSAGE_LINE'],
     ['method with a space', request({ method: 'GE T', path: '/x' }), 'INVALID_MESSAGE_LINE'],
-    ['query that reads as a placeholder', request({ method: 'GET', path: '/x', query: 'encBlockIndex/0' }), 'AMBIGUOUS_PLACEHOLDER'],
+    ['query that reads as a legacy placeholder', request({ method: 'GET', path: '/x', query: 'encBlockIndex/0' }), 'AMBIGUOUS_PLACEHOLDER'],
+    ['query with a percent-encoded placeholder', request({ method: 'GET', path: '/x', query: 'a=%7B%22encBlockIndex%22%3A0%7D' }), 'AMBIGUOUS_PLACEHOLDER'],
+    ['path with a percent-encoded placeholder', request({ method: 'GET', path: '/x/%7b%22encBlockIndex%22%3a0%7d' }), 'AMBIGUOUS_PLACEHOLDER'],
     ['body with a placeholder look-alike', request({ method: 'POST', path: '/x', headers: [['content-type', 'application/json']], body: json({ a: [{ encBlockIndex: 0 }] }) }), 'AMBIGUOUS_PLACEHOLDER'],
   ])('%s', (_name, message, reason) => {
     expect(() => reformatRequest(message, meta, policy)).toThrow(expect.objectContaining({ reason }));
@@ -548,11 +551,17 @@ describe('rebuild refuses a bad AAD or dataToEncrypt: MESSAGE_RECONSTRUCTION_FAI
     ['header index fractional', at(aad(), (a) => (a.headers[authorization].value = { encBlockIndex: 0.5 })), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', `/headers/${authorization}/value`],
     ['header index a string', at(aad(), (a) => (a.headers[authorization].value = { encBlockIndex: '0' })), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', `/headers/${authorization}/value`],
     ['dataToEncrypt empty', aad(), [], 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', `/headers/${authorization}/value`],
-    ['path index out of range', at(aad(), (a) => (a.requestLine.path = 'encBlockIndex/4')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
-    ['path index malformed', at(aad(), (a) => (a.requestLine.path = 'encBlockIndex/x')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
-    ['path index with a leading zero', at(aad(), (a) => (a.requestLine.path = 'encBlockIndex/01')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
+    ['path index out of range', at(aad(), (a) => (a.requestLine.path = '/nudm-uecm/v1/{"encBlockIndex":4}/registrations/amf-3gpp-access')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
+    ['path index with a leading zero', at(aad(), (a) => (a.requestLine.path = '/nudm-uecm/v1/{"encBlockIndex":01}/registrations/amf-3gpp-access')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
     ['path index names a number', aad(), plain().map((v, i) => (i === 1 ? 5 : v)), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
-    ['query placeholder out of range', at(aad(), (a) => (a.requestLine.queryFragment = 'encBlockIndex/99')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/queryFragment'],
+    ['path index used twice', at(aad(), (a) => (a.requestLine.path = '/nudm-uecm/v1/{"encBlockIndex":1}/{"encBlockIndex":1}')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
+    ['pathQueryProtectInd names the path, which holds no placeholder', at(aad(), (a) => (a.requestLine.path = '/nudm-uecm/v1/x/registrations/amf-3gpp-access')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
+    ['a placeholder in a path pathQueryProtectInd does not name', at(aad(), (a) => delete a.requestLine.pathQueryProtectInd), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
+    ['pathQueryProtectInd not a list', at(aad(), (a) => (a.requestLine.pathQueryProtectInd = 'URI_PATH')), plain(), 'INVALID_HTTP_HEADER', '/requestLine/pathQueryProtectInd'],
+    ['pathQueryProtectInd empty', at(aad(), (a) => (a.requestLine.pathQueryProtectInd = [])), plain(), 'INVALID_HTTP_HEADER', '/requestLine/pathQueryProtectInd'],
+    ['legacy whole-path placeholder without prins.acceptLegacyUriPlaceholder', at(aad(), (a) => (a.requestLine.path = 'encBlockIndex/1')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/path'],
+    ['legacy whole-query placeholder without prins.acceptLegacyUriPlaceholder', at(aad(), (a) => (a.requestLine.queryFragment = 'encBlockIndex/1')), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/queryFragment'],
+    ['query placeholder out of range', at(aad(), (a) => ((a.requestLine.queryFragment = 'x={"encBlockIndex":99}'), (a.requestLine.pathQueryProtectInd = ['URI_PATH', 'URI_PARAM']))), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', '/requestLine/queryFragment'],
     ['body index out of range', at(aad(), (a) => (a.payload[supiEntry].value = { encBlockIndex: 4 })), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', `/payload/${supiEntry}/value`],
     ['nested body index malformed', at(aad(), (a) => (a.payload[supiEntry].value = { x: [{ encBlockIndex: null }] })), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', `/payload/${supiEntry}/value/x/0`],
     ['index referenced twice', at(aad(), (a) => (a.payload[0].value = { encBlockIndex: 2 })), plain(), 'INVALID_INDEX_TO_ENCRYPTED_BLOCK', `/payload/${supiEntry}/value`],
@@ -569,7 +578,7 @@ describe('rebuild refuses a bad AAD or dataToEncrypt: MESSAGE_RECONSTRUCTION_FAI
     ['no requestLine', at(aad(), (a) => delete a.requestLine), plain(), 'INVALID_HTTP_HEADER', '/requestLine'],
     ['method with a space', at(aad(), (a) => (a.requestLine.method = 'P UT')), plain(), 'INVALID_HTTP_HEADER', '/requestLine/method'],
     ['authority with a slash', at(aad(), (a) => (a.requestLine.authority = 'udm1/x')), plain(), 'INVALID_HTTP_HEADER', '/requestLine/authority'],
-    ['decrypted path not absolute', aad(), plain().map((v, i) => (i === 1 ? 'nudm-uecm/v1' : v)), 'INVALID_HTTP_HEADER', '/requestLine/path'],
+    ['decrypted path segment with a space', aad(), plain().map((v, i) => (i === 1 ? 'imsi 1' : v)), 'INVALID_HTTP_HEADER', '/requestLine/path'],
     ['query with a space', at(aad(), (a) => (a.requestLine.queryFragment = 'a b')), plain(), 'INVALID_HTTP_HEADER', '/requestLine/queryFragment'],
     ['iePath without a leading slash', at(aad(), (a) => (a.payload[0].iePath = 'amfInstanceId')), plain(), 'INVALID_JSON_POINTER', '/payload/0/iePath'],
     ['iePath with a bad escape', at(aad(), (a) => (a.payload[0].iePath = '/a~2b')), plain(), 'INVALID_JSON_POINTER', '/payload/0/iePath'],
@@ -593,7 +602,49 @@ describe('rebuild refuses a bad AAD or dataToEncrypt: MESSAGE_RECONSTRUCTION_FAI
   });
 
   it('the good blocks rebuild (the table edits one thing each)', () => {
+    expect(aad().requestLine).toMatchObject({ path: '/nudm-uecm/v1/{"encBlockIndex":1}/registrations/amf-3gpp-access', pathQueryProtectInd: ['URI_PATH'] });
     expect(rebuildRequest(aad(), plain()).path).toBe(`/nudm-uecm/v1/${SUPI}/registrations/amf-3gpp-access`);
+  });
+
+  it.each<[string, string]>([
+    ['with spaces', '/nudm-uecm/v1/{ "encBlockIndex" : 1 }/registrations/amf-3gpp-access'],
+    ['percent-encoded (upper case)', '/nudm-uecm/v1/%7B%22encBlockIndex%22%3A1%7D/registrations/amf-3gpp-access'],
+    ['percent-encoded (lower case)', '/nudm-uecm/v1/%7b%22encBlockIndex%22%3a1%7d/registrations/amf-3gpp-access'],
+  ])('reads a placeholder written another way: %s', (_name, path) => {
+    expect(rebuildRequest(at(aad(), (a) => (a.requestLine.path = path)), plain()).path).toBe(`/nudm-uecm/v1/${SUPI}/registrations/amf-3gpp-access`);
+  });
+
+  it('reads a path encrypted whole (the field is one placeholder), a query value, and ignores IeLocations that name no request-line field', () => {
+    const values = [...plain(), `/nudm-uecm/v1/${SUPI}/registrations/amf-3gpp-access`, 'msisdn-123456789'];
+    const edited = at(aad(), (a) => {
+      a.requestLine.path = '{"encBlockIndex":4}';
+      a.requestLine.queryFragment = 'gpsi={"encBlockIndex":5}&x=1';
+      a.requestLine.pathQueryProtectInd = ['URI_PATH', 'URI_PARAM', 'HEADER'];
+      a.headers[authorization].value = { encBlockIndex: 0 };
+    });
+    // Index 1 (the segment) is no longer referenced: that is allowed, the block only forbids a second use.
+    const rebuilt = rebuildRequest(edited, values);
+    expect({ path: rebuilt.path, query: rebuilt.query }).toEqual({ path: `/nudm-uecm/v1/${SUPI}/registrations/amf-3gpp-access`, query: 'gpsi=msisdn-123456789&x=1' });
+  });
+
+  it('with acceptLegacyUriPlaceholder: the pre-Release-19 "encBlockIndex/<n>" path and query are read', () => {
+    const values = [...plain(), `/nudm-uecm/v1/${SUPI}/registrations/amf-3gpp-access`, 'gpsi=msisdn-123456789'];
+    const legacy = at(aad(), (a) => {
+      a.requestLine.path = 'encBlockIndex/4';
+      a.requestLine.queryFragment = 'encBlockIndex/5';
+      delete a.requestLine.pathQueryProtectInd;
+    });
+    const rebuilt = rebuildRequest(legacy, values, { acceptLegacyUriPlaceholder: true });
+    expect({ path: rebuilt.path, query: rebuilt.query }).toEqual({ path: `/nudm-uecm/v1/${SUPI}/registrations/amf-3gpp-access`, query: 'gpsi=msisdn-123456789' });
+    for (const [path, detail] of [
+      ['encBlockIndex/x', /malformed/],
+      ['encBlockIndex/01', /malformed/],
+      ['encBlockIndex/9', /out of range/],
+    ] as const) {
+      expect(() => rebuildRequest(at(aad(), (a) => (a.requestLine.path = path)), plain(), { acceptLegacyUriPlaceholder: true })).toThrow(
+        expect.objectContaining({ type: 'MESSAGE_RECONSTRUCTION_FAILED', detail: expect.stringMatching(detail), errorDetails: [{ attribute: '/requestLine/path', msgReconstructFailReason: 'INVALID_INDEX_TO_ENCRYPTED_BLOCK' }] }),
+      );
+    }
   });
 
   it.each<[string, DataToIntegrityProtectBlockData]>([

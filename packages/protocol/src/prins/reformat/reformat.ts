@@ -17,9 +17,14 @@
  *   the headers.
  * - No body, or an empty one: no `payload` (the rebuilt message has no body).
  * - Encrypted values: a header value or JSON value is replaced in place, at any depth, by
- *   `{"encBlockIndex": n}`. **Non-standard** (Rel-19 `pathQueryProtectInd` is not confirmed): an
- *   encrypted path or query moves whole into `dataToEncrypt`, and the RequestLine field becomes the
- *   string `"encBlockIndex/<n>"`.
+ *   `{"encBlockIndex": n}`.
+ * - Encrypted IEs of the request URI (Release 19, `RequestLine.pathQueryProtectInd`): a path
+ *   segment (URI_PATH rule, `{supi}`) or a query parameter value (URI_PARAM rule) goes into
+ *   `dataToEncrypt` as the string it was in the URI (percent-encoding kept), and is replaced in
+ *   `path` / `queryFragment` by the text of its IndexToEncryptedValue, `{"encBlockIndex":n}`; the
+ *   rest of the URI stays in clear. `pathQueryProtectInd` lists the fields that hold such
+ *   placeholders (`URI_PATH` for `path`, `URI_PARAM` for `queryFragment`); the receiver resolves
+ *   placeholders there and nowhere else (README, Decisions and limits: why this reading).
  * - Index order: headers, then path, then query, then payload (document order).
  */
 import type {
@@ -30,7 +35,7 @@ import type {
   JsonValue,
   MetaDataData,
 } from '../messages/bodies';
-import { IeLocation } from '../messages/enums';
+import { IeLocation, type IeLocationValue } from '../messages/enums';
 import {
   headerFieldProblem,
   headerValue,
@@ -51,8 +56,28 @@ import { encryptedIes, type ApplicableIe, type PrinsProtectionPolicy } from './p
 export const PROTOCOL_VERSION = 'HTTP/2';
 /** `authorizedIpxId` when no RI may modify the message (DECISIONS.md §7). */
 export const NO_AUTHORIZED_IPX = 'NULL';
-/** Prefix of the non-standard RequestLine placeholder `"encBlockIndex/<n>"`. */
+/**
+ * Prefix of the RequestLine placeholder `"encBlockIndex/<n>"` (a whole path or query encrypted):
+ * this SEPP's own encoding before `pathQueryProtectInd`, read only when `prins.acceptLegacyUriPlaceholder` says so.
+ */
 export const ENC_BLOCK_INDEX_PREFIX = 'encBlockIndex/';
+
+/** The text that stands for encrypted value `index` in a path or query: its IndexToEncryptedValue JSON. */
+export function uriPlaceholder(index: number): string {
+  return JSON.stringify({ encBlockIndex: index });
+}
+
+/**
+ * A placeholder in a path or query, as we write it and as another SEPP may: the IndexToEncryptedValue
+ * JSON text (any whitespace), or that text percent-encoded (an implementation that keeps the field
+ * a valid URI part). Group 1 or 2: the index digits.
+ */
+export const URI_PLACEHOLDER = /\{\s*"encBlockIndex"\s*:\s*(\d+)\s*\}|%7[Bb]%22encBlockIndex%22%3[Aa](\d+)%7[Dd]/g;
+
+/** Whether a path or query holds a placeholder (either spelling of {@link URI_PLACEHOLDER}) or starts with the legacy prefix. */
+export function hasUriPlaceholder(text: string): boolean {
+  return text.startsWith(ENC_BLOCK_INDEX_PREFIX) || new RegExp(URI_PLACEHOLDER.source).test(text) || /%7[Bb]%22encBlockIndex%22/.test(text);
+}
 /** Deeper JSON bodies are sent as MULTIPART_BINARY: far beyond any SBI body, bounds our recursion. */
 export const MAX_JSON_DEPTH = 64;
 /** Encrypted strings at least this long are also searched for inside clear strings (self-check). */
@@ -105,7 +130,10 @@ export function reformatRequest(message: HttpRequestMessage, meta: N32fMessageMe
   if (!isValidAuthority(message.authority)) throw new ReformatError('INVALID_MESSAGE_LINE', 'the authority is not a URI authority');
   if (!isValidPath(message.path)) throw new ReformatError('INVALID_MESSAGE_LINE', 'the path is not an absolute path without query');
   if (message.query !== undefined && !isValidQuery(message.query)) throw new ReformatError('INVALID_MESSAGE_LINE', 'the query has characters a URI does not allow');
-  if (message.query?.startsWith(ENC_BLOCK_INDEX_PREFIX)) throw new ReformatError('AMBIGUOUS_PLACEHOLDER', `the query starts with "${ENC_BLOCK_INDEX_PREFIX}"`);
+  // A receiver would read these as placeholders (the percent-encoded IndexToEncryptedValue, or the
+  // legacy "encBlockIndex/<n>" with prins.acceptLegacyUriPlaceholder): refused, not altered.
+  if (hasUriPlaceholder(message.path)) throw new ReformatError('AMBIGUOUS_PLACEHOLDER', 'the path holds text that reads as an encBlockIndex placeholder');
+  if (message.query !== undefined && hasUriPlaceholder(message.query)) throw new ReformatError('AMBIGUOUS_PLACEHOLDER', 'the query holds text that reads as an encBlockIndex placeholder');
 
   const ies = encryptedIes(policy, message.method, message.path);
   const names = (location: string): string[] => ies.filter(({ ie }) => ie.ieLoc === location && ie.reqIe !== undefined).map(({ ie }) => ie.reqIe!);
@@ -113,17 +141,11 @@ export function reformatRequest(message: HttpRequestMessage, meta: N32fMessageMe
 
   const headers = encodeHeaders(message.headers, names(IeLocation.HEADER), block);
 
-  let path = message.path;
-  const pathSecrets = pathVariableValues(ies);
-  if (pathSecrets) {
-    path = `${ENC_BLOCK_INDEX_PREFIX}${block.add(message.path, 'path', [message.path, ...pathSecrets])}`;
-  }
-
-  let queryFragment = message.query;
-  if (queryFragment !== undefined) {
-    const querySecrets = queryParameterValues(queryFragment, names(IeLocation.URI_PARAM));
-    if (querySecrets) queryFragment = `${ENC_BLOCK_INDEX_PREFIX}${block.add(queryFragment, 'query', [queryFragment, ...querySecrets])}`;
-  }
+  const pathQueryProtectInd: IeLocationValue[] = [];
+  const path = encryptPathSegments(message.path, ies, block);
+  if (path !== message.path) pathQueryProtectInd.push(IeLocation.URI_PATH);
+  const queryFragment = message.query === undefined ? undefined : encryptQueryValues(message.query, names(IeLocation.URI_PARAM), block);
+  if (queryFragment !== message.query) pathQueryProtectInd.push(IeLocation.URI_PARAM);
 
   const payload = encodePayload(message.body, message.contentType ?? headerValue(message.headers, 'content-type'), bodyRules(ies, 'reqIe'), block);
 
@@ -136,6 +158,7 @@ export function reformatRequest(message: HttpRequestMessage, meta: N32fMessageMe
       path,
       protocolVersion: PROTOCOL_VERSION,
       ...(queryFragment !== undefined ? { queryFragment } : {}),
+      ...(pathQueryProtectInd.length > 0 ? { pathQueryProtectInd } : {}),
     },
   };
   return finish(aad, headers, payload, block);
@@ -239,36 +262,41 @@ function printable(text: string): string {
 }
 
 /**
- * The values of the path variables URI_PATH rules name (raw and percent-decoded), or null when
- * no rule applies. A rule names its variable with or without braces (`supi`, `{supi}`).
+ * The path with the segments that URI_PATH rules name (a variable of the matching ApiSignature,
+ * with or without braces: `supi`, `{supi}`) replaced by placeholders, their values appended to the
+ * block; the path itself when no rule applies.
  */
-function pathVariableValues(ies: readonly ApplicableIe[]): string[] | null {
-  let matched = false;
-  const values: string[] = [];
+function encryptPathSegments(path: string, ies: readonly ApplicableIe[], block: EncryptedBlock): string {
+  const encrypted = new Map<number, string>();
   for (const { ie, pathVariables } of ies) {
     if (ie.ieLoc !== IeLocation.URI_PATH || ie.reqIe === undefined) continue;
     const segment = pathVariables.get(ie.reqIe.replace(/^\{(.*)\}$/, '$1'));
-    if (segment === undefined) continue;
-    matched = true;
-    values.push(segment, decode(segment));
+    if (segment) encrypted.set(segment.index, segment.value);
   }
-  return matched ? values : null;
+  if (encrypted.size === 0) return path;
+  const parts = path.split('/');
+  for (const index of [...encrypted.keys()].sort((a, b) => a - b)) {
+    const raw = parts[index]!;
+    parts[index] = uriPlaceholder(block.add(raw, 'path', [raw, decode(raw)]));
+  }
+  return parts.join('/');
 }
 
-/** The values of the query parameters named (raw and decoded), or null if none is present. */
-function queryParameterValues(query: string, names: readonly string[]): string[] | null {
-  if (names.length === 0) return null;
-  let matched = false;
-  const values: string[] = [];
-  for (const pair of query.split('&')) {
+/**
+ * The query with the values of the parameters named replaced by placeholders (a parameter without
+ * `=` has no value to hide), their values appended to the block; the query itself when none is there.
+ */
+function encryptQueryValues(query: string, names: readonly string[], block: EncryptedBlock): string {
+  if (names.length === 0) return query;
+  let changed = false;
+  const pairs = query.split('&').map((pair) => {
     const eq = pair.indexOf('=');
-    const name = decode(eq < 0 ? pair : pair.slice(0, eq));
-    if (!names.includes(name)) continue;
-    matched = true;
-    const raw = eq < 0 ? '' : pair.slice(eq + 1);
-    values.push(raw, decode(raw));
-  }
-  return matched ? values : null;
+    if (eq < 0 || !names.includes(decode(pair.slice(0, eq)))) return pair;
+    changed = true;
+    const raw = pair.slice(eq + 1);
+    return `${pair.slice(0, eq + 1)}${uriPlaceholder(block.add(raw, 'query', [raw, decode(raw)]))}`;
+  });
+  return changed ? pairs.join('&') : query;
 }
 
 function decode(text: string): string {
@@ -428,7 +456,7 @@ function assertNoSecretInClear(aad: DataToIntegrityProtectBlockData, secrets: re
   if (requestLine) {
     for (const key of ['method', 'scheme', 'authority', 'path', 'queryFragment'] as const) {
       const value = requestLine[key];
-      if (value !== undefined && !value.startsWith(ENC_BLOCK_INDEX_PREFIX)) check(value, `/requestLine/${key}`);
+      if (value !== undefined) check(value, `/requestLine/${key}`);
     }
   }
   if (aad.statusLine !== undefined) check(aad.statusLine, '/statusLine');

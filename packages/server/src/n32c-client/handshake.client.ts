@@ -14,7 +14,11 @@ import {
   validateBody,
   type N32Mechanism,
 } from '@sepp/protocol';
-import { N32ConnectionError, SEPP_LOGGER, type N32Connection, type NegotiationDetails, type PeerSettings, type SeppConfig, type SeppLogger } from '@sepp/server';
+import type { PeerSettings, SeppConfig } from '../config/sepp-config';
+import type { SeppLogger } from '../logging/logger';
+import { N32ConnectionError, type N32Connection } from '../n32c/n32-connection';
+import type { NegotiationDetails } from '../peers/peer-registry.service';
+import { SEPP_LOGGER } from '../runtime/sepp-runtime';
 
 export type NegotiationOutcome =
   | { readonly ok: true; readonly mechanism: N32Mechanism; readonly details: NegotiationDetails }
@@ -24,14 +28,15 @@ export type NegotiationOutcome =
  * Outbound N32-c: the initiating SEPP's exchange-capability (TS 33.501 13.5 steps 1 and 3). It
  * sends our mechanisms in our priority order and accepts an answer only if it is a valid
  * SecNegotiateRspData, from the identity the server certificate proves, selecting a mechanism we
- * know, offered and our own policy allows.
+ * know, offered and our own policy allows. Both apps use it: the initiator for every negotiation,
+ * the responder when it renegotiates itself with a peer that sends N32-f without an agreement.
  */
 @Injectable()
 export class HandshakeClient {
   constructor(@Inject(SEPP_LOGGER) private readonly logger: SeppLogger) {}
 
-  async exchangeCapability(connection: N32Connection, config: SeppConfig, peer: PeerSettings): Promise<NegotiationOutcome> {
-    const offered = [...config.sepp.capabilities];
+  /** `offered`: the mechanisms to offer, in our priority order (default: all of `sepp.capabilities`). */
+  async exchangeCapability(connection: N32Connection, config: SeppConfig, peer: PeerSettings, offered: readonly N32Mechanism[] = config.sepp.capabilities): Promise<NegotiationOutcome> {
     const handshakeId = randomBytes(8).toString('hex');
     const request = buildSecNegotiateReq(
       {

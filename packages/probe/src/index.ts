@@ -1,0 +1,11 @@
+export * from './cases/types';
+export { CASES, casesFor, caseById } from './cases/catalogue';
+export { casesMarkdown } from './cases/markdown';
+export { MALFORMED_REQUESTS } from './responder/malformed-table';
+export { OpenApiValidator, OPENAPI_DIR, type SchemaCheck, type SchemaViolation } from './schema/openapi-validator';
+export { probeResponder } from './responder/run';
+export { probeInitiator, type InitiatorProbeOptions } from './initiator/run';
+export type { ResponderProbeOptions } from './responder/responder-context';
+export { toJUnit, xmlEscape } from './report/junit';
+export { summarize, type ProbeReport, type Summary } from './report/summary';
+export { EXIT, run } from './cli';
