@@ -307,9 +307,13 @@ export async function runBench(argv: string[]): Promise<number> {
         result.idleRss = scenarioChildren.map((child) => rssOf(child.name.slice(scenario.id.length + 1), rssBytes(child.pid)));
         if (scenario.measure) {
           say(`bench: (${scenario.id}) measuring`);
+          const before = scenarioChildren.map((child) => cpuTimeMs(child.pid));
           const measured = await scenario.measure(ctx, entry);
+          const after = scenarioChildren.map((child) => cpuTimeMs(child.pid));
           result.latency = measured.series;
           result.measureErrors = measured.errors;
+          result.cpu = scenarioChildren.map((child, i) => ({ process: child.name.slice(scenario.id.length + 1), cpuMs: before[i] == null || after[i] == null ? null : after[i] - before[i] }));
+          if (measured.operations > 0 && result.cpu.every((c) => c.cpuMs !== null)) result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / measured.operations;
         } else {
           await loadScenario({ scenario, entry, result, ctx, onPath: [nf, ...scenarioChildren], body });
         }

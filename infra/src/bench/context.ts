@@ -85,10 +85,10 @@ export interface Scenario {
   verify?(ctx: BenchContext, entry: ScenarioEntry): Promise<string>;
   /**
    * A scenario that measures something else than forwarding throughput (e.g. negotiation
-   * latency): called instead of the smoke request and the load, returns named latency series
-   * and the attempts that failed (by kind).
+   * latency): called instead of the smoke request and the load, returns named latency series,
+   * the attempts that failed (by kind) and how many operations it ran (for the CPU per operation).
    */
-  measure?(ctx: BenchContext, entry: ScenarioEntry): Promise<{ series: LatencySeries; errors: Record<string, number> }>;
+  measure?(ctx: BenchContext, entry: ScenarioEntry): Promise<{ series: LatencySeries; errors: Record<string, number>; operations: number }>;
 }
 
 /** Named latency distributions a measuring scenario reports (e.g. `whole`, `request-to-answer`). */

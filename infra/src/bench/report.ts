@@ -74,6 +74,9 @@ export function renderReport(report: BenchReport): string {
       latencyRows.push([`  ${series}`, String(l.samples), ms(l.minMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p99Ms), ms(l.maxMs), ms(l.meanMs)]);
     }
     lines.push(...table(latencyRows, [false, true, true, true, true, true, true, true]));
+    if (result.cpuMsPerRequest !== null) {
+      lines.push(`  CPU per negotiation (${result.cpu.map((c) => c.process).join(', ')}, warm-up included): ${result.cpuMsPerRequest.toFixed(2)} ms`);
+    }
     const errors = Object.entries(result.measureErrors ?? {});
     if (errors.length > 0) lines.push(`  errors: ${errors.map(([kind, count]) => `${kind} x${count}`).join(', ')}`);
   }

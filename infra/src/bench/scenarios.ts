@@ -132,7 +132,12 @@ const negotiationLatency: Scenario = {
       warmup: 10,
       timeoutMs: ctx.params.requestTimeoutMs,
     });
-    return { series: { whole: result.whole, 'request-to-answer': result.requestToAnswer, 'prins-setup': result.prinsSetup }, errors: result.errors };
+    return {
+      series: { whole: result.whole, 'request-to-answer': result.requestToAnswer, 'prins-setup': result.prinsSetup },
+      errors: result.errors,
+      // A PRINS set-up is a negotiation and two exchange-params on one connection.
+      operations: result.whole.samples + result.prinsSetup.samples,
+    };
   },
 };
 
