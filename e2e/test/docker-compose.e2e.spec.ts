@@ -450,7 +450,7 @@ describe('docker-compose.yml profile ipx (structure: PRINS through the IPX relay
     expect(buildStage.indexOf('COPY apps/ipx/src')).toBeLessThan(buildStage.indexOf('RUN pnpm build'));
     expect(runtimeStage).toMatch(/^COPY --from=build \/app\/apps\/ipx\/dist apps\/ipx\/dist$/m);
     // Every workspace package the lockfile knows has its manifest in the image (pnpm install --frozen-lockfile).
-    for (const dir of ['packages/protocol', 'packages/server', 'apps/responder', 'apps/initiator', 'apps/ipx', 'infra', 'infra/helm', 'e2e']) {
+    for (const dir of ['packages/protocol', 'packages/server', 'apps/responder', 'apps/initiator', 'apps/ipx', 'infra', 'infra/helm', 'examples/border-check', 'e2e']) {
       expect(dockerfile).toContain(`COPY ${dir}/package.json ${dir}/`);
     }
   });

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PrinsModule, SeppRuntimeModule, type SeppRuntime } from '@sepp/server';
+import { BorderModule, PrinsModule, SeppRuntimeModule, type SeppRuntime } from '@sepp/server';
 import { N32cModule } from './n32c/n32c.module';
 import { SbiModule } from './sbi/sbi.module';
 
@@ -10,6 +10,6 @@ import { SbiModule } from './sbi/sbi.module';
 @Module({})
 export class AppModule {
   static forRoot(runtime: SeppRuntime): DynamicModule {
-    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), PrinsModule, N32cModule, SbiModule] };
+    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), BorderModule, PrinsModule, N32cModule, SbiModule] };
   }
 }

@@ -1,5 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
-import { PrinsModule, SeppRuntimeModule, type SeppRuntime } from '@sepp/server';
+import { BorderModule, PrinsModule, SeppRuntimeModule, type SeppRuntime } from '@sepp/server';
 import { N32cModule } from './n32c/n32c.module';
 import { N32fModule } from './n32f/n32f.module';
 
@@ -10,6 +10,6 @@ import { N32fModule } from './n32f/n32f.module';
 @Module({})
 export class AppModule {
   static forRoot(runtime: SeppRuntime): DynamicModule {
-    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), PrinsModule, N32cModule, N32fModule] };
+    return { module: AppModule, imports: [SeppRuntimeModule.forRoot(runtime), BorderModule, PrinsModule, N32cModule, N32fModule] };
   }
 }

@@ -105,6 +105,22 @@ const seppPrinsViaIpx: Scenario = {
   },
 };
 
+/** Every border protection category at its defaults (README "Border protection"). */
+const BORDER_ALL = { serviceAllowList: {}, networkId: {}, schemaValidation: {}, topologyHiding: {} };
+
+/**
+ * (g) (c) with border protection on at both SEPPs, every category with its default rules: the
+ * service allow-list, network-ID checks (the SUPI's home network in the path), schema validation
+ * of the query against TS 29.503, and topology hiding (the answer's headers are looked at; a GET
+ * of am-data has no body place, so requests and answers still stream). g/c is what it costs. With
+ * `--post`, the SdmSubscription's callbackReference is hidden: requests are read whole.
+ */
+const seppTlsBorder: Scenario = {
+  id: 'g',
+  title: 'consumer -> SEPP pair (N32-f TLS, border protection on) -> producer',
+  setup: (ctx) => startSeppPair(ctx, { capabilities: ['TLS'], expectState: 'tls-established', responderExtra: { border: BORDER_ALL }, initiatorExtra: { border: BORDER_ALL } }),
+};
+
 /**
  * (n) N32-c negotiation latency: the responder alone, negotiated with by the bench itself acting as
  * the initiating SEPP (a client outside the SEPP), a fresh TCP + TLS connection each time, one at a
@@ -141,13 +157,14 @@ const negotiationLatency: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, negotiationLatency];
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, seppTlsBorder, negotiationLatency];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
   { numerator: 'c', denominator: 'b', target: 0.9 },
   { numerator: 'd', denominator: 'c', target: 0.7 },
   { numerator: 'e', denominator: 'd', target: 0.6 },
+  { numerator: 'g', denominator: 'c', target: 0.8 },
 ];
 
 /** Peak RSS of a SEPP compared with the bare proxy in the same role (b). */

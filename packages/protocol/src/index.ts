@@ -26,3 +26,4 @@ export * from './prins/n32f-error';
 export * from './prins/context';
 export * from './openapi';
 export * from './prins/modifications';
+export * from './border';

@@ -43,3 +43,4 @@ export { headerFields, headerObject, splitPath } from './prins/http-message-io';
 export { SeppMetrics, classifyTlsFailure, type TlsFailureReason } from './metrics/sepp-metrics';
 export * from './openapi';
 export * from './limits';
+export * from './border';

@@ -2,6 +2,8 @@ import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   authorityOf,
+  formatApiRoot,
+  headerValue,
   N32Error,
   N32ErrorCode,
   N32F_PROCESS_PATH,
@@ -16,8 +18,10 @@ import {
   type NfRoute,
 } from '@sepp/protocol';
 import {
+  BorderService,
   ConfigService,
   exchangeBuffered,
+  headerListAccess,
   headerFields,
   headerObject,
   N32fControlService,
@@ -51,6 +55,7 @@ export class PrinsSenderService {
     private readonly config: ConfigService,
     private readonly control: N32fControlService,
     private readonly metrics: SeppMetrics,
+    private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {}
 
@@ -66,7 +71,7 @@ export class PrinsSenderService {
     let { connection, context } = transport;
     const body = await readBody(stream, config.n32f.bodyLimit);
     const { path, query } = splitPath(String(headers[':path'] ?? '/'));
-    const message: HttpRequestMessage = {
+    let message: HttpRequestMessage = {
       method: String(headers[':method']),
       scheme: route.target.scheme,
       authority: authorityOf(route.target),
@@ -76,6 +81,22 @@ export class PrinsSenderService {
       headers: headerFields(headers, SBI_HEADERS.targetApiRoot),
       ...(body.length > 0 ? { body } : {}),
     };
+    // Border protection before protection (TS 33.501 5.9.3.2): checked, and our names hidden, in clear.
+    const gate = this.border.gate(route.peer, 'cSEPP');
+    if (gate) {
+      const fields = [...message.headers];
+      const checked = gate.checkRequest({
+        method: message.method,
+        path,
+        query,
+        target: formatApiRoot(route.target),
+        headers: headerListAccess(fields),
+        body: message.body,
+        contentType: headerValue(fields, 'content-type'),
+      });
+      if (checked.refusal) throw checked.refusal;
+      message = { ...message, headers: fields, ...(checked.body ? { body: checked.body } : {}) };
+    }
     let sealed;
     try {
       sealed = context.protectRequest(message);
@@ -134,7 +155,17 @@ export class PrinsSenderService {
       // TS 33.501 13.2.4.7: what the RIs changed in the answer, by whom (never values).
       this.logger.info({ peer: route.peer, messageId: sealed.messageId, authorizedIpxId: header.authorizedIpxId, modifications: opened.modifications }, 'PRINS answer modifications verified');
     }
-    const response = opened.message;
+    let response = opened.message;
+    if (gate) {
+      // After verification: hidden names of ours in the answer are recovered before our NF sees it.
+      const fields = [...response.headers];
+      const checked = gate.checkResponse(
+        { method: message.method, path, status: response.status, headers: headerListAccess(fields), body: response.body, contentType: headerValue(fields, 'content-type') },
+        sealed.messageId,
+      );
+      if (checked.refusal) throw checked.refusal;
+      response = { ...response, headers: fields, ...(checked.body ? { body: checked.body } : {}) };
+    }
     respondWhole(stream, response.status, headerObject(response.headers), response.body);
     return response.status;
   }

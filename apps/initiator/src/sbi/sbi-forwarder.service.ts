@@ -1,7 +1,22 @@
 import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import { endToEndHeaders, formatApiRoot, N32Error, N32ErrorCode, routeNfRequest, SBI_HEADERS, type N32fContext, type NfRoute } from '@sepp/protocol';
-import { ConfigService, forwardStream, respondWithProblem, SEPP_LOGGER, SeppMetrics, type ForwardOutcome, type N32Connection, type NegotiationDetails, type SeppLogger } from '@sepp/server';
+import {
+  BorderService,
+  ConfigService,
+  forwardStream,
+  guardedForward,
+  ProblemException,
+  respondWithProblem,
+  SEPP_LOGGER,
+  SeppMetrics,
+  splitPath,
+  type ForwardOptions,
+  type ForwardOutcome,
+  type N32Connection,
+  type NegotiationDetails,
+  type SeppLogger,
+} from '@sepp/server';
 import { NegotiatorService } from '../n32c/negotiator.service';
 import type { N32fTransport } from '../n32c/peer-link';
 import { PrinsSenderService } from './prins-sender.service';
@@ -31,6 +46,7 @@ export class SbiForwarderService {
     private readonly telescopic: TelescopicService,
     private readonly prins: PrinsSenderService,
     private readonly metrics: SeppMetrics,
+    private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     config.on('reload', () => this.routes.clear());
@@ -114,11 +130,27 @@ export class SbiForwarderService {
     out[':authority'] = connection.authority;
     if (route.via === 'telescopic') out[SBI_HEADERS.targetApiRoot] = formatApiRoot(route.target);
     const maxRspTime = Number(headers[SBI_HEADERS.maxRspTime]);
-    forwardStream(stream, connection.session, out, {
+    const options: ForwardOptions = {
       timeoutMs: maxRspTime > 0 ? Math.min(maxRspTime, config.n32f.requestTimeoutMs) : config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST,
       onDone: (outcome: ForwardOutcome) => this.metrics.observeN32f('TLS', 'outbound', outcome.kind === 'abandoned' ? 'abandoned' : outcome.status, startedAt),
+    };
+    // Border protection (TS 33.501 5.9.3.2): only toward peers it applies to; the others stream as before.
+    const gate = this.border.gate(route.peer, 'cSEPP');
+    if (!gate) {
+      forwardStream(stream, connection.session, out, options);
+      return;
+    }
+    const { path, query } = splitPath(String(headers[':path']));
+    const target = out[SBI_HEADERS.targetApiRoot];
+    guardedForward({
+      stream,
+      gate,
+      request: { method: String(headers[':method']), path, query, target: typeof target === 'string' ? target : undefined, contentType: headers['content-type'] },
+      out,
+      upstream: () => connection.session,
+      options,
     });
   }
 
@@ -126,6 +158,7 @@ export class SbiForwarderService {
     const status = respondWithProblem(stream, error, this.config.current.n32f.bodyLimit);
     this.metrics.observeN32f(mechanism, 'outbound', status, startedAt);
     if (error instanceof N32Error) this.logger.debug({ status, code: error.code, path: headers[':path'] }, 'NF request refused');
+    else if (error instanceof ProblemException) this.logger.debug({ status, cause: error.problem.cause }, 'NF request refused (border protection, logged as border refusal)');
     else this.logger.error({ err: error, path: headers[':path'] }, 'N32-f forwarding failed');
   }
 }

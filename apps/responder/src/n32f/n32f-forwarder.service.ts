@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { ClientHttp2Session, IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiRootKey,
@@ -14,7 +14,21 @@ import {
   SBI_HEADERS,
   type ApiRoot,
 } from '@sepp/protocol';
-import { ConfigService, forwardStream, OriginPool, PeerRegistry, respondWithProblem, SEPP_LOGGER, SeppMetrics, type SeppConfig, type SeppLogger } from '@sepp/server';
+import {
+  BorderService,
+  ConfigService,
+  forwardStream,
+  guardedForward,
+  OriginPool,
+  PeerRegistry,
+  respondWithProblem,
+  SEPP_LOGGER,
+  SeppMetrics,
+  splitPath,
+  type ForwardOptions,
+  type SeppConfig,
+  type SeppLogger,
+} from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { RenegotiationDeferred, RenegotiationService } from '../n32c/renegotiation.service';
 import { N32fPeersService } from './n32f-peers.service';
@@ -48,6 +62,7 @@ export class N32fForwarderService {
     private readonly senders: N32fPeersService,
     private readonly renegotiation: RenegotiationService,
     private readonly metrics: SeppMetrics,
+    private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     this.pool = this.createPool(config.current);
@@ -118,7 +133,9 @@ export class N32fForwarderService {
     const config = this.config.current;
     const session = stream.session!;
     const peer = this.senders.senderOf(session);
-    const target = this.targetOf(headers);
+    // Border protection (TS 33.501 5.9.3.2) may first recover a hidden target: the target check then follows it.
+    const gate = this.border.gate(peer, 'pSEPP');
+    const target = gate ? null : this.targetOf(headers[SBI_HEADERS.targetApiRoot]);
     this.checkOriginatingNetwork(peer, headers);
     assertAccessTokenPlmn(peer, headers['authorization'], this.peers, config, this.logger);
 
@@ -131,10 +148,7 @@ export class N32fForwarderService {
 
     const out: OutgoingHttpHeaders = endToEndHeaders(headers, SBI_HEADERS.targetApiRoot);
     out[':method'] = headers[':method'];
-    out[':path'] = `${target.prefix}${String(headers[':path'])}`;
-    out[':scheme'] = target.scheme;
-    out[':authority'] = authorityOf(target);
-    forwardStream(stream, this.pool.get(target), out, {
+    const options: ForwardOptions = {
       timeoutMs: config.n32f.requestTimeoutMs,
       bodyLimit: config.n32f.bodyLimit,
       upstreamFailure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
@@ -144,12 +158,38 @@ export class N32fForwarderService {
         if (left > 0) this.inFlight.set(peer, left);
         else this.inFlight.delete(peer);
       },
+    };
+    const toward = (root: ApiRoot): ClientHttp2Session => {
+      out[':path'] = `${root.prefix}${String(headers[':path'])}`;
+      out[':scheme'] = root.scheme;
+      out[':authority'] = authorityOf(root);
+      return this.pool.get(root);
+    };
+    if (!gate) {
+      forwardStream(stream, toward(target!), out, options);
+      return;
+    }
+    const { path, query } = splitPath(String(headers[':path']));
+    const received = headers[SBI_HEADERS.targetApiRoot];
+    guardedForward({
+      stream,
+      gate,
+      request: { method: String(headers[':method']), path, query, target: typeof received === 'string' ? received : undefined, contentType: headers['content-type'] },
+      out,
+      upstream: (recovered) => {
+        try {
+          return toward(this.targetOf(recovered ?? received));
+        } catch (error) {
+          if (error instanceof N32Error) this.logger.info({ peer, code: error.code, detail: error.detail, path: headers[':path'] }, 'N32-f request refused');
+          throw error;
+        }
+      },
+      options,
     });
   }
 
   /** The local NF named by `3gpp-Sbi-Target-apiRoot`, if it is one of ours. */
-  private targetOf(headers: IncomingHttpHeaders): ApiRoot {
-    const value = headers[SBI_HEADERS.targetApiRoot];
+  private targetOf(value: string | string[] | undefined): ApiRoot {
     if (typeof value !== 'string') {
       throw new N32Error(N32ErrorCode.NF_TARGET_MISSING, `N32-f requests carry ${SBI_HEADERS.targetApiRoot} (TLS mode)`, [
         { param: TARGET_PARAM, reason: 'is mandatory' },

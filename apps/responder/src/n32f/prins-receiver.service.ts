@@ -3,6 +3,8 @@ import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   apiRootKey,
+  authorityOf,
+  headerValue,
   assertUniqueMembers,
   N32Error,
   N32ErrorCode,
@@ -19,7 +21,10 @@ import {
 } from '@sepp/protocol';
 import {
   peerDnsNames,
+  BorderService,
   ConfigService,
+  headerListAccess,
+  ProblemException,
   exchangeBuffered,
   headerFields,
   headerObject,
@@ -67,6 +72,7 @@ export class PrinsReceiverService {
     private readonly metrics: SeppMetrics,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
     private readonly peers: PeerRegistry,
+    private readonly border: BorderService,
   ) {
     this.pool = this.createPool(config.current);
     config.on('reload', ({ current, changed }) => {
@@ -157,7 +163,7 @@ export class PrinsReceiverService {
       this.refuse(stream, sender, refusal.error, header, context, { policyMismatchList: refusal.policyMismatchList });
       return 403;
     }
-    const nfAnswer = await this.deliver(opened.message, config);
+    const nfAnswer = await this.deliverThroughBorder(sender, opened.message, opened.messageId, config);
     let protectedAnswer;
     try {
       protectedAnswer = context.protectResponse(nfAnswer, opened.messageId, opened.request);
@@ -169,6 +175,39 @@ export class PrinsReceiverService {
     }
     respondWhole(stream, 200, { 'content-type': 'application/json' }, Buffer.from(JSON.stringify(protectedAnswer.body)));
     return 200;
+  }
+
+  /**
+   * Border protection (TS 33.501 5.9.3.2) after decryption: the rebuilt request is checked (and a
+   * hidden target or hidden names recovered) before it goes to the NF, and the NF's answer has our
+   * names hidden before it is protected. A refusal is a protected problem answer: nothing reaches
+   * the NF, and nothing of ours leaves in clear.
+   */
+  private async deliverThroughBorder(sender: string, message: ReturnType<N32fContext['openRequest']>['message'], messageId: string, config: SeppConfig): Promise<HttpResponseMessage> {
+    const gate = this.border.gate(sender, 'pSEPP');
+    if (!gate) return this.deliver(message, config);
+    const fields = [...message.headers];
+    const target = `${message.scheme}://${message.authority}`;
+    const checked = gate.checkRequest(
+      { method: message.method, path: message.path, query: message.query, target, headers: headerListAccess(fields), body: message.body, contentType: headerValue(fields, 'content-type') },
+      messageId,
+    );
+    if (checked.refusal) return refusalAnswer(checked.refusal);
+    const recovered = checked.target ? parseApiRoot(checked.target) : null;
+    const request = {
+      ...message,
+      headers: fields,
+      ...(recovered ? { scheme: recovered.scheme, authority: authorityOf(recovered) } : {}),
+      ...(checked.body ? { body: checked.body } : {}),
+    };
+    const answer = await this.deliver(request, config);
+    const answerFields = [...answer.headers];
+    const hidden = gate.checkResponse(
+      { method: message.method, path: message.path, status: answer.status, headers: headerListAccess(answerFields), body: answer.body, contentType: headerValue(answerFields, 'content-type') },
+      messageId,
+    );
+    if (hidden.refusal) return refusalAnswer(hidden.refusal);
+    return { ...answer, headers: answerFields, ...(hidden.body ? { body: hidden.body } : {}) };
   }
 
   /** The rebuilt request goes to the local NF; our own refusals come back as protected answers too. */
@@ -261,6 +300,12 @@ function readableHeader(body: N32fReformattedReqMsg): N32fMessageHeader | undefi
   } catch {
     return undefined;
   }
+}
+
+/** A border refusal as the NF answer the peer gets (protected like any answer): the same problem+json as in TLS mode. */
+function refusalAnswer(refusal: ProblemException): HttpResponseMessage {
+  const problem = toProblem(refusal, 0);
+  return { status: problem.status, headers: [['content-type', PROBLEM_JSON]], body: Buffer.from(JSON.stringify(problem.body)) };
 }
 
 function problemAnswer(status: number, cause: string, detail: string): HttpResponseMessage {

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { OPENAPI_3GPP_DIR } from '@sepp/protocol';
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 
-/** The folder of the vendored 3GPP YAML (packages/probe/openapi, next to dist/ and src/). */
-export const OPENAPI_DIR = join(__dirname, '..', '..', 'openapi');
+/** The folder of the vendored 3GPP YAML (the project's one folder, packages/protocol/openapi-3gpp-r19). */
+export const OPENAPI_DIR = OPENAPI_3GPP_DIR;
 
 /** The vendored files, by the name other files `$ref` them with. */
 export const VENDORED_FILES = ['TS29571_CommonData.yaml', 'TS29573_N32_Handshake.yaml', 'TS29573_JOSEProtectedMessageForwarding.yaml'] as const;

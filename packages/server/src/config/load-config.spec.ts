@@ -209,3 +209,69 @@ describe('resolveConfigPath', () => {
     expect(() => resolveConfigPath(['--config'], {})).toThrow('--config needs a file name');
   });
 });
+
+describe('border', () => {
+  const PEER = 'sepp.5gc.mnc002.mcc002.3gppnetwork.org';
+
+  it('is off for every peer without a border key (existing configurations keep their behaviour)', () => {
+    const config = loadConfig(write(base()));
+    const rules = config.border.peers[PEER]!.rules;
+    expect([rules.topologyHiding.mode, rules.serviceAllowList.mode, rules.networkId.mode, rules.schemaValidation.mode]).toEqual(['off', 'off', 'off', 'off']);
+    expect(config.border.schemaApis).toEqual([]);
+  });
+
+  it('turns on the categories a set names, with their defaults, and lets a peer change them', () => {
+    const config = base();
+    config.border = { mode: 'dry-run', serviceAllowList: {}, networkId: { mode: 'enforce', cause: 'NETWORK_ID_SPOOFED' }, schemaValidation: { apis: ['nausf-auth'] } };
+    config.n32.peers[0].border = {
+      details: 'terse',
+      serviceAllowList: { mode: 'enforce', services: ['nudm-sdm'], rules: [{ name: 'echo', operations: ['POST /echo/{x}'] }], status: 404, cause: 'NOT_HERE' },
+      topologyHiding: { internalDomains: ['core.internal'] },
+      schemaValidation: { mode: 'off' },
+    };
+    const loaded = loadConfig(write(config));
+    const peer = loaded.border.peers[PEER]!.rules;
+    expect(peer.details).toBe('terse');
+    expect(peer.serviceAllowList).toMatchObject({ mode: 'enforce', status: 404, cause: 'NOT_HERE' });
+    expect(peer.serviceAllowList.services.map((s) => s.name)).toEqual(['nudm-sdm', 'echo']);
+    expect(peer.networkId).toMatchObject({ mode: 'enforce', cause: 'NETWORK_ID_SPOOFED' });
+    expect(peer.topologyHiding).toMatchObject({ mode: 'dry-run', internalDomains: ['core.internal'], hideIpAddresses: true });
+    expect(peer.topologyHiding.places.length).toBeGreaterThan(20);
+    expect(peer.schemaValidation.mode).toBe('off');
+    const others = loaded.border.others.rules;
+    expect(others.serviceAllowList.mode).toBe('dry-run');
+    expect(others.serviceAllowList.services.length).toBeGreaterThan(10);
+    expect(others.topologyHiding.mode).toBe('off');
+    expect(loaded.border.schemaApis).toEqual(['nausf-auth']);
+  });
+
+  it('names the key of every bad rule', () => {
+    const config = base();
+    config.border = {
+      mode: 'sometimes',
+      serviceAllowList: { services: ['nudm-sdm', 'nudm-nope'], rules: [{ name: 'bad', operations: ['FETCH /x'] }, { name: 'worse', operations: ['GET /a/**/b'] }], status: 200 },
+      topologyHiding: { places: [{ name: 'p', api: 'nudm-sdm', kind: 'uri', pointer: 'no-slash' }, { name: 'q', api: 'x', kind: 'uri' }] },
+      networkId: { places: [{ name: 'n', api: 'x', header: 'a', query: 'b', format: 'plmnId', owner: 'sender' }] },
+      schemaValidation: { apis: ['nudm-nope'] },
+    };
+    expect(problemsOf(() => loadConfig(write(config)))).toEqual(
+      expect.arrayContaining([
+        'border.mode: must be enforce or dry-run',
+        'border.serviceAllowList.status: must be an HTTP status (400..599)',
+      ]),
+    );
+    delete config.border.mode;
+    config.border.serviceAllowList.status = 403;
+    expect(problemsOf(() => loadConfig(write(config)))).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^border\.serviceAllowList\.services\[1\]: is not a built-in rule/),
+        expect.stringMatching(/^border\.serviceAllowList\.rules\[0\]: bad: FETCH \/x must be METHOD \/path-template/),
+        expect.stringMatching(/^border\.serviceAllowList\.rules\[1\]: worse: GET \/a\/\*\*\/b: \*\* may only be the last segment/),
+        expect.stringMatching(/^border\.topologyHiding\.places\[0\]: p: no-slash is not a JSON Pointer/),
+        'border.topologyHiding.places[1]: must name exactly one of header, pointer',
+        'border.networkId.places[0]: n: must name exactly one of header, pointer, query, param',
+        expect.stringMatching(/^border\.schemaValidation\.apis\[0\]: has no vendored OpenAPI document/),
+      ]),
+    );
+  });
+});

@@ -14,6 +14,7 @@ import { readCaList, readIdentity } from './read-tls';
 import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
 import { readPeerIpx } from './read-ipx';
 import { readLimits, tlsFilesOf } from './limits-config';
+import { readBorder } from '../border/read-border';
 
 export { ConfigError, type ConfigProblem };
 
@@ -167,6 +168,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
         ca: readCaList('admin.tls.ca', (parsed.admin.tls.ca ?? []).map((file) => pathOf('admin.tls.ca', file)), problems),
       }
     : null;
+  const border = readBorder(parsed.border, parsed.n32.peers, problems);
   if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
   const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors) };
 
@@ -243,6 +245,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),
+    border,
   };
   return deepFreeze(config);
 }

@@ -24,6 +24,7 @@ import {
 } from '@sepp/protocol';
 import { Fqdn, ListenConfig, Optional, PemPath, Required } from './config-schema-parts';
 import { LimitsConfig } from './limits-config';
+import { BorderConfig } from '../border/border-config.schema';
 
 /**
  * The configuration file (CONFIG.md). Key names are a public interface: add keys, rename none.
@@ -126,6 +127,8 @@ export class PeerConfig {
   purposes?: string[];
   /** The IPX relay between us and this peer (needs `intermediaries: modifying`). */
   @Expose() @Optional() @Type(() => PeerIpxConfig) @ValidateNested() ipx?: PeerIpxConfig;
+  /** Border protection toward this peer: changes to the top-level `border` set. */
+  @Expose() @Optional() @Type(() => BorderConfig) @ValidateNested() border?: BorderConfig;
 }
 
 /** One trust anchor (TS 33.501 13.1.2): the roots that certify the SEPPs of these PLMNs, and only them. */
@@ -256,4 +259,6 @@ export class SeppConfigFile {
   @Expose() @Optional() @Type(() => PrinsConfig) @ValidateNested() prins?: PrinsConfig;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
   @Expose() @Optional() @Type(() => LimitsConfig) @ValidateNested() limits?: LimitsConfig;
+  /** Border protection of N32-f for every peer (topology hiding, allow-list, network IDs, schemas). */
+  @Expose() @Optional() @Type(() => BorderConfig) @ValidateNested() border?: BorderConfig;
 }

@@ -1,5 +1,6 @@
 import type { ApiRoot, IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
 import { LIMITS_DEFAULTS, type LimitsSettings } from './limits-config';
+import type { BorderSettings } from '../border/read-border';
 
 export type { LimitsSettings } from './limits-config';
 
@@ -131,6 +132,8 @@ export interface SeppConfig {
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
+  /** Border protection, resolved per peer (`border`, `n32.peers[].border`). */
+  readonly border: BorderSettings;
 }
 
 export const CONFIG_DEFAULTS = {

@@ -82,6 +82,19 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  /** Called when /metrics is read: border protection counts on the forwarding path in plain numbers and hands them over here. */
+  private readonly borderCollectors: ((counter: Counter<'category' | 'peer' | 'direction' | 'outcome'>) => void)[] = [];
+
+  readonly borderChecks: Counter<'category' | 'peer' | 'direction' | 'outcome'> = new Counter({
+    name: 'sepp_border_checks_total',
+    help: 'N32-f messages seen by each border protection category, by peer, direction (outbound: leaving our PLMN) and outcome (passed, rewritten, refused, dry-run)',
+    labelNames: ['category', 'peer', 'direction', 'outcome'] as const,
+    registers: [this.registry],
+    collect: () => {
+      for (const collect of this.borderCollectors) collect(this.borderChecks);
+    },
+  });
+
   readonly http2Sessions = new Gauge({
     name: 'sepp_http2_sessions',
     help: 'Open HTTP/2 sessions per listener',
@@ -111,6 +124,11 @@ export class SeppMetrics {
   constructor(role: string) {
     this.registry.setDefaultLabels({ app: `sepp-${role}` });
     collectDefaultMetrics({ register: this.registry, prefix: 'sepp_' });
+  }
+
+  /** Registers a source of `sepp_border_checks_total` counts, drained into the counter at each scrape. */
+  collectBorderChecks(collect: (counter: Counter<'category' | 'peer' | 'direction' | 'outcome'>) => void): void {
+    this.borderCollectors.push(collect);
   }
 
   /** Negotiation outcomes and the state gauge follow the peer registry. */

@@ -20,6 +20,16 @@ export interface ForwardOptions {
   readonly upstreamFailure: N32ErrorCode;
   /** Called exactly once, when the exchange is over. */
   readonly onDone?: (outcome: ForwardOutcome) => void;
+  /**
+   * The request body, already read whole (border checks needed it): sent instead of streaming the
+   * inbound one (which has ended).
+   */
+  readonly body?: Buffer;
+  /**
+   * Looks at (and may change) the answer's status and end-to-end headers before they are relayed;
+   * an error returned refuses the answer with that problem instead (the upstream is cancelled).
+   */
+  readonly onAnswerHeaders?: (status: number, headers: OutgoingHttpHeaders) => Error | null;
 }
 
 const { NGHTTP2_CANCEL, NGHTTP2_INTERNAL_ERROR, NGHTTP2_REFUSED_STREAM } = constants;
@@ -90,7 +100,8 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     refuse(tooLarge(options.bodyLimit));
     return;
   }
-  const bodyless = inbound.endAfterHeaders;
+  const read = options.body;
+  const bodyless = read === undefined ? inbound.endAfterHeaders : read.length === 0;
   try {
     out = upstream.request(headers, { endStream: bodyless });
   } catch (error) {
@@ -98,7 +109,9 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     return;
   }
   const upstreamStream = out;
-  if (!bodyless) {
+  if (read !== undefined) {
+    if (!bodyless) upstreamStream.end(read);
+  } else if (!bodyless) {
     if (length === null) {
       let received = 0;
       inbound.on('data', (chunk: Buffer) => {
@@ -126,6 +139,12 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     if (done) return;
     const status = Number(responseHeaders[':status']);
     const relayed: OutgoingHttpHeaders = endToEndHeaders(responseHeaders);
+    const refusal = options.onAnswerHeaders?.(status, relayed);
+    if (refusal) {
+      cancelStream(upstreamStream);
+      finish({ kind: 'refused', status: respondWithProblem(inbound, refusal, options.bodyLimit), code: 'BORDER' });
+      return;
+    }
     relayed[':status'] = status;
     if (upstreamStream.endAfterHeaders) {
       inbound.respond(relayed, { endStream: true });

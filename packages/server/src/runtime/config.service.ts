@@ -53,6 +53,7 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['sbi', [a.sbi.allowedTargets, a.sbi.hosts, sbiTlsKey(a)], [b.sbi.allowedTargets, b.sbi.hosts, sbiTlsKey(b)]],
     ['admin', tlsKey(a.admin.tls), tlsKey(b.admin.tls)],
     ['limits', [a.limits, a.tls.watchFiles, a.tls.files], [b.limits, b.tls.watchFiles, b.tls.files]],
+    ['border', a.border, b.border],
   ];
   return areas.filter(([, x, y]) => !same(x, y)).map(([name]) => name);
 }
