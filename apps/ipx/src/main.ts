@@ -1,3 +1,5 @@
+// First: V8 must not grow its young generation for start-up's garbage (packages/server/src/runtime/heap-policy.ts).
+import '@sepp/server/dist/runtime/start-up-heap';
 import { runIpxApp } from './bootstrap/run-ipx-app';
 
 void runIpxApp();

@@ -4,11 +4,13 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sendViaSepp } from '../nf/consumer';
-import { BenchChild, cpuTimeMs } from './child';
-import { mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type BenchContext, type BenchParams, type BenchReport, type Scenario, type ScenarioResult } from './context';
+import { BenchChild, cpuTimeMs, rssBytes } from './child';
+import { mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type BenchContext, type BenchParams, type BenchReport, type Scenario, type ScenarioEntry, type ScenarioResult } from './context';
+import { findH2load, h2loadErrors, runH2load } from './h2load';
 import { DEFAULT_MAX_SAMPLES, jsonBody, runLoadInWorker, type LoadPhase } from './load';
 import { computeRatios, renderReport, rssOf } from './report';
-import { RATIOS, SCENARIOS } from './scenarios';
+import { RATIOS, SCENARIOS, TARGETS } from './scenarios';
+import { evaluateTargets } from './targets';
 import { exitWith } from '../cli';
 
 const GET_PATH = '/nudm-sdm/v2/imsi-001010000000001/am-data';
@@ -16,7 +18,8 @@ const POST_PATH = '/nudm-sdm/v2/imsi-001010000000001/sdm-subscriptions';
 
 const USAGE = `usage: pnpm bench [-- options]   (node infra/dist/bench/bench.js [options])
 Measures N32-f forwarding: each scenario is set up, warmed up, loaded for --duration seconds with an
-HTTP/2 (h2c) closed-loop generator in a worker thread, then stopped.
+HTTP/2 (h2c) closed-loop generator in a worker thread (then, for --h2load scenarios, with h2load),
+then stopped; (n) measures N32-c negotiation latency instead. Every target is printed with PASS/FAIL.
 ${SCENARIOS.map((s) => `  (${s.id}) ${s.title}`).join('\n')}
 options:
   --duration S        measured seconds per scenario (default 10)
@@ -28,7 +31,12 @@ options:
   --body-bytes N      POST body size (default 1024)
   --timeout MS        per-request timeout (default 10000)
   --sepp-log-level L  logging.level of the SEPP apps (default warn)
+  --h2load LIST       load scenarios also loaded with h2load -c 10 -m 10 for --duration s (default b,c
+                      when h2load is installed; "none": skip)
+  --negotiations N    measured capability negotiations in (n); PRINS set-ups: N/2 (default 200)
   --json FILE         also write the results as JSON
+  --cpu-prof DIR      run every process of the scenarios (not the generator) with node --cpu-prof, profiles in DIR
+  --node-arg ARG      a node option for every process of the scenarios (repeatable), e.g. --node-arg=--trace-gc
   --keep              keep the work directory (configs, certificates, logs); kept anyway when a scenario fails
 exit code: 0 when every selected scenario ran (whatever the numbers), 1 when one could not run, 2 usage`;
 
@@ -42,6 +50,8 @@ interface BenchOptions {
   scenarios: Scenario[];
   json?: string;
   keep: boolean;
+  cpuProfDir?: string;
+  nodeArgs: string[];
 }
 
 function positive(name: string, value: string | undefined, fallback: number, integer = true): number {
@@ -54,7 +64,7 @@ function positive(name: string, value: string | undefined, fallback: number, int
 }
 
 function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
-  let values: Record<string, string | boolean | undefined>;
+  let values: Record<string, string | string[] | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: argv[0] === '--' ? argv.slice(1) : argv,
@@ -70,7 +80,11 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         'body-bytes': { type: 'string' },
         timeout: { type: 'string' },
         'sepp-log-level': { type: 'string' },
+        h2load: { type: 'string' },
+        negotiations: { type: 'string' },
         json: { type: 'string' },
+        'cpu-prof': { type: 'string' },
+        'node-arg': { type: 'string', multiple: true },
         keep: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -101,12 +115,121 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
     bodyBytes: post ? positive('body-bytes', text('body-bytes'), 1024) : 0,
     requestTimeoutMs: positive('timeout', text('timeout'), 10_000),
     seppLogLevel: level,
+    h2load: h2loadScenarios(text('h2load')),
+    negotiations: positive('negotiations', text('negotiations'), 200),
   };
   if (params.connections > params.concurrency) throw new UsageError('--connections must not exceed --concurrency');
-  return { params, scenarios, json: text('json'), keep: values['keep'] === true };
+  const cpuProf = text('cpu-prof');
+  const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
+  return { params, scenarios, json: text('json'), keep: values['keep'] === true, nodeArgs, ...(cpuProf ? { cpuProfDir: path.resolve(cpuProf) } : {}) };
+}
+
+/** The scenarios --h2load names (default b,c when h2load is installed). */
+function h2loadScenarios(value: string | undefined): string[] {
+  if (value === 'none') return [];
+  if (value === undefined) return findH2load() ? ['b', 'c'] : [];
+  if (!findH2load()) throw new UsageError('--h2load: h2load is not installed (Debian: apt-get install nghttp2-client; or set H2LOAD)');
+  const ids = value.split(',').map((id) => id.trim().toLowerCase()).filter(Boolean);
+  for (const id of ids) {
+    const scenario = SCENARIOS.find((s) => s.id === id);
+    if (!scenario) throw new UsageError(`--h2load: unknown scenario "${id}"`);
+    if (scenario.measure) throw new UsageError(`--h2load: (${id}) is not a load scenario`);
+  }
+  return ids;
 }
 
 const say = (line: string): void => console.log(line);
+
+interface LoadRun {
+  scenario: Scenario;
+  entry: ScenarioEntry;
+  result: ScenarioResult;
+  ctx: BenchContext;
+  /** Every process on the path, the producer first. */
+  onPath: BenchChild[];
+  body: string | undefined;
+}
+
+/** Smoke request, optional check, the bench's own load, then h2load when selected. */
+async function loadScenario({ scenario, entry, result, ctx, onPath, body }: LoadRun): Promise<void> {
+  const { params } = ctx;
+  // One request first: a scenario that cannot forward is reported as such, not as a pile of errors.
+  const smoke = await sendViaSepp({ sepp: entry.url, target: entry.target, telescopic: entry.authority, method: params.method, path: params.path, body, timeoutMs: 10_000 });
+  if (smoke.status < 200 || smoke.status > 299) {
+    throw new Error(`the first request through it answered ${smoke.status}: ${smoke.text.slice(0, 300)}`);
+  }
+  const servedBy = (smoke.json as { servedBy?: unknown } | undefined)?.servedBy;
+  if (servedBy !== 'udm1') throw new Error(`the first request through it did not reach the producer (body: ${smoke.text.slice(0, 300)})`);
+  if (scenario.verify) say(`bench: (${scenario.id}) ${await scenario.verify(ctx, entry)}`);
+  say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS} + ${params.durationS} s`);
+  const processName = (child: BenchChild, i: number): string => (i === 0 ? 'producer' : child.name.slice(scenario.id.length + 1));
+  let cpuAtStart: Array<number | null> = [];
+  let cpuAtEnd: Array<number | null> = [];
+  let generatorAt = process.cpuUsage();
+  const onPhase = (phase: LoadPhase): void => {
+    const sample = onPath.map((child) => cpuTimeMs(child.pid));
+    if (phase === 'measure') {
+      cpuAtStart = sample;
+      generatorAt = process.cpuUsage();
+    } else {
+      cpuAtEnd = sample;
+      const used = process.cpuUsage(generatorAt);
+      result.generatorCpuMs = (used.user + used.system) / 1000;
+    }
+  };
+  result.load = await runLoadInWorker({
+    url: entry.url,
+    ...(entry.alsoUrls ? { alsoUrls: entry.alsoUrls } : {}),
+    target: entry.target,
+    authority: entry.authority,
+    method: params.method,
+    path: params.path,
+    body,
+    connections: params.connections,
+    concurrency: params.concurrency,
+    durationS: params.durationS,
+    warmupS: params.warmupS,
+    requestTimeoutMs: params.requestTimeoutMs,
+    maxSamples: DEFAULT_MAX_SAMPLES,
+  }, onPhase);
+  result.cpu = onPath.map((child, i) => {
+    const [from, to] = [cpuAtStart[i], cpuAtEnd[i]];
+    return { process: processName(child, i), cpuMs: from === null || from === undefined || to === null || to === undefined ? null : to - from };
+  });
+  if (result.load.ok > 0 && result.cpu.every((c) => c.cpuMs !== null)) {
+    result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / result.load.ok;
+  }
+  const h2load = findH2load();
+  if (h2load && params.h2load.includes(scenario.id)) {
+    say(`bench: (${scenario.id}) loading ${entry.url} with h2load -c 10 -m 10 for ${params.durationS} s`);
+    const before = onPath.map((child) => cpuTimeMs(child.pid));
+    const counts = await runH2load(h2load, {
+      url: entry.url,
+      path: params.path,
+      method: params.method,
+      target: entry.target,
+      authority: entry.authority,
+      body,
+      durationS: params.durationS,
+      clients: 10,
+      streams: 10,
+      workDir: ctx.workDir,
+    });
+    const after = onPath.map((child) => cpuTimeMs(child.pid));
+    const cpu = before.every((v) => v !== null) && after.every((v) => v !== null) ? after.reduce<number>((sum, v, i) => sum + (v ?? 0) - (before[i] ?? 0), 0) : null;
+    const ok = counts.status2xx;
+    result.h2load = {
+      clients: 10,
+      streams: 10,
+      durationS: counts.seconds,
+      reqPerSec: counts.seconds > 0 ? ok / counts.seconds : 0,
+      succeeded: ok,
+      errors: h2loadErrors(counts),
+      meanMs: counts.meanMs,
+      cpuMsPerRequest: cpu !== null && ok > 0 ? cpu / ok : null,
+    };
+  }
+}
 
 export async function runBench(argv: string[]): Promise<number> {
   let options: BenchOptions | 'help';
@@ -136,8 +259,12 @@ export async function runBench(argv: string[]): Promise<number> {
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
 
+  const cpuProfDir = options.cpuProfDir;
+  if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
   const start = (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv, binary = false): BenchChild => {
-    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env, binary });
+    // One profile per process, named after it (written when it exits after SIGTERM).
+    const nodeArgs = binary ? [] : [...options.nodeArgs, ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
+    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env, nodeArgs, binary });
     all.add(child);
     return child;
   };
@@ -172,57 +299,24 @@ export async function runBench(argv: string[]): Promise<number> {
         },
         say,
       };
-      const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [] };
+      const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [] };
       results.push(result);
       say(`bench: (${scenario.id}) ${scenario.title}: setting up`);
       try {
         const entry = await scenario.setup(ctx);
-        // One request first: a scenario that cannot forward is reported as such, not as a pile of errors.
-        const smoke = await sendViaSepp({ sepp: entry.url, target: entry.target, telescopic: entry.authority, method: params.method, path: params.path, body, timeoutMs: 10_000 });
-        if (smoke.status < 200 || smoke.status > 299) {
-          throw new Error(`the first request through it answered ${smoke.status}: ${smoke.text.slice(0, 300)}`);
-        }
-        const servedBy = (smoke.json as { servedBy?: unknown } | undefined)?.servedBy;
-        if (servedBy !== 'udm1') throw new Error(`the first request through it did not reach the producer (body: ${smoke.text.slice(0, 300)})`);
-        if (scenario.verify) say(`bench: (${scenario.id}) ${await scenario.verify(ctx, entry)}`);
-        say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS} + ${params.durationS} s`);
-        const onPath = [nf, ...scenarioChildren];
-        let cpuAtStart: Array<number | null> = [];
-        let cpuAtEnd: Array<number | null> = [];
-        let generatorAt = process.cpuUsage();
-        const onPhase = (phase: LoadPhase): void => {
-          const sample = onPath.map((child) => cpuTimeMs(child.pid));
-          if (phase === 'measure') {
-            cpuAtStart = sample;
-            generatorAt = process.cpuUsage();
-          } else {
-            cpuAtEnd = sample;
-            const used = process.cpuUsage(generatorAt);
-            result.generatorCpuMs = (used.user + used.system) / 1000;
-          }
-        };
-        result.load = await runLoadInWorker({
-          url: entry.url,
-          ...(entry.alsoUrls ? { alsoUrls: entry.alsoUrls } : {}),
-          target: entry.target,
-          authority: entry.authority,
-          method: params.method,
-          path: params.path,
-          body,
-          connections: params.connections,
-          concurrency: params.concurrency,
-          durationS: params.durationS,
-          warmupS: params.warmupS,
-          requestTimeoutMs: params.requestTimeoutMs,
-          maxSamples: DEFAULT_MAX_SAMPLES,
-        }, onPhase);
-        result.cpu = onPath.map((child, i) => {
-          const [from, to] = [cpuAtStart[i], cpuAtEnd[i]];
-          const name = child === nf ? 'producer' : child.name.slice(scenario.id.length + 1);
-          return { process: name, cpuMs: from === null || from === undefined || to === null || to === undefined ? null : to - from };
-        });
-        if (result.load.ok > 0 && result.cpu.every((c) => c.cpuMs !== null)) {
-          result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / result.load.ok;
+        // Before any traffic: what each process holds once it is up.
+        result.idleRss = scenarioChildren.map((child) => rssOf(child.name.slice(scenario.id.length + 1), rssBytes(child.pid)));
+        if (scenario.measure) {
+          say(`bench: (${scenario.id}) measuring`);
+          const before = scenarioChildren.map((child) => cpuTimeMs(child.pid));
+          const measured = await scenario.measure(ctx, entry);
+          const after = scenarioChildren.map((child) => cpuTimeMs(child.pid));
+          result.latency = measured.series;
+          result.measureErrors = measured.errors;
+          result.cpu = scenarioChildren.map((child, i) => ({ process: child.name.slice(scenario.id.length + 1), cpuMs: before[i] == null || after[i] == null ? null : after[i] - before[i] }));
+          if (measured.operations > 0 && result.cpu.every((c) => c.cpuMs !== null)) result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / measured.operations;
+        } else {
+          await loadScenario({ scenario, entry, result, ctx, onPath: [nf, ...scenarioChildren], body });
         }
         result.ran = true;
         for (const child of scenarioChildren) child.assertRunning();
@@ -244,7 +338,7 @@ export async function runBench(argv: string[]): Promise<number> {
     await producer?.stop();
   }
 
-  const report: BenchReport = {
+  const measured: Omit<BenchReport, 'targets'> = {
     startedAt,
     node: process.version,
     platform: `${os.platform()} ${os.arch()}`,
@@ -254,6 +348,7 @@ export async function runBench(argv: string[]): Promise<number> {
     ratios: computeRatios(RATIOS, results),
     producer: rssOf('producer', producer?.peakRss ?? null),
   };
+  const report: BenchReport = { ...measured, targets: evaluateTargets(TARGETS, measured) };
   say('');
   say(renderReport(report));
   if (options.json) {

@@ -10,15 +10,24 @@ export interface LogLine {
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Peak resident set size of a live process (`VmHWM` of /proc/<pid>/status) in bytes; null if unknown. */
-export function peakRssBytes(pid: number | undefined): number | null {
+function statusField(pid: number | undefined, field: 'VmHWM' | 'VmRSS'): number | null {
   if (pid === undefined) return null;
   try {
-    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    const match = new RegExp(`^${field}:\\s+(\\d+)\\s+kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
     return match ? Number(match[1]) * 1024 : null;
   } catch {
     return null;
   }
+}
+
+/** Peak resident set size of a live process (`VmHWM` of /proc/<pid>/status) in bytes; null if unknown. */
+export function peakRssBytes(pid: number | undefined): number | null {
+  return statusField(pid, 'VmHWM');
+}
+
+/** Resident set size of a live process now (`VmRSS`) in bytes; null if unknown. */
+export function rssBytes(pid: number | undefined): number | null {
+  return statusField(pid, 'VmRSS');
 }
 
 let clockTicks: number | undefined;
@@ -98,8 +107,8 @@ export class BenchChild {
   }
 
   /** `script` is a node script, or with `opts.binary` an executable (e.g. redis-server). */
-  static start(name: string, script: string, args: string[], opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv; binary?: boolean }): BenchChild {
-    const child = spawn(opts.binary ? script : process.execPath, opts.binary ? args : [script, ...args], {
+  static start(name: string, script: string, args: string[], opts: { logFile: string; cwd?: string; env?: NodeJS.ProcessEnv; binary?: boolean; nodeArgs?: string[] }): BenchChild {
+    const child = spawn(opts.binary ? script : process.execPath, opts.binary ? args : [...(opts.nodeArgs ?? []), script, ...args], {
       cwd: opts.cwd ?? process.cwd(),
       env: opts.env ?? process.env,
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { createCa, createLeaf, mintSeppCertificate } from '../certs/cert-factory';
 import type { PlmnId } from '../certs/plmn';
 import type { BenchChild } from './child';
-import type { LoadResult } from './load';
+import type { H2loadResult } from './h2load';
+import type { LatencySummary, LoadResult } from './load';
 
 /** The two PLMNs of the benchmark: the producer's home (pSEPP side) and the visiting consumer's. */
 export const HOME = { plmn: { mcc: '001', mnc: '01' } as PlmnId, seppFqdn: 'sepp.5gc.mnc001.mcc001.3gppnetwork.org' };
@@ -25,6 +26,10 @@ export interface BenchParams {
   requestTimeoutMs: number;
   /** `logging.level` of the SEPP apps. */
   seppLogLevel: string;
+  /** Load scenarios also loaded with h2load (`-c 10 -m 10`) as an independent generator; empty: none. */
+  h2load: string[];
+  /** Measured runs of the negotiation scenario (capability negotiations; PRINS set-ups: half). */
+  negotiations: number;
 }
 
 /** Certificate files minted for this run (one interconnect CA, one leaf per SEPP FQDN; P-256). */
@@ -80,7 +85,16 @@ export interface Scenario {
    * log; throws if it does not.
    */
   verify?(ctx: BenchContext, entry: ScenarioEntry): Promise<string>;
+  /**
+   * A scenario that measures something else than forwarding throughput (e.g. negotiation
+   * latency): called instead of the smoke request and the load, returns named latency series,
+   * the attempts that failed (by kind) and how many operations it ran (for the CPU per operation).
+   */
+  measure?(ctx: BenchContext, entry: ScenarioEntry): Promise<{ series: LatencySeries; errors: Record<string, number>; operations: number }>;
 }
+
+/** Named latency distributions a measuring scenario reports (e.g. `whole`, `request-to-answer`). */
+export type LatencySeries = Record<string, LatencySummary>;
 
 /** A throughput ratio printed under the table; with `target`, PASS/FAIL when both sides ran. */
 export interface RatioSpec {
@@ -113,7 +127,16 @@ export interface ScenarioResult {
   cpuMsPerRequest: number | null;
   /** CPU time of the bench process (essentially the load generator's worker) during the window. */
   generatorCpuMs?: number;
+  /** Peak RSS of each process of the scenario, read just before it was stopped. */
   rss: ProcessRss[];
+  /** RSS of each process of the scenario once it was set up, before any traffic. */
+  idleRss: ProcessRss[];
+  /** What a measuring scenario reports (see Scenario.measure). */
+  latency?: LatencySeries;
+  /** Failed attempts of a measuring scenario, by kind. */
+  measureErrors?: Record<string, number>;
+  /** The same path loaded with h2load (when selected with --h2load). */
+  h2load?: H2loadResult;
 }
 
 export interface RatioResult extends RatioSpec {
@@ -130,7 +153,29 @@ export interface BenchReport {
   params: BenchParams;
   scenarios: ScenarioResult[];
   ratios: RatioResult[];
+  targets: TargetResult[];
   producer: ProcessRss;
+}
+
+/**
+ * A target the run is judged by (printed with PASS/FAIL): a ratio of two scenarios, a memory
+ * bound, a latency percentile... `evaluate` sees the whole report; it returns `pass: null` (n/a)
+ * when what it needs did not run.
+ */
+export interface TargetSpec {
+  readonly id: string;
+  /** What is required, e.g. `d/c req/s >= 0.70`. */
+  readonly label: string;
+  evaluate(report: Omit<BenchReport, 'targets'>): Omit<TargetResult, 'id' | 'label'>;
+}
+
+export interface TargetResult {
+  id: string;
+  label: string;
+  /** The measured value, as printed. */
+  value: string;
+  pass: boolean | null;
+  note?: string;
 }
 
 

@@ -42,6 +42,7 @@ export function renderReport(report: BenchReport): string {
   const failures: string[] = [];
   for (const result of report.scenarios) {
     const name = `${result.id}  ${result.title}`;
+    if (result.ran && result.latency) continue; // a measuring scenario: its own table below
     if (result.load) {
       const l = result.load;
       const cpu = result.cpuMsPerRequest === null ? '?' : result.cpuMsPerRequest.toFixed(3);
@@ -53,6 +54,32 @@ export function renderReport(report: BenchReport): string {
   }
   lines.push(...table(rows, [false, true, true, true, true, true]));
   lines.push('  (CPU ms/req: CPU time of every process on the path, producer included, generator excluded, per 2xx answer)');
+
+  const h2loaded = report.scenarios.filter((r) => r.h2load);
+  if (h2loaded.length > 0) {
+    lines.push('');
+    const h2rows: string[][] = [['h2load -c 10 -m 10', 'req/s', 'mean ms', 'errors', 'CPU ms/req']];
+    for (const result of h2loaded) {
+      const h = result.h2load!;
+      h2rows.push([`${result.id}  ${result.title}`, rate(h.reqPerSec), ms(h.meanMs ?? undefined), String(h.errors), h.cpuMsPerRequest === null ? '?' : h.cpuMsPerRequest.toFixed(3)]);
+    }
+    lines.push(...table(h2rows, [false, true, true, true, true]));
+  }
+
+  for (const result of report.scenarios.filter((r) => r.ran && r.latency)) {
+    lines.push('');
+    lines.push(`${result.id}  ${result.title}`);
+    const latencyRows: string[][] = [['  ms', 'samples', 'min', 'p50', 'p90', 'p99', 'max', 'mean']];
+    for (const [series, l] of Object.entries(result.latency!)) {
+      latencyRows.push([`  ${series}`, String(l.samples), ms(l.minMs), ms(l.p50Ms), ms(l.p90Ms), ms(l.p99Ms), ms(l.maxMs), ms(l.meanMs)]);
+    }
+    lines.push(...table(latencyRows, [false, true, true, true, true, true, true, true]));
+    if (result.cpuMsPerRequest !== null) {
+      lines.push(`  CPU per negotiation (${result.cpu.map((c) => c.process).join(', ')}, warm-up included): ${result.cpuMsPerRequest.toFixed(2)} ms`);
+    }
+    const errors = Object.entries(result.measureErrors ?? {});
+    if (errors.length > 0) lines.push(`  errors: ${errors.map(([kind, count]) => `${kind} x${count}`).join(', ')}`);
+  }
 
   for (const result of report.scenarios) {
     if (result.load && result.load.errorCount > 0) {
@@ -68,7 +95,7 @@ export function renderReport(report: BenchReport): string {
   for (const ratio of report.ratios) {
     const name = `${ratio.numerator}/${ratio.denominator}`;
     const value = ratio.value === null ? `n/a (${ratio.note})` : ratio.value.toFixed(2);
-    const target = ratio.target === undefined ? '' : `   target >= ${ratio.target.toFixed(2)}: ${ratio.pass === null ? 'n/a' : ratio.pass ? 'PASS' : 'FAIL'}`;
+    const target = ratio.target === undefined ? '' : `   target >= ${ratio.target.toFixed(2)}`;
     const num = report.scenarios.find((r) => r.id === ratio.numerator)?.cpuMsPerRequest;
     const den = report.scenarios.find((r) => r.id === ratio.denominator)?.cpuMsPerRequest;
     const cpu = ratio.value !== null && num && den ? `   (CPU per request ${ratio.numerator}/${ratio.denominator}: ${(num / den).toFixed(2)})` : '';
@@ -76,18 +103,26 @@ export function renderReport(report: BenchReport): string {
   }
   lines.push('');
 
-  lines.push('per process: peak RSS (VmHWM, read just before it was stopped), CPU time in the measured window');
-  const rssRows: string[][] = [['  producer (whole run)', mib(report.producer.peakRssBytes), '']];
+  lines.push('per process: RSS once set up (before any traffic), peak RSS (VmHWM, read just before it was stopped), CPU time in the measured window');
+  const rssRows: string[][] = [['  producer (whole run)', '', mib(report.producer.peakRssBytes), '']];
   for (const result of report.scenarios) {
     for (const entry of result.rss) {
       const cpu = result.cpu.find((c) => c.process === entry.process)?.cpuMs;
-      rssRows.push([`  (${result.id}) ${entry.process}`, mib(entry.peakRssBytes), cpu === undefined || cpu === null ? '' : `${Math.round(cpu)} ms CPU`]);
+      const idle = result.idleRss.find((c) => c.process === entry.process)?.peakRssBytes ?? null;
+      rssRows.push([`  (${result.id}) ${entry.process}`, `idle ${mib(idle)}`, `peak ${mib(entry.peakRssBytes)}`, cpu === undefined || cpu === null ? '' : `${Math.round(cpu)} ms CPU`]);
     }
     const producerCpu = result.cpu.find((c) => c.process === 'producer')?.cpuMs;
-    if (producerCpu !== undefined && producerCpu !== null) rssRows.push([`  (${result.id}) producer`, '', `${Math.round(producerCpu)} ms CPU`]);
-    if (result.generatorCpuMs !== undefined) rssRows.push([`  (${result.id}) load generator`, '', `${Math.round(result.generatorCpuMs)} ms CPU`]);
+    if (producerCpu !== undefined && producerCpu !== null) rssRows.push([`  (${result.id}) producer`, '', '', `${Math.round(producerCpu)} ms CPU`]);
+    if (result.generatorCpuMs !== undefined) rssRows.push([`  (${result.id}) load generator`, '', '', `${Math.round(result.generatorCpuMs)} ms CPU`]);
   }
-  lines.push(...table(rssRows, [false, true, true]));
+  lines.push(...table(rssRows, [false, true, true, true]));
+
+  lines.push('');
+  lines.push('targets');
+  const targetRows: string[][] = report.targets.map((t) => [`  ${t.label}`, t.value, t.pass === null ? `n/a${t.note ? ` (${t.note})` : ''}` : t.pass ? 'PASS' : 'FAIL']);
+  lines.push(...table(targetRows, [false, true, false]));
+  const count = (pass: boolean | null): number => report.targets.filter((t) => t.pass === pass).length;
+  lines.push(`  ${count(true)} PASS, ${count(false)} FAIL, ${count(null)} n/a`);
 
   if (failures.length > 0) {
     lines.push('');

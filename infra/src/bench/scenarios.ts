@@ -1,7 +1,9 @@
 import * as path from 'node:path';
 import { sendViaSepp } from '../nf/consumer';
-import { HOME, IPX_FQDN, PRODUCER_FQDN, type RatioSpec, type Scenario } from './context';
-import { startSeppPair } from './sepp-pair';
+import { HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type RatioSpec, type Scenario, type TargetSpec } from './context';
+import { measureNegotiation } from './negotiation';
+import { startResponder, startSeppPair } from './sepp-pair';
+import { h2loadRatioTarget, idleRssTarget, latencyTarget, noErrorsTarget, peakRssTarget, ratioTarget } from './targets';
 import { startSeppCluster } from './sepp-cluster';
 
 /** The header the relay of (e) adds (the SEPPs' default policy lets an intermediary add or replace it). */
@@ -131,13 +133,67 @@ const seppTlsBorder: Scenario = {
   setup: (ctx) => startSeppPair(ctx, { capabilities: ['TLS'], expectState: 'tls-established', responderExtra: { border: BORDER_ALL }, initiatorExtra: { border: BORDER_ALL } }),
 };
 
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, seppPrinsCluster, seppTlsBorder];
+/**
+ * (n) N32-c negotiation latency: the responder alone, negotiated with by the bench itself acting as
+ * the initiating SEPP (a client outside the SEPP), a fresh TCP + TLS connection each time, one at a
+ * time (negotiation.ts): cold capability negotiations (TLS selected), then full PRINS set-ups.
+ */
+const negotiationLatency: Scenario = {
+  id: 'n',
+  title: 'N32-c negotiation latency (cold connection each time, sequential)',
+  async setup(ctx) {
+    const { n32Port } = await startResponder(ctx, { capabilities: ['TLS', 'PRINS'], intermediaries: 'none' });
+    return { url: `https://127.0.0.1:${n32Port}` };
+  },
+  async measure(ctx, entry) {
+    const certs = await ctx.certs();
+    const url = new URL(entry.url);
+    const runs = ctx.params.negotiations;
+    const result = await measureNegotiation({
+      host: url.hostname,
+      port: Number(url.port),
+      serverName: HOME.seppFqdn,
+      tls: { cert: certs.visited.cert, key: certs.visited.key, ca: certs.ca },
+      self: { fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn] },
+      capabilityRuns: runs,
+      prinsRuns: Math.max(1, Math.round(runs / 2)),
+      warmup: 10,
+      timeoutMs: ctx.params.requestTimeoutMs,
+    });
+    return {
+      series: { whole: result.whole, 'request-to-answer': result.requestToAnswer, 'prins-setup': result.prinsSetup },
+      errors: result.errors,
+      // A PRINS set-up is a negotiation and two exchange-params on one connection.
+      operations: result.whole.samples + result.prinsSetup.samples,
+    };
+  },
+};
+
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, seppPrinsCluster, seppTlsBorder, negotiationLatency];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
-  { numerator: 'c', denominator: 'b', target: 0.8 },
-  { numerator: 'd', denominator: 'c' },
-  { numerator: 'e', denominator: 'd' },
+  { numerator: 'c', denominator: 'b', target: 0.9 },
+  { numerator: 'd', denominator: 'c', target: 0.7 },
+  { numerator: 'e', denominator: 'd', target: 0.6 },
   { numerator: 'f', denominator: 'd', target: 0.8 },
   { numerator: 'g', denominator: 'c', target: 0.8 },
+];
+
+/** Peak RSS of a SEPP compared with the bare proxy in the same role (b). */
+const SEPP_VS_PROXY = { initiator: 'proxy-a', responder: 'proxy-b' };
+
+/** What a run is judged by: every line is printed with PASS/FAIL (n/a when its scenarios did not run). */
+export const TARGETS: readonly TargetSpec[] = [
+  ...RATIOS.filter((spec): spec is RatioSpec & { target: number } => spec.target !== undefined).map(ratioTarget),
+  h2loadRatioTarget('c', 'b', 0.9),
+  peakRssTarget('c', 'b', SEPP_VS_PROXY),
+  peakRssTarget('d', 'b', SEPP_VS_PROXY),
+  idleRssTarget('c', ['initiator', 'responder'], 80),
+  idleRssTarget('d', ['initiator', 'responder'], 80),
+  latencyTarget('n', 'whole', 'p50', 5.5),
+  latencyTarget('n', 'whole', 'p99', 15),
+  latencyTarget('n', 'request-to-answer', 'p50', 1.5),
+  latencyTarget('n', 'prins-setup', 'p50', 15),
+  noErrorsTarget(),
 ];

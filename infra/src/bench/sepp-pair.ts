@@ -104,34 +104,55 @@ export function appEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('SEPP_')));
 }
 
-export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions): Promise<SeppPairEntry> {
+/** The built apps' entry points (checked to exist). */
+async function mainsOf(ctx: BenchContext, withRelay: boolean): Promise<{ responder: string; initiator: string; ipx?: string }> {
   const mains = {
     responder: path.join(ctx.repoDir, 'apps', 'responder', 'dist', 'main.js'),
     initiator: path.join(ctx.repoDir, 'apps', 'initiator', 'dist', 'main.js'),
-    ...(options.relay ? { ipx: path.join(ctx.repoDir, 'apps', 'ipx', 'dist', 'main.js') } : {}),
+    ...(withRelay ? { ipx: path.join(ctx.repoDir, 'apps', 'ipx', 'dist', 'main.js') } : {}),
   };
   for (const [role, main] of Object.entries(mains)) {
     await access(main).catch(() => {
       throw new Error(`the ${role} is not built (${path.relative(ctx.repoDir, main)} missing): run pnpm build`);
     });
   }
+  return mains;
+}
+
+export interface StartedResponder {
+  child: BenchChild;
+  n32Port: number;
+}
+
+/**
+ * Starts the responding SEPP (PLMN 001/01) with the visited SEPP as its one peer and waits until
+ * /readyz answers 200. `initiatorN32` names where the initiator listens for N32 (PRINS).
+ */
+export async function startResponder(
+  ctx: BenchContext,
+  options: Pick<SeppPairOptions, 'capabilities' | 'intermediaries' | 'responderExtra'> & { initiatorN32?: number },
+  main?: string,
+): Promise<StartedResponder> {
+  const responderMain = main ?? (await mainsOf(ctx, false)).responder;
   const certs = await ctx.certs();
   const level = ctx.params.seppLogLevel;
   // The apps write their `listening` lines at level info. At warn (the default, so logging costs
   // nothing under load) those lines are not written, so the ports are chosen here instead of 0.
-  const linesVisible = LISTENING_LINES_VISIBLE.has(level);
-  const port = async (): Promise<number> => (linesVisible ? 0 : freePort());
-  const intermediaries = options.intermediaries ?? 'none';
-
+  const port = async (): Promise<number> => (LISTENING_LINES_VISIBLE.has(level) ? 0 : freePort());
   const responderPorts = { n32: await port(), admin: await port() };
-  // The responder must know the initiator's N32 port before the initiator starts: never 0.
-  const initiatorN32 = options.initiatorN32Listen ? await freePort() : undefined;
   const responderConfig = {
     sepp: { fqdn: HOME.seppFqdn, plmns: [HOME.plmn], capabilities: options.capabilities },
     tls: { cert: certs.home.cert, key: certs.home.key, ca: [certs.ca], minVersion: 'TLSv1.2' },
     n32: {
       listen: { host: '127.0.0.1', port: responderPorts.n32 },
-      peers: [{ fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn], ...(initiatorN32 !== undefined ? { address: `127.0.0.1:${initiatorN32}` } : {}), intermediaries }],
+      peers: [
+        {
+          fqdn: VISITED.seppFqdn,
+          plmns: [VISITED.plmn],
+          ...(options.initiatorN32 !== undefined ? { address: `127.0.0.1:${options.initiatorN32}` } : {}),
+          intermediaries: options.intermediaries ?? 'none',
+        },
+      ],
       acceptUnknownPeers: false,
     },
     admin: { listen: { host: '127.0.0.1', port: responderPorts.admin } },
@@ -144,13 +165,28 @@ export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions)
   };
   const responderFile = path.join(ctx.workDir, 'responder.yaml');
   await writeFile(responderFile, stringify(responderConfig));
-  const responder = ctx.spawn('responder', mains.responder, ['--config', responderFile], { env: appEnv() });
-
-  const listenerPort = (child: BenchChild, name: string, configured: number): (() => number | undefined) =>
-    configured !== 0 ? () => configured : () => child.listener(name)?.port;
+  const responder = ctx.spawn('responder', responderMain, ['--config', responderFile], { env: appEnv() });
   await waitReady(responder, listenerPort(responder, 'admin', responderPorts.admin), READY_TIMEOUT_MS);
   const n32Port = listenerPort(responder, 'n32', responderPorts.n32)();
   if (n32Port === undefined) throw new Error(`responder: no "listening" line for n32 (log: ${responder.logFile})`);
+  return { child: responder, n32Port };
+}
+
+function listenerPort(child: BenchChild, name: string, configured: number): () => number | undefined {
+  return configured !== 0 ? () => configured : () => child.listener(name)?.port;
+}
+
+export async function startSeppPair(ctx: BenchContext, options: SeppPairOptions): Promise<SeppPairEntry> {
+  const mains = await mainsOf(ctx, options.relay !== undefined);
+  const certs = await ctx.certs();
+  const level = ctx.params.seppLogLevel;
+  const linesVisible = LISTENING_LINES_VISIBLE.has(level);
+  const port = async (): Promise<number> => (linesVisible ? 0 : freePort());
+  const intermediaries = options.intermediaries ?? 'none';
+
+  // The responder must know the initiator's N32 port before the initiator starts: never 0.
+  const initiatorN32 = options.initiatorN32Listen ? await freePort() : undefined;
+  const { child: responder, n32Port } = await startResponder(ctx, { ...options, ...(initiatorN32 !== undefined ? { initiatorN32 } : {}) }, mains.responder);
   const dial = options.dialVia ? await options.dialVia({ host: '127.0.0.1', port: n32Port }) : { host: '127.0.0.1', port: n32Port };
 
   // The relay: N32-f from the initiator, forwarded to the responder's N32 listener. Its ports are

@@ -17,6 +17,7 @@ export { toProblem } from './problem/to-problem';
 export * from './peers/peer-registry.service';
 export { ConfigService, type ConfigReload } from './runtime/config.service';
 export { ReadinessService } from './runtime/readiness.service';
+export { applyRunningHeapPolicy, OLD_GENERATION_GROWTH_PERCENT } from './runtime/heap-policy';
 export { SEPP_LOGGER, SEPP_ROLE, SEPP_STATE, type SeppRole, type SeppRuntime } from './runtime/sepp-runtime';
 export { SeppRuntimeModule } from './runtime/sepp-runtime.module';
 export { AdminModule } from './admin/admin.module';

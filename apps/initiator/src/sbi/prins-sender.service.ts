@@ -110,7 +110,6 @@ export class PrinsSenderService {
       if (checked.refusal) throw checked.refusal;
       message = { ...message, headers: fields, ...(checked.body ? { body: checked.body } : {}) };
     }
-    const log = this.logger.child({ peer: route.peer });
     let sealed;
     let answer;
     for (let resends = 0; ; resends++) {
@@ -127,7 +126,7 @@ export class PrinsSenderService {
           ({ connection, context } = await renew(context));
         }
       }
-      log.debug({ messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
+      this.logger.debug({ peer: route.peer, messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
       try {
         answer = await this.send(connection, Buffer.from(JSON.stringify(sealed.body)), forwardTimeoutMs(headers, this.config.current.n32f.requestTimeoutMs));
         break;
@@ -137,7 +136,7 @@ export class PrinsSenderService {
         // The peer did not process it (a replica of the peer stopping: its GOAWAY refuses the
         // streams that crossed it): on the connection the link has now, protected again (a new
         // SEQ; the refused one never reached the peer, and the context may have changed meanwhile).
-        log.debug({ messageId: sealed.messageId, detail: error.detail }, 'PRINS request not processed by the peer: sending it again');
+        this.logger.debug({ peer: route.peer, messageId: sealed.messageId, detail: error.detail }, 'PRINS request not processed by the peer: sending it again');
         ({ connection, context } = await refresh());
       }
     }
@@ -157,14 +156,14 @@ export class PrinsSenderService {
     } catch (error) {
       context.abandon(sealed.messageId);
       const prins = error instanceof PrinsError ? error : new PrinsError('MESSAGE_RECONSTRUCTION_FAILED', `the answer is not an N32fReformattedRspMsg: ${(error as Error).message}`);
-      log.warn({ n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
+      this.logger.warn({ peer: route.peer, n32fErrorType: prins.type, detail: prins.detail, messageId: sealed.messageId }, 'PRINS answer refused');
       this.metrics.prinsRefused(prins.type, 'us', route.peer, `the protected answer: ${prins.detail}`);
       void this.control.reportError(route.peer, n32fErrorInfo(prins, header?.messageId ?? sealed.messageId, context.remoteContextId));
       throw new N32Error(N32ErrorCode.N32F_PROTECTION_FAILED, `the protected answer of ${route.peer} failed verification (${prins.type})`);
     }
     if (reformatted.modificationsBlock !== undefined) {
       // TS 33.501 13.2.4.7: what the RIs changed in the answer, by whom (never values).
-      log.info({ messageId: sealed.messageId, authorizedIpxId: header.authorizedIpxId, modifications: opened.modifications }, 'PRINS answer modifications verified');
+      this.logger.info({ peer: route.peer, messageId: sealed.messageId, authorizedIpxId: header.authorizedIpxId, modifications: opened.modifications }, 'PRINS answer modifications verified');
     }
     let response = opened.message;
     if (gate) {

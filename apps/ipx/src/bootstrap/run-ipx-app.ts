@@ -5,6 +5,7 @@ import { Module, UnsupportedMediaTypeException, type DynamicModule, type INestAp
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
+  applyRunningHeapPolicy,
   classifyTlsFailure,
   clientCertificateName,
   ConfigError,
@@ -140,6 +141,7 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
     throw error;
   }
   const addresses = { admin, n32f: readiness.addressOf('n32f')! };
+  applyRunningHeapPolicy();
   logger.info({ listeners: ['admin', 'n32f'], identity: config.ipx.fqdn }, 'ready');
 
   let closing: Promise<void> | null = null;

@@ -170,11 +170,10 @@ export class PrinsReceiverService {
       return 403;
     }
 
-    const log = this.logger.child({ peer: sender });
-    log.debug({ messageId: opened.messageId, encryptedBlocks: opened.encryptedCount }, 'PRINS request verified');
+    this.logger.debug({ peer: sender, messageId: opened.messageId, encryptedBlocks: opened.encryptedCount }, 'PRINS request verified');
     if (header.authorizedIpxId !== 'NULL' && body.modificationsBlock !== undefined) {
       // TS 33.501 13.2.4.7: what the RIs changed, by whom (never values).
-      log.info({ messageId: opened.messageId, authorizedIpxId: header.authorizedIpxId, via: 'ri' in via ? via.ri : undefined, modifications: opened.modifications }, 'PRINS request modifications verified');
+      this.logger.info({ peer: sender, messageId: opened.messageId, authorizedIpxId: header.authorizedIpxId, via: 'ri' in via ? via.ri : undefined, modifications: opened.modifications }, 'PRINS request modifications verified');
     }
     // TS 33.501 13.4.1.2.2: the access token's serving PLMN must be the context peer's.
     const tokenMismatch = accessTokenPlmnMismatch(sender, authorizationOf(opened.message.headers), this.peers, config);
@@ -192,7 +191,7 @@ export class PrinsReceiverService {
     } catch (error) {
       if (!(error instanceof ReformatError) && !(error instanceof PrinsError)) throw error;
       // The NF's answer cannot be sent protected: answer a protected 500 instead, never in clear.
-      log.warn({ messageId: opened.messageId, error: error.message }, 'the NF answer cannot be protected');
+      this.logger.warn({ peer: sender, messageId: opened.messageId, error: error.message }, 'the NF answer cannot be protected');
       const problem = problemAnswer(500, 'SYSTEM_FAILURE', 'the answer could not be protected for N32-f');
       protectedAnswer = await this.contexts.protect(answering, 'response', () => answering.protectResponse(problem, opened.messageId, opened.request));
     }

@@ -1,5 +1,6 @@
 import { plainToInstance } from 'class-transformer';
 import { validateSync, type ValidationError } from 'class-validator';
+import { compileValidator, TRANSFORM_OPTIONS, type CompiledValidator } from './compiled-validator';
 import type { InvalidParam } from '../models/common-data';
 import { isMandatoryAttribute } from '../models/field-decorators';
 import { N32Error, N32ErrorCode } from '../errors';
@@ -17,6 +18,35 @@ type BodyClass<T> = new () => T;
  *   (TS 29.571 InvalidParam), so a peer sees exactly which field is wrong.
  */
 export function validateBody<T extends object>(cls: BodyClass<T>, body: unknown): ValidationOutcome<T> {
+  return validateWith(body, compiledFor(cls) ?? ((object) => withLibraries(cls, object)));
+}
+
+/**
+ * validateBody through class-transformer and class-validator themselves, on every call: what
+ * validateBody does for a class its compiled form does not cover, and the reference the compiled
+ * form is tested against.
+ */
+export function validateBodyWithLibraries<T extends object>(cls: BodyClass<T>, body: unknown): ValidationOutcome<T> {
+  return validateWith(body, (object) => withLibraries(cls, object));
+}
+
+const compiled = new WeakMap<object, CompiledValidator<object> | null>();
+
+function compiledFor<T extends object>(cls: BodyClass<T>): CompiledValidator<T> | null {
+  let validator = compiled.get(cls);
+  if (validator === undefined) {
+    validator = compileValidator(cls);
+    compiled.set(cls, validator);
+  }
+  return validator as CompiledValidator<T> | null;
+}
+
+function withLibraries<T extends object>(cls: BodyClass<T>, body: object): { instance: T; errors: ValidationError[] } {
+  const instance = plainToInstance(cls, body, TRANSFORM_OPTIONS);
+  return { instance, errors: validateSync(instance, { forbidUnknownValues: false, validationError: { target: true, value: true } }) };
+}
+
+function validateWith<T extends object>(body: unknown, run: (body: object) => { instance: T; errors: ValidationError[] }): ValidationOutcome<T> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     return {
       ok: false,
@@ -25,12 +55,7 @@ export function validateBody<T extends object>(cls: BodyClass<T>, body: unknown)
       ]),
     };
   }
-  const instance = plainToInstance(cls, boundDepth(body), {
-    excludeExtraneousValues: true,
-    exposeUnsetFields: false,
-    enableImplicitConversion: false,
-  });
-  const errors = validateSync(instance, { forbidUnknownValues: false, validationError: { target: true, value: true } });
+  const { instance, errors } = run(boundDepth(body));
   if (errors.length === 0) return { ok: true, value: instance };
 
   const problems = flatten(errors, '');

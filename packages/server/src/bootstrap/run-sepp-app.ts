@@ -26,6 +26,7 @@ import { tlsProfileOptions } from '../tls/tls-options';
 import { createStateStore } from '../state/create-state-store';
 import { refuseCrossSiteActions } from '../admin/same-origin';
 import { listenerRefusals } from '../status/listener-refusals';
+import { applyRunningHeapPolicy } from '../runtime/heap-policy';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -145,6 +146,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
       void shutdown(signal).then(() => process.exit(0));
     });
   }
+  applyRunningHeapPolicy();
   logger.info({ listeners: ['admin', ...enabled.map((l) => l.name)] }, 'ready');
   return { runtime, root, listeners, shutdown };
 }
@@ -183,7 +185,9 @@ async function startListener(
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config), listenerRefusals(runtime.metrics, listener.name)));
   instrumentListener(app, listener.name, runtime.metrics);
-  guards.set(listener.name, protectListener(app, listener.name, runtime));
+  const guard = protectListener(app, listener.name, runtime);
+  guards.set(listener.name, guard);
+  runtime.metrics.countStreams(listener.name, () => guard.openStreams);
   listener.prepare?.(app, runtime);
   const bound = await listen(app, listener.name, listener.address(config)!, listener.protocol(config), runtime.logger);
   listener.onListening?.(app, runtime);

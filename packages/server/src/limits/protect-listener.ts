@@ -163,35 +163,51 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
     }
   };
 
+  // Per stream, shared handlers (`this` is the stream) rather than closures: this runs for every
+  // request of the listener.
+  /** Resets and closes of ours (the problem writers, the forwarder, Fastify) are not the peer's. */
+  function closeMarked(this: ServerHttp2Stream, code?: number, callback?: () => void): void {
+    closedByUs.add(this);
+    (Object.getPrototypeOf(this) as ServerHttp2Stream).close.call(this, code, callback);
+  }
+  /** Streams reset by the peer, counted once each. */
+  const resetByPeer = new WeakSet<ServerHttp2Stream>();
+  /**
+   * A reset by the peer shows as 'aborted' while our answer is unfinished, and as a close with
+   * an error code once it is written (a cheap refusal answered before the RST_STREAM arrived).
+   */
+  const peerReset = (stream: ServerHttp2Stream, session: ServerHttp2Session | undefined, state: SessionState | undefined): void => {
+    if (resetByPeer.has(stream) || !state || !session || session.destroyed || closedByUs.has(stream) || streamsResetByUs.has(stream)) return;
+    resetByPeer.add(stream);
+    const { streamResetBurst, streamResetRate } = limits();
+    state.resets.reconfigure(streamResetBurst, streamResetRate);
+    if (!state.resets.take()) closeAbusive(session, state, 'rst-flood', `more than ${streamResetBurst} streams reset by the peer, then ${streamResetRate}/s`);
+  };
+  function onAborted(this: ServerHttp2Stream): void {
+    const session = this.session as ServerHttp2Session | undefined;
+    peerReset(this, session, session ? states.get(session) : undefined);
+  }
+  // The stream no longer knows its session when it closes: the handler is given both.
+  const onClose = (stream: ServerHttp2Stream, session: ServerHttp2Session | undefined, state: SessionState | undefined): void => {
+    if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) peerReset(stream, session, state);
+    openStreams -= 1;
+    if (state) state.open -= 1;
+    if (openStreams === 0) onIdle?.();
+  };
+  function onTimeout(this: ServerHttp2Stream): void {
+    const session = this.session as ServerHttp2Session | undefined;
+    onStreamIdle(this, session ? states.get(session) : undefined);
+  }
+
   server.on(ANY_STREAM, (stream: ServerHttp2Stream) => {
     const session = stream.session as ServerHttp2Session | undefined;
     const state = session ? states.get(session) : undefined;
     openStreams += 1;
     if (state) state.open += 1;
-    // Resets and closes of ours (the problem writers, the forwarder, Fastify) are not the peer's.
-    const close = stream.close.bind(stream);
-    stream.close = (code?: number, callback?: () => void): void => {
-      closedByUs.add(stream);
-      close(code, callback);
-    };
-    // A reset by the peer shows as 'aborted' while our answer is unfinished, and as a close with
-    // an error code once it is written (a cheap refusal answered before the RST_STREAM arrived).
-    let reset = false;
-    const peerReset = (): void => {
-      if (reset || !state || !session || session.destroyed || closedByUs.has(stream) || streamsResetByUs.has(stream)) return;
-      reset = true;
-      const { streamResetBurst, streamResetRate } = limits();
-      state.resets.reconfigure(streamResetBurst, streamResetRate);
-      if (!state.resets.take()) closeAbusive(session, state, 'rst-flood', `more than ${streamResetBurst} streams reset by the peer, then ${streamResetRate}/s`);
-    };
-    stream.once('aborted', peerReset);
-    stream.once('close', () => {
-      if (stream.rstCode !== undefined && stream.rstCode !== NGHTTP2_NO_ERROR) peerReset();
-      openStreams -= 1;
-      if (state) state.open -= 1;
-      if (openStreams === 0) onIdle?.();
-    });
-    stream.setTimeout(limits().streamIdleMs, () => onStreamIdle(stream, state));
+    stream.close = closeMarked;
+    stream.once('aborted', onAborted);
+    stream.once('close', () => onClose(stream, session, state));
+    stream.setTimeout(limits().streamIdleMs, onTimeout);
   });
 
   const onStreamIdle = (stream: ServerHttp2Stream, state: SessionState | undefined): void => {

@@ -1,7 +1,6 @@
-import type { Http2Session, Http2Stream } from 'node:http2';
+import type { Http2Session } from 'node:http2';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { N32C_HANDSHAKE_API } from '@sepp/protocol';
-import { ANY_STREAM } from '../n32f/dispatching-server';
 import type { SeppMetrics } from './sepp-metrics';
 
 const N32C_PREFIX = `${N32C_HANDSHAKE_API}/`;
@@ -16,20 +15,16 @@ export function n32cOperation(path: string): string {
 const TIMING = Symbol('n32c-timing');
 
 /**
- * Metrics every HTTP/2 listener gets: open sessions and streams, and the duration and status of
- * inbound N32-c requests (served by Nest controllers, so timed with Fastify hooks).
+ * Metrics every HTTP/2 listener gets: open sessions, and the duration and status of inbound N32-c
+ * requests (served by Nest controllers, so timed with Fastify hooks). Open streams are counted by
+ * the listener's guard (protect-listener.ts) and read when scraped.
  */
 export function instrumentListener(app: NestFastifyApplication, listener: string, metrics: SeppMetrics): void {
   const server = app.getHttpServer() as unknown as NodeJS.EventEmitter;
   metrics.http2Sessions.set({ listener }, 0);
-  metrics.http2Streams.set({ listener }, 0);
   server.on('session', (session: Http2Session) => {
     metrics.http2Sessions.inc({ listener });
     session.once('close', () => metrics.http2Sessions.dec({ listener }));
-  });
-  server.on(ANY_STREAM, (stream: Http2Stream) => {
-    metrics.http2Streams.inc({ listener });
-    stream.once('close', () => metrics.http2Streams.dec({ listener }));
   });
 
   const fastify = app.getHttpAdapter().getInstance();

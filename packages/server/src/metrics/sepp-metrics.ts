@@ -107,11 +107,18 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  /** Where each listener's open-stream count is read when the gauge is scraped. */
+  private readonly streamCounts = new Map<string, () => number>();
+
   readonly http2Streams = new Gauge({
     name: 'sepp_http2_streams',
     help: 'Open HTTP/2 streams per listener',
     labelNames: ['listener'] as const,
     registers: [this.registry],
+    // Read at scrape time rather than counted per stream: nothing per request on the hot path.
+    collect: () => {
+      for (const [listener, count] of this.streamCounts) this.http2Streams.set({ listener }, count());
+    },
   });
 
   /** Live N32-f figures per peer (the status page; the two per-peer metrics below are read from it at scrape time). */
@@ -135,6 +142,11 @@ export class SeppMetrics {
     labelNames: ['usage', 'subject'] as const,
     registers: [this.registry],
   });
+
+  /** The open streams of a listener, counted by its guard (limits/protect-listener.ts). */
+  countStreams(listener: string, count: () => number): void {
+    this.streamCounts.set(listener, count);
+  }
 
   constructor(role: string) {
     const traffic = this.traffic;

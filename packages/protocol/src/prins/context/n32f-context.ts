@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { validateBody } from '../../validation/validate-body';
 import { base64urlDecode, base64urlEncode } from '../crypto/base64url';
 import { decryptFlattenedJwe, encryptFlattenedJwe } from '../crypto/jwe';
@@ -6,6 +5,7 @@ import { deriveN32fKeys, n32fDirection, type JweEnc, type N32fKeySet, type N32Ro
 import { NonceSequence } from '../crypto/nonce';
 import type { NonceSource } from '../crypto/nonce-blocks';
 import { ChunkedReplayWindow } from '../crypto/chunked-replay-window';
+import { randomHex64 } from '../crypto/random-id';
 import type { DataToIntegrityProtectBlockData, JsonValue, N32fReformattedReqMsgData, N32fReformattedRspMsgData } from '../messages/bodies';
 import { MetaData, type N32fReformattedReqMsg, type N32fReformattedRspMsg } from '../messages';
 import { N32Error, N32ErrorCode } from '../../errors';
@@ -165,7 +165,7 @@ export class N32fContext {
 
   /** cSEPP: an NF request in PRINS form, addressed to the peer's context. */
   protectRequest(message: HttpRequestMessage): { body: N32fReformattedReqMsgData; messageId: string; encrypted: string[] } {
-    const messageId = randomBytes(8).toString('hex');
+    const messageId = randomHex64();
     const result = reformatRequest(message, this.meta(messageId), this.params.policy);
     const body = { reformattedData: this.seal(result.aad, result.dataToEncrypt, this.direction('request', 'send').key, this.sendRequests) };
     this.outstanding.set(messageId, { method: message.method, path: message.path });
@@ -418,7 +418,7 @@ function signersOf(body: N32fReformattedReqMsg | N32fReformattedRspMsg): string[
 
 /** A fresh 64-bit N32-f context ID (16 hex characters, TS 33.501 13.2.2.4.1). */
 export function newN32fContextId(): string {
-  return randomBytes(8).toString('hex');
+  return randomHex64();
 }
 
 /**

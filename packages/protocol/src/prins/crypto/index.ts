@@ -7,3 +7,4 @@ export * from './replay-window';
 export * from './jwe';
 export * from './chunked-replay-window';
 export * from './nonce-blocks';
+export * from './random-id';

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
 import { FlattenedEncrypt, flattenedDecrypt } from 'jose';
 import { N32fErrorType } from '../n32f-error';
 import { base64urlDecode, base64urlEncode, isBase64url } from './base64url';
@@ -281,6 +282,16 @@ describe('strict base64url helpers', () => {
   it.each(['A', 'AA==', 'AAA=', 'A+AA', 'A/AA', 'AB', 'AAB', ' AAAA', 'AA AA', 'AAAA\n'])('refuses %p', (text) => {
     expect(isBase64url(text)).toBe(false);
     expect(() => base64urlDecode(text)).toThrow(TypeError);
+  });
+
+  it('is canonical exactly when re-encoding the decoded bytes gives the same text', () => {
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_+/= '.split('');
+    const canonical = (text: string): boolean => /^[A-Za-z0-9_-]*$/.test(text) && text.length % 4 !== 1 && Buffer.from(text, 'base64url').toString('base64url') === text;
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...alphabet), { maxLength: 9 }), (chars) => isBase64url(chars.join('')) === canonical(chars.join(''))),
+      { numRuns: 20_000 },
+    );
+    for (let size = 0; size < 40; size++) expect(isBase64url(randomBytes(size).toString('base64url'))).toBe(true);
   });
 
   it('round-trips bytes and UTF-8 strings', () => {

@@ -1,5 +1,5 @@
-import { createCipheriv, createDecipheriv } from 'node:crypto';
-import { base64urlDecode, base64urlEncode, isBase64url } from './base64url';
+import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
+import { base64urlEncode, isBase64url } from './base64url';
 import { N32fCryptoError, type N32fCryptoFailure } from './errors';
 import { IV_SALT_LENGTH, isJweEnc, JWE_KEY_LENGTH, type JweEnc } from './key-schedule';
 import { NONCE_LENGTH, seqOf } from './nonce';
@@ -100,8 +100,28 @@ function assertKey(key: Uint8Array, enc: JweEnc): void {
   if (key.byteLength !== JWE_KEY_LENGTH[enc]) throw new RangeError(`${enc} needs a ${JWE_KEY_LENGTH[enc]}-octet key`);
 }
 
+/** ASCII(protected || "." || aad), written straight into one buffer (both are base64url, i.e. ASCII). */
 function aeadAdditionalData(protectedHeader: string, aad: string): Buffer {
-  return Buffer.from(`${protectedHeader}.${aad}`, 'ascii');
+  const out = Buffer.allocUnsafe(protectedHeader.length + 1 + aad.length);
+  out.write(protectedHeader, 0, 'latin1');
+  out[protectedHeader.length] = 0x2e;
+  out.write(aad, protectedHeader.length + 1, 'latin1');
+  return out;
+}
+
+/**
+ * The AES key of a direction as a KeyObject, made once per key buffer: createCipheriv then takes
+ * it as it is instead of copying the bytes into a new secret key on every message.
+ */
+const keyObjects = new WeakMap<Uint8Array, KeyObject>();
+
+function keyObjectOf(key: Uint8Array): KeyObject {
+  let object = keyObjects.get(key);
+  if (!object) {
+    object = createSecretKey(key);
+    keyObjects.set(key, object);
+  }
+  return object;
 }
 
 export function encryptFlattenedJwe(input: EncryptFlattenedJweInput): SentFlatJwe {
@@ -111,7 +131,7 @@ export function encryptFlattenedJwe(input: EncryptFlattenedJweInput): SentFlatJw
   // The receiver will refuse a non-canonical aad, so do not send one.
   if (!isBase64url(aad)) throw new TypeError('aad must be canonical unpadded base64url');
   const protectedHeader = protectedHeaderFor(enc);
-  const cipher = createCipheriv(gcmCipherName(enc), key, iv, { authTagLength: JWE_TAG_LENGTH });
+  const cipher = createCipheriv(gcmCipherName(enc), keyObjectOf(key), iv, { authTagLength: JWE_TAG_LENGTH });
   cipher.setAAD(aeadAdditionalData(protectedHeader, aad));
   const data = typeof plaintext === 'string' ? Buffer.from(plaintext, 'utf8') : plaintext;
   const ciphertext = Buffer.concat([cipher.update(data), cipher.final()]);
@@ -130,10 +150,16 @@ function fail(reason: N32fCryptoFailure, detail: string): never {
 
 /** A mandatory member: a canonical base64url string. Returns the string and its bytes. */
 function member(jwe: ReceivedFlatJwe, name: 'protected' | 'aad' | 'iv' | 'ciphertext' | 'tag'): { text: string; bytes: Buffer } {
+  const text = memberText(jwe, name);
+  return { text, bytes: Buffer.from(text, 'base64url') };
+}
+
+/** A mandatory member checked to be canonical base64url, not decoded. */
+function memberText(jwe: ReceivedFlatJwe, name: 'protected' | 'aad' | 'iv' | 'ciphertext' | 'tag'): string {
   const text = jwe[name];
   if (typeof text !== 'string') fail('malformed-jwe', `JWE member "${name}" is missing or not a string`);
   if (!isBase64url(text)) fail('malformed-jwe', `JWE member "${name}" is not unpadded base64url`);
-  return { text, bytes: base64urlDecode(text) };
+  return text;
 }
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -151,6 +177,20 @@ function checkUnusedMembers(jwe: ReceivedFlatJwe): void {
     if (value === undefined) continue;
     if (!isPlainObject(value) || Object.keys(value).length > 0) fail('unsupported-header', `JWE "${name}" must be absent or empty`);
   }
+}
+
+/**
+ * The protected header last accepted for each `enc`: a context receives the same header text on
+ * every message, so it is decoded and checked once (the outcome depends on the text alone).
+ */
+const acceptedHeaders = new Map<JweEnc, { readonly text: string; readonly header: JweProtectedHeader }>();
+
+function protectedHeaderOf(text: string, expected: JweEnc): JweProtectedHeader {
+  const known = acceptedHeaders.get(expected);
+  if (known?.text === text) return known.header;
+  const header = Object.freeze(parseProtectedHeader(Buffer.from(text, 'base64url'), expected));
+  acceptedHeaders.set(expected, { text, header });
+  return header;
 }
 
 function parseProtectedHeader(bytes: Buffer, expected: JweEnc): JweProtectedHeader {
@@ -182,13 +222,13 @@ export function decryptFlattenedJwe(jwe: ReceivedFlatJwe, key: Uint8Array, optio
   if (salt.byteLength !== IV_SALT_LENGTH) throw new RangeError(`IV salt must be ${IV_SALT_LENGTH} octets`);
   if (!isPlainObject(jwe)) fail('malformed-jwe', 'JWE is not a JSON object');
 
-  const protectedHeader = member(jwe, 'protected');
+  const protectedHeader = memberText(jwe, 'protected');
   const aad = member(jwe, 'aad');
   const iv = member(jwe, 'iv');
   const ciphertext = member(jwe, 'ciphertext');
   const tag = member(jwe, 'tag');
   checkUnusedMembers(jwe);
-  const header = parseProtectedHeader(protectedHeader.bytes, enc);
+  const header = protectedHeaderOf(protectedHeader, enc);
 
   if (iv.bytes.length !== NONCE_LENGTH) fail('bad-iv', `JWE iv is ${iv.bytes.length} octets, not ${NONCE_LENGTH}`);
   const seq = seqOf(iv.bytes, salt);
@@ -203,8 +243,8 @@ export function decryptFlattenedJwe(jwe: ReceivedFlatJwe, key: Uint8Array, optio
 
   let plaintext: Buffer;
   try {
-    const decipher = createDecipheriv(gcmCipherName(enc), key, iv.bytes, { authTagLength: JWE_TAG_LENGTH });
-    decipher.setAAD(aeadAdditionalData(protectedHeader.text, aad.text));
+    const decipher = createDecipheriv(gcmCipherName(enc), keyObjectOf(key), iv.bytes, { authTagLength: JWE_TAG_LENGTH });
+    decipher.setAAD(aeadAdditionalData(protectedHeader, aad.text));
     decipher.setAuthTag(tag.bytes);
     plaintext = Buffer.concat([decipher.update(ciphertext.bytes), decipher.final()]);
   } catch {

@@ -7,6 +7,7 @@ export { signModifications, type SignModificationsInput } from './sign';
 export { expectedModifiers, isNoIntermediary, verifyModificationsBlock, type VerifyModificationsInput } from './verify';
 export {
   checkEncryptedIeSafety,
+  checkAndApplyModifications,
   checkModificationPolicy,
   describeChanges,
   ENC_BLOCK_INDEX,

@@ -98,7 +98,8 @@ export function modifyAsIntermediary<M extends N32fReformattedReqMsgData | N32fR
   const direction: MessageDirection = input.direction ?? (isJsonObject(aad['requestLine']) ? 'request' : 'response');
   const api = direction === 'request' ? requestApi(aad) : (input.request ?? {});
 
-  let view: JsonValue = cloneJson(aad as unknown as JsonValue);
+  // Never changed in place: every step below works on a copy of it (simulate, or cloneJson here).
+  let view = aad as JsonValue;
   for (const previous of message.modificationsBlock ?? []) {
     const operations = operationsOf(previous);
     if (!operations) break;
@@ -153,13 +154,15 @@ export function ruleMatches(rule: IntermediaryRule, direction: MessageDirection,
   return matchApiSignature(rule.apiPath, api.path) !== null;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /** The DataToIntegrityProtectBlock of a message, decoded (not verified: an RI has no key). */
 export function readAad(message: N32fReformattedReqMsgData | N32fReformattedRspMsgData): DataToIntegrityProtectBlockData & Record<string, JsonValue> {
   const text = message?.reformattedData?.aad;
   if (typeof text !== 'string' || !isBase64url(text)) throw invalid('/reformattedData/aad', 'the JWE has no base64url aad');
   let aad: unknown;
   try {
-    aad = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlDecode(text)));
+    aad = JSON.parse(utf8.decode(base64urlDecode(text)));
   } catch {
     throw invalid('/reformattedData/aad', 'the aad is not UTF-8 JSON');
   }

@@ -103,14 +103,24 @@ export interface ModificationChange {
  * `test`) throws what {@link applyModifications} would.
  */
 export function checkModificationPolicy(operations: readonly PatchItem[], input: ModificationPolicyInput): ModificationChange[] {
+  return checkAndApplyModifications(operations, input).changes;
+}
+
+/**
+ * {@link checkModificationPolicy}, also returning the block as the operations leave it: the
+ * check applies them one by one to a copy (with {@link applyOperation}, as applyModifications
+ * does), so that copy is the patched block and need not be built a second time.
+ */
+export function checkAndApplyModifications(operations: readonly PatchItem[], input: ModificationPolicyInput): { changes: ModificationChange[]; aad: DataToIntegrityProtectBlockData } {
   const identity = normalizeFqdn(input.identity);
   const direction = input.direction ?? (input.aad.requestLine ? 'request' : 'response');
   const api = input.request ?? clearRequestOf(input.aad);
-  return simulate(operations, input.aad, identity, {
+  const { changes, document } = simulate(operations, input.aad, identity, {
     modifiable: modifiableIes(input.policy, identity, direction, api),
     secrets: confidentialStrings(input.confidentialValues ?? []),
     encryptedPointers: input.encryptedPointers ?? [],
-  }).changes;
+  });
+  return { changes, aad: document as unknown as DataToIntegrityProtectBlockData };
 }
 
 /**
@@ -214,20 +224,50 @@ export function encryptedPointers(aad: DataToIntegrityProtectBlockData | JsonVal
   if (!isJsonObject(aad)) return out;
   const line = aad['requestLine'];
   if (isJsonObject(line)) {
-    for (const [key, value] of Object.entries(line)) if (typeof value === 'string' && hasUriPlaceholder(value)) out.push(['requestLine', key]);
+    for (const key of Object.keys(line)) {
+      const value = line[key];
+      if (typeof value === 'string' && hasUriPlaceholder(value)) out.push(['requestLine', key]);
+    }
   }
-  const stack: [JsonValue, string[]][] = Object.entries(aad)
-    .filter(([key]) => key !== 'metaData' && key !== 'requestLine')
-    .map(([key, value]) => [value, [key]]);
-  while (stack.length) {
-    const [value, tokens] = stack.pop()!;
-    if (Array.isArray(value)) value.forEach((item, i) => stack.push([item, [...tokens, String(i)]]));
-    else if (isJsonObject(value)) {
-      if (Object.prototype.hasOwnProperty.call(value, ENC_BLOCK_INDEX)) out.push(tokens);
-      else for (const [key, item] of Object.entries(value)) stack.push([item, [...tokens, key]]);
+  // Depth first, last member first (a stack); a value's pointer is a chain of tokens up to the top,
+  // spelled out as an array only for the placeholders found.
+  const values: JsonValue[] = [];
+  const paths: PathLink[] = [];
+  for (const key of Object.keys(aad)) {
+    if (key === 'metaData' || key === 'requestLine') continue;
+    values.push(aad[key]!);
+    paths.push({ parent: null, token: key });
+  }
+  while (values.length) {
+    const value = values.pop()!;
+    const path = paths.pop()!;
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) {
+        values.push(value[i]!);
+        paths.push({ parent: path, token: String(i) });
+      }
+    } else if (isJsonObject(value)) {
+      if (Object.prototype.hasOwnProperty.call(value, ENC_BLOCK_INDEX)) out.push(tokensOf(path));
+      else {
+        for (const key of Object.keys(value)) {
+          values.push(value[key]!);
+          paths.push({ parent: path, token: key });
+        }
+      }
     }
   }
   return out;
+}
+
+interface PathLink {
+  readonly parent: PathLink | null;
+  readonly token: string;
+}
+
+function tokensOf(path: PathLink): string[] {
+  const tokens: string[] = [];
+  for (let link: PathLink | null = path; link; link = link.parent) tokens.push(link.token);
+  return tokens.reverse();
 }
 
 /** The placeholders as a canonical text, to compare before and after an operation. */
@@ -378,7 +418,30 @@ export function isModifiableBy(info: IeInfoData, identity: string, encrypted: Re
   return (typeof byIpx === 'boolean' ? byIpx : info.isModifiable) === true;
 }
 
+/**
+ * What an RI may write in one API operation, per policy: the same few (RI, direction, method,
+ * path) come back on every message. Bounded per policy (a path carries a SUPI, so it varies).
+ */
+const modifiableCache = new WeakMap<ModificationPolicy, Map<string, ModifiableIes>>();
+const MODIFIABLE_CACHE_SIZE = 1_024;
+
 function modifiableIes(policy: ModificationPolicy, identity: string, direction: MessageDirection, api: RequestContext | undefined): ModifiableIes {
+  let cache = modifiableCache.get(policy);
+  if (!cache) {
+    cache = new Map();
+    modifiableCache.set(policy, cache);
+  }
+  const key = api ? `${identity} ${direction} ${api.method} ${api.path}` : `${identity} ${direction}`;
+  let ies = cache.get(key);
+  if (!ies) {
+    ies = computeModifiableIes(policy, identity, direction, api);
+    if (cache.size >= MODIFIABLE_CACHE_SIZE) cache.clear();
+    cache.set(key, ies);
+  }
+  return ies;
+}
+
+function computeModifiableIes(policy: ModificationPolicy, identity: string, direction: MessageDirection, api: RequestContext | undefined): ModifiableIes {
   const headers = new Set<string>();
   const body: string[][] = [];
   const queryParams = new Set<string>();

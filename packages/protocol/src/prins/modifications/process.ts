@@ -1,7 +1,6 @@
 import type { DataToIntegrityProtectBlockData } from '../messages/bodies';
 import type { RequestContext } from '../reformat/http-message';
-import { applyModifications } from './apply';
-import { checkModificationPolicy, type ModificationChange, type ModificationPolicy } from './policy';
+import { checkAndApplyModifications, type ModificationChange, type ModificationPolicy } from './policy';
 import type { MessageDirection, VerifiedModifications } from './types';
 import { verifyModificationsBlock, type VerifyModificationsInput } from './verify';
 
@@ -32,7 +31,8 @@ export interface ProcessedModifications {
  * The receiving SEPP's RI steps in order (TS 33.501 13.2.4.7 steps 3 to 5; N32-DIGEST §5.8):
  * verify every JWS ({@link verifyModificationsBlock}), then for each RI in hop order check its
  * operations against its policy on the block as the earlier RIs left it
- * ({@link checkModificationPolicy}) and apply them ({@link applyModifications}). Throws the
+ * and apply them ({@link checkAndApplyModifications}: checked one by one on a copy, which is then
+ * the patched block). Throws the
  * PrinsError of the first failure (INTEGRITY_CHECK_ON_MODIFICATIONS_FAILED,
  * MODIFICATIONS_INSTRUCTIONS_FAILED, or MESSAGE_RECONSTRUCTION_FAILED + INVALID_JSON_POINTER), with
  * `failedModifications` naming the RI.
@@ -43,17 +43,16 @@ export function processModifications(input: ProcessModificationsInput): Processe
   const changes: ModificationChange[] = [];
   hops.forEach((hop, index) => {
     if (hop.operations.length === 0) return;
-    changes.push(
-      ...checkModificationPolicy(hop.operations, {
-        aad,
-        policy: input.policyFor(hop.identity, index),
-        identity: hop.identity,
-        ...(input.direction !== undefined ? { direction: input.direction } : {}),
-        ...(input.request !== undefined ? { request: input.request } : {}),
-        ...(input.confidentialValues !== undefined ? { confidentialValues: input.confidentialValues } : {}),
-      }),
-    );
-    aad = applyModifications(aad, [hop]);
+    const checked = checkAndApplyModifications(hop.operations, {
+      aad,
+      policy: input.policyFor(hop.identity, index),
+      identity: hop.identity,
+      ...(input.direction !== undefined ? { direction: input.direction } : {}),
+      ...(input.request !== undefined ? { request: input.request } : {}),
+      ...(input.confidentialValues !== undefined ? { confidentialValues: input.confidentialValues } : {}),
+    });
+    changes.push(...checked.changes);
+    aad = checked.aad;
   });
   return { aad, hops, changes };
 }

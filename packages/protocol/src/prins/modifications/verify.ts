@@ -52,6 +52,8 @@ export function expectedModifiers(authorizedIpxId: string | null | undefined, re
   return out;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
 /**
  * Verifies a received `modificationsBlock` (TS 33.501 13.2.4.7 step 3; N32-DIGEST §5.8) and returns
  * each RI's operations in hop order. Call it on a message whose JWE already verified: the AAD
@@ -144,7 +146,7 @@ function verifyOne(jws: unknown, hop: number, identity: string, jweTag: string, 
 
   let payload: unknown;
   try {
-    payload = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlDecode(payloadText as string)));
+    payload = JSON.parse(utf8.decode(base64urlDecode(payloadText as string)));
   } catch {
     fail('the payload is not UTF-8 JSON');
   }
@@ -164,7 +166,7 @@ function verifyOne(jws: unknown, hop: number, identity: string, jweTag: string, 
 function checkProtectedHeader(text: string, fail: (detail: string) => never): void {
   let header: unknown;
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(base64urlDecode(text)));
+    header = JSON.parse(utf8.decode(base64urlDecode(text)));
   } catch {
     fail('the protected header is not UTF-8 JSON');
   }

@@ -18,6 +18,8 @@ export function formatPointer(tokens: readonly string[]): string {
 export function parsePointer(pointer: string): string[] | null {
   if (pointer === '') return [];
   if (!pointer.startsWith('/')) return null;
+  // The common case: one member name without escapes (`/supi`).
+  if (pointer.indexOf('/', 1) < 0 && !pointer.includes('~')) return [pointer.slice(1)];
   const tokens: string[] = [];
   for (const raw of pointer.slice(1).split('/')) {
     if (/~(?![01])/.test(raw)) return null;
@@ -34,9 +36,13 @@ export function hasOwn(object: object, key: string): boolean {
   return Object.prototype.hasOwnProperty.call(object, key);
 }
 
-/** Sets an own data property, whatever its name. */
+/**
+ * Sets an own data property, whatever its name. On the plain objects and arrays of parsed JSON only
+ * `__proto__` is an accessor (Object.prototype's); every other name is an ordinary assignment.
+ */
 export function setOwn(object: object, key: string, value: unknown): void {
-  Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  if (key === '__proto__') Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+  else (object as Record<string, unknown>)[key] = value;
 }
 
 /** RFC 6901 array index: `0` or digits without a leading zero. */

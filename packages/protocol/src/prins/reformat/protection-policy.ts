@@ -73,18 +73,41 @@ export const EVERY_API_SIGNATURE = `/${ANY_SUFFIX_SEGMENT}`;
 const VARIABLE_SEGMENT = /^\{([^{}]+)\}$/;
 const API_ROOT_PREFIX = '{apiRoot}';
 
+/** A template segment: a literal, a `{variable}`, or the final `**`. */
+type TemplatePart = { readonly literal: string } | { readonly variable: string } | { readonly anySuffix: true };
+
 /**
  * The path segments of an ApiSignature Uri: a resource URI template such as
  * `/nudm-sdm/v2/{supi}/am-data`, also written `{apiRoot}/nudm-sdm/...` or as an absolute URI.
  */
-function templateSegments(signature: string): string[] | null {
+function templateSegments(signature: string): TemplatePart[] | null {
   let path = signature.trim();
   if (path.startsWith(API_ROOT_PREFIX)) path = path.slice(API_ROOT_PREFIX.length);
   else {
     const absolute = /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]*(\/.*)?$/.exec(path);
     if (absolute) path = absolute[1] ?? '/';
   }
-  return path.startsWith('/') ? path.split('/').slice(1) : null;
+  if (!path.startsWith('/')) return null;
+  const parts = path.split('/').slice(1);
+  return parts.map((part, i): TemplatePart => {
+    if (part === ANY_SUFFIX_SEGMENT && i === parts.length - 1) return { anySuffix: true };
+    const variable = VARIABLE_SEGMENT.exec(part);
+    return variable ? { variable: variable[1]! } : { literal: part };
+  });
+}
+
+/** Parsed templates (signatures come from policies: a bounded number in practice; bounded here). */
+const templates = new Map<string, TemplatePart[] | null>();
+const MAX_TEMPLATES = 4_096;
+
+function templateOf(signature: string): TemplatePart[] | null {
+  let template = templates.get(signature);
+  if (template === undefined) {
+    template = templateSegments(signature);
+    if (templates.size >= MAX_TEMPLATES) templates.clear();
+    templates.set(signature, template);
+  }
+  return template;
 }
 
 /**
@@ -102,28 +125,61 @@ export function matchApiSignature(signature: string, path: string): Map<string, 
  * (the leading empty string is index 0, so the first segment is 1).
  */
 export function matchApiSignatureSegments(signature: string, path: string): Map<string, { value: string; index: number }> | null {
-  const template = templateSegments(signature);
-  if (!template || !path.startsWith('/')) return null;
-  const segments = path.split('/').slice(1);
-  const variables = new Map<string, { value: string; index: number }>();
+  const template = templateOf(signature);
+  return template && path.startsWith('/') ? matchTemplate(template, path.split('/')) : null;
+}
+
+/** `segments`: the path split at `/` (the first is the empty string before the leading slash). */
+function matchTemplate(template: readonly TemplatePart[], segments: readonly string[]): Map<string, { value: string; index: number }> | null {
+  // Checked first, bound after: most templates a path is tried against do not match it.
+  let end = template.length;
   for (let i = 0; i < template.length; i++) {
     const part = template[i]!;
-    if (part === ANY_SUFFIX_SEGMENT && i === template.length - 1) return variables;
-    const segment = segments[i];
+    if ('anySuffix' in part) {
+      end = i;
+      break;
+    }
+    const segment = segments[i + 1];
     if (segment === undefined) return null;
-    const variable = VARIABLE_SEGMENT.exec(part);
-    if (variable) {
-      if (segment === '') return null;
-      variables.set(variable[1]!, { value: segment, index: i + 1 });
-    } else if (part !== segment) return null;
+    if ('variable' in part ? segment === '' : part.literal !== segment) return null;
   }
-  return segments.length === template.length ? variables : null;
+  if (end === template.length && segments.length - 1 !== template.length) return null;
+  const variables = new Map<string, { value: string; index: number }>();
+  for (let i = 0; i < end; i++) {
+    const part = template[i]!;
+    if ('variable' in part) variables.set(part.variable, { value: segments[i + 1]!, index: i + 1 });
+  }
+  return variables;
 }
 
 export interface ApplicableIe {
   readonly ie: IeInfoData;
   /** Variables bound by the matching ApiSignature: their value and index in `path.split('/')`. */
   readonly pathVariables: ReadonlyMap<string, { readonly value: string; readonly index: number }>;
+}
+
+/** The mappings of a policy by upper-case method, each with the IEs the policy encrypts. */
+type PolicyIndex = Map<string, Array<{ readonly template: readonly TemplatePart[]; readonly ies: readonly IeInfoData[] }>>;
+
+/** Built on first use: a policy is not changed once a context uses it (its members are readonly). */
+const indexes = new WeakMap<PrinsProtectionPolicy, PolicyIndex>();
+
+function indexOf(policy: PrinsProtectionPolicy): PolicyIndex {
+  let index = indexes.get(policy);
+  if (!index) {
+    index = new Map();
+    for (const mapping of policy.apiIeMappingList) {
+      if (typeof mapping.apiSignature !== 'string') continue;
+      const template = templateSegments(mapping.apiSignature);
+      if (!template) continue;
+      const method = mapping.apiMethod.toUpperCase();
+      const list = index.get(method) ?? [];
+      list.push({ template, ies: mapping.IeList.filter((ie) => encryptsIeType(policy, ie.ieType)) });
+      index.set(method, list);
+    }
+    indexes.set(policy, index);
+  }
+  return index;
 }
 
 /**
@@ -134,12 +190,13 @@ export interface ApplicableIe {
  */
 export function encryptedIes(policy: PrinsProtectionPolicy, method: string, path: string): ApplicableIe[] {
   const out: ApplicableIe[] = [];
-  const upper = method.toUpperCase();
-  for (const mapping of policy.apiIeMappingList) {
-    if (typeof mapping.apiSignature !== 'string' || mapping.apiMethod.toUpperCase() !== upper) continue;
-    const pathVariables = matchApiSignatureSegments(mapping.apiSignature, path);
+  if (!path.startsWith('/')) return out;
+  const segments = path.split('/');
+  for (const { template, ies } of indexOf(policy).get(method.toUpperCase()) ?? []) {
+    if (ies.length === 0) continue;
+    const pathVariables = matchTemplate(template, segments);
     if (!pathVariables) continue;
-    for (const ie of mapping.IeList) if (encryptsIeType(policy, ie.ieType)) out.push({ ie, pathVariables });
+    for (const ie of ies) out.push({ ie, pathVariables });
   }
   return out;
 }

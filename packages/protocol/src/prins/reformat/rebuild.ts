@@ -202,17 +202,39 @@ function rebuildHeaders(list: unknown, block: Substitution): HeaderField[] {
   });
 }
 
-/** Replaces the placeholders inside a JSON value (not inside the values they bring in). */
-function substitute(value: unknown, attribute: string, block: Substitution, depth: number): JsonValue {
-  if (depth > MAX_AAD_VALUE_DEPTH) failWithoutDetail(`${attribute} is nested too deeply`);
-  if (isPlaceholder(value)) return block.take(value.encBlockIndex, attribute) as JsonValue;
-  if (Array.isArray(value)) return value.map((item: unknown, i) => substitute(item, `${attribute}/${i}`, block, depth + 1));
+/**
+ * Replaces the placeholders inside a JSON value (not inside the values they bring in). The JSON
+ * Pointer of a value is only spelled out for an error: `tokens` is the path below `base`, one
+ * array shared by the whole walk.
+ */
+function substitute(value: unknown, base: string, tokens: string[], block: Substitution, depth: number): JsonValue {
+  if (depth > MAX_AAD_VALUE_DEPTH) failWithoutDetail(`${pointerOf(base, tokens)} is nested too deeply`);
+  if (isPlaceholder(value)) return block.take(value.encBlockIndex, pointerOf(base, tokens)) as JsonValue;
+  if (Array.isArray(value)) {
+    const out: JsonValue[] = new Array<JsonValue>(value.length);
+    for (let i = 0; i < value.length; i++) {
+      tokens.push(String(i));
+      out[i] = substitute(value[i], base, tokens, block, depth + 1);
+      tokens.pop();
+    }
+    return out;
+  }
   if (isJsonObject(value)) {
     const out: { [key: string]: JsonValue } = {};
-    for (const [key, item] of Object.entries(value)) setOwn(out, key, substitute(item, `${attribute}/${escapeToken(key)}`, block, depth + 1));
+    for (const key of Object.keys(value)) {
+      tokens.push(key);
+      setOwn(out, key, substitute(value[key], base, tokens, block, depth + 1));
+      tokens.pop();
+    }
     return out;
   }
   return value as JsonValue;
+}
+
+function pointerOf(base: string, tokens: readonly string[]): string {
+  let pointer = base;
+  for (const token of tokens) pointer += `/${escapeToken(token)}`;
+  return pointer;
 }
 
 function rebuildBody(list: unknown, block: Substitution): Buffer | undefined {
@@ -244,7 +266,7 @@ function rebuildBody(list: unknown, block: Substitution): Buffer | undefined {
   for (const { at, iePath, value } of entries) {
     const tokens = parsePointer(iePath);
     if (tokens === null) fail(MsgReconstructFailReason.INVALID_JSON_POINTER, `${at}/iePath`, 'iePath is not a JSON Pointer');
-    const member = substitute(value, `${at}/value`, block, 0);
+    const member = substitute(value, `${at}/value`, [], block, 0);
     if (tokens.length === 0) {
       if (entries.length !== 1) fail(MsgReconstructFailReason.INVALID_JSON_POINTER, `${at}/iePath`, 'a whole-body entry ("") must be the only payload entry');
       document = member;
