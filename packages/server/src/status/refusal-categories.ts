@@ -28,6 +28,7 @@ const CATEGORY_OF_CODE: Readonly<Record<N32ErrorCode, RefusalCategory>> = {
   PEER_CONCURRENCY_EXCEEDED: 'rate-limit',
   BODY_TOO_LARGE: 'bad-input',
   TARGET_NF_NOT_REACHABLE: 'unavailable',
+  STATE_STORE_UNAVAILABLE: 'unavailable',
 };
 
 export function refusalCategoryOf(code: N32ErrorCode): RefusalCategory {
