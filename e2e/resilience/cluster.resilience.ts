@@ -29,6 +29,8 @@ const RATE_PER_INITIATOR = 160;
 /** The rate counts as back once a 250 ms window has at least this share of the target rate. */
 const FULL_RATE_SHARE = 0.9;
 const BACK_TO_FULL_RATE_MS = 1_000;
+/** The load runs at least this long (the faults alone can take less on an idle machine): steady load after them. */
+const MIN_LOAD_MS = 22_000;
 /** Start-up bound of one app (generous: the machine may be shared). */
 const READY_MS = 45_000;
 
@@ -140,6 +142,13 @@ describe('clusters under NF load: rolling restarts lose nothing, a killed replic
           const redisFailures = failedBetween(redisFrom, redisTo);
           row.notes.push(`Redis restart (both sides): ${redisFailures.length} failed NF requests`);
 
+          // 4. Steady load for the rest of the case (at least MIN_LOAD_MS in all): nothing fails.
+          const steadyFrom = performance.now();
+          const left = MIN_LOAD_MS - (steadyFrom - loads[0]!.startedAt);
+          if (left > 0) await sleep(left);
+          const steadyFailures = failedBetween(steadyFrom, performance.now());
+          row.notes.push(`steady load after the faults for ${(Math.max(0, left) / 1000).toFixed(1)} s: ${steadyFailures.length} failed NF requests`);
+
           const outcomes = (await Promise.all(loads.map((load) => load.stop()))).flat();
           const seconds = (performance.now() - loads[0]!.startedAt) / 1000;
           const rate = outcomes.length / seconds;
@@ -155,6 +164,7 @@ describe('clusters under NF load: rolling restarts lose nothing, a killed replic
           expect(rate).toBeGreaterThanOrEqual(300);
           expect(rollingFailures).toEqual([]);
           expect(redisFailures).toEqual([]);
+          expect(steadyFailures).toEqual([]);
           // Only the requests in flight on the killed replica: at most what 2 s of load can have in flight there.
           expect(killFailures.every((o) => o.kind === 'problem' && o.status === 502)).toBe(true);
           expect(killFailures.length).toBeLessThanOrEqual(48);
