@@ -218,6 +218,28 @@ describe('responder-initiated renegotiation with an Open5GS-like peer', () => {
     }
   });
 
+  it('a peer that negotiates PRINS itself while its TLS-mode N32-f waits for our renegotiation: that request gets 403, not a 503 to retry', async () => {
+    const n32Port = await freePort();
+    const responder = await start('responder-prins-meanwhile', config(n32Port, `127.0.0.1:${peer.port}`, { waitMs: 10_000 }));
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    peer.onExchangeCapability = async () => {
+      await held;
+      return peer.tlsAnswer();
+    };
+    try {
+      const from = responder.lines.length;
+      const waiting = peer.sendN32f(n32Port, udmApiRoot(producer.port), AM_DATA);
+      await responder.waitForLog('the request waiting', (l) => l.msg === 'N32-f request waits for the renegotiation' && l['peer'] === LAB_FQDN, 10_000, from);
+      expect((await peer.negotiate(n32Port, ['PRINS'])).json).toMatchObject({ selectedSecCapability: 'PRINS' });
+      const problem = expectProblemAnswer(asNf(await waiting), 403, 'UNSPECIFIED');
+      expect(problem.detail).toBe(`no agreed TLS mechanism with ${LAB_FQDN}: the peer negotiated meanwhile (state prins-selected)`);
+    } finally {
+      release();
+      peer.onExchangeCapability = () => peer.tlsAnswer();
+    }
+  });
+
   it('rate limit: a peer that keeps sending N32-f while every dial fails gets 503 with retry-after; the responder dials a bounded number of times', async () => {
     const broken = await DroppingPort.start();
     try {

@@ -77,11 +77,11 @@ export class Open5gsLikePeer {
    * Its one exchange-capability, on a connection of its own that it keeps (its HTTP client pools
    * connections) until the other side closes it; it never negotiates again.
    */
-  async negotiate(port: number): Promise<H2Answer> {
+  async negotiate(port: number, capabilities: readonly string[] = ['TLS']): Promise<H2Answer> {
     const client = await this.connect(port);
     this.pooled.push(client);
     const body =
-      `{"sender":"${LAB_FQDN}","supportedSecCapabilityList":["TLS"],"3GppSbiTargetApiRootSupported":true,` +
+      `{"sender":"${LAB_FQDN}","supportedSecCapabilityList":${JSON.stringify(capabilities)},"3GppSbiTargetApiRootSupported":true,` +
       `"plmnIdList":[{"mcc":"${LAB_PLMN.mcc}","mnc":"${LAB_PLMN.mnc}"}],"supportedFeatures":"1"}`;
     return client.request('POST', N32C_PATHS.exchangeCapability, body, {
       'content-type': 'application/json',

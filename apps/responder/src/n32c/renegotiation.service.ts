@@ -202,6 +202,10 @@ export class RenegotiationService {
         if (status.lastError && PEER_DECIDED.has(status.lastError.reason)) {
           return new N32Error(N32ErrorCode.N32F_NOT_AGREED, `no agreed N32 mechanism with ${fqdn}: the renegotiation ended with ${status.lastError.reason} (${status.lastError.detail})`);
         }
+        if (status.state === 'prins-selected' || status.state === 'prins-established' || status.state === 'terminated') {
+          // The peer settled it meanwhile (its own negotiation: PRINS, a release): TLS is not agreed.
+          return new N32Error(N32ErrorCode.N32F_NOT_AGREED, `no agreed TLS mechanism with ${fqdn}: the peer negotiated meanwhile (state ${status.state})`);
+        }
         return new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `no agreed N32 mechanism with ${fqdn}: the renegotiation failed (${why})`);
       };
       const onChange = ({ after }: PeerChange): void => {
