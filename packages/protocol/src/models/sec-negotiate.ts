@@ -13,7 +13,8 @@ import {
 import { PlmnId, PlmnIdNid } from './common-data';
 import { N32_HANDSHAKE_ID_PATTERN, SUPPORTED_FEATURES_PATTERN } from './patterns';
 import type { SecurityCapabilityValue } from './security-capability';
-import { JSONSchema } from 'class-validator-jsonschema';
+// The decorator alone: the package's index loads its schema generator (and lodash) too.
+import { JSONSchema } from 'class-validator-jsonschema/build/decorators';
 import { openEnum } from '../openapi/schema-hints';
 
 /** Attribute name that breaks the 29.501 naming rules on purpose; spelled exactly like this. */

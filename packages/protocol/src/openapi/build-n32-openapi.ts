@@ -6,7 +6,7 @@
  * JOSEProtectedMessageForwarding 1.4.0: TS 29.573 V19.5.0; SeppTelescopicFqdnMapping 1.3.1:
  * V19.6.0). `official-surface.ts` lists those names independently and the spec compares the two.
  */
-import { targetConstructorToSchema } from 'class-validator-jsonschema';
+import type { targetConstructorToSchema as TargetConstructorToSchema } from 'class-validator-jsonschema';
 import { ValidationTypes } from 'class-validator';
 import { InvalidParam, PlmnId, PlmnIdNid, ProblemDetails } from '../models/common-data';
 import { N32C_PATHS, N32F_PROCESS_PATH } from '../models/api-paths';
@@ -348,7 +348,7 @@ function unexpected(kind: string) {
   };
 }
 
-const SCHEMA_OPTIONS: NonNullable<Parameters<typeof targetConstructorToSchema>[1]> = {
+const SCHEMA_OPTIONS: NonNullable<Parameters<typeof TargetConstructorToSchema>[1]> = {
   refPointerPrefix: REF,
   classTransformerMetadataStorage: defaultMetadataStorage,
   // `required` lists the attributes our Mandatory decorators mark (IsDefined), nullable ones included.
@@ -380,6 +380,15 @@ function tidy(schema: unknown): unknown {
 
 function mapValues(object: OpenApiObject, map: (value: unknown) => unknown): OpenApiObject {
   return Object.fromEntries(Object.entries(object).map(([key, value]) => [key, map(value)]));
+}
+
+/**
+ * class-validator-jsonschema's generator, required when a document is first built (a SEPP builds
+ * it on the first GET /openapi.json): its index and lodash helpers are not held by an idle process.
+ */
+function targetConstructorToSchema(...args: Parameters<typeof TargetConstructorToSchema>): ReturnType<typeof TargetConstructorToSchema> {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('class-validator-jsonschema') as typeof import('class-validator-jsonschema')).targetConstructorToSchema(...args);
 }
 
 function classSchema(model: ModelClass, source: string): OpenApiObject {

@@ -1,6 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { load } from 'js-yaml';
 import { OPENAPI_3GPP_DIR, SCHEMA_APIS, SchemaCatalog, type OpenApiSource, type ThreeGppOpenApiDocument } from '@sepp/protocol';
 
 /**
@@ -8,6 +7,12 @@ import { OPENAPI_3GPP_DIR, SCHEMA_APIS, SchemaCatalog, type OpenApiSource, type 
  * there for their source and versions), read with js-yaml (one of the 3GPP files is YAML that
  * strict YAML 1.2 parsers refuse) and compiled once per set of APIs for the process.
  */
+
+/** js-yaml's `load`, required on first use: a SEPP without schema validation never loads it. */
+function load(text: string): unknown {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return (require('js-yaml') as typeof import('js-yaml')).load(text);
+}
 
 let documents: ThreeGppOpenApiDocument[] | null = null;
 const catalogs = new Map<string, SchemaCatalog>();

@@ -1,5 +1,5 @@
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormats from 'ajv-formats';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import type { InvalidParam } from '../../models/common-data';
 import { parsePathTemplate, PathRouter, pathSegments, type PathTemplate } from '../path-template';
 import type { SchemaApi } from '../types';
@@ -198,14 +198,9 @@ export class SchemaCatalog {
   static compile(documents: readonly ThreeGppOpenApiDocument[] | OpenApiSource, apis: readonly SchemaApi[], how: { eager?: boolean } = {}): SchemaCatalog {
     const started = performance.now();
     const source = sourceOf(documents);
-    const options = { strict: false, allErrors: false, unicodeRegExp: false, logger: false, validateSchema: false, inlineRefs: false } as const;
-    const bodies = new Ajv(options);
-    // Query values and form fields are text: the coercing instance turns "5" into 5 where the schema says integer.
-    const text = new Ajv({ ...options, coerceTypes: 'array' });
-    for (const ajv of [bodies, text]) {
-      addFormats(ajv);
-      for (const format of OPENAPI_FORMATS) ajv.addFormat(format, true);
-    }
+    // ajv is loaded and its two instances made when the first validator is compiled: a SEPP whose
+    // border protection does not validate schemas, or that has seen no request yet, does not hold it.
+    let instances: { bodies: Ajv; text: Ajv } | null = null;
     // Documents are read as needed: to list operations, the APIs' own files (and what their
     // parameters refer to); every file only when a validator is first compiled.
     const byFile = new Map<string, unknown>();
@@ -216,23 +211,23 @@ export class SchemaCatalog {
       }
       return byFile.get(file);
     };
-    let added = false;
-    const ready = <T>(compile: () => T): T => {
-      if (!added) {
+    const ready = (): { bodies: Ajv; text: Ajv } => {
+      if (!instances) {
+        const made = makeAjvInstances();
         for (const file of source.files) {
-          bodies.addSchema(load(file) as object, BASE + file);
-          text.addSchema(load(file) as object, BASE + file);
+          made.bodies.addSchema(load(file) as object, BASE + file);
+          made.text.addSchema(load(file) as object, BASE + file);
         }
-        added = true;
+        instances = made;
       }
-      return compile();
+      return instances;
     };
     const operations = new Map<string, CompiledOperation[]>();
     for (const api of apis) {
       const document = load(api.file) as OpenApi | undefined;
       if (!document) throw new SchemaCatalogError(`${api.file} (${api.api}) is not among the loaded OpenAPI documents`);
       try {
-        const compiled = compileApi(api, document, load, (ajv, schema) => new Validator(() => ready(() => (ajv === 'text' ? text : bodies).compile(schema))));
+        const compiled = compileApi(api, document, load, (ajv, schema) => new Validator(() => ready()[ajv].compile(schema)));
         if (how.eager) for (const operation of compiled) operation.compileAll();
         operations.set(api.api, compiled);
       } catch (error) {
@@ -283,6 +278,22 @@ type OpenApi = { servers?: { url?: string }[]; paths?: Record<string, Record<str
 type Ref = { $ref?: string };
 
 type Load = (file: string) => unknown;
+/** The catalog's two ajv instances, each with the JSON Schema and OpenAPI formats. */
+function makeAjvInstances(): { bodies: Ajv; text: Ajv } {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { default: AjvClass } = require('ajv') as typeof import('ajv');
+  const { default: addFormats } = require('ajv-formats') as typeof import('ajv-formats');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const options = { strict: false, allErrors: false, unicodeRegExp: false, logger: false, validateSchema: false, inlineRefs: false } as const;
+  // Query values and form fields are text: the coercing instance turns "5" into 5 where the schema says integer.
+  const made = { bodies: new AjvClass(options), text: new AjvClass({ ...options, coerceTypes: 'array' }) };
+  for (const ajv of [made.bodies, made.text]) {
+    addFormats(ajv);
+    for (const format of OPENAPI_FORMATS) ajv.addFormat(format, true);
+  }
+  return made;
+}
+
 type MakeValidator = (ajv: 'bodies' | 'text', schema: object) => Validator;
 
 function compileApi(api: SchemaApi, document: OpenApi, byFile: Load, validator: MakeValidator): CompiledOperation[] {

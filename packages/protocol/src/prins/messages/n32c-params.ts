@@ -26,7 +26,8 @@ import type {
   N32fErrorTypeValue,
   N32ReleaseIndicationValue,
 } from './enums';
-import { JSONSchema } from 'class-validator-jsonschema';
+// The decorator alone: the package's index loads its schema generator (and lodash) too.
+import { JSONSchema } from 'class-validator-jsonschema/build/decorators';
 import { oneOf, openEnum } from '../../openapi/schema-hints';
 
 const CONTEXT_ID = [N32F_CONTEXT_ID_PATTERN, '16 hexadecimal digits'] as const;

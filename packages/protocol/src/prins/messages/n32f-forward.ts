@@ -16,7 +16,8 @@ import { N32F_CONTEXT_ID_PATTERN } from '../../models/patterns';
 import { AnyJsonList, IntegerValue, JsonObjectValue, MandatoryAnyJson, MandatoryNullableString, MaxItems, StringOrObject } from './decorators';
 import type { HttpMethodValue, IeLocationValue } from './enums';
 import { RiErrorInformation } from './n32c-params';
-import { JSONSchema } from 'class-validator-jsonschema';
+// The decorator alone: the package's index loads its schema generator (and lodash) too.
+import { JSONSchema } from 'class-validator-jsonschema/build/decorators';
 import { oneOf, openEnum } from '../../openapi/schema-hints';
 
 /** RFC 7516 flattened JWE JSON serialization (TS 29.573 FlatJweJson). Only `ciphertext` is required. */
