@@ -1,3 +1,4 @@
+import type { X509Certificate } from 'node:crypto';
 import type { Http2Session } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { Inject, Injectable } from '@nestjs/common';
@@ -25,6 +26,7 @@ import {
   N32fContextsService,
   N32fControlService,
   PeerRegistry,
+  peerCertificate as peerCertificateOf,
   ProblemException,
   SEPP_LOGGER,
   StateStoreUnavailable,
@@ -150,11 +152,11 @@ export class ParamsService {
       exchange.peerPolicy = theirs;
       answer.selProtectionPolicyInfo = ours;
     }
-    const peerCertificate = (session.socket as TLSSocket).getPeerCertificate().raw;
+    const peerCertificate = peerCertificateOf(session.socket as TLSSocket);
     if (request.ipxProviderSecInfoList) {
       const received = (body as { ipxProviderSecInfoList: IpxProviderSecInfoData[] }).ipxProviderSecInfoList;
       // Checked now (the answer must say what is wrong), used when the context is set up.
-      const { invalid } = this.contexts.intermediariesFor(peer, { received, peerCertificate });
+      const { invalid } = this.contexts.intermediariesFor(peer, { received, ...(peerCertificate ? { peerCertificate } : {}) });
       if (invalid.length > 0) {
         // A context already set up for this exchange must not live on without its RIs.
         const context = exchange.established ? await this.contexts.lookup(exchange.responderContextId) : undefined;
@@ -209,11 +211,11 @@ export class ParamsService {
     }
   }
 
-  private intermediaries(peer: string, exchange: PendingExchange, peerCertificate: Buffer): N32fIntermediaries | undefined {
+  private intermediaries(peer: string, exchange: PendingExchange, peerCertificate: X509Certificate | undefined): N32fIntermediaries | undefined {
     return this.contexts.intermediariesFor(peer, {
       ...(exchange.received ? { received: exchange.received } : {}),
       ...(exchange.peerPolicy ? { peerPolicy: exchange.peerPolicy } : {}),
-      peerCertificate,
+      ...(peerCertificate ? { peerCertificate } : {}),
     }).intermediaries;
   }
 

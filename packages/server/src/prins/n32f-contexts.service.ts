@@ -24,7 +24,31 @@ import { SEPP_LOGGER, SEPP_STATE } from '../runtime/sepp-runtime';
 import { SequenceFeeder, ContextGoneError } from '../state/sequence-feeder';
 import { StateStoreUnavailable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
 
+/** A context's keys never change: its key check is computed once (views are built on every peer change). */
+const keyChecks = new WeakMap<N32fContext, string>();
+
 function keyCheck(context: N32fContext): string {
+  let check = keyChecks.get(context);
+  if (check === undefined) {
+    check = computeKeyCheck(context);
+    keyChecks.set(context, check);
+  }
+  return check;
+}
+
+/** The public key of our own certificates (PEM, a chain's first), parsed once per material read (a reload reads new buffers). */
+const certificateKeys = new WeakMap<Buffer, KeyObject>();
+
+function certificateKey(pem: Buffer): KeyObject {
+  let key = certificateKeys.get(pem);
+  if (!key) {
+    key = new X509Certificate(pem).publicKey;
+    certificateKeys.set(pem, key);
+  }
+  return key;
+}
+
+function computeKeyCheck(context: N32fContext): string {
   const { parallelRequest, parallelResponse, reverseRequest, reverseResponse } = context.keys;
   const hash = createHash('sha256');
   for (const direction of [parallelRequest, parallelResponse, reverseRequest, reverseResponse]) hash.update(direction.key).update(direction.salt);
@@ -238,12 +262,14 @@ export class N32fContextsService implements OnModuleDestroy {
    */
   intermediariesFor(
     peer: string,
-    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerCertificate?: Buffer },
+    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerCertificate?: X509Certificate | Buffer },
   ): { intermediaries: N32fIntermediaries | undefined; invalid: InvalidParam[] } {
     const config = this.config.current;
     const ipx = config.n32.peers.find((candidate) => candidate.fqdn === peer)?.ipx;
-    const seppKeys: KeyObject[] = [new X509Certificate(config.tls.material.cert).publicKey, new X509Certificate(config.n32f.tls.cert).publicKey];
-    if (input.peerCertificate && input.peerCertificate.length > 0) seppKeys.push(new X509Certificate(input.peerCertificate).publicKey);
+    const seppKeys: KeyObject[] = [certificateKey(config.tls.material.cert), certificateKey(config.n32f.tls.cert)];
+    const peerCertificate = input.peerCertificate;
+    if (peerCertificate instanceof X509Certificate) seppKeys.push(peerCertificate.publicKey);
+    else if (peerCertificate && peerCertificate.length > 0) seppKeys.push(new X509Certificate(peerCertificate).publicKey);
     const own = this.policy();
     return contextIntermediaries({
       own: ipx ? { identity: ipx.fqdn, keys: ipx.publicKeys.map((pem) => createPublicKey(pem)) } : null,
