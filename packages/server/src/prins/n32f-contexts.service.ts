@@ -17,11 +17,13 @@ import {
   type N32fIntermediaries,
   type PrinsProtectionPolicy,
 } from '@sepp/protocol';
+import type { TLSSocket } from 'node:tls';
 import type { SeppLogger } from '../logging/logger';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from '../runtime/config.service';
 import { SEPP_LOGGER, SEPP_STATE } from '../runtime/sepp-runtime';
 import { SequenceFeeder, ContextGoneError } from '../state/sequence-feeder';
+import { peerCertificate } from '../tls/certificate-names';
 import { StateStoreUnavailable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
 
 /** A context's keys never change: its key check is computed once (views are built on every peer change). */
@@ -262,14 +264,16 @@ export class N32fContextsService implements OnModuleDestroy {
    */
   intermediariesFor(
     peer: string,
-    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerCertificate?: X509Certificate | Buffer },
+    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerSocket?: TLSSocket },
   ): { intermediaries: N32fIntermediaries | undefined; invalid: InvalidParam[] } {
     const config = this.config.current;
     const ipx = config.n32.peers.find((candidate) => candidate.fqdn === peer)?.ipx;
+    // No RI at all (no IPX of ours toward the peer, none received): there is nothing to hold the
+    // SEPPs' keys against, and no intermediaries, so the certificates need not be read.
+    if (!ipx && !input.received?.length) return { intermediaries: undefined, invalid: [] };
     const seppKeys: KeyObject[] = [certificateKey(config.tls.material.cert), certificateKey(config.n32f.tls.cert)];
-    const peerCertificate = input.peerCertificate;
-    if (peerCertificate instanceof X509Certificate) seppKeys.push(peerCertificate.publicKey);
-    else if (peerCertificate && peerCertificate.length > 0) seppKeys.push(new X509Certificate(peerCertificate).publicKey);
+    const peerCertificateKey = peerCertificate(input.peerSocket)?.publicKey;
+    if (peerCertificateKey) seppKeys.push(peerCertificateKey);
     const own = this.policy();
     return contextIntermediaries({
       own: ipx ? { identity: ipx.fqdn, keys: ipx.publicKeys.map((pem) => createPublicKey(pem)) } : null,
