@@ -6,7 +6,7 @@ export { configProblems } from './config/config-problems';
 export { Fqdn, ListenConfig, Optional, PemPath, Required } from './config/config-schema-parts';
 export { ENV_OVERRIDES } from './config/env-overrides';
 export * from './tls/tls-options';
-export { certificateDnsNames, peerDnsNames } from './tls/certificate-names';
+export { certificateDnsNames, peerCertificate, peerDnsNames } from './tls/certificate-names';
 export { logTlsHandshakeFailures, type TlsHandshakeFailure } from './tls/tls-handshake-failures';
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
 export { createJsonLogger, createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';

@@ -90,7 +90,7 @@ export class ParamsClient {
     const { intermediaries, invalid } = this.contexts.intermediariesFor(peer.fqdn, {
       received: dedupe(received),
       ...(theirs ? { peerPolicy: theirs } : {}),
-      peerCertificate: connection.socket.getPeerCertificate().raw,
+      peerSocket: connection.socket,
     });
     if (invalid.length > 0) {
       return fail(PeerFailureReason.PARAMETER_EXCHANGE_FAILED, `the responder's ipxProviderSecInfoList: ${invalid.map((p) => `${p.param} ${p.reason ?? ''}`).join('; ')}`);

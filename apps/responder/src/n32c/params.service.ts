@@ -17,6 +17,7 @@ import {
   type IpxProviderSecInfoData,
   type JweEnc,
   type N32fIntermediaries,
+  type PrinsProtectionPolicy,
   type ProtectionPolicyData,
   type SecParamExchRspBody,
 } from '@sepp/protocol';
@@ -46,6 +47,18 @@ interface PendingExchange {
   /** Set once the context exists: a later RI step updates it. */
   established: boolean;
   readonly startedAt: number;
+}
+
+/** Our policy as its wire data, built once per policy (the answer and the comparison only read it). */
+const policyDataOf = new WeakMap<PrinsProtectionPolicy, ProtectionPolicyData>();
+
+function policyData(policy: PrinsProtectionPolicy): ProtectionPolicyData {
+  let data = policyDataOf.get(policy);
+  if (!data) {
+    data = toProtectionPolicyData(policy);
+    policyDataOf.set(policy, data);
+  }
+  return data;
 }
 
 /** How long a finished exchange is remembered for a late RI step (13.2.2.2 step 3). */
@@ -131,7 +144,7 @@ export class ParamsService {
       answer.selectedJwsCipherSuite = 'ES256';
     }
     if (request.protectionPolicyInfo) {
-      const ours = toProtectionPolicyData(this.contexts.policy());
+      const ours = policyData(this.contexts.policy());
       const theirs = (body as { protectionPolicyInfo: ProtectionPolicyData }).protectionPolicyInfo;
       const mismatches = policyMismatches(ours, theirs);
       if (mismatches.length > 0) {
@@ -150,11 +163,11 @@ export class ParamsService {
       exchange.peerPolicy = theirs;
       answer.selProtectionPolicyInfo = ours;
     }
-    const peerCertificate = (session.socket as TLSSocket).getPeerCertificate().raw;
+    const peerSocket = session.socket as TLSSocket;
     if (request.ipxProviderSecInfoList) {
       const received = (body as { ipxProviderSecInfoList: IpxProviderSecInfoData[] }).ipxProviderSecInfoList;
       // Checked now (the answer must say what is wrong), used when the context is set up.
-      const { invalid } = this.contexts.intermediariesFor(peer, { received, peerCertificate });
+      const { invalid } = this.contexts.intermediariesFor(peer, { received, peerSocket });
       if (invalid.length > 0) {
         // A context already set up for this exchange must not live on without its RIs.
         const context = exchange.established ? await this.contexts.lookup(exchange.responderContextId) : undefined;
@@ -170,11 +183,11 @@ export class ParamsService {
 
     if (exchange.established) {
       const context = await this.contexts.lookup(exchange.responderContextId);
-      if (context && request.ipxProviderSecInfoList) await this.stored(() => this.contexts.setIntermediaries(context, this.intermediaries(peer, exchange, peerCertificate)));
+      if (context && request.ipxProviderSecInfoList) await this.stored(() => this.contexts.setIntermediaries(context, this.intermediaries(peer, exchange, peerSocket)));
     } else if (exchange.enc && exchange.policyExchanged) {
       // Step 4: the master key from this very TLS session (TS 33.501 13.2.2.2, empty context).
       const master = (session.socket as TLSSocket).exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
-      const intermediaries = this.intermediaries(peer, exchange, peerCertificate);
+      const intermediaries = this.intermediaries(peer, exchange, peerSocket);
       const enc = exchange.enc;
       await this.stored(() =>
         this.contexts.establish({
@@ -209,11 +222,11 @@ export class ParamsService {
     }
   }
 
-  private intermediaries(peer: string, exchange: PendingExchange, peerCertificate: Buffer): N32fIntermediaries | undefined {
+  private intermediaries(peer: string, exchange: PendingExchange, peerSocket: TLSSocket): N32fIntermediaries | undefined {
     return this.contexts.intermediariesFor(peer, {
       ...(exchange.received ? { received: exchange.received } : {}),
       ...(exchange.peerPolicy ? { peerPolicy: exchange.peerPolicy } : {}),
-      peerCertificate,
+      peerSocket,
     }).intermediaries;
   }
 

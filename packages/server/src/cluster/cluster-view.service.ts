@@ -32,7 +32,21 @@ export class ClusterViewService implements OnApplicationBootstrap, OnApplication
   private timer: NodeJS.Timeout | null = null;
   private connections: ConnectionsProvider = () => null;
   private publishing = false;
-  private readonly onPeerChange = (): void => void this.publish();
+  /** A change came while publishing: publish again once done. */
+  private stale = false;
+  /** A publication is scheduled for the changes of this turn of the event loop. */
+  private scheduled: NodeJS.Immediate | null = null;
+  private stopped = false;
+  /**
+   * A negotiation changes its peer several times in one go (and every change would rebuild the
+   * whole view): the changes of one turn of the event loop are published together, right after it.
+   */
+  private readonly onPeerChange = (): void => {
+    this.scheduled ??= setImmediate(() => {
+      this.scheduled = null;
+      void this.publish();
+    });
+  };
 
   constructor(
     @Inject(SEPP_STATE) private readonly store: N32StateStore,
@@ -59,9 +73,12 @@ export class ClusterViewService implements OnApplicationBootstrap, OnApplication
   }
 
   async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
     this.peers.off('change', this.onPeerChange);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    if (this.scheduled) clearImmediate(this.scheduled);
+    this.scheduled = null;
     await this.store.removeReplica(this.store.replicaId).catch(() => undefined);
   }
 
@@ -97,7 +114,11 @@ export class ClusterViewService implements OnApplicationBootstrap, OnApplication
   }
 
   private async publish(): Promise<void> {
-    if (this.publishing) return;
+    if (this.stopped) return;
+    if (this.publishing) {
+      this.stale = true;
+      return;
+    }
     this.publishing = true;
     try {
       await this.store.publishReplica(this.own(), VIEW_TTL_MS);
@@ -105,6 +126,10 @@ export class ClusterViewService implements OnApplicationBootstrap, OnApplication
       this.logger.debug({ error: (error as Error).message }, 'replica view not published');
     } finally {
       this.publishing = false;
+    }
+    if (this.stale) {
+      this.stale = false;
+      await this.publish();
     }
   }
 }

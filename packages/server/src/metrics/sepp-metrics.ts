@@ -189,8 +189,18 @@ export class SeppMetrics {
 
   /** Negotiation outcomes and the state gauge follow the peer registry. */
   followPeers(peers: PeerRegistry): void {
+    // The state each peer's series show: a change sets the two series that move (a gauge set hashes its labels).
+    const shown = new Map<string, PeerN32State>();
     const set = (peer: string, current: PeerN32State): void => {
-      for (const state of PEER_N32_STATES) this.peerState.set({ peer, state }, state === current ? 1 : 0);
+      const before = shown.get(peer);
+      if (before === current) return;
+      if (before === undefined) {
+        for (const state of PEER_N32_STATES) this.peerState.set({ peer, state }, state === current ? 1 : 0);
+      } else {
+        this.peerState.set({ peer, state: before }, 0);
+        this.peerState.set({ peer, state: current }, 1);
+      }
+      shown.set(peer, current);
     };
     for (const record of peers.list()) set(record.fqdn, record.status.state);
     peers.on('change', ({ after, event }: PeerChange) => {

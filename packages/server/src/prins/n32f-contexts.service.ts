@@ -17,14 +17,40 @@ import {
   type N32fIntermediaries,
   type PrinsProtectionPolicy,
 } from '@sepp/protocol';
+import type { TLSSocket } from 'node:tls';
 import type { SeppLogger } from '../logging/logger';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ConfigService } from '../runtime/config.service';
 import { SEPP_LOGGER, SEPP_STATE } from '../runtime/sepp-runtime';
 import { SequenceFeeder, ContextGoneError } from '../state/sequence-feeder';
+import { peerCertificate } from '../tls/certificate-names';
 import { StateStoreUnavailable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
 
+/** A context's keys never change: its key check is computed once (views are built on every peer change). */
+const keyChecks = new WeakMap<N32fContext, string>();
+
 function keyCheck(context: N32fContext): string {
+  let check = keyChecks.get(context);
+  if (check === undefined) {
+    check = computeKeyCheck(context);
+    keyChecks.set(context, check);
+  }
+  return check;
+}
+
+/** The public key of our own certificates (PEM, a chain's first), parsed once per material read (a reload reads new buffers). */
+const certificateKeys = new WeakMap<Buffer, KeyObject>();
+
+function certificateKey(pem: Buffer): KeyObject {
+  let key = certificateKeys.get(pem);
+  if (!key) {
+    key = new X509Certificate(pem).publicKey;
+    certificateKeys.set(pem, key);
+  }
+  return key;
+}
+
+function computeKeyCheck(context: N32fContext): string {
   const { parallelRequest, parallelResponse, reverseRequest, reverseResponse } = context.keys;
   const hash = createHash('sha256');
   for (const direction of [parallelRequest, parallelResponse, reverseRequest, reverseResponse]) hash.update(direction.key).update(direction.salt);
@@ -238,12 +264,16 @@ export class N32fContextsService implements OnModuleDestroy {
    */
   intermediariesFor(
     peer: string,
-    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerCertificate?: Buffer },
+    input: { received?: readonly IpxProviderSecInfoData[]; receivedAt?: string; peerPolicy?: ModificationPolicy; peerSocket?: TLSSocket },
   ): { intermediaries: N32fIntermediaries | undefined; invalid: InvalidParam[] } {
     const config = this.config.current;
     const ipx = config.n32.peers.find((candidate) => candidate.fqdn === peer)?.ipx;
-    const seppKeys: KeyObject[] = [new X509Certificate(config.tls.material.cert).publicKey, new X509Certificate(config.n32f.tls.cert).publicKey];
-    if (input.peerCertificate && input.peerCertificate.length > 0) seppKeys.push(new X509Certificate(input.peerCertificate).publicKey);
+    // No RI at all (no IPX of ours toward the peer, none received): there is nothing to hold the
+    // SEPPs' keys against, and no intermediaries, so the certificates need not be read.
+    if (!ipx && !input.received?.length) return { intermediaries: undefined, invalid: [] };
+    const seppKeys: KeyObject[] = [certificateKey(config.tls.material.cert), certificateKey(config.n32f.tls.cert)];
+    const peerCertificateKey = peerCertificate(input.peerSocket)?.publicKey;
+    if (peerCertificateKey) seppKeys.push(peerCertificateKey);
     const own = this.policy();
     return contextIntermediaries({
       own: ipx ? { identity: ipx.fqdn, keys: ipx.publicKeys.map((pem) => createPublicKey(pem)) } : null,

@@ -1,5 +1,7 @@
+import { X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
-import { certificateDnsNames, peerDnsNames } from './certificate-names';
+import { createCa, createLeaf } from '@sepp/infra';
+import { certificateDnsNames, peerCertificate, peerDnsNames } from './certificate-names';
 
 /** A socket whose peer certificate is `cert`, counting how often it is read. */
 function socketWith(cert: { subjectaltname?: string; raw?: Buffer } | (() => never)): { socket: TLSSocket; reads: () => number } {
@@ -54,5 +56,25 @@ describe('peerDnsNames', () => {
         }).socket,
       ),
     ).toEqual([]);
+  });
+});
+
+describe('peerCertificate', () => {
+  it('parses the certificate of the connection once, from the same read as its names', async () => {
+    const ca = await createCa({ commonName: 'Test CA' });
+    const leaf = await createLeaf({ ca, dnsNames: ['sepp.example'] });
+    const raw = new X509Certificate(leaf.certPem).raw;
+    const { socket, reads } = socketWith({ subjectaltname: 'DNS:sepp.example', raw });
+    expect(peerDnsNames(socket)).toEqual(['sepp.example']);
+    const certificate = peerCertificate(socket);
+    expect(certificate?.raw.equals(raw)).toBe(true);
+    expect(certificate?.subjectAltName).toBe('DNS:sepp.example');
+    expect(peerCertificate(socket)).toBe(certificate);
+    expect(reads()).toBe(1);
+  });
+
+  it('answers undefined while no certificate is there, or for a socket that is gone', () => {
+    expect(peerCertificate(socketWith({}).socket)).toBeUndefined();
+    expect(peerCertificate(undefined)).toBeUndefined();
   });
 });

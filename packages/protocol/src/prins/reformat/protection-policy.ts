@@ -359,37 +359,36 @@ function describeIe(info: IeInfoData): string {
   return `${info.ieType} in ${info.ieLoc}${where ? ` (${where})` : ''}`;
 }
 
-interface Located<T> {
-  readonly item: T;
+/** An IE of a mapping, where it is in the body, and its comparison key (computed once). */
+interface KeyedIe {
+  readonly item: IeInfoData;
   readonly pointer: string;
+  readonly key: string;
 }
 
-function groupMappings(list: readonly ApiIeMappingData[], base: string): Map<string, { pointer: string; ies: Located<IeInfoData>[] }> {
-  const groups = new Map<string, { pointer: string; ies: Located<IeInfoData>[] }>();
+interface MappingGroup {
+  readonly pointer: string;
+  readonly ies: KeyedIe[];
+  /** The keys of `ies`. */
+  readonly keys: Set<string>;
+}
+
+function groupMappings(list: readonly ApiIeMappingData[], base: string): Map<string, MappingGroup> {
+  const groups = new Map<string, MappingGroup>();
   list.forEach((mapping, i) => {
     const pointer = `${base}/apiIeMappingList/${i}`;
     const key = mappingKey(mapping);
-    const group = groups.get(key) ?? { pointer, ies: [] };
-    mapping.IeList.forEach((info, j) => group.ies.push({ item: info, pointer: `${pointer}/IeList/${j}` }));
+    const group = groups.get(key) ?? { pointer, ies: [], keys: new Set<string>() };
+    mapping.IeList.forEach((info, j) => {
+      const ie = { item: info, pointer: `${pointer}/IeList/${j}`, key: ieKey(info) };
+      group.ies.push(ie);
+      group.keys.add(ie.key);
+    });
     groups.set(key, group);
   });
   return groups;
 }
 
-/**
- * Differences between our configured policy and the one a peer sent in exchange-params, as
- * InvalidParams for `N32fErrorInfo.policyMismatchList` (POLICY_MISMATCH). Empty = no mismatch.
- *
- * The exchanged policies only detect misconfiguration (33.501 13.2.3.6 NOTE 1):
- * - data-type encryption policies must be equal (13.2.3.2). Compared as sets of effective types:
- *   the mandatory types count as present on both sides even when a list omits them (they apply
- *   irrespective of it), and an absent `dataTypeEncPolicy` means "the mandatory types only";
- * - the API IE mappings (which also carry the modification policy, `isModifiable*`) are compared
- *   per (method, signature) as sets of IeInfo. Mapping order and IeList order do not matter.
- *
- * `param` points into `theirs` (prefixed with `base`, e.g. `/protectionPolicyInfo`): at the item
- * they have and we do not, or at the list that lacks one of ours.
- */
 export function policyMismatches(ours: ProtectionPolicyData | PrinsProtectionPolicy, theirs: ProtectionPolicyData, base = ''): InvalidParam[] {
   const out: InvalidParam[] = [];
   const ourTypes = new Set(dataTypeEncryptionPolicy(ours.dataTypeEncPolicy ?? []));
@@ -410,13 +409,11 @@ export function policyMismatches(ours: ProtectionPolicyData | PrinsProtectionPol
       out.push({ param: `${base}/apiIeMappingList`, reason: `no mapping for ${key}` });
       continue;
     }
-    const theirKeys = new Set(theirGroup.ies.map(({ item }) => ieKey(item)));
-    const ourKeys = new Set(group.ies.map(({ item }) => ieKey(item)));
-    for (const { item } of group.ies) {
-      if (!theirKeys.has(ieKey(item))) out.push({ param: `${theirGroup.pointer}/IeList`, reason: `${key}: lacks ${describeIe(item)}` });
+    for (const { item, key: ie } of group.ies) {
+      if (!theirGroup.keys.has(ie)) out.push({ param: `${theirGroup.pointer}/IeList`, reason: `${key}: lacks ${describeIe(item)}` });
     }
-    for (const { item, pointer } of theirGroup.ies) {
-      if (!ourKeys.has(ieKey(item))) out.push({ param: pointer, reason: `${key}: ${describeIe(item)} is not in our mapping` });
+    for (const { item, pointer, key: ie } of theirGroup.ies) {
+      if (!group.keys.has(ie)) out.push({ param: pointer, reason: `${key}: ${describeIe(item)} is not in our mapping` });
     }
   }
   for (const [key, group] of theirGroups) {
