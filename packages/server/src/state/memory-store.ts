@@ -24,6 +24,8 @@ interface MemoryContext {
   windows: Record<MessageKind, ChunkedReplayWindow>;
   messageIds: Record<MessageKind, Map<string, number>>;
   retireTimer: NodeJS.Timeout | null;
+  /** When a scheduled retirement takes effect (Date.now() ms); a later one never postpones it. */
+  retireAt: number | null;
 }
 
 /**
@@ -54,6 +56,7 @@ export class MemoryStateStore extends EventEmitter<StateStoreEvents> implements 
       windows: { request: new ChunkedReplayWindow(STATE_LIMITS.replayChunkSize, STATE_LIMITS.replayMaxChunks), response: new ChunkedReplayWindow(STATE_LIMITS.replayChunkSize, STATE_LIMITS.replayMaxChunks) },
       messageIds: { request: new Map(), response: new Map() },
       retireTimer: null,
+      retireAt: null,
     });
     const currentId = this.current.get(context.peer);
     const current = currentId ? this.contexts.get(currentId) : undefined;
@@ -90,10 +93,14 @@ export class MemoryStateStore extends EventEmitter<StateStoreEvents> implements 
       this.contexts.delete(id);
       if (this.current.get(peer) === id) this.current.delete(peer);
     };
+    // A retirement already scheduled to happen sooner stands: retiring again never postpones it.
+    if (afterMs > 0 && entry.retireAt !== null && entry.retireAt <= Date.now() + afterMs) return;
     if (entry.retireTimer) clearTimeout(entry.retireTimer);
     entry.retireTimer = null;
+    entry.retireAt = null;
     if (afterMs <= 0) drop();
     else {
+      entry.retireAt = Date.now() + afterMs;
       entry.retireTimer = setTimeout(drop, afterMs);
       entry.retireTimer.unref();
     }

@@ -259,15 +259,20 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   async retireContext(peer: string, localContextId: string, afterMs: number): Promise<void> {
     const id = localContextId.toLowerCase();
     const keys = [this.contextKey(id), ...(['request', 'response'] as const).flatMap((kind) => [this.contextKey(id, `:rx:${kind}`), this.contextKey(id, `:ids:${kind}`)])];
-    await this.run('retiring a context', async () => {
+    const retired = await this.run('retiring a context', async (): Promise<boolean> => {
       if (afterMs <= 0) {
         await Promise.all(keys.map((key) => this.client.del(key)));
         await this.client.zrem(this.key('contexts'), id);
       } else {
-        await Promise.all(keys.map((key) => this.client.pexpire(key, afterMs)));
+        // LT: only sooner than an expiry already set (a key without one counts as never expiring), so
+        // retiring again never postpones a retirement under way (Redis >= 7.0).
+        const [changed] = await Promise.all(keys.map((key) => this.client.pexpire(key, afterMs, 'LT')));
+        if (changed === 0) return false;
       }
       await this.client.seppClearCurrent(this.key(`peer:${peer}`, ':current'), id);
+      return true;
     });
+    if (!retired) return;
     await this.announce({ kind: 'retired', peer, localContextId: id, afterMs, replica: this.replicaId });
   }
 

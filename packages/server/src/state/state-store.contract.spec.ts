@@ -201,6 +201,22 @@ describe.each(adapters)('state store contract: $name', (adapter) => {
     expect(await b.acceptReceived(later.localContextId, 'request', 2, 'y')).toBe('unknown-context');
   });
 
+  it('retiring again never postpones a retirement under way (a peer re-keying often still sees its old contexts go)', async () => {
+    const [a, b] = await adapter.replicas();
+    const old = context();
+    await a.saveContext(old);
+    const first = nextEvent(a, 'retired', old.localContextId);
+    await a.retireContext(old.peer, old.localContextId, 300);
+    await first;
+    // Retired again, with a grace that would keep it for a minute if it postponed the first.
+    const announced = nextEvent(a, 'retired', old.localContextId);
+    await b.retireContext(old.peer, old.localContextId, 60_000);
+    await until('the retired context to go', async () => (await a.loadContext(old.localContextId)) === null);
+    expect(await b.acceptReceived(old.localContextId, 'request', 1, 'x')).toBe('unknown-context');
+    // Nothing was announced for the call that changed nothing.
+    await expect(Promise.race([announced.then(() => 'announced'), new Promise((resolve) => setTimeout(() => resolve('quiet'), 200))])).resolves.toBe('quiet');
+  });
+
   it('announces a new context to the other replicas', async () => {
     const [a, b] = await adapter.replicas();
     const saved = context();

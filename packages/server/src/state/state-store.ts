@@ -90,7 +90,10 @@ export interface N32StateStore {
   currentContext(peer: string): Promise<string | null>;
   /** Every live context (the cluster view). */
   listContexts(): Promise<StoredContextSummary[]>;
-  /** The context goes (now, or after `afterMs`: answers in flight still find it); announced as `retired`. */
+  /**
+   * The context goes (now, or after `afterMs`: answers in flight still find it); announced as
+   * `retired`. Retiring again never postpones a retirement already under way (nothing announced then).
+   */
   retireContext(peer: string, localContextId: string, afterMs: number): Promise<void>;
 
   /**
