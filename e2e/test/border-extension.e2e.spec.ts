@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { createPkiAB, FQDN_B } from './support/configs';
-import { BorderPair, borderCounts, borderLines, type Mechanism } from './support/border';
+import { BorderPair, borderCounts, waitBorderLines, type Mechanism } from './support/border';
 import { expectProblemAnswer, TappedProducer, TARGET_HEADER, UDM1_FQDN } from './support/n32f';
 import { REPO_ROOT } from './support/paths';
 import type { CertFiles, TestPki } from './support/pki';
@@ -54,7 +54,7 @@ describe.each<Mechanism>(['TLS', 'PRINS'])('the example module in the responder,
     const answer = await pair.nf.request({ path: `/nudm-sdm/v2/${BARRED}/am-data`, headers: { [TARGET_HEADER]: producer.apiRoot } });
     expectProblemAnswer(answer, 403, 'ROAMING_NOT_ALLOWED');
     expect(producer.seen.slice(from.seen)).toHaveLength(0);
-    expect(borderLines(pair.responder, from.lines)).toEqual([expect.objectContaining({ peer: FQDN_B, category: 'extension', rule: 'barred-subscribers', messageId: expect.any(String) })]);
+    expect(await waitBorderLines(pair.responder, from.lines)).toEqual([expect.objectContaining({ peer: FQDN_B, category: 'extension', rule: 'barred-subscribers', messageId: expect.any(String) })]);
     expect((await borderCounts(pair.responder, 'extension', 'inbound'))['refused']).toBeGreaterThanOrEqual(1);
   });
 
@@ -76,7 +76,7 @@ describe.each<Mechanism>(['TLS', 'PRINS'])('the example module in the responder,
     const answer = await pair.nf.request({ path: `/nudm-sdm/v2/${BARRED}/am-data`, headers: { [TARGET_HEADER]: producer.apiRoot } });
     expect(answer.status).toBe(200);
     expect(producer.seen.slice(from.seen)).toHaveLength(1);
-    expect(borderLines(pair.responder, from.lines, 'border rule broken (dry-run, not refused)')).toEqual([expect.objectContaining({ category: 'extension', rule: 'barred-subscribers', dryRun: true })]);
+    expect(await waitBorderLines(pair.responder, from.lines, 'border rule broken (dry-run, not refused)')).toEqual([expect.objectContaining({ category: 'extension', rule: 'barred-subscribers', dryRun: true })]);
     await pair.reloadBorder('responder', undefined);
   });
 });

@@ -1,5 +1,5 @@
 import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
-import { BorderPair, borderCounts, borderLines, throughAndDirect, type Mechanism } from './support/border';
+import { BorderPair, borderCounts, borderLines, throughAndDirect, waitBorderLines, type Mechanism } from './support/border';
 import { expectProblemAnswer, TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfRequest } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { waitFor } from './support/wait-for';
@@ -81,7 +81,7 @@ describe.each<Mechanism>(['TLS', 'PRINS'])('border protection, N32-f in %s mode'
     // Logged once, by the refusing SEPP only, with peer, category, rule and message id.
     const line = await sepp.waitForLog('border refusal', (l) => l.msg === 'border refusal', 5_000, from.sepp);
     expect(line).toMatchObject({ peer: refuser === 'initiator' ? FQDN_A : FQDN_B, category: violation.category, rule: violation.rule, messageId: expect.stringMatching(/^[0-9a-f]{16}$/) });
-    expect(borderLines(sepp, from.sepp)).toHaveLength(1);
+    expect(await waitBorderLines(sepp, from.sepp)).toHaveLength(1);
     expect(borderLines(other, from.other)).toHaveLength(0);
     if (refuser === 'responder' && mechanism === 'PRINS') {
       // After PRINS decryption: the id is the one the initiator protected the message under.
@@ -205,7 +205,7 @@ describe.each<Mechanism>(['TLS', 'PRINS'])('border protection, N32-f in %s mode'
       const from = pair.initiator.lines.length;
       await expectRefused('responder', violation);
       // The initiator logged what it would have refused, and let it cross.
-      expect(borderLines(pair.initiator, from, 'border rule broken (dry-run, not refused)')).toEqual([expect.objectContaining({ category: violation.category, rule: violation.rule, dryRun: true })]);
+      expect(await waitBorderLines(pair.initiator, from, 'border rule broken (dry-run, not refused)')).toEqual([expect.objectContaining({ category: violation.category, rule: violation.rule, dryRun: true })]);
     });
 
     it('topologyHiding: a request addressed to a hidden name the responder never handed out is refused (404 UNKNOWN_HIDDEN_NAME)', async () => {

@@ -418,7 +418,8 @@ describe('N32-f refusals', () => {
       const body = expectProblemAnswer(answer, 503, 'N32_NOT_ESTABLISHED');
       expect(body.detail).toContain(FQDN_A);
       expect(body.detail).toContain('NO_COMMON_MECHANISM');
-      expect(answer.ms).toBeLessThan(establishTimeoutMs);
+      // 503 with the negotiation's reason, not the 504 of n32f.establishTimeoutMs: the wait ended on the failure
+      // (no wall-clock bound on the whole request: a loaded machine stretches what comes after).
       expect(await initiator.waitForLog('the negotiation it triggered', (l) => l.msg === 'negotiating', 5_000, from)).toMatchObject({ peer: FQDN_A, reason: 'N32-f traffic without an agreed mechanism' });
       await responder.waitForLines('security capability negotiation', (l) => l.msg === 'security capability negotiation', negotiationsBefore + 1);
       expect(producer.seen).toHaveLength(0);
@@ -476,7 +477,7 @@ describe('N32-f refusals', () => {
         const answer = await nf.request({ path: AM_DATA, headers: { [TARGET_HEADER]: udmApiRoot(producer.port) }, timeoutMs: establishTimeoutMs + 2_000 });
         expect(answer.status).toBe(200);
         expect(answer.json).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
-        expect(answer.ms).toBeLessThan(establishTimeoutMs);
+        // A 200, not the 504 of n32f.establishTimeoutMs: the agreement came within the bound.
       } finally {
         nf.close();
       }
@@ -506,7 +507,8 @@ describe('N32-f refusals', () => {
           const answer = await pending;
           expect({ status: answer.status, body: answer.text.slice(0, 300) }).toMatchObject({ status: 200 });
           expect(answer.json).toMatchObject({ supi: 'imsi-001010000000001', servedBy: 'udm1' });
-          expect(answer.ms).toBeLessThan(establishTimeoutMs);
+          // A 200, not the 504 of n32f.establishTimeoutMs: the agreement came within the bound (the
+          // forwarding after it is not timed: a loaded machine stretches it).
         } finally {
           nf.close();
         }

@@ -106,6 +106,15 @@ export function borderLines(sepp: SeppProcess, from: number, msg = 'border refus
   return sepp.lines.slice(from).filter((line) => line.msg === msg);
 }
 
+/**
+ * The same lines once at least one has come: an answer can reach the test before the SEPP's log
+ * line about it has been read from its stdout (a loaded machine), so a snapshot right then can miss it.
+ */
+export async function waitBorderLines(sepp: SeppProcess, from: number, msg = 'border refusal'): Promise<LogLine[]> {
+  await sepp.waitForLines(msg, (line) => line.msg === msg, 1, 15_000, from);
+  return borderLines(sepp, from, msg);
+}
+
 /** `sepp_border_checks_total` of one SEPP by outcome, for a category (and direction). */
 export async function borderCounts(sepp: SeppProcess, category: string, direction?: string): Promise<Record<string, number>> {
   return metricBy(await metricsOf(sepp), 'sepp_border_checks_total', { category, ...(direction ? { direction } : {}) }, 'outcome');
