@@ -119,7 +119,7 @@ export class AppProcess {
       `${this.name} log: ${what}`,
       () => {
         const found = this.lines.slice(from).find(predicate);
-        if (!found && !this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode}: ${this.stderr}`);
+        if (!found && !this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode}: ${this.stderr}${this.lastLines()}`);
         return found;
       },
       timeoutMs,
@@ -137,7 +137,7 @@ export class AppProcess {
       () => {
         const found = this.lines.slice(from).filter(predicate);
         if (found.length >= count) return found;
-        if (!this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode} after ${found.length}: ${this.stderr}`);
+        if (!this.running) throw new GiveUp(`${this.name} exited with ${this.exitCode} after ${found.length}: ${this.stderr}${this.lastLines()}`);
         return undefined;
       },
       timeoutMs,
@@ -206,6 +206,11 @@ export class AppProcess {
     const code = await this.exited;
     clearTimeout(timer);
     return code;
+  }
+
+  /** Its last log lines, for the message of a test that gave up on it (why it exited is on stdout). */
+  private lastLines(count = 10): string {
+    return this.lines.length === 0 ? '' : `\nlast log lines:\n${this.lines.slice(-count).map((l) => JSON.stringify(l).slice(0, 600)).join('\n')}`;
   }
 
   /** The log and stderr (for a failing test's output). */

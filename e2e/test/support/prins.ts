@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base64urlDecode, base64urlEncode, type N32fKeySet } from '@sepp/protocol';
 import { FQDN_A, FQDN_B, PLMN_B, writeYaml, type PeerEntry } from './configs';
-import { freePort } from './ports';
+import { holdPort } from './ports';
 import { n32fInitiatorYaml, n32fResponderYaml, NfClient, type TappedProducer } from './n32f';
 import type { CertFiles, TestPki } from './pki';
 import { SeppProcess } from './sepp-process';
@@ -107,7 +107,10 @@ export class PrinsPair {
   ) {}
 
   static async start(pki: TestPki, certA: CertFiles, certB: CertFiles, producer: TappedProducer, options: PrinsPairOptions): Promise<PrinsPair> {
-    const initiatorN32Port = await freePort();
+    // Held while the responder starts (its listeners and connections take ports from the OS too),
+    // released just before the initiator listens on it.
+    const held = await holdPort();
+    const initiatorN32Port = held.port;
     const responderYaml = n32fResponderYaml(certA, pki, producer.port, {
       responderN32: {
         capabilities: options.responder?.capabilities,
@@ -116,7 +119,12 @@ export class PrinsPair {
     });
     if (options.responder?.prins) responderYaml.prins = options.responder.prins;
     if (options.responder?.minVersion) responderYaml.tls.minVersion = options.responder.minVersion;
-    const responder = await SeppProcess.ready('responder', writeYaml(pki.dir, `${options.name}-responder`, responderYaml), options.responder?.env);
+    let responder: SeppProcess;
+    try {
+      responder = await SeppProcess.ready('responder', writeYaml(pki.dir, `${options.name}-responder`, responderYaml), options.responder?.env);
+    } finally {
+      await new Promise((closed) => held.server.close(closed));
+    }
 
     let initiator: SeppProcess;
     try {
