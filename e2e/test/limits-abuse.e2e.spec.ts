@@ -152,9 +152,10 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       expect(client.isClosed).toBe(true);
       // Our GOAWAY: ENHANCE_YOUR_CALM (nghttp2's own limit would say INTERNAL_ERROR). The responder
       // closes the connection right after it with the flood still unread, which TCP turns into a
-      // reset: a client that had not read the GOAWAY when the reset came loses it (a loaded machine).
+      // reset: a client that had not read the GOAWAY when the reset came loses it (a loaded machine),
+      // and sees the reset on its next read (ECONNRESET) or its next write of the flood (EPIPE).
       if (client.goaways.length > 0) expect(client.goaways.map((g) => g.code)).toEqual([constants.NGHTTP2_ENHANCE_YOUR_CALM]);
-      else expect(client.errorCode).toBe('ECONNRESET');
+      else expect(['ECONNRESET', 'EPIPE']).toContain(client.errorCode);
     }
     // The last stream the responder took: the reset budget (limits.streamResetBurst, default 500)
     // and a little more, well before nghttp2's own limit of 1000 resets.
