@@ -116,9 +116,8 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     return problem;
   }
 
-  /** exchange-capability then exchange-params on one replica: a context built from our TLS session with it. */
-  async function negotiate(replica: number): Promise<{ context: N32fContext; initiatorId: string; responderId: string }> {
-    const client = clients[replica]!;
+  /** exchange-capability selecting PRINS, then the cipher-suite step of exchange-params, on `client`'s connection. */
+  async function prinsCapabilityAndSuites(client: H2Client): Promise<{ initiatorId: string; suites: H2Answer }> {
     const capability = await client.postJson(N32C_PATHS.exchangeCapability, {
       sender: FQDN_B,
       supportedSecCapabilityList: ['PRINS'],
@@ -130,6 +129,13 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     const initiatorId = newN32fContextId();
     const suites = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: initiatorId, jweCipherSuiteList: ['A128GCM'], jwsCipherSuiteList: ['ES256'], sender: FQDN_B });
     expect(suites.status).toBe(200);
+    return { initiatorId, suites };
+  }
+
+  /** exchange-capability then exchange-params on one replica: a context built from our TLS session with it. */
+  async function negotiate(replica: number): Promise<{ context: N32fContext; initiatorId: string; responderId: string }> {
+    const client = clients[replica]!;
+    const { initiatorId, suites } = await prinsCapabilityAndSuites(client);
     const responderId = (suites.json as { n32fContextId: string }).n32fContextId;
     const policies = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: initiatorId, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
     expect(policies.status).toBe(200);
@@ -240,17 +246,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
 
   /** A new exchange on a replica: with the store down, the context it would set up cannot be stored. */
   async function negotiateExpectingOutage(client: H2Client): Promise<H2Answer> {
-    const capability = await client.postJson(N32C_PATHS.exchangeCapability, {
-      sender: FQDN_B,
-      supportedSecCapabilityList: ['PRINS'],
-      plmnIdList: [PLMN_B],
-      n32HandshakeId: randomBytes(8).toString('hex'),
-      supportedFeatures: '0',
-    });
-    expect(capability.json).toMatchObject({ selectedSecCapability: 'PRINS' });
-    const id = newN32fContextId();
-    const suites = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, jweCipherSuiteList: ['A128GCM'], jwsCipherSuiteList: ['ES256'], sender: FQDN_B });
-    expect(suites.status).toBe(200);
+    const { initiatorId: id } = await prinsCapabilityAndSuites(client);
     return client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
   }
 });
