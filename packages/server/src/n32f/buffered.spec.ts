@@ -2,7 +2,8 @@ import { once } from 'node:events';
 import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
-import { exchangeBuffered, RequestNotProcessed } from './buffered';
+import { exchangeBuffered, readBody, RequestNotProcessed } from './buffered';
+import { respondWithProblem } from './raw-problem';
 
 /** exchangeBuffered against a real HTTP/2 server on loopback whose behaviour each test sets. */
 describe('exchangeBuffered: a request the upstream did not process is a RequestNotProcessed (RFC 9113 §8.7)', () => {
@@ -63,5 +64,43 @@ describe('exchangeBuffered: a request the upstream did not process is a RequestN
     const failure = await exchangeBuffered(client, headers, Buffer.from('{}'), options).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(N32Error);
     expect(failure).not.toBeInstanceOf(RequestNotProcessed);
+  });
+});
+
+/** readBody over its limit, answered 413 by respondWithProblem: the sender gets the answer and its stream ends. */
+describe('readBody: a body over the limit', () => {
+  let server: Http2Server;
+  let client: ClientHttp2Session;
+
+  afterEach(async () => {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('is refused, and the rest of the body is read on and dropped until the stream ends (it is not paused again at every chunk)', async () => {
+    const limit = 1024;
+    server = createServer();
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      readBody(stream, limit).then(
+        () => stream.close(constants.NGHTTP2_INTERNAL_ERROR),
+        (error: unknown) => respondWithProblem(stream, error, limit),
+      );
+    });
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    client.on('error', () => undefined);
+    // 1 MiB: far beyond the limit and the stream's flow-control window, so the sender needs the rest read.
+    const stream = client.request({ ':method': 'POST', ':path': '/x', 'content-type': 'application/json' });
+    stream.on('error', () => undefined);
+    let status = 0;
+    const chunks: Buffer[] = [];
+    stream.on('response', (headers) => (status = Number(headers[':status'])));
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.end(Buffer.alloc(1 << 20, 0x20));
+    await once(stream, 'close');
+    expect(status).toBe(413);
+    expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ status: 413 });
   });
 });

@@ -15,15 +15,19 @@ export function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buff
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    stream.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
       if (size > limit) {
+        // Done reading: whoever answers the 413 decides what becomes of the rest (discardRestOfRequest
+        // reads it on); left attached, this listener would pause the stream again at every chunk.
+        stream.off('data', onData);
         stream.pause();
         reject(new N32Error(N32ErrorCode.BODY_TOO_LARGE, `the body exceeds ${limit} bytes`, [{ param: '/', reason: `must not exceed ${limit} bytes` }]));
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    stream.on('data', onData);
     stream.once('end', () => resolve(Buffer.concat(chunks)));
     stream.once('error', (error) => reject(error));
     stream.once('close', () => reject(new Error('the stream closed before its body ended')));
