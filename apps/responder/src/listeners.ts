@@ -1,6 +1,6 @@
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
-import { isN32fProcessPath, isSeppApiPath } from '@sepp/protocol';
-import { http2Adapter, N32fControlController, N32fControlService, n32fServerTlsOptions, n32ServerAdapter, wireN32Server, type ListenerDefinition, type SeppHttp2Server, type SeppRuntime } from '@sepp/server';
+import { isN32fProcessPath, isSeppApiPath, N32C_PATHS } from '@sepp/protocol';
+import { http2Adapter, listenerRefusals, n32cFastPath, N32fControlController, N32fControlService, n32fServerTlsOptions, n32ServerAdapter, wireN32Server, type FastPath, type ListenerDefinition, type SeppHttp2Server, type SeppRuntime } from '@sepp/server';
 import { HandshakeController } from './n32c/handshake.controller';
 import { HandshakeService } from './n32c/handshake.service';
 import { N32SessionsService } from './n32c/n32-sessions.service';
@@ -15,23 +15,35 @@ import { rateLimitN32f } from './limits/n32f-rate-limit';
  * forwarding, both behind the per-peer rate limit (`limits.rateLimitPerPeer`). The SEPP's own API
  * paths go to Nest: its N32-c routes, and a 404 problem+json for any other resource or version.
  */
-function prepareN32(name: string) {
+function prepareN32(name: string, withN32c: boolean) {
   return (app: NestFastifyApplication, runtime: SeppRuntime): void => {
     const server = app.getHttpServer() as unknown as SeppHttp2Server;
     const sessions = app.get(N32SessionsService);
     const tls = app.get(N32fForwarderService);
     const prins = app.get(PrinsReceiverService);
     server.on('session', (session) => sessions.track(session, name));
+    const n32c = withN32c ? n32cRoutes(app, runtime, name) : () => false;
     server.fastPath = rateLimitN32f(runtime, name, sessions, (stream, headers) => {
       const path = headers[':path'] ?? '';
       if (isN32fProcessPath(path)) {
         prins.handle(stream, headers);
         return true;
       }
-      if (isSeppApiPath(path)) return false;
+      if (isSeppApiPath(path)) return n32c(stream, headers);
       return tls.handle(stream, headers);
     });
   };
+}
+
+/**
+ * `exchange-capability`, the request of every cold negotiation, without the framework
+ * (`n32cFastPath`: same service, same answers); whatever it does not take goes on to Nest.
+ */
+function n32cRoutes(app: NestFastifyApplication, runtime: SeppRuntime, name: string): FastPath {
+  const handshake = app.get(HandshakeController);
+  return n32cFastPath(app, { listener: name, logger: runtime.logger, metrics: runtime.metrics, onRefused: listenerRefusals(runtime.metrics, name) }, [
+    { path: N32C_PATHS.exchangeCapability, answer: (body, stream) => handshake.answerCapability(body, stream, (then) => stream.once('close', then)) },
+  ]);
 }
 
 /** N32: HTTP/2 over mutual TLS on `n32.listen`: N32-c, and N32-f on the same connection (shared mode). */
@@ -43,7 +55,7 @@ export const n32Listener: ListenerDefinition = {
   controllers: [HandshakeController, N32fControlController],
   shared: [HandshakeService, ParamsService, N32SessionsService, N32fForwarderService, PrinsReceiverService, N32fControlService],
   bodyLimit: (config) => config.n32.bodyLimit,
-  prepare: prepareN32('n32'),
+  prepare: prepareN32('n32', true),
   onListening: wireN32Server,
 };
 
@@ -56,6 +68,6 @@ export const n32fListener: ListenerDefinition = {
   controllers: [],
   shared: [N32SessionsService, N32fForwarderService, PrinsReceiverService],
   bodyLimit: (config) => config.n32f.bodyLimit,
-  prepare: prepareN32('n32f'),
+  prepare: prepareN32('n32f', false),
   onListening: (app: NestFastifyApplication, runtime: SeppRuntime) => wireN32Server(app, runtime, n32fServerTlsOptions, 'n32f'),
 };

@@ -11,7 +11,7 @@ export { logTlsHandshakeFailures, type TlsHandshakeFailure } from './tls/tls-han
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
 export { createJsonLogger, createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
 export { ProblemException } from './problem/problem.exception';
-export { ProblemDetailsFilter, PROBLEM_JSON, type OnRefused } from './problem/problem-details.filter';
+export { ProblemDetailsFilter, PROBLEM_JSON, reportProblem, type OnRefused, type RequestOrigin } from './problem/problem-details.filter';
 export { N32_ERROR_STATUS } from './problem/error-status';
 export { toProblem } from './problem/to-problem';
 export * from './peers/peer-registry.service';
@@ -27,6 +27,7 @@ export { runSeppApp, EXIT_CONFIG, EXIT_STARTUP, type RunningSeppApp } from './bo
 export { N32Connection, N32ConnectionError, type N32cResponse, type N32Endpoint } from './n32c/n32-connection';
 export { http2Adapter, n32ServerAdapter, wireN32Server } from './n32c/n32-listener';
 export { methodNotAllowed } from './n32c/n32c-http-rules';
+export { n32cFastPath, type N32cFastPathOptions, type N32cFastRoute } from './n32c/n32c-fast-route';
 export * from './n32c-client';
 export { dispatchingServerFactory, type FastPath, type SeppHttp2Server } from './n32f/dispatching-server';
 export { BORDER_REFUSAL, forwardStream, refusedOutcome, type ForwardOptions, type ForwardOutcome } from './n32f/forward-stream';

@@ -1,6 +1,6 @@
 import { Body, Controller, HttpCode, Post, Req, Res } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
+import type { Http2ServerRequest, Http2ServerResponse, ServerHttp2Stream } from 'node:http2';
 import type { TLSSocket } from 'node:tls';
 import { N32C_HANDSHAKE_API } from '@sepp/protocol';
 import { peerDnsNames } from '@sepp/server';
@@ -25,7 +25,17 @@ export class HandshakeController {
     @Res({ passthrough: true }) reply: FastifyReply,
   ): unknown {
     const raw = request.raw as unknown as Http2ServerRequest;
-    const session = raw.stream.session!;
+    const response = reply.raw as unknown as Http2ServerResponse;
+    return this.answerCapability(body, raw.stream, (then) => response.once('finish', then));
+  }
+
+  /**
+   * `exchange-capability` on the stream it came on, for this route and for the N32 listener's fast
+   * path (`n32cFastPath`, which serves it without the framework): the answer's body; when the
+   * connection must end, `afterAnswer` gets what closes it once the answer is out.
+   */
+  answerCapability(body: unknown, stream: ServerHttp2Stream, afterAnswer: (then: () => void) => void): unknown {
+    const session = stream.session!;
     const socket = session.socket as TLSSocket;
     this.sessions.countN32c(session);
     const answer = this.handshake.exchangeCapability(body, { peerDnsNames: peerDnsNames(socket) });
@@ -35,9 +45,8 @@ export class HandshakeController {
       this.sessions.unbind(answer.peer, session);
     }
     if (answer.terminate) {
-      const response = reply.raw as unknown as Http2ServerResponse;
       const reason = answer.terminate;
-      response.once('finish', () => this.sessions.closeAfterAnswer(session, answer.peer, reason));
+      afterAnswer(() => this.sessions.closeAfterAnswer(session, answer.peer, reason));
     }
     return answer.body;
   }

@@ -58,17 +58,35 @@ function isN32cResource(instance: FastifyInstance, request: FastifyRequest): boo
  */
 export function useStrictJsonParser(adapter: FastifyAdapter): void {
   const instance = adapter.getInstance();
-  const parse = instance.getDefaultJsonParser('error', 'error');
-  adapter.useBodyParser('application/json', false, { bodyLimit: instance.initialConfig.bodyLimit }, (request, body, done) => {
-    // Fastify's parser takes the Buffer too (secure-json-parse reads either); its type says string.
-    void parse(request, body as unknown as string, (error, value) => {
-      if (error) {
-        done(error, undefined);
-        return;
-      }
-      const duplicate = findDuplicateMember(Buffer.isBuffer(body) ? body.toString('utf8') : body);
-      if (duplicate) done(duplicateMemberError(duplicate), undefined);
-      else done(null, value);
-    });
+  const parse = strictJsonParser(instance);
+  adapter.useBodyParser('application/json', false, { bodyLimit: instance.initialConfig.bodyLimit }, (_request, body, done) => {
+    try {
+      // Fastify hands the body over as a Buffer (its type says string).
+      done(null, parse(body));
+    } catch (error) {
+      done(error as Error, undefined);
+    }
   });
+}
+
+/**
+ * The strict JSON parse of an N32 listener, for Fastify's body parser and for the N32-c fast path
+ * alike: Fastify's own parser (refusing `__proto__` and `constructor.prototype`; it answers
+ * synchronously), then the repeated-member check. Throws what the body parser passes on: Fastify's
+ * errors (empty body, not JSON) or the repeated member's 400.
+ */
+export function strictJsonParser(instance: FastifyInstance): (body: Buffer | string) => unknown {
+  const parse = instance.getDefaultJsonParser('error', 'error');
+  return (body) => {
+    let outcome: { error: Error | null; value: unknown } | undefined;
+    // The request argument is not read by Fastify's default JSON parser.
+    void parse(undefined as unknown as FastifyRequest, body as string, (error, value) => {
+      outcome = { error: error ?? null, value };
+    });
+    if (!outcome) throw new Error('the JSON parser did not answer synchronously');
+    if (outcome.error) throw outcome.error;
+    const duplicate = findDuplicateMember(Buffer.isBuffer(body) ? body.toString('utf8') : body);
+    if (duplicate) throw duplicateMemberError(duplicate);
+    return outcome.value;
+  };
 }

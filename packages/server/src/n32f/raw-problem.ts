@@ -6,9 +6,16 @@ import { toProblem } from '../problem/to-problem';
  * Answers a raw HTTP/2 stream with `application/problem+json` (the forwarding fast path does not
  * go through Nest, but its errors look exactly like the framework's). If the answer has already
  * started, the stream is reset instead: a half-relayed answer must never look complete.
- * `headers` go along with the problem (`retry-after`).
+ * `headers` go along with the problem (`retry-after`). What is still arriving of the request body
+ * is read on and dropped up to `discardLimit` more bytes (`discardRestOfRequest`).
  */
-export function respondWithProblem(stream: ServerHttp2Stream, error: unknown, bodyLimit = 0, headers: Readonly<Record<string, string>> = {}): number {
+export function respondWithProblem(
+  stream: ServerHttp2Stream,
+  error: unknown,
+  bodyLimit = 0,
+  headers: Readonly<Record<string, string>> = {},
+  discardLimit = bodyLimit,
+): number {
   const problem = toProblem(error, bodyLimit);
   if (stream.destroyed || stream.closed) return problem.status;
   if (stream.headersSent) {
@@ -18,7 +25,7 @@ export function respondWithProblem(stream: ServerHttp2Stream, error: unknown, bo
   const body = JSON.stringify(problem.body);
   stream.respond({ ...headers, ':status': problem.status, 'content-type': PROBLEM_JSON, 'content-length': Buffer.byteLength(body) });
   stream.end(body);
-  discardRestOfRequest(stream, bodyLimit);
+  discardRestOfRequest(stream, discardLimit);
   return problem.status;
 }
 

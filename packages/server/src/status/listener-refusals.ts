@@ -1,6 +1,5 @@
 import type { TLSSocket } from 'node:tls';
-import type { FastifyRequest } from 'fastify';
-import type { OnRefused } from '../problem/problem-details.filter';
+import type { OnRefused, RequestOrigin } from '../problem/problem-details.filter';
 import { peerDnsNames } from '../tls/certificate-names';
 import { refusalOfError } from './refusal-categories';
 import type { Refusal } from './refusal-log';
@@ -18,8 +17,8 @@ export function listenerRefusals(sink: { refuse(refusal: Refusal): void }, liste
 }
 
 /** The first SAN dNSName of the client certificate on a request's connection, if it has one. */
-export function clientCertificateName(request: FastifyRequest): string | undefined {
-  const raw = request.raw as { stream?: { session?: { socket?: unknown } }; socket?: unknown };
+export function clientCertificateName(request: Pick<RequestOrigin, 'raw'>): string | undefined {
+  const raw = request.raw;
   const socket = (raw.stream?.session?.socket ?? raw.socket) as TLSSocket | undefined;
   return socket && typeof socket.getPeerCertificate === 'function' ? peerDnsNames(socket)[0] : undefined;
 }
