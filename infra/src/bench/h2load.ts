@@ -66,9 +66,14 @@ export interface H2loadCounts {
   meanMs: number | null;
 }
 
-/** Requests that did not end with a 2xx answer: non-2xx answers, stream errors and timeouts (in flight at the end: not counted). */
+/**
+ * Requests that did not end with a 2xx answer: non-2xx answers, stream errors and timeouts (in
+ * flight at the end: not counted). From `done` and `succeeded`, not the status-code line: that one
+ * also counts the answers of streams still in flight when `-D` ends (their headers arrived), so it
+ * can exceed `done`.
+ */
 export function h2loadErrors(counts: H2loadCounts): number {
-  return counts.done - counts.status2xx + counts.errored + counts.timeout;
+  return counts.done - counts.succeeded + counts.errored + counts.timeout;
 }
 
 function toMs(value: string, unit: string): number {

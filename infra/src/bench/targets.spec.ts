@@ -79,6 +79,14 @@ time for request:      1.20ms     80.11ms     23.42ms      6.10ms    70.00%
     expect(h2loadErrors(counts)).toBe(10);
   });
 
+  it('does not count the 2xx answers of streams still in flight when -D ended (status 2xx above done)', () => {
+    const counts = parseH2loadOutput(`finished in 10.00s, 4929.00 req/s, 2.90MB/s
+requests: 49390 total, 49390 started, 49290 done, 49290 succeeded, 0 failed, 0 errored, 0 timeout
+status codes: 49390 2xx, 0 3xx, 0 4xx, 0 5xx
+`);
+    expect(h2loadErrors(counts)).toBe(0);
+  });
+
   it('refuses output without a summary', () => {
     expect(() => parseH2loadOutput('connect error')).toThrow(/no summary/);
   });
