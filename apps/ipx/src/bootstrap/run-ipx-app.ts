@@ -66,13 +66,10 @@ export async function runIpxApp(argv: readonly string[] = process.argv.slice(2))
     process.exit(EXIT_CONFIG);
   }
   const logger = createIpxLogger(config.logging.level);
-  let running: RunningIpx;
-  try {
-    running = await startIpxApp(config, logger);
-  } catch (error) {
-    logger.fatal({ err: error }, 'start-up failed');
-    process.exit(EXIT_STARTUP);
-  }
+  // The handlers are in place before `ready` is logged: a supervisor (or a test) that sends SIGTERM
+  // as soon as it reads that line must get the graceful stop, never the default action (killed).
+  // A signal during start-up stops once the start is done.
+  let starting: Promise<RunningIpx> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       const timer = setTimeout(() => {
@@ -81,10 +78,19 @@ export async function runIpxApp(argv: readonly string[] = process.argv.slice(2))
       }, SHUTDOWN_GRACE_MS);
       timer.unref();
       logger.info({ reason: signal }, 'shutting down');
-      void running.close().then(() => process.exit(0));
+      void starting?.then((running) => running.close()).then(
+        () => process.exit(0),
+        () => undefined, // a start that failed exits by itself (EXIT_STARTUP, below)
+      );
     });
   }
-  return running;
+  try {
+    starting = startIpxApp(config, logger);
+    return await starting;
+  } catch (error) {
+    logger.fatal({ err: error }, 'start-up failed');
+    process.exit(EXIT_STARTUP);
+  }
 }
 
 /**
