@@ -300,7 +300,34 @@ describe('opaque telescopic labels in the shared store', () => {
     expect(await mapping(initiators[1]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
     await initiators[0]!.stop();
     initiators[0] = await SeppProcess.ready('initiator', join(pki.dir, 'labels-i1.yaml'));
+    // Listening is not connected to the store: /readyz says when the store answers.
+    await waitFor('the restarted replica connected to the store', async () => (await initiators[0]!.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
     expect(await mapping(initiators[0], `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
     expect((await mapping(initiators[1]!, 'telescopic-label=m-0aaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
+  });
+
+  it('with the store down, an opaque label this replica does not hold is not "unknown": 503 (mapping API and NF request)', async () => {
+    const other = `${'c'.repeat(40)}.${'d'.repeat(30)}.5gc.mnc001.mcc001.3gppnetwork.org`;
+    const given = await mapping(initiators[1]!, `foreign-fqdn=${other}`);
+    expect(given.status).toBe(200);
+    const label = (given.json as { telescopicLabel: string }).telescopicLabel;
+    await redis.stop();
+    try {
+      await waitFor('/readyz degraded', async () => (await initiators[0]!.admin<{ status: string }>('/readyz')).body.status === 'degraded');
+      const looked = await mapping(initiators[0]!, `telescopic-label=${label}`);
+      expect(looked).toEqual({ status: 503, json: expect.objectContaining({ cause: 'SYSTEM_FAILURE', detail: expect.stringMatching(/cannot be looked up now/) as unknown }) });
+      await initiators[0]!.waitForLog('the store warning', (line) => line.msg === 'telescopic label not looked up: the state store is unreachable' && line['label'] === label);
+      const client = await NfClient.connect(initiators[0]!.port('sbi'));
+      try {
+        const answer = await client.request({ path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { ':authority': `${label}.${FQDN_B}` } });
+        expect({ status: answer.status, cause: (answer.json as { cause?: string } | undefined)?.cause }).toEqual({ status: 503, cause: 'SYSTEM_FAILURE' });
+      } finally {
+        client.close();
+      }
+    } finally {
+      await redis.restart();
+    }
+    await waitFor('/readyz ready again', async () => (await initiators[0]!.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
+    expect(await mapping(initiators[0]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: other }) });
   });
 });

@@ -93,7 +93,13 @@ export class SbiForwarderService {
   private async routeByStoredLabel(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, unknown: N32Error, startedAt: bigint): Promise<void> {
     const host = String(headers[':authority'] ?? '').replace(/:\d+$/, '');
     const label = telescopicLabelOf(host, this.config.current.sepp.fqdn);
-    const fqdn = label ? await this.telescopic.resolve(label) : null;
+    let fqdn: string | null;
+    try {
+      fqdn = label ? await this.telescopic.resolve(label) : null;
+    } catch (error) {
+      this.refuse(stream, headers, error, startedAt, undefined); // the store did not answer: 503
+      return;
+    }
     if (!fqdn) {
       this.refuse(stream, headers, unknown, startedAt, undefined);
       return;

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { encodeTelescopicLabel, isOpaqueLabel, TelescopicMappingTable } from '@sepp/protocol';
+import { encodeTelescopicLabel, isOpaqueLabel, N32Error, N32ErrorCode, TelescopicMappingTable } from '@sepp/protocol';
 import { ConfigService, SEPP_LOGGER, SEPP_STATE, type N32StateStore, type SeppLogger } from '@sepp/server';
 
 /**
@@ -35,7 +35,9 @@ export class TelescopicService {
 
   /**
    * The foreign FQDN of a label: direct labels decode, opaque ones come from this process or the
-   * store (handed out by another replica, or before a restart). Null when unknown.
+   * store (handed out by another replica, or before a restart). Null when unknown; an opaque label
+   * this process does not hold while the store does not answer is no unknown label: N32Error
+   * STATE_STORE_UNAVAILABLE (503), as for a label that cannot be stored.
    */
   async resolve(label: string): Promise<string | null> {
     const lower = label.toLowerCase();
@@ -46,7 +48,7 @@ export class TelescopicService {
       fqdn = await this.store.getLabel(lower);
     } catch (error) {
       this.logger.warn({ label: lower, error: (error as Error).message }, 'telescopic label not looked up: the state store is unreachable');
-      return null;
+      throw new N32Error(N32ErrorCode.STATE_STORE_UNAVAILABLE, `the telescopic label ${lower} is opaque and cannot be looked up now: ${(error as Error).message}`);
     }
     // Only what really encodes to this label is taken (the store is not a way to redirect traffic).
     if (!fqdn || encodeTelescopicLabel(fqdn).label !== lower) return null;
