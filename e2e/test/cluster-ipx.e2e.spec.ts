@@ -42,6 +42,7 @@ describe('a responder cluster behind an IPX relay: the replica the relay reaches
       state: state('r1'),
       between: async (_r1, yaml) => {
         r2 = await SeppProcess.ready('responder', writeYaml(pki.dir, 'cluster-ipx-r2', { ...yaml, state: state('r2') }));
+        await r2.dependenciesUp(); // its first N32-f message loads the context from the store
         return { port: r2.port('n32') };
       },
     });

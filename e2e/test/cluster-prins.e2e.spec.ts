@@ -76,6 +76,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
       yaml['state'] = { redis: { url: redis.url }, keyWrapKeyFile: 'kek.bin', replicaId: replica };
       replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `cluster-${replica}`, yaml)));
     }
+    for (const replica of replicas) await replica.dependenciesUp();
     for (const replica of replicas) clients.push(await H2Client.open(replica.port('n32'), FQDN_A, pki.clientTls(certB)));
     request = {
       method: 'GET',
@@ -274,6 +275,7 @@ describe('opaque telescopic labels in the shared store', () => {
       await started.ready(30_000).catch((error: unknown) => {
         throw new Error(`${(error as Error).message}\n${started.dump()}`);
       });
+      await started.dependenciesUp();
     }
   });
 
@@ -300,8 +302,7 @@ describe('opaque telescopic labels in the shared store', () => {
     expect(await mapping(initiators[1]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
     await initiators[0]!.stop();
     initiators[0] = await SeppProcess.ready('initiator', join(pki.dir, 'labels-i1.yaml'));
-    // Listening is not connected to the store: /readyz says when the store answers.
-    await waitFor('the restarted replica connected to the store', async () => (await initiators[0]!.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
+    await initiators[0].dependenciesUp();
     expect(await mapping(initiators[0], `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: LONG }) });
     expect((await mapping(initiators[1]!, 'telescopic-label=m-0aaaaaaaaaaaaaaaaaaaaaaaaaa')).status).toBe(404);
   });
@@ -327,7 +328,7 @@ describe('opaque telescopic labels in the shared store', () => {
     } finally {
       await redis.restart();
     }
-    await waitFor('/readyz ready again', async () => (await initiators[0]!.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
+    await initiators[0]!.dependenciesUp();
     expect(await mapping(initiators[0]!, `telescopic-label=${label}`)).toEqual({ status: 200, json: expect.objectContaining({ foreignFqdn: other }) });
   });
 });

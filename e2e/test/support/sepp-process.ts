@@ -31,6 +31,14 @@ export class SeppProcess extends AppProcess {
     return sepp;
   }
 
+  /**
+   * Waits until `/readyz` says `ready`: every dependency up too. Listening (`ready()`) is not being
+   * connected to the shared state store; a test that needs the store waits for this.
+   */
+  async dependenciesUp(timeoutMs = 15_000): Promise<void> {
+    await waitFor(`${this.name}: /readyz ready (dependencies up)`, async () => (await this.admin<{ status: string }>('/readyz')).body.status === 'ready', timeoutMs);
+  }
+
   async peers(): Promise<PeerView[]> {
     return (await this.admin<{ peers: PeerView[] }>('/admin/peers')).body.peers;
   }
