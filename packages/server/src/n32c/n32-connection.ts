@@ -53,6 +53,12 @@ export class N32Connection {
   private keepalive: NodeJS.Timeout | null = null;
   /** When the connection was up (ms since the epoch). */
   readonly openedAt = Date.now();
+  /**
+   * SAN dNSNames of the certificate the peer presented, read once the connection is up: a peer may
+   * close the connection right after its answer (a `NONE` selection), and a closed socket has no
+   * peer certificate to read any more.
+   */
+  readonly peerDnsNames: readonly string[];
 
   private constructor(
     readonly peer: PeerSettings,
@@ -64,7 +70,9 @@ export class N32Connection {
     readonly dialled: string,
     private readonly userAgent: string,
     private readonly metrics?: SeppMetrics,
-  ) {}
+  ) {
+    this.peerDnsNames = peerDnsNames(socket);
+  }
 
   /**
    * Opens the connection; rejects on TCP, TLS (certificate) or ALPN failure, or after `timeoutMs`.
@@ -120,11 +128,6 @@ export class N32Connection {
       n32cRequests: null,
       n32fRequests: null,
     };
-  }
-
-  /** SAN dNSNames of the certificate the peer presented. */
-  get peerDnsNames(): readonly string[] {
-    return peerDnsNames(this.socket);
   }
 
   get open(): boolean {
