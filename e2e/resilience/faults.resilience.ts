@@ -45,15 +45,19 @@ const http2 = require('node:http2');
 const create = http2.createSecureServer;
 http2.createSecureServer = function holdingServer(...args) {
   const server = create.apply(this, args);
-  const emit = server.emit;
-  server.emit = function holdExchangeCapability(event, ...rest) {
-    if (event === 'stream' && String(rest[1] && rest[1][':path']).endsWith('/exchange-capability')) {
-      process.stderr.write('RESILIENCE: holding exchange-capability\\n');
-      setTimeout(() => emit.call(this, event, ...rest), 60000).unref();
-      return true;
-    }
-    return emit.call(this, event, ...rest);
-  };
+  // Outermost, once listening: the app's own stream dispatch (its fast path serves
+  // exchange-capability) is installed by then, and must not see the stream before the hold.
+  server.once('listening', () => {
+    const emit = server.emit;
+    server.emit = function holdExchangeCapability(event, ...rest) {
+      if (event === 'stream' && String(rest[1] && rest[1][':path']).endsWith('/exchange-capability')) {
+        process.stderr.write('RESILIENCE: holding exchange-capability\\n');
+        setTimeout(() => emit.call(this, event, ...rest), 60000).unref();
+        return true;
+      }
+      return emit.call(this, event, ...rest);
+    };
+  });
   return server;
 };
 `,
