@@ -1,6 +1,4 @@
-import { once } from 'node:events';
-import { connect, createServer, type ClientHttp2Session, type Http2Server, type OutgoingHttpHeaders } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import type { ClientHttp2Session, OutgoingHttpHeaders } from 'node:http2';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import fastify from 'fastify';
 import { N32C_PATHS, N32Error, N32ErrorCode } from '@sepp/protocol';
@@ -8,6 +6,7 @@ import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import type { Problem } from '../problem/to-problem';
 import { n32cFastPath } from './n32c-fast-route';
+import { loopbackH2, type LoopbackH2 } from '../testing/loopback-h2.spec-support';
 
 /**
  * The N32-c fast path on a real HTTP/2 server: what it takes, and that its answers are the ones the
@@ -17,7 +16,7 @@ import { n32cFastPath } from './n32c-fast-route';
 describe('n32cFastPath: exchange-capability without the framework', () => {
   const BODY_LIMIT = 1024;
   const PATH = N32C_PATHS.exchangeCapability;
-  let server: Http2Server;
+  let loopback: LoopbackH2;
   let client: ClientHttp2Session;
   let lines: Record<string, unknown>[];
   let refused: Array<{ problem: Problem; url: string }>;
@@ -44,23 +43,15 @@ describe('n32cFastPath: exchange-capability without the framework', () => {
         },
       },
     ]);
-    server = createServer();
-    server.on('stream', (stream, headers) => {
-      stream.on('error', () => undefined);
+    loopback = await loopbackH2((stream, headers) => {
       if (fastPath(stream, headers)) return;
       stream.respond({ ':status': 404, 'x-taken-by': 'fallback' });
       stream.end();
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    client.on('error', () => undefined);
+    client = loopback.client;
   });
 
-  afterEach(async () => {
-    client.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterEach(() => loopback.close());
 
   const send = (body: string | Buffer | undefined, headers: OutgoingHttpHeaders = {}): Promise<{ status: number; headers: Record<string, unknown>; json: Record<string, unknown> | null }> =>
     new Promise((resolve, reject) => {

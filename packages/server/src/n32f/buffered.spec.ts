@@ -1,34 +1,24 @@
 import { once } from 'node:events';
-import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
-import type { AddressInfo } from 'node:net';
+import { constants, type ClientHttp2Session, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
 import { exchangeBuffered, readBody, RequestNotProcessed } from './buffered';
 import { respondWithProblem } from './raw-problem';
+import { loopbackH2, type LoopbackH2 } from '../testing/loopback-h2.spec-support';
 
 /** exchangeBuffered against a real HTTP/2 server on loopback whose behaviour each test sets. */
 describe('exchangeBuffered: a request the upstream did not process is a RequestNotProcessed (RFC 9113 §8.7)', () => {
   const options = { timeoutMs: 5_000, limit: 1 << 20, failure: N32ErrorCode.N32_CONNECTION_LOST };
   const headers = { ':method': 'POST', ':path': '/n32f-forward/v1/n32f-process', 'content-type': 'application/json' };
-  let server: Http2Server;
+  let loopback: LoopbackH2;
   let client: ClientHttp2Session;
   let handler: (stream: ServerHttp2Stream, session: ServerHttp2Session) => void;
 
   beforeEach(async () => {
-    server = createServer();
-    server.on('stream', (stream) => {
-      stream.on('error', () => undefined);
-      handler(stream, stream.session as ServerHttp2Session);
-    });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    client.on('error', () => undefined);
+    loopback = await loopbackH2((stream) => handler(stream, stream.session as ServerHttp2Session));
+    client = loopback.client;
   });
 
-  afterEach(async () => {
-    client.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterEach(() => loopback.close());
 
   it('a refused stream (REFUSED_STREAM)', async () => {
     handler = (stream) => stream.close(constants.NGHTTP2_REFUSED_STREAM);
@@ -40,7 +30,7 @@ describe('exchangeBuffered: a request the upstream did not process is a RequestN
   it('a session that got GOAWAY before the request: nothing is sent', async () => {
     let streams = 0;
     handler = () => (streams += 1);
-    server.on('session', (session: ServerHttp2Session) => session.close());
+    loopback.server.on('session', (session: ServerHttp2Session) => session.close());
     await once(client, 'goaway');
     const failure = await exchangeBuffered(client, headers, Buffer.from('{}'), options).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RequestNotProcessed);
@@ -69,28 +59,19 @@ describe('exchangeBuffered: a request the upstream did not process is a RequestN
 
 /** readBody over its limit, answered 413 by respondWithProblem: the sender gets the answer and its stream ends. */
 describe('readBody: a body over the limit', () => {
-  let server: Http2Server;
-  let client: ClientHttp2Session;
+  let loopback: LoopbackH2;
 
-  afterEach(async () => {
-    client.destroy();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterEach(() => loopback.close());
 
   it('is refused, and the rest of the body is read on and dropped until the stream ends (it is not paused again at every chunk)', async () => {
     const limit = 1024;
-    server = createServer();
-    server.on('stream', (stream) => {
-      stream.on('error', () => undefined);
+    loopback = await loopbackH2((stream) => {
       readBody(stream, limit).then(
         () => stream.close(constants.NGHTTP2_INTERNAL_ERROR),
         (error: unknown) => respondWithProblem(stream, error, limit),
       );
     });
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
-    client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
-    client.on('error', () => undefined);
+    const client = loopback.client;
     // 1 MiB: far beyond the limit and the stream's flow-control window, so the sender needs the rest read.
     const stream = client.request({ ':method': 'POST', ':path': '/x', 'content-type': 'application/json' });
     stream.on('error', () => undefined);
