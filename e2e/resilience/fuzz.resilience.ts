@@ -48,8 +48,9 @@ import { openFuzzClient, SimPeer, type N32Client } from './support/sim-peer';
  *
  * No 5xx is legitimate here but one: N32-f in TLS mode to the allowed producer never asks for one
  * of its deliberate 5xx or slow answers (`/status/5xx`, `/slow/`, `/bytes/` are not generated), and
- * no fault is injected; the exception is the documented 503 with retry-after of TLS-mode N32-f
- * while the responder's renegotiation rate limit holds (`renegotiationDeferred` in support/fuzz.ts,
+ * no fault is injected; the exception is the documented `503 N32_NOT_ESTABLISHED` of TLS-mode
+ * N32-f from the peer while it has no agreement (the responder's renegotiation with it cannot reach
+ * it, or its rate limit holds the next attempt back: `noAgreementWithPeer` in support/fuzz.ts,
  * counted in the row's notes).
  */
 jest.setTimeout(240_000);
