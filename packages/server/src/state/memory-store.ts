@@ -2,6 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { ChunkedReplayWindow } from '@sepp/protocol';
 import { STATE_LIMITS } from './limits';
+import { MessageIdsBySeq } from './message-ids';
 import type {
   ContextEvent,
   MessageKind,
@@ -22,7 +23,7 @@ interface MemoryContext {
   context: StoredContext;
   counters: Record<MessageKind, number>;
   windows: Record<MessageKind, ChunkedReplayWindow>;
-  messageIds: Record<MessageKind, Map<string, number>>;
+  messageIds: Record<MessageKind, MessageIdsBySeq>;
   retireTimer: NodeJS.Timeout | null;
   /** When a scheduled retirement takes effect (Date.now() ms); a later one never postpones it. */
   retireAt: number | null;
@@ -54,7 +55,7 @@ export class MemoryStateStore extends EventEmitter<StateStoreEvents> implements 
       context: { ...context, kekId: null },
       counters: { request: start, response: start },
       windows: { request: new ChunkedReplayWindow(STATE_LIMITS.replayChunkSize, STATE_LIMITS.replayMaxChunks), response: new ChunkedReplayWindow(STATE_LIMITS.replayChunkSize, STATE_LIMITS.replayMaxChunks) },
-      messageIds: { request: new Map(), response: new Map() },
+      messageIds: { request: new MessageIdsBySeq(STATE_LIMITS.maxMessageIds), response: new MessageIdsBySeq(STATE_LIMITS.maxMessageIds) },
       retireTimer: null,
       retireAt: null,
     });
@@ -124,14 +125,8 @@ export class MemoryStateStore extends EventEmitter<StateStoreEvents> implements 
     window.accept(seq);
     const ids = entry.messageIds[kind];
     if (ids.has(messageId)) return 'duplicate-message-id';
-    ids.set(messageId, seq);
-    if (ids.size > STATE_LIMITS.maxMessageIds) {
-      // The lowest SEQ goes first, as in the Redis adapter's sorted set.
-      let lowest: string | undefined;
-      let lowestSeq = Infinity;
-      for (const [id, at] of ids) if (at < lowestSeq) [lowest, lowestSeq] = [id, at];
-      ids.delete(lowest!);
-    }
+    // Past the limit the lowest SEQ goes first, as in the Redis adapter's sorted set.
+    ids.add(messageId, seq);
     return 'fresh';
   }
 
