@@ -19,6 +19,7 @@ import { describeChanges, type ModificationPolicy } from '../modifications/polic
 import { processModifications } from '../modifications/process';
 import { isNoIntermediary } from '../modifications/verify';
 import { normalizeFqdn } from '../../identifiers/plmn';
+import { RecentIds } from './recent-ids';
 
 /** Everything both SEPPs agreed in exchange-params, plus the exported TLS master key. */
 export interface N32fContextParams {
@@ -112,10 +113,10 @@ export class N32fContext {
   private readonly sendResponses: NonceSource;
   private readonly receivedRequests = new ChunkedReplayWindow();
   private readonly receivedResponses = new ChunkedReplayWindow();
-  private readonly seenRequestIds = new Set<string>();
+  private readonly seenRequestIds = new RecentIds(MAX_REMEMBERED_MESSAGE_IDS);
   private readonly outstanding = new Map<string, RequestContext>();
   /** The IDs of the last requests we sent (to recognise an error report about one of them). */
-  private readonly recentlySent = new Set<string>();
+  private readonly recentlySent = new RecentIds(MAX_RECENTLY_SENT);
   private sent = 0;
   private ris: N32fIntermediaries | undefined;
 
@@ -169,7 +170,6 @@ export class N32fContext {
     const result = reformatRequest(message, this.meta(messageId), this.params.policy);
     const body = { reformattedData: this.seal(result.aad, result.dataToEncrypt, this.direction('request', 'send').key, this.sendRequests) };
     this.outstanding.set(messageId, { method: message.method, path: message.path });
-    if (this.recentlySent.size >= MAX_RECENTLY_SENT) this.recentlySent.delete(this.recentlySent.values().next().value!);
     this.recentlySent.add(messageId);
     return { body, messageId, encrypted: result.encrypted };
   }
@@ -205,7 +205,8 @@ export class N32fContext {
     const clear = rebuildRequest(header.aad, dataToEncrypt, options);
     const { aad, modifications } = this.modified(body, header, dataToEncrypt, 'request', { method: clear.method, path: clear.path });
     const message = aad === header.aad ? clear : rebuildRequest(aad, dataToEncrypt, options);
-    this.remember(header.messageId);
+    // Past the bound the oldest IDs go: the replay window still refuses their SEQs.
+    this.seenRequestIds.add(header.messageId);
     return { message, messageId: header.messageId, encryptedCount: dataToEncrypt.length, modifications, seq, request: { method: message.method, path: message.path } };
   }
 
@@ -295,15 +296,6 @@ export class N32fContext {
     if (header.n32fContextId.toLowerCase() !== this.params.localContextId.toLowerCase()) {
       throw new PrinsError(N32fErrorType.CONTEXT_NOT_FOUND, `the message names context ${header.n32fContextId}, not ${this.params.localContextId}`);
     }
-  }
-
-  private remember(messageId: string): void {
-    if (this.seenRequestIds.size >= MAX_REMEMBERED_MESSAGE_IDS) {
-      // The replay window still refuses old SEQs; the oldest IDs can go.
-      const oldest = this.seenRequestIds.values().next().value;
-      if (oldest !== undefined) this.seenRequestIds.delete(oldest);
-    }
-    this.seenRequestIds.add(messageId);
   }
 }
 
