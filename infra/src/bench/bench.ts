@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { sendViaSepp } from '../nf/consumer';
 import { BenchChild, cpuTimeMs, rssBytes } from './child';
-import { mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type BenchContext, type BenchParams, type BenchReport, type Scenario, type ScenarioEntry, type ScenarioResult } from './context';
+import { CONSUMER_HEADERS, mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type BenchContext, type BenchParams, type BenchReport, type Scenario, type ScenarioEntry, type ScenarioResult } from './context';
 import { findH2load, h2loadErrors, runH2load } from './h2load';
 import { DEFAULT_MAX_SAMPLES, jsonBody, runLoadInWorker, type LoadPhase } from './load';
 import { computeRatios, renderReport, rssOf } from './report';
@@ -184,6 +184,7 @@ async function loadScenario({ scenario, entry, result, ctx, onPath, body }: Load
     authority: entry.authority,
     method: params.method,
     path: params.path,
+    headers: { ...CONSUMER_HEADERS },
     body,
     connections: params.connections,
     concurrency: params.concurrency,
@@ -209,6 +210,7 @@ async function loadScenario({ scenario, entry, result, ctx, onPath, body }: Load
       method: params.method,
       target: entry.target,
       authority: entry.authority,
+      headers: CONSUMER_HEADERS,
       body,
       durationS: params.durationS,
       clients: 10,

@@ -11,6 +11,12 @@ export const HOME = { plmn: { mcc: '001', mnc: '01' } as PlmnId, seppFqdn: 'sepp
 export const VISITED = { plmn: { mcc: '002', mnc: '02' } as PlmnId, seppFqdn: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org' };
 /** The producer NF's FQDN; the SEPPs/proxy B map it to 127.0.0.1. */
 export const PRODUCER_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
+/**
+ * The headers every generated request carries besides the pseudo-headers and the target API root:
+ * what an NF consumer sends (TS 29.500 5.2.2.2: `user-agent` names the NF type). In PRINS mode they
+ * are what the AAD's header list holds, where the relay of (e) appends its own.
+ */
+export const CONSUMER_HEADERS: Readonly<Record<string, string>> = { 'user-agent': 'AMF-amf1', accept: 'application/json' };
 /** The IPX relay of scenario (e) (apps/ipx): its identity, TLS name and JWS `identity`. */
 export const IPX_FQDN = 'ipx.roaming.example.org';
 

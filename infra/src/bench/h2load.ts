@@ -16,6 +16,8 @@ export interface H2loadOptions {
   target?: string;
   /** `:authority` override (telescopic scenarios). */
   authority?: string;
+  /** Headers of every request (replacing h2load's own `user-agent` when named). */
+  headers?: Readonly<Record<string, string>>;
   body?: string;
   durationS: number;
   clients: number;
@@ -106,6 +108,7 @@ export function runH2load(binary: string, options: H2loadOptions): Promise<H2loa
   const args = ['-c', String(options.clients), '-m', String(options.streams), '-D', String(options.durationS), '--warm-up-time', '0', '-t', '1'];
   if (options.target !== undefined) args.push('-H', `3gpp-sbi-target-apiroot: ${options.target}`);
   if (options.authority !== undefined) args.push('-H', `:authority: ${options.authority}`);
+  for (const [name, value] of Object.entries(options.headers ?? {})) args.push('-H', `${name}: ${value}`);
   if (options.body !== undefined) {
     const file = path.join(options.workDir, 'h2load-body.json');
     writeFileSync(file, options.body);

@@ -1,4 +1,4 @@
-import type { BenchReport, ProcessRss, RatioResult, RatioSpec, ScenarioResult } from './context';
+import { CONSUMER_HEADERS, type BenchReport, type ProcessRss, type RatioResult, type RatioSpec, type ScenarioResult } from './context';
 
 export function computeRatios(specs: readonly RatioSpec[], results: readonly ScenarioResult[]): RatioResult[] {
   return specs.map((spec) => {
@@ -31,7 +31,7 @@ export function renderReport(report: BenchReport): string {
   const lines: string[] = [];
   lines.push('N32-f forwarding benchmark');
   lines.push(`node ${report.node}, ${report.cpus.count} CPU${report.cpus.count === 1 ? '' : 's'} (${report.cpus.model}), ${report.platform}`);
-  const request = `${p.method} ${p.path}${p.bodyBytes ? ` with a ${p.bodyBytes}-byte JSON body` : ''}`;
+  const request = `${p.method} ${p.path} (${Object.keys(CONSUMER_HEADERS).join(', ')})${p.bodyBytes ? ` with a ${p.bodyBytes}-byte JSON body` : ''}`;
   lines.push(
     `parameters: ${p.durationS} s measured after ${p.warmupS} s warm-up per scenario, ${p.concurrency} streams in flight over ${p.connections} h2c connection${p.connections === 1 ? '' : 's'}, ` +
       `${request}, request timeout ${p.requestTimeoutMs / 1000} s, SEPP log level ${p.seppLogLevel}`,
