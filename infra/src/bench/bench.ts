@@ -161,7 +161,7 @@ async function loadScenario({ scenario, entry, result, ctx, onPath, body }: Load
   const servedBy = (smoke.json as { servedBy?: unknown } | undefined)?.servedBy;
   if (servedBy !== 'udm1') throw new Error(`the first request through it did not reach the producer (body: ${smoke.text.slice(0, 300)})`);
   if (scenario.verify) say(`bench: (${scenario.id}) ${await scenario.verify(ctx, entry)}`);
-  say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS} + ${params.durationS} s`);
+  say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS}${scenario.warmupRequests ? ` s and ${scenario.warmupRequests} answers` : ''} + ${params.durationS} s`);
   const processName = (child: BenchChild, i: number): string => (i === 0 ? 'producer' : child.name.slice(scenario.id.length + 1));
   let cpuAtStart: Array<number | null> = [];
   let cpuAtEnd: Array<number | null> = [];
@@ -190,9 +190,13 @@ async function loadScenario({ scenario, entry, result, ctx, onPath, body }: Load
     concurrency: params.concurrency,
     durationS: params.durationS,
     warmupS: params.warmupS,
+    ...(scenario.warmupRequests ? { warmupRequests: scenario.warmupRequests } : {}),
     requestTimeoutMs: params.requestTimeoutMs,
     maxSamples: DEFAULT_MAX_SAMPLES,
   }, onPhase);
+  if (scenario.warmupRequests && result.load.warmupAnswered < scenario.warmupRequests) {
+    say(`bench: (${scenario.id}) the warm-up ended at its time bound after ${result.load.warmupAnswered} answers, not ${scenario.warmupRequests}`);
+  }
   result.cpu = onPath.map((child, i) => {
     const [from, to] = [cpuAtStart[i], cpuAtEnd[i]];
     return { process: processName(child, i), cpuMs: from === null || from === undefined || to === null || to === undefined ? null : to - from };

@@ -92,6 +92,11 @@ export interface Scenario {
    */
   verify?(ctx: BenchContext, entry: ScenarioEntry): Promise<string>;
   /**
+   * Load unrecorded until this many requests were answered (after the warm-up seconds, at most
+   * 300 s) before the measured window: the state the scenario is about is measured aged.
+   */
+  readonly warmupRequests?: number;
+  /**
    * A scenario that measures something else than forwarding throughput (e.g. negotiation
    * latency): called instead of the smoke request and the load, returns named latency series,
    * the attempts that failed (by kind) and how many operations it ran (for the CPU per operation).

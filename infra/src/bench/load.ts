@@ -27,6 +27,14 @@ export interface LoadOptions {
   concurrency: number;
   durationS: number;
   warmupS: number;
+  /**
+   * The warm-up also lasts until this many requests were answered 2xx (bounded by
+   * `warmupLimitS`): a state that builds up per message (e.g. what an N32-f context remembers)
+   * is then measured as it is after that many, not fresh.
+   */
+  warmupRequests?: number;
+  /** Upper bound of a warm-up by `warmupRequests`, in seconds (default 300). */
+  warmupLimitS?: number;
   /** A request open longer than this is cancelled and counted as `timeout`. */
   requestTimeoutMs: number;
   /** Size of the latency ring (samples kept). */
@@ -57,6 +65,8 @@ export interface LoadResult {
   errorCount: number;
   /** Requests still open when the window closed (not counted either way). */
   inFlightAtEnd: number;
+  /** Requests answered 2xx during the warm-up. */
+  warmupAnswered: number;
   bytesIn: number;
 }
 
@@ -130,6 +140,8 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
   const errors: Record<string, number> = {};
   let errorCount = 0;
   let ok = 0;
+  let warmedUp = 0;
+  let warmupReached: () => void = () => undefined;
   let bytesIn = 0;
   let phase: 'warmup' | 'measure' | 'drain' = 'warmup';
   let measureStart = Number.POSITIVE_INFINITY;
@@ -204,6 +216,9 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
           ok += 1;
           ring[recorded % ring.length] = endedAt - startedAt;
           recorded += 1;
+        } else if (phase === 'warmup') {
+          warmedUp += 1;
+          if (warmedUp === options.warmupRequests) warmupReached();
         }
         issue();
       } else {
@@ -231,8 +246,14 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
     }
   }, 250);
 
+  const byCount = (options.warmupRequests ?? 0) > 0 ? new Promise<void>((resolve) => (warmupReached = resolve)) : Promise.resolve();
   for (let i = 0; i < options.concurrency; i++) issue();
   await new Promise((resolve) => setTimeout(resolve, options.warmupS * 1000));
+  if ((options.warmupRequests ?? 0) > 0) {
+    let bound: NodeJS.Timeout | undefined;
+    await Promise.race([byCount, new Promise<void>((resolve) => (bound = setTimeout(resolve, (options.warmupLimitS ?? 300) * 1000)))]);
+    clearTimeout(bound);
+  }
   onPhase('measure');
   phase = 'measure';
   measureStart = performance.now();
@@ -258,6 +279,7 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
     errors,
     errorCount,
     inFlightAtEnd,
+    warmupAnswered: warmedUp,
     bytesIn,
   };
 }

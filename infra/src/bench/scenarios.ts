@@ -67,6 +67,20 @@ const seppPrins: Scenario = {
 };
 
 /**
+ * (s) (d) with its N32-f context aged: the load runs unrecorded until 70,000 requests were
+ * answered, past every per-context bound the receiver keeps (the state store's 16,384 messageIds
+ * per context and kind, the context's own 65,536), then (d)'s measured window. A context carries
+ * millions of messages in service; the 10 s of (d) see only its first 20,000 or so. s/d: an aged
+ * context forwards as fast as a fresh one (what remembering each message costs does not grow).
+ */
+const seppPrinsAged: Scenario = {
+  id: 's',
+  title: 'consumer -> SEPP pair (N32-f PRINS, context after 70,000 requests) -> producer',
+  setup: (ctx) => seppPrins.setup(ctx),
+  warmupRequests: 70_000,
+};
+
+/**
  * (e) (d) with an IPX relay (apps/ipx) on the N32-f path: the same apps, producer and load, and
  * the initiator's peer entry names the relay (its key goes in exchange-params). N32-c goes from
  * SEPP to SEPP; every NF request crosses initiator -> relay -> responder as an n32f-process POST,
@@ -169,12 +183,13 @@ const negotiationLatency: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsViaIpx, seppPrinsCluster, seppTlsBorder, negotiationLatency];
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsAged, seppPrinsViaIpx, seppPrinsCluster, seppTlsBorder, negotiationLatency];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
   { numerator: 'c', denominator: 'b', target: 0.9 },
   { numerator: 'd', denominator: 'c', target: 0.7 },
+  { numerator: 's', denominator: 'd', target: 0.9 },
   { numerator: 'e', denominator: 'd', target: 0.6 },
   { numerator: 'f', denominator: 'd', target: 0.8 },
   { numerator: 'g', denominator: 'c', target: 0.8 },

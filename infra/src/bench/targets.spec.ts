@@ -11,7 +11,7 @@ function scenario(id: string, extra: Partial<ScenarioResult> = {}): ScenarioResu
 }
 
 function load(reqPerSec: number, errorCount = 0): ScenarioResult['load'] {
-  return { durationS: 10, ok: reqPerSec * 10, reqPerSec, latency: summarize(new Float64Array([1, 2]), 2), errors: errorCount ? { 'status 502': errorCount } : {}, errorCount, inFlightAtEnd: 0, bytesIn: 0 };
+  return { durationS: 10, ok: reqPerSec * 10, reqPerSec, latency: summarize(new Float64Array([1, 2]), 2), errors: errorCount ? { 'status 502': errorCount } : {}, errorCount, inFlightAtEnd: 0, warmupAnswered: 0, bytesIn: 0 };
 }
 
 function report(scenarios: ScenarioResult[]): Omit<BenchReport, 'targets'> {
