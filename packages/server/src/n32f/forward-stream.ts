@@ -188,6 +188,14 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
       if (requestEnded) stream.end();
       else inbound.pipe(stream, { end: false });
     }
+    // The upstream closed the stream while our request side was open (e.g. RST_STREAM NO_ERROR
+    // after an answer that came before the whole body, RFC 9113 §8.1): Node then ends our
+    // writable side, and a body chunk piped after that would fail the stream
+    // (ERR_STREAM_WRITE_AFTER_END) and cut an answer still being relayed to a slow reader. The
+    // rest of the body is not relayed any more (read and dropped once the answer is complete).
+    stream.once('aborted', () => {
+      if (out === stream) inbound.unpipe(stream);
+    });
     let answered = false;
     /** Refused before any answer: the upstream did not process it (RFC 9113 §8.7). */
     const refusedUnanswered = (): boolean => !answered && stream.rstCode === NGHTTP2_REFUSED_STREAM;
