@@ -1,2 +1,3 @@
 export * from './n32f-context';
 export * from './intermediaries';
+export { IdSlots } from './id-slots';
