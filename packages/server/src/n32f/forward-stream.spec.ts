@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import { Duplex } from 'node:stream';
 import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
@@ -379,6 +380,100 @@ describe('forwardStream: the upstream fails after its answer started', () => {
       expect(r.outcomes).toEqual([{ kind: 'abandoned', by: 'upstream', detail: expect.stringMatching(/after the answer started/) }]);
     } finally {
       await r.close();
+    }
+  });
+});
+
+/**
+ * An upstream stream whose events the test orders itself. Node's real streams cannot be held in
+ * the state below long enough (the relay drains the answer within a few event-loop turns), so
+ * this one does what Node's http2 core does when RST_STREAM(NO_ERROR) arrives on a client stream
+ * whose request side is still open (`closeStream` in lib/internal/http2/core.js): `rstCode` set,
+ * `aborted` emitted, the writable side ended, its shutdown completing later (a ShutdownWrap in
+ * C++, so `finish` comes an event-loop turn after); the readable side ends only once what was
+ * received of the answer has been read.
+ */
+class ScriptedUpstream extends Duplex {
+  rstCode: number | undefined;
+  readonly endAfterHeaders = false;
+  readonly written: Buffer[] = [];
+  private wrote: () => void = () => undefined;
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    this.written.push(chunk);
+    this.wrote();
+    callback();
+  }
+
+  override _read(): void {}
+
+  private shutdown: (() => void) | undefined;
+
+  override _final(callback: () => void): void {
+    this.shutdown = callback;
+  }
+
+  /** The writable side's shutdown completes (`finish`). */
+  shutdownDone(): void {
+    this.shutdown?.();
+  }
+
+  /** Resolves once `count` body chunks have been written to this stream. */
+  chunks(count: number): Promise<void> {
+    if (this.written.length >= count) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.wrote = () => {
+        if (this.written.length >= count) resolve();
+      };
+    });
+  }
+
+  resetNoError(): void {
+    this.rstCode = constants.NGHTTP2_NO_ERROR;
+    this.emit('aborted');
+    this.end();
+  }
+}
+
+describe('forwardStream: a body chunk that arrives after the upstream reset with NO_ERROR, before the answer is through', () => {
+  it('is dropped, not written to the ended upstream stream: the NF gets the whole answer', async () => {
+    const upstream = new ScriptedUpstream();
+    const session = { request: () => upstream } as unknown as ClientHttp2Session;
+    const outcomes: ForwardOutcome[] = [];
+    const relay = createServer();
+    relay.on('stream', (stream, headers) => {
+      forwardStream(stream, session, { ':method': headers[':method'], ':path': headers[':path'] }, { timeoutMs: 5_000, bodyLimit: 1 << 20, upstreamFailure: N32ErrorCode.N32_CONNECTION_LOST, onDone: (o) => outcomes.push(o) });
+    });
+    const nf = connect(`http://127.0.0.1:${await listen(relay)}`);
+    try {
+      const request = nf.request({ ':method': 'POST', ':path': '/nudm-sdm/v2/x', 'content-type': 'text/plain' });
+      const parts: Buffer[] = [];
+      let status: number | undefined;
+      request.on('response', (headers) => (status = Number(headers[':status'])));
+      request.on('data', (chunk: Buffer) => parts.push(chunk));
+      request.on('error', () => undefined);
+      const closed = new Promise((resolve) => request.on('close', resolve));
+      request.write('f'.repeat(1_000));
+      await within(4_000, upstream.chunks(1), () => 'the first body chunk never reached the upstream');
+      upstream.emit('response', { ':status': 403, 'content-type': 'text/plain' });
+      upstream.push('y'.repeat(100));
+      upstream.resetNoError();
+      // Another body chunk now, the answer not complete yet. Once the NF has handed it to its
+      // session, a PING sent after it comes back only when the relay has received it.
+      request.end('g'.repeat(1_000));
+      await within(4_000, once(request, 'finish'), () => 'the NF never sent the second body chunk');
+      await new Promise<void>((resolve, reject) => nf.ping((error) => (error ? reject(error) : resolve())));
+      await new Promise((resolve) => setImmediate(resolve));
+      upstream.shutdownDone();
+      upstream.push('z'.repeat(100));
+      upstream.push(null);
+      await within(4_000, closed, () => 'the NF stream is still open');
+      expect({ status, body: Buffer.concat(parts).toString(), rstCode: request.rstCode }).toEqual({ status: 403, body: 'y'.repeat(100) + 'z'.repeat(100), rstCode: constants.NGHTTP2_NO_ERROR });
+      expect(outcomes).toEqual([{ kind: 'answered', status: 403 }]);
+      expect(upstream.written.map((chunk) => chunk.length)).toEqual([1_000]);
+    } finally {
+      nf.destroy();
+      await new Promise((resolve) => relay.close(resolve));
     }
   });
 });
