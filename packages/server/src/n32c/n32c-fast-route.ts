@@ -6,7 +6,7 @@ import type { SeppLogger } from '../logging/logger';
 import { n32cOperation } from '../metrics/instrument';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
 import { readBody } from '../n32f/buffered';
-import { respondWithProblem } from '../n32f/raw-problem';
+import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { reportProblem, type OnRefused, type RequestOrigin } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
 import { strictJsonParser } from './n32c-http-rules';
@@ -77,11 +77,12 @@ export function n32cFastPath(app: NestFastifyApplication, options: N32cFastPathO
     const refuse = (error: unknown): void => {
       if (stream.destroyed || stream.closed) return; // the client went away: nothing to answer (as Fastify)
       const exception = asFrameworkError(error);
-      reportProblem(logger, exception, toProblem(exception, bodyLimit), origin, onRefused);
+      const problem = toProblem(exception, bodyLimit);
+      reportProblem(logger, exception, problem, origin, onRefused);
       // The rest of a body over the limit is read and dropped to its end, as Fastify does for the
       // controller's 413: a reset in the middle leaves a Node sender holding the unsent part as
       // session memory (its later streams are refused once that passes its maxSessionMemory).
-      timed(respondWithProblem(stream, exception, bodyLimit, {}, Number.POSITIVE_INFINITY));
+      timed(respondWithProblemDetails(stream, problem, {}, Number.POSITIVE_INFINITY));
     };
     const declared = Number(headers['content-length']);
     if (declared > bodyLimit) {

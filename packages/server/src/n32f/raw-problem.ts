@@ -1,6 +1,6 @@
 import { constants, type Http2Stream, type ServerHttp2Stream } from 'node:http2';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
-import { toProblem } from '../problem/to-problem';
+import { toProblem, type Problem } from '../problem/to-problem';
 
 /**
  * Answers a raw HTTP/2 stream with `application/problem+json` (the forwarding fast path does not
@@ -16,7 +16,11 @@ export function respondWithProblem(
   headers: Readonly<Record<string, string>> = {},
   discardLimit = bodyLimit,
 ): number {
-  const problem = toProblem(error, bodyLimit);
+  return respondWithProblemDetails(stream, toProblem(error, bodyLimit), headers, discardLimit);
+}
+
+/** {@link respondWithProblem} with the problem already mapped (`toProblem`), for a caller that also logs it. */
+export function respondWithProblemDetails(stream: ServerHttp2Stream, problem: Problem, headers: Readonly<Record<string, string>> = {}, discardLimit = 0): number {
   if (stream.destroyed || stream.closed) return problem.status;
   if (stream.headersSent) {
     resetStream(stream);
