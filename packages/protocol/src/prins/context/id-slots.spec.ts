@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { anyMessageId } from './message-ids.spec-support';
 import { IdSlots } from './id-slots';
 
 describe('IdSlots', () => {
@@ -36,11 +37,7 @@ describe('IdSlots', () => {
 
   // Hex IDs from a small pool (they repeat, and collide in small indexes), the same in upper case,
   // IDs in no hex form; slots anywhere below a capacity of up to 200, so the arrays grow mid-way.
-  const anyId = fc.oneof(
-    fc.integer({ min: 0, max: 60 }).map((n) => (n * 0x9e3779b1).toString(16).padStart(16, '0').slice(-16)),
-    fc.integer({ min: 0, max: 10 }).map((n) => (n * 0x9e3779b1).toString(16).padStart(16, '0').slice(-16).toUpperCase()),
-    fc.integer({ min: 0, max: 10 }).map((n) => `m${n}`),
-  );
+  const anyId = anyMessageId(60);
 
   it('agrees with a map of slots on every step of generated puts and clears', () => {
     fc.assert(

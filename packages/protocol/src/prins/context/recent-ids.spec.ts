@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { anyMessageId } from './message-ids.spec-support';
 import { RecentIds } from './recent-ids';
 
 /** The Set it replaces in N32fContext: the first in insertion order goes when it is full. */
@@ -56,11 +57,7 @@ describe('RecentIds', () => {
 
   // Hex IDs from a small pool (so they repeat, and collide in small indexes), the same in upper
   // case, and IDs in no hex form; capacities from 1, so that the ring turns many times.
-  const anyId = fc.oneof(
-    fc.integer({ min: 0, max: 40 }).map((n) => (n * 0x9e3779b1).toString(16).padStart(16, '0').slice(-16)),
-    fc.integer({ min: 0, max: 10 }).map((n) => (n * 0x9e3779b1).toString(16).padStart(16, '0').slice(-16).toUpperCase()),
-    fc.integer({ min: 0, max: 10 }).map((n) => `m${n}`),
-  );
+  const anyId = anyMessageId(40);
 
   it('agrees with the insertion-ordered Set on every step of generated traffic', () => {
     fc.assert(
