@@ -9,7 +9,8 @@
  *
  * The arrays grow with the highest slot used, doubling from 16 slots up to `capacity`, so that
  * memory follows what a context has received: a context with a few messages costs a few
- * kilobytes, a full one of 65,536 IDs about 1.1 MiB (as strings in a Set it was about 4.5 MiB of heap).
+ * kilobytes, a full one of 65,536 IDs about 1.1 MiB (as strings in a Set it was about 4.5 MiB of
+ * heap).
  */
 export class IdSlots {
   /** The two words of the hex ID in each slot (meaningful where `kind` is HEX). */
