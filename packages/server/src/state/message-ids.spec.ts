@@ -71,10 +71,10 @@ describe('MessageIdsBySeq memory', () => {
     const id = (n: number): string => n.toString(16).padStart(16, '0');
     for (let n = 0; n < 10; n++) ids.add(id(n), n);
     expect(ids.allocatedBytes).toBeLessThan(1_024);
-    // Full, and one more: the first eviction allocates the free-slot stack (16 entries).
+    // Full, and one more: an eviction allocates nothing (the newcomer takes the freed slot).
     for (let n = 10; n <= 16_384; n++) ids.add(id(n), n);
     const full = ids.allocatedBytes;
-    // 16,384 slots of 9 B, an index of 32,768 x 4 B, a heap of 12 B per entry, a free-slot stack.
+    // 16,384 slots of 9 B, an index of 32,768 x 4 B, a heap of 12 B per entry.
     expect(full).toBeLessThan(512 * 1_024);
     for (let n = 16_385; n < 50_000; n++) ids.add(id(n), n);
     expect([ids.allocatedBytes, ids.size, ids.has(id(33_615)), ids.has(id(33_616))]).toEqual([full, 16_384, false, true]);

@@ -15,11 +15,8 @@ export class MessageIdsBySeq {
   /** Heap order on `seqs`; `slotAt[i]` is the slot of the ID whose SEQ is `seqs[i]`. */
   private seqs = new Float64Array(0);
   private slotAt = new Int32Array(0);
+  /** IDs held; they occupy slots 0..held-1 (an evicted ID's slot takes the newcomer at once). */
   private held = 0;
-  /** Slots given out so far, and those emptied again (a stack). */
-  private issued = 0;
-  private free = new Int32Array(0);
-  private freeCount = 0;
 
   constructor(readonly limit: number) {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError('the messageId limit must be a positive integer');
@@ -32,7 +29,7 @@ export class MessageIdsBySeq {
 
   /** Bytes of the typed arrays as allocated now (they grow with the IDs held). */
   get allocatedBytes(): number {
-    return this.slots.allocatedBytes + this.seqs.byteLength + this.slotAt.byteLength + this.free.byteLength;
+    return this.slots.allocatedBytes + this.seqs.byteLength + this.slotAt.byteLength;
   }
 
   has(messageId: string): boolean {
@@ -42,15 +39,13 @@ export class MessageIdsBySeq {
   /** Records a messageId not held yet (callers check `has` first); past the limit the lowest SEQ goes. */
   add(messageId: string, seq: number): void {
     if (this.slots.slotOf(messageId) >= 0) throw new RangeError(`messageId ${messageId} is already held`);
+    let slot = this.held;
     if (this.held === this.limit) {
       // The newcomer with the lowest SEQ goes at once (ZADD, then ZREMRANGEBYRANK 0 0).
       if (seq < this.seqs[0]!) return;
-      const gone = this.popLowest();
-      this.slots.clear(gone);
-      if (this.freeCount === this.free.length) this.free = grown(this.free, this.limit);
-      this.free[this.freeCount++] = gone;
+      slot = this.popLowest();
+      this.slots.clear(slot);
     }
-    const slot = this.freeCount > 0 ? this.free[--this.freeCount]! : this.issued++;
     this.slots.put(slot, messageId);
     this.push(seq, slot);
   }
