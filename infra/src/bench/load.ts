@@ -246,10 +246,10 @@ export async function runLoad(options: LoadOptions, onPhase: (phase: LoadPhase) 
     }
   }, 250);
 
-  const byCount = (options.warmupRequests ?? 0) > 0 ? new Promise<void>((resolve) => (warmupReached = resolve)) : Promise.resolve();
+  const byCount = options.warmupRequests ? new Promise<void>((resolve) => (warmupReached = resolve)) : null;
   for (let i = 0; i < options.concurrency; i++) issue();
   await new Promise((resolve) => setTimeout(resolve, options.warmupS * 1000));
-  if ((options.warmupRequests ?? 0) > 0) {
+  if (byCount) {
     let bound: NodeJS.Timeout | undefined;
     await Promise.race([byCount, new Promise<void>((resolve) => (bound = setTimeout(resolve, (options.warmupLimitS ?? 300) * 1000)))]);
     clearTimeout(bound);
