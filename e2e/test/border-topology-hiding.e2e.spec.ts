@@ -1,9 +1,10 @@
 import { base64urlDecode } from '@sepp/protocol';
 import { BorderPair } from './support/border';
-import { createPkiAB, FQDN_A, writeYaml, type SeppYaml } from './support/configs';
+import { createPkiAB, FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support/configs';
 import { createIpxCerts, IpxPath } from './support/ipx';
 import { n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
+import { freePort } from './support/ports';
 import { RecordingRelay } from './support/recording-relay';
 import { SeppProcess } from './support/sepp-process';
 import { TamperingRelay } from './support/tampering-relay';
@@ -142,6 +143,61 @@ describe('TLS mode: every answer crossing N32 is recorded in plaintext and scann
     const answers = relay.exchanges.slice(from).map((e) => Buffer.concat(e.response.body).toString()).join('');
     expect(answers).toContain(UDM1);
     expect(answers).toContain(INTERNAL_IPS[0]);
+  });
+});
+
+describe('hidden names outlive the process that handed them out', () => {
+  let responder: SeppProcess | undefined;
+  let initiator: SeppProcess;
+  let nf: NfClient;
+  let responderFile: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    const yaml = n32fResponderYaml(certA, pki, 0, { responderN32: { listen: { host: '127.0.0.1', port } } });
+    homeNfs(yaml);
+    yaml.border = HIDING;
+    responderFile = writeYaml(pki.dir, 'hiding-restart-responder', yaml);
+    responder = await SeppProcess.ready('responder', responderFile);
+    initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'hiding-restart-initiator', n32fInitiatorYaml(certB, pki, port)));
+    await initiator.waitForPeerState(FQDN_A, 'tls-established');
+    nf = await NfClient.connect(initiator.port('sbi'));
+  });
+
+  afterAll(async () => {
+    nf?.close();
+    await initiator?.stop();
+    await responder?.stop();
+  });
+
+  // Every process of the SEPP keys its labels from the N32 TLS key and knows the names of its NFs
+  // (sbi.allowedTargets): the responder started again (as a replica, or the other app, would be)
+  // recovers what the one before handed out. Before, each process drew its own key: 404.
+  it('follow-ups to names hidden before a restart of the responder reach the right NFs', async () => {
+    const seenFrom = nfs.seen.length;
+    const { discovery, auth } = await roamingFlow(nf);
+    const href = new URL((auth.json as { _links: { '5g-aka': { href: string } } })._links['5g-aka'].href);
+    const udm = (discovery.json as { nfInstances: { nfType: string; fqdn: string; nfServices: { ipEndPoints: { port: number }[] }[] }[] }).nfInstances.find((p) => p.nfType === 'UDM')!;
+    expect(href.hostname).toMatch(HIDDEN_HOST);
+    expect(udm.fqdn).toMatch(HIDDEN_HOST);
+
+    await responder!.stop();
+    responder = undefined;
+    responder = await SeppProcess.ready('responder', responderFile);
+    await responder.waitForPeerState(FQDN_B, 'tls-established');
+
+    const confirmation = await nf.request({ method: 'PUT', path: href.pathname, body: JSON.stringify({ resStar: '0123456789abcdef0123456789abcdef' }), headers: { [TARGET_HEADER]: href.origin, 'content-type': 'application/json' } });
+    const amData = await nf.request({ path: `/nudm-sdm/v2/${SUPI}/am-data`, headers: { [TARGET_HEADER]: `http://${udm.fqdn}:${udm.nfServices[0]!.ipEndPoints[0]!.port}` } });
+    expect([confirmation.status, amData.status]).toEqual([200, 200]);
+    const seen = nfs.seen.slice(seenFrom).map((s) => `${s.nf} ${String(s.headers[':method'])} ${String(s.headers[':path']).split('?')[0]} ${String(s.headers[':authority'])}`);
+    expect(seen.slice(-2)).toEqual([
+      `ausf1 PUT /nausf-auth/v1/ue-authentications/ctx1/5g-aka-confirmation ${AUSF1}:${nfs.ports.ausf1}`,
+      `udm1 GET /nudm-sdm/v2/${SUPI}/am-data ${UDM1}:${nfs.ports.udm1}`,
+    ]);
+    // A label no process of ours handed out is still refused.
+    const unknown = await nf.request({ path: `/nudm-sdm/v2/${SUPI}/am-data`, headers: { [TARGET_HEADER]: `http://h-0aaaaaaaaaaaaaaaaaaaaaaaaaa.${FQDN_A}:${nfs.ports.udm1}` } });
+    expect(unknown.status).toBe(404);
+    expect((unknown.json as { cause?: string }).cause).toBe('UNKNOWN_HIDDEN_NAME');
   });
 });
 

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { encodeTelescopicLabel } from '../sbi/telescopic';
-import { HiddenNameTable, hiddenLabel, isHiddenLabel } from './hidden-names';
+import { HiddenNameTable, hiddenLabel, hiddenNameKeysOf, isHiddenLabel } from './hidden-names';
 import { Topology } from './topology';
 
 const SEPP = 'sepp.5gc.mnc001.mcc001.3gppnetwork.org';
@@ -80,8 +80,53 @@ describe('hidden names', () => {
     expect(t.rewrite('see 10.0.0.7 for details', 'uri', 'hide').kind).toBe('failed');
   });
 
-  it('recovers only with the table that hid (another SEPP, or a restart, knows nothing)', () => {
+  it('recovers only with the table that hid, or one with its key that knows the name (another SEPP knows nothing)', () => {
     const hidden = (topology().rewrite('http://udm1.5gc.mnc001.mcc001.3gppnetwork.org:8081/x', 'uri', 'hide') as { value: string }).value;
     expect(topology().rewrite(hidden, 'uri', 'recover').kind).toBe('failed');
+  });
+
+  it('with one key, labels handed out by one process are recovered by another primed with the apiRoots of our NFs', () => {
+    const key = randomBytes(32);
+    const udm = { scheme: 'http' as const, host: 'udm1.5gc.mnc001.mcc001.3gppnetwork.org', port: 8081 };
+    const amf = { scheme: 'https' as const, host: 'amf1.5gc.mnc001.mcc001.3gppnetwork.org', port: null };
+    const hider = topology(new HiddenNameTable(key));
+    const hidden = [
+      'http://udm1.5gc.mnc001.mcc001.3gppnetwork.org:8081/nudm-sdm/v2/x',
+      'https://amf1.5gc.mnc001.mcc001.3gppnetwork.org/namf-callback/v1/n1',
+      'https://amf1.5gc.mnc001.mcc001.3gppnetwork.org:443/namf-callback/v1/n2',
+    ].map((uri) => (hider.rewrite(uri, 'uri', 'hide') as { value: string }).value);
+    const fqdn = (hider.rewrite(udm.host, 'fqdn', 'hide') as { value: string }).value;
+
+    const other = new HiddenNameTable(key);
+    const unprimed = topology(other);
+    expect(unprimed.rewrite(hidden[0]!, 'uri', 'recover').kind).toBe('failed');
+    expect(other.prime([udm, amf].flatMap(hiddenNameKeysOf))).toBe(4);
+    const recovering = topology(other);
+    expect(hidden.map((uri) => recovering.rewrite(uri, 'uri', 'recover'))).toEqual([
+      { kind: 'changed', value: 'http://udm1.5gc.mnc001.mcc001.3gppnetwork.org:8081/nudm-sdm/v2/x' },
+      { kind: 'changed', value: 'https://amf1.5gc.mnc001.mcc001.3gppnetwork.org/namf-callback/v1/n1' },
+      { kind: 'changed', value: 'https://amf1.5gc.mnc001.mcc001.3gppnetwork.org:443/namf-callback/v1/n2' },
+    ]);
+    expect(recovering.rewrite(fqdn, 'fqdn', 'recover')).toEqual({ kind: 'changed', value: udm.host });
+    // A name not primed stays unknown, and another key's table primed alike recovers nothing.
+    expect(recovering.rewrite((hider.rewrite('http://nrf1.5gc.mnc001.mcc001.3gppnetwork.org/x', 'uri', 'hide') as { value: string }).value, 'uri', 'recover').kind).toBe('failed');
+    const stranger = new HiddenNameTable(randomBytes(32));
+    stranger.prime([udm, amf].flatMap(hiddenNameKeysOf));
+    expect(topology(stranger).rewrite(hidden[0]!, 'uri', 'recover').kind).toBe('failed');
+  });
+
+  it('primes no more names than its capacity', () => {
+    const key = randomBytes(32);
+    const table = new HiddenNameTable(key, 3);
+    expect(table.prime(['a.example', 'b.example', 'c.example', 'd.example'])).toBe(3);
+    expect(table.reveal(hiddenLabel(key, 'c.example'))).toBe('c.example');
+    expect(table.reveal(hiddenLabel(key, 'd.example'))).toBeNull();
+    expect(() => table.hide('e.example')).toThrow(/full/);
+  });
+
+  it('names an apiRoot by its host, and by host and port (the default one spelled out when it has none)', () => {
+    expect(hiddenNameKeysOf({ scheme: 'http', host: 'udm1.example', port: 8081 })).toEqual(['udm1.example', 'udm1.example:8081']);
+    expect(hiddenNameKeysOf({ scheme: 'https', host: 'udm1.example', port: null })).toEqual(['udm1.example', 'udm1.example:443']);
+    expect(hiddenNameKeysOf({ scheme: 'http', host: '2001:db8::1', port: null })).toEqual(['[2001:db8::1]', '[2001:db8::1]:80']);
   });
 });

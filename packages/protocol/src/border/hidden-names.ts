@@ -63,9 +63,32 @@ export class HiddenNameTable implements HiddenNames {
     return this.names.get(label.toLowerCase()) ?? null;
   }
 
+  /**
+   * Remembers the labels of `names` (keys as {@link hiddenNameKey} makes them) without handing
+   * them out: with the key of another process (an other app of the same SEPP, a replica, this one
+   * before a restart), the labels it handed out for these names are then revealed here too.
+   * Names past the capacity are left out (returns how many are remembered in all).
+   */
+  prime(names: Iterable<string>): number {
+    for (const name of names) {
+      if (this.names.size >= this.capacity) break;
+      this.names.set(hiddenLabel(this.key, name), name);
+    }
+    return this.names.size;
+  }
+
   get size(): number {
     return this.names.size;
   }
+}
+
+/**
+ * The names an apiRoot of ours may be hidden as: its host alone (an `fqdn` place) and with its
+ * port (a URI's authority; an apiRoot without a port with the scheme's default, which a URI may
+ * spell out).
+ */
+export function hiddenNameKeysOf(apiRoot: { readonly scheme: 'http' | 'https'; readonly host: string; readonly port: number | null }): string[] {
+  return [hiddenNameKey(apiRoot.host, null), hiddenNameKey(apiRoot.host, apiRoot.port ?? (apiRoot.scheme === 'https' ? 443 : 80))];
 }
 
 /** `h-0` + the first 130 bits of HMAC-SHA-256(key, name) in base32 (RFC 4648 alphabet, lower case). */
