@@ -1,6 +1,6 @@
 import { base64urlDecode } from '@sepp/protocol';
 import { BorderPair } from './support/border';
-import { createPkiAB, FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support/configs';
+import { createPkiAB, FQDN_A, FQDN_B, PLMN_A, PLMN_B, writeYaml, type SeppYaml } from './support/configs';
 import { createIpxCerts, IpxPath } from './support/ipx';
 import { n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
@@ -271,5 +271,79 @@ describe('with every category on at both SEPPs', () => {
     const from = nfs.seen.length;
     expectHidden(await roamingFlow(pair.nf), from);
     expect([...pair.responder.lines, ...pair.initiator.lines].filter((line) => line.msg === 'border refusal')).toEqual([]);
+  });
+});
+
+describe('a callback our initiator hid reaches our NF through our responder (both apps hold one TLS key)', () => {
+  const AMF1 = 'amf1.5gc.mnc001.mcc001.3gppnetwork.org';
+  const UDM_B = 'udm1.5gc.mnc002.mcc002.3gppnetwork.org';
+  const started: SeppProcess[] = [];
+  let amf: TappedProducer;
+  let udmB: TappedProducer;
+  let ourNf: NfClient;
+  let theirNf: NfClient;
+
+  beforeAll(async () => {
+    amf = await TappedProducer.start('amf1');
+    udmB = await TappedProducer.start('udm1');
+    const start = async (role: 'initiator' | 'responder', name: string, yaml: SeppYaml): Promise<SeppProcess> => {
+      const app = await SeppProcess.ready(role, writeYaml(pki.dir, name, yaml));
+      started.push(app);
+      return app;
+    };
+    // Our SEPP (PLMN A): its responder delivers to our AMF, its initiator hides what leaves; one key.
+    const ourResponderYaml = n32fResponderYaml(certA, pki, 0, { allowedTargets: [`http://${AMF1}:${amf.port}`], hosts: { [AMF1]: '127.0.0.1' } });
+    ourResponderYaml.border = HIDING;
+    const ourResponder = await start('responder', 'callback-our-responder', ourResponderYaml);
+    // Their SEPP (PLMN B): a responder toward their UDM, an initiator toward us.
+    const theirResponderYaml = n32fResponderYaml(certB, pki, 0, { allowedTargets: [`http://${UDM_B}:${udmB.port}`], hosts: { [UDM_B]: '127.0.0.1' } });
+    theirResponderYaml.sepp = { fqdn: FQDN_B, plmns: [PLMN_B], capabilities: ['TLS', 'PRINS'] };
+    theirResponderYaml.n32 = { ...theirResponderYaml.n32, peers: [{ fqdn: FQDN_A, plmns: [PLMN_A], intermediaries: 'none' }] };
+    const theirResponder = await start('responder', 'callback-their-responder', theirResponderYaml);
+    const ourInitiatorYaml = n32fInitiatorYaml(certA, pki, theirResponder.port('n32'));
+    ourInitiatorYaml.sepp = { fqdn: FQDN_A, plmns: [PLMN_A], capabilities: ['TLS', 'PRINS'] };
+    ourInitiatorYaml.n32 = { ...ourInitiatorYaml.n32, peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], address: `127.0.0.1:${theirResponder.port('n32')}`, intermediaries: 'none' }] };
+    ourInitiatorYaml.border = HIDING;
+    const ourInitiator = await start('initiator', 'callback-our-initiator', ourInitiatorYaml);
+    const theirInitiator = await start('initiator', 'callback-their-initiator', n32fInitiatorYaml(certB, pki, ourResponder.port('n32')));
+    await ourInitiator.waitForPeerState(FQDN_B, 'tls-established');
+    await theirInitiator.waitForPeerState(FQDN_A, 'tls-established');
+    ourNf = await NfClient.connect(ourInitiator.port('sbi'));
+    theirNf = await NfClient.connect(theirInitiator.port('sbi'));
+  });
+
+  afterAll(async () => {
+    ourNf?.close();
+    theirNf?.close();
+    for (const app of started.reverse()) await app.stop();
+    await amf?.close();
+    await udmB?.close();
+  });
+
+  it('the SdmSubscription leaves with a hidden callbackReference; the notification to it reaches the AMF at its real name', async () => {
+    const callback = `http://${AMF1}:${amf.port}/namf-callback/v1/sdm-change`;
+    const subscribed = await ourNf.request({
+      method: 'POST',
+      path: '/nudm-sdm/v2/imsi-002020000000001/sdm-subscriptions',
+      body: JSON.stringify({ nfInstanceId: '7b1d5f2c-0000-4000-8000-000000000001', callbackReference: callback, monitoredResourceUris: ['/nudm-sdm/v2/imsi-002020000000001/am-data'] }),
+      headers: { [TARGET_HEADER]: `http://${UDM_B}:${udmB.port}`, 'content-type': 'application/json' },
+    });
+    expect(subscribed.status).toBe(201);
+    const atUdm = udmB.seen.find((seen) => String(seen.headers[':path']).endsWith('/sdm-subscriptions'))!;
+    const hidden = new URL((JSON.parse(udmB.body(atUdm).toString('utf8')) as { callbackReference: string }).callbackReference);
+    expect(hidden.hostname).toMatch(HIDDEN_HOST);
+    expect(udmB.body(atUdm).toString('utf8')).not.toContain(AMF1);
+
+    // Their UDM notifies the callback it was given: through their initiator to our responder.
+    const notified = await theirNf.request({
+      method: 'POST',
+      path: hidden.pathname,
+      body: JSON.stringify({ notifyItems: [{ resourceId: '/nudm-sdm/v2/imsi-002020000000001/am-data', changes: [] }] }),
+      headers: { [TARGET_HEADER]: hidden.origin, 'content-type': 'application/json' },
+    });
+    expect(notified.status).toBe(201);
+    expect(amf.seen.map((seen) => `${String(seen.headers[':method'])} ${String(seen.headers[':path'])} ${String(seen.headers[':authority'])}`)).toEqual([
+      `POST /namf-callback/v1/sdm-change ${AMF1}:${amf.port}`,
+    ]);
   });
 });
