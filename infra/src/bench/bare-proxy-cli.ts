@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { startProxyA, startProxyB, type RunningProxy, type TlsFiles } from './bare-proxy';
+import { startBareN32c, startProxyA, startProxyB, type RunningProxy, type TlsFiles } from './bare-proxy';
 import { exitWith, untilStopped } from '../cli';
 
-export const BARE_PROXY_USAGE = `usage: node infra/dist/bench/bare-proxy-cli.js --role a|b [--host 127.0.0.1] [--port 0]
+export const BARE_PROXY_USAGE = `usage: node infra/dist/bench/bare-proxy-cli.js --role a|b|n [--host 127.0.0.1] [--port 0]
          --cert FILE --key FILE --ca FILE
   role a: --peer HOST:PORT --peer-fqdn FQDN   (h2c in, one mutual-TLS HTTP/2 session to B)
   role b: [--hosts FQDN=IP]... [--allowed-target APIROOT]...   (TLS in with client certs, h2c to the target)
-Logs {"msg":"listening","listener":"proxy-a"|"proxy-b","address":...,"port":N,"protocol":"h2c"|"h2"} and runs until SIGTERM.`;
+  role n: --fqdn FQDN   (TLS in with client certs; answers exchange-capability with TLS: the floor of (n))
+Logs {"msg":"listening","listener":"proxy-a"|"proxy-b"|"proxy-n","address":...,"port":N,"protocol":"h2c"|"h2"} and runs until SIGTERM.`;
 
 async function main(argv: string[]): Promise<number> {
   let values: Record<string, string | string[] | boolean | undefined>;
@@ -28,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
         'peer-fqdn': { type: 'string' },
         hosts: { type: 'string', multiple: true },
         'allowed-target': { type: 'string', multiple: true },
+        fqdn: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -44,7 +46,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   };
   const role = values['role'];
-  if (role !== 'a' && role !== 'b') return usage('--role must be a or b');
+  if (role !== 'a' && role !== 'b' && role !== 'n') return usage('--role must be a, b or n');
   const text = (name: string): string | undefined => values[name] as string | undefined;
   const list = (name: string): string[] => (values[name] as string[] | undefined) ?? [];
   if (!text('cert') || !text('key') || !text('ca')) return usage('--cert, --key and --ca are required');
@@ -63,6 +65,9 @@ async function main(argv: string[]): Promise<number> {
     const peer = /^(\[[^\]]+\]|[^:]+):(\d{1,5})$/.exec(text('peer') ?? '');
     if (!peer || !text('peer-fqdn')) return usage('role a needs --peer HOST:PORT and --peer-fqdn FQDN');
     proxy = await startProxyA({ host, port, tls, peer: { host: peer[1]!.replace(/^\[|\]$/g, ''), port: Number(peer[2]) }, peerFqdn: text('peer-fqdn')! });
+  } else if (role === 'n') {
+    if (!text('fqdn')) return usage('role n needs --fqdn FQDN');
+    proxy = await startBareN32c({ host, port, tls, fqdn: text('fqdn')! });
   } else {
     const hosts: Record<string, string> = {};
     for (const entry of list('hosts')) {

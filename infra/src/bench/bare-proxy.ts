@@ -1,6 +1,7 @@
 import * as http2 from 'node:http2';
 import type { AddressInfo, Socket } from 'node:net';
-import { authorityOf, effectivePort, endToEndHeaders as endToEnd, originOf, parseApiRoot, SBI_HEADERS, type ApiRoot } from '@sepp/protocol';
+import { constants as cryptoConstants } from 'node:crypto';
+import { authorityOf, effectivePort, endToEndHeaders as endToEnd, N32C_PATHS, originOf, parseApiRoot, SBI_HEADERS, type ApiRoot } from '@sepp/protocol';
 
 /**
  * The benchmark's baseline: a bare node:http2 proxy pair with no framework, shaped like the SEPP
@@ -237,4 +238,57 @@ export async function startProxyB(options: ProxyBOptions): Promise<RunningProxy>
   });
   const address = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
   return { address: address.address, port: address.port, close: closer(server, tracked, () => upstreams.forEach((lazy) => lazy.close())) };
+}
+
+export interface BareN32cOptions {
+  host?: string;
+  port?: number;
+  tls: TlsFiles;
+  /** The `sender` of its answers (the FQDN its certificate names). */
+  fqdn: string;
+}
+
+/**
+ * The floor of scenario (n): a bare `node:http2` server with client certificates that answers
+ * `exchange-capability` with TLS selected, and nothing else. It reads the request body and parses
+ * it as JSON, as any N32-c responder must; the TLS settings that shape a handshake are the SEPP's
+ * (no session tickets, no renegotiation, the same key-exchange groups), so what (n) measures of
+ * it is Node's own TLS and HTTP/2 set-up on this machine.
+ */
+export async function startBareN32c(options: BareN32cOptions): Promise<RunningProxy> {
+  const server = http2.createSecureServer({
+    cert: options.tls.cert,
+    key: options.tls.key,
+    ca: options.tls.ca,
+    requestCert: true,
+    rejectUnauthorized: true,
+    allowHTTP1: false,
+    minVersion: 'TLSv1.2',
+    ecdhCurve: 'X25519:P-256:P-384',
+    secureOptions: cryptoConstants.SSL_OP_NO_TICKET | cryptoConstants.SSL_OP_NO_RENEGOTIATION,
+  });
+  const tracked = track(server);
+  server.on('stream', (stream, headers) => {
+    stream.on('error', () => undefined);
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('end', () => {
+      let request: unknown;
+      try {
+        request = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+      } catch {
+        request = undefined;
+      }
+      if (headers[':method'] !== 'POST' || headers[':path'] !== N32C_PATHS.exchangeCapability || typeof request !== 'object' || request === null) {
+        problem(stream, 400, 'INVALID_MSG_FORMAT', 'only POST exchange-capability with a JSON object is answered here');
+        return;
+      }
+      const handshakeId = (request as { n32HandshakeId?: unknown }).n32HandshakeId;
+      const body = JSON.stringify({ sender: options.fqdn, selectedSecCapability: 'TLS', ...(typeof handshakeId === 'string' ? { n32HandshakeId: handshakeId } : {}) });
+      stream.respond({ ':status': 200, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+      stream.end(body);
+    });
+  });
+  const address = await listen(server, options.host ?? '127.0.0.1', options.port ?? 0);
+  return { address: address.address, port: address.port, close: closer(server, tracked, () => undefined) };
 }

@@ -43,7 +43,7 @@ export interface NegotiationOptions {
   self: { fqdn: string; plmns: Array<{ mcc: string; mnc: string }> };
   /** Sequential capability negotiations measured (after `warmup` unmeasured ones). */
   capabilityRuns: number;
-  /** Sequential PRINS set-ups measured (after `warmup` unmeasured ones). */
+  /** Sequential PRINS set-ups measured (after `warmup` unmeasured ones; 0: none, no warm-up either). */
   prinsRuns: number;
   warmup: number;
   timeoutMs: number;
@@ -201,7 +201,8 @@ export async function measureNegotiation(options: NegotiationOptions): Promise<N
   }
   const policy = toProtectionPolicyData(defaultProtectionPolicy());
   const setup = new Float64Array(options.prinsRuns);
-  for (let i = -options.warmup; i < options.prinsRuns; i++) {
+  // No PRINS set-up asked for (a server that only negotiates): not even the warm-up ones.
+  for (let i = options.prinsRuns > 0 ? -options.warmup : 0; i < options.prinsRuns; i++) {
     const ms = await attempt(() => prinsSetupOnce(options, files, policy));
     if (i >= 0) setup[i] = ms;
   }

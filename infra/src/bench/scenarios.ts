@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import { sendViaSepp } from '../nf/consumer';
-import { HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type RatioSpec, type Scenario, type TargetSpec } from './context';
-import { measureNegotiation } from './negotiation';
+import { HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type BenchContext, type RatioSpec, type Scenario, type TargetSpec } from './context';
+import { BenchChild } from './child';
+import { measureNegotiation, type NegotiationOptions, type NegotiationResult } from './negotiation';
 import { startResponder, startSeppPair } from './sepp-pair';
 import { h2loadRatioTarget, idleRssTarget, latencyTarget, noErrorsTarget, peakRssTarget, ratioTarget } from './targets';
 import { startSeppCluster } from './sepp-cluster';
@@ -148,9 +149,31 @@ const seppTlsBorder: Scenario = {
 };
 
 /**
+ * Node's own floor for (n) on this machine, in the same run: the same capability negotiations
+ * against a bare `node:http2` server with client certificates and the SEPP's TLS settings
+ * (bare-proxy.ts, `startBareN32c`), started after the responder was measured (so the bench's
+ * client is at least as warm for it) and stopped before the next scenario.
+ */
+async function measureFloor(ctx: BenchContext, options: Omit<NegotiationOptions, 'port' | 'prinsRuns'>): Promise<NegotiationResult> {
+  const certs = await ctx.certs();
+  const floor = BenchChild.start('n-bare-n32c', path.join(ctx.distDir, 'bench', 'bare-proxy-cli.js'), ['--role', 'n', '--cert', certs.home.cert, '--key', certs.home.key, '--ca', certs.ca, '--fqdn', HOME.seppFqdn], {
+    logFile: path.join(ctx.workDir, 'logs', 'n-bare-n32c.log'),
+    cwd: ctx.repoDir,
+  });
+  try {
+    const at = await floor.waitListening('proxy-n', 10_000);
+    return await measureNegotiation({ ...options, port: at.port, prinsRuns: 0 });
+  } finally {
+    await floor.stop();
+  }
+}
+
+/**
  * (n) N32-c negotiation latency: the responder alone, negotiated with by the bench itself acting as
  * the initiating SEPP (a client outside the SEPP), a fresh TCP + TLS connection each time, one at a
- * time (negotiation.ts): cold capability negotiations (TLS selected), then full PRINS set-ups.
+ * time (negotiation.ts): cold capability negotiations (TLS selected), then full PRINS set-ups; then
+ * the same capability negotiations against a bare Node server (`bare whole`, `bare
+ * request-to-answer`: what Node's TLS and HTTP/2 set-up alone take here, not a target).
  */
 const negotiationLatency: Scenario = {
   id: 'n',
@@ -163,20 +186,26 @@ const negotiationLatency: Scenario = {
     const certs = await ctx.certs();
     const url = new URL(entry.url);
     const runs = ctx.params.negotiations;
-    const result = await measureNegotiation({
+    const common = {
       host: url.hostname,
-      port: Number(url.port),
       serverName: HOME.seppFqdn,
       tls: { cert: certs.visited.cert, key: certs.visited.key, ca: certs.ca },
       self: { fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn] },
       capabilityRuns: runs,
-      prinsRuns: Math.max(1, Math.round(runs / 2)),
       warmup: 10,
       timeoutMs: ctx.params.requestTimeoutMs,
-    });
+    };
+    const result = await measureNegotiation({ ...common, port: Number(url.port), prinsRuns: Math.max(1, Math.round(runs / 2)) });
+    const floor = await measureFloor(ctx, common);
     return {
-      series: { whole: result.whole, 'request-to-answer': result.requestToAnswer, 'prins-setup': result.prinsSetup },
-      errors: result.errors,
+      series: {
+        whole: result.whole,
+        'request-to-answer': result.requestToAnswer,
+        'prins-setup': result.prinsSetup,
+        'bare whole': floor.whole,
+        'bare request-to-answer': floor.requestToAnswer,
+      },
+      errors: { ...result.errors, ...Object.fromEntries(Object.entries(floor.errors).map(([kind, count]) => [`bare server: ${kind}`, count])) },
       // A PRINS set-up is a negotiation and two exchange-params on one connection.
       operations: result.whole.samples + result.prinsSetup.samples,
     };
