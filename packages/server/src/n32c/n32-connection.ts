@@ -88,7 +88,7 @@ export class N32Connection {
       const authority = `${fqdn}${port === 443 ? '' : `:${port}`}`;
       const session = connect(`https://${authority}`, {
         createConnection: () => {
-          socket = tlsConnect({ ...n32ClientTlsOptions(config, fqdn), ...endpoint?.identity, host, port });
+          socket = tlsConnect({ ...n32ClientTlsOptions(config, fqdn, endpoint?.identity), host, port });
           return socket;
         },
         settings: { enablePush: false },
