@@ -47,7 +47,7 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
 /** A TLS connection to the peer with our client options; what each side saw of the other. */
-async function dial(options: ReturnType<typeof n32ClientTlsOptions>): Promise<{ authorized: boolean; alpn: string | false; serverName: string; clientName: string }> {
+async function dial(options: ReturnType<typeof n32ClientTlsOptions>): Promise<{ authorized: boolean; alpn: string | false | null; serverName: string; clientName: string }> {
   const accepted = once(server, 'secureConnection') as Promise<[TLSSocket]>;
   const socket = connect({ ...options, host: '127.0.0.1', port });
   await once(socket, 'secureConnect');
