@@ -65,8 +65,8 @@ export class HiddenNameTable implements HiddenNames {
 
   /**
    * Remembers the labels of `names` (keys as {@link hiddenNameKey} makes them) without handing
-   * them out: with the key of another process (an other app of the same SEPP, a replica, this one
-   * before a restart), the labels it handed out for these names are then revealed here too.
+   * them out: with the key of another process (the other app of the same SEPP, a replica, this
+   * one before a restart), the labels it handed out for these names are then revealed here too.
    * Names past the capacity are left out (returns how many are remembered in all).
    */
   prime(names: Iterable<string>): number {

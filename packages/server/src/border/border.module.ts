@@ -24,8 +24,9 @@ export function hiddenNamesOf(config: ConfigService): HiddenNameTable {
 
 /**
  * Border protection for both apps: the per-peer gates (`BorderService`), the registry other teams
- * add their checks to (`BorderChecks`) and the hidden-name table (`HIDDEN_NAMES`, {@link hiddenNamesOf}). Global, so a
- * team's module injects `BorderChecks` without importing this one.
+ * add their checks to (`BorderChecks`) and the hidden-name table (`HIDDEN_NAMES`,
+ * {@link hiddenNamesOf}). Global, so a team's module injects `BorderChecks` without importing this
+ * one.
  */
 @Global()
 @Module({
