@@ -183,8 +183,11 @@ describe('hidden names outlive the process that handed them out', () => {
 
     await responder!.stop();
     responder = undefined;
+    const restartedAt = Date.now();
     responder = await SeppProcess.ready('responder', responderFile);
     await responder.waitForPeerState(FQDN_B, 'tls-established');
+    // The initiator's side of the new agreement, not the one before the restart.
+    await initiator.waitForPeer(FQDN_A, 'tls-established again', (peer) => peer.state === 'tls-established' && Date.parse(peer.since) >= restartedAt);
 
     const confirmation = await nf.request({ method: 'PUT', path: href.pathname, body: JSON.stringify({ resStar: '0123456789abcdef0123456789abcdef' }), headers: { [TARGET_HEADER]: href.origin, 'content-type': 'application/json' } });
     const amData = await nf.request({ path: `/nudm-sdm/v2/${SUPI}/am-data`, headers: { [TARGET_HEADER]: `http://${udm.fqdn}:${udm.nfServices[0]!.ipEndPoints[0]!.port}` } });

@@ -105,7 +105,7 @@ describe.each([
   const pair = usePair(() => {
     if (version === 'TLSv1.3') return { name: 'tls13' };
     // tls.minVersion is TLSv1.2 on both sides; the config has no maxVersion (the TLS profile fixes
-    // TLSv1.3), so the initiator's TLS client is capped at 1.2 by a preload.
+    // TLSv1.3), so the initiator's TLS is capped at 1.2 by a preload.
     return {
       name: 'tls12',
       responder: { minVersion: 'TLSv1.2' },

@@ -38,10 +38,12 @@ export function keyCheckOf(keys: N32fKeySet): string {
 }
 
 /**
- * A `--require` preload that caps every TLS client connection of the process at TLS 1.2. The N32
- * TLS profile (packages/server/src/tls/tls-options.ts) sets `maxVersion: 'TLSv1.3'` itself and
- * the configuration only has `tls.minVersion`, so TLS 1.2 cannot be forced through the config:
- * the preload overrides the option on its way into `tls.connect`. Use it as
+ * A `--require` preload that caps every TLS connection of the process at TLS 1.2 (the initiator's:
+ * its clients, and its own listeners, which this test does not dial). The N32 TLS profile
+ * (packages/server/src/tls/tls-options.ts) sets `maxVersion: 'TLSv1.3'` itself and the
+ * configuration only has `tls.minVersion`, so TLS 1.2 cannot be forced through the config: the
+ * preload overrides the option on its way into `tls.connect` and `tls.createSecureContext` (the
+ * N32 client context is built once, with the version in it). Use it as
  * `NODE_OPTIONS: --require <file>`.
  */
 export function writeTls12ClientPreload(dir: string): string {
@@ -55,6 +57,11 @@ tls.connect = function connectTls12(...args) {
   const index = args.findIndex((arg) => arg !== null && typeof arg === 'object');
   if (index >= 0) args[index] = { ...args[index], maxVersion: 'TLSv1.2' };
   return connect.apply(this, args);
+};
+// The SEPP dials with a secure context built once (the version is a property of the context).
+const createSecureContext = tls.createSecureContext;
+tls.createSecureContext = function createTls12Context(options) {
+  return createSecureContext.call(this, { ...options, maxVersion: 'TLSv1.2' });
 };
 `,
   );

@@ -303,6 +303,7 @@ export async function runBench(argv: string[]): Promise<number> {
           scenarioChildren.push(child);
           return child;
         },
+        spawnAside: (name, script, args) => start(`${scenario.id}-${name}`, script, args),
         say,
       };
       const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [] };

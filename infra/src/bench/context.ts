@@ -61,6 +61,11 @@ export interface BenchContext {
   certs(): Promise<BenchCerts>;
   /** Starts a node script as a child of the current scenario (stopped, and its peak RSS read, after it). */
   spawn(name: string, script: string, args: string[], opts?: { env?: NodeJS.ProcessEnv; binary?: boolean }): BenchChild;
+  /**
+   * Starts a node script outside the scenario's accounting (no CPU time, no RSS lines): the caller
+   * stops it; an interrupted run kills it with the rest.
+   */
+  spawnAside(name: string, script: string, args: string[]): BenchChild;
   say(line: string): void;
 }
 

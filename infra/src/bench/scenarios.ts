@@ -1,7 +1,6 @@
 import * as path from 'node:path';
 import { sendViaSepp } from '../nf/consumer';
 import { HOME, IPX_FQDN, PRODUCER_FQDN, VISITED, type BenchContext, type RatioSpec, type Scenario, type TargetSpec } from './context';
-import { BenchChild } from './child';
 import { measureNegotiation, type NegotiationOptions, type NegotiationResult } from './negotiation';
 import { startResponder, startSeppPair } from './sepp-pair';
 import { h2loadRatioTarget, idleRssTarget, latencyTarget, noErrorsTarget, peakRssTarget, ratioTarget } from './targets';
@@ -156,10 +155,7 @@ const seppTlsBorder: Scenario = {
  */
 async function measureFloor(ctx: BenchContext, options: Omit<NegotiationOptions, 'port' | 'prinsRuns'>): Promise<NegotiationResult> {
   const certs = await ctx.certs();
-  const floor = BenchChild.start('n-bare-n32c', path.join(ctx.distDir, 'bench', 'bare-proxy-cli.js'), ['--role', 'n', '--cert', certs.home.cert, '--key', certs.home.key, '--ca', certs.ca, '--fqdn', HOME.seppFqdn], {
-    logFile: path.join(ctx.workDir, 'logs', 'n-bare-n32c.log'),
-    cwd: ctx.repoDir,
-  });
+  const floor = ctx.spawnAside('bare-n32c', path.join(ctx.distDir, 'bench', 'bare-proxy-cli.js'), ['--role', 'n', '--cert', certs.home.cert, '--key', certs.home.key, '--ca', certs.ca, '--fqdn', HOME.seppFqdn]);
   try {
     const at = await floor.waitListening('proxy-n', 10_000);
     return await measureNegotiation({ ...options, port: at.port, prinsRuns: 0 });
