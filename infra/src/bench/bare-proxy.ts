@@ -206,14 +206,7 @@ export async function startProxyB(options: ProxyBOptions): Promise<RunningProxy>
     return lazy.get();
   };
 
-  const server = http2.createSecureServer({
-    cert: options.tls.cert,
-    key: options.tls.key,
-    ca: options.tls.ca,
-    requestCert: true,
-    rejectUnauthorized: true,
-    allowHTTP1: false,
-  });
+  const server = http2.createSecureServer(mutualTls(options.tls));
   const tracked = track(server);
   server.on('stream', (stream, headers) => {
     stream.on('error', () => undefined);
@@ -240,6 +233,11 @@ export async function startProxyB(options: ProxyBOptions): Promise<RunningProxy>
   return { address: address.address, port: address.port, close: closer(server, tracked, () => upstreams.forEach((lazy) => lazy.close())) };
 }
 
+/** An HTTP/2-only TLS server identity that requires and verifies client certificates. */
+function mutualTls(tls: TlsFiles): http2.SecureServerOptions {
+  return { cert: tls.cert, key: tls.key, ca: tls.ca, requestCert: true, rejectUnauthorized: true, allowHTTP1: false };
+}
+
 export interface BareN32cOptions {
   host?: string;
   port?: number;
@@ -257,12 +255,7 @@ export interface BareN32cOptions {
  */
 export async function startBareN32c(options: BareN32cOptions): Promise<RunningProxy> {
   const server = http2.createSecureServer({
-    cert: options.tls.cert,
-    key: options.tls.key,
-    ca: options.tls.ca,
-    requestCert: true,
-    rejectUnauthorized: true,
-    allowHTTP1: false,
+    ...mutualTls(options.tls),
     minVersion: 'TLSv1.2',
     ecdhCurve: 'X25519:P-256:P-384',
     secureOptions: cryptoConstants.SSL_OP_NO_TICKET | cryptoConstants.SSL_OP_NO_RENEGOTIATION,
