@@ -26,3 +26,4 @@ export type { BadCertificateFile, BadCertificateFiles, CaMode, CertificateFile, 
 export { IPX_FILES, WRONG_SAN_FQDN, writeCertificateSet } from './certs/write-certs';
 export type { CertificateSetOptions } from './certs/write-certs';
 export { RedisServer, REDIS_SERVER_BINARY, type RedisServerOptions } from './redis/redis-server';
+export { freePort } from './demo/environment';

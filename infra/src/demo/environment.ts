@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 
 export type Role = 'responder' | 'initiator';
@@ -63,8 +64,41 @@ export function checkFree(host: string, port: number): Promise<void> {
   });
 }
 
+/** The first port of the kernel's ephemeral range (where connect() and listen(0) take ports from). */
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low) && low > 2_048) return low;
+  } catch {
+    // not Linux: Linux's default start
+  }
+  return 32_768;
+}
+
+/**
+ * A port on `host` free right now, for a process started afterwards to listen on. Drawn below the
+ * kernel's ephemeral range (and checked with {@link checkFree}): a port there is never handed to an
+ * outgoing connection or to a listen(0) while the process starts, as a port from listen(0),
+ * released, can be (the process then fails with EADDRINUSE: seen beside busy loops). Only an
+ * explicit bind to the same port could take it meanwhile. Falls back to {@link portFromOs}.
+ */
+export async function freePort(host = '127.0.0.1'): Promise<number> {
+  const high = ephemeralStart() - 1;
+  const low = Math.max(1_024, high - 12_000);
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    try {
+      await checkFree(host, port);
+      return port;
+    } catch {
+      // taken: draw another
+    }
+  }
+  return portFromOs(host);
+}
+
 /** A port on `host` that is free right now (bind to 0, read it, release it). */
-export function freePort(host = '127.0.0.1'): Promise<number> {
+function portFromOs(host: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
