@@ -75,23 +75,33 @@ function ephemeralStart(): number {
   return 32_768;
 }
 
+/** Where this process's next {@link freePort} draw starts; random per process, then sequential. */
+let nextPortOffset: number | undefined;
+
 /**
- * A port on `host` free right now, for a process started afterwards to listen on. Drawn below the
+ * A port on `host` free right now, for a process started afterwards to listen on. Taken below the
  * kernel's ephemeral range (and checked with {@link checkFree}): a port there is never handed to an
  * outgoing connection or to a listen(0) while the process starts, as a port from listen(0),
  * released, can be (the process then fails with EADDRINUSE: seen beside busy loops). Only an
- * explicit bind to the same port could take it meanwhile. Falls back to {@link portFromOs}.
+ * explicit bind to the same port could take it meanwhile. The ports of one process are taken in
+ * turn from a random place of a 12,000-port range, so one process never hands out the same port
+ * twice (two random draws could: a SEPP's admin and NF-facing listeners once got one port) before
+ * it has gone round the range; processes running side by side start at different places. Falls
+ * back to {@link portFromOs}.
  */
 export async function freePort(host = '127.0.0.1'): Promise<number> {
   const high = ephemeralStart() - 1;
   const low = Math.max(1_024, high - 12_000);
+  const size = high - low + 1;
+  nextPortOffset ??= Math.floor(Math.random() * size);
   for (let attempt = 0; attempt < 50; attempt++) {
-    const port = low + Math.floor(Math.random() * (high - low + 1));
+    const port = low + (nextPortOffset % size);
+    nextPortOffset = (nextPortOffset + 1) % size;
     try {
       await checkFree(host, port);
       return port;
     } catch {
-      // taken: draw another
+      // taken: the next one
     }
   }
   return portFromOs(host);
