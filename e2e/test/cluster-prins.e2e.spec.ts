@@ -1,31 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  base64urlDecode,
-  base64urlEncode,
-  buildNonce,
-  decryptFlattenedJwe,
-  encryptFlattenedJwe,
-  MASTER_KEY_LENGTH,
-  N32C_PATHS,
-  N32F_PROCESS_PATH,
-  N32fContext,
-  newN32fContextId,
-  parseReformattedResponse,
-  protectionPolicy,
-  readMessageHeader,
-  TLS_EXPORTER_LABEL,
-  toProtectionPolicyData,
-  type HttpRequestMessage,
-} from '@sepp/protocol';
+import { base64urlDecode, base64urlEncode, buildNonce, decryptFlattenedJwe, encryptFlattenedJwe, N32C_PATHS, protectionPolicy, toProtectionPolicyData, type HttpRequestMessage, type N32fContext } from '@sepp/protocol';
 import { RedisServer } from '@sepp/infra';
 import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, initiatorYaml, writeYaml } from './support/configs';
 import { FakeResponder } from './support/fake-responder';
 import { H2Client, type H2Answer } from './support/h2-client';
-import { n32fResponderYaml, NfClient, TappedProducer, UDM1_FQDN } from './support/n32f';
+import { n32fResponderYaml, NfClient, TappedProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { freePort } from './support/ports';
+import { amDataRequest, deliveredOn, negotiateOn, prinsCapabilityAndSuites, refused, sealOn, sendTo, type Negotiated, type Problem, type Rig } from './support/prins-rig';
 import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
@@ -36,15 +20,6 @@ jest.setTimeout(90_000);
  * responder replicas serve one PRINS context that the test (as the initiating SEPP, with its own
  * TLS session and keys) set up on one of them.
  */
-
-const SUPI = 'imsi-001010000000001';
-const JSON_TYPE = { 'content-type': 'application/json' };
-
-interface Problem {
-  status: number;
-  cause: string;
-  detail?: string;
-}
 
 describe('a responder cluster: three replicas, one PRINS context in Redis', () => {
   let pki: TestPki;
@@ -57,7 +32,6 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
   let context: N32fContext;
   let initiatorContextId: string;
   let responderContextId: string;
-  let request: HttpRequestMessage;
 
   beforeAll(async () => {
     const created = await createPkiAB();
@@ -78,13 +52,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     }
     for (const replica of replicas) await replica.dependenciesUp();
     for (const replica of replicas) clients.push(await H2Client.open(replica.port('n32'), FQDN_A, pki.clientTls(certB)));
-    request = {
-      method: 'GET',
-      scheme: 'http',
-      authority: `${UDM1_FQDN}:${producer.port}`,
-      path: `/nudm-sdm/v2/${SUPI}/am-data`,
-      headers: [['accept', 'application/json']],
-    };
+    rig.request = amDataRequest(producer.port);
   });
 
   afterAll(async () => {
@@ -95,58 +63,11 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     await producer?.close();
   });
 
-  const seal = (on: N32fContext = context): { wire: string; messageId: string } => {
-    const { body, messageId } = on.protectRequest(request);
-    return { wire: JSON.stringify(body), messageId };
-  };
-  const send = (replica: number, wire: string): Promise<H2Answer> => clients[replica]!.request('POST', N32F_PROCESS_PATH, wire, JSON_TYPE);
-
-  /** A 200 whose protected answer opens with our context; returns the answer's IV. */
-  function delivered(answer: H2Answer, messageId: string, on: N32fContext = context): string {
-    expect({ status: answer.status, text: answer.status === 200 ? '' : answer.text }).toEqual({ status: 200, text: '' });
-    const reformatted = parseReformattedResponse(answer.json);
-    const opened = on.openResponse(reformatted, readMessageHeader(reformatted), messageId);
-    expect(opened.message.status).toBe(200);
-    expect(JSON.parse(opened.message.body!.toString('utf8'))).toMatchObject({ supi: SUPI });
-    return reformatted.reformattedData.iv as string;
-  }
-
-  function refused(answer: H2Answer, cause: string): Problem {
-    const problem = answer.json as Problem;
-    expect({ status: answer.status, cause: problem?.cause }).toEqual({ status: 403, cause });
-    return problem;
-  }
-
-  /** exchange-capability selecting PRINS, then the cipher-suite step of exchange-params, on `client`'s connection. */
-  async function prinsCapabilityAndSuites(client: H2Client): Promise<{ initiatorId: string; suites: H2Answer }> {
-    const capability = await client.postJson(N32C_PATHS.exchangeCapability, {
-      sender: FQDN_B,
-      supportedSecCapabilityList: ['PRINS'],
-      plmnIdList: [PLMN_B],
-      n32HandshakeId: randomBytes(8).toString('hex'),
-      supportedFeatures: '0',
-    });
-    expect(capability.json).toMatchObject({ selectedSecCapability: 'PRINS' });
-    const initiatorId = newN32fContextId();
-    const suites = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: initiatorId, jweCipherSuiteList: ['A128GCM'], jwsCipherSuiteList: ['ES256'], sender: FQDN_B });
-    expect(suites.status).toBe(200);
-    return { initiatorId, suites };
-  }
-
-  /** exchange-capability then exchange-params on one replica: a context built from our TLS session with it. */
-  async function negotiate(replica: number): Promise<{ context: N32fContext; initiatorId: string; responderId: string }> {
-    const client = clients[replica]!;
-    const { initiatorId, suites } = await prinsCapabilityAndSuites(client);
-    const responderId = (suites.json as { n32fContextId: string }).n32fContextId;
-    const policies = await client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: initiatorId, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
-    expect(policies.status).toBe(200);
-    const master = client.socket.exportKeyingMaterial(MASTER_KEY_LENGTH, TLS_EXPORTER_LABEL, Buffer.alloc(0));
-    return {
-      context: new N32fContext({ role: 'initiator', peer: FQDN_A, localContextId: initiatorId, remoteContextId: responderId, master, enc: 'A128GCM', policy: protectionPolicy() }),
-      initiatorId,
-      responderId,
-    };
-  }
+  const rig: Rig = { clients, request: undefined as unknown as HttpRequestMessage };
+  const seal = (on: N32fContext = context): { wire: string; messageId: string } => sealOn(rig, on);
+  const send = (replica: number, wire: string): Promise<H2Answer> => sendTo(rig, replica, wire);
+  const delivered = (answer: H2Answer, messageId: string, on: N32fContext = context): string => deliveredOn(answer, messageId, on);
+  const negotiate = (replica: number): Promise<Negotiated> => negotiateOn(rig.clients[replica]!);
 
   /** A fresh message carrying the messageId of another one (a new SEQ, a valid tag: only the ID repeats). */
   function withMessageId(on: N32fContext, messageId: string, seq: number): string {

@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../demo/environment';
 
 /** Where Debian's redis-server is (CI installs it with apt-get); `REDIS_SERVER` overrides. */
 export const REDIS_SERVER_BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
@@ -10,8 +10,10 @@ export const REDIS_SERVER_BINARY = process.env['REDIS_SERVER'] ?? 'redis-server'
 export interface RedisServerOptions {
   /** `requirepass`; absent: no password. */
   readonly password?: string;
-  /** Default: a port picked by the OS. */
+  /** Default: a free loopback port. */
   readonly port?: number;
+  /** Starts it as a replica of the Redis on this loopback port (`--replicaof`; `masterauth` = `password`). */
+  readonly replicaOf?: number;
 }
 
 /**
@@ -24,14 +26,14 @@ export class RedisServer {
   private child: ChildProcess | null = null;
   readonly log: string[] = [];
 
-  private constructor(
+  protected constructor(
     readonly port: number,
     readonly dir: string,
     private readonly options: RedisServerOptions,
   ) {}
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
-    const port = options.port ?? (await freeLoopbackPort());
+    const port = options.port ?? (await freePort());
     const server = new RedisServer(port, mkdtempSync(join(tmpdir(), 'sepp-redis-')), options);
     await server.launch();
     return server;
@@ -45,16 +47,25 @@ export class RedisServer {
     return this.child !== null && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  private launch(): Promise<void> {
+  protected launch(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--loglevel', 'notice'];
     if (this.options.password) args.push('--requirepass', this.options.password);
+    if (this.options.replicaOf !== undefined) {
+      args.push('--replicaof', '127.0.0.1', String(this.options.replicaOf));
+      if (this.options.password) args.push('--masterauth', this.options.password);
+    }
+    return this.spawnUntil(args, 'Ready to accept connections');
+  }
+
+  /** Starts redis-server with `args` and resolves once its log shows `ready`. */
+  protected spawnUntil(args: readonly string[], ready: string): Promise<void> {
     const child = spawn(REDIS_SERVER_BINARY, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.child = child;
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`redis-server did not start within 10 s:\n${this.log.join('\n')}`)), 10_000);
       const onData = (chunk: Buffer): void => {
         for (const line of chunk.toString('utf8').split('\n')) if (line) this.log.push(line);
-        if (this.log.some((line) => line.includes('Ready to accept connections'))) {
+        if (this.log.some((line) => line.includes(ready))) {
           clearTimeout(timer);
           child.stdout.off('data', onData);
           child.stdout.on('data', (more: Buffer) => this.log.push(more.toString('utf8').trimEnd()));
@@ -102,13 +113,60 @@ export class RedisServer {
   }
 }
 
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
+export interface RedisSentinelOptions {
+  /** The master group's name (`sentinel monitor <name> ...`). */
+  readonly masterName: string;
+  /** The loopback port of the master to monitor. */
+  readonly masterPort: number;
+  /** Sentinels that must agree that the master is down (`quorum`). */
+  readonly quorum: number;
+  /** The data nodes' password (`sentinel auth-pass`). */
+  readonly masterPassword?: string;
+  /** The Sentinel's own password (`requirepass`). */
+  readonly password?: string;
+  /** How long the master must not answer before it is taken as down (ms). */
+  readonly downAfterMs?: number;
+}
+
+/**
+ * A real Redis Sentinel (`redis-server <file> --sentinel`) on a free loopback port, monitoring one
+ * master: for tests of failover. Its configuration file sits in its own folder (a Sentinel rewrites
+ * it as the master changes); `stop`, `kill` and `dispose` as for {@link RedisServer}.
+ */
+export class RedisSentinel extends RedisServer {
+  private constructor(
+    port: number,
+    dir: string,
+    private readonly sentinel: RedisSentinelOptions,
+  ) {
+    super(port, dir, {});
+  }
+
+  static async startSentinel(options: RedisSentinelOptions): Promise<RedisSentinel> {
+    const sentinel = new RedisSentinel(await freePort(), mkdtempSync(join(tmpdir(), 'sepp-sentinel-')), options);
+    await sentinel.launch();
+    return sentinel;
+  }
+
+  get address(): { host: string; port: number } {
+    return { host: '127.0.0.1', port: this.port };
+  }
+
+  protected override launch(): Promise<void> {
+    const { masterName, masterPort, quorum, masterPassword, password, downAfterMs = 1_000 } = this.sentinel;
+    const file = join(this.dir, 'sentinel.conf');
+    const lines = [
+      `port ${this.port}`,
+      'bind 127.0.0.1',
+      `dir ${this.dir}`,
+      `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} ${quorum}`,
+      `sentinel down-after-milliseconds ${masterName} ${downAfterMs}`,
+      `sentinel failover-timeout ${masterName} 10000`,
+      `sentinel parallel-syncs ${masterName} 1`,
+      ...(masterPassword ? [`sentinel auth-pass ${masterName} ${masterPassword}`] : []),
+      ...(password ? [`requirepass ${password}`] : []),
+    ];
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    return this.spawnUntil([file, '--sentinel'], `+monitor master ${masterName}`);
+  }
 }

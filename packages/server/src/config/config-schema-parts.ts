@@ -22,6 +22,15 @@ export const PemPath = (): PropertyDecorator => (target, key) => {
   MinLength(1, { message: 'must not be empty' })(target, key);
 };
 
+/** `host:port`, the host a name, an IPv4 address or a bracketed IPv6 address. */
+export const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\],]+):\d{1,5}$/;
+
+/** `host:port` (checked with {@link HOST_PORT}) split, without the brackets of an IPv6 address. */
+export function parseHostPort(address: string): { host: string; port: number } {
+  const index = address.lastIndexOf(':');
+  return { host: address.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(address.slice(index + 1)) };
+}
+
 /** `{ host, port }` of a listener. */
 export class ListenConfig {
   @Expose() @Required() @IsString({ message: 'must be a host name or IP address' }) @MinLength(1, { message: 'must not be empty' })

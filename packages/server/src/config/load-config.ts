@@ -8,7 +8,7 @@ import { parseDocument } from 'yaml';
 import { normalizeFqdn, parseApiRoot, type ApiRoot, type PlmnIdValue } from '@sepp/protocol';
 import { applyEnvOverrides } from './env-overrides';
 import { CONFIG_DEFAULTS, type ListenAddress, type PeerSettings, type SeppConfig, type TlsMaterial } from './sepp-config';
-import type { ListenConfig } from './config-schema-parts';
+import { parseHostPort, type ListenConfig } from './config-schema-parts';
 import { SeppConfigFile, type PlmnConfig } from './sepp-config.schema';
 import { readCaList, readIdentity } from './read-tls';
 import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
@@ -266,11 +266,6 @@ function checkUnique(values: readonly string[], key: string, problems: ConfigPro
 
 const plmn = ({ mcc, mnc }: PlmnConfig): PlmnIdValue => ({ mcc, mnc });
 const listen = ({ host, port }: ListenConfig): ListenAddress => ({ host, port });
-
-function parseHostPort(address: string): ListenAddress {
-  const index = address.lastIndexOf(':');
-  return { host: address.slice(0, index).replace(/^\[|\]$/g, ''), port: Number(address.slice(index + 1)) };
-}
 
 function deepFreeze<T>(value: T): T {
   if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date) && !Object.isFrozen(value)) {

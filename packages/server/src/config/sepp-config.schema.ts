@@ -23,11 +23,9 @@ import {
   type IntermediaryPolicy,
   type N32Mechanism,
 } from '@sepp/protocol';
-import { Fqdn, ListenConfig, Optional, PemPath, Required } from './config-schema-parts';
+import { Fqdn, HOST_PORT, ListenConfig, Optional, PemPath, Required } from './config-schema-parts';
 import { LimitsConfig } from './limits-config';
 import { StateConfig } from './state-config';
-
-const HOST_PORT = /^(\[[0-9a-fA-F:.]+\]|[^\s:[\],]+):\d{1,5}$/;
 
 /** `host:port`, or a non-empty list of them (replicas of the peer: spread over and failed over). */
 const AddressList = (): PropertyDecorator =>

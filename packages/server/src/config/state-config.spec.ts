@@ -79,6 +79,50 @@ describe('state.* configuration', () => {
     expect(problems(config({ unknown: 1 }))).toContain('state.unknown: is not a known key');
   });
 
+  it('reads Redis Sentinel settings instead of a URL: master group, Sentinel addresses, their own password, the database', () => {
+    const loaded = loadConfig(
+      config({
+        redis: { passwordFile: 'redis.pass', sentinel: { masterName: 'sepp-state', addresses: ['10.0.0.5:26379', '[fd00::6]:26380', 'sentinel-c.example.org:26379'], passwordFile: 'redis.pass', db: 3 }, tls: { ca: ['ca.crt'] } },
+        keyWrapKeyFile: 'kek.bin',
+      }),
+      {},
+    );
+    expect(loaded.state.redis).toMatchObject({
+      url: null,
+      password: 's3cret',
+      sentinel: {
+        masterName: 'sepp-state',
+        addresses: [
+          { host: '10.0.0.5', port: 26379 },
+          { host: 'fd00::6', port: 26380 },
+          { host: 'sentinel-c.example.org', port: 26379 },
+        ],
+        password: 's3cret',
+        db: 3,
+      },
+    });
+    // TLS needs no rediss:// URL with Sentinel (there is none); without a password the Sentinels get none.
+    expect(loaded.state.redis!.tls!.ca).toHaveLength(1);
+    expect(loadConfig(config({ redis: { sentinel: { masterName: 'm', addresses: ['127.0.0.1:26379'] } }, keyWrapKeyFile: 'kek.bin' }), {}).state.redis!.sentinel).toEqual({ masterName: 'm', addresses: [{ host: '127.0.0.1', port: 26379 }], password: null, db: 0 });
+    // A plain URL has no Sentinel.
+    expect(loadConfig(config({ redis: { url: 'redis://127.0.0.1:6379' }, keyWrapKeyFile: 'kek.bin' }), {}).state.redis!.sentinel).toBeNull();
+  });
+
+  it('refuses a Redis without URL or Sentinel, both, and Sentinel settings that do not fit', () => {
+    const sentinel = (s: Record<string, unknown>, extra: Record<string, unknown> = {}): string[] => problems(config({ redis: { sentinel: s, ...extra }, keyWrapKeyFile: 'kek.bin' }));
+    expect(problems(config({ redis: {}, keyWrapKeyFile: 'kek.bin' }))).toContain('state.redis.url: is required (or state.redis.sentinel)');
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'] }, { url: 'redis://127.0.0.1:6379' })).toContain('state.redis.sentinel: give url or sentinel, not both');
+    expect(sentinel({ addresses: ['127.0.0.1:26379'] })).toContain('state.redis.sentinel.masterName: is required');
+    expect(sentinel({ masterName: 'a b', addresses: ['127.0.0.1:26379'] })).toContain('state.redis.sentinel.masterName: must be 1-64 letters, digits, dots, dashes or underscores');
+    expect(sentinel({ masterName: 'm' })).toContain('state.redis.sentinel.addresses: is required');
+    expect(sentinel({ masterName: 'm', addresses: [] })).toContain('state.redis.sentinel.addresses: must name at least one Sentinel');
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379', 'nope'] })).toContain('state.redis.sentinel.addresses: every item must be host:port');
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], password: 'a', passwordFile: 'redis.pass' })).toContain('state.redis.sentinel.passwordFile: give password or passwordFile, not both');
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], passwordFile: 'missing.pass' })[0]).toMatch(/^state.redis.sentinel.passwordFile: cannot read .*missing.pass/);
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], db: -1 })).toContain('state.redis.sentinel.db: must be 0 or more');
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], quorum: 2 })).toContain('state.redis.sentinel.quorum: is not a known key');
+  });
+
   it('takes the replica ID and the Redis URL from the environment', () => {
     const loaded = loadConfig(config({ redis: { url: 'redis://a:1' }, keyWrapKeyFile: 'kek.bin' }), { SEPP_STATE_REPLICA_ID: 'pod-7', SEPP_STATE_REDIS_URL: 'rediss://b:2' });
     expect(loaded.state.replicaId).toBe('pod-7');

@@ -2,9 +2,9 @@ import 'reflect-metadata';
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Expose, Type } from 'class-transformer';
-import { IsArray, IsInt, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
+import { ArrayMaxSize, ArrayMinSize, IsArray, IsInt, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
 import type { ConfigProblem } from './config-problems';
-import { Optional, PemPath, Required } from './config-schema-parts';
+import { HOST_PORT, Optional, parseHostPort, PemPath, Required } from './config-schema-parts';
 import { readCaList, readPem } from './read-tls';
 
 /** `state.redis.tls`: PEM files for `rediss://` (trusted CA; a client certificate if Redis asks). */
@@ -15,9 +15,35 @@ export class StateRedisTlsConfig {
   @Expose() @Optional() @PemPath() key?: string;
 }
 
+/**
+ * `state.redis.sentinel`: Redis Sentinel names the master of `masterName` (and a new one after a
+ * failover); the store connects to whichever it names.
+ */
+export class StateRedisSentinelConfig {
+  @Expose() @Required() @IsString({ message: 'must be a string' }) @Matches(/^[A-Za-z0-9._-]{1,64}$/, { message: 'must be 1-64 letters, digits, dots, dashes or underscores' })
+  masterName!: string;
+  @Expose()
+  @Required()
+  @IsArray({ message: 'must be a list of host:port' })
+  @ArrayMinSize(1, { message: 'must name at least one Sentinel' })
+  @ArrayMaxSize(16, { message: 'must name at most 16 Sentinels' })
+  @Matches(HOST_PORT, { each: true, message: 'every item must be host:port' })
+  addresses!: string[];
+  /** The Sentinels' own password (their `requirepass`), not the data nodes'. */
+  @Expose() @Optional() @IsString({ message: 'must be a string' }) @MinLength(1, { message: 'must not be empty' })
+  password?: string;
+  @Expose() @Optional() @IsString({ message: 'must be a path' }) @MinLength(1, { message: 'must not be empty' })
+  passwordFile?: string;
+  /** The logical database on the master (`SELECT`). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(0, { message: 'must be 0 or more' }) @Max(65_535, { message: 'must be at most 65535' })
+  db?: number;
+}
+
 export class StateRedisConfig {
-  @Expose() @Required() @IsString({ message: 'must be a redis:// or rediss:// URL' }) @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
-  url!: string;
+  /** Required unless `sentinel` is set. */
+  @Expose() @Optional() @IsString({ message: 'must be a redis:// or rediss:// URL' }) @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
+  url?: string;
+  @Expose() @Optional() @Type(() => StateRedisSentinelConfig) @ValidateNested() sentinel?: StateRedisSentinelConfig;
   @Expose() @Optional() @IsString({ message: 'must be a string' }) @MinLength(1, { message: 'must not be empty' })
   password?: string;
   /** A file holding the password (a mounted secret); the trailing newline is dropped. */
@@ -55,7 +81,10 @@ export interface StateSettings {
   readonly sequenceBlockSize: number;
   /** null: in memory. */
   readonly redis: {
-    readonly url: string;
+    /** The Redis to connect to; null with `sentinel`. */
+    readonly url: string | null;
+    /** Redis Sentinel: the master group and where to ask for its master; null: `url` alone. */
+    readonly sentinel: RedisSentinelSettings | null;
     readonly password: string | null;
     readonly tls: { readonly ca: readonly Buffer[]; readonly cert: Buffer | null; readonly key: Buffer | null } | null;
     readonly keyPrefix: string;
@@ -63,6 +92,14 @@ export interface StateSettings {
     /** The current key-wrap key first, then the previous ones. */
     readonly keyWrapKeys: readonly Buffer[];
   } | null;
+}
+
+export interface RedisSentinelSettings {
+  readonly masterName: string;
+  readonly addresses: readonly { readonly host: string; readonly port: number }[];
+  /** The Sentinels' own password. */
+  readonly password: string | null;
+  readonly db: number;
 }
 
 export const STATE_DEFAULTS = { sequenceBlockSize: 1_024, commandTimeoutMs: 1_000 } as const;
@@ -87,12 +124,10 @@ export function readState(state: StateConfig | undefined, seppFqdn: string, path
     const bytes = readKeyWrapKey(key, pathOf(key, file), problems);
     return bytes ? [bytes] : [];
   });
-  if (redis.password !== undefined && redis.passwordFile !== undefined) problems.push({ key: 'state.redis.passwordFile', problem: 'give password or passwordFile, not both' });
-  let password = redis.password ?? null;
-  if (redis.passwordFile !== undefined) {
-    const text = readPem('state.redis.passwordFile', pathOf('state.redis.passwordFile', redis.passwordFile), problems);
-    if (text) password = text.toString('utf8').replace(/\r?\n$/, '');
-  }
+  const password = readPassword('state.redis', redis, pathOf, problems);
+  const sentinel = redis.sentinel ? readSentinel(redis.sentinel, pathOf, problems) : null;
+  if (!redis.url && !redis.sentinel) problems.push({ key: 'state.redis.url', problem: 'is required (or state.redis.sentinel)' });
+  if (redis.url && redis.sentinel) problems.push({ key: 'state.redis.sentinel', problem: 'give url or sentinel, not both' });
   const tls = redis.tls
     ? {
         ca: readCaList('state.redis.tls.ca', (redis.tls.ca ?? []).map((file) => pathOf('state.redis.tls.ca', file)), problems) ?? [],
@@ -101,11 +136,12 @@ export function readState(state: StateConfig | undefined, seppFqdn: string, path
       }
     : null;
   if (tls && (tls.cert === null) !== (tls.key === null)) problems.push({ key: 'state.redis.tls', problem: 'cert and key go together' });
-  if (tls && !redis.url.startsWith('rediss://')) problems.push({ key: 'state.redis.tls', problem: 'needs a rediss:// URL' });
+  if (tls && redis.url && !redis.url.startsWith('rediss://')) problems.push({ key: 'state.redis.tls', problem: 'needs a rediss:// URL' });
   return {
     ...common,
     redis: {
-      url: redis.url,
+      url: redis.url ?? null,
+      sentinel,
       password,
       tls,
       keyPrefix: redis.keyPrefix ?? `sepp:${seppFqdn}:`,
@@ -113,6 +149,19 @@ export function readState(state: StateConfig | undefined, seppFqdn: string, path
       keyWrapKeys,
     },
   };
+}
+
+/** `<at>.password` or the content of `<at>.passwordFile` (one trailing newline dropped), or null. */
+function readPassword(at: string, from: { password?: string; passwordFile?: string }, pathOf: (key: string, value: string) => string, problems: ConfigProblem[]): string | null {
+  if (from.password !== undefined && from.passwordFile !== undefined) problems.push({ key: `${at}.passwordFile`, problem: 'give password or passwordFile, not both' });
+  if (from.passwordFile === undefined) return from.password ?? null;
+  const text = readPem(`${at}.passwordFile`, pathOf(`${at}.passwordFile`, from.passwordFile), problems);
+  return text ? text.toString('utf8').replace(/\r?\n$/, '') : null;
+}
+
+function readSentinel(sentinel: StateRedisSentinelConfig, pathOf: (key: string, value: string) => string, problems: ConfigProblem[]): RedisSentinelSettings {
+  const password = readPassword('state.redis.sentinel', sentinel, pathOf, problems);
+  return { masterName: sentinel.masterName, addresses: sentinel.addresses.map(parseHostPort), password, db: sentinel.db ?? 0 };
 }
 
 /** 32 bytes: the file's bytes, or 64 hex or 44 base64 characters (a trailing newline is fine). */

@@ -11,7 +11,10 @@ export function createStateStore(config: SeppConfig, logger: SeppLogger): N32Sta
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { RedisStateStore } = require('./redis-store') as typeof import('./redis-store');
   const store = new RedisStateStore({
-    url: redis.url,
+    ...(redis.url !== null ? { url: redis.url } : {}),
+    ...(redis.sentinel
+      ? { sentinel: { masterName: redis.sentinel.masterName, addresses: redis.sentinel.addresses, db: redis.sentinel.db, ...(redis.sentinel.password !== null ? { password: redis.sentinel.password } : {}) } }
+      : {}),
     ...(redis.password !== null ? { password: redis.password } : {}),
     ...(redis.tls ? { tls: { ca: redis.tls.ca, ...(redis.tls.cert ? { cert: redis.tls.cert } : {}), ...(redis.tls.key ? { key: redis.tls.key } : {}) } } : {}),
     keyPrefix: redis.keyPrefix,
@@ -19,11 +22,17 @@ export function createStateStore(config: SeppConfig, logger: SeppLogger): N32Sta
     replicaId,
     commandTimeoutMs: redis.commandTimeoutMs,
   });
-  const where = redactUrl(redis.url);
+  const where = redis.url !== null ? redactUrl(redis.url) : sentinelWhere(redis.sentinel!);
   logger.info({ store: 'redis', url: where, keyPrefix: redis.keyPrefix, replica: replicaId }, 'shared N32 state store configured');
   store.on('up', () => logger.info({ store: 'redis', url: where }, 'state store reachable'));
   store.on('down', (detail) => logger.warn({ store: 'redis', url: where, detail }, 'state store unreachable: established contexts go on from the local cache, new PRINS contexts wait'));
   return store;
+}
+
+/** How the log names a Sentinel-managed Redis: `sentinel:<master>@host:port,host:port/<db>`. */
+export function sentinelWhere(sentinel: { masterName: string; addresses: readonly { host: string; port: number }[]; db: number }): string {
+  const addresses = sentinel.addresses.map(({ host, port }) => (host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`)).join(',');
+  return `sentinel:${sentinel.masterName}@${addresses}/${sentinel.db}`;
 }
 
 /** The URL without a password (redis://user:secret@host -> redis://user:***@host). */

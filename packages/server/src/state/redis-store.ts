@@ -20,8 +20,19 @@ import {
 } from './state-store';
 
 export interface RedisStateStoreOptions {
-  /** `redis://[user@]host:port[/db]` or `rediss://…` (TLS). */
-  readonly url: string;
+  /** `redis://[user@]host:port[/db]` or `rediss://…` (TLS); absent with `sentinel`. */
+  readonly url?: string;
+  /**
+   * Redis Sentinel instead of one address: the master of `masterName` as the Sentinels name it,
+   * and the new one after a failover. With `tls`, the Sentinels are dialled with TLS too.
+   */
+  readonly sentinel?: {
+    readonly masterName: string;
+    readonly addresses: readonly { readonly host: string; readonly port: number }[];
+    /** The Sentinels' own password. */
+    readonly password?: string;
+    readonly db?: number;
+  };
   readonly password?: string;
   /** PEM material for `rediss://`: trusted CA, and a client certificate if Redis asks for one. */
   readonly tls?: { readonly ca?: readonly Buffer[]; readonly cert?: Buffer; readonly key?: Buffer };
@@ -88,11 +99,30 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     this.keks = options.keyWrapKeys.map(kekOf);
     this.prefix = options.keyPrefix;
     this.channel = `${options.keyPrefix}events`;
+    const tls = options.url?.startsWith('rediss:') || options.tls
+      ? { ...(options.tls?.ca ? { ca: [...options.tls.ca] } : {}), ...(options.tls?.cert ? { cert: options.tls.cert } : {}), ...(options.tls?.key ? { key: options.tls.key } : {}) }
+      : undefined;
+    const sentinel = options.sentinel;
     const redisOptions: RedisOptions = {
       ...(options.password !== undefined ? { password: options.password } : {}),
-      ...(options.url.startsWith('rediss:') || options.tls
-        ? { tls: { ...(options.tls?.ca ? { ca: [...options.tls.ca] } : {}), ...(options.tls?.cert ? { cert: options.tls.cert } : {}), ...(options.tls?.key ? { key: options.tls.key } : {}) } }
+      ...(tls ? { tls } : {}),
+      ...(sentinel
+        ? {
+            sentinels: sentinel.addresses.map(({ host, port }) => ({ host, port })),
+            name: sentinel.masterName,
+            role: 'master' as const,
+            db: sentinel.db ?? 0,
+            ...(sentinel.password !== undefined ? { sentinelPassword: sentinel.password } : {}),
+            ...(tls ? { enableTLSForSentinelMode: true, sentinelTLS: tls } : {}),
+            // Reconnect at once when a Sentinel announces a new master (+switch-master), instead of
+            // when the old master's connection fails.
+            failoverDetector: true,
+            sentinelRetryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
+          }
         : {}),
+      // A master demoted to a replica (a failover it did not see at once) refuses writes with
+      // READONLY: reconnect, through the Sentinels to the new master, and send the command again.
+      reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),
       // Redis's CLIENT LIST names the replica each connection belongs to.
       connectionName: `sepp-${options.replicaId}`,
       enableAutoPipelining: true,
@@ -103,7 +133,9 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
       lazyConnect: false,
     };
-    this.client = new Redis(options.url, redisOptions) as ScriptedRedis;
+    const connect = (extra: RedisOptions): Redis => (options.url ? new Redis(options.url, { ...redisOptions, ...extra }) : new Redis({ ...redisOptions, ...extra }));
+    if (!options.url && !sentinel) throw new RangeError('a Redis URL or Sentinels are required');
+    this.client = connect({}) as ScriptedRedis;
     this.client.defineCommand('seppSave', { numberOfKeys: 1, lua: SAVE_CONTEXT });
     this.client.defineCommand('seppReserve', { numberOfKeys: 1, lua: RESERVE });
     this.client.defineCommand('seppReceive', { numberOfKeys: 3, lua: RECEIVE });
@@ -115,7 +147,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     this.client.on('close', () => this.setUp(false, this.lastError === 'connected' ? 'connection closed' : this.lastError));
     // Events on their own connection (a subscribed connection takes no other commands); it
     // subscribes again by itself after a reconnect.
-    this.subscriber = new Redis(options.url, { ...redisOptions, enableAutoPipelining: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
+    this.subscriber = connect({ enableAutoPipelining: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     this.subscriber.on('error', () => undefined);
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;

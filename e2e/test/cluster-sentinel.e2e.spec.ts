@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RedisSentinel, RedisServer } from '@sepp/infra';
+import { Redis } from 'ioredis';
+import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, writeYaml } from './support/configs';
+import { FakeResponder } from './support/fake-responder';
+import { H2Client } from './support/h2-client';
+import { n32fResponderYaml, TappedProducer } from './support/n32f';
+import { amDataRequest, deliveredOn, negotiateOn, refused, sealOn, sendTo, type Negotiated, type Rig } from './support/prins-rig';
+import { SeppProcess } from './support/sepp-process';
+import { waitFor } from './support/wait-for';
+
+jest.setTimeout(90_000);
+
+/**
+ * Two responder replicas sharing their N32 state in a Redis run by Redis Sentinel (real processes
+ * on loopback: a master, a replica, three Sentinels with quorum 2; passwords on the data nodes and
+ * on the Sentinels, both read from files). The master is killed: the Sentinels promote the replica,
+ * both SEPP replicas follow them by themselves, and the PRINS context, its replay state and new
+ * contexts go on through the new master.
+ */
+
+const MASTER_NAME = 'sepp-state';
+const DATA_PASSWORD = 'data-secret';
+const SENTINEL_PASSWORD = 'sentinel-secret';
+
+describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes on', () => {
+  let master: RedisServer;
+  let replica: RedisServer;
+  const sentinels: RedisSentinel[] = [];
+  let producer: TappedProducer;
+  let reports: FakeResponder;
+  const replicas: SeppProcess[] = [];
+  const clients: H2Client[] = [];
+  const rig: Rig = { clients, request: amDataRequest(0) };
+  let first: Negotiated;
+
+  beforeAll(async () => {
+    const created = await createPkiAB();
+    const { pki, certB } = created;
+    master = await RedisServer.start({ password: DATA_PASSWORD });
+    replica = await RedisServer.start({ password: DATA_PASSWORD, replicaOf: master.port });
+    for (let i = 0; i < 3; i++) {
+      sentinels.push(await RedisSentinel.startSentinel({ masterName: MASTER_NAME, masterPort: master.port, quorum: 2, masterPassword: DATA_PASSWORD, password: SENTINEL_PASSWORD, downAfterMs: 1_000 }));
+    }
+    producer = await TappedProducer.start('udm1');
+    rig.request = amDataRequest(producer.port);
+    reports = await FakeResponder.start(certB, pki.ca.certPem, () => ({ status: 204 }));
+    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
+    writeFileSync(join(pki.dir, 'redis.pass'), `${DATA_PASSWORD}\n`);
+    writeFileSync(join(pki.dir, 'sentinel.pass'), `${SENTINEL_PASSWORD}\n`);
+    for (const name of ['s1', 's2']) {
+      const yaml = n32fResponderYaml(created.certA, pki, producer.port, {
+        responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'modifying', address: `127.0.0.1:${reports.port}` }] },
+      });
+      yaml['state'] = {
+        redis: {
+          passwordFile: 'redis.pass',
+          sentinel: { masterName: MASTER_NAME, addresses: sentinels.map((s) => `127.0.0.1:${s.port}`), passwordFile: 'sentinel.pass' },
+        },
+        keyWrapKeyFile: 'kek.bin',
+        replicaId: name,
+      };
+      replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `sentinel-${name}`, yaml)));
+    }
+    for (const started of replicas) await started.dependenciesUp();
+    for (const started of replicas) clients.push(await H2Client.open(started.port('n32'), FQDN_A, pki.clientTls(certB)));
+  });
+
+  afterAll(async () => {
+    for (const client of clients) client.close();
+    await Promise.all(replicas.map((started) => started.stop()));
+    for (const server of [...sentinels, replica, master]) await server?.dispose();
+    await reports?.close();
+    await producer?.close();
+  });
+
+  it('each replica names the Sentinels it asks at start-up; a context set up on one is served by both', async () => {
+    const addresses = sentinels.map((s) => `127.0.0.1:${s.port}`).join(',');
+    for (const started of replicas) {
+      const line = await started.waitForLog('the store line', (l) => l.msg === 'shared N32 state store configured');
+      expect(line['url']).toBe(`sentinel:${MASTER_NAME}@${addresses}/0`);
+      expect(JSON.stringify(started.lines)).not.toContain(SENTINEL_PASSWORD);
+      expect(JSON.stringify(started.lines)).not.toContain(DATA_PASSWORD);
+    }
+    first = await negotiateOn(clients[0]!);
+    for (let index = 0; index < 2; index++) {
+      const message = sealOn(rig, first.context);
+      deliveredOn(await sendTo(rig, index, message.wire), message.messageId, first.context);
+    }
+  });
+
+  it('the master killed: both replicas follow the Sentinels to the promoted replica; replays stay refused, new contexts are stored', async () => {
+    // Accepted by replica 1 only, before the failover (and replicated: WAIT), replayed to replica 2 after it.
+    const captured = sealOn(rig, first.context);
+    deliveredOn(await sendTo(rig, 0, captured.wire), captured.messageId, first.context);
+    const onMaster = new Redis({ host: '127.0.0.1', port: master.port, password: DATA_PASSWORD });
+    try {
+      expect(await onMaster.call('WAIT', '1', '5000')).toBe(1);
+    } finally {
+      onMaster.disconnect();
+    }
+
+    const logged = replicas[0]!.lines.length;
+    await master.kill();
+    await waitFor('replica 2 sees the store down', async () => (await replicas[1]!.admin<{ status: string }>('/readyz')).body.status === 'degraded', 15_000);
+    // The established context goes on from the replicas' caches meanwhile.
+    const during = sealOn(rig, first.context);
+    deliveredOn(await sendTo(rig, 1, during.wire), during.messageId, first.context);
+    for (const started of replicas) await started.dependenciesUp(30_000);
+    await replicas[0]!.waitForLog('the store reachable again', (l) => l.msg === 'state store reachable', 5_000, logged);
+
+    refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');
+    // A new context needs the store (it is stored before it is answered), then serves on the other replica.
+    const second = await negotiateOn(clients[1]!);
+    const onSecond = sealOn(rig, second.context);
+    deliveredOn(await sendTo(rig, 0, onSecond.wire), onSecond.messageId, second.context);
+    const view = await replicas[0]!.admin<{ stored: { localContextId: string }[] }>('/admin/contexts');
+    expect(view.body.stored.map((c) => c.localContextId)).toContain(second.responderId);
+  });
+});
