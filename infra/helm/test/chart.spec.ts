@@ -28,6 +28,7 @@ jest.setTimeout(60_000);
 const REPO_ROOT = resolve(__dirname, '../../..');
 const HA_VALUES = join(CHART_DIR, 'ci/ha-values.yaml');
 const LAB_VALUES = join(CHART_DIR, 'ci/lab-redis-values.yaml');
+const SENTINEL_VALUES = join(CHART_DIR, 'ci/sentinel-values.yaml');
 const VALUES = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as ChartValues;
 
 interface ChartValues {
@@ -50,7 +51,14 @@ interface RenderedSeppFile {
   prins?: Record<string, unknown>;
   limits?: Record<string, number>;
   state?: {
-    redis: { url: string; keyPrefix: string; passwordFile?: string; password?: string; tls?: { ca: string[]; cert?: string; key?: string } };
+    redis: {
+      url?: string;
+      sentinel?: { masterName: string; addresses: string[]; db: number; passwordFile?: string };
+      keyPrefix: string;
+      passwordFile?: string;
+      password?: string;
+      tls?: { ca: string[]; cert?: string; key?: string };
+    };
     keyWrapKeyFile: string;
   };
 }
@@ -87,6 +95,7 @@ beforeAll(async () => {
     ['sepp-ipx-signing', { 'signing.key': file(IPX_FILES.signing.key), 'signing.crt': file(IPX_FILES.signing.cert) }],
     ['sepp-redis', { password: randomBytes(18).toString('base64url') }],
     ['sepp-redis-tls', { 'ca.crt': file('ca.crt') }],
+    ['sepp-redis-sentinel', { password: randomBytes(18).toString('base64url') }],
     ['sepp-key-wrap', { 'key-wrap.key': randomBytes(32) }],
   ]);
 });
@@ -163,6 +172,7 @@ describe('helm lint --strict', () => {
   it.each([
     ['the ha values (external Redis over TLS, 3 replicas, IPX relay)', HA_VALUES],
     ['the lab values (the chart\'s Redis StatefulSet)', LAB_VALUES],
+    ['the Sentinel values (Redis run by Sentinel)', SENTINEL_VALUES],
   ])('passes with %s', async (_title, file) => {
     const result = await helm(['lint', '--strict', CHART_DIR, '--values', file]);
     expect({ code: result.code, out: result.stdout }).toEqual({ code: 0, out: expect.stringContaining('1 chart(s) linted, 0 chart(s) failed') });
@@ -184,6 +194,7 @@ describe('values.schema.json and the chart refuse values that cannot work', () =
     ['a mechanism the SEPP does not know', { 'config.sepp.capabilities[0]': 'NONE' }, 'config.sepp.capabilities.0'],
     ['no replica', { 'responder.replicaCount': '0' }, 'responder.replicaCount: Must be greater than or equal to 1'],
     ['a Redis URL of another scheme', { 'state.redis.url': 'http://redis:6379' }, 'state.redis.url: Does not match pattern'],
+    ['a Sentinel address that is not host:port', { 'state.redis.sentinel.addresses[0]': 'sentinel' }, 'state.redis.sentinel.addresses.0: Does not match pattern'],
     ['a Service type that is not TCP load balancing', { 'responder.service.type': 'ExternalName' }, 'responder.service.type'],
   ])('%s', async (_title, set, message) => {
     await expect(render({ set })).rejects.toThrow(message);
@@ -193,6 +204,13 @@ describe('values.schema.json and the chart refuse values that cannot work', () =
     ['Redis without a key-wrap key', { 'state.redis.url': 'redis://redis:6379' }, 'state.keyWrapKey.existingSecret is required with Redis'],
     ['both the lab Redis and an external URL', { 'redis.enabled': 'true', 'state.redis.url': 'redis://redis:6379', 'state.keyWrapKey.existingSecret': 'k' }, 'exclude each other'],
     ['Redis TLS material with a redis:// URL', { 'state.redis.url': 'redis://redis:6379', 'state.keyWrapKey.existingSecret': 'k', 'state.redis.tls.existingSecret': 't' }, 'is not rediss://'],
+    [
+      'Sentinel and a URL',
+      { 'state.redis.sentinel.masterName': 'm', 'state.redis.sentinel.addresses[0]': 's:26379', 'state.redis.url': 'redis://redis:6379', 'state.keyWrapKey.existingSecret': 'k' },
+      'state.redis.sentinel excludes state.redis.url',
+    ],
+    ['Sentinel without addresses', { 'state.redis.sentinel.masterName': 'm', 'state.keyWrapKey.existingSecret': 'k' }, 'state.redis.sentinel.addresses is required'],
+    ['Sentinel addresses without the master group', { 'state.redis.sentinel.addresses[0]': 's:26379', 'state.keyWrapKey.existingSecret': 'k' }, 'state.redis.sentinel.masterName is required'],
   ])('%s (the chart fails with a message)', async (_title, set, message) => {
     await expect(render({ set })).rejects.toThrow(message);
   });
@@ -219,6 +237,13 @@ const CASES: Case[] = [
     values: [HA_VALUES],
     kinds: ['ConfigMap', 'ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'Service', 'Service', 'ServiceAccount'],
     replicas: { responder: 3, initiator: 3, ipx: 2 },
+    state: true,
+  },
+  {
+    title: 'ci/sentinel-values.yaml (Redis Sentinel, passwords of the data nodes and of the Sentinels)',
+    values: [SENTINEL_VALUES],
+    kinds: ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'ServiceAccount'],
+    replicas: { responder: 3, initiator: 3 },
     state: true,
   },
   {
@@ -364,7 +389,15 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       const pod = podHere(objects, role, 'state');
       const redis = file.state!.redis;
       expect(Object.keys(file.state!).sort()).toEqual(['keyWrapKeyFile', 'redis']);
-      expect(redis.url).toMatch(/^rediss?:\/\//);
+      if (redis.sentinel) {
+        // Sentinel names the master: no URL; the Sentinels' own password from its Secret.
+        expect(redis.url).toBeUndefined();
+        expect(redis.sentinel).toMatchObject({ masterName: expect.any(String), db: 0 });
+        expect(redis.sentinel.addresses.length).toBeGreaterThan(0);
+        expect(readFileSync(hostPathOf(pod.mounts, redis.sentinel.passwordFile!)!, 'utf8')).toBe(secrets.get('sepp-redis-sentinel')!['password']);
+      } else {
+        expect(redis.url).toMatch(/^rediss?:\/\//);
+      }
       expect(redis.keyPrefix).toEqual(expect.any(String));
       expect(redis.password).toBeUndefined();
       const passwordHere = hostPathOf(pod.mounts, redis.passwordFile!);
@@ -372,7 +405,7 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       const keyWrap = readFileSync(hostPathOf(pod.mounts, file.state!.keyWrapKeyFile)!);
       expect(keyWrap.length).toBe(32);
       expect(keyWrap.equals(secrets.get('sepp-key-wrap')!['key-wrap.key'] as Buffer)).toBe(true);
-      if (redis.url.startsWith('rediss://')) {
+      if (redis.url?.startsWith('rediss://')) {
         expect(redis.tls!.ca).toHaveLength(1);
         expect(readFileSync(hostPathOf(pod.mounts, redis.tls!.ca[0]!)!, 'utf8')).toContain('BEGIN CERTIFICATE');
       } else {
@@ -388,10 +421,16 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       const pod = podHere(objects, role, 'state-load');
       const config = loadConfig(writeHere(role, pod.fileHere), pod.env);
       const redis = config.state.redis!;
-      expect({ url: redis.url, keyPrefix: redis.keyPrefix }).toEqual({ url: file.state!.redis.url, keyPrefix: file.state!.redis.keyPrefix });
+      expect({ url: redis.url, keyPrefix: redis.keyPrefix }).toEqual({ url: file.state!.redis.url ?? null, keyPrefix: file.state!.redis.keyPrefix });
       expect(redis.password).toBe(secrets.get('sepp-redis')!['password']);
       expect(redis.keyWrapKeys).toEqual([secrets.get('sepp-key-wrap')!['key-wrap.key']]);
-      expect(redis.tls === null).toBe(!file.state!.redis.url.startsWith('rediss://'));
+      expect(redis.tls === null).toBe(!file.state!.redis.url?.startsWith('rediss://'));
+      const sentinel = file.state!.redis.sentinel;
+      expect(redis.sentinel).toEqual(
+        sentinel
+          ? { masterName: sentinel.masterName, addresses: sentinel.addresses.map((a) => ({ host: a.slice(0, a.lastIndexOf(':')), port: Number(a.slice(a.lastIndexOf(':') + 1)) })), db: 0, password: secrets.get('sepp-redis-sentinel')!['password'] }
+          : null,
+      );
       expect(config.state.replicaId).toBe(`rel-sepp-${role}-7d9f8b6c5-x2x4k`);
     });
   } else {

@@ -71,12 +71,13 @@ ca: /etc/sepp/ca
 signing: /etc/sepp/ipx-signing
 redisPassword: /etc/sepp/redis-password
 redisTls: /etc/sepp/redis-tls
+redisSentinelPassword: /etc/sepp/redis-sentinel-password
 keyWrap: /etc/sepp/key-wrap
 {{- end }}
 
-{{/* "true" when the SEPPs share state in Redis (an external URL or the lab StatefulSet), else "". */}}
+{{/* "true" when the SEPPs share state in Redis (an external URL, Sentinel or the lab StatefulSet), else "". */}}
 {{- define "sepp.stateEnabled" -}}
-{{- if or .Values.state.redis.url .Values.redis.enabled }}true{{ end }}
+{{- if or .Values.state.redis.url .Values.state.redis.sentinel.masterName .Values.redis.enabled }}true{{ end }}
 {{- end }}
 
 {{- define "sepp.redisUrl" -}}
@@ -148,7 +149,18 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- $_ := set $cfg "sbi" (mergeOverwrite (default dict $cfg.sbi) (dict "listen" (dict "host" "0.0.0.0" "port" $ports.sbi))) }}
 {{- end }}
 {{- if include "sepp.stateEnabled" $root }}
-{{- $redis := dict "url" (include "sepp.redisUrl" $root) "keyPrefix" $root.Values.state.redis.keyPrefix }}
+{{- $redis := dict "keyPrefix" $root.Values.state.redis.keyPrefix }}
+{{- with $root.Values.state.redis.sentinel }}
+{{- if .masterName }}
+{{- $sentinel := dict "masterName" .masterName "addresses" .addresses "db" (int .db) }}
+{{- if .password.existingSecret }}
+{{- $_ := set $sentinel "passwordFile" (printf "%s/%s" $paths.redisSentinelPassword .password.key) }}
+{{- end }}
+{{- $_ := set $redis "sentinel" $sentinel }}
+{{- else }}
+{{- $_ := set $redis "url" (include "sepp.redisUrl" $root) }}
+{{- end }}
+{{- end }}
 {{- if $root.Values.state.redis.password.existingSecret }}
 {{- $_ := set $redis "passwordFile" (printf "%s/%s" $paths.redisPassword $root.Values.state.redis.password.key) }}
 {{- end }}
