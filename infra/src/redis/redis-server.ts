@@ -14,6 +14,33 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** Starts it as a replica of the Redis on this loopback port (`--replicaof`; `masterauth` = `password`). */
   readonly replicaOf?: number;
+  /** TLS only (no plain port), also toward its master; see {@link RedisTlsFiles}. */
+  readonly tls?: RedisTlsFiles;
+}
+
+/**
+ * PEM files of a TLS Redis (or Sentinel): its certificate and key, also presented as a client to
+ * its master (replication, Sentinel's checks), and the CA it trusts. `authClients`: clients must
+ * present a certificate from that CA (default true).
+ */
+export interface RedisTlsFiles {
+  readonly cert: string;
+  readonly key: string;
+  readonly ca: string;
+  readonly authClients?: boolean;
+}
+
+/** The redis-server arguments (or Sentinel file lines) of `tls` on `port`: TLS only, TLS to the master too. */
+function tlsSettings(port: number, tls: RedisTlsFiles): [string, string][] {
+  return [
+    ['port', '0'],
+    ['tls-port', String(port)],
+    ['tls-cert-file', tls.cert],
+    ['tls-key-file', tls.key],
+    ['tls-ca-cert-file', tls.ca],
+    ['tls-auth-clients', tls.authClients === false ? 'no' : 'yes'],
+    ['tls-replication', 'yes'],
+  ];
 }
 
 /**
@@ -40,7 +67,7 @@ export class RedisServer {
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    return `${this.options.tls ? 'rediss' : 'redis'}://127.0.0.1:${this.port}`;
   }
 
   get running(): boolean {
@@ -54,6 +81,7 @@ export class RedisServer {
       args.push('--replicaof', '127.0.0.1', String(this.options.replicaOf));
       if (this.options.password) args.push('--masterauth', this.options.password);
     }
+    if (this.options.tls) for (const [name, value] of tlsSettings(this.port, this.options.tls)) args.push(`--${name}`, value);
     return this.spawnUntil(args, 'Ready to accept connections');
   }
 
@@ -126,6 +154,8 @@ export interface RedisSentinelOptions {
   readonly password?: string;
   /** How long the master must not answer before it is taken as down (ms). */
   readonly downAfterMs?: number;
+  /** TLS only, also toward the master and replicas it monitors. */
+  readonly tls?: RedisTlsFiles;
 }
 
 /**
@@ -153,10 +183,10 @@ export class RedisSentinel extends RedisServer {
   }
 
   protected override launch(): Promise<void> {
-    const { masterName, masterPort, quorum, masterPassword, password, downAfterMs = 1_000 } = this.sentinel;
+    const { masterName, masterPort, quorum, masterPassword, password, downAfterMs = 1_000, tls } = this.sentinel;
     const file = join(this.dir, 'sentinel.conf');
     const lines = [
-      `port ${this.port}`,
+      ...(tls ? tlsSettings(this.port, tls).map(([name, value]) => `${name} ${value}`) : [`port ${this.port}`]),
       'bind 127.0.0.1',
       `dir ${this.dir}`,
       `sentinel monitor ${masterName} 127.0.0.1 ${masterPort} ${quorum}`,

@@ -125,6 +125,31 @@ describe('cert-factory', () => {
     expect(result.server.authorized).toBe(true);
   });
 
+  it('adds iPAddress SAN entries, which a client dialling the address accepts without a servername', async () => {
+    const byAddress = await createLeaf({ ca, dnsNames: ['redis.test'], ipAddresses: ['127.0.0.1', '::1'] });
+    expect(new X509Certificate(byAddress.certPem).subjectAltName).toBe('DNS:redis.test, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1');
+    expect(new X509Certificate(byAddress.certPem).checkIP('127.0.0.1')).toBe('127.0.0.1');
+    const server = tls.createServer({ key: byAddress.keyPem, cert: byAddress.chainPem });
+    server.on('secureConnection', (socket: tls.TLSSocket) => socket.end());
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    try {
+      const { port } = server.address() as AddressInfo;
+      const outcome = await new Promise<string>((resolve) => {
+        const socket = tls.connect({ host: '127.0.0.1', port, ca: [ca.certPem] });
+        socket.once('secureConnect', () => resolve(socket.authorized ? 'authorized' : 'unauthorized'));
+        socket.once('error', (err) => resolve(errorCode(err)));
+        socket.once('close', () => socket.destroy());
+      });
+      expect(outcome).toBe('authorized');
+      // Without the IP entry, the same dial is refused for the name.
+      const nameOnly = await createLeaf({ ca, dnsNames: ['redis.test'] });
+      expect(new X509Certificate(nameOnly.certPem).checkIP('127.0.0.1')).toBeUndefined();
+    } finally {
+      server.close();
+    }
+  });
+
   it('issues from a CA reloaded from PEM with a matching key identifier chain', async () => {
     const reloaded = await loadCa(ca.certPem, ca.keyPem);
     const leaf = await mintSeppCertificate({ ca: reloaded, plmn: CLIENT_PLMN });

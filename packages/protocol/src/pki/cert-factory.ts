@@ -43,6 +43,8 @@ export interface CreateLeafOptions extends ValidityOptions {
   ca: MintedCa;
   /** SAN dNSName entries; the first one is also the subject CN unless `commonName` is given. */
   dnsNames: string[];
+  /** SAN iPAddress entries (e.g. `127.0.0.1` for a test server dialled by address). */
+  ipAddresses?: string[];
   commonName?: string;
   /** Subject C/O; derived from the first 3GPP dnsName when omitted. */
   plmn?: PlmnId;
@@ -125,7 +127,7 @@ export async function createLeaf(opts: CreateLeafOptions): Promise<MintedLeaf> {
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(usage, true),
     // Non-critical is valid because the subject DN is never empty here (RFC 5280 §4.2.1.6).
-    new x509.SubjectAlternativeNameExtension(opts.dnsNames.map((value) => ({ type: 'dns' as const, value })), false),
+    new x509.SubjectAlternativeNameExtension([...opts.dnsNames.map((value) => ({ type: 'dns' as const, value })), ...(opts.ipAddresses ?? []).map((value) => ({ type: 'ip' as const, value }))], false),
     await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
     await authorityKeyId(opts.ca.cert),
   ];

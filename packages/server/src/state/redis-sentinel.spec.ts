@@ -1,5 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { RedisSentinel, RedisServer } from '@sepp/infra';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCa, createLeaf, RedisSentinel, RedisServer, type RedisTlsFiles } from '@sepp/infra';
 import { deriveN32fKeys, newN32fContextId } from '@sepp/protocol';
 import type { StoredContext } from './state-store';
 import { Redis } from 'ioredis';
@@ -143,4 +146,77 @@ describe('state store: redis behind Sentinel', () => {
     if (before === 'unknown-context' || after === 'unknown-context') throw new Error('context lost');
     expect(after.start).toBeGreaterThanOrEqual(before.end + STATE_LIMITS.restartGap);
   }, 60_000);
+});
+
+describe('state store: redis behind Sentinel, over TLS (Sentinels and data nodes asking for client certificates)', () => {
+  const servers: RedisServer[] = [];
+  const tlsSentinels: RedisSentinel[] = [];
+  let dir: string;
+  let client: { ca: Buffer[]; cert: Buffer; key: Buffer };
+  let stranger: { ca: Buffer[]; cert: Buffer; key: Buffer };
+  let otherCa: Buffer;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'sepp-redis-tls-'));
+    const ca = await createCa({ commonName: 'Redis test CA' });
+    const other = await createCa({ commonName: 'Another CA' });
+    // Dialled by address (the Sentinels name the master by IP): the address is in the SAN.
+    const server = await createLeaf({ ca, dnsNames: ['redis.test'], ipAddresses: ['127.0.0.1'] });
+    const sepp = await createLeaf({ ca, dnsNames: ['sepp.5gc.mnc001.mcc001.3gppnetwork.org'] });
+    const foreign = await createLeaf({ ca: other, dnsNames: ['sepp.5gc.mnc001.mcc001.3gppnetwork.org'] });
+    writeFileSync(join(dir, 'server.crt'), server.chainPem);
+    writeFileSync(join(dir, 'server.key'), server.keyPem);
+    writeFileSync(join(dir, 'ca.crt'), ca.certPem);
+    const tls: RedisTlsFiles = { cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), ca: join(dir, 'ca.crt') };
+    client = { ca: [Buffer.from(ca.certPem)], cert: Buffer.from(sepp.chainPem), key: Buffer.from(sepp.keyPem) };
+    stranger = { ca: [Buffer.from(ca.certPem)], cert: Buffer.from(foreign.chainPem), key: Buffer.from(foreign.keyPem) };
+    otherCa = Buffer.from(other.certPem);
+    const tlsMaster = await RedisServer.start({ password: DATA_PASSWORD, tls });
+    servers.push(tlsMaster, await RedisServer.start({ password: DATA_PASSWORD, replicaOf: tlsMaster.port, tls }));
+    for (let i = 0; i < 3; i++) {
+      tlsSentinels.push(await RedisSentinel.startSentinel({ masterName: MASTER_NAME, masterPort: tlsMaster.port, quorum: 2, masterPassword: DATA_PASSWORD, password: SENTINEL_PASSWORD, tls }));
+    }
+  }, 30_000);
+
+  afterAll(async () => {
+    for (const server of [...tlsSentinels, ...servers]) await server.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tlsStore = (replicaId: string, material: { ca: Buffer[]; cert: Buffer; key: Buffer }): RedisStateStore => {
+    const created = new RedisStateStore({
+      sentinel: { masterName: MASTER_NAME, addresses: tlsSentinels.map((s) => s.address), password: SENTINEL_PASSWORD },
+      password: DATA_PASSWORD,
+      tls: material,
+      keyPrefix: 'sentinel-tls-spec:',
+      keyWrapKeys: [KEK],
+      replicaId,
+      commandTimeoutMs: 1_000,
+    });
+    opened.push(created);
+    return created;
+  };
+
+  it('asks the Sentinels and reaches the master over TLS with our client certificate', async () => {
+    const a = tlsStore('tls-a', client);
+    expect(await a.waitUntilUp(10_000)).toBe(true);
+    const saved = context();
+    await a.saveContext(saved);
+    expect((await a.loadContext(saved.localContextId))?.peer).toBe(saved.peer);
+  });
+
+  it('never comes up with a client certificate the servers do not trust, nor trusting another CA', async () => {
+    expect(await tlsStore('tls-stranger', stranger).waitUntilUp(1_500)).toBe(false);
+    expect(await tlsStore('tls-other-ca', { ...client, ca: [otherCa] }).waitUntilUp(1_500)).toBe(false);
+  });
+
+  it('reaches the same TLS master directly by its rediss:// URL (no Sentinel)', async () => {
+    const direct = new RedisStateStore({ url: servers[0]!.url, password: DATA_PASSWORD, tls: client, keyPrefix: 'sentinel-tls-spec:', keyWrapKeys: [KEK], replicaId: 'tls-direct', commandTimeoutMs: 1_000 });
+    opened.push(direct);
+    expect(servers[0]!.url).toMatch(/^rediss:\/\/127\.0\.0\.1:\d+$/);
+    expect(await direct.waitUntilUp(10_000)).toBe(true);
+    const saved = context();
+    await direct.saveContext(saved);
+    expect((await direct.loadContext(saved.localContextId))?.peer).toBe(saved.peer);
+  });
 });
