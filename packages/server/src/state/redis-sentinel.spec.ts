@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, createLeaf, RedisSentinel, RedisServer, type RedisTlsFiles } from '@sepp/infra';
-import { deriveN32fKeys, newN32fContextId } from '@sepp/protocol';
-import type { StoredContext } from './state-store';
 import { Redis } from 'ioredis';
+import { storedContext, until } from '../testing/state-store.spec-support';
 import { STATE_LIMITS } from './limits';
 import { RedisStateStore } from './redis-store';
+import type { StoredContext } from './state-store';
 
 /**
  * The Redis adapter behind Redis Sentinel (real processes on loopback): a master, a replica and
@@ -39,21 +39,7 @@ function store(replicaId: string, sentinelPassword: string | null = SENTINEL_PAS
   return created;
 }
 
-function context(maxMessages = 2 ** 32): StoredContext {
-  const localContextId = newN32fContextId();
-  return {
-    localContextId,
-    remoteContextId: newN32fContextId(),
-    peer: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org',
-    role: 'responder',
-    enc: 'A128GCM',
-    createdAt: Date.now(),
-    kekId: null,
-    maxMessages,
-    keys: deriveN32fKeys(randomBytes(64), localContextId, 'A128GCM'),
-    intermediaries: null,
-  };
-}
+const context = (maxMessages = 2 ** 32): StoredContext => storedContext({ maxMessages, intermediaries: null });
 
 async function masterPortNamedBySentinels(): Promise<number> {
   const client = new Redis({ host: '127.0.0.1', port: sentinels[0]!.port, password: SENTINEL_PASSWORD, lazyConnect: true });
@@ -63,16 +49,6 @@ async function masterPortNamedBySentinels(): Promise<number> {
     return Number(port);
   } finally {
     client.disconnect();
-  }
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
 
@@ -134,12 +110,12 @@ describe('state store: redis behind Sentinel', () => {
     const down = new Promise<void>((resolve) => a.once('down', () => resolve()));
     await master.kill();
     await down;
-    await until('the Sentinels to promote the replica', async () => (await masterPortNamedBySentinels()) === replica.port, 30_000);
+    await until('the Sentinels to promote the replica', async () => (await masterPortNamedBySentinels()) === replica.port, 30_000, true);
     expect(await a.waitUntilUp(15_000)).toBe(true);
 
     expect((await a.loadContext(saved.localContextId))?.peer).toBe(saved.peer);
     // The replay state came over: the same message is refused on the new master.
-    expect(await until('a write on the new master', () => a.acceptReceived(saved.localContextId, 'request', 7, '00000000000000a7'), 10_000)).toBe('replayed');
+    expect(await until('a write on the new master', () => a.acceptReceived(saved.localContextId, 'request', 7, '00000000000000a7'), 10_000, true)).toBe('replayed');
     expect(await a.acceptReceived(saved.localContextId, 'request', 8, '00000000000000a8')).toBe('fresh');
     // Another run_id: the counter jumps, so no SEQ handed out before is handed out again.
     const after = await a.reserveSequences(saved.localContextId, 'request', 100, 0);

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
-import { deriveN32fKeys, newN32fContextId, N32F_DIRECTIONS, type N32fKeySet } from '@sepp/protocol';
+import { newN32fContextId, N32F_DIRECTIONS } from '@sepp/protocol';
 import { RedisServer } from '@sepp/infra';
 import { Redis } from 'ioredis';
 import { MemoryStateStore } from './memory-store';
 import { RedisStateStore } from './redis-store';
 import { STATE_LIMITS } from './limits';
-import { StateStoreUnavailable, type ContextEvent, type N32StateStore, type StoredContext } from './state-store';
+import { StateStoreUnavailable, type ContextEvent, type N32StateStore } from './state-store';
+import { storedContext, until } from '../testing/state-store.spec-support';
 
 /**
  * The contract of the state store port, held against both adapters: the in-memory one, and Redis
@@ -15,33 +16,7 @@ import { StateStoreUnavailable, type ContextEvent, type N32StateStore, type Stor
 
 const KEK = randomBytes(32);
 
-function context(overrides: Partial<StoredContext> = {}): StoredContext {
-  const localContextId = overrides.localContextId ?? newN32fContextId();
-  const keys: N32fKeySet = deriveN32fKeys(randomBytes(64), localContextId, 'A128GCM');
-  return {
-    localContextId,
-    remoteContextId: newN32fContextId(),
-    peer: 'sepp.5gc.mnc002.mcc002.3gppnetwork.org',
-    role: 'responder',
-    enc: 'A128GCM',
-    createdAt: Date.now(),
-    kekId: null,
-    maxMessages: 2 ** 32,
-    keys,
-    intermediaries: { authorizedIpxId: 'ipx.example.org', keysByIdentity: { 'ipx.example.org': ['-----BEGIN PUBLIC KEY-----\nabc\n-----END PUBLIC KEY-----\n'] }, seppKeys: [], policy: { apiIeMappingList: [] } },
-    ...overrides,
-  };
-}
-
-async function until<T>(what: string, probe: () => Promise<T | undefined | null | false>, timeoutMs = 5_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
+const context = storedContext;
 
 function nextEvent(store: N32StateStore, kind: ContextEvent['kind'], id: string): Promise<ContextEvent> {
   return new Promise((resolve) => {
