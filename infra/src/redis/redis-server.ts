@@ -8,11 +8,11 @@ import { freePort } from '../demo/environment';
 export const REDIS_SERVER_BINARY = process.env['REDIS_SERVER'] ?? 'redis-server';
 
 export interface RedisServerOptions {
-  /** `requirepass`; absent: no password. */
+  /** `requirepass` (and `masterauth`, for replication); absent: no password. */
   readonly password?: string;
   /** Default: a free loopback port. */
   readonly port?: number;
-  /** Starts it as a replica of the Redis on this loopback port (`--replicaof`; `masterauth` = `password`). */
+  /** Starts it as a replica of the Redis on this loopback port (`--replicaof`). */
   readonly replicaOf?: number;
   /** TLS only (no plain port), also toward its master; see {@link RedisTlsFiles}. */
   readonly tls?: RedisTlsFiles;
@@ -76,11 +76,9 @@ export class RedisServer {
 
   protected launch(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no', '--loglevel', 'notice'];
-    if (this.options.password) args.push('--requirepass', this.options.password);
-    if (this.options.replicaOf !== undefined) {
-      args.push('--replicaof', '127.0.0.1', String(this.options.replicaOf));
-      if (this.options.password) args.push('--masterauth', this.options.password);
-    }
+    // masterauth too: a master the Sentinels turn into a replica (after a failover) must reach the new master.
+    if (this.options.password) args.push('--requirepass', this.options.password, '--masterauth', this.options.password);
+    if (this.options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(this.options.replicaOf));
     if (this.options.tls) for (const [name, value] of tlsSettings(this.port, this.options.tls)) args.push(`--${name}`, value);
     return this.spawnUntil(args, 'Ready to accept connections');
   }

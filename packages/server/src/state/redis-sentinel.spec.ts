@@ -90,10 +90,14 @@ describe('state store: redis behind Sentinel', () => {
     expect(refused.health().up).toBe(false);
   });
 
+  /** The store and the context of the two failover cases (the second goes on from the first). */
+  let a: RedisStateStore;
+  let saved: StoredContext;
+
   it('follows a failover: the master killed, the replica promoted, contexts, replay state and SEQ safety kept', async () => {
-    const a = store('failover');
+    a = store('failover');
     expect(await a.waitUntilUp(10_000)).toBe(true);
-    const saved = context(2 ** 31);
+    saved = context(2 ** 31);
     await a.saveContext(saved);
     const before = await a.reserveSequences(saved.localContextId, 'request', 100, 0);
     expect(await a.acceptReceived(saved.localContextId, 'request', 7, '00000000000000a7')).toBe('fresh');
@@ -122,6 +126,53 @@ describe('state store: redis behind Sentinel', () => {
     if (before === 'unknown-context' || after === 'unknown-context') throw new Error('context lost');
     expect(after.start).toBeGreaterThanOrEqual(before.end + STATE_LIMITS.restartGap);
   }, 60_000);
+
+  it('the old master back is made a replica by the Sentinels while the store writes on; a switch back to it (SENTINEL FAILOVER) is followed too', async () => {
+    const info = async (port: number): Promise<string> => {
+      const client = new Redis({ host: '127.0.0.1', port, password: DATA_PASSWORD, lazyConnect: true });
+      try {
+        await client.connect();
+        return await client.info('replication');
+      } finally {
+        client.disconnect();
+      }
+    };
+    // It starts as a master with its old data; the Sentinels turn it into a replica of the new one.
+    await master.restart();
+    await until('the old master to replicate the new one', async () => /role:slave/.test(await info(master.port)) && /master_link_status:up/.test(await info(master.port)), 30_000, true);
+    expect(await a.acceptReceived(saved.localContextId, 'request', 9, '00000000000000a9')).toBe('fresh');
+    expect(await info(replica.port)).toMatch(/role:master/);
+
+    // An operator's switch back (no process dies): the store's connections to the node being
+    // demoted may stay open, and it must follow the Sentinels to the promoted one.
+    const sentinel = new Redis({ host: '127.0.0.1', port: sentinels[0]!.port, password: SENTINEL_PASSWORD });
+    try {
+      await until('the Sentinels to accept a failover to the old master', async () => (await sentinel.call('SENTINEL', 'FAILOVER', MASTER_NAME)) === 'OK', 30_000, true);
+    } finally {
+      sentinel.disconnect();
+    }
+    await until('the old master promoted again', async () => (await masterPortNamedBySentinels()) === master.port && /role:master/.test(await info(master.port)), 30_000, true);
+    // The store follows: its writes reach the promoted node. (One acknowledged by the node being
+    // demoted in the moment of the switch is lost with that node's data, as Redis replication goes.)
+    const direct = new Redis({ host: '127.0.0.1', port: master.port, password: DATA_PASSWORD });
+    try {
+      let seq = 10;
+      await until(
+        'a write of the store on the promoted node',
+        async () => {
+          seq += 1;
+          const messageId = seq.toString(16).padStart(16, '0');
+          return (await a.acceptReceived(saved.localContextId, 'request', seq, messageId)) === 'fresh' && (await direct.zscore(`sentinel-spec:{ctx:${saved.localContextId}}:ids:request`, messageId)) === String(seq);
+        },
+        15_000,
+        true,
+      );
+    } finally {
+      direct.disconnect();
+    }
+    // What was replicated before the switch is there.
+    expect(await a.acceptReceived(saved.localContextId, 'request', 9, '00000000000000a9')).toBe('replayed');
+  }, 90_000);
 });
 
 describe('state store: redis behind Sentinel, over TLS (Sentinels and data nodes asking for client certificates)', () => {

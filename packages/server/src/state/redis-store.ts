@@ -120,9 +120,10 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
             sentinelRetryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
           }
         : {}),
-      // A master demoted to a replica (a failover it did not see at once) refuses writes with
-      // READONLY: reconnect, through the Sentinels to the new master, and send the command again.
-      reconnectOnError: (error: Error) => (error.message.startsWith('READONLY') ? 2 : false),
+      // A master demoted to a replica while our connection stayed open refuses writes (READONLY,
+      // also from inside a script): reconnect, through the Sentinels to the new master. The
+      // command itself fails (StateStoreUnavailable, as for any command while reconnecting).
+      reconnectOnError: (error: Error) => /\bREADONLY\b/.test(error.message),
       // Redis's CLIENT LIST names the replica each connection belongs to.
       connectionName: `sepp-${options.replicaId}`,
       enableAutoPipelining: true,
