@@ -44,6 +44,8 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
     for (let i = 0; i < 3; i++) {
       sentinels.push(await RedisSentinel.startSentinel({ masterName: MASTER_NAME, masterPort: master.port, quorum: 2, masterPassword: DATA_PASSWORD, password: SENTINEL_PASSWORD, downAfterMs: 1_000 }));
     }
+    // A failover needs a quorum of Sentinels that know each other and the replica.
+    await Promise.all(sentinels.map((sentinel) => sentinel.discovered(2, 1)));
     producer = await TappedProducer.start('udm1');
     rig.request = amDataRequest(producer.port);
     reports = await FakeResponder.start(certB, pki.ca.certPem, () => ({ status: 204 }));
@@ -108,7 +110,14 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
     // The established context goes on from the replicas' caches meanwhile.
     const during = sealOn(rig, first.context);
     deliveredOn(await sendTo(rig, 1, during.wire), during.messageId, first.context);
-    for (const started of replicas) await started.dependenciesUp(30_000);
+    try {
+      for (const started of replicas) await started.dependenciesUp(30_000);
+    } catch (error) {
+      // Why not: what the Sentinels did (+sdown, +odown, +tilt, +switch-master ...) and what the SEPPs logged of the store.
+      const sentinelLines = sentinels.map((s) => `sentinel ${s.port}:\n${s.log.slice(-15).join('\n')}`).join('\n');
+      const storeLines = replicas.map((r) => r.lines.filter((l) => /state store/.test(String(l.msg))).map((l) => JSON.stringify(l)).join('\n')).join('\n');
+      throw new Error(`${(error as Error).message}\n${sentinelLines}\n${storeLines}`);
+    }
     await replicas[0]!.waitForLog('the store reachable again', (l) => l.msg === 'state store reachable', 5_000, logged);
 
     refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');

@@ -94,7 +94,7 @@ export class RedisServer {
         if (this.log.some((line) => line.includes(ready))) {
           clearTimeout(timer);
           child.stdout.off('data', onData);
-          child.stdout.on('data', (more: Buffer) => this.log.push(more.toString('utf8').trimEnd()));
+          child.stdout.on('data', (more: Buffer) => this.log.push(...more.toString('utf8').split('\n').filter((line) => line)));
           resolve();
         }
       };
@@ -178,6 +178,21 @@ export class RedisSentinel extends RedisServer {
 
   get address(): { host: string; port: number } {
     return { host: '127.0.0.1', port: this.port };
+  }
+
+  /**
+   * Resolves once this Sentinel has found `sentinels` other Sentinels and `replicas` replicas of its
+   * master (its `+sentinel` and `+slave` log lines): before that it cannot agree on a failover.
+   */
+  async discovered(sentinels: number, replicas: number, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const others = this.log.filter((line) => line.includes('+sentinel sentinel ')).length;
+      const slaves = this.log.filter((line) => line.includes('+slave slave ')).length;
+      if (others >= sentinels && slaves >= replicas) return;
+      if (Date.now() > deadline) throw new Error(`Sentinel on ${this.port} found ${others} of ${sentinels} Sentinels and ${slaves} of ${replicas} replicas in ${timeoutMs} ms:\n${this.log.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   protected override launch(): Promise<void> {

@@ -58,6 +58,8 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) {
     sentinels.push(await RedisSentinel.startSentinel({ masterName: MASTER_NAME, masterPort: master.port, quorum: 2, masterPassword: DATA_PASSWORD, password: SENTINEL_PASSWORD, downAfterMs: 1_000 }));
   }
+  // A failover needs a quorum of Sentinels that know each other and the replica.
+  await Promise.all(sentinels.map((sentinel) => sentinel.discovered(2, 1)));
 }, 30_000);
 
 afterAll(async () => {
