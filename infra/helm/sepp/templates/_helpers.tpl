@@ -150,16 +150,15 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- end }}
 {{- if include "sepp.stateEnabled" $root }}
 {{- $redis := dict "keyPrefix" $root.Values.state.redis.keyPrefix }}
-{{- with $root.Values.state.redis.sentinel }}
-{{- if .masterName }}
-{{- $sentinel := dict "masterName" .masterName "addresses" .addresses "db" (int .db) }}
-{{- if .password.existingSecret }}
-{{- $_ := set $sentinel "passwordFile" (printf "%s/%s" $paths.redisSentinelPassword .password.key) }}
+{{- $sentinelValues := $root.Values.state.redis.sentinel }}
+{{- if $sentinelValues.masterName }}
+{{- $sentinel := dict "masterName" $sentinelValues.masterName "addresses" $sentinelValues.addresses "db" (int $sentinelValues.db) }}
+{{- if $sentinelValues.password.existingSecret }}
+{{- $_ := set $sentinel "passwordFile" (printf "%s/%s" $paths.redisSentinelPassword $sentinelValues.password.key) }}
 {{- end }}
 {{- $_ := set $redis "sentinel" $sentinel }}
 {{- else }}
 {{- $_ := set $redis "url" (include "sepp.redisUrl" $root) }}
-{{- end }}
 {{- end }}
 {{- if $root.Values.state.redis.password.existingSecret }}
 {{- $_ := set $redis "passwordFile" (printf "%s/%s" $paths.redisPassword $root.Values.state.redis.password.key) }}
