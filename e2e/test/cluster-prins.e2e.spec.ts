@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { base64urlDecode, base64urlEncode, buildNonce, decryptFlattenedJwe, encryptFlattenedJwe, N32C_PATHS, protectionPolicy, toProtectionPolicyData, type HttpRequestMessage, type N32fContext } from '@sepp/protocol';
+import { base64urlDecode, base64urlEncode, buildNonce, decryptFlattenedJwe, encryptFlattenedJwe, N32C_PATHS, protectionPolicy, toProtectionPolicyData, type N32fContext } from '@sepp/protocol';
 import { RedisServer } from '@sepp/infra';
 import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, initiatorYaml, writeYaml } from './support/configs';
 import { FakeResponder } from './support/fake-responder';
@@ -9,7 +9,7 @@ import { H2Client, type H2Answer } from './support/h2-client';
 import { n32fResponderYaml, NfClient, TappedProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { freePort } from './support/ports';
-import { amDataRequest, deliveredOn, negotiateOn, prinsCapabilityAndSuites, refused, sealOn, sendTo, type Negotiated, type Problem, type Rig } from './support/prins-rig';
+import { deliveredOn, negotiateOn, prinsCapabilityAndSuites, refused, sealOn, sendTo, type Negotiated, type Problem, type Rig } from './support/prins-rig';
 import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
@@ -52,7 +52,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     }
     for (const replica of replicas) await replica.dependenciesUp();
     for (const replica of replicas) clients.push(await H2Client.open(replica.port('n32'), FQDN_A, pki.clientTls(certB)));
-    rig.request = amDataRequest(producer.port);
+    rig.producerPort = producer.port;
   });
 
   afterAll(async () => {
@@ -63,7 +63,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     await producer?.close();
   });
 
-  const rig: Rig = { clients, request: undefined as unknown as HttpRequestMessage };
+  const rig: Rig = { clients, producerPort: 0 };
   const seal = (on: N32fContext = context): { wire: string; messageId: string } => sealOn(rig, on);
   const send = (replica: number, wire: string): Promise<H2Answer> => sendTo(rig, replica, wire);
   const delivered = (answer: H2Answer, messageId: string, on: N32fContext = context): string => deliveredOn(answer, messageId, on);

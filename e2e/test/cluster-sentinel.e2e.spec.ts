@@ -7,7 +7,7 @@ import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, writeYaml } from './support/config
 import { FakeResponder } from './support/fake-responder';
 import { H2Client } from './support/h2-client';
 import { n32fResponderYaml, TappedProducer } from './support/n32f';
-import { amDataRequest, deliveredOn, negotiateOn, refused, sealOn, sendTo, type Negotiated, type Rig } from './support/prins-rig';
+import { deliveredOn, negotiateOn, refused, sealOn, sendTo, type Negotiated, type Rig } from './support/prins-rig';
 import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
@@ -33,7 +33,7 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
   let reports: FakeResponder;
   const replicas: SeppProcess[] = [];
   const clients: H2Client[] = [];
-  const rig: Rig = { clients, request: amDataRequest(0) };
+  const rig: Rig = { clients, producerPort: 0 };
   let first: Negotiated;
 
   beforeAll(async () => {
@@ -47,7 +47,7 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
     // A failover needs a quorum of Sentinels that know each other and the replica.
     await Promise.all(sentinels.map((sentinel) => sentinel.discovered(2, 1)));
     producer = await TappedProducer.start('udm1');
-    rig.request = amDataRequest(producer.port);
+    rig.producerPort = producer.port;
     reports = await FakeResponder.start(certB, pki.ca.certPem, () => ({ status: 204 }));
     writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
     writeFileSync(join(pki.dir, 'redis.pass'), `${DATA_PASSWORD}\n`);
@@ -105,6 +105,7 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
     }
 
     const logged = replicas[0]!.lines.length;
+    const killedAt = Date.now();
     await master.kill();
     await waitFor('replica 2 sees the store down', async () => (await replicas[1]!.admin<{ status: string }>('/readyz')).body.status === 'degraded', 15_000);
     // The established context goes on from the replicas' caches meanwhile.
@@ -118,6 +119,7 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
       const storeLines = replicas.map((r) => r.lines.filter((l) => /state store/.test(String(l.msg))).map((l) => JSON.stringify(l)).join('\n')).join('\n');
       throw new Error(`${(error as Error).message}\n${sentinelLines}\n${storeLines}`);
     }
+    console.log(`master SIGKILLed: both SEPP replicas ready again (store up on the promoted replica) ${Date.now() - killedAt} ms later`);
     await replicas[0]!.waitForLog('the store reachable again', (l) => l.msg === 'state store reachable', 5_000, logged);
 
     refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');

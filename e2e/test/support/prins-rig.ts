@@ -31,10 +31,10 @@ export interface Problem {
   detail?: string;
 }
 
-/** What the helpers below work on: the test's N32 connections to the replicas, and the NF request it protects. */
+/** What the helpers below work on: the test's N32 connections to the replicas, and the port of the producer its NF request goes to. */
 export interface Rig {
   readonly clients: H2Client[];
-  request: HttpRequestMessage;
+  producerPort: number;
 }
 
 export interface Negotiated {
@@ -43,12 +43,13 @@ export interface Negotiated {
   responderId: string;
 }
 
-export function amDataRequest(producerPort: number): HttpRequestMessage {
+/** The NF request the test protects: the producer's am-data of SUPI. */
+function amDataRequest(producerPort: number): HttpRequestMessage {
   return { method: 'GET', scheme: 'http', authority: `${UDM1_FQDN}:${producerPort}`, path: `/nudm-sdm/v2/${SUPI}/am-data`, headers: [['accept', 'application/json']] };
 }
 
 export function sealOn(rig: Rig, on: N32fContext): { wire: string; messageId: string } {
-  const { body, messageId } = on.protectRequest(rig.request);
+  const { body, messageId } = on.protectRequest(amDataRequest(rig.producerPort));
   return { wire: JSON.stringify(body), messageId };
 }
 
