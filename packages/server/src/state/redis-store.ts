@@ -95,6 +95,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     super();
     if (/[{}]/.test(options.keyPrefix)) throw new RangeError('the key prefix must not contain { or } (hash tags follow it)');
     if (options.keyWrapKeys.length === 0) throw new RangeError('a key-wrap key is required');
+    if (!options.url && !options.sentinel) throw new RangeError('a Redis URL or Sentinels are required');
     this.replicaId = options.replicaId;
     this.keks = options.keyWrapKeys.map(kekOf);
     this.prefix = options.keyPrefix;
@@ -135,7 +136,6 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       lazyConnect: false,
     };
     const connect = (extra: RedisOptions): Redis => (options.url ? new Redis(options.url, { ...redisOptions, ...extra }) : new Redis({ ...redisOptions, ...extra }));
-    if (!options.url && !sentinel) throw new RangeError('a Redis URL or Sentinels are required');
     this.client = connect({}) as ScriptedRedis;
     this.client.defineCommand('seppSave', { numberOfKeys: 1, lua: SAVE_CONTEXT });
     this.client.defineCommand('seppReserve', { numberOfKeys: 1, lua: RESERVE });
