@@ -16,9 +16,11 @@ import {
 import { startIpxApp, type RunningIpx } from '../src/bootstrap/run-ipx-app';
 import { loadIpxConfig } from '../src/config/load-ipx-config';
 import { createIpxLogger } from '../src/logging/logger';
+import { RelayService } from '../src/relay/relay.service';
+import { IpxStatusService } from '../src/status/ipx-status.service';
 import { FakeNextHop, type NextHopAnswer, type ReceivedRequest } from './support/fake-next-hop';
 import { h2Request, h2Session } from './support/h2';
-import { AUSF_PATH, createRig, IPX_FQDN, LogLines, POLICY, protectRequest, protectResponse, SEPP_B, writeConfig, type Protected, type Rig } from './support/rig';
+import { AUSF_PATH, createRig, IPX_FQDN, LogLines, POLICY, protectRequest, protectResponse, SEPP_A, SEPP_B, writeConfig, type Protected, type Rig } from './support/rig';
 
 const POST = { ':method': 'POST', ':path': N32F_PROCESS_PATH, 'content-type': 'application/json' };
 const payloadOf = (jws: FlatJwsJsonData): { identity: string; operations: unknown; tag: string } => JSON.parse(base64urlDecode(jws.payload).toString('utf8'));
@@ -232,6 +234,62 @@ describe('apps/ipx: the N32-f relay (in-process, against a fake next hop)', () =
       const options = await h2Request(client, { ':method': 'OPTIONS', ':path': N32F_PROCESS_PATH });
       expect(options.status).toBe(204);
       expect(nextHop.received).toHaveLength(before);
+    });
+
+    it('relays each message without the framework, with the answers of the Nest route (which serves a query string)', async () => {
+      const service = ipx.relay.get(RelayService);
+      const status = ipx.relay.get(IpxStatusService);
+      const relay = service.relay.bind(service);
+      const callers: string[] = [];
+      const spy = jest.spyOn(service, 'relay').mockImplementation((...args) => {
+        const limit = Error.stackTraceLimit;
+        Error.stackTraceLimit = 50;
+        callers.push(new Error().stack ?? '');
+        Error.stackTraceLimit = limit;
+        return relay(...args);
+      });
+      const viaNest = { ...POST, ':path': `${N32F_PROCESS_PATH}?via=nest` };
+      const counts = (): { answered: number; refused: Record<string, number> } => {
+        const { answered, refused } = status.traffic.view(SEPP_A, 'inbound');
+        return { answered, refused: { ...refused } };
+      };
+      try {
+        const before = counts();
+        const received = nextHop.received.length;
+        const fast = await h2Request(client, POST, JSON.stringify(protectRequest().body));
+        const nest = await h2Request(client, viaNest, JSON.stringify(protectRequest().body));
+        for (const answer of [fast, nest]) {
+          expect(answer.status).toBe(200);
+          expect(answer.headers['content-type']).toBe('application/json');
+          expect(Number(answer.headers['content-length'])).toBe(Buffer.byteLength(answer.text));
+          expect((answer.json as N32fReformattedReqMsgData).modificationsBlock).toHaveLength(1);
+        }
+        expect(nextHop.received.map((request) => request.headers[':path']).slice(received)).toEqual([N32F_PROCESS_PATH, `${N32F_PROCESS_PATH}?via=nest`]);
+        // Who called the relay: the listener's fast path (no Nest router), then the Nest route.
+        expect(callers).toHaveLength(2);
+        expect(callers[0]).toMatch(/json-post-fast-path/);
+        expect(callers[0]).not.toMatch(/router-execution-context|fastify/);
+        expect(callers[1]).toMatch(/router-execution-context/);
+
+        // Refusals: the same problem on both paths, reported to the status page alike.
+        const bodies = ['', '{"reformattedData":', '{"__proto__":{"x":1}}', JSON.stringify({ reformattedData: 'x' }), JSON.stringify({ reformattedData: { ciphertext: 'AA' } }), 'x'.repeat(2 * 1024 * 1024 + 1)];
+        for (const body of bodies) {
+          const one = await h2Request(client, POST, body);
+          const other = await h2Request(client, viaNest, body);
+          // (The framework adds `; charset=utf-8` to the media type, as it does to the SEPPs' problems.)
+          const mediaType = (answer: typeof one): string => String(answer.headers['content-type']).split(';')[0]!;
+          expect([one.status, mediaType(one), one.json]).toEqual([other.status, mediaType(other), other.json]);
+          expect(one.status).toBeGreaterThanOrEqual(400);
+          expect(one.status).toBeLessThan(500);
+        }
+        expect(callers).toHaveLength(2 + 2 * 2); // the parser and the body limit refuse the others before the relay is called
+        const after = counts();
+        expect(after.answered - before.answered).toBe(2);
+        const refusedNow = Object.values(after.refused).reduce((sum, n) => sum + n, 0) - Object.values(before.refused).reduce((sum, n) => sum + n, 0);
+        expect(refusedNow).toBe(2 * bodies.length);
+      } finally {
+        spy.mockRestore();
+      }
     });
   });
 

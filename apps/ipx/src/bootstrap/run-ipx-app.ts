@@ -16,6 +16,7 @@ import {
   ReadinessService,
   refusalOfError,
   type OnRefused,
+  type SeppHttp2Server,
 } from '@sepp/server';
 import type { IpxConfig, ListenAddress } from '../config/ipx-config';
 import { loadIpxConfig, resolveIpxConfigPath } from '../config/load-ipx-config';
@@ -24,6 +25,7 @@ import type { IpxLogger } from '../ipx.constants';
 import { IpxModule } from '../ipx.module';
 import { createIpxLogger } from '../logging/logger';
 import { N32fRelayController } from '../relay/n32f-relay.controller';
+import { relayFastPath } from '../relay/relay-fast-path';
 import { RelayService } from '../relay/relay.service';
 import { IpxStatusService } from '../status/ipx-status.service';
 
@@ -131,7 +133,9 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
       relayAdapter(config),
       { logger: nestLogger, abortOnError: false },
     );
-    relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit, relayRefusals(status)));
+    const onRefused = relayRefusals(status);
+    relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit, onRefused));
+    (relay.getHttpServer() as unknown as SeppHttp2Server).fastPath = relayFastPath(relay, logger, onRefused);
     logTlsHandshakeFailures(relay.getHttpServer() as unknown as Http2SecureServer, 'n32f', logger, ({ certificateError, error, remoteAddress }) =>
       status.refuse({
         category: 'certificate',

@@ -76,6 +76,21 @@ export function useStrictJsonParser(adapter: FastifyAdapter): void {
  * errors (empty body, not JSON) or the repeated member's 400.
  */
 export function strictJsonParser(instance: FastifyInstance): (body: Buffer | string) => unknown {
+  const parse = fastifyJsonParser(instance);
+  return (body) => {
+    const value = parse(body);
+    const duplicate = findDuplicateMember(Buffer.isBuffer(body) ? body.toString('utf8') : body);
+    if (duplicate) throw duplicateMemberError(duplicate);
+    return value;
+  };
+}
+
+/**
+ * Fastify's own JSON body parser (refusing `__proto__` and `constructor.prototype`), called
+ * synchronously, as Nest installs it on a listener without a parser of ours: throws Fastify's
+ * errors (empty body, not JSON).
+ */
+export function fastifyJsonParser(instance: FastifyInstance): (body: Buffer | string) => unknown {
   const parse = instance.getDefaultJsonParser('error', 'error');
   return (body) => {
     let outcome: { error: Error | null; value: unknown } | undefined;
@@ -85,8 +100,6 @@ export function strictJsonParser(instance: FastifyInstance): (body: Buffer | str
     });
     if (!outcome) throw new Error('the JSON parser did not answer synchronously');
     if (outcome.error) throw outcome.error;
-    const duplicate = findDuplicateMember(Buffer.isBuffer(body) ? body.toString('utf8') : body);
-    if (duplicate) throw duplicateMemberError(duplicate);
     return outcome.value;
   };
 }

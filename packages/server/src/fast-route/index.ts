@@ -1,0 +1,1 @@
+export { jsonPostFastPath, mediaTypeOf, type FastAnswer, type JsonPostFastPathOptions, type JsonPostRoute } from './json-post-fast-path';
