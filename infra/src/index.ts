@@ -25,5 +25,5 @@ export { CA_BUNDLE_FILE, MANIFEST_FILE, readManifest } from './certs/manifest';
 export type { BadCertificateFile, BadCertificateFiles, CaMode, CertificateFile, CertificateSetManifest, IpxCertificateFiles, PlmnCertificateFiles } from './certs/manifest';
 export { IPX_FILES, WRONG_SAN_FQDN, writeCertificateSet } from './certs/write-certs';
 export type { CertificateSetOptions } from './certs/write-certs';
-export { RedisSentinel, RedisServer, REDIS_SERVER_BINARY, type RedisSentinelOptions, type RedisServerOptions, type RedisTlsFiles } from './redis/redis-server';
+export { REDIS_CLI_BINARY, RedisCluster, RedisSentinel, RedisServer, REDIS_SERVER_BINARY, type RedisClusterOptions, type RedisSentinelOptions, type RedisServerOptions, type RedisTlsFiles } from './redis/redis-server';
 export { freePort } from './demo/environment';

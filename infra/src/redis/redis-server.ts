@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ export interface RedisServerOptions {
   readonly replicaOf?: number;
   /** TLS only (no plain port), also toward its master; see {@link RedisTlsFiles}. */
   readonly tls?: RedisTlsFiles;
+  /** A Redis Cluster node (`cluster-enabled`), with this node timeout (ms); see {@link RedisCluster}. */
+  readonly cluster?: { readonly nodeTimeoutMs: number };
 }
 
 /**
@@ -80,6 +83,10 @@ export class RedisServer {
     if (this.options.password) args.push('--requirepass', this.options.password, '--masterauth', this.options.password);
     if (this.options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(this.options.replicaOf));
     if (this.options.tls) for (const [name, value] of tlsSettings(this.port, this.options.tls)) args.push(`--${name}`, value);
+    if (this.options.cluster) {
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(this.options.cluster.nodeTimeoutMs));
+      if (this.options.tls) args.push('--tls-cluster', 'yes');
+    }
     return this.spawnUntil(args, 'Ready to accept connections');
   }
 
@@ -211,5 +218,102 @@ export class RedisSentinel extends RedisServer {
     ];
     writeFileSync(file, `${lines.join('\n')}\n`);
     return this.spawnUntil([file, '--sentinel'], `+monitor master ${masterName}`);
+  }
+}
+
+/** Where Debian's redis-cli is (installed with redis-server); `REDIS_CLI` overrides. */
+export const REDIS_CLI_BINARY = process.env['REDIS_CLI'] ?? 'redis-cli';
+
+export interface RedisClusterOptions {
+  /** Masters (each serving a share of the 16,384 slots); default 3, the least Redis Cluster takes. */
+  readonly masters?: number;
+  /** Replicas of each master (promoted when it fails); default 1. */
+  readonly replicasPerMaster?: number;
+  /** Every node's `requirepass` and `masterauth`. */
+  readonly password?: string;
+  /** TLS only, the cluster bus and replication too (`tls-cluster`, `tls-replication`). */
+  readonly tls?: RedisTlsFiles;
+  /** How long a master may not answer before its replica takes over (ms); default 1,000. */
+  readonly nodeTimeoutMs?: number;
+}
+
+/**
+ * A real Redis Cluster on loopback for tests: `masters` x (1 + `replicasPerMaster`) redis-server
+ * nodes in cluster mode, joined with `redis-cli --cluster create`, ready once every node reports
+ * `cluster_state:ok` and knows every other node. Nodes are {@link RedisServer}s (`kill`, `restart`).
+ */
+export class RedisCluster {
+  private constructor(
+    readonly nodes: readonly RedisServer[],
+    private readonly options: RedisClusterOptions,
+  ) {}
+
+  static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
+    const { masters = 3, replicasPerMaster = 1, password, tls, nodeTimeoutMs = 1_000 } = options;
+    const nodes: RedisServer[] = [];
+    try {
+      for (let i = 0; i < masters * (1 + replicasPerMaster); i++) nodes.push(await RedisServer.start({ ...(password ? { password } : {}), ...(tls ? { tls } : {}), cluster: { nodeTimeoutMs } }));
+      const cluster = new RedisCluster(nodes, options);
+      await cluster.cli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], nodes[0]!.port);
+      await cluster.waitHealthy(nodes);
+      return cluster;
+    } catch (error) {
+      await Promise.all(nodes.map((node) => node.dispose()));
+      throw error;
+    }
+  }
+
+  /** Where a client starts: every node (host and port). */
+  get seeds(): { host: string; port: number }[] {
+    return this.nodes.map((node) => ({ host: '127.0.0.1', port: node.port }));
+  }
+
+  /** redis-cli toward the node on `port` (password and TLS as the cluster's); its standard output. */
+  async cli(args: readonly string[], port: number): Promise<string> {
+    const { password, tls } = this.options;
+    const auth = password ? ['-a', password, '--no-auth-warning'] : [];
+    const secure = tls ? ['--tls', '--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key] : [];
+    const { stdout } = await promisify(execFile)(REDIS_CLI_BINARY, ['-h', '127.0.0.1', '-p', String(port), ...auth, ...secure, ...args], { timeout: 30_000 });
+    return stdout;
+  }
+
+  /** The node serving `key`'s slot as master now (after a failover: the promoted replica). */
+  async masterOf(key: string): Promise<RedisServer> {
+    const running = this.nodes.filter((node) => node.running);
+    const slot = Number((await this.cli(['CLUSTER', 'KEYSLOT', key], running[0]!.port)).trim());
+    for (const node of running) {
+      // This node's own line of CLUSTER NODES: `<id> <addr> myself,master <-> ... <slot ranges>`.
+      const myself = (await this.cli(['CLUSTER', 'NODES'], node.port)).split('\n').find((line) => line.includes('myself'));
+      const fields = myself?.trim().split(' ') ?? [];
+      if (!fields[2]?.split(',').includes('master')) continue;
+      const serves = fields.slice(8).some((range) => {
+        const [from, to = from] = range.split('-').map(Number);
+        return from !== undefined && to !== undefined && slot >= from && slot <= to;
+      });
+      if (serves) return node;
+    }
+    throw new Error(`no running master serves slot ${slot} of ${key}`);
+  }
+
+  /**
+   * Resolves once every running node (or `nodes`) reports `cluster_state:ok`, knows all nodes and
+   * agrees on which masters serve all 16,384 slots.
+   */
+  async waitHealthy(nodes: readonly RedisServer[] = this.nodes.filter((node) => node.running), timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    for (;;) {
+      const states = await Promise.all(nodes.map((node) => this.cli(['CLUSTER', 'INFO'], node.port).catch((error: Error) => error.message)));
+      last = states.join('\n---\n');
+      const ok = states.every((info) => /cluster_state:ok/.test(info) && /cluster_slots_ok:16384/.test(info) && new RegExp(`cluster_known_nodes:${this.nodes.length}\\b`).test(info));
+      if (ok) return;
+      if (Date.now() > deadline) throw new Error(`the Redis Cluster is not healthy after ${timeoutMs} ms:\n${last}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /** Stops every node and removes their data. */
+  async dispose(): Promise<void> {
+    await Promise.all(this.nodes.map((node) => node.dispose()));
   }
 }

@@ -110,8 +110,8 @@ describe('state.* configuration', () => {
 
   it('refuses a Redis without URL or Sentinel, both, and Sentinel settings that do not fit', () => {
     const sentinel = (s: Record<string, unknown>, extra: Record<string, unknown> = {}): string[] => problems(config({ redis: { sentinel: s, ...extra }, keyWrapKeyFile: 'kek.bin' }));
-    expect(problems(config({ redis: {}, keyWrapKeyFile: 'kek.bin' }))).toContain('state.redis.url: is required (or state.redis.sentinel)');
-    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'] }, { url: 'redis://127.0.0.1:6379' })).toContain('state.redis.sentinel: give url or sentinel, not both');
+    expect(problems(config({ redis: {}, keyWrapKeyFile: 'kek.bin' }))).toContain('state.redis.url: is required (or state.redis.sentinel, or state.redis.cluster)');
+    expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'] }, { url: 'redis://127.0.0.1:6379' })).toContain('state.redis.sentinel: give one of url, sentinel and cluster, not url and sentinel');
     expect(sentinel({ addresses: ['127.0.0.1:26379'] })).toContain('state.redis.sentinel.masterName: is required');
     expect(sentinel({ masterName: 'a b', addresses: ['127.0.0.1:26379'] })).toContain('state.redis.sentinel.masterName: must be 1-64 letters, digits, dots, dashes or underscores');
     expect(sentinel({ masterName: 'm' })).toContain('state.redis.sentinel.addresses: is required');
@@ -121,6 +121,38 @@ describe('state.* configuration', () => {
     expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], passwordFile: 'missing.pass' })[0]).toMatch(/^state.redis.sentinel.passwordFile: cannot read .*missing.pass/);
     expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], db: -1 })).toContain('state.redis.sentinel.db: must be 0 or more');
     expect(sentinel({ masterName: 'm', addresses: ['127.0.0.1:26379'], quorum: 2 })).toContain('state.redis.sentinel.quorum: is not a known key');
+  });
+
+  it('reads state.redis.cluster: seed nodes (host:port, IPv6 in brackets), the data nodes\' password and TLS', () => {
+    const loaded = loadConfig(
+      config({ redis: { passwordFile: 'redis.pass', cluster: { nodes: ['10.0.0.5:6379', '[fd00::6]:6380', 'redis-2.redis.example.org:6379'] }, tls: { ca: ['ca.crt'] } }, keyWrapKeyFile: 'kek.bin' }),
+      {},
+    );
+    expect(loaded.state.redis).toMatchObject({
+      url: null,
+      sentinel: null,
+      password: 's3cret',
+      cluster: {
+        nodes: [
+          { host: '10.0.0.5', port: 6379 },
+          { host: 'fd00::6', port: 6380 },
+          { host: 'redis-2.redis.example.org', port: 6379 },
+        ],
+      },
+    });
+    expect(loaded.state.redis!.tls!.ca).toHaveLength(1);
+    expect(loadConfig(config({ redis: { url: 'redis://127.0.0.1:6379' }, keyWrapKeyFile: 'kek.bin' }), {}).state.redis!.cluster).toBeNull();
+  });
+
+  it('refuses cluster with url or sentinel, and cluster settings that do not fit', () => {
+    const cluster = (c: Record<string, unknown>, extra: Record<string, unknown> = {}): string[] => problems(config({ redis: { cluster: c, ...extra }, keyWrapKeyFile: 'kek.bin' }));
+    expect(cluster({ nodes: ['127.0.0.1:7000'] }, { url: 'redis://127.0.0.1:6379' })).toContain('state.redis.cluster: give one of url, sentinel and cluster, not url and cluster');
+    expect(cluster({ nodes: ['127.0.0.1:7000'] }, { sentinel: { masterName: 'm', addresses: ['127.0.0.1:26379'] } })).toContain('state.redis.cluster: give one of url, sentinel and cluster, not sentinel and cluster');
+    expect(cluster({})).toContain('state.redis.cluster.nodes: is required');
+    expect(cluster({ nodes: [] })).toContain('state.redis.cluster.nodes: must name at least one node');
+    expect(cluster({ nodes: Array.from({ length: 65 }, (_, i) => `127.0.0.1:${7000 + i}`) })).toContain('state.redis.cluster.nodes: must name at most 64 nodes');
+    expect(cluster({ nodes: ['127.0.0.1:7000', 'nope'] })).toContain('state.redis.cluster.nodes: every item must be host:port');
+    expect(cluster({ nodes: ['127.0.0.1:7000'], db: 1 })).toContain('state.redis.cluster.db: is not a known key');
   });
 
   it('takes the replica ID and the Redis URL from the environment', () => {

@@ -39,11 +39,26 @@ export class StateRedisSentinelConfig {
   db?: number;
 }
 
+/**
+ * `state.redis.cluster`: Redis Cluster; `nodes` are where the store starts (seed nodes), the rest of
+ * the cluster (every master and replica, and which slots each serves) is read from them.
+ */
+export class StateRedisClusterConfig {
+  @Expose()
+  @Required()
+  @IsArray({ message: 'must be a list of host:port' })
+  @ArrayMinSize(1, { message: 'must name at least one node' })
+  @ArrayMaxSize(64, { message: 'must name at most 64 nodes' })
+  @Matches(HOST_PORT, { each: true, message: 'every item must be host:port' })
+  nodes!: string[];
+}
+
 export class StateRedisConfig {
-  /** Required unless `sentinel` is set. */
+  /** Required unless `sentinel` or `cluster` is set. */
   @Expose() @Optional() @IsString({ message: 'must be a redis:// or rediss:// URL' }) @Matches(/^rediss?:\/\/[^\s]+$/, { message: 'must be a redis:// or rediss:// URL' })
   url?: string;
   @Expose() @Optional() @Type(() => StateRedisSentinelConfig) @ValidateNested() sentinel?: StateRedisSentinelConfig;
+  @Expose() @Optional() @Type(() => StateRedisClusterConfig) @ValidateNested() cluster?: StateRedisClusterConfig;
   @Expose() @Optional() @IsString({ message: 'must be a string' }) @MinLength(1, { message: 'must not be empty' })
   password?: string;
   /** A file holding the password (a mounted secret); the trailing newline is dropped. */
@@ -81,10 +96,12 @@ export interface StateSettings {
   readonly sequenceBlockSize: number;
   /** null: in memory. */
   readonly redis: {
-    /** The Redis to connect to; null with `sentinel`. */
+    /** The Redis to connect to; null with `sentinel` or `cluster`. */
     readonly url: string | null;
-    /** Redis Sentinel: the master group and where to ask for its master; null: `url` alone. */
+    /** Redis Sentinel: the master group and where to ask for its master; null: not used. */
     readonly sentinel: RedisSentinelSettings | null;
+    /** Redis Cluster: its seed nodes; null: not used. */
+    readonly cluster: RedisClusterSettings | null;
     readonly password: string | null;
     readonly tls: { readonly ca: readonly Buffer[]; readonly cert: Buffer | null; readonly key: Buffer | null } | null;
     readonly keyPrefix: string;
@@ -100,6 +117,10 @@ export interface RedisSentinelSettings {
   /** The Sentinels' own password. */
   readonly password: string | null;
   readonly db: number;
+}
+
+export interface RedisClusterSettings {
+  readonly nodes: readonly { readonly host: string; readonly port: number }[];
 }
 
 export const STATE_DEFAULTS = { sequenceBlockSize: 1_024, commandTimeoutMs: 1_000 } as const;
@@ -126,8 +147,10 @@ export function readState(state: StateConfig | undefined, seppFqdn: string, path
   });
   const password = readPassword('state.redis', redis, pathOf, problems);
   const sentinel = redis.sentinel ? readSentinel(redis.sentinel, pathOf, problems) : null;
-  if (!redis.url && !redis.sentinel) problems.push({ key: 'state.redis.url', problem: 'is required (or state.redis.sentinel)' });
-  if (redis.url && redis.sentinel) problems.push({ key: 'state.redis.sentinel', problem: 'give url or sentinel, not both' });
+  const cluster = redis.cluster ? { nodes: redis.cluster.nodes.map(parseHostPort) } : null;
+  const ways = (['url', 'sentinel', 'cluster'] as const).filter((way) => redis[way] !== undefined);
+  if (ways.length === 0) problems.push({ key: 'state.redis.url', problem: 'is required (or state.redis.sentinel, or state.redis.cluster)' });
+  if (ways.length > 1) problems.push({ key: `state.redis.${ways[1]!}`, problem: `give one of url, sentinel and cluster, not ${ways.join(' and ')}` });
   const tls = redis.tls
     ? {
         ca: readCaList('state.redis.tls.ca', (redis.tls.ca ?? []).map((file) => pathOf('state.redis.tls.ca', file)), problems) ?? [],
@@ -142,6 +165,7 @@ export function readState(state: StateConfig | undefined, seppFqdn: string, path
     redis: {
       url: redis.url ?? null,
       sentinel,
+      cluster,
       password,
       tls,
       keyPrefix: redis.keyPrefix ?? `sepp:${seppFqdn}:`,

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
 import { isJweEnc, type N32fKeySet, type N32fDirection, N32F_DIRECTIONS } from '@sepp/protocol';
 import { kekOf, unwrapSecret, wrapSecret, type Kek, type WrappedSecret } from './key-wrap';
 import { STATE_LIMITS } from './limits';
@@ -33,6 +33,13 @@ export interface RedisStateStoreOptions {
     readonly password?: string;
     readonly db?: number;
   };
+  /**
+   * Redis Cluster: its seed nodes (the others, and which slots each serves, are read from them);
+   * every context's keys sit in one slot, so each script runs on one node. With `tls`, every node
+   * is dialled with TLS.
+   */
+  readonly cluster?: { readonly nodes: readonly { readonly host: string; readonly port: number }[] };
+  /** The data nodes' password (every node of a cluster). */
   readonly password?: string;
   /** PEM material for `rediss://`: trusted CA, and a client certificate if Redis asks for one. */
   readonly tls?: { readonly ca?: readonly Buffer[]; readonly cert?: Buffer; readonly key?: Buffer };
@@ -47,7 +54,10 @@ export interface RedisStateStoreOptions {
 
 const RECEIVE_VERDICTS: readonly ReceiveVerdict[] = ['fresh', 'replayed', 'too-old', 'duplicate-message-id', 'unknown-context'];
 
-type ScriptedRedis = Redis & {
+/** A single Redis (URL or Sentinel) or a Redis Cluster: the same commands. */
+type Client = Redis | Cluster;
+
+type ScriptedRedis = Client & {
   seppSave(key: string, ...args: (string | number)[]): Promise<number>;
   seppReserve(key: string, kind: string, size: number, floor: number, gap: number): Promise<number>;
   seppReceive(ctx: string, window: string, ids: string, seq: number, messageId: string, chunk: number, chunks: number, maxIds: number): Promise<number>;
@@ -83,7 +93,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   readonly shared = true;
   readonly replicaId: string;
   private readonly client: ScriptedRedis;
-  private readonly subscriber: Redis;
+  private readonly subscriber: Client;
   private readonly keks: readonly Kek[];
   private readonly prefix: string;
   private readonly channel: string;
@@ -95,7 +105,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     super();
     if (/[{}]/.test(options.keyPrefix)) throw new RangeError('the key prefix must not contain { or } (hash tags follow it)');
     if (options.keyWrapKeys.length === 0) throw new RangeError('a key-wrap key is required');
-    if (!options.url && !options.sentinel) throw new RangeError('a Redis URL or Sentinels are required');
+    if ([options.url, options.sentinel, options.cluster].filter((way) => way !== undefined).length !== 1) throw new RangeError('one of a Redis URL, Sentinels or cluster nodes is required');
     this.replicaId = options.replicaId;
     this.keks = options.keyWrapKeys.map(kekOf);
     this.prefix = options.keyPrefix;
@@ -135,7 +145,10 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
       lazyConnect: false,
     };
-    const connect = (extra: RedisOptions): Redis => (options.url ? new Redis(options.url, { ...redisOptions, ...extra }) : new Redis({ ...redisOptions, ...extra }));
+    const connect = (extra: RedisOptions): Client => {
+      if (options.cluster) return connectCluster(options.cluster.nodes, redisOptions, extra);
+      return options.url ? new Redis(options.url, { ...redisOptions, ...extra }) : new Redis({ ...redisOptions, ...extra });
+    };
     this.client = connect({}) as ScriptedRedis;
     this.client.defineCommand('seppSave', { numberOfKeys: 1, lua: SAVE_CONTEXT });
     this.client.defineCommand('seppReserve', { numberOfKeys: 1, lua: RESERVE });
@@ -363,7 +376,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
 
   async close(): Promise<void> {
     this.closed = true;
-    const polite = (client: Redis): Promise<unknown> => (client.status === 'ready' ? client.quit().catch(() => undefined) : Promise.resolve());
+    const polite = (client: Client): Promise<unknown> => (client.status === 'ready' ? client.quit().catch(() => undefined) : Promise.resolve());
     await Promise.all([polite(this.client), polite(this.subscriber)]);
     this.client.disconnect();
     this.subscriber.disconnect();
@@ -377,6 +390,34 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   private async announce(event: ContextEvent): Promise<void> {
     await this.client.publish(this.channel, JSON.stringify(event)).catch(() => undefined);
   }
+}
+
+/**
+ * A Redis Cluster client with the store's settings: each node dialled with `redisOptions` (password,
+ * TLS, command timeout), commands never queued while the cluster is not ready (they fail at once,
+ * as with one Redis), answered by masters only (a replica may lag behind a replay check), and the
+ * slot map read again after a failover or a MOVED answer. `extra` is what the subscriber changes.
+ */
+function connectCluster(nodes: readonly { host: string; port: number }[], redisOptions: RedisOptions, extra: RedisOptions): Cluster {
+  const { enableOfflineQueue = false, enableAutoPipelining = true, retryStrategy, sentinels: _sentinels, lazyConnect: _lazy, ...perNode } = { ...redisOptions, ...extra };
+  const options: ClusterOptions = {
+    redisOptions: perNode,
+    enableOfflineQueue,
+    enableAutoPipelining,
+    scaleReads: 'master',
+    // A master that fails: its replica is promoted after the cluster's node timeout; until then
+    // its slots answer CLUSTERDOWN or do not answer, and a command fails after these retries.
+    retryDelayOnFailover: 100,
+    retryDelayOnClusterDown: 100,
+    retryDelayOnTryAgain: 100,
+    maxRedirections: 16,
+    slotsRefreshTimeout: Math.max(Number(redisOptions.commandTimeout ?? 1_000), 1_000),
+    ...(retryStrategy ? { clusterRetryStrategy: (attempt: number) => retryStrategy(attempt) ?? null } : {}),
+  };
+  return new Cluster(
+    nodes.map(({ host, port }) => ({ host, port })),
+    options,
+  );
 }
 
 function encodeKeys(keys: N32fKeySet): SecretBundle['keys'] {
