@@ -29,6 +29,7 @@ const REPO_ROOT = resolve(__dirname, '../../..');
 const HA_VALUES = join(CHART_DIR, 'ci/ha-values.yaml');
 const LAB_VALUES = join(CHART_DIR, 'ci/lab-redis-values.yaml');
 const SENTINEL_VALUES = join(CHART_DIR, 'ci/sentinel-values.yaml');
+const CLUSTER_VALUES = join(CHART_DIR, 'ci/cluster-values.yaml');
 const VALUES = parse(readFileSync(join(CHART_DIR, 'values.yaml'), 'utf8')) as ChartValues;
 
 interface ChartValues {
@@ -54,6 +55,7 @@ interface RenderedSeppFile {
     redis: {
       url?: string;
       sentinel?: { masterName: string; addresses: string[]; db: number; passwordFile?: string };
+      cluster?: { nodes: string[] };
       keyPrefix: string;
       passwordFile?: string;
       password?: string;
@@ -152,6 +154,11 @@ function writeHere(name: string, file: Record<string, unknown>): string {
   writeFileSync(path, stringify(file));
   return path;
 }
+/** host:port as the loader reads it (an IPv6 host without its brackets). */
+const hostPort = (address: string): { host: string; port: number } => ({
+  host: address.slice(0, address.lastIndexOf(':')).replace(/^\[(.*)\]$/, '$1'),
+  port: Number(address.slice(address.lastIndexOf(':') + 1)),
+});
 /** The loader's problems with a file (as `key: problem` lines), [] when it loads. */
 function loaderProblems(path: string, env: Record<string, string>): string[] {
   try {
@@ -173,6 +180,7 @@ describe('helm lint --strict', () => {
     ['the ha values (external Redis over TLS, 3 replicas, IPX relay)', HA_VALUES],
     ['the lab values (the chart\'s Redis StatefulSet)', LAB_VALUES],
     ['the Sentinel values (Redis run by Sentinel)', SENTINEL_VALUES],
+    ['the Cluster values (Redis Cluster, TLS to every node)', CLUSTER_VALUES],
   ])('passes with %s', async (_title, file) => {
     const result = await helm(['lint', '--strict', CHART_DIR, '--values', file]);
     expect({ code: result.code, out: result.stdout }).toEqual({ code: 0, out: expect.stringContaining('1 chart(s) linted, 0 chart(s) failed') });
@@ -195,6 +203,13 @@ describe('values.schema.json and the chart refuse values that cannot work', () =
     ['no replica', { 'responder.replicaCount': '0' }, 'responder.replicaCount: Must be greater than or equal to 1'],
     ['a Redis URL of another scheme', { 'state.redis.url': 'http://redis:6379' }, 'state.redis.url: Does not match pattern'],
     ['a Sentinel address that is not host:port', { 'state.redis.sentinel.addresses[0]': 'sentinel' }, 'state.redis.sentinel.addresses.0: Does not match pattern'],
+    ['a Cluster seed node that is not host:port', { 'state.redis.cluster.nodes[0]': 'redis-0.redis' }, 'state.redis.cluster.nodes.0: Does not match pattern'],
+    [
+      'more than 64 Cluster seed nodes',
+      { 'state.redis.cluster.nodes': `{${Array.from({ length: 65 }, (_, i) => `redis-${i}.redis:6379`).join(',')}}` },
+      'state.redis.cluster.nodes: Array must have at most 64 items',
+    ],
+    ['an unknown Cluster key', { 'state.redis.cluster.db': '1' }, 'state.redis.cluster: Additional property db is not allowed'],
     ['a Service type that is not TCP load balancing', { 'responder.service.type': 'ExternalName' }, 'responder.service.type'],
   ])('%s', async (_title, set, message) => {
     await expect(render({ set })).rejects.toThrow(message);
@@ -211,6 +226,23 @@ describe('values.schema.json and the chart refuse values that cannot work', () =
     ],
     ['Sentinel without addresses', { 'state.redis.sentinel.masterName': 'm', 'state.keyWrapKey.existingSecret': 'k' }, 'state.redis.sentinel.addresses is required'],
     ['Sentinel addresses without the master group', { 'state.redis.sentinel.addresses[0]': 's:26379', 'state.keyWrapKey.existingSecret': 'k' }, 'state.redis.sentinel.masterName is required'],
+    [
+      'Cluster and a URL',
+      { 'state.redis.cluster.nodes[0]': 'redis-0.redis:6379', 'state.redis.url': 'redis://redis:6379', 'state.keyWrapKey.existingSecret': 'k' },
+      'state.redis.cluster excludes state.redis.url, state.redis.sentinel and redis.enabled',
+    ],
+    [
+      'Cluster and Sentinel',
+      { 'state.redis.cluster.nodes[0]': 'redis-0.redis:6379', 'state.redis.sentinel.masterName': 'm', 'state.redis.sentinel.addresses[0]': 's:26379', 'state.keyWrapKey.existingSecret': 'k' },
+      'state.redis.cluster excludes state.redis.url, state.redis.sentinel and redis.enabled',
+    ],
+    [
+      'Cluster and the lab Redis',
+      { 'state.redis.cluster.nodes[0]': 'redis-0.redis:6379', 'redis.enabled': 'true', 'state.keyWrapKey.existingSecret': 'k' },
+      'state.redis.cluster excludes state.redis.url, state.redis.sentinel and redis.enabled',
+    ],
+    // `nodes:` left empty in a values file, or set to null: helm drops the key.
+    ['Cluster without nodes', { 'state.redis.cluster.nodes': 'null', 'state.keyWrapKey.existingSecret': 'k' }, 'state.redis.cluster.nodes is required with state.redis.cluster'],
   ])('%s (the chart fails with a message)', async (_title, set, message) => {
     await expect(render({ set })).rejects.toThrow(message);
   });
@@ -242,6 +274,13 @@ const CASES: Case[] = [
   {
     title: 'ci/sentinel-values.yaml (Redis Sentinel, passwords of the data nodes and of the Sentinels)',
     values: [SENTINEL_VALUES],
+    kinds: ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'ServiceAccount'],
+    replicas: { responder: 3, initiator: 3 },
+    state: true,
+  },
+  {
+    title: 'ci/cluster-values.yaml (Redis Cluster from seed nodes, password and TLS to every node)',
+    values: [CLUSTER_VALUES],
     kinds: ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'ServiceAccount'],
     replicas: { responder: 3, initiator: 3 },
     state: true,
@@ -395,6 +434,12 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
         expect(redis.sentinel).toMatchObject({ masterName: expect.any(String), db: 0 });
         expect(redis.sentinel.addresses.length).toBeGreaterThan(0);
         expect(readFileSync(hostPathOf(pod.mounts, redis.sentinel.passwordFile!)!, 'utf8')).toBe(secrets.get('sepp-redis-sentinel')!['password']);
+      } else if (redis.cluster) {
+        // The seed nodes name the rest of the cluster: no URL, no Sentinel; the nodes' password and TLS below.
+        expect(redis.url).toBeUndefined();
+        expect(redis.sentinel).toBeUndefined();
+        expect(Object.keys(redis.cluster)).toEqual(['nodes']);
+        expect(redis.cluster.nodes.length).toBeGreaterThan(0);
       } else {
         expect(redis.url).toMatch(/^rediss?:\/\//);
       }
@@ -405,7 +450,8 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       const keyWrap = readFileSync(hostPathOf(pod.mounts, file.state!.keyWrapKeyFile)!);
       expect(keyWrap.length).toBe(32);
       expect(keyWrap.equals(secrets.get('sepp-key-wrap')!['key-wrap.key'] as Buffer)).toBe(true);
-      if (redis.url?.startsWith('rediss://')) {
+      if (redis.url?.startsWith('rediss://') || redis.cluster) {
+        // ci/cluster-values.yaml: TLS to every node of the cluster.
         expect(redis.tls!.ca).toHaveLength(1);
         expect(readFileSync(hostPathOf(pod.mounts, redis.tls!.ca[0]!)!, 'utf8')).toContain('BEGIN CERTIFICATE');
       } else {
@@ -424,13 +470,13 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
       expect({ url: redis.url, keyPrefix: redis.keyPrefix }).toEqual({ url: file.state!.redis.url ?? null, keyPrefix: file.state!.redis.keyPrefix });
       expect(redis.password).toBe(secrets.get('sepp-redis')!['password']);
       expect(redis.keyWrapKeys).toEqual([secrets.get('sepp-key-wrap')!['key-wrap.key']]);
-      expect(redis.tls === null).toBe(!file.state!.redis.url?.startsWith('rediss://'));
+      expect(redis.tls === null).toBe(!file.state!.redis.url?.startsWith('rediss://') && !file.state!.redis.cluster);
       const sentinel = file.state!.redis.sentinel;
       expect(redis.sentinel).toEqual(
-        sentinel
-          ? { masterName: sentinel.masterName, addresses: sentinel.addresses.map((a) => ({ host: a.slice(0, a.lastIndexOf(':')), port: Number(a.slice(a.lastIndexOf(':') + 1)) })), db: 0, password: secrets.get('sepp-redis-sentinel')!['password'] }
-          : null,
+        sentinel ? { masterName: sentinel.masterName, addresses: sentinel.addresses.map(hostPort), db: 0, password: secrets.get('sepp-redis-sentinel')!['password'] } : null,
       );
+      const cluster = file.state!.redis.cluster;
+      expect(redis.cluster).toEqual(cluster ? { nodes: cluster.nodes.map(hostPort) } : null);
       expect(config.state.replicaId).toBe(`rel-sepp-${role}-7d9f8b6c5-x2x4k`);
     });
   } else {

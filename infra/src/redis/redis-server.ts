@@ -17,8 +17,12 @@ export interface RedisServerOptions {
   readonly replicaOf?: number;
   /** TLS only (no plain port), also toward its master; see {@link RedisTlsFiles}. */
   readonly tls?: RedisTlsFiles;
-  /** A Redis Cluster node (`cluster-enabled`), with this node timeout (ms); see {@link RedisCluster}. */
-  readonly cluster?: { readonly nodeTimeoutMs: number };
+  /**
+   * A Redis Cluster node (`cluster-enabled`), with this node timeout (ms) and its cluster bus on
+   * `busPort` (default: a free loopback port; Redis's own default, port + 10,000, can fall in the
+   * kernel's ephemeral range); see {@link RedisCluster}.
+   */
+  readonly cluster?: { readonly nodeTimeoutMs: number; readonly busPort?: number };
 }
 
 /**
@@ -64,7 +68,9 @@ export class RedisServer {
 
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     const port = options.port ?? (await freePort());
-    const server = new RedisServer(port, mkdtempSync(join(tmpdir(), 'sepp-redis-')), options);
+    // The bus port is chosen once: a restarted node must come back on the one its peers know.
+    const cluster = options.cluster ? { ...options.cluster, busPort: options.cluster.busPort ?? (await freePort()) } : undefined;
+    const server = new RedisServer(port, mkdtempSync(join(tmpdir(), 'sepp-redis-')), { ...options, ...(cluster ? { cluster } : {}) });
     await server.launch();
     return server;
   }
@@ -84,7 +90,9 @@ export class RedisServer {
     if (this.options.replicaOf !== undefined) args.push('--replicaof', '127.0.0.1', String(this.options.replicaOf));
     if (this.options.tls) for (const [name, value] of tlsSettings(this.port, this.options.tls)) args.push(`--${name}`, value);
     if (this.options.cluster) {
-      args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(this.options.cluster.nodeTimeoutMs));
+      const { nodeTimeoutMs, busPort } = this.options.cluster;
+      args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs));
+      if (busPort !== undefined) args.push('--cluster-port', String(busPort));
       if (this.options.tls) args.push('--tls-cluster', 'yes');
     }
     return this.spawnUntil(args, 'Ready to accept connections');
@@ -293,6 +301,23 @@ export class RedisCluster {
       if (serves) return node;
     }
     throw new Error(`no running master serves slot ${slot} of ${key}`);
+  }
+
+  /**
+   * Resolves once every replica of `master` has replicated all it had written when called (their
+   * offsets in its `INFO replication`): what a test wants to survive a kill of it has reached them.
+   */
+  async replicated(master: RedisServer, timeoutMs = 10_000): Promise<void> {
+    const offset = (info: string): number => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+    const target = offset(await this.cli(['INFO', 'replication'], master.port));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await this.cli(['INFO', 'replication'], master.port);
+      const replicas = [...info.matchAll(/slave\d+:.*offset=(\d+)/g)].map((match) => Number(match[1]));
+      if (replicas.length > 0 && replicas.every((at) => at >= target)) return;
+      if (Date.now() > deadline) throw new Error(`the replicas of ${master.port} did not reach offset ${target} in ${timeoutMs} ms:\n${info}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /**

@@ -75,9 +75,9 @@ redisSentinelPassword: /etc/sepp/redis-sentinel-password
 keyWrap: /etc/sepp/key-wrap
 {{- end }}
 
-{{/* "true" when the SEPPs share state in Redis (an external URL, Sentinel or the lab StatefulSet), else "". */}}
+{{/* "true" when the SEPPs share state in Redis (an external URL, Sentinel, Cluster or the lab StatefulSet), else "". */}}
 {{- define "sepp.stateEnabled" -}}
-{{- if or .Values.state.redis.url .Values.state.redis.sentinel.masterName .Values.redis.enabled }}true{{ end }}
+{{- if or .Values.state.redis.url .Values.state.redis.sentinel.masterName .Values.state.redis.cluster.nodes .Values.redis.enabled }}true{{ end }}
 {{- end }}
 
 {{- define "sepp.redisUrl" -}}
@@ -151,7 +151,9 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- if include "sepp.stateEnabled" $root }}
 {{- $redis := dict "keyPrefix" $root.Values.state.redis.keyPrefix }}
 {{- $sentinelValues := $root.Values.state.redis.sentinel }}
-{{- if $sentinelValues.masterName }}
+{{- if $root.Values.state.redis.cluster.nodes }}
+{{- $_ := set $redis "cluster" (dict "nodes" $root.Values.state.redis.cluster.nodes) }}
+{{- else if $sentinelValues.masterName }}
 {{- $sentinel := dict "masterName" $sentinelValues.masterName "addresses" $sentinelValues.addresses "db" (int $sentinelValues.db) }}
 {{- if $sentinelValues.password.existingSecret }}
 {{- $_ := set $sentinel "passwordFile" (printf "%s/%s" $paths.redisSentinelPassword $sentinelValues.password.key) }}

@@ -211,10 +211,22 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     return this.key(`ctx:${id.toLowerCase()}`, suffix);
   }
 
-  /** Runs a command; a connection problem becomes StateStoreUnavailable. */
+  /**
+   * Runs a command; a connection problem becomes StateStoreUnavailable. A script refused with
+   * NOSCRIPT did not run and is sent once more: ioredis sends a script's text (EVAL) the first
+   * time on each connection and its SHA after that, and takes a NOSCRIPT as a sign to send the text
+   * again; on a Redis Cluster an EVAL answered MOVED while a master fails over (not run, so not
+   * cached) leaves the connection taken for one that has the script, and the retry ioredis makes by
+   * itself can land there too.
+   */
   private async run<T>(what: string, command: () => Promise<T>): Promise<T> {
     try {
-      return await command();
+      try {
+        return await command();
+      } catch (error) {
+        if (!/\bNOSCRIPT\b/.test((error as Error).message)) throw error;
+        return await command();
+      }
     } catch (error) {
       throw new StateStoreUnavailable(`the shared state store (redis) did not answer ${what}: ${(error as Error).message}`);
     }
@@ -399,18 +411,23 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
  * slot map read again after a failover or a MOVED answer. `extra` is what the subscriber changes.
  */
 function connectCluster(nodes: readonly { host: string; port: number }[], redisOptions: RedisOptions, extra: RedisOptions): Cluster {
-  const { enableOfflineQueue = false, enableAutoPipelining = true, retryStrategy, sentinels: _sentinels, lazyConnect: _lazy, ...perNode } = { ...redisOptions, ...extra };
+  const { enableOfflineQueue = false, retryStrategy, sentinels: _sentinels, lazyConnect: _lazy, enableAutoPipelining: _pipelining, ...perNode } = { ...redisOptions, ...extra };
   const options: ClusterOptions = {
     redisOptions: perNode,
     enableOfflineQueue,
-    enableAutoPipelining,
+    // Not auto-pipelined: ioredis follows MOVED, and retries a command whose node went away, only
+    // for commands sent one by one (an auto-pipelined command got a MOVED of a failover, or a
+    // NOSCRIPT of a redirected script, back as its answer).
+    enableAutoPipelining: false,
     scaleReads: 'master',
-    // A master that fails: its replica is promoted after the cluster's node timeout; until then
-    // its slots answer CLUSTERDOWN or do not answer, and a command fails after these retries.
-    retryDelayOnFailover: 100,
-    retryDelayOnClusterDown: 100,
-    retryDelayOnTryAgain: 100,
-    maxRedirections: 16,
+    // A master that fails: its replica is promoted after the cluster's node timeout (seconds);
+    // until then a command on its slots fails after a few short retries (a few hundred ms), as
+    // commands fail at once while a single Redis is unreachable: the callers go on from their
+    // caches instead of waiting. MOVED and ASK are followed at once.
+    retryDelayOnFailover: 50,
+    retryDelayOnClusterDown: 50,
+    retryDelayOnTryAgain: 50,
+    maxRedirections: 6,
     slotsRefreshTimeout: Math.max(Number(redisOptions.commandTimeout ?? 1_000), 1_000),
     ...(retryStrategy ? { clusterRetryStrategy: (attempt: number) => retryStrategy(attempt) ?? null } : {}),
   };

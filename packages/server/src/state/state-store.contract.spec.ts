@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { newN32fContextId, N32F_DIRECTIONS } from '@sepp/protocol';
-import { RedisServer } from '@sepp/infra';
+import { RedisCluster, RedisServer } from '@sepp/infra';
 import { Redis } from 'ioredis';
 import { MemoryStateStore } from './memory-store';
 import { RedisStateStore } from './redis-store';
@@ -10,7 +10,8 @@ import { storedContext, until } from '../testing/state-store.spec-support';
 
 /**
  * The contract of the state store port, held against both adapters: the in-memory one, and Redis
- * (a real redis-server started here on a free loopback port). "Replicas" are two store instances
+ * (a real redis-server started here on a free loopback port), also as a Redis Cluster (three
+ * masters with a replica each, the store given one seed node). "Replicas" are two store instances
  * on the same Redis (in memory there is only one process, so both names are the same instance).
  */
 
@@ -36,6 +37,7 @@ interface Adapter {
 }
 
 let redis: RedisServer;
+let cluster: RedisCluster;
 let prefixCount = 0;
 const opened: N32StateStore[] = [];
 
@@ -62,18 +64,33 @@ const adapters: Adapter[] = [
       return [await redisStore(prefix, 'replica-a'), await redisStore(prefix, 'replica-b')];
     },
   },
+  {
+    name: 'redis cluster',
+    replicas: async () => {
+      const prefix = `test${++prefixCount}:`;
+      const replica = async (replicaId: string, seed: number): Promise<RedisStateStore> => {
+        const store = new RedisStateStore({ cluster: { nodes: [cluster.seeds[seed]!] }, password: CLUSTER_PASSWORD, keyPrefix: prefix, keyWrapKeys: [KEK], replicaId, commandTimeoutMs: 1_000 });
+        opened.push(store);
+        expect(await store.waitUntilUp(5_000)).toBe(true);
+        return store;
+      };
+      return [await replica('replica-a', 0), await replica('replica-b', 1)];
+    },
+  },
 ];
 
+const CLUSTER_PASSWORD = 'cluster-secret';
+
 beforeAll(async () => {
-  redis = await RedisServer.start();
-});
+  [redis, cluster] = await Promise.all([RedisServer.start(), RedisCluster.start({ password: CLUSTER_PASSWORD })]);
+}, 60_000);
 
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((store) => store.close()));
 });
 
 afterAll(async () => {
-  await redis?.dispose();
+  await Promise.all([redis?.dispose(), cluster?.dispose()]);
 });
 
 describe.each(adapters)('state store contract: $name', (adapter) => {
