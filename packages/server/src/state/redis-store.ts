@@ -211,22 +211,10 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     return this.key(`ctx:${id.toLowerCase()}`, suffix);
   }
 
-  /**
-   * Runs a command; a connection problem becomes StateStoreUnavailable. A script refused with
-   * NOSCRIPT did not run and is sent once more: ioredis sends a script's text (EVAL) the first
-   * time on each connection and its SHA after that, and takes a NOSCRIPT as a sign to send the text
-   * again; on a Redis Cluster an EVAL answered MOVED while a master fails over (not run, so not
-   * cached) leaves the connection taken for one that has the script, and the retry ioredis makes by
-   * itself can land there too.
-   */
+  /** Runs a command; a connection problem becomes StateStoreUnavailable. */
   private async run<T>(what: string, command: () => Promise<T>): Promise<T> {
     try {
-      try {
-        return await command();
-      } catch (error) {
-        if (!/\bNOSCRIPT\b/.test((error as Error).message)) throw error;
-        return await command();
-      }
+      return await command();
     } catch (error) {
       throw new StateStoreUnavailable(`the shared state store (redis) did not answer ${what}: ${(error as Error).message}`);
     }
@@ -416,8 +404,8 @@ function connectCluster(nodes: readonly { host: string; port: number }[], redisO
     redisOptions: perNode,
     enableOfflineQueue,
     // Not auto-pipelined: ioredis follows MOVED, and retries a command whose node went away, only
-    // for commands sent one by one (an auto-pipelined command got a MOVED of a failover, or a
-    // NOSCRIPT of a redirected script, back as its answer).
+    // for commands sent one by one (auto-pipelined, a command got the MOVED of a failover, or the
+    // NOSCRIPT of a script whose first use was redirected, back as its answer: seen in the tests).
     enableAutoPipelining: false,
     scaleReads: 'master',
     // A master that fails: its replica is promoted after the cluster's node timeout (seconds);
