@@ -8,6 +8,7 @@ import { H2Client } from './support/h2-client';
 import { n32fResponderYaml, TappedProducer } from './support/n32f';
 import { deliveredOn, negotiateOn, refused, sealOn, sendTo, type Negotiated, type Rig } from './support/prins-rig';
 import { SeppProcess } from './support/sepp-process';
+import { freePort } from './support/ports';
 import { GiveUp, waitFor } from './support/wait-for';
 
 jest.setTimeout(120_000);
@@ -166,5 +167,25 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
     expect((await cluster.cli(['HGET', secondKey, 'peer'], (await cluster.masterOf(secondKey)).port)).trim()).toBe(FQDN_B);
     expect((await cluster.cli(['HGET', key, 'peer'], promoted.port)).trim()).toBe(FQDN_B);
     for (const started of replicas) await started.dependenciesUp();
+  });
+
+  it('a replica whose cluster does not answer starts after waiting for it, says so, and /readyz names the store', async () => {
+    const { pki, certA } = await createPkiAB();
+    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
+    const yaml = n32fResponderYaml(certA, pki, producer.port, {});
+    // A port nothing listens on: the seed node never answers.
+    yaml['state'] = { redis: { cluster: { nodes: [`127.0.0.1:${await freePort()}`] }, keyPrefix: KEY_PREFIX }, keyWrapKeyFile: 'kek.bin', replicaId: 's3' };
+    const lonely = await SeppProcess.ready('responder', writeYaml(pki.dir, 'redis-cluster-unreachable', yaml));
+    try {
+      const warned = lonely.lines.findIndex((l) => l.msg === 'state store not reachable at start-up: starting without it');
+      expect(warned).toBeGreaterThanOrEqual(0);
+      expect(lonely.lines[warned]).toMatchObject({ level: 'warn', waitedMs: 5_000 });
+      // It waited before its listeners came up.
+      expect(warned).toBeLessThan(lonely.lines.findIndex((l) => l.msg === 'ready'));
+      const ready = await lonely.admin<{ status: string; dependencies: { state: { status: string } } }>('/readyz');
+      expect([ready.status, ready.body.status, ready.body.dependencies.state.status]).toEqual([200, 'degraded', 'down']);
+    } finally {
+      await lonely.stop();
+    }
   });
 });

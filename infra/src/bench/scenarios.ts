@@ -131,6 +131,18 @@ const seppPrinsCluster: Scenario = {
   setup: (ctx) => startSeppCluster(ctx),
 };
 
+/**
+ * (k) (f) with each side's Redis a Redis Cluster of one node holding every slot: the same Redis
+ * work through the cluster client, which sends its commands one by one (no auto-pipelining:
+ * README "Redis Cluster"). k/f is what that client costs, not what sharding over several masters
+ * does (one node per side, as in (f), so the processes on the two cores are the same).
+ */
+const seppPrinsRedisCluster: Scenario = {
+  id: 'k',
+  title: 'consumer -> 2 SEPP replicas (PRINS, Redis Cluster) -> 2 SEPP replicas (Redis Cluster) -> producer',
+  setup: (ctx) => startSeppCluster(ctx, { redisCluster: true }),
+};
+
 /** Every border protection category at its defaults (README "Border protection"). */
 const BORDER_ALL = { serviceAllowList: {}, networkId: {}, schemaValidation: {}, topologyHiding: {} };
 
@@ -208,7 +220,7 @@ const negotiationLatency: Scenario = {
   },
 };
 
-export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsAged, seppPrinsViaIpx, seppPrinsCluster, seppTlsBorder, negotiationLatency];
+export const SCENARIOS: readonly Scenario[] = [direct, bareProxyPair, seppTls, seppPrins, seppPrinsAged, seppPrinsViaIpx, seppPrinsCluster, seppPrinsRedisCluster, seppTlsBorder, negotiationLatency];
 
 export const RATIOS: readonly RatioSpec[] = [
   { numerator: 'c', denominator: 'a' },
@@ -217,6 +229,7 @@ export const RATIOS: readonly RatioSpec[] = [
   { numerator: 's', denominator: 'd', target: 0.9 },
   { numerator: 'e', denominator: 'd', target: 0.6 },
   { numerator: 'f', denominator: 'd', target: 0.8 },
+  { numerator: 'k', denominator: 'f' },
   { numerator: 'g', denominator: 'c', target: 0.8 },
 ];
 

@@ -2,7 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
-import { REDIS_SERVER_BINARY } from '../redis/redis-server';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { REDIS_CLI_BINARY, REDIS_SERVER_BINARY } from '../redis/redis-server';
 import { freePort } from '../demo/environment';
 import { sleep, type BenchChild } from './child';
 import { HOME, PRODUCER_FQDN, VISITED, type BenchContext, type ScenarioEntry } from './context';
@@ -16,15 +18,21 @@ import { appEnv, getJson, N32_TIMEOUT_MS, READY_TIMEOUT_MS, tcpOpen, waitReady, 
  * there (the shared replay check), and a replica that did not set the context up loads it. The
  * load is spread over both initiators' NF-facing listeners.
  */
-export async function startSeppCluster(ctx: BenchContext, replicas = 2): Promise<ScenarioEntry> {
+export async function startSeppCluster(ctx: BenchContext, options: { replicas?: number; redisCluster?: boolean } = {}): Promise<ScenarioEntry> {
+  const { replicas = 2, redisCluster = false } = options;
   const mains = { responder: path.join(ctx.repoDir, 'apps', 'responder', 'dist', 'main.js'), initiator: path.join(ctx.repoDir, 'apps', 'initiator', 'dist', 'main.js') };
   const certs = await ctx.certs();
   const level = ctx.params.seppLogLevel;
-  const redisUrl = async (side: string): Promise<string> => {
+  /** One side's redis-server; with `redisCluster` a one-node Redis Cluster holding every slot. What the SEPPs' `state.redis` names. */
+  const startRedis = async (side: string): Promise<Record<string, unknown>> => {
     const port = await freePort();
-    const dir = path.join(ctx.workDir, `redis-${side}`);
+    // Its own folder: another scenario's append-only file (keys outside any slot) would keep a cluster node from serving.
+    const dir = path.join(ctx.workDir, `redis-${redisCluster ? 'cluster-' : ''}${side}`);
     await mkdir(dir, { recursive: true });
-    const redis = ctx.spawn(`redis-${side}`, REDIS_SERVER_BINARY, ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'], { binary: true });
+    const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
+    // A node alone never learns its address from a peer: it announces it (else it names itself with an empty host).
+    if (redisCluster) args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-port', String(await freePort()), '--cluster-announce-ip', '127.0.0.1');
+    const redis = ctx.spawn(`redis-${side}`, REDIS_SERVER_BINARY, args, { binary: true });
     const deadline = Date.now() + READY_TIMEOUT_MS;
     while (!(await tcpOpen('127.0.0.1', port))) {
       redis.assertRunning();
@@ -33,10 +41,12 @@ export async function startSeppCluster(ctx: BenchContext, replicas = 2): Promise
     }
     const kek = path.join(ctx.workDir, `kek-${side}.bin`);
     await writeFile(kek, randomBytes(32));
-    return `redis://127.0.0.1:${port}`;
+    if (!redisCluster) return { url: `redis://127.0.0.1:${port}` };
+    await oneNodeCluster(port, redis);
+    return { cluster: { nodes: [`127.0.0.1:${port}`] } };
   };
-  const responderRedis = await redisUrl('responders');
-  const initiatorRedis = await redisUrl('initiators');
+  const responderRedis = await startRedis('responders');
+  const initiatorRedis = await startRedis('initiators');
 
   const responderPorts = await Promise.all(Array.from({ length: replicas }, async () => ({ n32: await freePort(), admin: await freePort() })));
   const initiatorPorts = await Promise.all(Array.from({ length: replicas }, async () => ({ n32: await freePort(), admin: await freePort(), sbi: await freePort() })));
@@ -52,7 +62,7 @@ export async function startSeppCluster(ctx: BenchContext, replicas = 2): Promise
       admin: { listen: { host: '127.0.0.1', port: ports.admin } },
       sbi: { allowedTargets: [ctx.producerApiRoot], hosts: { [PRODUCER_FQDN]: ctx.producer.host } },
       logging: { level },
-      state: { redis: { url: responderRedis }, keyWrapKeyFile: path.join(ctx.workDir, 'kek-responders.bin'), replicaId: `responder-${index + 1}` },
+      state: { redis: responderRedis, keyWrapKeyFile: path.join(ctx.workDir, 'kek-responders.bin'), replicaId: `responder-${index + 1}` },
     };
     const file = path.join(ctx.workDir, `responder-${index + 1}.yaml`);
     await writeFile(file, stringify(config));
@@ -72,7 +82,7 @@ export async function startSeppCluster(ctx: BenchContext, replicas = 2): Promise
       admin: { listen: { host: '127.0.0.1', port: ports.admin } },
       sbi: { listen: { host: '127.0.0.1', port: ports.sbi } },
       logging: { level },
-      state: { redis: { url: initiatorRedis }, keyWrapKeyFile: path.join(ctx.workDir, 'kek-initiators.bin'), replicaId: `initiator-${index + 1}` },
+      state: { redis: initiatorRedis, keyWrapKeyFile: path.join(ctx.workDir, 'kek-initiators.bin'), replicaId: `initiator-${index + 1}` },
     };
     const file = path.join(ctx.workDir, `initiator-${index + 1}.yaml`);
     await writeFile(file, stringify(config));
@@ -86,6 +96,18 @@ export async function startSeppCluster(ctx: BenchContext, replicas = 2): Promise
   }
   const [first, ...others] = initiators.map((initiator) => `http://127.0.0.1:${initiator.sbi}`);
   return { url: first!, alsoUrls: others, target: ctx.producerApiRoot };
+}
+
+/** Makes the cluster-mode node on `port` a cluster of its own: every slot its, then waits for `cluster_state:ok`. */
+async function oneNodeCluster(port: number, redis: BenchChild): Promise<void> {
+  const cli = async (...args: string[]): Promise<string> => (await promisify(execFile)(REDIS_CLI_BINARY, ['-h', '127.0.0.1', '-p', String(port), ...args], { timeout: 10_000 })).stdout;
+  await cli('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!/cluster_state:ok/.test(await cli('CLUSTER', 'INFO'))) {
+    redis.assertRunning();
+    if (Date.now() > deadline) throw new Error(`the one-node Redis Cluster on ${port} is not ok within ${READY_TIMEOUT_MS / 1000} s`);
+    await sleep(50);
+  }
 }
 
 async function waitEstablished(child: BenchChild, admin: number): Promise<void> {

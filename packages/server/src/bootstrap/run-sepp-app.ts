@@ -61,6 +61,9 @@ export async function runSeppApp(definition: SeppAppDefinition, argv: readonly s
   }
 }
 
+/** How long start-up waits for a shared state store's first answer before going on without it. */
+const STORE_STARTUP_WAIT_MS = 5_000;
+
 async function start(definition: SeppAppDefinition, config: SeppConfig, logger: SeppLogger): Promise<RunningSeppApp> {
   const runtime: SeppRuntime = {
     role: definition.role,
@@ -72,6 +75,13 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     state: createStateStore(config, logger),
   };
   runtime.readiness.dependOn('state', () => runtime.state.health());
+  // The services ask the store from their first moment (the initiator negotiates at once, and a
+  // PRINS context is stored before it is used): give a shared store the time to connect (a Redis
+  // Cluster client reads the slot map first, a Sentinel client asks for the master), bounded, so
+  // that a SEPP whose Redis is down still starts (degraded, `/readyz` names it).
+  if (runtime.state.shared && !(await runtime.state.waitUntilUp(STORE_STARTUP_WAIT_MS))) {
+    logger.warn({ waitedMs: STORE_STARTUP_WAIT_MS, detail: runtime.state.health().detail }, 'state store not reachable at start-up: starting without it');
+  }
   runtime.peers.syncConfigured(config.n32.peers.map((peer) => peer.fqdn));
   runtime.metrics.followPeers(runtime.peers);
   runtime.metrics.followCertificates(config);

@@ -48,6 +48,10 @@ export class MemoryStateStore extends EventEmitter<StateStoreEvents> implements 
     return { name: 'memory', up: true, detail: 'in memory (this process only)' };
   }
 
+  waitUntilUp(): Promise<boolean> {
+    return Promise.resolve(true);
+  }
+
   async saveContext(context: StoredContext): Promise<void> {
     const id = context.localContextId.toLowerCase();
     const start = SEQ_SPACE - context.maxMessages;

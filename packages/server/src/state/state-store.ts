@@ -79,6 +79,8 @@ export interface N32StateStore {
   /** This process's name in the cluster view and in events. */
   readonly replicaId: string;
   health(): StoreHealth;
+  /** Resolves true once the store answers (at once in memory), false after `timeoutMs`. */
+  waitUntilUp(timeoutMs: number): Promise<boolean>;
 
   /** Stores a new context and makes it its peer's current one; announced as `established`. */
   saveContext(context: StoredContext): Promise<void>;
