@@ -40,16 +40,14 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
   const rig: Rig = { clients, producerPort: 0 };
   let first: Negotiated;
 
-  /** The node's role now (ROLE's first line: master or slave). */
-  const roleOf = async (node: RedisServer): Promise<string> => (await cluster.cli(['ROLE'], node.port)).split('\n')[0]!.trim();
 
   beforeAll(async () => {
     const created = await createPkiAB();
     const { pki, certB } = created;
     cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, password: DATA_PASSWORD, nodeTimeoutMs: 1_000 });
     // The one node each SEPP is given: a replica, so every master is found by discovery.
-    const roles = await Promise.all(cluster.nodes.map(roleOf));
-    seed = cluster.nodes[roles.indexOf('slave')]!;
+    const masters = await cluster.masters();
+    seed = cluster.nodes.find((node) => !masters.includes(node))!;
     producer = await TappedProducer.start('udm1');
     rig.producerPort = producer.port;
     reports = await FakeResponder.start(certB, pki.ca.certPem, () => ({ status: 204 }));

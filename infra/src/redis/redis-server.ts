@@ -285,6 +285,13 @@ export class RedisCluster {
     return stdout;
   }
 
+  /** The running nodes that are masters now (ROLE), in the order of {@link nodes}. */
+  async masters(): Promise<RedisServer[]> {
+    const running = this.nodes.filter((node) => node.running);
+    const roles = await Promise.all(running.map(async (node) => (await this.cli(['ROLE'], node.port)).split('\n')[0]!.trim()));
+    return running.filter((_, index) => roles[index] === 'master');
+  }
+
   /** The node serving `key`'s slot as master now (after a failover: the promoted replica). */
   async masterOf(key: string): Promise<RedisServer> {
     const running = this.nodes.filter((node) => node.running);

@@ -68,8 +68,7 @@ describe('state store: redis cluster', () => {
       expect(await a.acceptReceived(context.localContextId, 'request', 1, '0000000000000001')).toBe('fresh');
     }
     // Each master's own keys of this spec (KEYS answers for the node asked only).
-    const masters = await Promise.all(cluster.nodes.filter((node) => node.running).map(async (node) => ({ node, role: (await cluster.cli(['ROLE'], node.port)).split('\n')[0]!.trim() })));
-    const keysByMaster = await Promise.all(masters.filter((m) => m.role === 'master').map(async ({ node }) => (await cluster.cli(['KEYS', `${PREFIX}{ctx:*`], node.port)).split('\n').filter((key) => key !== '')));
+    const keysByMaster = await Promise.all((await cluster.masters()).map(async (node) => (await cluster.cli(['KEYS', `${PREFIX}{ctx:*`], node.port)).split('\n').filter((key) => key !== '')));
     expect(keysByMaster).toHaveLength(3);
     expect(keysByMaster.every((keys) => keys.length > 0)).toBe(true);
     for (const context of contexts) {
@@ -92,9 +91,7 @@ describe('state store: redis cluster', () => {
     const b = store('failover-b', { seeds: [4] });
     expect(await a.waitUntilUp(10_000)).toBe(true);
     expect(await b.waitUntilUp(10_000)).toBe(true);
-    const masters = [];
-    for (const node of cluster.nodes) if ((await cluster.cli(['ROLE'], node.port)).startsWith('master')) masters.push(node);
-    const [victim, survivor] = masters as [RedisServer, RedisServer];
+    const [victim, survivor] = (await cluster.masters()) as [RedisServer, RedisServer];
     const hit = await contextOn(victim);
     const spared = await contextOn(survivor);
     for (const context of [hit, spared]) await a.saveContext(context);

@@ -98,6 +98,8 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   private readonly prefix: string;
   private readonly channel: string;
   private up = false;
+  /** The first subscription to the event channel: true once in place (ioredis renews it after a reconnect). */
+  private readonly subscribed: Promise<boolean>;
   private lastError = 'connecting';
   private closed = false;
 
@@ -171,22 +173,31 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
         // not one of ours
       }
     });
-    void this.subscriber.subscribe(this.channel).catch(() => undefined);
+    this.subscribed = this.subscriber.subscribe(this.channel).then(
+      () => true,
+      () => false,
+    );
   }
 
-  /** Resolves once the store answered (for start-up and tests); false after `timeoutMs`. */
+  /**
+   * Resolves once the store answered and the event subscription is in place (for start-up and
+   * tests: a context announced before it would be missed; a cluster client subscribes only once it
+   * has read the slot map); false after `timeoutMs`.
+   */
   async waitUntilUp(timeoutMs: number): Promise<boolean> {
-    if (this.up) return true;
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.off('up', onUp);
         resolve(false);
       }, timeoutMs);
       const onUp = (): void => {
-        clearTimeout(timer);
-        resolve(true);
+        void this.subscribed.then((subscribed) => {
+          clearTimeout(timer);
+          resolve(subscribed);
+        });
       };
-      this.once('up', onUp);
+      if (this.up) onUp();
+      else this.once('up', onUp);
     });
   }
 
