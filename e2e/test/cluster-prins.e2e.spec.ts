@@ -130,6 +130,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
       const ready = await replicas[0]!.admin<{ status: string; dependencies: { state: { status: string } } }>('/readyz');
       return ready.status === 200 && ready.body.status === 'degraded' && ready.body.dependencies.state.status === 'down';
     });
+    expect(await (await fetch(`http://127.0.0.1:${replicas[0]!.port('admin')}/metrics`)).text()).toMatch(/^sepp_state_store_up\{store="redis",app="sepp-responder"\} 0$/m);
     for (let replica = 0; replica < 3; replica++) {
       const message = seal();
       delivered(await send(replica, message.wire), message.messageId);

@@ -156,6 +156,12 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
         `(${probes} probes, ${localOnly} delivered twice on local checks only); cluster healthy again ${healthyAt - killedAt} ms later`,
     );
 
+    // What an operator sees: the store up all along, and the replay checks it did not answer.
+    const metrics = await Promise.all(replicas.map(async (started) => (await fetch(`http://127.0.0.1:${started.port('admin')}/metrics`)).text()));
+    for (const text of metrics) expect(text).toMatch(/^sepp_state_store_up\{store="redis",app="sepp-responder"\} 1$/m);
+    const failedChecks = metrics.map((text) => Number(/^sepp_state_store_failures_total\{operation="receive",app="sepp-responder"\} (\d+)$/m.exec(text)?.[1] ?? 0));
+    expect(failedChecks.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
+
     // The replay state survived on the promoted replica: replica 2 never saw this message, the store refuses it.
     refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');
     await replicas[1]!.waitForLog('the store refusing the replay', (l) => l.msg === 'PRINS message refused' && l['messageId'] === captured.messageId && /seen by a replica of this SEPP/.test(String(l['detail'])));

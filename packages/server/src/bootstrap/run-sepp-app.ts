@@ -75,6 +75,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     state: createStateStore(config, logger),
   };
   runtime.readiness.dependOn('state', () => runtime.state.health());
+  runtime.metrics.followStateStore(runtime.state);
   // The services ask the store from their first moment (the initiator negotiates at once, and a
   // PRINS context is stored before it is used): give a shared store the time to connect (a Redis
   // Cluster client reads the slot map first, a Sentinel client asks for the master), bounded, so

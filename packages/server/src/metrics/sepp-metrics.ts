@@ -4,6 +4,7 @@ import type { SeppConfig } from '../config/sepp-config';
 import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
 import { N32fTraffic, UNIDENTIFIED, type TrafficDirection } from '../status/n32f-traffic';
 import { RefusalLog, type Refusal } from '../status/refusal-log';
+import type { N32StateStore } from '../state/state-store';
 import { certificateExpiries } from './certificate-expiry';
 
 /** Why a TLS handshake failed, in the few classes operators alert on. */
@@ -142,6 +143,34 @@ export class SeppMetrics {
     labelNames: ['usage', 'subject'] as const,
     registers: [this.registry],
   });
+
+  /** The N32 state store `followStateStore` reads at each scrape. */
+  private stateStore: N32StateStore | null = null;
+
+  readonly stateStoreUp = new Gauge({
+    name: 'sepp_state_store_up',
+    help: 'The N32 state store (store: memory or redis) answers: 1, or 0 while the SEPP goes on from what it holds (new PRINS contexts wait)',
+    labelNames: ['store'] as const,
+    registers: [this.registry],
+    collect: () => {
+      const health = this.stateStore?.health();
+      this.stateStoreUp.reset();
+      if (health) this.stateStoreUp.set({ store: health.name }, health.up ? 1 : 0);
+    },
+  });
+
+  readonly stateStoreFailures = new Counter({
+    name: 'sepp_state_store_failures_total',
+    help: 'Commands the shared N32 state store did not answer, by operation (receive: a replay check that fell back on this replica alone)',
+    labelNames: ['operation'] as const,
+    registers: [this.registry],
+  });
+
+  /** `sepp_state_store_up` and `sepp_state_store_failures_total` follow the store. */
+  followStateStore(store: N32StateStore): void {
+    this.stateStore = store;
+    store.on('failed', (operation) => this.stateStoreFailures.inc({ operation }));
+  }
 
   /** The open streams of a listener, counted by its guard (limits/protect-listener.ts). */
   countStreams(listener: string, count: () => number): void {

@@ -5,7 +5,9 @@ import { kekOf, unwrapSecret, wrapSecret, type Kek, type WrappedSecret } from '.
 import { STATE_LIMITS } from './limits';
 import { CLEAR_CURRENT, PUT_LABEL, RECEIVE, RESERVE, SAVE_CONTEXT, SET_CURRENT } from './redis-scripts';
 import {
+  STORE_OPERATIONS,
   StateStoreUnavailable,
+  type StoreOperation,
   type ContextEvent,
   type MessageKind,
   type N32StateStore,
@@ -222,12 +224,13 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     return this.key(`ctx:${id.toLowerCase()}`, suffix);
   }
 
-  /** Runs a command; a connection problem becomes StateStoreUnavailable. */
-  private async run<T>(what: string, command: () => Promise<T>): Promise<T> {
+  /** Runs a command; a connection problem becomes StateStoreUnavailable (and a `failed` event). */
+  private async run<T>(operation: StoreOperation, command: () => Promise<T>): Promise<T> {
     try {
       return await command();
     } catch (error) {
-      throw new StateStoreUnavailable(`the shared state store (redis) did not answer ${what}: ${(error as Error).message}`);
+      this.emit('failed', operation);
+      throw new StateStoreUnavailable(`the shared state store (redis) did not answer ${STORE_OPERATIONS[operation]}: ${(error as Error).message}`);
     }
   }
 
@@ -245,7 +248,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       'secret', JSON.stringify(secret),
     ];
     const start = 2 ** 32 - context.maxMessages;
-    await this.run('saving a context', async () => {
+    await this.run('save', async () => {
       await this.client.seppSave(this.contextKey(id), ...fields, start);
       await this.client.zadd(this.key('contexts'), context.createdAt, id);
       await this.client.seppSetCurrent(this.key(`peer:${context.peer}`, ':current'), context.createdAt, `${context.createdAt}:${id}`);
@@ -258,20 +261,20 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     if (!stored) return;
     const id = stored.localContextId;
     const secret = this.wrap(id, { keys: encodeKeys(stored.keys), intermediaries });
-    await this.run('updating a context', () => this.client.hset(this.contextKey(id), 'secret', JSON.stringify(secret)));
+    await this.run('update', () => this.client.hset(this.contextKey(id), 'secret', JSON.stringify(secret)));
     await this.announce({ kind: 'intermediaries', peer: stored.peer, localContextId: id, replica: this.replicaId });
   }
 
   async loadContext(localContextId: string): Promise<StoredContext | null> {
     const id = localContextId.toLowerCase();
-    const fields = await this.run('loading a context', () => this.client.hgetall(this.contextKey(id)));
+    const fields = await this.run('load', () => this.client.hgetall(this.contextKey(id)));
     if (!fields['secret'] || !fields['peer'] || !isJweEnc(fields['enc']) || (fields['role'] !== 'initiator' && fields['role'] !== 'responder')) return null;
     const wrapped = JSON.parse(fields['secret']) as WrappedSecret;
     const bundle = JSON.parse(unwrapSecret(this.keks, wrapped, id).toString('utf8')) as SecretBundle;
     const current = this.keks[0]!;
     if (wrapped.kek !== current.id) {
       // Key-wrap key rotation: what was wrapped with an older key is wrapped again with the current one.
-      await this.run('re-wrapping a context', () => this.client.hset(this.contextKey(id), 'secret', JSON.stringify(this.wrap(id, bundle))));
+      await this.run('rewrap', () => this.client.hset(this.contextKey(id), 'secret', JSON.stringify(this.wrap(id, bundle))));
     }
     const initiatorContextId = fields['role'] === 'initiator' ? id : fields['remote']!;
     return {
@@ -289,16 +292,16 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   }
 
   async currentContext(peer: string): Promise<string | null> {
-    const value = await this.run('reading the current context', () => this.client.get(this.key(`peer:${peer}`, ':current')));
+    const value = await this.run('current', () => this.client.get(this.key(`peer:${peer}`, ':current')));
     const id = value ? value.slice(value.indexOf(':') + 1) : null;
     if (!id) return null;
-    const exists = await this.run('reading the current context', () => this.client.exists(this.contextKey(id)));
+    const exists = await this.run('current', () => this.client.exists(this.contextKey(id)));
     return exists ? id : null;
   }
 
   async listContexts(): Promise<StoredContextSummary[]> {
-    const ids = await this.run('listing contexts', () => this.client.zrange(this.key('contexts'), '0', '-1'));
-    const rows = await this.run('listing contexts', () => Promise.all(ids.map((id) => this.client.hmget(this.contextKey(id), 'peer', 'role', 'remote', 'enc', 'created', 'secret'))));
+    const ids = await this.run('list', () => this.client.zrange(this.key('contexts'), '0', '-1'));
+    const rows = await this.run('list', () => Promise.all(ids.map((id) => this.client.hmget(this.contextKey(id), 'peer', 'role', 'remote', 'enc', 'created', 'secret'))));
     const out: StoredContextSummary[] = [];
     const gone: string[] = [];
     rows.forEach(([peer, role, remote, enc, created, secret], index) => {
@@ -309,14 +312,14 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       }
       out.push({ localContextId: id, remoteContextId: remote ?? '', peer, role, enc, createdAt: Number(created), kekId: (JSON.parse(secret) as WrappedSecret).kek });
     });
-    if (gone.length > 0) await this.run('listing contexts', () => this.client.zrem(this.key('contexts'), ...gone));
+    if (gone.length > 0) await this.run('list', () => this.client.zrem(this.key('contexts'), ...gone));
     return out;
   }
 
   async retireContext(peer: string, localContextId: string, afterMs: number): Promise<void> {
     const id = localContextId.toLowerCase();
     const keys = [this.contextKey(id), ...(['request', 'response'] as const).flatMap((kind) => [this.contextKey(id, `:rx:${kind}`), this.contextKey(id, `:ids:${kind}`)])];
-    const retired = await this.run('retiring a context', async (): Promise<boolean> => {
+    const retired = await this.run('retire', async (): Promise<boolean> => {
       if (afterMs <= 0) {
         await Promise.all(keys.map((key) => this.client.del(key)));
         await this.client.zrem(this.key('contexts'), id);
@@ -334,13 +337,13 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   }
 
   async reserveSequences(localContextId: string, kind: MessageKind, size: number, floor: number): Promise<SeqReservation> {
-    const start = await this.run('reserving SEQs', () => this.client.seppReserve(this.contextKey(localContextId), kind, size, floor, STATE_LIMITS.restartGap));
+    const start = await this.run('reserve', () => this.client.seppReserve(this.contextKey(localContextId), kind, size, floor, STATE_LIMITS.restartGap));
     return start < 0 ? 'unknown-context' : { start, end: start + size };
   }
 
   async acceptReceived(localContextId: string, kind: MessageKind, seq: number, messageId: string): Promise<ReceiveVerdict> {
     const id = localContextId.toLowerCase();
-    const code = await this.run('checking a received message', () =>
+    const code = await this.run('receive', () =>
       this.client.seppReceive(
         this.contextKey(id),
         this.contextKey(id, `:rx:${kind}`),
@@ -356,19 +359,19 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
   }
 
   async putLabel(label: string, fqdn: string): Promise<void> {
-    await this.run('storing a telescopic label', () => this.client.seppPutLabel(this.key('labels'), label, fqdn, STATE_LIMITS.maxLabels));
+    await this.run('put-label', () => this.client.seppPutLabel(this.key('labels'), label, fqdn, STATE_LIMITS.maxLabels));
   }
 
   async getLabel(label: string): Promise<string | null> {
-    return this.run('reading a telescopic label', () => this.client.hget(this.key('labels'), label));
+    return this.run('get-label', () => this.client.hget(this.key('labels'), label));
   }
 
   async publishReplica(view: ReplicaView, ttlMs: number): Promise<void> {
-    await this.run('publishing the replica view', () => this.client.hset(this.key('replicas'), view.replica, JSON.stringify({ view, expiresAt: Date.now() + ttlMs })));
+    await this.run('publish-view', () => this.client.hset(this.key('replicas'), view.replica, JSON.stringify({ view, expiresAt: Date.now() + ttlMs })));
   }
 
   async listReplicas(): Promise<ReplicaView[]> {
-    const all = await this.run('listing replicas', () => this.client.hgetall(this.key('replicas')));
+    const all = await this.run('list-views', () => this.client.hgetall(this.key('replicas')));
     const now = Date.now();
     const views: ReplicaView[] = [];
     const stale: string[] = [];
@@ -377,12 +380,12 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       if (expiresAt < now) stale.push(replica);
       else views.push(view);
     }
-    if (stale.length > 0) await this.run('listing replicas', () => this.client.hdel(this.key('replicas'), ...stale));
+    if (stale.length > 0) await this.run('list-views', () => this.client.hdel(this.key('replicas'), ...stale));
     return views.sort((a, b) => a.replica.localeCompare(b.replica));
   }
 
   async removeReplica(replica: string): Promise<void> {
-    await this.run('removing the replica view', () => this.client.hdel(this.key('replicas'), replica));
+    await this.run('remove-view', () => this.client.hdel(this.key('replicas'), replica));
   }
 
   async close(): Promise<void> {

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { newN32fContextId, N32F_DIRECTIONS } from '@sepp/protocol';
 import { RedisCluster, RedisServer } from '@sepp/infra';
 import { Redis } from 'ioredis';
+import { SeppMetrics } from '../metrics/sepp-metrics';
 import { MemoryStateStore } from './memory-store';
 import { RedisStateStore } from './redis-store';
 import { STATE_LIMITS } from './limits';
@@ -299,5 +300,29 @@ describe('state store: redis only', () => {
     await expect(store.loadContext('0011223344556677')).rejects.toBeInstanceOf(StateStoreUnavailable);
     expect(Date.now() - started).toBeLessThan(500);
     expect(store.health()).toMatchObject({ name: 'redis', up: false });
+  });
+
+  it('shows in the metrics: sepp_state_store_up, and each command it did not answer by operation', async () => {
+    const metrics = new SeppMetrics('responder');
+    const down = new RedisStateStore({ url: 'redis://127.0.0.1:1', keyPrefix: 'x:', keyWrapKeys: [KEK], replicaId: 'a', commandTimeoutMs: 500 });
+    opened.push(down);
+    metrics.followStateStore(down);
+    await expect(down.loadContext('0011223344556677')).rejects.toBeInstanceOf(StateStoreUnavailable);
+    await expect(down.acceptReceived('0011223344556677', 'request', 1, '0000000000000001')).rejects.toBeInstanceOf(StateStoreUnavailable);
+    await expect(down.acceptReceived('0011223344556677', 'request', 2, '0000000000000002')).rejects.toBeInstanceOf(StateStoreUnavailable);
+    let text = await metrics.registry.metrics();
+    expect(text).toContain('sepp_state_store_up{store="redis",app="sepp-responder"} 0');
+    expect(text).toContain('sepp_state_store_failures_total{operation="load",app="sepp-responder"} 1');
+    expect(text).toContain('sepp_state_store_failures_total{operation="receive",app="sepp-responder"} 2');
+
+    const up = await redisStore(`metrics${++prefixCount}:`, 'b');
+    const other = new SeppMetrics('initiator');
+    other.followStateStore(up);
+    text = await other.registry.metrics();
+    expect(text).toContain('sepp_state_store_up{store="redis",app="sepp-initiator"} 1');
+    expect(text).not.toMatch(/^sepp_state_store_failures_total\{/m);
+    const memory = new SeppMetrics('initiator');
+    memory.followStateStore(new MemoryStateStore('m'));
+    expect(await memory.registry.metrics()).toContain('sepp_state_store_up{store="memory",app="sepp-initiator"} 1');
   });
 });

@@ -71,7 +71,29 @@ export interface StateStoreEvents {
   /** The store became reachable again (after `down`): replicas check what they cached. */
   up: [];
   down: [string];
+  /** A command of `operation` did not get an answer (its caller was told StateStoreUnavailable). */
+  failed: [StoreOperation];
 }
+
+/** What a shared store is asked, by name (`sepp_state_store_failures_total{operation}`), and how errors say it. */
+export const STORE_OPERATIONS = {
+  save: 'saving a context',
+  update: 'updating a context',
+  load: 'loading a context',
+  rewrap: 're-wrapping a context',
+  current: 'reading the current context',
+  list: 'listing contexts',
+  retire: 'retiring a context',
+  reserve: 'reserving SEQs',
+  receive: 'checking a received message',
+  'put-label': 'storing a telescopic label',
+  'get-label': 'reading a telescopic label',
+  'publish-view': 'publishing the replica view',
+  'list-views': 'listing replicas',
+  'remove-view': 'removing the replica view',
+} as const;
+
+export type StoreOperation = keyof typeof STORE_OPERATIONS;
 
 export interface N32StateStore {
   /** True when other processes share this store (Redis). */
