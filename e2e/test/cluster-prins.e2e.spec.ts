@@ -131,6 +131,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
       return ready.status === 200 && ready.body.status === 'degraded' && ready.body.dependencies.state.status === 'down';
     });
     expect(await (await fetch(`http://127.0.0.1:${replicas[0]!.port('admin')}/metrics`)).text()).toMatch(/^sepp_state_store_up\{store="redis",app="sepp-responder"\} 0$/m);
+    expect((await replicas[0]!.admin<{ store: { name: string; up: boolean } }>('/admin/status')).body.store).toMatchObject({ name: 'redis', up: false });
     for (let replica = 0; replica < 3; replica++) {
       const message = seal();
       delivered(await send(replica, message.wire), message.messageId);

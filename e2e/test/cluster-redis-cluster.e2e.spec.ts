@@ -161,6 +161,10 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
     for (const text of metrics) expect(text).toMatch(/^sepp_state_store_up\{store="redis",app="sepp-responder"\} 1$/m);
     const failedChecks = metrics.map((text) => Number(/^sepp_state_store_failures_total\{operation="receive",app="sepp-responder"\} (\d+)$/m.exec(text)?.[1] ?? 0));
     expect(failedChecks.reduce((sum, n) => sum + n, 0)).toBeGreaterThan(0);
+    // The status page's document counts them too, the store up.
+    const documents = await Promise.all(replicas.map(async (started) => (await started.admin<{ store: { up: boolean; failures: number } }>('/admin/status')).body.store));
+    expect(documents.every((store) => store.up)).toBe(true);
+    documents.forEach((store, index) => expect(store.failures).toBeGreaterThanOrEqual(failedChecks[index]!));
 
     // The replay state survived on the promoted replica: replica 2 never saw this message, the store refuses it.
     refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');

@@ -110,6 +110,14 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
     await producer?.close();
   });
 
+  it('names its state store in the identity line (in memory here: always up), with what it says in the title', async () => {
+    await textOf(atInitiator, '#identity', /· ready \([^)]*\) · state store memory up · up since /);
+    await textOf(atResponder, '#identity', /· state store memory up · /);
+    expect(await atResponder.locator('#identity').getAttribute('title')).toBe('N32 state store: in memory (this process only)');
+    const document = (await responder.admin<{ store: unknown }>('/admin/status')).body;
+    expect(document.store).toEqual({ name: 'memory', up: true, detail: 'in memory (this process only)', failures: 0 });
+  });
+
   it('shows both peers tls-established over TLS: PLMNs, selection reason, connection, handshake ID, timeline', async () => {
     await textOf(atInitiator, peerCell(FQDN_A, 'state'), 'tls-established');
     await textOf(atInitiator, peerCell(FQDN_A, 'mechanism'), 'TLS');

@@ -118,13 +118,21 @@ async function poll() {
 
 // --- rendering ---
 
+/** The state store in the identity line: which, up or down (and why), commands it did not answer since start. */
+function storeText(store) {
+  if (!store) return '';
+  const failures = store.failures > 0 ? `, ${store.failures} command${store.failures === 1 ? '' : 's'} not answered since start` : '';
+  return ` · state store ${store.name} ${store.up ? 'up' : `down: ${store.detail}`}${failures}`;
+}
+
 function render(doc) {
   document.title = `${doc.role} ${doc.fqdn} · N32 status`;
   setText(byId('title'), `${doc.role === 'ipx' ? 'IPX relay' : `SEPP ${doc.role}`} ${doc.fqdn}`);
   const listeners = Object.entries(doc.listeners)
     .map(([name, state]) => `${name} ${state}`)
     .join(', ');
-  setText(byId('identity'), `${doc.app} · PLMN ${plmnText(doc.plmns)} · ${doc.ready ? 'ready' : 'not ready'} (${listeners}) · up since ${new Date(doc.startedAt).toLocaleString()}`);
+  setText(byId('identity'), `${doc.app} · PLMN ${plmnText(doc.plmns)} · ${doc.ready ? 'ready' : 'not ready'} (${listeners})${storeText(doc.store)} · up since ${new Date(doc.startedAt).toLocaleString()}`);
+  setTitle(byId('identity'), doc.store ? `N32 state store: ${doc.store.detail}` : '');
   document.body.dataset.role = doc.role;
 
   const hasActions = Boolean(doc.actions.release || doc.actions.terminate);

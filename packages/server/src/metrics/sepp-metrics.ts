@@ -166,10 +166,16 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  /** Commands the state store did not answer since start (the status page's figure). */
+  stateStoreFailureCount = 0;
+
   /** `sepp_state_store_up` and `sepp_state_store_failures_total` follow the store. */
   followStateStore(store: N32StateStore): void {
     this.stateStore = store;
-    store.on('failed', (operation) => this.stateStoreFailures.inc({ operation }));
+    store.on('failed', (operation) => {
+      this.stateStoreFailures.inc({ operation });
+      this.stateStoreFailureCount += 1;
+    });
   }
 
   /** The open streams of a listener, counted by its guard (limits/protect-listener.ts). */

@@ -5,7 +5,8 @@ import { PeerRegistry } from '../peers/peer-registry.service';
 import { N32fContextsService } from '../prins/n32f-contexts.service';
 import { ConfigService } from '../runtime/config.service';
 import { ReadinessService } from '../runtime/readiness.service';
-import { SEPP_ROLE, type SeppRole } from '../runtime/sepp-runtime';
+import { SEPP_ROLE, SEPP_STATE, type SeppRole } from '../runtime/sepp-runtime';
+import type { N32StateStore } from '../state/state-store';
 import { TRAFFIC_RATE_SECONDS, TRAFFIC_WINDOW_SECONDS, UNIDENTIFIED } from './n32f-traffic';
 import { PeerTimeline } from './peer-timeline';
 import { NO_ACTIONS, STATUS_CONNECTIONS, type PeerStatusView, type StatusActions, type StatusConnection, type StatusConnectionSource, type StatusDocument } from './status-document';
@@ -38,6 +39,7 @@ export class SeppStatusService {
     private readonly contexts: N32fContextsService,
     private readonly timeline: PeerTimeline,
     private readonly modules: ModuleRef,
+    @Inject(SEPP_STATE) private readonly store: N32StateStore,
   ) {}
 
   document(): StatusDocument {
@@ -65,6 +67,7 @@ export class SeppStatusService {
       startedAt: this.startedAt,
       ready,
       listeners,
+      store: { ...this.store.health(), failures: this.metrics.stateStoreFailureCount },
       window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.metrics.refusals.windowMs / 60_000 },
       actions: SEPP_ACTIONS[this.role],
       peers,

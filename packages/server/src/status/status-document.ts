@@ -67,6 +67,14 @@ export interface RelayStatusView {
   readonly senders: readonly { readonly peer: string; readonly traffic: TrafficView }[];
 }
 
+/** The N32 state store: which, whether it answers (and why not), commands it did not answer since start. */
+export interface StoreStatusView {
+  readonly name: string;
+  readonly up: boolean;
+  readonly detail: string;
+  readonly failures: number;
+}
+
 export interface StatusDocument {
   readonly app: string;
   readonly role: 'responder' | 'initiator' | 'ipx';
@@ -76,6 +84,8 @@ export interface StatusDocument {
   readonly startedAt: string;
   readonly ready: boolean;
   readonly listeners: Readonly<Record<string, 'up' | 'down'>>;
+  /** The N32 state store (null: the IPX relay keeps none). */
+  readonly store: StoreStatusView | null;
   /** Seconds the traffic figures cover, seconds the rate is averaged over, minutes of refusals kept. */
   readonly window: { readonly trafficSeconds: number; readonly rateSeconds: number; readonly refusalMinutes: number };
   readonly actions: StatusActions;
