@@ -17,6 +17,7 @@ import {
   refusalOfError,
   type OnRefused,
   type SeppHttp2Server,
+  mediaTypeOf,
 } from '@sepp/server';
 import type { IpxConfig, ListenAddress } from '../config/ipx-config';
 import { loadIpxConfig, resolveIpxConfigPath } from '../config/load-ipx-config';
@@ -186,7 +187,7 @@ function relayAdapter(config: IpxConfig): FastifyAdapter {
   const adapter = http2Adapter(relayServerTlsOptions(config), config.bodyLimit, SESSION_IDLE_MS);
   adapter.getInstance().addHook('onRequest', (request, _reply, done) => {
     if (request.method !== 'POST') return done();
-    const mediaType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const mediaType = mediaTypeOf(request.headers);
     if (mediaType === 'application/json') return done();
     done(new UnsupportedMediaTypeException(`${mediaType || 'no content-type'}: n32f-process bodies are application/json`));
   });

@@ -44,6 +44,7 @@ import {
   toProblem,
   type SeppConfig,
   type SeppLogger,
+  mediaTypeOf,
 } from '@sepp/server';
 import { N32SessionsService } from '../n32c/n32-sessions.service';
 import { accessTokenPlmnMismatch, authorizationOf, prinsAccessTokenRefusal } from './access-token-plmn';
@@ -119,7 +120,7 @@ export class PrinsReceiverService {
     if (headers[':method'] !== 'POST') {
       throw new N32Error(N32ErrorCode.NF_TARGET_INVALID, 'n32f-process takes POST', [{ param: 'header :method', reason: 'must be POST' }]);
     }
-    const mediaType = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    const mediaType = mediaTypeOf(headers);
     if (mediaType !== 'application/json') {
       throw new N32Error(N32ErrorCode.INVALID_MSG_FORMAT, 'n32f-process bodies are application/json', [
         { param: 'header content-type', reason: 'must be application/json' },

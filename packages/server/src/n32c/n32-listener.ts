@@ -8,6 +8,7 @@ import { n32ServerTlsOptions } from '../tls/tls-options';
 import type { Http2SecureServer, SecureServerOptions } from 'node:http2';
 import type { FastifyServerFactory } from 'fastify';
 import { dispatchingServerFactory } from '../n32f/dispatching-server';
+import { mediaTypeOf } from '../fast-route';
 import { classifyTlsFailure } from '../metrics/sepp-metrics';
 import { logTlsHandshakeFailures } from '../tls/tls-handshake-failures';
 import { enforceTrustAnchors } from '../tls/trust-anchors';
@@ -55,7 +56,7 @@ export function n32ServerAdapter(config: SeppConfig): FastifyAdapter {
 function requireJsonOnN32c(request: FastifyRequest): void {
   if (!['POST', 'PUT', 'PATCH'].includes(request.method)) return;
   if (!request.routeOptions.url?.startsWith(`${N32C_HANDSHAKE_API}/`)) return;
-  const mediaType = String(request.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  const mediaType = mediaTypeOf(request.headers);
   if (mediaType !== 'application/json') throw new UnsupportedMediaTypeException(`${mediaType || 'no content-type'}: N32-c bodies are application/json`);
 }
 
