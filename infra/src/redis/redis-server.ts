@@ -126,6 +126,33 @@ export class RedisServer {
     });
   }
 
+  /** redis-cli toward this server (its password and TLS); its standard output. */
+  async cli(args: readonly string[]): Promise<string> {
+    const { password, tls } = this.options;
+    const auth = password ? ['-a', password, '--no-auth-warning'] : [];
+    const secure = tls ? ['--tls', '--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key] : [];
+    const { stdout } = await promisify(execFile)(REDIS_CLI_BINARY, ['-h', '127.0.0.1', '-p', String(this.port), ...auth, ...secure, ...args], { timeout: 30_000 });
+    return stdout;
+  }
+
+  /**
+   * Resolves once every replica of this master has replicated all it had written when called (their
+   * offsets in its `INFO replication`): what a test wants to survive a kill of it has reached them.
+   * (A WAIT on a new connection answers at once: that connection wrote nothing.)
+   */
+  async replicated(timeoutMs = 10_000): Promise<void> {
+    const offset = (info: string): number => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? Number.NaN);
+    const target = offset(await this.cli(['INFO', 'replication']));
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const info = await this.cli(['INFO', 'replication']);
+      const replicas = [...info.matchAll(/slave\d+:.*offset=(\d+)/g)].map((match) => Number(match[1]));
+      if (replicas.length > 0 && replicas.every((at) => at >= target)) return;
+      if (Date.now() > deadline) throw new Error(`the replicas of ${this.port} did not reach offset ${target} in ${timeoutMs} ms:\n${info}`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
   /** Stops it: SIGTERM (it saves and exits), SIGKILL after 5 s. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.child;
@@ -251,18 +278,15 @@ export interface RedisClusterOptions {
  * `cluster_state:ok` and knows every other node. Nodes are {@link RedisServer}s (`kill`, `restart`).
  */
 export class RedisCluster {
-  private constructor(
-    readonly nodes: readonly RedisServer[],
-    private readonly options: RedisClusterOptions,
-  ) {}
+  private constructor(readonly nodes: readonly RedisServer[]) {}
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const { masters = 3, replicasPerMaster = 1, password, tls, nodeTimeoutMs = 1_000 } = options;
     const nodes: RedisServer[] = [];
     try {
       for (let i = 0; i < masters * (1 + replicasPerMaster); i++) nodes.push(await RedisServer.start({ ...(password ? { password } : {}), ...(tls ? { tls } : {}), cluster: { nodeTimeoutMs } }));
-      const cluster = new RedisCluster(nodes, options);
-      await cluster.cli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes'], nodes[0]!.port);
+      const cluster = new RedisCluster(nodes);
+      await nodes[0]!.cli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
       await cluster.waitHealthy(nodes);
       return cluster;
     } catch (error) {
@@ -277,12 +301,10 @@ export class RedisCluster {
   }
 
   /** redis-cli toward the node on `port` (password and TLS as the cluster's); its standard output. */
-  async cli(args: readonly string[], port: number): Promise<string> {
-    const { password, tls } = this.options;
-    const auth = password ? ['-a', password, '--no-auth-warning'] : [];
-    const secure = tls ? ['--tls', '--cacert', tls.ca, '--cert', tls.cert, '--key', tls.key] : [];
-    const { stdout } = await promisify(execFile)(REDIS_CLI_BINARY, ['-h', '127.0.0.1', '-p', String(port), ...auth, ...secure, ...args], { timeout: 30_000 });
-    return stdout;
+  cli(args: readonly string[], port: number): Promise<string> {
+    const node = this.nodes.find((candidate) => candidate.port === port);
+    if (!node) throw new RangeError(`no node of this cluster on port ${port}`);
+    return node.cli(args);
   }
 
   /** The running nodes that are masters now (ROLE), in the order of {@link nodes}. */
@@ -308,23 +330,6 @@ export class RedisCluster {
       if (serves) return node;
     }
     throw new Error(`no running master serves slot ${slot} of ${key}`);
-  }
-
-  /**
-   * Resolves once every replica of `master` has replicated all it had written when called (their
-   * offsets in its `INFO replication`): what a test wants to survive a kill of it has reached them.
-   */
-  async replicated(master: RedisServer, timeoutMs = 10_000): Promise<void> {
-    const offset = (info: string): number => Number(/master_repl_offset:(\d+)/.exec(info)?.[1] ?? Number.NaN);
-    const target = offset(await this.cli(['INFO', 'replication'], master.port));
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const info = await this.cli(['INFO', 'replication'], master.port);
-      const replicas = [...info.matchAll(/slave\d+:.*offset=(\d+)/g)].map((match) => Number(match[1]));
-      if (replicas.length > 0 && replicas.every((at) => at >= target)) return;
-      if (Date.now() > deadline) throw new Error(`the replicas of ${master.port} did not reach offset ${target} in ${timeoutMs} ms:\n${info}`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
   }
 
   /**

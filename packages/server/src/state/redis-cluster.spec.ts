@@ -99,7 +99,7 @@ describe('state store: redis cluster', () => {
     expect(await a.acceptReceived(hit.localContextId, 'request', 7, '00000000000000a7')).toBe('fresh');
     // What must survive has reached the replica (replication is asynchronous: the last writes
     // before a crash can be lost, which the counters' jump covers).
-    await cluster.replicated(victim);
+    await victim.replicated();
 
     await victim.kill();
     const killedAt = Date.now();

@@ -107,10 +107,13 @@ describe('state store: redis behind Sentinel', () => {
     // moment before a crash can be lost, which the counters' jump covers, see below).
     const onMaster = new Redis({ host: '127.0.0.1', port: master.port, password: DATA_PASSWORD });
     try {
+      // One replica connected (a WAIT on this new connection, which wrote nothing, says no more)...
       expect(await onMaster.call('WAIT', '1', '5000')).toBe(1);
     } finally {
       onMaster.disconnect();
     }
+    // ...and it has everything the master had written (its replication offset).
+    await master.replicated();
     expect(await masterPortNamedBySentinels()).toBe(master.port);
 
     const down = new Promise<void>((resolve) => a.once('down', () => resolve()));
