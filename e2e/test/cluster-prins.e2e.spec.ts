@@ -3,13 +3,13 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { base64urlDecode, base64urlEncode, buildNonce, decryptFlattenedJwe, encryptFlattenedJwe, N32C_PATHS, protectionPolicy, toProtectionPolicyData, type N32fContext } from '@sepp/protocol';
 import { RedisServer } from '@sepp/infra';
-import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, initiatorYaml, writeYaml } from './support/configs';
-import { FakeResponder } from './support/fake-responder';
-import { H2Client, type H2Answer } from './support/h2-client';
-import { n32fResponderYaml, NfClient, TappedProducer } from './support/n32f';
+import { createPkiAB, FQDN_B, initiatorYaml, writeYaml } from './support/configs';
+import type { H2Answer, H2Client } from './support/h2-client';
+import { NfClient, type TappedProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { freePort } from './support/ports';
 import { deliveredOn, negotiateOn, prinsCapabilityAndSuites, refused, sealOn, sendTo, type Negotiated, type Problem, type Rig } from './support/prins-rig';
+import { startResponderReplicas, type ResponderReplicas } from './support/responder-replicas';
 import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
@@ -22,48 +22,32 @@ jest.setTimeout(90_000);
  */
 
 describe('a responder cluster: three replicas, one PRINS context in Redis', () => {
-  let pki: TestPki;
-  let certB: CertFiles;
-  let producer: TappedProducer;
-  let reports: FakeResponder;
   let redis: RedisServer;
-  const replicas: SeppProcess[] = [];
-  const clients: H2Client[] = [];
+  let set: ResponderReplicas;
+  let producer: TappedProducer;
+  let replicas: SeppProcess[];
+  let rig: Rig;
   let context: N32fContext;
   let initiatorContextId: string;
   let responderContextId: string;
 
   beforeAll(async () => {
-    const created = await createPkiAB();
-    pki = created.pki;
-    certB = created.certB;
-    producer = await TappedProducer.start('udm1');
-    reports = await FakeResponder.start(certB, pki.ca.certPem, (r) =>
-      r.headers[':path'] === N32C_PATHS.n32fTerminate ? { status: 200, body: { n32fContextId: (r.json as { n32fContextId: string }).n32fContextId } } : { status: 204 },
-    );
     redis = await RedisServer.start();
-    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
-    for (const replica of ['r1', 'r2', 'r3']) {
-      const yaml = n32fResponderYaml(created.certA, pki, producer.port, {
-        responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'modifying', address: `127.0.0.1:${reports.port}` }] },
-      });
-      yaml['state'] = { redis: { url: redis.url }, keyWrapKeyFile: 'kek.bin', replicaId: replica };
-      replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `cluster-${replica}`, yaml)));
-    }
-    for (const replica of replicas) await replica.dependenciesUp();
-    for (const replica of replicas) clients.push(await H2Client.open(replica.port('n32'), FQDN_A, pki.clientTls(certB)));
-    rig.producerPort = producer.port;
+    set = await startResponderReplicas({
+      names: ['r1', 'r2', 'r3'],
+      filePrefix: 'cluster',
+      state: () => ({ redis: { url: redis.url } }),
+      reports: (r) =>
+        r.headers[':path'] === N32C_PATHS.n32fTerminate ? { status: 200, body: { n32fContextId: (r.json as { n32fContextId: string }).n32fContextId } } : { status: 204 },
+    });
+    ({ producer, replicas, rig } = set);
   });
 
   afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all(replicas.map((replica) => replica.stop()));
+    await set?.close();
     await redis?.dispose();
-    await reports?.close();
-    await producer?.close();
   });
 
-  const rig: Rig = { clients, producerPort: 0 };
   const seal = (on: N32fContext = context): { wire: string; messageId: string } => sealOn(rig, on);
   const send = (replica: number, wire: string): Promise<H2Answer> => sendTo(rig, replica, wire);
   const delivered = (answer: H2Answer, messageId: string, on: N32fContext = context): string => deliveredOn(answer, messageId, on);
@@ -136,7 +120,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
       const message = seal();
       delivered(await send(replica, message.wire), message.messageId);
     }
-    const outage = await negotiateExpectingOutage(clients[1]!);
+    const outage = await negotiateExpectingOutage(rig.clients[1]!);
     expect(outage.status).toBe(503);
     expect(String(outage.headers['content-type'])).toMatch(/^application\/problem\+json/);
     expect((outage.json as Problem).detail).toMatch(/state store \(redis\)/);
@@ -162,7 +146,7 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     const onNew = seal(fresh.context);
     delivered(await send(0, onNew.wire), onNew.messageId, fresh.context);
 
-    const terminated = await clients[2]!.postJson(N32C_PATHS.n32fTerminate, { n32fContextId: fresh.responderId });
+    const terminated = await rig.clients[2]!.postJson(N32C_PATHS.n32fTerminate, { n32fContextId: fresh.responderId });
     expect(terminated).toMatchObject({ status: 200, json: { n32fContextId: fresh.initiatorId } });
     for (let replica = 0; replica < 3; replica++) refused(await send(replica, seal(fresh.context).wire), 'CONTEXT_NOT_FOUND');
     for (const replica of replicas) expect((await replica.admin<{ stored: unknown[] }>('/admin/contexts')).body.stored).toEqual([]);

@@ -1,12 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisCluster, type RedisServer } from '@sepp/infra';
-import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, writeYaml } from './support/configs';
-import { FakeResponder } from './support/fake-responder';
-import { H2Client } from './support/h2-client';
-import { n32fResponderYaml, TappedProducer } from './support/n32f';
+import { FQDN_B, writeYaml } from './support/configs';
+import { n32fResponderYaml, type TappedProducer } from './support/n32f';
 import { deliveredOn, negotiateOn, refused, sealOn, sendTo, type Negotiated, type Rig } from './support/prins-rig';
+import { startResponderReplicas, type ResponderReplicas } from './support/responder-replicas';
 import { SeppProcess } from './support/sepp-process';
 import { freePort } from './support/ports';
 import { GiveUp, waitFor } from './support/wait-for';
@@ -33,47 +31,31 @@ const contextKey = (localContextId: string): string => `${KEY_PREFIX}{ctx:${loca
 describe('a responder pair on Redis Cluster: the master of a context fails over, PRINS goes on', () => {
   let cluster: RedisCluster;
   let seed: RedisServer;
+  let set: ResponderReplicas;
   let producer: TappedProducer;
-  let reports: FakeResponder;
-  const replicas: SeppProcess[] = [];
-  const clients: H2Client[] = [];
-  const rig: Rig = { clients, producerPort: 0 };
+  let replicas: SeppProcess[];
+  let rig: Rig;
   let first: Negotiated;
 
-
   beforeAll(async () => {
-    const created = await createPkiAB();
-    const { pki, certB } = created;
     cluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 1, password: DATA_PASSWORD, nodeTimeoutMs: 1_000 });
     // The one node each SEPP is given: a replica, so every master is found by discovery.
     const masters = await cluster.masters();
     seed = cluster.nodes.find((node) => !masters.includes(node))!;
-    producer = await TappedProducer.start('udm1');
-    rig.producerPort = producer.port;
-    reports = await FakeResponder.start(certB, pki.ca.certPem, () => ({ status: 204 }));
-    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
-    writeFileSync(join(pki.dir, 'redis.pass'), `${DATA_PASSWORD}\n`);
-    for (const name of REPLICA_IDS) {
-      const yaml = n32fResponderYaml(created.certA, pki, producer.port, {
-        responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'modifying', address: `127.0.0.1:${reports.port}` }] },
-      });
-      yaml['state'] = {
-        redis: { cluster: { nodes: [`127.0.0.1:${seed.port}`] }, passwordFile: 'redis.pass', keyPrefix: KEY_PREFIX },
-        keyWrapKeyFile: 'kek.bin',
-        replicaId: name,
-      };
-      replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `redis-cluster-${name}`, yaml)));
-    }
-    for (const started of replicas) await started.dependenciesUp();
-    for (const started of replicas) clients.push(await H2Client.open(started.port('n32'), FQDN_A, pki.clientTls(certB)));
+    set = await startResponderReplicas({
+      names: REPLICA_IDS,
+      filePrefix: 'redis-cluster',
+      state: (pki) => {
+        writeFileSync(join(pki.dir, 'redis.pass'), `${DATA_PASSWORD}\n`);
+        return { redis: { cluster: { nodes: [`127.0.0.1:${seed.port}`] }, passwordFile: 'redis.pass', keyPrefix: KEY_PREFIX } };
+      },
+    });
+    ({ producer, replicas, rig } = set);
   });
 
   afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all(replicas.map((started) => started.stop()));
+    await set?.close();
     await cluster?.dispose();
-    await reports?.close();
-    await producer?.close();
   });
 
   it('each replica names its seed node at start-up; a context set up on one is stored on a master found by discovery and served by both', async () => {
@@ -83,7 +65,7 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
       expect(line['keyPrefix']).toBe(KEY_PREFIX);
       expect(JSON.stringify(started.lines)).not.toContain(DATA_PASSWORD);
     }
-    first = await negotiateOn(clients[0]!);
+    first = await negotiateOn(rig.clients[0]!);
     for (let index = 0; index < 2; index++) {
       const message = sealOn(rig, first.context);
       deliveredOn(await sendTo(rig, index, message.wire), message.messageId, first.context);
@@ -102,7 +84,7 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
     // Accepted by replica 1 only, before the failover (and replicated), replayed to replica 2 after it.
     const captured = sealOn(rig, first.context);
     deliveredOn(await sendTo(rig, 0, captured.wire), captured.messageId, first.context);
-    await cluster.replicated(master);
+    await master.replicated();
 
     const logged = replicas.map((started) => started.lines.length);
     const killedAt = Date.now();
@@ -170,7 +152,7 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
     refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');
     await replicas[1]!.waitForLog('the store refusing the replay', (l) => l.msg === 'PRINS message refused' && l['messageId'] === captured.messageId && /seen by a replica of this SEPP/.test(String(l['detail'])));
     // A new context needs the store (it is stored before it is answered), then serves on the other replica.
-    const second = await negotiateOn(clients[1]!);
+    const second = await negotiateOn(rig.clients[1]!);
     const onSecond = sealOn(rig, second.context);
     deliveredOn(await sendTo(rig, 0, onSecond.wire), onSecond.messageId, second.context);
     const view = await replicas[0]!.admin<{ stored: { localContextId: string }[] }>('/admin/contexts');
@@ -182,8 +164,7 @@ describe('a responder pair on Redis Cluster: the master of a context fails over,
   });
 
   it('a replica whose cluster does not answer starts after waiting for it, says so, and /readyz names the store', async () => {
-    const { pki, certA } = await createPkiAB();
-    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
+    const { pki, certA } = set;
     const yaml = n32fResponderYaml(certA, pki, producer.port, {});
     // A port nothing listens on: the seed node never answers.
     yaml['state'] = { redis: { cluster: { nodes: [`127.0.0.1:${await freePort()}`] }, keyPrefix: KEY_PREFIX }, keyWrapKeyFile: 'kek.bin', replicaId: 's3' };

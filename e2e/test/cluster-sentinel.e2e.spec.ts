@@ -1,14 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { RedisSentinel, RedisServer } from '@sepp/infra';
 import { Redis } from 'ioredis';
-import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, writeYaml } from './support/configs';
-import { FakeResponder } from './support/fake-responder';
-import { H2Client } from './support/h2-client';
-import { n32fResponderYaml, TappedProducer } from './support/n32f';
 import { deliveredOn, negotiateOn, refused, sealOn, sendTo, type Negotiated, type Rig } from './support/prins-rig';
-import { SeppProcess } from './support/sepp-process';
+import { startResponderReplicas, type ResponderReplicas } from './support/responder-replicas';
+import type { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
 jest.setTimeout(90_000);
@@ -29,16 +25,12 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
   let master: RedisServer;
   let replica: RedisServer;
   const sentinels: RedisSentinel[] = [];
-  let producer: TappedProducer;
-  let reports: FakeResponder;
-  const replicas: SeppProcess[] = [];
-  const clients: H2Client[] = [];
-  const rig: Rig = { clients, producerPort: 0 };
+  let set: ResponderReplicas;
+  let replicas: SeppProcess[];
+  let rig: Rig;
   let first: Negotiated;
 
   beforeAll(async () => {
-    const created = await createPkiAB();
-    const { pki, certB } = created;
     master = await RedisServer.start({ password: DATA_PASSWORD });
     replica = await RedisServer.start({ password: DATA_PASSWORD, replicaOf: master.port });
     for (let i = 0; i < 3; i++) {
@@ -46,36 +38,26 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
     }
     // A failover needs a quorum of Sentinels that know each other and the replica.
     await Promise.all(sentinels.map((sentinel) => sentinel.discovered(2, 1)));
-    producer = await TappedProducer.start('udm1');
-    rig.producerPort = producer.port;
-    reports = await FakeResponder.start(certB, pki.ca.certPem, () => ({ status: 204 }));
-    writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
-    writeFileSync(join(pki.dir, 'redis.pass'), `${DATA_PASSWORD}\n`);
-    writeFileSync(join(pki.dir, 'sentinel.pass'), `${SENTINEL_PASSWORD}\n`);
-    for (const name of ['s1', 's2']) {
-      const yaml = n32fResponderYaml(created.certA, pki, producer.port, {
-        responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'modifying', address: `127.0.0.1:${reports.port}` }] },
-      });
-      yaml['state'] = {
-        redis: {
-          passwordFile: 'redis.pass',
-          sentinel: { masterName: MASTER_NAME, addresses: sentinels.map((s) => `127.0.0.1:${s.port}`), passwordFile: 'sentinel.pass' },
-        },
-        keyWrapKeyFile: 'kek.bin',
-        replicaId: name,
-      };
-      replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `sentinel-${name}`, yaml)));
-    }
-    for (const started of replicas) await started.dependenciesUp();
-    for (const started of replicas) clients.push(await H2Client.open(started.port('n32'), FQDN_A, pki.clientTls(certB)));
+    set = await startResponderReplicas({
+      names: ['s1', 's2'],
+      filePrefix: 'sentinel',
+      state: (pki) => {
+        writeFileSync(join(pki.dir, 'redis.pass'), `${DATA_PASSWORD}\n`);
+        writeFileSync(join(pki.dir, 'sentinel.pass'), `${SENTINEL_PASSWORD}\n`);
+        return {
+          redis: {
+            passwordFile: 'redis.pass',
+            sentinel: { masterName: MASTER_NAME, addresses: sentinels.map((s) => `127.0.0.1:${s.port}`), passwordFile: 'sentinel.pass' },
+          },
+        };
+      },
+    });
+    ({ replicas, rig } = set);
   });
 
   afterAll(async () => {
-    for (const client of clients) client.close();
-    await Promise.all(replicas.map((started) => started.stop()));
+    await set?.close();
     for (const server of [...sentinels, replica, master]) await server?.dispose();
-    await reports?.close();
-    await producer?.close();
   });
 
   it('each replica names the Sentinels it asks at start-up; a context set up on one is served by both', async () => {
@@ -86,7 +68,7 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
       expect(JSON.stringify(started.lines)).not.toContain(SENTINEL_PASSWORD);
       expect(JSON.stringify(started.lines)).not.toContain(DATA_PASSWORD);
     }
-    first = await negotiateOn(clients[0]!);
+    first = await negotiateOn(rig.clients[0]!);
     for (let index = 0; index < 2; index++) {
       const message = sealOn(rig, first.context);
       deliveredOn(await sendTo(rig, index, message.wire), message.messageId, first.context);
@@ -94,15 +76,18 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
   });
 
   it('the master killed: both replicas follow the Sentinels to the promoted replica; replays stay refused, new contexts are stored', async () => {
-    // Accepted by replica 1 only, before the failover (and replicated: WAIT), replayed to replica 2 after it.
+    // Accepted by replica 1 only, before the failover (and replicated), replayed to replica 2 after it.
     const captured = sealOn(rig, first.context);
     deliveredOn(await sendTo(rig, 0, captured.wire), captured.messageId, first.context);
     const onMaster = new Redis({ host: '127.0.0.1', port: master.port, password: DATA_PASSWORD });
     try {
+      // One replica connected (a WAIT on this new connection, which wrote nothing, says no more)...
       expect(await onMaster.call('WAIT', '1', '5000')).toBe(1);
     } finally {
       onMaster.disconnect();
     }
+    // ...and it has everything the master had written (its replication offset).
+    await master.replicated();
 
     const logged = replicas[0]!.lines.length;
     const killedAt = Date.now();
@@ -124,7 +109,7 @@ describe('a responder pair on Redis Sentinel: the master fails over, PRINS goes 
 
     refused(await sendTo(rig, 1, captured.wire), 'INTEGRITY_CHECK_FAILED');
     // A new context needs the store (it is stored before it is answered), then serves on the other replica.
-    const second = await negotiateOn(clients[1]!);
+    const second = await negotiateOn(rig.clients[1]!);
     const onSecond = sealOn(rig, second.context);
     deliveredOn(await sendTo(rig, 0, onSecond.wire), onSecond.messageId, second.context);
     const view = await replicas[0]!.admin<{ stored: { localContextId: string }[] }>('/admin/contexts');
