@@ -278,14 +278,23 @@ export interface RedisClusterOptions {
  * `cluster_state:ok` and knows every other node. Nodes are {@link RedisServer}s (`kill`, `restart`).
  */
 export class RedisCluster {
-  private constructor(readonly nodes: readonly RedisServer[]) {}
+  private constructor(
+    private readonly members: RedisServer[],
+    private readonly nodeOptions: RedisServerOptions,
+  ) {}
+
+  /** Every node, in the order they were started (those of {@link addMaster} last). */
+  get nodes(): readonly RedisServer[] {
+    return this.members;
+  }
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
     const { masters = 3, replicasPerMaster = 1, password, tls, nodeTimeoutMs = 1_000 } = options;
+    const nodeOptions: RedisServerOptions = { ...(password ? { password } : {}), ...(tls ? { tls } : {}), cluster: { nodeTimeoutMs } };
     const nodes: RedisServer[] = [];
     try {
-      for (let i = 0; i < masters * (1 + replicasPerMaster); i++) nodes.push(await RedisServer.start({ ...(password ? { password } : {}), ...(tls ? { tls } : {}), cluster: { nodeTimeoutMs } }));
-      const cluster = new RedisCluster(nodes);
+      for (let i = 0; i < masters * (1 + replicasPerMaster); i++) nodes.push(await RedisServer.start(nodeOptions));
+      const cluster = new RedisCluster(nodes, nodeOptions);
       await nodes[0]!.cli(['--cluster', 'create', ...nodes.map((node) => `127.0.0.1:${node.port}`), '--cluster-replicas', String(replicasPerMaster), '--cluster-yes']);
       await cluster.waitHealthy(nodes);
       return cluster;
@@ -307,6 +316,49 @@ export class RedisCluster {
     return node.cli(args);
   }
 
+  /**
+   * Scaling out: a new node joins as a master serving no slot (`redis-cli --cluster add-node`);
+   * resolves once every node knows it. Give it slots with {@link reshard}.
+   */
+  async addMaster(): Promise<RedisServer> {
+    const node = await RedisServer.start(this.nodeOptions);
+    const existing = this.members.find((member) => member.running);
+    if (!existing) throw new Error('no running node to join');
+    try {
+      await node.cli(['--cluster', 'add-node', `127.0.0.1:${node.port}`, `127.0.0.1:${existing.port}`]);
+    } catch (error) {
+      await node.dispose();
+      throw error;
+    }
+    this.members.push(node);
+    await this.waitHealthy();
+    return node;
+  }
+
+  /** The node's ID in the cluster (CLUSTER MYID). */
+  async nodeId(node: RedisServer): Promise<string> {
+    return (await node.cli(['CLUSTER', 'MYID'])).trim();
+  }
+
+  /**
+   * Moves `slots` slots, with their keys, from `from` to `to` while the cluster serves
+   * (`redis-cli --cluster reshard`: for each slot IMPORTING/MIGRATING, its keys MIGRATEd
+   * `pipeline` at a time, then the slot assigned). redis-cli takes the first `slots` of `from`'s
+   * slots, lowest first. Resolves once every node agrees on the new map.
+   */
+  async reshard(from: RedisServer, to: RedisServer, slots: number, options: { pipeline?: number } = {}): Promise<void> {
+    const [source, target] = await Promise.all([this.nodeId(from), this.nodeId(to)]);
+    await from.cli(['--cluster', 'reshard', `127.0.0.1:${from.port}`, '--cluster-from', source, '--cluster-to', target, '--cluster-slots', String(slots), '--cluster-pipeline', String(options.pipeline ?? 10), '--cluster-yes']);
+    await this.waitHealthy();
+  }
+
+  /** The hash slot of `key` (CLUSTER KEYSLOT: its hash tag's, when it has one). */
+  async slotOf(key: string): Promise<number> {
+    const node = this.members.find((member) => member.running);
+    if (!node) throw new Error('no running node');
+    return Number((await node.cli(['CLUSTER', 'KEYSLOT', key])).trim());
+  }
+
   /** The running nodes that are masters now (ROLE), in the order of {@link nodes}. */
   async masters(): Promise<RedisServer[]> {
     const running = this.nodes.filter((node) => node.running);
@@ -316,8 +368,12 @@ export class RedisCluster {
 
   /** The node serving `key`'s slot as master now (after a failover: the promoted replica). */
   async masterOf(key: string): Promise<RedisServer> {
+    return this.masterOfSlot(await this.slotOf(key));
+  }
+
+  /** The node serving `slot` as master now, as it says itself. */
+  async masterOfSlot(slot: number): Promise<RedisServer> {
     const running = this.nodes.filter((node) => node.running);
-    const slot = Number((await this.cli(['CLUSTER', 'KEYSLOT', key], running[0]!.port)).trim());
     for (const node of running) {
       // This node's own line of CLUSTER NODES: `<id> <addr> myself,master <-> ... <slot ranges>`.
       const myself = (await this.cli(['CLUSTER', 'NODES'], node.port)).split('\n').find((line) => line.includes('myself'));
@@ -329,7 +385,7 @@ export class RedisCluster {
       });
       if (serves) return node;
     }
-    throw new Error(`no running master serves slot ${slot} of ${key}`);
+    throw new Error(`no running master serves slot ${slot}`);
   }
 
   /**
