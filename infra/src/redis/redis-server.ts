@@ -22,7 +22,15 @@ export interface RedisServerOptions {
    * `busPort` (default: a free loopback port; Redis's own default, port + 10,000, can fall in the
    * kernel's ephemeral range); see {@link RedisCluster}.
    */
-  readonly cluster?: { readonly nodeTimeoutMs: number; readonly busPort?: number };
+  readonly cluster?: {
+    readonly nodeTimeoutMs: number;
+    readonly busPort?: number;
+    /**
+     * The node announces this host name to clients instead of its IP (`cluster-announce-hostname`,
+     * `cluster-preferred-endpoint-type hostname`): what a TLS certificate naming hosts needs.
+     */
+    readonly announceHostname?: string;
+  };
 }
 
 /**
@@ -93,6 +101,8 @@ export class RedisServer {
       const { nodeTimeoutMs, busPort } = this.options.cluster;
       args.push('--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf', '--cluster-node-timeout', String(nodeTimeoutMs));
       if (busPort !== undefined) args.push('--cluster-port', String(busPort));
+      const hostname = this.options.cluster.announceHostname;
+      if (hostname) args.push('--cluster-announce-hostname', hostname, '--cluster-preferred-endpoint-type', 'hostname');
       if (this.options.tls) args.push('--tls-cluster', 'yes');
     }
     return this.spawnUntil(args, 'Ready to accept connections');
@@ -270,6 +280,8 @@ export interface RedisClusterOptions {
   readonly tls?: RedisTlsFiles;
   /** How long a master may not answer before its replica takes over (ms); default 1,000. */
   readonly nodeTimeoutMs?: number;
+  /** Every node announces this host name instead of its IP (see {@link RedisServerOptions.cluster}). */
+  readonly announceHostname?: string;
 }
 
 /**
@@ -289,8 +301,8 @@ export class RedisCluster {
   }
 
   static async start(options: RedisClusterOptions = {}): Promise<RedisCluster> {
-    const { masters = 3, replicasPerMaster = 1, password, tls, nodeTimeoutMs = 1_000 } = options;
-    const nodeOptions: RedisServerOptions = { ...(password ? { password } : {}), ...(tls ? { tls } : {}), cluster: { nodeTimeoutMs } };
+    const { masters = 3, replicasPerMaster = 1, password, tls, nodeTimeoutMs = 1_000, announceHostname } = options;
+    const nodeOptions: RedisServerOptions = { ...(password ? { password } : {}), ...(tls ? { tls } : {}), cluster: { nodeTimeoutMs, ...(announceHostname ? { announceHostname } : {}) } };
     const nodes: RedisServer[] = [];
     try {
       for (let i = 0; i < masters * (1 + replicasPerMaster); i++) nodes.push(await RedisServer.start(nodeOptions));

@@ -135,6 +135,7 @@ describe('state store: redis cluster over TLS (every node asking for client cert
   let dir: string;
   let client: { ca: Buffer[]; cert: Buffer; key: Buffer };
   let otherCa: Buffer;
+  let caForHosts: Awaited<ReturnType<typeof createCa>>;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'sepp-redis-cluster-tls-'));
@@ -148,6 +149,7 @@ describe('state store: redis cluster over TLS (every node asking for client cert
     writeFileSync(join(dir, 'ca.crt'), ca.certPem);
     client = { ca: [Buffer.from(ca.certPem)], cert: Buffer.from(sepp.chainPem), key: Buffer.from(sepp.keyPem) };
     otherCa = Buffer.from(other.certPem);
+    caForHosts = ca;
     tlsCluster = await RedisCluster.start({ masters: 3, replicasPerMaster: 0, password: PASSWORD, tls: { cert: join(dir, 'server.crt'), key: join(dir, 'server.key'), ca: join(dir, 'ca.crt') } });
   }, 60_000);
 
@@ -175,4 +177,34 @@ describe('state store: redis cluster over TLS (every node asking for client cert
   it('never comes up trusting another CA', async () => {
     expect(await tlsStore('tls-other-ca', { ...client, ca: [otherCa] }).waitUntilUp(1_500)).toBe(false);
   });
+
+  it('with nodes that announce a host name, certificates naming only that host do: the store reaches every master by that name', async () => {
+    // `localhost` resolves here without a DNS; the certificate has no IP address at all.
+    const named = await createLeaf({ ca: caForHosts, dnsNames: ['localhost'] });
+    writeFileSync(join(dir, 'named.crt'), named.chainPem);
+    writeFileSync(join(dir, 'named.key'), named.keyPem);
+    const files = { cert: join(dir, 'named.crt'), key: join(dir, 'named.key'), ca: join(dir, 'ca.crt') };
+    const byName = await RedisCluster.start({ masters: 3, replicasPerMaster: 0, password: PASSWORD, tls: files, announceHostname: 'localhost' });
+    try {
+      // The cluster says where its slots are by name.
+      expect(await byName.nodes[0]!.cli(['CLUSTER', 'SHARDS'])).toContain('localhost');
+      const open = (replicaId: string, host: string): RedisStateStore => {
+        const created = new RedisStateStore({ cluster: { nodes: [{ host, port: byName.nodes[0]!.port }] }, password: PASSWORD, tls: client, keyPrefix: PREFIX, keyWrapKeys: [KEK], replicaId, commandTimeoutMs: 1_000 });
+        opened.push(created);
+        return created;
+      };
+      const a = open('tls-named', 'localhost');
+      expect(await a.waitUntilUp(10_000)).toBe(true);
+      const contexts = Array.from({ length: 12 }, () => storedContext({ intermediaries: null }));
+      for (const context of contexts) await a.saveContext(context);
+      const homes = new Set(await Promise.all(contexts.map(async (context) => (await byName.masterOf(contextKey(context))).port)));
+      expect(homes.size).toBeGreaterThan(1);
+      for (const context of contexts) expect((await a.loadContext(context.localContextId))?.peer).toBe(context.peer);
+      // Seeded by IP address, which the certificates do not name: never up.
+      const byIp = open('tls-named-ip-seed', '127.0.0.1');
+      expect(await byIp.waitUntilUp(1_500)).toBe(false);
+    } finally {
+      await byName.dispose();
+    }
+  }, 60_000);
 });

@@ -432,6 +432,11 @@ function connectCluster(nodes: readonly { host: string; port: number }[], redisO
     maxRedirections: 6,
     slotsRefreshTimeout: Math.max(Number(redisOptions.commandTimeout ?? 1_000), 1_000),
     ...(retryStrategy ? { clusterRetryStrategy: (attempt: number) => retryStrategy(attempt) ?? null } : {}),
+    // Over TLS a node is dialled by the name it is known by (a seed as configured, the others as
+    // the cluster announces them), so that its certificate is checked against that name: ioredis
+    // would otherwise resolve a seed's host name and dial (and check) the address instead, which a
+    // certificate naming hosts does not carry.
+    ...(perNode.tls ? { dnsLookup: (address: string, callback: (error: Error | null, resolved: string) => void) => callback(null, address) } : {}),
   };
   return new Cluster(
     nodes.map(({ host, port }) => ({ host, port })),
