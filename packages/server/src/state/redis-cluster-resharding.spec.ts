@@ -1,7 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { RedisCluster, type RedisServer } from '@sepp/infra';
-import { storedContext } from '../testing/state-store.spec-support';
-import { RedisStateStore } from './redis-store';
+import { ClusterStores } from '../testing/redis-cluster.spec-support';
+import type { RedisStateStore } from './redis-store';
 import type { StoredContext } from './state-store';
 
 /**
@@ -14,39 +13,18 @@ import type { StoredContext } from './state-store';
  */
 
 const PASSWORD = 'reshard-secret';
-const KEK = randomBytes(32);
 const PREFIX = 'reshard-spec:';
 /** Slots moved to the new master: the first of the source's (redis-cli takes the lowest). */
 const MOVED_SLOTS = 512;
 const CONTEXTS = 4;
+const stores = new ClusterStores(PREFIX, PASSWORD);
 
 let cluster: RedisCluster;
-const opened: RedisStateStore[] = [];
 
-function store(replicaId: string, seed: number): RedisStateStore {
-  const created = new RedisStateStore({
-    cluster: { nodes: [cluster.seeds[seed]!] },
-    password: PASSWORD,
-    keyPrefix: PREFIX,
-    keyWrapKeys: [KEK],
-    replicaId,
-    commandTimeoutMs: 1_000,
-  });
-  opened.push(created);
-  return created;
-}
-
-const contextKey = (context: StoredContext): string => `${PREFIX}{ctx:${context.localContextId}}`;
-
-/** A new context whose slot is in [from, to) (drawn until one is). */
-async function contextInSlots(from: number, to: number): Promise<{ context: StoredContext; slot: number }> {
-  for (let i = 0; i < 2_000; i++) {
-    const context = storedContext({ maxMessages: 2 ** 31, intermediaries: null });
-    const slot = await cluster.slotOf(contextKey(context));
-    if (slot >= from && slot < to) return { context, slot };
-  }
-  throw new Error(`no context hashed to slots ${from}-${to - 1} in 2,000 draws`);
-}
+const store = (replicaId: string, seed: number): RedisStateStore => stores.open(cluster, replicaId, { seeds: [cluster.seeds[seed]!] });
+const contextKey = (context: StoredContext): string => stores.contextKey(context);
+/** A new context whose slot is in [from, to). */
+const contextInSlots = (from: number, to: number): Promise<{ context: StoredContext; slot: number }> => stores.contextWhere(cluster, (slot) => slot >= from && slot < to, `to slots ${from}-${to - 1}`);
 
 /** What the nodes counted of a slot migration: ASK redirections followed (ASKING), TRYAGAIN answers. */
 async function migrationCounts(): Promise<{ asking: number; tryagain: number }> {
@@ -66,7 +44,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
+  await stores.closeAll();
   await cluster?.dispose();
 });
 

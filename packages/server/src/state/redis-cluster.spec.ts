@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCa, createLeaf, RedisCluster, type RedisServer } from '@sepp/infra';
+import { ClusterStores } from '../testing/redis-cluster.spec-support';
 import { storedContext, until } from '../testing/state-store.spec-support';
 import { STATE_LIMITS } from './limits';
-import { RedisStateStore } from './redis-store';
+import type { RedisStateStore } from './redis-store';
 import { StateStoreUnavailable, type StoredContext } from './state-store';
 
 /**
@@ -18,35 +18,20 @@ import { StateStoreUnavailable, type StoredContext } from './state-store';
  */
 
 const PASSWORD = 'cluster-secret';
-const KEK = randomBytes(32);
-const PREFIX = 'cluster-spec:';
+const stores = new ClusterStores('cluster-spec:', PASSWORD);
 
 let cluster: RedisCluster;
-const opened: RedisStateStore[] = [];
 
 function store(replicaId: string, options: { seeds?: number[]; password?: string | null } = {}): RedisStateStore {
-  const { seeds = [0], password = PASSWORD } = options;
-  const created = new RedisStateStore({
-    cluster: { nodes: seeds.map((i) => cluster.seeds[i]!) },
-    ...(password !== null ? { password } : {}),
-    keyPrefix: PREFIX,
-    keyWrapKeys: [KEK],
-    replicaId,
-    commandTimeoutMs: 1_000,
-  });
-  opened.push(created);
-  return created;
+  const { seeds = [0], password } = options;
+  return stores.open(cluster, replicaId, { seeds: seeds.map((i) => cluster.seeds[i]!), ...(password !== undefined ? { password } : {}) });
 }
 
-const contextKey = (context: StoredContext): string => `${PREFIX}{ctx:${context.localContextId}}`;
+const contextKey = (context: StoredContext): string => stores.contextKey(context);
 
 /** A new context whose keys sit on `master` (contexts are drawn until one hashes there). */
 async function contextOn(master: RedisServer): Promise<StoredContext> {
-  for (let i = 0; i < 200; i++) {
-    const candidate = storedContext({ maxMessages: 2 ** 31, intermediaries: null });
-    if ((await cluster.masterOf(contextKey(candidate))) === master) return candidate;
-  }
-  throw new Error(`no context hashed to the master on ${master.port} in 200 draws`);
+  return (await stores.contextWhere(cluster, async (slot) => (await cluster.masterOfSlot(slot)) === master, `to the master on ${master.port}`)).context;
 }
 
 beforeAll(async () => {
@@ -54,7 +39,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
+  await stores.closeAll();
   await cluster?.dispose();
 });
 
@@ -68,7 +53,7 @@ describe('state store: redis cluster', () => {
       expect(await a.acceptReceived(context.localContextId, 'request', 1, '0000000000000001')).toBe('fresh');
     }
     // Each master's own keys of this spec (KEYS answers for the node asked only).
-    const keysByMaster = await Promise.all((await cluster.masters()).map(async (node) => (await cluster.cli(['KEYS', `${PREFIX}{ctx:*`], node.port)).split('\n').filter((key) => key !== '')));
+    const keysByMaster = await Promise.all((await cluster.masters()).map(async (node) => (await cluster.cli(['KEYS', `cluster-spec:{ctx:*`], node.port)).split('\n').filter((key) => key !== '')));
     expect(keysByMaster).toHaveLength(3);
     expect(keysByMaster.every((keys) => keys.length > 0)).toBe(true);
     for (const context of contexts) {
@@ -158,11 +143,7 @@ describe('state store: redis cluster over TLS (every node asking for client cert
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const tlsStore = (replicaId: string, material: { ca: Buffer[]; cert: Buffer; key: Buffer }): RedisStateStore => {
-    const created = new RedisStateStore({ cluster: { nodes: [tlsCluster.seeds[0]!] }, password: PASSWORD, tls: material, keyPrefix: PREFIX, keyWrapKeys: [KEK], replicaId, commandTimeoutMs: 1_000 });
-    opened.push(created);
-    return created;
-  };
+  const tlsStore = (replicaId: string, material: { ca: Buffer[]; cert: Buffer; key: Buffer }): RedisStateStore => stores.open(tlsCluster, replicaId, { tls: material });
 
   it('reaches every master over TLS with our client certificate', async () => {
     const a = tlsStore('tls-a', client);
@@ -188,11 +169,7 @@ describe('state store: redis cluster over TLS (every node asking for client cert
     try {
       // The cluster says where its slots are by name.
       expect(await byName.nodes[0]!.cli(['CLUSTER', 'SHARDS'])).toContain('localhost');
-      const open = (replicaId: string, host: string): RedisStateStore => {
-        const created = new RedisStateStore({ cluster: { nodes: [{ host, port: byName.nodes[0]!.port }] }, password: PASSWORD, tls: client, keyPrefix: PREFIX, keyWrapKeys: [KEK], replicaId, commandTimeoutMs: 1_000 });
-        opened.push(created);
-        return created;
-      };
+      const open = (replicaId: string, host: string): RedisStateStore => stores.open(byName, replicaId, { seeds: [{ host, port: byName.nodes[0]!.port }], tls: client });
       const a = open('tls-named', 'localhost');
       expect(await a.waitUntilUp(10_000)).toBe(true);
       const contexts = Array.from({ length: 12 }, () => storedContext({ intermediaries: null }));
