@@ -18,6 +18,7 @@ export * from './peers/peer-registry.service';
 export { ConfigService, type ConfigReload } from './runtime/config.service';
 export { ReadinessService } from './runtime/readiness.service';
 export { applyRunningHeapPolicy, OLD_GENERATION_GROWTH_PERCENT } from './runtime/heap-policy';
+export { installLeanAsyncResourceBind } from './runtime/async-resource-bind';
 export { SEPP_LOGGER, SEPP_ROLE, SEPP_STATE, type SeppRole, type SeppRuntime } from './runtime/sepp-runtime';
 export { SeppRuntimeModule } from './runtime/sepp-runtime.module';
 export { AdminModule } from './admin/admin.module';

@@ -6,6 +6,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import {
   applyRunningHeapPolicy,
+  installLeanAsyncResourceBind,
   classifyTlsFailure,
   clientCertificateName,
   ConfigError,
@@ -58,6 +59,7 @@ export interface RunningIpx {
  * a message naming the key, a listener that cannot bind exits 1. SIGTERM/SIGINT stop gracefully.
  */
 export async function runIpxApp(argv: readonly string[] = process.argv.slice(2)): Promise<RunningIpx> {
+  installLeanAsyncResourceBind();
   let file = '(none)';
   let config: IpxConfig;
   try {

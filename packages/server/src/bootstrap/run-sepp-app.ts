@@ -27,6 +27,7 @@ import { createStateStore } from '../state/create-state-store';
 import { refuseCrossSiteActions } from '../admin/same-origin';
 import { listenerRefusals } from '../status/listener-refusals';
 import { applyRunningHeapPolicy } from '../runtime/heap-policy';
+import { installLeanAsyncResourceBind } from '../runtime/async-resource-bind';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
 export const EXIT_CONFIG = 2;
@@ -49,6 +50,7 @@ export interface RunningSeppApp {
  * line per listener once it listens, wires SIGHUP to reload and SIGTERM/SIGINT to a graceful stop.
  */
 export async function runSeppApp(definition: SeppAppDefinition, argv: readonly string[] = process.argv.slice(2)): Promise<RunningSeppApp> {
+  installLeanAsyncResourceBind();
   const config = loadOrExit(definition, argv);
   const logger = createLogger(definition.role, config.logging.level);
   try {
