@@ -9,6 +9,7 @@ import { CONSUMER_HEADERS, mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type 
 import { findH2load, h2loadErrors, runH2load } from './h2load';
 import { DEFAULT_MAX_SAMPLES, jsonBody, runLoadInWorker, type LoadPhase } from './load';
 import { computeRatios, renderReport, rssOf } from './report';
+import { medianRatios, medianRound, roundFigure, roundOrder } from './rounds';
 import { RATIOS, SCENARIOS, TARGETS } from './scenarios';
 import { evaluateTargets } from './targets';
 import { exitWith } from '../cli';
@@ -34,6 +35,9 @@ options:
   --h2load LIST       load scenarios also loaded with h2load -c 10 -m 10 for --duration s (default b,c
                       when h2load is installed; "none": skip)
   --negotiations N    measured capability negotiations in (n); PRINS set-ups: N/2 (default 200)
+  --rounds N          run the selected scenarios N times, every other round in reverse order; each
+                      scenario shows its median round (req/s; (n): whole p50), each ratio is the
+                      median of the rounds' own ratios, every round's figures are listed (default 1)
   --json FILE         also write the results as JSON
   --cpu-prof DIR      run every process of the scenarios (not the generator) with node --cpu-prof, profiles in DIR
   --node-arg ARG      a node option for every process of the scenarios (repeatable), e.g. --node-arg=--trace-gc
@@ -52,6 +56,7 @@ interface BenchOptions {
   keep: boolean;
   cpuProfDir?: string;
   nodeArgs: string[];
+  rounds: number;
 }
 
 function positive(name: string, value: string | undefined, fallback: number, integer = true): number {
@@ -82,6 +87,7 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
         'sepp-log-level': { type: 'string' },
         h2load: { type: 'string' },
         negotiations: { type: 'string' },
+        rounds: { type: 'string' },
         json: { type: 'string' },
         'cpu-prof': { type: 'string' },
         'node-arg': { type: 'string', multiple: true },
@@ -121,7 +127,8 @@ function parseBenchArgs(argv: string[]): BenchOptions | 'help' {
   if (params.connections > params.concurrency) throw new UsageError('--connections must not exceed --concurrency');
   const cpuProf = text('cpu-prof');
   const nodeArgs = (values['node-arg'] as string[] | undefined) ?? [];
-  return { params, scenarios, json: text('json'), keep: values['keep'] === true, nodeArgs, ...(cpuProf ? { cpuProfDir: path.resolve(cpuProf) } : {}) };
+  const rounds = positive('rounds', text('rounds'), 1);
+  return { params, scenarios, json: text('json'), keep: values['keep'] === true, nodeArgs, rounds, ...(cpuProf ? { cpuProfDir: path.resolve(cpuProf) } : {}) };
 }
 
 /** The scenarios --h2load names (default b,c when h2load is installed). */
@@ -267,10 +274,12 @@ export async function runBench(argv: string[]): Promise<number> {
 
   const cpuProfDir = options.cpuProfDir;
   if (cpuProfDir) await mkdir(cpuProfDir, { recursive: true });
+  /** With --rounds, the round a process belongs to is in its log's and profile's names. */
+  let roundSuffix = '';
   const start = (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv, binary = false): BenchChild => {
     // One profile per process, named after it (written when it exits after SIGTERM).
-    const nodeArgs = binary ? [] : [...options.nodeArgs, ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}.cpuprofile`] : [])];
-    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}.log`), cwd: REPO_DIR, env, nodeArgs, binary });
+    const nodeArgs = binary ? [] : [...options.nodeArgs, ...(cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', cpuProfDir, '--cpu-prof-name', `${name}${roundSuffix}.cpuprofile`] : [])];
+    const child = BenchChild.start(name, script, args, { logFile: path.join(logsDir, `${name}${roundSuffix}.log`), cwd: REPO_DIR, env, nodeArgs, binary });
     all.add(child);
     return child;
   };
@@ -279,7 +288,8 @@ export async function runBench(argv: string[]): Promise<number> {
   say(`bench: work directory ${workDir}`);
   let certs: Promise<BenchCerts> | undefined;
   const body = params.method === 'POST' ? jsonBody(params.bodyBytes) : undefined;
-  const results: ScenarioResult[] = [];
+  /** Every round's results, in the order they ran. */
+  const rounds: ScenarioResult[][] = [];
   let producer: BenchChild | undefined;
   let exitCode = 0;
   try {
@@ -288,53 +298,59 @@ export async function runBench(argv: string[]): Promise<number> {
     const producerAt = await nf.waitListening('nf', 10_000);
     say(`bench: producer udm1 on 127.0.0.1:${producerAt.port} (h2c)`);
 
-    for (const scenario of options.scenarios) {
-      const scenarioChildren: BenchChild[] = [];
-      const ctx: BenchContext = {
-        repoDir: REPO_DIR,
-        distDir: DIST_DIR,
-        workDir,
-        params,
-        producer: { host: '127.0.0.1', port: producerAt.port, name: 'udm1' },
-        producerApiRoot: `http://${PRODUCER_FQDN}:${producerAt.port}`,
-        certs: () => (certs ??= mintBenchCerts(path.join(workDir, 'certs'))),
-        spawn: (name, script, args, opts) => {
-          const child = start(`${scenario.id}-${name}`, script, args, opts?.env, opts?.binary ?? false);
-          scenarioChildren.push(child);
-          return child;
-        },
-        spawnAside: (name, script, args) => start(`${scenario.id}-${name}`, script, args),
-        say,
-      };
-      const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [] };
-      results.push(result);
-      say(`bench: (${scenario.id}) ${scenario.title}: setting up`);
-      try {
-        const entry = await scenario.setup(ctx);
-        // Before any traffic: what each process holds once it is up.
-        result.idleRss = scenarioChildren.map((child) => rssOf(child.name.slice(scenario.id.length + 1), rssBytes(child.pid)));
-        if (scenario.measure) {
-          say(`bench: (${scenario.id}) measuring`);
-          const before = scenarioChildren.map((child) => cpuTimeMs(child.pid));
-          const measured = await scenario.measure(ctx, entry);
-          const after = scenarioChildren.map((child) => cpuTimeMs(child.pid));
-          result.latency = measured.series;
-          result.measureErrors = measured.errors;
-          result.cpu = scenarioChildren.map((child, i) => ({ process: child.name.slice(scenario.id.length + 1), cpuMs: before[i] == null || after[i] == null ? null : after[i] - before[i] }));
-          if (measured.operations > 0 && result.cpu.every((c) => c.cpuMs !== null)) result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / measured.operations;
-        } else {
-          await loadScenario({ scenario, entry, result, ctx, onPath: [nf, ...scenarioChildren], body });
-        }
-        result.ran = true;
-        for (const child of scenarioChildren) child.assertRunning();
-      } catch (error) {
-        result.error = (error as Error).message;
-        say(`bench: (${scenario.id}) could not run: ${result.error}`);
-      } finally {
-        // Reverse start order: the initiator before the responder, proxy A before proxy B.
-        for (const child of [...scenarioChildren].reverse()) {
-          await child.stop();
-          result.rss.push(rssOf(child.name.slice(scenario.id.length + 1), child.peakRss));
+    for (let round = 0; round < options.rounds; round++) {
+      const roundResults: ScenarioResult[] = [];
+      rounds.push(roundResults);
+      roundSuffix = options.rounds > 1 ? `.round${round + 1}` : '';
+      if (options.rounds > 1) say(`bench: round ${round + 1} of ${options.rounds}`);
+      for (const scenario of roundOrder(options.scenarios, round)) {
+        const scenarioChildren: BenchChild[] = [];
+        const ctx: BenchContext = {
+          repoDir: REPO_DIR,
+          distDir: DIST_DIR,
+          workDir,
+          params,
+          producer: { host: '127.0.0.1', port: producerAt.port, name: 'udm1' },
+          producerApiRoot: `http://${PRODUCER_FQDN}:${producerAt.port}`,
+          certs: () => (certs ??= mintBenchCerts(path.join(workDir, 'certs'))),
+          spawn: (name, script, args, opts) => {
+            const child = start(`${scenario.id}-${name}`, script, args, opts?.env, opts?.binary ?? false);
+            scenarioChildren.push(child);
+            return child;
+          },
+          spawnAside: (name, script, args) => start(`${scenario.id}-${name}`, script, args),
+          say,
+        };
+        const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [] };
+        roundResults.push(result);
+        say(`bench: (${scenario.id}) ${scenario.title}: setting up`);
+        try {
+          const entry = await scenario.setup(ctx);
+          // Before any traffic: what each process holds once it is up.
+          result.idleRss = scenarioChildren.map((child) => rssOf(child.name.slice(scenario.id.length + 1), rssBytes(child.pid)));
+          if (scenario.measure) {
+            say(`bench: (${scenario.id}) measuring`);
+            const before = scenarioChildren.map((child) => cpuTimeMs(child.pid));
+            const measured = await scenario.measure(ctx, entry);
+            const after = scenarioChildren.map((child) => cpuTimeMs(child.pid));
+            result.latency = measured.series;
+            result.measureErrors = measured.errors;
+            result.cpu = scenarioChildren.map((child, i) => ({ process: child.name.slice(scenario.id.length + 1), cpuMs: before[i] == null || after[i] == null ? null : after[i] - before[i] }));
+            if (measured.operations > 0 && result.cpu.every((c) => c.cpuMs !== null)) result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / measured.operations;
+          } else {
+            await loadScenario({ scenario, entry, result, ctx, onPath: [nf, ...scenarioChildren], body });
+          }
+          result.ran = true;
+          for (const child of scenarioChildren) child.assertRunning();
+        } catch (error) {
+          result.error = (error as Error).message;
+          say(`bench: (${scenario.id}) could not run: ${result.error}`);
+        } finally {
+          // Reverse start order: the initiator before the responder, proxy A before proxy B.
+          for (const child of [...scenarioChildren].reverse()) {
+            await child.stop();
+            result.rss.push(rssOf(child.name.slice(scenario.id.length + 1), child.peakRss));
+          }
         }
       }
     }
@@ -345,6 +361,12 @@ export async function runBench(argv: string[]): Promise<number> {
     await producer?.stop();
   }
 
+  // Each scenario's median round (the only one without --rounds), in the canonical order.
+  const results = options.scenarios.flatMap((scenario) => {
+    const runs = rounds.flatMap((roundResults) => roundResults.filter((result) => result.id === scenario.id));
+    return runs.length > 0 ? [medianRound(runs)] : [];
+  });
+  const repeated = rounds.length > 1 ? medianRatios(RATIOS, rounds) : null;
   const measured: Omit<BenchReport, 'targets'> = {
     startedAt,
     node: process.version,
@@ -352,7 +374,16 @@ export async function runBench(argv: string[]): Promise<number> {
     cpus: { count: os.cpus().length, model: os.cpus()[0]?.model.trim() ?? 'unknown' },
     params,
     scenarios: results,
-    ratios: computeRatios(RATIOS, results),
+    ratios: repeated ? repeated.ratios : computeRatios(RATIOS, results),
+    ...(repeated
+      ? {
+          rounds: {
+            count: rounds.length,
+            scenarios: Object.fromEntries(options.scenarios.map((scenario) => [scenario.id, rounds.map((roundResults) => roundFigure(roundResults.find((result) => result.id === scenario.id)))])),
+            ratios: Object.fromEntries(RATIOS.map((spec, index) => [`${spec.numerator}/${spec.denominator}`, repeated.perRound[index]!])),
+          },
+        }
+      : {}),
     producer: rssOf('producer', producer?.peakRss ?? null),
   };
   const report: BenchReport = { ...measured, targets: evaluateTargets(TARGETS, measured) };
@@ -362,7 +393,7 @@ export async function runBench(argv: string[]): Promise<number> {
     await writeFile(path.resolve(options.json), `${JSON.stringify(report, null, 2)}\n`);
     say(`\nbench: results written to ${options.json}`);
   }
-  if (results.some((r) => !r.ran) || results.length < options.scenarios.length) exitCode = 1;
+  if (rounds.flat().some((r) => !r.ran) || results.length < options.scenarios.length) exitCode = 1;
   if (exitCode !== 0 || options.keep) {
     say(`bench: configs, certificates and logs kept in ${workDir}`);
   } else {

@@ -169,6 +169,12 @@ export interface BenchReport {
   params: BenchParams;
   scenarios: ScenarioResult[];
   ratios: RatioResult[];
+  /**
+   * With --rounds N > 1: each round's figure per scenario (req/s; (n): whole p50 in ms; null: it did
+   * not run) and each ratio per round, in the order the rounds ran. `scenarios` above are each
+   * scenario's median round, `ratios` the medians of these.
+   */
+  rounds?: { count: number; scenarios: Record<string, (number | null)[]>; ratios: Record<string, (number | null)[]> };
   targets: TargetResult[];
   producer: ProcessRss;
 }

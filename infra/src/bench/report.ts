@@ -103,6 +103,23 @@ export function renderReport(report: BenchReport): string {
   }
   lines.push('');
 
+  if (report.rounds) {
+    const { count, scenarios, ratios } = report.rounds;
+    lines.push(`rounds: ${count}, every other one in reverse order; above, each scenario's median round and each ratio's median over the rounds`);
+    const cell = (value: number | null, digits: number): string => (value === null ? '-' : digits === 0 ? rate(value) : value.toFixed(digits));
+    const rows: string[][] = [];
+    for (const [id, values] of Object.entries(scenarios)) {
+      const latency = report.scenarios.find((r) => r.id === id)?.load === undefined;
+      rows.push([`  ${id}`, latency ? 'whole p50 ms' : 'req/s', ...values.map((value) => cell(value, latency ? 2 : 0))]);
+    }
+    for (const [name, values] of Object.entries(ratios)) {
+      if (values.every((value) => value === null)) continue;
+      rows.push([`  ${name}`, 'ratio', ...values.map((value) => cell(value, 2))]);
+    }
+    lines.push(...table(rows, [false, false, ...Array.from({ length: count }, () => true)]));
+    lines.push('');
+  }
+
   lines.push('per process: RSS once set up (before any traffic), peak RSS (VmHWM, read just before it was stopped), CPU time in the measured window');
   const rssRows: string[][] = [['  producer (whole run)', '', mib(report.producer.peakRssBytes), '']];
   for (const result of report.scenarios) {
