@@ -10,7 +10,7 @@ import type { CertFiles, TestPki } from './support/pki';
 import { freePort } from './support/ports';
 import { deliveredOn, negotiateOn, prinsCapabilityAndSuites, refused, sealOn, sendTo, type Negotiated, type Problem, type Rig } from './support/prins-rig';
 import { startResponderReplicas, type ResponderReplicas } from './support/responder-replicas';
-import { SeppProcess } from './support/sepp-process';
+import { SeppProcess, type LogLine } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
 
 jest.setTimeout(90_000);
@@ -157,6 +157,41 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     const { initiatorId: id } = await prinsCapabilityAndSuites(client);
     return client.postJson(N32C_PATHS.exchangeParams, { n32fContextId: id, protectionPolicyInfo: toProtectionPolicyData(protectionPolicy()), sender: FQDN_B });
   }
+});
+
+describe('replicas given different key-wrap keys (a configuration mistake, or a rotation that dropped the old key too early)', () => {
+  let redis: RedisServer;
+  let set: ResponderReplicas;
+
+  beforeAll(async () => {
+    redis = await RedisServer.start();
+    set = await startResponderReplicas({ names: ['k1', 'k2'], filePrefix: 'kek', state: () => ({ redis: { url: redis.url } }), keyWrapKeyFiles: { k2: 'kek-other.bin' } });
+  });
+
+  afterAll(async () => {
+    await set?.close();
+    await redis?.dispose();
+  });
+
+  it('a context the other replica stored is, to this one, an unknown context: refused as such, said once in its log, and it stays ready; a negotiation with it sets up its own', async () => {
+    const { rig, replicas } = set;
+    const stored = await negotiateOn(rig.clients[0]!);
+    const first = sealOn(rig, stored.context);
+    deliveredOn(await sendTo(rig, 0, first.wire), first.messageId, stored.context);
+    // k2 finds the context in the store but cannot open its secrets: the same answer as for a context it never heard of.
+    refused(await sendTo(rig, 1, sealOn(rig, stored.context).wire), 'CONTEXT_NOT_FOUND');
+    refused(await sendTo(rig, 1, sealOn(rig, stored.context).wire), 'CONTEXT_NOT_FOUND');
+    const warned = (line: LogLine): boolean => line['msg'] === 'N32-f context in the state store not usable by this replica (key-wrap keys): ignored' && line['localContextId'] === stored.responderId;
+    await replicas[1]!.waitForLog('the warning', warned);
+    expect(replicas[1]!.lines.filter(warned)).toHaveLength(1);
+    expect(replicas[1]!.lines.find(warned)!['detail']).toMatch(/key-wrap key [0-9a-f]{16}, which this replica does not have/);
+    expect((await replicas[1]!.admin<{ status: string }>('/readyz')).body.status).toBe('ready');
+    // Its own context, with its own key, serves; and the first one still does on k1.
+    const own = await negotiateOn(rig.clients[1]!);
+    const onOwn = sealOn(rig, own.context);
+    deliveredOn(await sendTo(rig, 1, onOwn.wire), onOwn.messageId, own.context);
+    expect(replicas.every((replica) => replica.running)).toBe(true);
+  });
 });
 
 describe('opaque telescopic labels in the shared store', () => {

@@ -12,7 +12,7 @@ import { SeppProcess } from './sepp-process';
 /**
  * Responder replicas sharing their N32 state (real processes): each configured with the peer FQDN_B
  * (PRINS required, `modifying`) whose N32-c requests (error reports, terminate) a fake responder
- * answers, the producer NF, `kek.bin` and its own `state` block; the test's N32 connection to each
+ * answers, the producer NF, `kek.bin` (or a key of its own) and its own `state` block; the test's N32 connection to each
  * as FQDN_B, once every replica's `/readyz` says its store is up.
  */
 export interface ResponderReplicas {
@@ -36,13 +36,16 @@ export interface ResponderReplicasOptions {
   readonly filePrefix: string;
   /** How the peer's fake responder answers (default 204). */
   readonly reports?: FakeScript;
+  /** A replica's own key-wrap key file (in the PKI folder, a new random key each), instead of the shared `kek.bin`. */
+  readonly keyWrapKeyFiles?: Readonly<Record<string, string>>;
 }
 
 export async function startResponderReplicas(options: ResponderReplicasOptions): Promise<ResponderReplicas> {
   const { pki, certA, certB } = await createPkiAB();
   const producer = await TappedProducer.start('udm1');
   const reports = await FakeResponder.start(certB, pki.ca.certPem, options.reports ?? (() => ({ status: 204 })));
-  writeFileSync(join(pki.dir, 'kek.bin'), randomBytes(32));
+  const kekFiles = new Set(['kek.bin', ...Object.values(options.keyWrapKeyFiles ?? {})]);
+  for (const file of kekFiles) writeFileSync(join(pki.dir, file), randomBytes(32));
   const replicas: SeppProcess[] = [];
   const clients: H2Client[] = [];
   const close = async (): Promise<void> => {
@@ -57,7 +60,7 @@ export async function startResponderReplicas(options: ResponderReplicasOptions):
       const yaml = n32fResponderYaml(certA, pki, producer.port, {
         responderN32: { peers: [{ fqdn: FQDN_B, plmns: [PLMN_B], intermediaries: 'modifying', address: `127.0.0.1:${reports.port}` }] },
       });
-      yaml['state'] = { ...state, keyWrapKeyFile: 'kek.bin', replicaId: name };
+      yaml['state'] = { ...state, keyWrapKeyFile: options.keyWrapKeyFiles?.[name] ?? 'kek.bin', replicaId: name };
       replicas.push(await SeppProcess.ready('responder', writeYaml(pki.dir, `${options.filePrefix}-${name}`, yaml)));
     }
     for (const started of replicas) await started.dependenciesUp();

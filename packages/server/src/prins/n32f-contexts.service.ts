@@ -24,7 +24,7 @@ import { ConfigService } from '../runtime/config.service';
 import { SEPP_LOGGER, SEPP_STATE } from '../runtime/sepp-runtime';
 import { SequenceFeeder, ContextGoneError } from '../state/sequence-feeder';
 import { peerCertificate } from '../tls/certificate-names';
-import { StateStoreUnavailable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
+import { StateStoreUnavailable, StoredContextUnreadable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
 
 /** A context's keys never change: its key check is computed once (views are built on every peer change). */
 const keyChecks = new WeakMap<N32fContext, string>();
@@ -93,12 +93,17 @@ export type SharedCheck = 'shared' | 'local-only';
  * termination) reaches every replica as a store event. Send counters come in SEQ blocks reserved
  * in the store; received messages go through the store's replay check.
  */
+/** Unreadable stored contexts remembered, so that each is warned about once. */
+const UNREADABLE_REMEMBERED = 1_024;
+
 @Injectable()
 export class N32fContextsService implements OnModuleDestroy {
   readonly table = new N32fContextTable();
   private policyCache: { key: string; policy: PrinsProtectionPolicy } | null = null;
   private readonly feeders = new Map<string, Record<MessageKind, SequenceFeeder>>();
   private readonly loading = new Map<string, Promise<N32fContext | undefined>>();
+  /** Stored contexts found unreadable here (warned about once each; the oldest forgotten first). */
+  private readonly unreadable = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
   private degradedSince: number | null = null;
   private readonly onStoreEvent = (event: ContextEvent): void => this.applyStoreEvent(event);
@@ -377,7 +382,20 @@ export class N32fContextsService implements OnModuleDestroy {
   }
 
   private async load(id: string): Promise<N32fContext | undefined> {
-    const stored = await this.store.loadContext(id);
+    let stored: StoredContext | null;
+    try {
+      stored = await this.store.loadContext(id);
+    } catch (error) {
+      if (!(error instanceof StoredContextUnreadable)) throw error;
+      // Not this replica's to use (another key-wrap key): as if it did not exist (a message on it
+      // is refused as on an unknown context, a negotiation sets up a new one), said once per context.
+      if (!this.unreadable.has(id)) {
+        if (this.unreadable.size >= UNREADABLE_REMEMBERED) this.unreadable.delete(this.unreadable.values().next().value!);
+        this.unreadable.add(id);
+        this.logger.warn({ localContextId: id, detail: error.message }, 'N32-f context in the state store not usable by this replica (key-wrap keys): ignored');
+      }
+      return undefined;
+    }
     if (!stored) return undefined;
     const existing = this.table.find(id);
     if (existing) return existing;

@@ -7,6 +7,7 @@ import { CLEAR_CURRENT, PUT_LABEL, RECEIVE, RESERVE, SAVE_CONTEXT, SET_CURRENT }
 import {
   STORE_OPERATIONS,
   StateStoreUnavailable,
+  StoredContextUnreadable,
   type StoreOperation,
   type ContextEvent,
   type MessageKind,
@@ -269,8 +270,14 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     const id = localContextId.toLowerCase();
     const fields = await this.run('load', () => this.client.hgetall(this.contextKey(id)));
     if (!fields['secret'] || !fields['peer'] || !isJweEnc(fields['enc']) || (fields['role'] !== 'initiator' && fields['role'] !== 'responder')) return null;
-    const wrapped = JSON.parse(fields['secret']) as WrappedSecret;
-    const bundle = JSON.parse(unwrapSecret(this.keks, wrapped, id).toString('utf8')) as SecretBundle;
+    let wrapped: WrappedSecret;
+    let bundle: SecretBundle;
+    try {
+      wrapped = JSON.parse(fields['secret']) as WrappedSecret;
+      bundle = JSON.parse(unwrapSecret(this.keks, wrapped, id).toString('utf8')) as SecretBundle;
+    } catch (error) {
+      throw new StoredContextUnreadable(`N32-f context ${id} in the state store cannot be opened here: ${(error as Error).message}`);
+    }
     const current = this.keks[0]!;
     if (wrapped.kek !== current.id) {
       // Key-wrap key rotation: what was wrapped with an older key is wrapped again with the current one.

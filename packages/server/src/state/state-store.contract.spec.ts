@@ -6,7 +6,7 @@ import { SeppMetrics } from '../metrics/sepp-metrics';
 import { MemoryStateStore } from './memory-store';
 import { RedisStateStore } from './redis-store';
 import { STATE_LIMITS } from './limits';
-import { StateStoreUnavailable, type ContextEvent, type N32StateStore } from './state-store';
+import { StateStoreUnavailable, StoredContextUnreadable, type ContextEvent, type N32StateStore } from './state-store';
 import { storedContext, until } from '../testing/state-store.spec-support';
 
 /**
@@ -257,11 +257,21 @@ describe('state store: redis only', () => {
       }
       // Every key of the context shares its hash tag (one Redis Cluster slot).
       expect(keys.filter((key) => key.includes(saved.localContextId)).every((key) => key.startsWith(`${prefix}{ctx:${saved.localContextId}}`))).toBe(true);
+      // An altered secret does not open either, with the right key.
+      const other = context();
+      await store.saveContext(other);
+      const secret = JSON.parse((await raw.hget(`${prefix}{ctx:${other.localContextId}}`, 'secret'))!) as { data: string };
+      const data = Buffer.from(secret.data, 'base64');
+      data[0] = data[0]! ^ 1;
+      secret.data = data.toString('base64');
+      await raw.hset(`${prefix}{ctx:${other.localContextId}}`, 'secret', JSON.stringify(secret));
+      await expect(store.loadContext(other.localContextId)).rejects.toThrow(StoredContextUnreadable);
     } finally {
       raw.disconnect();
     }
     const stranger = await redisStore(prefix, 'b', [randomBytes(32)]);
-    await expect(stranger.loadContext(saved.localContextId)).rejects.toThrow(/key-wrap key/);
+    await expect(stranger.loadContext(saved.localContextId)).rejects.toThrow(StoredContextUnreadable);
+    await expect(stranger.loadContext(saved.localContextId)).rejects.toThrow(/key-wrap key [0-9a-f]{16}, which this replica does not have/);
   });
 
   it('rotates the key-wrap key: the old one still opens, and what it opened is wrapped with the new one', async () => {

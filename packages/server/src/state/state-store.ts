@@ -146,3 +146,12 @@ export interface N32StateStore {
 export class StateStoreUnavailable extends Error {
   override readonly name = 'StateStoreUnavailable';
 }
+
+/**
+ * Raised by a shared store for a stored context whose secrets this replica cannot open: wrapped
+ * with a key-wrap key it was not given (replicas configured with different keys, a rotation that
+ * dropped the old key too early), or altered. To this replica the context does not exist.
+ */
+export class StoredContextUnreadable extends Error {
+  override readonly name = 'StoredContextUnreadable';
+}
