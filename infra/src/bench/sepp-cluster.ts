@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { execFile } from 'node:child_process';
@@ -28,6 +28,8 @@ export async function startSeppCluster(ctx: BenchContext, options: { replicas?: 
     const port = await freePort();
     // Its own folder: another scenario's append-only file (keys outside any slot) would keep a cluster node from serving.
     const dir = path.join(ctx.workDir, `redis-${redisCluster ? 'cluster-' : ''}${side}`);
+    // Empty every time: another round (--rounds) must not start on the last one's contexts.
+    await rm(dir, { recursive: true, force: true });
     await mkdir(dir, { recursive: true });
     const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--daemonize', 'no'];
     // A node alone never learns its address from a peer: it announces it (else it names itself with an empty host).
