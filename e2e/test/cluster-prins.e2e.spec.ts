@@ -5,7 +5,8 @@ import { base64urlDecode, base64urlEncode, buildNonce, decryptFlattenedJwe, encr
 import { RedisServer } from '@sepp/infra';
 import { createPkiAB, FQDN_B, initiatorYaml, writeYaml } from './support/configs';
 import type { H2Answer, H2Client } from './support/h2-client';
-import { NfClient, type TappedProducer } from './support/n32f';
+import { NfClient, TappedProducer, TARGET_HEADER } from './support/n32f';
+import { contextsOf, PrinsPair } from './support/prins';
 import type { CertFiles, TestPki } from './support/pki';
 import { freePort } from './support/ports';
 import { deliveredOn, negotiateOn, prinsCapabilityAndSuites, refused, sealOn, sendTo, type Negotiated, type Problem, type Rig } from './support/prins-rig';
@@ -191,6 +192,51 @@ describe('replicas given different key-wrap keys (a configuration mistake, or a 
     const onOwn = sealOn(rig, own.context);
     deliveredOn(await sendTo(rig, 1, onOwn.wire), onOwn.messageId, own.context);
     expect(replicas.every((replica) => replica.running)).toBe(true);
+  });
+});
+
+describe('an initiator whose store holds the peer\'s current context under another key-wrap key', () => {
+  let pki: TestPki;
+  let certA: CertFiles;
+  let certB: CertFiles;
+  let producer: TappedProducer;
+  let redis: RedisServer;
+  const pairs: PrinsPair[] = [];
+
+  beforeAll(async () => {
+    ({ pki, certA, certB } = await createPkiAB());
+    producer = await TappedProducer.start('udm1');
+    redis = await RedisServer.start();
+    for (const file of ['kek-i1.bin', 'kek-i2.bin']) writeFileSync(join(pki.dir, file), randomBytes(32));
+  });
+
+  afterAll(async () => {
+    await Promise.all(pairs.map((pair) => pair.stop()));
+    await redis?.dispose();
+    await producer?.close();
+  });
+
+  const state = (replicaId: string): Record<string, unknown> => ({ redis: { url: redis.url }, keyWrapKeyFile: `kek-${replicaId}.bin`, replicaId });
+  const amData = async (pair: PrinsPair): Promise<number> => (await pair.nf!.request({ path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { [TARGET_HEADER]: producer.apiRoot, accept: 'application/json' } })).status;
+
+  it('does not adopt it: one warning, a context of its own set up, NF traffic forwarded; it does not stop', async () => {
+    // i1 sets up a PRINS context with the peer and stores it as the peer's current one.
+    const first = await PrinsPair.start(pki, certA, certB, producer, { name: 'kek-i1', initiator: { state: state('i1') } });
+    pairs.push(first);
+    expect(await amData(first)).toBe(200);
+    const [stored] = await contextsOf(first.initiator);
+    await first.stop();
+    pairs.splice(pairs.indexOf(first), 1);
+    // i2, with another key, finds that current context and cannot open it.
+    const second = await PrinsPair.start(pki, certA, certB, producer, { name: 'kek-i2', initiator: { state: state('i2') } });
+    pairs.push(second);
+    const warned = (line: LogLine): boolean => line['msg'] === 'N32-f context in the state store not usable by this replica (key-wrap keys): ignored' && line['localContextId'] === stored!.localContextId;
+    await second.initiator.waitForLog('the warning', warned);
+    expect(await amData(second)).toBe(200);
+    const [own] = await contextsOf(second.initiator);
+    expect(own!.localContextId).not.toBe(stored!.localContextId);
+    expect(second.initiator.lines.filter(warned)).toHaveLength(1);
+    expect(second.initiator.running).toBe(true);
   });
 });
 

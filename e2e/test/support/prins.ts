@@ -79,6 +79,8 @@ export function flipBit(b64url: string, byte: number, mask = 0x01): string {
 export interface PrinsSideOptions {
   /** The `prins:` section of the app's YAML. */
   prins?: Record<string, unknown>;
+  /** The `state:` section (shared N32 state; file names relative to the PKI folder). */
+  state?: Record<string, unknown>;
   /** Extra environment of the process (e.g. NODE_OPTIONS). */
   env?: NodeJS.ProcessEnv;
   /** `sepp.capabilities` (default [TLS, PRINS]). */
@@ -125,6 +127,7 @@ export class PrinsPair {
       },
     });
     if (options.responder?.prins) responderYaml.prins = options.responder.prins;
+    if (options.responder?.state) responderYaml['state'] = options.responder.state;
     if (options.responder?.minVersion) responderYaml.tls.minVersion = options.responder.minVersion;
     let responder: SeppProcess;
     try {
@@ -139,6 +142,7 @@ export class PrinsPair {
         initiatorN32: { capabilities: options.initiator?.capabilities, listen: { host: '127.0.0.1', port: initiatorN32Port } },
       });
       if (options.initiator?.prins) initiatorYaml.prins = options.initiator.prins;
+      if (options.initiator?.state) initiatorYaml['state'] = options.initiator.state;
       if (options.initiator?.minVersion) initiatorYaml.tls.minVersion = options.initiator.minVersion;
       initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, `${options.name}-initiator`, initiatorYaml), options.initiator?.env);
     } catch (error) {
