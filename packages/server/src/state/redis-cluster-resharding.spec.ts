@@ -46,7 +46,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stores.closeAll();
   await cluster?.dispose();
-});
+}, 30_000);
 
 describe('state store: redis cluster resharded while in use', () => {
   it('a master added and the slots of live contexts moved to it, one key at a time: every command answered, the replay state and counters moved with them, a store that saw the old map follows', async () => {

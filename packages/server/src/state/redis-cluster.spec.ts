@@ -41,7 +41,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await stores.closeAll();
   await cluster?.dispose();
-});
+}, 30_000);
 
 describe('state store: redis cluster', () => {
   it('from one seed node, spreads contexts over every master, each context with all its keys on one node', async () => {
@@ -141,7 +141,7 @@ describe('state store: redis cluster over TLS (every node asking for client cert
   afterAll(async () => {
     await tlsCluster?.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   const tlsStore = (replicaId: string, material: { ca: Buffer[]; cert: Buffer; key: Buffer }): RedisStateStore => stores.open(tlsCluster, replicaId, { tls: material });
 

@@ -65,7 +65,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.all(opened.map((s) => s.close().catch(() => undefined)));
   for (const server of [...sentinels, replica, master]) await server?.dispose();
-});
+}, 30_000);
 
 describe('state store: redis behind Sentinel', () => {
   it('connects to the master the Sentinels name: written there, read by another replica', async () => {
@@ -213,7 +213,7 @@ describe('state store: redis behind Sentinel, over TLS (Sentinels and data nodes
   afterAll(async () => {
     for (const server of [...tlsSentinels, ...servers]) await server.dispose();
     rmSync(dir, { recursive: true, force: true });
-  });
+  }, 30_000);
 
   const tlsStore = (replicaId: string, material: { ca: Buffer[]; cert: Buffer; key: Buffer }): RedisStateStore => {
     const created = new RedisStateStore({

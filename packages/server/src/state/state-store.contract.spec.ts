@@ -92,7 +92,7 @@ afterEach(async () => {
 
 afterAll(async () => {
   await Promise.all([redis?.dispose(), cluster?.dispose()]);
-});
+}, 30_000);
 
 describe.each(adapters)('state store contract: $name', (adapter) => {
   it('stores a context that any replica loads with the same keys and RIs, as the peer current one', async () => {
