@@ -26,6 +26,9 @@ import { SequenceFeeder, ContextGoneError } from '../state/sequence-feeder';
 import { peerCertificate } from '../tls/certificate-names';
 import { StateStoreUnavailable, StoredContextUnreadable, type ContextEvent, type MessageKind, type N32StateStore, type StoredContext, type StoredIntermediaries } from '../state/state-store';
 
+/** Unreadable stored contexts remembered, so that each is warned about once. */
+const UNREADABLE_REMEMBERED = 1_024;
+
 /** A context's keys never change: its key check is computed once (views are built on every peer change). */
 const keyChecks = new WeakMap<N32fContext, string>();
 
@@ -93,9 +96,6 @@ export type SharedCheck = 'shared' | 'local-only';
  * termination) reaches every replica as a store event. Send counters come in SEQ blocks reserved
  * in the store; received messages go through the store's replay check.
  */
-/** Unreadable stored contexts remembered, so that each is warned about once. */
-const UNREADABLE_REMEMBERED = 1_024;
-
 @Injectable()
 export class N32fContextsService implements OnModuleDestroy {
   readonly table = new N32fContextTable();
