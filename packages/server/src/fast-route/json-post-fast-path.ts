@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from
 import { HttpException, PayloadTooLargeException } from '@nestjs/common';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
 import type { SeppLogger } from '../logging/logger';
-import { readBody } from '../n32f/buffered';
+import { endWithBody, readBody } from '../n32f/buffered';
 import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { reportProblem, type OnRefused, type RequestOrigin } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
@@ -107,7 +107,7 @@ export function jsonPostFastPath(routes: readonly JsonPostRoute[], options: Json
         } else {
           const out: OutgoingHttpHeaders = { ...answer.headers, ':status': status, 'content-length': Buffer.byteLength(body) };
           stream.respond(out);
-          stream.end(body);
+          endWithBody(stream, body);
         }
         done?.(status);
       })

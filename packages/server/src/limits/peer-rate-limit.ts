@@ -5,6 +5,7 @@ import { toProblem } from '../problem/to-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { abuseRefusal, recordAbuse } from './abuse';
 import { TokenBucket } from './token-bucket';
+import { endWithBody } from '../n32f/buffered';
 
 /** Refusals of one peer are logged at most once per this period, with their count. */
 const LOG_PERIOD_MS = 1_000;
@@ -55,7 +56,7 @@ export class PeerRateLimiter {
         'content-length': Buffer.byteLength(body),
         'retry-after': String(Math.max(1, Math.ceil(bucket.secondsUntilNext()))),
       });
-      stream.end(body);
+      endWithBody(stream, body);
     }
     const remoteAddress = stream.session?.socket?.remoteAddress;
     recordAbuse(this.runtime, { listener, kind: 'rate-limited', action: 'request refused', peer }, 1, false);

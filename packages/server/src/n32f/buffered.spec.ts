@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { constants, type ClientHttp2Session, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
-import { exchangeBuffered, readBody, RequestNotProcessed } from './buffered';
+import { exchangeBuffered, readBody, RequestNotProcessed, respondWhole } from './buffered';
 import { respondWithProblem } from './raw-problem';
 import { loopbackH2, type LoopbackH2 } from '../testing/loopback-h2.spec-support';
 
@@ -83,5 +83,52 @@ describe('readBody: a body over the limit', () => {
     await once(stream, 'close');
     expect(status).toBe(413);
     expect(JSON.parse(Buffer.concat(chunks).toString('utf8'))).toMatchObject({ status: 413 });
+  });
+});
+
+/**
+ * respondWhole after the request was read to its end: Node 20 destroys such a stream as soon as it
+ * closes, so an answer sent with end(body) (data and END_STREAM at once) is destroyed before its
+ * write completes; the answer must arrive whole and the stream's writable side finish normally.
+ */
+describe('respondWhole: the answer is written and the stream finishes', () => {
+  let loopback: LoopbackH2;
+
+  afterEach(() => loopback.close());
+
+  async function exchange(method: 'GET' | 'POST', requests: number): Promise<{ answers: string[]; finished: number; closed: number }> {
+    const answer = Buffer.from(JSON.stringify({ servedBy: 'udm1', pad: 'x'.repeat(3000) }));
+    let finished = 0;
+    let closed = 0;
+    loopback = await loopbackH2((stream) => {
+      stream.once('finish', () => (finished += 1));
+      stream.once('close', () => (closed += 1));
+      void readBody(stream, 1 << 20).then(() => respondWhole(stream, 200, { 'content-type': 'application/json' }, answer));
+    });
+    const answers = await Promise.all(
+      Array.from({ length: requests }, async () => {
+        const stream = loopback.client.request({ ':method': method, ':path': '/x' }, { endStream: method === 'GET' });
+        if (method === 'POST') stream.end(Buffer.from('{"a":1}'));
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        await once(stream, 'end');
+        return Buffer.concat(chunks).toString('utf8');
+      }),
+    );
+    // The server side closes its streams on its own schedule: wait until all have.
+    while (closed < requests) await new Promise((resolve) => setImmediate(resolve));
+    return { answers, finished, closed };
+  }
+
+  it('after a POST body read to its end (fails with end(body): no stream emits finish)', async () => {
+    const { answers, finished } = await exchange('POST', 50);
+    expect(answers.every((text) => JSON.parse(text).servedBy === 'udm1' && text.length > 3000)).toBe(true);
+    expect(finished).toBe(50);
+  });
+
+  it('after a GET (the request is not read): end(body) as before', async () => {
+    const { answers, finished } = await exchange('GET', 50);
+    expect(answers.every((text) => JSON.parse(text).servedBy === 'udm1')).toBe(true);
+    expect(finished).toBe(50);
   });
 });

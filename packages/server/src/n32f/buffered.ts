@@ -121,8 +121,27 @@ export function respondWhole(stream: ServerHttp2Stream, status: number, headers:
   if (body && body.length > 0) {
     out['content-length'] = body.length;
     stream.respond(out);
-    stream.end(body);
+    endWithBody(stream, body);
   } else {
     stream.respond(out, { endStream: true });
   }
+}
+
+/**
+ * Writes the last of an answer (after `respond`) and ends the stream. `stream.end(body)` sends the
+ * data with END_STREAM, and when the request has been read to its end Node 20 destroys the server
+ * stream as soon as it closes, before the write's own completion: the stream never emits 'finish',
+ * and Node builds an ERR_STREAM_DESTROYED with its stack trace for nobody, on every such answer
+ * (8 us of a PRINS responder's CPU per message in its profile). So after a request read to its end
+ * the body is written first and the stream ended once the write completed (one more, empty, DATA
+ * frame carries END_STREAM); otherwise (a GET, a body not read) `end(body)` is cheaper and safe.
+ */
+export function endWithBody(stream: ServerHttp2Stream, body: Buffer | string): void {
+  if (!stream.readableEnded) {
+    stream.end(body);
+    return;
+  }
+  stream.write(body, (error) => {
+    if (!error && !stream.destroyed) stream.end();
+  });
 }

@@ -1,6 +1,7 @@
 import { constants, type Http2Stream, type ServerHttp2Stream } from 'node:http2';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem, type Problem } from '../problem/to-problem';
+import { endWithBody } from './buffered';
 
 /**
  * Answers a raw HTTP/2 stream with `application/problem+json` (the forwarding fast path does not
@@ -28,7 +29,7 @@ export function respondWithProblemDetails(stream: ServerHttp2Stream, problem: Pr
   }
   const body = JSON.stringify(problem.body);
   stream.respond({ ...headers, ':status': problem.status, 'content-type': PROBLEM_JSON, 'content-length': Buffer.byteLength(body) });
-  stream.end(body);
+  endWithBody(stream, body);
   discardRestOfRequest(stream, discardLimit);
   return problem.status;
 }

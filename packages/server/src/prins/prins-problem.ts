@@ -1,6 +1,7 @@
 import type { ServerHttp2Stream } from 'node:http2';
 import { N32fErrorType, type N32fErrorInfoData, type PrinsError } from '@sepp/protocol';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
+import { endWithBody } from '../n32f/buffered';
 
 /**
  * What the cSEPP should tell its NF when the pSEPP refuses a protected message (TS 29.573
@@ -37,7 +38,7 @@ export function respondWithPrinsError(stream: ServerHttp2Stream, error: PrinsErr
     },
   });
   stream.respond({ ':status': 403, 'content-type': PROBLEM_JSON, 'content-length': Buffer.byteLength(body) });
-  stream.end(body);
+  endWithBody(stream, body);
 }
 
 /** The N32fErrorInfo that reports a refused message to its sender (TS 29.573 n32f-error). */
