@@ -9,7 +9,7 @@ import { CONSUMER_HEADERS, mintBenchCerts, PRODUCER_FQDN, type BenchCerts, type 
 import { findH2load, h2loadErrors, runH2load } from './h2load';
 import { DEFAULT_MAX_SAMPLES, jsonBody, runLoadInWorker, type LoadPhase } from './load';
 import { computeRatios, renderReport, rssOf } from './report';
-import { medianRatios, medianRound, roundFigure, roundOrder } from './rounds';
+import { h2loadRatiosPerRound, medianRatios, medianRound, roundFigure, roundOrder } from './rounds';
 import { RATIOS, SCENARIOS, TARGETS } from './scenarios';
 import { evaluateTargets } from './targets';
 import { exitWith } from '../cli';
@@ -244,6 +244,76 @@ async function loadScenario({ scenario, entry, result, ctx, onPath, body }: Load
   }
 }
 
+interface ScenarioRun {
+  params: BenchParams;
+  workDir: string;
+  /** The NF producer every scenario forwards to (started once for the whole run). */
+  producer: BenchChild;
+  producerPort: number;
+  certs: () => Promise<BenchCerts>;
+  /** Starts a process of the bench (its log, and profile with --cpu-prof, named after it). */
+  start: (name: string, script: string, args: string[], env?: NodeJS.ProcessEnv, binary?: boolean) => BenchChild;
+  body: string | undefined;
+}
+
+/**
+ * One scenario of one round: set up, idle RSS, then measured (n) or loaded (the others), then every
+ * process it started stopped (in reverse order) and its peak RSS read. A scenario that cannot run
+ * is reported so (`ran: false`, `error`), never thrown: the other scenarios still run.
+ */
+async function runScenario(scenario: Scenario, run: ScenarioRun): Promise<ScenarioResult> {
+  const { params, workDir, producer, producerPort, start, body } = run;
+  const scenarioChildren: BenchChild[] = [];
+  const processName = (child: BenchChild): string => child.name.slice(scenario.id.length + 1);
+  const ctx: BenchContext = {
+    repoDir: REPO_DIR,
+    distDir: DIST_DIR,
+    workDir,
+    params,
+    producer: { host: '127.0.0.1', port: producerPort, name: 'udm1' },
+    producerApiRoot: `http://${PRODUCER_FQDN}:${producerPort}`,
+    certs: run.certs,
+    spawn: (name, script, args, opts) => {
+      const child = start(`${scenario.id}-${name}`, script, args, opts?.env, opts?.binary ?? false);
+      scenarioChildren.push(child);
+      return child;
+    },
+    spawnAside: (name, script, args) => start(`${scenario.id}-${name}`, script, args),
+    say,
+  };
+  const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [] };
+  say(`bench: (${scenario.id}) ${scenario.title}: setting up`);
+  try {
+    const entry = await scenario.setup(ctx);
+    // Before any traffic: what each process holds once it is up.
+    result.idleRss = scenarioChildren.map((child) => rssOf(processName(child), rssBytes(child.pid)));
+    if (scenario.measure) {
+      say(`bench: (${scenario.id}) measuring`);
+      const before = scenarioChildren.map((child) => cpuTimeMs(child.pid));
+      const measured = await scenario.measure(ctx, entry);
+      const after = scenarioChildren.map((child) => cpuTimeMs(child.pid));
+      result.latency = measured.series;
+      result.measureErrors = measured.errors;
+      result.cpu = scenarioChildren.map((child, i) => ({ process: processName(child), cpuMs: before[i] == null || after[i] == null ? null : after[i] - before[i] }));
+      if (measured.operations > 0 && result.cpu.every((c) => c.cpuMs !== null)) result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / measured.operations;
+    } else {
+      await loadScenario({ scenario, entry, result, ctx, onPath: [producer, ...scenarioChildren], body });
+    }
+    result.ran = true;
+    for (const child of scenarioChildren) child.assertRunning();
+  } catch (error) {
+    result.error = (error as Error).message;
+    say(`bench: (${scenario.id}) could not run: ${result.error}`);
+  } finally {
+    // Reverse start order: the initiator before the responder, proxy A before proxy B.
+    for (const child of [...scenarioChildren].reverse()) {
+      await child.stop();
+      result.rss.push(rssOf(processName(child), child.peakRss));
+    }
+  }
+  return result;
+}
+
 export async function runBench(argv: string[]): Promise<number> {
   let options: BenchOptions | 'help';
   try {
@@ -304,54 +374,7 @@ export async function runBench(argv: string[]): Promise<number> {
       roundSuffix = options.rounds > 1 ? `.round${round + 1}` : '';
       if (options.rounds > 1) say(`bench: round ${round + 1} of ${options.rounds}`);
       for (const scenario of roundOrder(options.scenarios, round)) {
-        const scenarioChildren: BenchChild[] = [];
-        const ctx: BenchContext = {
-          repoDir: REPO_DIR,
-          distDir: DIST_DIR,
-          workDir,
-          params,
-          producer: { host: '127.0.0.1', port: producerAt.port, name: 'udm1' },
-          producerApiRoot: `http://${PRODUCER_FQDN}:${producerAt.port}`,
-          certs: () => (certs ??= mintBenchCerts(path.join(workDir, 'certs'))),
-          spawn: (name, script, args, opts) => {
-            const child = start(`${scenario.id}-${name}`, script, args, opts?.env, opts?.binary ?? false);
-            scenarioChildren.push(child);
-            return child;
-          },
-          spawnAside: (name, script, args) => start(`${scenario.id}-${name}`, script, args),
-          say,
-        };
-        const result: ScenarioResult = { id: scenario.id, title: scenario.title, ran: false, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [] };
-        roundResults.push(result);
-        say(`bench: (${scenario.id}) ${scenario.title}: setting up`);
-        try {
-          const entry = await scenario.setup(ctx);
-          // Before any traffic: what each process holds once it is up.
-          result.idleRss = scenarioChildren.map((child) => rssOf(child.name.slice(scenario.id.length + 1), rssBytes(child.pid)));
-          if (scenario.measure) {
-            say(`bench: (${scenario.id}) measuring`);
-            const before = scenarioChildren.map((child) => cpuTimeMs(child.pid));
-            const measured = await scenario.measure(ctx, entry);
-            const after = scenarioChildren.map((child) => cpuTimeMs(child.pid));
-            result.latency = measured.series;
-            result.measureErrors = measured.errors;
-            result.cpu = scenarioChildren.map((child, i) => ({ process: child.name.slice(scenario.id.length + 1), cpuMs: before[i] == null || after[i] == null ? null : after[i] - before[i] }));
-            if (measured.operations > 0 && result.cpu.every((c) => c.cpuMs !== null)) result.cpuMsPerRequest = result.cpu.reduce((sum, c) => sum + c.cpuMs!, 0) / measured.operations;
-          } else {
-            await loadScenario({ scenario, entry, result, ctx, onPath: [nf, ...scenarioChildren], body });
-          }
-          result.ran = true;
-          for (const child of scenarioChildren) child.assertRunning();
-        } catch (error) {
-          result.error = (error as Error).message;
-          say(`bench: (${scenario.id}) could not run: ${result.error}`);
-        } finally {
-          // Reverse start order: the initiator before the responder, proxy A before proxy B.
-          for (const child of [...scenarioChildren].reverse()) {
-            await child.stop();
-            result.rss.push(rssOf(child.name.slice(scenario.id.length + 1), child.peakRss));
-          }
-        }
+        roundResults.push(await runScenario(scenario, { params, workDir, producer: nf, producerPort: producerAt.port, certs: () => (certs ??= mintBenchCerts(path.join(workDir, 'certs'))), start, body }));
       }
     }
   } catch (error) {
@@ -381,6 +404,7 @@ export async function runBench(argv: string[]): Promise<number> {
             count: rounds.length,
             scenarios: Object.fromEntries(options.scenarios.map((scenario) => [scenario.id, rounds.map((roundResults) => roundFigure(roundResults.find((result) => result.id === scenario.id)))])),
             ratios: Object.fromEntries(RATIOS.map((spec, index) => [`${spec.numerator}/${spec.denominator}`, repeated.perRound[index]!])),
+            h2loadRatios: h2loadRatiosPerRound(RATIOS, rounds),
           },
         }
       : {}),

@@ -172,9 +172,10 @@ export interface BenchReport {
   /**
    * With --rounds N > 1: each round's figure per scenario (req/s; (n): whole p50 in ms; null: it did
    * not run) and each ratio per round, in the order the rounds ran. `scenarios` above are each
-   * scenario's median round, `ratios` the medians of these.
+   * scenario's median round, `ratios` the medians of these. `h2loadRatios`: each pair's ratio of
+   * h2load's req/s per round (null where h2load did not load both); its targets take the median.
    */
-  rounds?: { count: number; scenarios: Record<string, (number | null)[]>; ratios: Record<string, (number | null)[]> };
+  rounds?: { count: number; scenarios: Record<string, (number | null)[]>; ratios: Record<string, (number | null)[]>; h2loadRatios: Record<string, (number | null)[]> };
   targets: TargetResult[];
   producer: ProcessRss;
 }

@@ -104,8 +104,8 @@ export function renderReport(report: BenchReport): string {
   lines.push('');
 
   if (report.rounds) {
-    const { count, scenarios, ratios } = report.rounds;
-    lines.push(`rounds: ${count}, every other one in reverse order; above, each scenario's median round and each ratio's median over the rounds`);
+    const { count, scenarios, ratios, h2loadRatios } = report.rounds;
+    lines.push(`rounds: ${count}, every other one in reverse order; above, each scenario's median round (its h2load figures too) and each ratio's median over the rounds (h2load ratio targets too)`);
     const cell = (value: number | null, digits: number): string => (value === null ? '-' : digits === 0 ? rate(value) : value.toFixed(digits));
     const rows: string[][] = [];
     for (const [id, values] of Object.entries(scenarios)) {
@@ -115,6 +115,10 @@ export function renderReport(report: BenchReport): string {
     for (const [name, values] of Object.entries(ratios)) {
       if (values.every((value) => value === null)) continue;
       rows.push([`  ${name}`, 'ratio', ...values.map((value) => cell(value, 2))]);
+    }
+    for (const [name, values] of Object.entries(h2loadRatios)) {
+      if (values.every((value) => value === null)) continue;
+      rows.push([`  ${name}`, 'h2load ratio', ...values.map((value) => cell(value, 2))]);
     }
     lines.push(...table(rows, [false, false, ...Array.from({ length: count }, () => true)]));
     lines.push('');

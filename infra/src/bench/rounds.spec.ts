@@ -1,7 +1,8 @@
 import type { BenchReport, Scenario, ScenarioResult } from './context';
 import { summarize } from './load';
 import { renderReport } from './report';
-import { medianRatios, medianRound, roundFigure, roundOrder } from './rounds';
+import { evaluateTargets, h2loadRatioTarget } from './targets';
+import { h2loadRatio, h2loadRatiosPerRound, medianRatios, medianRound, roundFigure, roundOrder } from './rounds';
 
 function scenario(id: string, extra: Partial<ScenarioResult> = {}): ScenarioResult {
   return { id, title: id, ran: true, cpu: [], cpuMsPerRequest: null, rss: [], idleRss: [], ...extra };
@@ -63,15 +64,47 @@ describe('bench rounds', () => {
       params: { durationS: 10, warmupS: 2, concurrency: 64, connections: 4, method: 'GET', path: '/', bodyBytes: 0, requestTimeoutMs: 10_000, seppLogLevel: 'warn', h2load: [], negotiations: 10 },
       scenarios: [loaded('b', 4000), loaded('c', 3800), measured('n', 5.25)],
       ratios: [{ numerator: 'c', denominator: 'b', target: 0.9, value: 0.95, pass: true }],
-      rounds: { count: 2, scenarios: { b: [4000, 3000], c: [3800, null], n: [5.25, 6.5] }, ratios: { 'c/b': [0.95, null] } },
+      rounds: { count: 2, scenarios: { b: [4000, 3000], c: [3800, null], n: [5.25, 6.5] }, ratios: { 'c/b': [0.95, null] }, h2loadRatios: { 'c/b': [0.91, null], 'd/c': [null, null] } },
       targets: [{ id: 'ratio-c-b', label: 'c/b req/s >= 0.90', value: '0.95', pass: true }],
       producer: { process: 'producer', peakRssBytes: null },
     };
     const text = renderReport(report);
-    expect(text).toContain("rounds: 2, every other one in reverse order; above, each scenario's median round and each ratio's median over the rounds");
+    expect(text).toContain("rounds: 2, every other one in reverse order; above, each scenario's median round (its h2load figures too) and each ratio's median over the rounds (h2load ratio targets too)");
     expect(text).toMatch(/\n {2}b +req\/s +4,000 +3,000\n/);
     expect(text).toMatch(/\n {2}c +req\/s +3,800 +-\n/);
     expect(text).toMatch(/\n {2}n +whole p50 ms +5\.25 +6\.50\n/);
     expect(text).toMatch(/\n {2}c\/b +ratio +0\.95 +-\n/);
+    expect(text).toMatch(/\n {2}c\/b +h2load ratio +0\.91 +-\n/);
+    expect(text).not.toMatch(/d\/c +h2load ratio/);
+  });
+
+  it("judges an h2load ratio target by the median of the rounds' own h2load ratios, not by the median rounds' figures", () => {
+    const h2 = (id: string, reqPerSec: number, h2loadReqPerSec: number): ScenarioResult => ({ ...loaded(id, reqPerSec), h2load: { clients: 10, streams: 10, durationS: 10, reqPerSec: h2loadReqPerSec, succeeded: h2loadReqPerSec * 10, errors: 0, meanMs: 1, cpuMsPerRequest: 0.2 } });
+    const rounds = [
+      [h2('b', 4000, 5000), h2('c', 3800, 4600)],
+      // The generator's median rounds of b and c (3,900 and 3,700 req/s) are here: their h2load ratio is 0.80.
+      [h2('b', 3900, 5000), h2('c', 3700, 4000)],
+      [h2('b', 3800, 4000), h2('c', 3600, 3720), scenario('d', { ran: false })],
+    ];
+    expect(h2loadRatio(rounds[0]!, 'c', 'b')).toBeCloseTo(0.92);
+    expect(h2loadRatio(rounds[2]!, 'd', 'c')).toBeNull();
+    expect(h2loadRatio([loaded('b', 1), loaded('c', 1)], 'c', 'b')).toBeNull();
+    const perRound = h2loadRatiosPerRound([{ numerator: 'c', denominator: 'b' }, { numerator: 'd', denominator: 'c' }], rounds);
+    expect(perRound['c/b']!.map((value) => value?.toFixed(2))).toEqual(['0.92', '0.80', '0.93']);
+    expect(perRound['d/c']).toEqual([null, null, null]);
+    const report: Omit<BenchReport, 'targets'> = {
+      startedAt: '',
+      node: 'v20',
+      platform: 'linux',
+      cpus: { count: 2, model: 'x' },
+      params: { durationS: 10, warmupS: 2, concurrency: 64, connections: 4, method: 'GET', path: '/', bodyBytes: 0, requestTimeoutMs: 10_000, seppLogLevel: 'warn', h2load: ['b', 'c'], negotiations: 10 },
+      scenarios: [medianRound(rounds.map((r) => r[0]!)), medianRound(rounds.map((r) => r[1]!))],
+      ratios: [],
+      rounds: { count: 3, scenarios: {}, ratios: {}, h2loadRatios: perRound },
+      producer: { process: 'producer', peakRssBytes: null },
+    };
+    expect(evaluateTargets([h2loadRatioTarget('c', 'b', 0.9)], report)[0]).toMatchObject({ value: '0.92', pass: true });
+    // Without rounds: the ratio of the run's own figures.
+    expect(evaluateTargets([h2loadRatioTarget('c', 'b', 0.9)], { ...report, rounds: undefined })[0]).toMatchObject({ value: '0.80', pass: false });
   });
 });

@@ -30,7 +30,8 @@ export function medianRound(results: readonly ScenarioResult[]): ScenarioResult 
   return ranked[Math.floor((ranked.length - 1) / 2)]!;
 }
 
-function median(values: readonly number[]): number {
+/** The median of some numbers (the mean of the middle two of an even count). */
+export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
@@ -47,4 +48,20 @@ export function medianRatios(specs: readonly RatioSpec[], rounds: readonly (read
     return { ...spec, value, pass: spec.target === undefined ? null : value >= spec.target };
   });
   return { ratios, perRound };
+}
+
+/** `num/den` of h2load's req/s in one round; null unless both ran with h2load and the denominator answered. */
+export function h2loadRatio(results: readonly ScenarioResult[], numerator: string, denominator: string): number | null {
+  const num = results.find((result) => result.id === numerator && result.ran)?.h2load;
+  const den = results.find((result) => result.id === denominator && result.ran)?.h2load;
+  return num && den && den.reqPerSec > 0 ? num.reqPerSec / den.reqPerSec : null;
+}
+
+/**
+ * Each pair's h2load ratio in every round, by name (`c/b`): the h2load ratio targets take their
+ * median, as the bench's own ratios do, rather than the ratio of the median rounds (which are
+ * chosen by the bench's own generator).
+ */
+export function h2loadRatiosPerRound(specs: readonly RatioSpec[], rounds: readonly (readonly ScenarioResult[])[]): Record<string, (number | null)[]> {
+  return Object.fromEntries(specs.map((spec) => [`${spec.numerator}/${spec.denominator}`, rounds.map((results) => h2loadRatio(results, spec.numerator, spec.denominator))]));
 }
