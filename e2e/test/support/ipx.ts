@@ -28,8 +28,8 @@ export interface IpxRule {
 
 /** The IPX relay app (apps/ipx/dist/main.js) as its own process. */
 export class IpxProcess extends AppProcess {
-  static async ready(configFile: string): Promise<IpxProcess> {
-    const ipx = new IpxProcess('ipx', [IPX_MAIN, '--config', configFile]);
+  static async ready(configFile: string, env: NodeJS.ProcessEnv = {}): Promise<IpxProcess> {
+    const ipx = new IpxProcess('ipx', [IPX_MAIN, '--config', configFile], { env });
     await ipx.ready();
     return ipx;
   }
@@ -66,6 +66,8 @@ export interface IpxPathOptions {
   prins?: Record<string, unknown>;
   /** The responder's `state:` (a cluster's shared state store). */
   state?: Record<string, unknown>;
+  /** Environment of all three processes (e.g. NODE_OPTIONS). */
+  env?: NodeJS.ProcessEnv;
   /**
    * A hop of the test between the IPX app and the responder (e.g. a TamperingRelay), started once
    * the responder listens: returns the port the IPX app forwards to. Its server certificate must
@@ -137,10 +139,10 @@ export class IpxPath {
     const started: AppProcess[] = [];
     try {
       const responderFile = writeYaml(pki.dir, `${options.name}-responder`, responderYaml);
-      const responder = await SeppProcess.ready('responder', responderFile);
+      const responder = await SeppProcess.ready('responder', responderFile, options.env);
       started.push(responder);
       const forwardPort = options.between ? (await options.between(responder, responderYaml)).port : responder.port('n32');
-      const ipx = await startIpxApp(pki, options.name, certs, forwardPort, options.rules ?? []);
+      const ipx = await startIpxApp(pki, options.name, certs, forwardPort, options.rules ?? [], options.env);
       started.push(ipx);
       const knows = options.initiatorKnowsKey ?? leafOnly(pki, certs.signing, `${options.name}-ipx-signing-leaf.crt`);
       const initiator = await startInitiatorB(pki, certB, options, responder.port('n32'), initiatorN32Port, ipx.port('n32f'), knows);
@@ -182,7 +184,7 @@ export class IpxPath {
     await this.ipx.stop();
     this.certs = { tls: this.certs.tls, signing };
     const { pki, certB, options, forwardPort, initiatorN32Port } = this.setup;
-    this.ipx = await startIpxApp(pki, `${options.name}-${name}`, this.certs, forwardPort, options.rules ?? []);
+    this.ipx = await startIpxApp(pki, `${options.name}-${name}`, this.certs, forwardPort, options.rules ?? [], options.env);
     const knows = leafOnly(pki, signing, `${options.name}-${name}-ipx-signing-leaf.crt`);
     this.initiator = await startInitiatorB(pki, certB, { ...options, name: `${options.name}-${name}` }, this.responder.port('n32'), initiatorN32Port, this.ipx.port('n32f'), knows);
     await this.waitEstablished();
@@ -202,7 +204,7 @@ export class IpxPath {
 }
 
 /** The IPX app (signing as IPX_FQDN with `certs.signing`) forwarding to 127.0.0.1:`forwardPort`, whose certificate must name FQDN_A. */
-async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardPort: number, rules: IpxRule[]): Promise<IpxProcess> {
+async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardPort: number, rules: IpxRule[], env?: NodeJS.ProcessEnv): Promise<IpxProcess> {
   const ipxConfig = {
     ipx: { fqdn: IPX_FQDN, signingKey: certs.signing.key },
     tls: { cert: certs.tls.cert, key: certs.tls.key, ca: [pki.caFile] },
@@ -214,7 +216,7 @@ async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardP
   };
   const ipxFile = join(pki.dir, `${name}-ipx.yaml`);
   writeFileSync(ipxFile, stringify(ipxConfig));
-  return IpxProcess.ready(ipxFile);
+  return IpxProcess.ready(ipxFile, env);
 }
 
 /** The initiator of PLMN 002/02 sending N32-f through the IPX at `ipxPort`, which it verifies with `knowsKey`. */
@@ -232,7 +234,7 @@ function startInitiatorB(pki: TestPki, certB: CertFiles, options: IpxPathOptions
     } as never,
   ];
   if (options.prins) initiatorYaml.prins = options.prins;
-  return SeppProcess.ready('initiator', writeYaml(pki.dir, `${options.name}-initiator`, initiatorYaml));
+  return SeppProcess.ready('initiator', writeYaml(pki.dir, `${options.name}-initiator`, initiatorYaml), options.env);
 }
 
 export interface IpxInitiatorOptions {
