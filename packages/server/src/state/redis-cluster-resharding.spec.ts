@@ -1,7 +1,7 @@
 import { RedisCluster, type RedisServer } from '@sepp/infra';
 import { ClusterStores } from '../testing/redis-cluster.spec-support';
 import type { RedisStateStore } from './redis-store';
-import type { StoredContext } from './state-store';
+import { StateStoreUnavailable, type StoredContext } from './state-store';
 
 /**
  * The Redis adapter while a Redis Cluster is resharded under it (real redis-server processes in
@@ -156,5 +156,41 @@ describe('state store: redis cluster resharded while in use', () => {
     await cluster.waitHealthy();
     expect(await a.acceptReceived(context.localContextId, 'request', 2, '0000000000000002')).toBe('replayed');
     expect(await a.acceptReceived(context.localContextId, 'request', 3, '0000000000000003')).toBe('fresh');
+  }, 60_000);
+
+  it("a slot whose migration stopped with a context's keys split between the nodes: the check of a received message is refused (TRYAGAIN), not half-done; once the keys are together it is answered as it would have been", async () => {
+    const a = store('tryagain-a', 0);
+    expect(await a.waitUntilUp(10_000)).toBe(true);
+    // A context on a slot neither test above touched.
+    const { context, slot } = await contextInSlots(MOVED_SLOTS + 2_048, MOVED_SLOTS + 4_096);
+    const source = await cluster.masterOfSlot(slot);
+    const target = (await cluster.masters()).find((node) => node.port !== source.port)!;
+    const id = context.localContextId;
+    await a.saveContext(context);
+    expect(await a.acceptReceived(id, 'request', 1, '0000000000000001')).toBe('fresh');
+    // The check's script reads and writes the context, its SEQ window and its messageIds (one slot).
+    const [hash, window, ids] = [contextKey(context), `${contextKey(context)}:rx:request`, `${contextKey(context)}:ids:request`];
+    expect((await source.cli(['CLUSTER', 'GETKEYSINSLOT', String(slot), '100'])).split('\n').filter((key) => key !== '').sort()).toEqual([hash, ids, window].sort());
+
+    // The migration moves the SEQ window and stops there (an operator's reshard that died midway).
+    const [sourceId, targetId] = await Promise.all([cluster.nodeId(source), cluster.nodeId(target)]);
+    await target.cli(['CLUSTER', 'SETSLOT', String(slot), 'IMPORTING', sourceId]);
+    await source.cli(['CLUSTER', 'SETSLOT', String(slot), 'MIGRATING', targetId]);
+    await source.cli(['MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'AUTH', PASSWORD, 'KEYS', window]);
+    const { tryagain: tryagainBefore } = await migrationCounts();
+
+    // The script cannot run on either node (TRYAGAIN); after its retries the store reports itself unavailable: no verdict.
+    await expect(a.acceptReceived(id, 'request', 2, '0000000000000002')).rejects.toBeInstanceOf(StateStoreUnavailable);
+    expect((await migrationCounts()).tryagain - tryagainBefore).toBeGreaterThanOrEqual(1);
+    // A command on one key that is still on the source is served meanwhile.
+    expect((await a.loadContext(id))?.peer).toBe(context.peer);
+
+    // The migration finished: the refused check had recorded nothing, the earlier one moved along.
+    await source.cli(['MIGRATE', '127.0.0.1', String(target.port), '', '0', '5000', 'AUTH', PASSWORD, 'KEYS', hash, ids]);
+    for (const node of await cluster.masters()) await node.cli(['CLUSTER', 'SETSLOT', String(slot), 'NODE', targetId]);
+    await cluster.waitHealthy();
+    expect(await a.acceptReceived(id, 'request', 2, '0000000000000002')).toBe('fresh');
+    expect(await a.acceptReceived(id, 'request', 1, '0000000000000001')).toBe('replayed');
+    expect((await cluster.masterOf(hash)).port).toBe(target.port);
   }, 60_000);
 });
