@@ -106,8 +106,17 @@ describe('N32-f under faults', () => {
 
         // Every request ended exactly once, with the producer's answer or a 5xx problem+json.
         expect(outcomes.map((o) => o.i).sort((a, b) => a - b)).toEqual(Array.from({ length: 300 }, (_, i) => i));
-        const failures = outcomes.filter((o) => o.kind === 'failure');
-        expect(failures).toEqual([]);
+        const failures = outcomes.filter((o): o is Extract<Outcome, { kind: 'failure' }> => o.kind === 'failure');
+        // After SIGKILL one exception: an answer the responder had begun to relay (its HEADERS out,
+        // not its end) is cut with the connection, and the initiator resets that stream
+        // (RST_STREAM INTERNAL_ERROR) rather than pass a truncated answer off as whole. Only a
+        // request in flight at the kill, and only one the producer answered. A graceful stop cuts none.
+        if (signal === 'SIGTERM') expect(failures).toEqual([]);
+        for (const failure of failures) {
+          expect(failure.error).toMatch(/NGHTTP2_INTERNAL_ERROR/);
+          expect(failure.i).toBeLessThan(downAt + 20);
+          expect(producer.seen.slice(seenBefore).map((seen) => String(seen.headers[':path']))).toContain(loadPath(failure.i));
+        }
         const answers = outcomes.filter((o): o is Extract<Outcome, { kind: 'answer' }> => o.kind === 'answer');
         const problems = outcomes.filter((o): o is Extract<Outcome, { kind: 'problem' }> => o.kind === 'problem');
         for (const { i, answer } of answers) expect(answer.json).toMatchObject({ method: 'GET', path: loadPath(i).split('?')[0], query: `n=${i}`, servedBy: 'udm1' });
@@ -132,14 +141,14 @@ describe('N32-f under faults', () => {
           expect(arrived.length).toBe(answers.length);
         } else {
           expect(handled).toBeGreaterThanOrEqual(answers.length);
-          expect(handled).toBeLessThanOrEqual(answers.length + lostInFlight);
+          expect(handled).toBeLessThanOrEqual(answers.length + lostInFlight + failures.length);
         }
 
         // The same initiator process renegotiated on a new connection.
         expect(initiator.running).toBe(true);
         await initiator.waitForLines('N32 connection up', (l) => l.msg === 'N32 connection up', 2);
         console.log(
-          `${signal}: ${answers.length} answered by the producer, ${problems.length} problems (${[...new Set(problems.map((p) => `${p.status} ${p.cause}`))].join(', ')}), producer handled ${handled}`,
+          `${signal}: ${answers.length} answered by the producer, ${problems.length} problems (${[...new Set(problems.map((p) => `${p.status} ${p.cause}`))].join(', ')}), ${failures.length} cut answers reset, producer handled ${handled}`,
         );
       } finally {
         nf.close();
