@@ -147,6 +147,9 @@ function h2loadScenarios(value: string | undefined): string[] {
 
 const say = (line: string): void => console.log(line);
 
+/** A scenario's process by the name it has within the scenario (`c-initiator` -> `initiator`). */
+const nameInScenario = (scenario: Scenario, child: BenchChild): string => child.name.slice(scenario.id.length + 1);
+
 interface LoadRun {
   scenario: Scenario;
   entry: ScenarioEntry;
@@ -169,7 +172,7 @@ async function loadScenario({ scenario, entry, result, ctx, onPath, body }: Load
   if (servedBy !== 'udm1') throw new Error(`the first request through it did not reach the producer (body: ${smoke.text.slice(0, 300)})`);
   if (scenario.verify) say(`bench: (${scenario.id}) ${await scenario.verify(ctx, entry)}`);
   say(`bench: (${scenario.id}) loading ${entry.url} for ${params.warmupS}${scenario.warmupRequests ? ` s and ${scenario.warmupRequests} answers` : ''} + ${params.durationS} s`);
-  const processName = (child: BenchChild, i: number): string => (i === 0 ? 'producer' : child.name.slice(scenario.id.length + 1));
+  const processName = (child: BenchChild, i: number): string => (i === 0 ? 'producer' : nameInScenario(scenario, child));
   let cpuAtStart: Array<number | null> = [];
   let cpuAtEnd: Array<number | null> = [];
   let generatorAt = process.cpuUsage();
@@ -264,7 +267,7 @@ interface ScenarioRun {
 async function runScenario(scenario: Scenario, run: ScenarioRun): Promise<ScenarioResult> {
   const { params, workDir, producer, producerPort, start, body } = run;
   const scenarioChildren: BenchChild[] = [];
-  const processName = (child: BenchChild): string => child.name.slice(scenario.id.length + 1);
+  const processName = (child: BenchChild): string => nameInScenario(scenario, child);
   const ctx: BenchContext = {
     repoDir: REPO_DIR,
     distDir: DIST_DIR,
