@@ -25,7 +25,7 @@ export type ConnectionsProvider = (peer: string) => unknown;
  * The cluster view for operators (`/admin/peers`, `/admin/contexts` on any replica): each replica
  * publishes its own view (peers with state and connections, the contexts it holds) to the state
  * store every 2 s and when a peer changes; any replica lists every replica's. With the in-memory
- * store the cluster is this process.
+ * store the cluster is this process: nothing is published, its view is built when asked.
  */
 @Injectable()
 export class ClusterViewService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -66,6 +66,9 @@ export class ClusterViewService implements OnApplicationBootstrap, OnApplication
   }
 
   onApplicationBootstrap(): void {
+    // Not shared (the in-memory store): nobody else reads a publication, and `cluster()` builds
+    // this replica's view fresh; publishing would rebuild it (every context listed) at each change.
+    if (!this.store.shared) return;
     this.peers.on('change', this.onPeerChange);
     this.timer = setInterval(() => void this.publish(), PUBLISH_EVERY_MS);
     this.timer.unref();
