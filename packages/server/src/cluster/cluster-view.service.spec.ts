@@ -3,7 +3,7 @@ import type { SeppLogger } from '../logging/logger';
 import type { PeerRegistry } from '../peers/peer-registry.service';
 import type { N32fContextsService } from '../prins/n32f-contexts.service';
 import { MemoryStateStore } from '../state/memory-store';
-import type { N32StateStore, ReplicaView } from '../state/state-store';
+import type { ReplicaView } from '../state/state-store';
 import { ClusterViewService } from './cluster-view.service';
 
 /** A peer registry and a context service as the view reads them: changes, and lists counted. */
@@ -56,7 +56,7 @@ describe('ClusterViewService', () => {
   it('with a shared store, publishes at start and once for the changes of one event-loop turn', async () => {
     const store = new SharedMemoryStore('r1');
     const { peers, contexts, change } = fakes();
-    const service = new ClusterViewService(store as unknown as N32StateStore, 'initiator', peers, contexts, logger);
+    const service = new ClusterViewService(store, 'initiator', peers, contexts, logger);
     service.onApplicationBootstrap();
     await turn();
     expect(store.published).toHaveLength(1);
