@@ -37,6 +37,8 @@ const PLMN_C: PlmnId = { mcc: '003', mnc: '03' };
 const FQDN_C = seppFqdn(PLMN_C);
 /** The responder's prins.replacedContextGraceMs. */
 const REPLACED_GRACE_MS = 4_000;
+/** The responder's prins.maxContextsPerPeer. */
+const MAX_CONTEXTS = 3;
 
 /** A FlatJweJson as we tamper with it. */
 type Jwe = Record<string, unknown>;
@@ -90,8 +92,9 @@ describe('PRINS tampering against the real responder', () => {
       },
     });
     responderConfig = yaml;
-    // A replaced context keeps serving for 4 s (default 10 s): the last describe watches it go.
-    yaml.prins = { replacedContextGraceMs: REPLACED_GRACE_MS };
+    // A replaced context keeps serving for 4 s (default 10 s), and at most 3 contexts per peer
+    // (default 4): the last describe watches them go.
+    yaml.prins = { replacedContextGraceMs: REPLACED_GRACE_MS, maxContextsPerPeer: MAX_CONTEXTS };
     responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'responder', yaml));
     client = await H2Client.open(responder.port('n32'), FQDN_A, pki.clientTls(certB));
     request = {
@@ -520,6 +523,27 @@ describe('PRINS tampering against the real responder', () => {
       const gone = await sendOn(old.context);
       expect((await expectRefused(gone.answer, before, 'CONTEXT_NOT_FOUND')).n32fMessageId).toBe(gone.messageId);
       expect((await sendOn(fresh.context)).answer.status).toBe(200);
+    });
+
+    it('past prins.maxContextsPerPeer contexts the oldest end at once (logged, every one of them), not after their grace; those within the bound serve', async () => {
+      // The last case's new context (when it ran).
+      const before = (await contextsOf(responder)).filter((c) => c.peer === FQDN_B).map((c) => c.localContextId);
+      const from = responder.lines.length;
+      const made: Array<{ context: N32fContext; responderId: string }> = [];
+      for (let i = 0; i <= MAX_CONTEXTS; i++) made.push(await newContext());
+      const kept = made.slice(-MAX_CONTEXTS).map((m) => m.responderId);
+      // Within the grace of every replaced one: only the newest MAX_CONTEXTS are left.
+      expect((await contextsOf(responder)).filter((c) => c.peer === FQDN_B).map((c) => c.localContextId).sort()).toEqual([...kept].sort());
+      for (const gone of [...before, made[0]!.responderId]) {
+        const line = await responder.waitForLog(`context ${gone} retired`, (l) => l.msg === 'N32-f context retired' && l['localContextId'] === gone, 5_000, from);
+        expect(line).toMatchObject({ level: 'info', peer: FQDN_B, graceMs: 0, reason: `more than prins.maxContextsPerPeer (${MAX_CONTEXTS}) contexts with the peer` });
+      }
+      const checked = checkpoint();
+      const late = await sendOn(made[0]!.context);
+      expect((await expectRefused(late.answer, checked, 'CONTEXT_NOT_FOUND')).n32fMessageId).toBe(late.messageId);
+      // The oldest still kept is in its grace: it serves, and so does the newest.
+      expect((await sendOn(made[1]!.context)).answer.status).toBe(200);
+      expect((await sendOn(made[MAX_CONTEXTS]!.context)).answer.status).toBe(200);
     });
   });
 });

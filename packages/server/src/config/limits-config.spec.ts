@@ -114,3 +114,14 @@ describe('prins.replacedContextGraceMs', () => {
     expect(problemsOf(file({ prins: { replacedContextGraceMs: '10s' } }))).toContain('prins.replacedContextGraceMs: must be an integer (ms)');
   });
 });
+
+describe('prins.maxContextsPerPeer', () => {
+  it('defaults to 4, takes 2 to 64, and names the key when it is wrong', () => {
+    expect(loadConfig(file({}), {}).prins.maxContextsPerPeer).toBe(4);
+    expect(loadConfig(file({ prins: { maxContextsPerPeer: 2 } }), {}).prins.maxContextsPerPeer).toBe(2);
+    expect(loadConfig(file({ prins: { maxContextsPerPeer: 64 } }), {}).prins.maxContextsPerPeer).toBe(64);
+    expect(problemsOf(file({ prins: { maxContextsPerPeer: 1 } }))).toContain('prins.maxContextsPerPeer: must be at least 2');
+    expect(problemsOf(file({ prins: { maxContextsPerPeer: 65 } }))).toContain('prins.maxContextsPerPeer: must be at most 64');
+    expect(problemsOf(file({ prins: { maxContextsPerPeer: 2.5 } }))).toContain('prins.maxContextsPerPeer: must be an integer');
+  });
+});

@@ -249,6 +249,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       maxMessagesPerContext: parsed.prins?.maxMessagesPerContext ?? CONFIG_DEFAULTS.maxMessagesPerContext,
       acceptLegacyUriPlaceholder: parsed.prins?.acceptLegacyUriPlaceholder ?? CONFIG_DEFAULTS.acceptLegacyUriPlaceholder,
       replacedContextGraceMs: parsed.prins?.replacedContextGraceMs ?? CONFIG_DEFAULTS.replacedContextGraceMs,
+      maxContextsPerPeer: parsed.prins?.maxContextsPerPeer ?? CONFIG_DEFAULTS.maxContextsPerPeer,
     },
     logging: { level: parsed.logging?.level ?? CONFIG_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),

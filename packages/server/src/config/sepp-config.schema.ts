@@ -264,6 +264,9 @@ export class PrinsConfig {
   /** How long a context replaced by a newer one with the same peer still serves messages on the way (ms). */
   @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be at least 0 ms' }) @Max(600_000, { message: 'must be at most 600000 ms' })
   replacedContextGraceMs?: number;
+  /** The most N32-f contexts kept with one peer: the current one and those replaced but still in their grace. */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(2, { message: 'must be at least 2' }) @Max(64, { message: 'must be at most 64' })
+  maxContextsPerPeer?: number;
 }
 
 export class SeppConfigFile {

@@ -135,6 +135,8 @@ export interface SeppConfig {
     readonly acceptLegacyUriPlaceholder: boolean;
     /** How long a replaced context still opens and answers messages (answers on the way). */
     readonly replacedContextGraceMs: number;
+    /** The most contexts kept with one peer; past it the oldest replaced ones end at once. */
+    readonly maxContextsPerPeer: number;
   };
   readonly logging: { readonly level: string };
   readonly limits: LimitsSettings;
@@ -171,6 +173,7 @@ export const CONFIG_DEFAULTS = {
   maxMessagesPerContext: 4_294_967_296,
   acceptLegacyUriPlaceholder: false,
   replacedContextGraceMs: 10_000,
+  maxContextsPerPeer: 4,
   watchFiles: false,
   limits: LIMITS_DEFAULTS,
 } as const;

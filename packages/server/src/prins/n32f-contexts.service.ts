@@ -88,7 +88,8 @@ export type SharedCheck = 'shared' | 'local-only';
  * The N32-f contexts of this SEPP (TS 33.501 13.2.2.4): created by the parameter exchange, found by
  * the ID we allocated when a message arrives, removed by n32f-terminate, a release, or a newer
  * context with the same peer (after `prins.replacedContextGraceMs`, for messages still on the way;
- * the removal of a replaced context is logged: `N32-f context retired`).
+ * at once past `prins.maxContextsPerPeer` contexts with the peer; the removal of a replaced context
+ * is logged: `N32-f context retired`).
  *
  * Every context is kept in the state store (the port: in memory, or Redis shared by the replicas
  * of this SEPP, README "Running a cluster"); `table` is this process's cache of them. A context
@@ -147,8 +148,22 @@ export class N32fContextsService implements OnModuleDestroy {
     await this.store.saveContext(toStored(context, maxMessages));
     this.table.add(context);
     this.prefetch(context);
-    const older = this.table.list().filter((other) => other.params.peer === params.peer && other !== context);
-    this.retireLater(older, 'replaced by a newer context', undefined, context);
+    // Newest first (the table lists in the order added: the later of two made in one millisecond first).
+    const older = this.table
+      .list()
+      .filter((other) => other.params.peer === params.peer && other !== context)
+      .reverse()
+      .sort((a, b) => b.createdAt - a.createdAt);
+    const { maxContextsPerPeer } = this.config.current.prins;
+    // A peer setting up contexts in quick succession keeps at most maxContextsPerPeer: past that
+    // the oldest end now instead of after their grace (their keys, windows and store entries too).
+    for (const gone of older.slice(maxContextsPerPeer - 1)) {
+      this.forget(gone.localContextId, `more than prins.maxContextsPerPeer (${maxContextsPerPeer}) contexts with the peer`, 'N32-f context retired', {
+        replacedBy: context.localContextId,
+        graceMs: 0,
+      });
+    }
+    this.retireLater(older.slice(0, maxContextsPerPeer - 1), 'replaced by a newer context', undefined, context);
     void this.retireOlderInStore(context);
     this.logger.info(
       {
@@ -482,8 +497,12 @@ export class N32fContextsService implements OnModuleDestroy {
   private async retireOlderInStore(context: N32fContext): Promise<void> {
     try {
       const stored = await this.store.listContexts();
-      const older = stored.filter((other) => other.peer === context.params.peer && other.localContextId !== context.localContextId.toLowerCase() && other.createdAt <= context.createdAt);
-      await Promise.all(older.map((other) => this.store.retireContext(other.peer, other.localContextId, this.config.current.prins.replacedContextGraceMs)));
+      const older = stored
+        .filter((other) => other.peer === context.params.peer && other.localContextId !== context.localContextId.toLowerCase() && other.createdAt <= context.createdAt)
+        .sort((a, b) => b.createdAt - a.createdAt);
+      const { replacedContextGraceMs, maxContextsPerPeer } = this.config.current.prins;
+      // Past maxContextsPerPeer (with this one), the oldest end now on every replica.
+      await Promise.all(older.map((other, i) => this.store.retireContext(other.peer, other.localContextId, i < maxContextsPerPeer - 1 ? replacedContextGraceMs : 0)));
     } catch (error) {
       this.logger.warn({ peer: context.params.peer, error: (error as Error).message }, 'older N32-f contexts not retired in the state store (unreachable)');
     }
