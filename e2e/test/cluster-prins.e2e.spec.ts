@@ -153,6 +153,26 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     for (const replica of replicas) expect((await replica.admin<{ stored: unknown[] }>('/admin/contexts')).body.stored).toEqual([]);
   });
 
+  it('past prins.maxContextsPerPeer (4) contexts set up across the replicas, the oldest ends at once in the store and on the replica holding it; the others serve', async () => {
+    // Five contexts in a row, each on the next replica: no replica holds more than two of them,
+    // so only the store sees five.
+    const made: Negotiated[] = [];
+    for (let i = 0; i < 5; i++) made.push(await negotiate(i % 3));
+    const kept = made.slice(1).map((m) => m.responderId);
+    await waitFor('the store holding the newest four', async () => {
+      const stored = (await replicas[2]!.admin<{ stored: { localContextId: string }[] }>('/admin/contexts')).body.stored.map((c) => c.localContextId);
+      return stored.length === 4 && kept.every((id) => stored.includes(id));
+    });
+    // Replica 1 set the oldest up (and holds it): the store's retirement reached it.
+    await replicas[0]!.waitForLog('the oldest context ended', (l) => l.msg === 'N32-f context terminated' && l['localContextId'] === made[0]!.responderId && l['reason'] === 'terminated by another replica');
+    for (let replica = 0; replica < 3; replica++) refused(await send(replica, seal(made[0]!.context).wire), 'CONTEXT_NOT_FOUND');
+    // The oldest kept one (in its grace) and the newest serve on any replica.
+    for (const on of [made[1]!, made[4]!]) {
+      const message = seal(on.context);
+      delivered(await send(2, message.wire), message.messageId, on.context);
+    }
+  });
+
   /** A new exchange on a replica: with the store down, the context it would set up cannot be stored. */
   async function negotiateExpectingOutage(client: H2Client): Promise<H2Answer> {
     const { initiatorId: id } = await prinsCapabilityAndSuites(client);
