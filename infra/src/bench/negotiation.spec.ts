@@ -33,10 +33,12 @@ describe('the bare N32-c server (the floor of scenario n)', () => {
       capabilityRuns: 3,
       prinsRuns: 0,
       warmup: 1,
+      warmupMs: 0,
       timeoutMs: 5_000,
     });
     expect(result.errors).toEqual({});
     expect([result.whole.samples, result.requestToAnswer.samples, result.prinsSetup.samples]).toEqual([3, 3, 0]);
+    expect([result.warmupWhole.samples, result.warmupRuns]).toEqual([1, 1]);
     expect(result.requestToAnswer.maxMs).toBeLessThanOrEqual(result.whole.maxMs);
   });
 

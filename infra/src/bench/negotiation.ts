@@ -41,15 +41,25 @@ export interface NegotiationOptions {
   tls: { cert: string; key: string; ca: string };
   /** `sender` and `plmnIdList` of our requests: a peer the responder knows. */
   self: { fqdn: string; plmns: Array<{ mcc: string; mnc: string }> };
-  /** Sequential capability negotiations measured (after `warmup` unmeasured ones). */
+  /** Sequential capability negotiations measured (after the warm-up). */
   capabilityRuns: number;
-  /** Sequential PRINS set-ups measured (after `warmup` unmeasured ones; 0: none, no warm-up either). */
+  /** Sequential PRINS set-ups measured (after a warm-up of their own; 0: none, no warm-up either). */
   prinsRuns: number;
+  /**
+   * Before each kind is measured, unmeasured ones of that kind: at least `warmup`, and for at least
+   * `warmupMs` (the bench's warm-up, as the forwarding scenarios have: the server's code compiled
+   * for the path before it is timed).
+   */
   warmup: number;
+  warmupMs: number;
   timeoutMs: number;
 }
 
 export interface NegotiationResult {
+  /** The capability negotiations of the warm-up (`whole`): the first ones meet cold code. */
+  warmupWhole: LatencySummary;
+  /** Operations the warm-up ran (capability negotiations and PRINS set-ups). */
+  warmupRuns: number;
   whole: LatencySummary;
   requestToAnswer: LatencySummary;
   prinsSetup: LatencySummary;
@@ -193,23 +203,27 @@ export async function measureNegotiation(options: NegotiationOptions): Promise<N
       }
     }
   };
+  const warmupWhole: number[] = [];
+  /** Unmeasured runs of `once` until the warm-up's count and time are both reached. */
+  let warmupRuns = 0;
+  const warmUp = async (once: () => Promise<unknown>): Promise<void> => {
+    const started = performance.now();
+    for (let done = 0; done < options.warmup || performance.now() - started < options.warmupMs; done++, warmupRuns++) await attempt(once);
+  };
+  await warmUp(async () => warmupWhole.push((await negotiateOnce(options, secureContext))[0]));
   const whole = new Float64Array(options.capabilityRuns);
   const toAnswer = new Float64Array(options.capabilityRuns);
-  for (let i = -options.warmup; i < options.capabilityRuns; i++) {
-    const [all, answer] = await attempt(() => negotiateOnce(options, secureContext));
-    if (i >= 0) {
-      whole[i] = all;
-      toAnswer[i] = answer;
-    }
+  for (let i = 0; i < options.capabilityRuns; i++) {
+    [whole[i], toAnswer[i]] = await attempt(() => negotiateOnce(options, secureContext));
   }
   const policy = toProtectionPolicyData(defaultProtectionPolicy());
   const setup = new Float64Array(options.prinsRuns);
   // No PRINS set-up asked for (a server that only negotiates): not even the warm-up ones.
-  for (let i = options.prinsRuns > 0 ? -options.warmup : 0; i < options.prinsRuns; i++) {
-    const ms = await attempt(() => prinsSetupOnce(options, secureContext, policy));
-    if (i >= 0) setup[i] = ms;
-  }
+  if (options.prinsRuns > 0) await warmUp(() => prinsSetupOnce(options, secureContext, policy));
+  for (let i = 0; i < options.prinsRuns; i++) setup[i] = await attempt(() => prinsSetupOnce(options, secureContext, policy));
   return {
+    warmupWhole: summarize(Float64Array.from(warmupWhole), warmupWhole.length),
+    warmupRuns,
     whole: summarize(whole, whole.length),
     requestToAnswer: summarize(toAnswer, toAnswer.length),
     prinsSetup: summarize(setup, setup.length),

@@ -179,9 +179,11 @@ async function measureFloor(ctx: BenchContext, options: Omit<NegotiationOptions,
 /**
  * (n) N32-c negotiation latency: the responder alone, negotiated with by the bench itself acting as
  * the initiating SEPP (a client outside the SEPP), a fresh TCP + TLS connection each time, one at a
- * time (negotiation.ts): cold capability negotiations (TLS selected), then full PRINS set-ups; then
- * the same capability negotiations against a bare Node server (`bare whole`, `bare
- * request-to-answer`: what Node's TLS and HTTP/2 set-up alone take here, not a target).
+ * time (negotiation.ts): cold capability negotiations (TLS selected), then full PRINS set-ups, each
+ * kind after the bench's warm-up time of unmeasured ones (`warm-up whole`: those capability
+ * negotiations, the first of them on code not yet compiled); then the same capability negotiations
+ * against a bare Node server, warmed up alike (`bare whole`, `bare request-to-answer`: what Node's
+ * TLS and HTTP/2 set-up alone take here, not a target).
  */
 const negotiationLatency: Scenario = {
   id: 'n',
@@ -201,12 +203,14 @@ const negotiationLatency: Scenario = {
       self: { fqdn: VISITED.seppFqdn, plmns: [VISITED.plmn] },
       capabilityRuns: runs,
       warmup: 10,
+      warmupMs: ctx.params.warmupS * 1_000,
       timeoutMs: ctx.params.requestTimeoutMs,
     };
     const result = await measureNegotiation({ ...common, port: Number(url.port), prinsRuns: Math.max(1, Math.round(runs / 2)) });
     const floor = await measureFloor(ctx, common);
     return {
       series: {
+        'warm-up whole': result.warmupWhole,
         whole: result.whole,
         'request-to-answer': result.requestToAnswer,
         'prins-setup': result.prinsSetup,
@@ -214,8 +218,9 @@ const negotiationLatency: Scenario = {
         'bare request-to-answer': floor.requestToAnswer,
       },
       errors: { ...result.errors, ...Object.fromEntries(Object.entries(floor.errors).map(([kind, count]) => [`bare server: ${kind}`, count])) },
-      // A PRINS set-up is a negotiation and two exchange-params on one connection.
-      operations: result.whole.samples + result.prinsSetup.samples,
+      // A PRINS set-up is a negotiation and two exchange-params on one connection. The CPU is
+      // counted from the responder's start, so the warm-up's operations count too.
+      operations: result.warmupRuns + result.whole.samples + result.prinsSetup.samples,
     };
   },
 };
