@@ -3,6 +3,8 @@ import { createPkiAB, FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support
 import { abuseCount, FLAG, frame, FRAME, frameHeader, H2_PREFACE, openRawH2, openTcp, openTls, RawH2Socket, requestBlock, within } from './support/abuse';
 import { connections, expectProblemAnswer, mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
+import { N32C_PATHS } from '@sepp/protocol';
+import { H2Client } from './support/h2-client';
 import { SeppProcess } from './support/sepp-process';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -313,6 +315,64 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       expect((await get('after-rate-limit')).status).toBe(200);
       console.log(`rate limit 20/s, burst 20: ${ok.length} of 60 concurrent requests forwarded, ${limited.length} refused with 429`);
     } finally {
+      responderConfig.limits = RESPONDER_LIMITS;
+      writeYaml(pki.dir, 'responder', responderConfig);
+      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    }
+  });
+
+  it('N32-c over limits.n32cRateLimitPerPeer (set by a reload): 429 NF_CONGESTION_RISK with retry-after before any N32-c handler, counted per request, logged per peer; N32-f and other peers have budgets of their own; served again a second later', async () => {
+    responderConfig.limits = { ...RESPONDER_LIMITS, n32cRateLimitPerPeer: 5, n32cRateLimitBurst: 5 };
+    writeYaml(pki.dir, 'responder', responderConfig);
+    const reload = await responder.admin<{ changed: string[] }>('/admin/reload', { method: 'POST' });
+    expect(reload.status).toBe(200);
+    expect(JSON.stringify(reload.body)).toContain('limits');
+    const before = await abuseCount(responder, 'n32', 'n32c-rate-limited');
+    const n32fBefore = await abuseCount(responder, 'n32', 'rate-limited');
+    const fromLine = responder.lines.length;
+    // PLMN B's certificate (a configured peer) on a connection of its own, and PLMN C's (nobody's peer).
+    const peerB = await H2Client.open(n32Port, FQDN_A, pki.clientTls(certB));
+    const peerC = await H2Client.open(n32Port, FQDN_A, pki.clientTls(certC));
+    try {
+      // exchange-params without any member: refused for what it is (no state changes), and
+      // counted in the budget all the same, as every request under /n32c-handshake/ is.
+      const answers = await Promise.all(Array.from({ length: 12 }, () => peerB.postJson(N32C_PATHS.exchangeParams, {})));
+      const limited = answers.filter((a) => a.status === 429);
+      const handled = answers.filter((a) => a.status !== 429);
+      // Five in the bucket; the twelve go out at once, well within the 200 ms a token takes to come back.
+      expect(handled.length).toBeGreaterThanOrEqual(5);
+      expect(handled.length).toBeLessThanOrEqual(6);
+      for (const answer of handled) expectProblemAnswer(answer, 400);
+      for (const answer of limited) {
+        const body = expectProblemAnswer(answer, 429, 'NF_CONGESTION_RISK');
+        expect(body.detail).toBe(`${FQDN_B} sends more than 5 N32-c requests per second (burst 5)`);
+        expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      }
+      // Any N32-c resource counts: another one of B's is refused for the rate too.
+      expectProblemAnswer(await peerB.request('GET', N32C_PATHS.exchangeCapability), 429, 'NF_CONGESTION_RISK');
+      // N32-f has a budget of its own: B's initiator forwards at once.
+      expect((await get('n32c-rate-limited')).status).toBe(200);
+      // So has every other peer: C is refused for who it is, not for B's rate.
+      const fromC = await peerC.postJson(N32C_PATHS.exchangeParams, {});
+      expect(fromC.status).not.toBe(429);
+      expect(fromC.status).toBeGreaterThanOrEqual(400);
+      expect(fromC.status).toBeLessThan(500);
+      expect(await abuseCount(responder, 'n32', 'n32c-rate-limited')).toBe(before + limited.length + 1);
+      expect(await abuseCount(responder, 'n32', 'rate-limited')).toBe(n32fBefore);
+      // One line at once, then the rest of that second in one line, per peer.
+      await waitFor('the refusals logged', () => abuseLines(responder, 'n32c-rate-limited', fromLine).reduce((sum, l) => sum + Number(l['refused']), 0) === limited.length + 1, 3_000);
+      const lines = abuseLines(responder, 'n32c-rate-limited', fromLine);
+      expect(lines.length).toBeLessThanOrEqual(2);
+      for (const line of lines) expect(line).toMatchObject({ level: 'warn', listener: 'n32', peer: FQDN_B, action: 'request refused', n32cRateLimitPerPeer: 5, n32cRateLimitBurst: 5 });
+      // The status page's refusal list has them, as a rate limit.
+      const status = await responder.admin<{ refusals: { category: string; cause: string; peer: string | null }[] }>('/admin/status');
+      expect(status.body.refusals).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'rate-limit', cause: 'n32c-rate-limited', peer: FQDN_B })]));
+      await sleep(1_100);
+      expectProblemAnswer(await peerB.postJson(N32C_PATHS.exchangeParams, {}), 400);
+      console.log(`N32-c rate limit 5/s, burst 5: ${handled.length} of 12 concurrent exchange-params handled, ${limited.length} refused with 429`);
+    } finally {
+      peerB.close();
+      peerC.close();
       responderConfig.limits = RESPONDER_LIMITS;
       writeYaml(pki.dir, 'responder', responderConfig);
       expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);

@@ -1,5 +1,5 @@
 import type { SecureServerOptions } from 'node:http2';
-import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32ServerAdapter, swapTlsOnReload, tlsProfileOptions, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
+import { ALPN_H2, http2Adapter, N32fControlController, N32fControlService, n32cRateLimitOnly, n32ServerAdapter, swapTlsOnReload, tlsProfileOptions, wireN32Server, type ListenerDefinition, type SeppConfig, type SeppHttp2Server } from '@sepp/server';
 import { SbiForwarderService } from './sbi/sbi-forwarder.service';
 import { TelescopicController } from './sbi/telescopic.controller';
 import { TelescopicService } from './sbi/telescopic.service';
@@ -31,7 +31,8 @@ export const sbiListener: ListenerDefinition = {
 
 /**
  * Optional N32 listener of the initiator (`n32.listen`): where the responder's second N32-c
- * connection brings n32f-error and n32f-terminate (TS 33.501 13.2.2.2 step 5).
+ * connection brings n32f-error and n32f-terminate (TS 33.501 13.2.2.2 step 5), behind the
+ * per-peer N32-c rate limit (`limits.n32cRateLimitPerPeer`).
  */
 export const n32Listener: ListenerDefinition = {
   name: 'n32',
@@ -41,5 +42,8 @@ export const n32Listener: ListenerDefinition = {
   controllers: [N32fControlController],
   shared: [N32fControlService],
   bodyLimit: (config) => config.n32.bodyLimit,
+  prepare: (app, runtime) => {
+    (app.getHttpServer() as unknown as SeppHttp2Server).fastPath = n32cRateLimitOnly(runtime, 'n32');
+  },
   onListening: wireN32Server,
 };

@@ -7,13 +7,14 @@ import { N32SessionsService } from './n32c/n32-sessions.service';
 import { N32fForwarderService } from './n32f/n32f-forwarder.service';
 import { PrinsReceiverService } from './n32f/prins-receiver.service';
 import { ParamsService } from './n32c/params.service';
-import { rateLimitN32f } from './limits/n32f-rate-limit';
+import { rateLimitN32 } from './limits/rate-limit';
 
 /**
  * Installs N32-f and connection tracking on an N32 listener's server: n32f-process (PRINS) to
  * the PRINS receiver, every path outside the SEPP's own APIs (`SEPP_API_PREFIXES`) to TLS-mode
- * forwarding, both behind the per-peer rate limit (`limits.rateLimitPerPeer`). The SEPP's own API
- * paths go to Nest: its N32-c routes, and a 404 problem+json for any other resource or version.
+ * forwarding, both behind the per-peer N32-f rate limit (`limits.rateLimitPerPeer`). The SEPP's own API
+ * paths go to Nest: its N32-c routes (behind the per-peer N32-c rate limit,
+ * `limits.n32cRateLimitPerPeer`), and a 404 problem+json for any other resource or version.
  */
 function prepareN32(name: string, withN32c: boolean) {
   return (app: NestFastifyApplication, runtime: SeppRuntime): void => {
@@ -23,7 +24,7 @@ function prepareN32(name: string, withN32c: boolean) {
     const prins = app.get(PrinsReceiverService);
     server.on('session', (session) => sessions.track(session, name));
     const n32c = withN32c ? n32cRoutes(app, runtime, name) : () => false;
-    server.fastPath = rateLimitN32f(runtime, name, sessions, (stream, headers) => {
+    server.fastPath = rateLimitN32(runtime, name, sessions, (stream, headers) => {
       const path = headers[':path'] ?? '';
       if (isN32fProcessPath(path)) {
         prins.handle(stream, headers);

@@ -219,7 +219,7 @@ export class NfClient {
 }
 
 /** A ProblemDetails answer of any status (4xx or 5xx): content type, body status = HTTP status, a cause. */
-export function expectProblemAnswer(answer: NfAnswer, status: number, cause?: string): { status: number; cause: string; detail?: string; title?: string } {
+export function expectProblemAnswer(answer: Pick<NfAnswer, 'status' | 'headers' | 'text' | 'json'>, status: number, cause?: string): { status: number; cause: string; detail?: string; title?: string } {
   const context = `HTTP ${answer.status} ${String(answer.headers['content-type'])} ${answer.text.slice(0, 500)}`;
   if (answer.status !== status) throw new Error(`expected status ${status}, got ${context}`);
   expect(String(answer.headers['content-type'])).toMatch(/^application\/problem\+json/);

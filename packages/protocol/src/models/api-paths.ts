@@ -31,6 +31,12 @@ export function isSeppApiPath(path: string): boolean {
   return SEPP_API_PREFIXES.some((prefix) => bare.startsWith(prefix) || bare === prefix.slice(0, -1));
 }
 
+/** Whether an HTTP `:path` is under the N32 handshake API (`/n32c-handshake/`, any version or resource, with or without a query). */
+export function isN32cHandshakePath(path: string): boolean {
+  const bare = withoutQuery(path);
+  return bare.startsWith(SEPP_API_PREFIXES[0]) || bare === SEPP_API_PREFIXES[0].slice(0, -1);
+}
+
 /** Whether an HTTP `:path` is the n32f-process resource (a query does not change the resource). */
 export function isN32fProcessPath(path: string): boolean {
   return withoutQuery(path) === N32F_PROCESS_PATH;

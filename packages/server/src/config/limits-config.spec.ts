@@ -44,10 +44,11 @@ beforeAll(async () => {
 });
 
 describe('limits and tls.watchFiles', () => {
-  it('without the keys: the defaults of CONFIG_DEFAULTS, the burst of the rate limit = the rate, no file watching', () => {
+  it('without the keys: the defaults of CONFIG_DEFAULTS, the burst of each rate limit = its rate, no file watching', () => {
     const config = loadConfig(file({}), {});
-    const { rateLimitBurst: _burst, ...defaults } = LIMITS_DEFAULTS;
-    expect(config.limits).toEqual({ ...defaults, rateLimitBurst: LIMITS_DEFAULTS.rateLimitPerPeer });
+    const { rateLimitBurst: _burst, n32cRateLimitBurst: _n32cBurst, ...defaults } = LIMITS_DEFAULTS;
+    expect(config.limits).toEqual({ ...defaults, rateLimitBurst: LIMITS_DEFAULTS.rateLimitPerPeer, n32cRateLimitBurst: LIMITS_DEFAULTS.n32cRateLimitPerPeer });
+    expect([config.limits.n32cRateLimitPerPeer, config.limits.n32cRateLimitBurst]).toEqual([100, 100]);
     expect(CONFIG_DEFAULTS.limits).toBe(LIMITS_DEFAULTS);
     expect(config.tls.watchFiles).toBe(false);
     expect(config.tls.files).toEqual([join(dir, 'sepp.crt'), join(dir, 'sepp.key'), join(dir, 'ca.crt')]);
@@ -72,6 +73,8 @@ describe('limits and tls.watchFiles', () => {
       streamIdleMs: 4000,
       rateLimitPerPeer: 100,
       rateLimitBurst: 300,
+      n32cRateLimitPerPeer: 5,
+      n32cRateLimitBurst: 20,
       drainTimeoutMs: 0,
       closeGraceMs: 1000,
       stopGraceMs: 500,
@@ -84,7 +87,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -95,6 +98,8 @@ describe('limits and tls.watchFiles', () => {
         'limits.streamIdleMs: must be at least 100 (ms)',
         'limits.rateLimitPerPeer: must be at least 0 (requests per second, 0: no limit)',
         'limits.rateLimitBurst: must be at least 1 (requests)',
+        'limits.n32cRateLimitPerPeer: must be an integer (requests per second, 0: no limit)',
+        'limits.n32cRateLimitBurst: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',
         'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.stopGraceMs: must be at least 100 (ms)',

@@ -44,6 +44,10 @@ export interface LimitsSettings {
   readonly rateLimitPerPeer: number;
   /** Requests a peer may send at once above the rate (token bucket size). */
   readonly rateLimitBurst: number;
+  /** N32-c requests (`/n32c-handshake/...`) per second per peer, a budget apart from N32-f's; 0: no rate limit. */
+  readonly n32cRateLimitPerPeer: number;
+  /** N32-c requests a peer may send at once above that rate (token bucket size). */
+  readonly n32cRateLimitBurst: number;
   /** Graceful stop: how long in-flight requests may take to finish. */
   readonly drainTimeoutMs: number;
   /**
@@ -74,6 +78,15 @@ export const LIMITS_DEFAULTS = {
   rateLimitPerPeer: 10_000,
   /** Default: `rateLimitPerPeer` (one second's worth). */
   rateLimitBurst: null,
+  /**
+   * A negotiation is one to three N32-c requests, renegotiations come seconds apart at least, and
+   * the replicas of a clustered peer negotiating at once send some tens: 100 per second leaves
+   * them all through, and holds a peer that repeats exchange-params (each a TLS exporter and an
+   * N32-KDF) to a few percent of a core.
+   */
+  n32cRateLimitPerPeer: 100,
+  /** Default: `n32cRateLimitPerPeer` (one second's worth). */
+  n32cRateLimitBurst: null,
   drainTimeoutMs: 10_000,
   closeGraceMs: 250,
   stopGraceMs: 10_000,
@@ -110,6 +123,8 @@ export class LimitsConfig {
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
   @Int(0, 10_000_000, 'requests per second, 0: no limit') rateLimitPerPeer?: number;
   @Int(1, 10_000_000, 'requests') rateLimitBurst?: number;
+  @Int(0, 10_000_000, 'requests per second, 0: no limit') n32cRateLimitPerPeer?: number;
+  @Int(1, 10_000_000, 'requests') n32cRateLimitBurst?: number;
   @Int(0, DAY_MS, 'ms') drainTimeoutMs?: number;
   @Int(0, 60_000, 'ms') closeGraceMs?: number;
   @Int(100, DAY_MS, 'ms') stopGraceMs?: number;
@@ -117,8 +132,9 @@ export class LimitsConfig {
 
 /** The validated `limits` section with every default filled in. */
 export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
-  const value = <K extends Exclude<keyof LimitsSettings, 'rateLimitBurst'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
+  const value = <K extends Exclude<keyof LimitsSettings, 'rateLimitBurst' | 'n32cRateLimitBurst'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
   const rateLimitPerPeer = value('rateLimitPerPeer');
+  const n32cRateLimitPerPeer = value('n32cRateLimitPerPeer');
   return {
     maxConcurrentStreams: value('maxConcurrentStreams'),
     maxHeaderListSize: value('maxHeaderListSize'),
@@ -137,6 +153,8 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     streamIdleMs: value('streamIdleMs'),
     rateLimitPerPeer,
     rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
+    n32cRateLimitPerPeer,
+    n32cRateLimitBurst: file?.n32cRateLimitBurst ?? Math.max(1, n32cRateLimitPerPeer),
     drainTimeoutMs: value('drainTimeoutMs'),
     closeGraceMs: value('closeGraceMs'),
     stopGraceMs: value('stopGraceMs'),

@@ -32,7 +32,9 @@ export type AbuseKind =
   /** An answer the peer stopped reading for `limits.streamIdleMs`. */
   | 'slow-read'
   /** An N32-f request over `limits.rateLimitPerPeer`/`rateLimitBurst`. */
-  | 'rate-limited';
+  | 'rate-limited'
+  /** An N32-c request over `limits.n32cRateLimitPerPeer`/`n32cRateLimitBurst`. */
+  | 'n32c-rate-limited';
 
 export interface AbuseEvent {
   readonly listener: string;
@@ -74,7 +76,7 @@ export function recordAbuse(runtime: { readonly logger: SeppLogger; readonly met
 /** How an abuse event reads in the refusal list. */
 export function abuseRefusal(event: AbuseEvent): Refusal {
   return {
-    category: event.kind === 'rate-limited' ? 'rate-limit' : 'abuse',
+    category: event.kind === 'rate-limited' || event.kind === 'n32c-rate-limited' ? 'rate-limit' : 'abuse',
     cause: event.kind,
     peer: event.peer,
     listener: event.listener,

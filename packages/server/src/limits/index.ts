@@ -1,6 +1,6 @@
 export { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
 export { http2ServerLimits, listenerLimits, useListenerLimits } from './listener-limits';
-export { PeerRateLimiter } from './peer-rate-limit';
+export { certificatePeer, N32C_RATE_BUDGET, N32F_RATE_BUDGET, n32cRateLimitOnly, PeerRateLimiter, type RateBudget } from './peer-rate-limit';
 export { protectListener, sessionErrorKind, type ListenerGuard } from './protect-listener';
 export { TokenBucket } from './token-bucket';
 export { LIMITS_DEFAULTS } from '../config/limits-config';

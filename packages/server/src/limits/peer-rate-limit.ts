@@ -1,11 +1,14 @@
-import type { ServerHttp2Stream } from 'node:http2';
-import { N32Error, N32ErrorCode } from '@sepp/protocol';
+import type { Http2Session, IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { TLSSocket } from 'node:tls';
+import { isN32cHandshakePath, N32Error, N32ErrorCode } from '@sepp/protocol';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
+import type { LimitsSettings } from '../config/limits-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { abuseRefusal, recordAbuse } from './abuse';
+import { abuseRefusal, recordAbuse, type AbuseKind } from './abuse';
 import { TokenBucket } from './token-bucket';
 import { endWithBody } from '../n32f/buffered';
+import { peerDnsNames } from '../tls/certificate-names';
 
 /** Refusals of one peer are logged at most once per this period, with their count. */
 const LOG_PERIOD_MS = 1_000;
@@ -16,17 +19,38 @@ interface PeerRefusals {
   timer: NodeJS.Timeout;
 }
 
+/** One budget per peer: which requests, the `limits` keys that size it, how its refusals are counted. */
+export interface RateBudget {
+  /** The requests it counts, as the refusals name them. */
+  readonly what: 'N32-f' | 'N32-c';
+  /** The abuse kind of each refusal (`sepp_abuse_events_total{kind}`, the log, the refusal list). */
+  readonly kind: Extract<AbuseKind, 'rate-limited' | 'n32c-rate-limited'>;
+  /** The `limits` keys of the rate (per second, 0: no limit) and of the bucket's size. */
+  readonly rateKey: keyof LimitsSettings & ('rateLimitPerPeer' | 'n32cRateLimitPerPeer');
+  readonly burstKey: keyof LimitsSettings & ('rateLimitBurst' | 'n32cRateLimitBurst');
+}
+
+/** N32-f requests: TLS-mode forwarding and PRINS n32f-process (`limits.rateLimitPerPeer`, `rateLimitBurst`). */
+export const N32F_RATE_BUDGET: RateBudget = { what: 'N32-f', kind: 'rate-limited', rateKey: 'rateLimitPerPeer', burstKey: 'rateLimitBurst' };
+/** N32-c requests, every `/n32c-handshake/` resource (`limits.n32cRateLimitPerPeer`, `n32cRateLimitBurst`). */
+export const N32C_RATE_BUDGET: RateBudget = { what: 'N32-c', kind: 'n32c-rate-limited', rateKey: 'n32cRateLimitPerPeer', burstKey: 'n32cRateLimitBurst' };
+
 /**
- * N32-f requests per peer (`limits.rateLimitPerPeer`, a token bucket of `limits.rateLimitBurst`):
- * a request over the limit is answered `429` problem+json, cause `NF_CONGESTION_RISK`, with
- * `retry-after`, and reaches no NF. Each refusal counts in `sepp_abuse_events_total{kind="rate-limited"}`;
- * the log gets one warn line per peer and second at most, with the number refused.
+ * Requests per peer within one budget (N32-f by default, `N32F_RATE_BUDGET`; N32-c apart,
+ * `N32C_RATE_BUDGET`), a token bucket per peer: a request over the limit is answered `429`
+ * problem+json, cause `NF_CONGESTION_RISK`, with `retry-after`, and goes no further (no NF, no
+ * N32-c handler). Each refusal counts in `sepp_abuse_events_total{kind}` (`rate-limited`,
+ * `n32c-rate-limited`); the log gets one warn line per peer and second at most, with the number
+ * refused and the two `limits` keys with their values.
  */
 export class PeerRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
   private readonly refusals = new Map<string, PeerRefusals>();
 
-  constructor(private readonly runtime: SeppRuntime) {
+  constructor(
+    private readonly runtime: SeppRuntime,
+    private readonly budget: RateBudget = N32F_RATE_BUDGET,
+  ) {
     runtime.config.on('reload', ({ changed }) => {
       if (changed.includes('limits')) this.buckets.clear();
     });
@@ -34,20 +58,22 @@ export class PeerRateLimiter {
 
   /** Whether `peer` may send this request now; if not, the stream is answered 429 here. */
   admit(stream: ServerHttp2Stream, peer: string, listener: string): boolean {
-    const { rateLimitPerPeer, rateLimitBurst } = this.runtime.config.current.limits;
-    if (rateLimitPerPeer <= 0) return true;
+    const limits = this.runtime.config.current.limits;
+    const rate = limits[this.budget.rateKey];
+    if (rate <= 0) return true;
+    const burst = limits[this.budget.burstKey];
     let bucket = this.buckets.get(peer);
     if (!bucket) {
-      bucket = new TokenBucket(rateLimitBurst, rateLimitPerPeer);
+      bucket = new TokenBucket(burst, rate);
       this.buckets.set(peer, bucket);
     }
     if (bucket.take()) return true;
-    this.refuse(stream, peer, listener, bucket, rateLimitPerPeer, rateLimitBurst);
+    this.refuse(stream, peer, listener, bucket, rate, burst);
     return false;
   }
 
   private refuse(stream: ServerHttp2Stream, peer: string, listener: string, bucket: TokenBucket, rate: number, burst: number): void {
-    const problem = toProblem(new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} sends more than ${rate} N32-f requests per second (burst ${burst})`), 0);
+    const problem = toProblem(new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} sends more than ${rate} ${this.budget.what} requests per second (burst ${burst})`), 0);
     if (!stream.destroyed && !stream.closed && !stream.headersSent) {
       const body = JSON.stringify(problem.body);
       stream.respond({
@@ -59,7 +85,7 @@ export class PeerRateLimiter {
       endWithBody(stream, body);
     }
     const remoteAddress = stream.session?.socket?.remoteAddress;
-    recordAbuse(this.runtime, { listener, kind: 'rate-limited', action: 'request refused', peer }, 1, false);
+    recordAbuse(this.runtime, { listener, kind: this.budget.kind, action: 'request refused', peer }, 1, false);
     const pending = this.refusals.get(peer);
     if (pending) {
       pending.count += 1;
@@ -87,10 +113,35 @@ export class PeerRateLimiter {
   }
 
   private log(listener: string, peer: string, refused: number, remoteAddress: string | undefined, rate: number, burst: number): void {
-    this.runtime.metrics.refuse(abuseRefusal({ listener, kind: 'rate-limited', action: 'request refused', peer, remoteAddress, detail: `over ${rate} N32-f requests per second (burst ${burst})` }), refused);
-    this.runtime.logger.warn(
-      { listener, kind: 'rate-limited', action: 'request refused', peer, remoteAddress, refused, rateLimitPerPeer: rate, rateLimitBurst: burst },
-      'abuse',
-    );
+    const { kind, what, rateKey, burstKey } = this.budget;
+    this.runtime.metrics.refuse(abuseRefusal({ listener, kind, action: 'request refused', peer, remoteAddress, detail: `over ${rate} ${what} requests per second (burst ${burst})` }), refused);
+    this.runtime.logger.warn({ listener, kind, action: 'request refused', peer, remoteAddress, refused, [rateKey]: rate, [burstKey]: burst }, 'abuse');
   }
+}
+
+/**
+ * Who a request on `session` counts for when no agreement on the connection names the peer: the
+ * configured peer the client certificate names (`configured`), else the certificate's first name,
+ * else the remote address. A budget per authenticated sender.
+ */
+export function certificatePeer(runtime: SeppRuntime, session: Http2Session): { peer: string; configured: boolean } {
+  const names = peerDnsNames(session.socket as TLSSocket);
+  const configured = names.find((name) => runtime.peers.get(name) !== undefined);
+  if (configured) return { peer: configured, configured: true };
+  return { peer: names[0] ?? `address ${session.socket?.remoteAddress ?? 'unknown'}`, configured: false };
+}
+
+/**
+ * A listener's fast path that only limits N32-c (`N32C_RATE_BUDGET`, peers by their certificate):
+ * a request under `/n32c-handshake/` over its peer's budget is answered 429 here (taken); every
+ * other request goes on to the framework. For an N32 listener whose N32-c is not on a fast path of
+ * its own (the initiator's, where the responder brings n32f-error and n32f-terminate).
+ */
+export function n32cRateLimitOnly(runtime: SeppRuntime, listener: string): (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean {
+  const limiter = new PeerRateLimiter(runtime, N32C_RATE_BUDGET);
+  return (stream, headers) => {
+    const session = stream.session;
+    if (!session || !isN32cHandshakePath(headers[':path'] ?? '')) return false;
+    return !limiter.admit(stream, certificatePeer(runtime, session).peer, listener);
+  };
 }
