@@ -119,12 +119,14 @@ describe(`TC_BVT_ROBUSTNESS_AND_FUZZ_TESTING: fuzzing (fast-check, ${RUNS} reque
     });
     responderConfig.logging = { level: 'info' };
     // The fuzzer is one peer sending thousands of N32-c requests a second, over its default budget
-    // (limits.n32cRateLimitPerPeer): what is fuzzed is what the handlers make of each input.
-    responderConfig.limits = { n32cRateLimitPerPeer: 1_000_000 };
+    // (limits.n32cRateLimitPerPeer) at both SEPPs: what is fuzzed is what the handlers make of each input.
+    const fuzzLimits = { n32cRateLimitPerPeer: 1_000_000 };
+    responderConfig.limits = fuzzLimits;
     const probe = memoryProbeEnv(pki.dir);
     responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'fuzz-responder', responderConfig), probe);
     const initiatorConfig = n32fInitiatorYaml(certB, pki, responder.port('n32'), { initiatorN32: { listen: { host: '127.0.0.1', port: initiatorN32Port } } });
     initiatorConfig.logging = { level: 'info' };
+    initiatorConfig.limits = fuzzLimits;
     initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'fuzz-initiator', initiatorConfig), probe);
     await initiator.waitForPeerState(FQDN_A, 'tls-established');
     baseline = { responder: await afterFullGc(responder), initiator: await afterFullGc(initiator) };

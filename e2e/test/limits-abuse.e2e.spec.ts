@@ -4,7 +4,7 @@ import { abuseCount, FLAG, frame, FRAME, frameHeader, H2_PREFACE, openRawH2, ope
 import { connections, expectProblemAnswer, mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { N32C_PATHS } from '@sepp/protocol';
-import { H2Client } from './support/h2-client';
+import { H2Client, tlsHandshake } from './support/h2-client';
 import { SeppProcess } from './support/sepp-process';
 import { sleep, waitFor } from './support/wait-for';
 
@@ -373,6 +373,56 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     } finally {
       peerB.close();
       peerC.close();
+      responderConfig.limits = RESPONDER_LIMITS;
+      writeYaml(pki.dir, 'responder', responderConfig);
+      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    }
+  });
+
+  it('connections past limits.maxConnectionsPerAddress from one address, then past limits.maxConnections on the listener (set by reloads): closed as they arrive, before TLS, logged and counted; the connections held, other addresses and the initiator go on', async () => {
+    responderConfig.limits = { ...RESPONDER_LIMITS, maxConnectionsPerAddress: 3 };
+    writeYaml(pki.dir, 'responder', responderConfig);
+    expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    const before = await abuseCount(responder, 'n32', 'connection-limit');
+    const fromLine = responder.lines.length;
+    // Loopback addresses of their own: the initiator's connection comes from 127.0.0.1.
+    const from2 = { ...pki.clientTls(certC), localAddress: '127.0.0.2' };
+    const from3 = { ...pki.clientTls(certC), localAddress: '127.0.0.3' };
+    const answered = async (client: H2Client): Promise<number> => (await client.request('GET', N32C_PATHS.exchangeCapability)).status;
+    const held: H2Client[] = [];
+    try {
+      for (let i = 0; i < 3; i++) held.push(await H2Client.open(n32Port, FQDN_A, from2));
+      // A fourth from 127.0.0.2: closed before any TLS.
+      const fourth = await tlsHandshake(n32Port, FQDN_A, from2);
+      expect(fourth.ok).toBe(false);
+      // The three held are served (an HTTP answer on each), so is another address and the initiator.
+      for (const client of held) expect(await answered(client)).toBeGreaterThanOrEqual(400);
+      expect((await tlsHandshake(n32Port, FQDN_A, from3)).ok).toBe(true);
+      expect((await get('connection-limit')).status).toBe(200);
+      expect(await abuseCount(responder, 'n32', 'connection-limit')).toBe(before + 1);
+      const perAddress = await responder.waitForLog('the refusal', (l) => l.msg === 'abuse' && l['kind'] === 'connection-limit', 5_000, fromLine);
+      expect(perAddress).toMatchObject({ level: 'warn', listener: 'n32', action: 'connection closed', remoteAddress: '127.0.0.2', refused: 1, fromAddress: 3, maxConnectionsPerAddress: 3 });
+      // One of them closed: room for one more from 127.0.0.2 (once the responder has seen it go).
+      held.pop()!.close();
+      held.push(await waitFor('a connection from 127.0.0.2 again', () => H2Client.open(n32Port, FQDN_A, from2), 5_000));
+      expect(await answered(held[held.length - 1]!)).toBeGreaterThanOrEqual(400);
+
+      // The listener's bound: with the initiator's connection and the three held, 4 are open.
+      const fromTotal = responder.lines.length;
+      const beforeTotal = await abuseCount(responder, 'n32', 'connection-limit');
+      responderConfig.limits = { ...RESPONDER_LIMITS, maxConnections: 4 };
+      writeYaml(pki.dir, 'responder', responderConfig);
+      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+      expect((await tlsHandshake(n32Port, FQDN_A, from3)).ok).toBe(false);
+      const total = await responder.waitForLog('the refusal', (l) => l.msg === 'abuse' && l['kind'] === 'connection-limit', 5_000, fromTotal);
+      expect(total).toMatchObject({ level: 'warn', listener: 'n32', action: 'connection closed', remoteAddress: '127.0.0.3', refused: 1, maxConnections: 4 });
+      expect(total['connections']).toBeGreaterThanOrEqual(4);
+      expect(await abuseCount(responder, 'n32', 'connection-limit')).toBe(beforeTotal + 1);
+      // What is open goes on: the initiator forwards, the held connections are answered.
+      expect((await get('connection-limit-total')).status).toBe(200);
+      for (const client of held) expect(await answered(client)).toBeGreaterThanOrEqual(400);
+    } finally {
+      for (const client of held) client.close();
       responderConfig.limits = RESPONDER_LIMITS;
       writeYaml(pki.dir, 'responder', responderConfig);
       expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);

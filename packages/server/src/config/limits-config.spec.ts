@@ -68,6 +68,8 @@ describe('limits and tls.watchFiles', () => {
       maxSettings: 16,
       controlFrameBurst: 20,
       controlFrameRate: 2,
+      maxConnections: 64,
+      maxConnectionsPerAddress: 8,
       handshakeTimeoutMs: 2000,
       headersTimeoutMs: 3000,
       streamIdleMs: 4000,
@@ -87,7 +89,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -98,6 +100,8 @@ describe('limits and tls.watchFiles', () => {
         'limits.streamIdleMs: must be at least 100 (ms)',
         'limits.rateLimitPerPeer: must be at least 0 (requests per second, 0: no limit)',
         'limits.rateLimitBurst: must be at least 1 (requests)',
+        'limits.maxConnections: must be at least 1',
+        'limits.maxConnectionsPerAddress: must be an integer',
         'limits.n32cRateLimitPerPeer: must be an integer (requests per second, 0: no limit)',
         'limits.n32cRateLimitBurst: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',

@@ -31,6 +31,10 @@ export interface LimitsSettings {
   /** SETTINGS and PING frames from the peer (SETTINGS/PING floods): a burst of this many, then `controlFrameRate` per second. */
   readonly controlFrameBurst: number;
   readonly controlFrameRate: number;
+  /** Connections open at once on one listener (TLS handshakes in progress included); past it a new one is closed at once. */
+  readonly maxConnections: number;
+  /** Connections open at once on one listener from one remote address; past it a new one from there is closed at once. */
+  readonly maxConnectionsPerAddress: number;
   /** TLS handshake bound (Node `handshakeTimeout`). */
   readonly handshakeTimeoutMs: number;
   /**
@@ -72,6 +76,14 @@ export const LIMITS_DEFAULTS = {
   maxSettings: 32,
   controlFrameBurst: 100,
   controlFrameRate: 10,
+  /**
+   * A SEPP talks to a handful of peers (a connection or two per replica of each) and its NFs; an
+   * idle TLS connection costs tens of KB before its handshake: 4,096 bound the memory a
+   * connection flood can take, 256 from one address keep one source from taking them all (an
+   * IPX relay in front of many peers is one address: raise it there).
+   */
+  maxConnections: 4_096,
+  maxConnectionsPerAddress: 256,
   handshakeTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   streamIdleMs: 30_000,
@@ -118,6 +130,8 @@ export class LimitsConfig {
   @Int(8, 10_000) maxSettings?: number;
   @Int(1, 1_000_000) controlFrameBurst?: number;
   @Int(1, 1_000_000, 'per second') controlFrameRate?: number;
+  @Int(1, 1_000_000) maxConnections?: number;
+  @Int(1, 1_000_000) maxConnectionsPerAddress?: number;
   @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
@@ -148,6 +162,8 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     maxSettings: value('maxSettings'),
     controlFrameBurst: value('controlFrameBurst'),
     controlFrameRate: value('controlFrameRate'),
+    maxConnections: value('maxConnections'),
+    maxConnectionsPerAddress: value('maxConnectionsPerAddress'),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),

@@ -21,6 +21,8 @@ export type AbuseKind =
   | 'session-error'
   /** Node could not send a frame on the session and closed it. */
   | 'frame-error'
+  /** A new connection past `limits.maxConnections` on the listener or `limits.maxConnectionsPerAddress` from its address. */
+  | 'connection-limit'
   /** No TLS handshake within `limits.handshakeTimeoutMs`. */
   | 'tls-handshake-timeout'
   /** Bytes, but no complete frame and no PING ACK, for `limits.headersTimeoutMs` twice. */

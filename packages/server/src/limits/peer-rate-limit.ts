@@ -6,18 +6,10 @@ import { toProblem } from '../problem/to-problem';
 import type { LimitsSettings } from '../config/limits-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { abuseRefusal, recordAbuse, type AbuseKind } from './abuse';
+import { OnceASecond } from './once-a-second';
 import { TokenBucket } from './token-bucket';
 import { endWithBody } from '../n32f/buffered';
 import { peerDnsNames } from '../tls/certificate-names';
-
-/** Refusals of one peer are logged at most once per this period, with their count. */
-const LOG_PERIOD_MS = 1_000;
-
-interface PeerRefusals {
-  count: number;
-  remoteAddress: string | undefined;
-  timer: NodeJS.Timeout;
-}
 
 /** One budget per peer: which requests, the `limits` keys that size it, how its refusals are counted. */
 export interface RateBudget {
@@ -45,7 +37,10 @@ export const N32C_RATE_BUDGET: RateBudget = { what: 'N32-c', kind: 'n32c-rate-li
  */
 export class PeerRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
-  private readonly refusals = new Map<string, PeerRefusals>();
+  /** Per peer, the listener and remote address of the last refusal, with the limit then. */
+  private readonly refusals = new OnceASecond<{ listener: string; remoteAddress: string | undefined; rate: number; burst: number }>((peer, refused, { listener, remoteAddress, rate, burst }) =>
+    this.log(listener, peer, refused, remoteAddress, rate, burst),
+  );
 
   constructor(
     private readonly runtime: SeppRuntime,
@@ -84,32 +79,8 @@ export class PeerRateLimiter {
       });
       endWithBody(stream, body);
     }
-    const remoteAddress = stream.session?.socket?.remoteAddress;
     recordAbuse(this.runtime, { listener, kind: this.budget.kind, action: 'request refused', peer }, 1, false);
-    const pending = this.refusals.get(peer);
-    if (pending) {
-      pending.count += 1;
-      pending.remoteAddress = remoteAddress;
-      return;
-    }
-    // The first refusal is logged at once; then, each second, those of that second together,
-    // until a second without any.
-    this.log(listener, peer, 1, remoteAddress, rate, burst);
-    const entry: PeerRefusals = {
-      count: 0,
-      remoteAddress,
-      timer: setTimeout(() => {
-        if (entry.count === 0) {
-          this.refusals.delete(peer);
-          return;
-        }
-        this.log(listener, peer, entry.count, entry.remoteAddress, rate, burst);
-        entry.count = 0;
-        entry.timer.refresh();
-      }, LOG_PERIOD_MS),
-    };
-    entry.timer.unref();
-    this.refusals.set(peer, entry);
+    this.refusals.note(peer, { listener, remoteAddress: stream.session?.socket?.remoteAddress, rate, burst });
   }
 
   private log(listener: string, peer: string, refused: number, remoteAddress: string | undefined, rate: number, burst: number): void {

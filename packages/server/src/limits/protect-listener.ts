@@ -8,6 +8,7 @@ import { streamsResetByUs } from '../n32f/raw-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { peerDnsNames } from '../tls/certificate-names';
 import { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
+import { limitConnections } from './connection-limit';
 import { TokenBucket } from './token-bucket';
 
 const { NGHTTP2_CANCEL, NGHTTP2_ENHANCE_YOUR_CALM, NGHTTP2_NO_ERROR } = constants;
@@ -56,6 +57,8 @@ interface SessionState {
  * Holds a listener up under abuse and faults (`limits`), on top of what its server was built with
  * (SETTINGS, nghttp2's limits, the TLS handshake timeout: dispatching-server.ts):
  *
+ * - connections past `maxConnections` on the listener or `maxConnectionsPerAddress` from one
+ *   address are closed as they arrive, before TLS (connection-limit.ts);
  * - per session, RST_STREAM from the peer (rapid reset) and SETTINGS/PING frames (floods) go
  *   through token buckets; over them the session gets GOAWAY(ENHANCE_YOUR_CALM) and is closed;
  * - a session without a complete frame for `headersTimeoutMs` is PINGed; no ACK within that time
@@ -73,6 +76,7 @@ interface SessionState {
  */
 export function protectListener(app: NestFastifyApplication, listener: string, runtime: SeppRuntime): ListenerGuard {
   const server = app.getHttpServer() as unknown as SeppHttp2Server;
+  limitConnections(server, listener, runtime);
   const states = new WeakMap<ServerHttp2Session, SessionState>();
   const limits = (): LimitsSettings => runtime.config.current.limits;
   /** Streams we reset or closed ourselves (their 'aborted' is not the peer's doing). */

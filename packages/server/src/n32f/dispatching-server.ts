@@ -10,6 +10,7 @@ import {
   type ServerHttp2Session,
   type ServerHttp2Stream,
 } from 'node:http2';
+import type { Socket } from 'node:net';
 import { http2ServerLimits, listenerLimits } from '../limits/listener-limits';
 
 /** Emitted by a SEPP HTTP/2 server for every new stream, before any handler takes it. */
@@ -45,6 +46,11 @@ export type SeppHttp2Server = (Http2Server | Http2SecureServer) & {
    * (idle and liveness bounds, flood limits). Without it a session idle for `sessionIdleMs` is closed.
    */
   guardSession?: (session: ServerHttp2Session) => void;
+  /**
+   * Installed before listening by `limitConnections`: whether a new TCP connection may stay. A
+   * connection it refuses is destroyed before Node's TLS or HTTP/2 layer sees it.
+   */
+  admitConnection?: (socket: Socket) => boolean;
 };
 
 /**
@@ -89,6 +95,10 @@ export function dispatchingServerFactory(tls: SecureServerOptions | null, sessio
     });
     const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
     server.emit = ((event: string | symbol, ...args: unknown[]): boolean => {
+      if (event === 'connection' && server.admitConnection && !server.admitConnection(args[0] as Socket)) {
+        (args[0] as Socket).destroy();
+        return true;
+      }
       if (event === 'stream') {
         emit(ANY_STREAM, ...args);
         if (server.fastPath?.(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) {
