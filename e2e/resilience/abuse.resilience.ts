@@ -6,7 +6,7 @@ import type { CertFiles, TestPki } from '../test/support/pki';
 import { metricsOf } from '../test/support/prins';
 import { SeppProcess } from '../test/support/sepp-process';
 import { sleep, waitFor } from '../test/support/wait-for';
-import { rstFlood, settingsFlood, slowHeaders, slowTlsHandshake, stalledBodies, type AttackReport, type Target } from './support/attacks';
+import { connectionFlood, rstFlood, settingsFlood, slowHeaders, slowTlsHandshake, stalledBodies, type AttackReport, type Target } from './support/attacks';
 import { account, errorKinds, NfLoad } from './support/nf-load';
 import { ProcSampler } from './support/proc-stats';
 import { countError, runCase, type CaseRow } from './support/results';
@@ -37,6 +37,10 @@ interface Expected {
   readonly goawayCode?: number;
   /** Events counted per offending connection (stalled bodies: one per stream). */
   readonly perConnection?: number;
+  /** Events counted under `kind` when not one per connection (a connection flood: those past the bounds). */
+  readonly events?: number;
+  /** Other counters the attack must move, by `listener/kind`, with how much. */
+  readonly also?: Metrics;
 }
 
 describe('abuse: the honest peer keeps being served', () => {
@@ -120,10 +124,11 @@ describe('abuse: the honest peer keeps being served', () => {
     const acc = account(outcomes, producer, tag);
     // Every offending connection was closed by the SEPP and counted: wait for the last count.
     const counter = `${expected.listener}/${expected.kind}`;
-    const events = report.connections * (expected.perConnection ?? 1);
+    const events = expected.events ?? report.connections * (expected.perConnection ?? 1);
+    const also = expected.also ?? {};
     const counted = await waitFor(`${events} ${counter} counted`, async () => {
       const now = delta(before, await abuseMetrics(victim));
-      return (now[counter] ?? 0) >= events ? now : undefined;
+      return (now[counter] ?? 0) >= events && Object.entries(also).every(([k, v]) => (now[k] ?? 0) >= v) ? now : undefined;
     }, 10_000).catch(async () => delta(before, await abuseMetrics(victim)));
 
     row.requests = outcomes.length;
@@ -145,7 +150,7 @@ describe('abuse: the honest peer keeps being served', () => {
     // The offender: every connection (stream) closed by the SEPP, each counted once under its kind, nothing else counted.
     expect(report.connections).toBeGreaterThan(0);
     expect(report.closedByServer).toBe(report.connections);
-    expect(counted).toEqual({ [counter]: events });
+    expect(counted).toEqual({ [counter]: events, ...also });
     // Any GOAWAY the attacker read says why (one lost to the connection reset that follows it is not an error).
     if (expected.goawayCode !== undefined && report.goawayCode !== undefined) expect(report.goawayCode).toBe(expected.goawayCode);
   }
@@ -162,6 +167,24 @@ describe('abuse: the honest peer keeps being served', () => {
 
   it('TLS handshakes that never finish (50 connections) on the N32 listener', async () => {
     await runCase('abuse', 'slow TLS handshake ×50 @responder N32', (row) => underAttack(row, 'slow-tls', responder, () => slowTlsHandshake(responder.port('n32'), 50, 8_000), { listener: 'n32', kind: 'tls-handshake-timeout' }));
+  });
+
+  it('a connection flood from one address (400 connections that send nothing) on the N32 listener', async () => {
+    // limits.maxConnectionsPerAddress at its default (256): the ones past it closed as they come,
+    // the 256 held until limits.handshakeTimeoutMs; peers from other addresses get in meanwhile.
+    const perAddress = 256;
+    let flood: Awaited<ReturnType<typeof connectionFlood>> | undefined;
+    await runCase('abuse', 'connection flood ×400 from one address @responder N32', (row) =>
+      underAttack(
+        row,
+        'connection-flood',
+        responder,
+        async () => (flood = await connectionFlood(responder.port('n32'), '127.0.0.9', 400, 8_000, 500)),
+        { listener: 'n32', kind: 'connection-limit', events: 400 - perAddress, also: { 'n32/tls-handshake-timeout': perAddress } },
+      ),
+    );
+    // Those past the bound were closed at once, the others only at the handshake timeout (1.5 s).
+    expect(flood?.closedWithin).toBe(400 - perAddress);
   });
 
   it('header block trickled byte by byte (10 connections) on the N32 listener', async () => {

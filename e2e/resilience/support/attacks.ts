@@ -237,6 +237,41 @@ export async function slowTlsHandshake(port: number, count: number, durationMs: 
 }
 
 /**
+ * A connection flood from one address (`localAddress`, a loopback address of the attack's own):
+ * `count` TCP connections opened at once that send nothing, held until the server closes them.
+ * `closedAt` of each says how it ended: the ones past the listener's bounds at once, the others at
+ * the TLS handshake timeout. `closedWithin` counts those the server closed within that many ms.
+ */
+export async function connectionFlood(port: number, localAddress: string, count: number, durationMs: number, closedWithinMs: number): Promise<AttackReport & { closedWithin: number }> {
+  const started = performance.now();
+  const sockets = await Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise<Socket>((resolve, reject) => {
+          const socket = tcpConnect({ port, host: '127.0.0.1', localAddress }, () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+  const watches = sockets.map((socket) => {
+    socket.on('error', () => undefined);
+    socket.resume();
+    return watch(started, socket);
+  });
+  while (performance.now() - started < durationMs && watches.some((w) => w.closedAt() === null)) await sleep(50);
+  const closedAts = watches.map((w) => w.closedAt()).filter((t): t is number => t !== null);
+  for (const socket of sockets) socket.destroy();
+  return {
+    sent: `${count} connections from ${localAddress}, nothing sent on them`,
+    connections: count,
+    closedByServer: closedAts.length,
+    firstClosedAfterMs: closedAts.length ? Math.min(...closedAts) : null,
+    closedWithin: closedAts.filter((t) => t <= closedWithinMs).length,
+  };
+}
+
+/**
  * Slow headers: a trusted connection that sends the HTTP/2 preface, an empty SETTINGS and one
  * HEADERS frame a byte at a time, `byteEveryMs` apart.
  */
