@@ -4,7 +4,7 @@ import { parse, stringify } from 'yaml';
 import { abuseCount } from './support/abuse';
 import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
 import { H2Client } from './support/h2-client';
-import { expectProblemAnswer, TappedProducer, TARGET_HEADER } from './support/n32f';
+import { expectProblemAnswer, splitByBudget, TappedProducer, TARGET_HEADER } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { contextsOf, PrinsPair } from './support/prins';
 import { SeppProcess } from './support/sepp-process';
@@ -97,17 +97,10 @@ describe('reports from the peer beyond its N32-c budget', () => {
     try {
       // 150 reports at once, none valid (refused 400 for what they are, changing nothing).
       const answers = await Promise.all(Array.from({ length: 150 }, () => client.postJson(N32F_ERROR, {})));
-      const limited = answers.filter((a) => a.status === 429);
-      const handled = answers.filter((a) => a.status !== 429);
+      const { handled, limited } = splitByBudget(answers, 400, `${FQDN_A} sends more than 100 N32-c requests per second (burst 100)`);
       // The bucket holds 100; a few more may come back while the 150 are read.
       expect(handled.length).toBeGreaterThanOrEqual(100);
       expect(handled.length).toBeLessThan(150);
-      for (const answer of handled) expectProblemAnswer(answer, 400);
-      for (const answer of limited) {
-        const body = expectProblemAnswer(answer, 429, 'NF_CONGESTION_RISK');
-        expect(body.detail).toBe(`${FQDN_A} sends more than 100 N32-c requests per second (burst 100)`);
-        expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
-      }
       expect(await abuseCount(pair.initiator, 'n32', 'n32c-rate-limited')).toBe(before + limited.length);
       const line = await pair.initiator.waitForLog('the refusals', (l) => l.msg === 'abuse' && l['kind'] === 'n32c-rate-limited', 5_000, from);
       expect(line).toMatchObject({ level: 'warn', listener: 'n32', peer: FQDN_A, action: 'request refused', n32cRateLimitPerPeer: 100, n32cRateLimitBurst: 100 });

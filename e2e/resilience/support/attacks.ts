@@ -212,37 +212,12 @@ export function settingsFlood(target: Target, durationMs: number): Promise<Attac
   return persist(durationMs, () => settingsFloodOnce(target, FLOOD_CAP_MS));
 }
 
-/** Connections that start a TLS handshake (5 bytes of a ClientHello record header) and never go on. */
-export async function slowTlsHandshake(port: number, count: number, durationMs: number): Promise<AttackReport> {
-  const started = performance.now();
-  const sockets = await Promise.all(
-    Array.from(
-      { length: count },
-      () =>
-        new Promise<Socket>((resolve, reject) => {
-          const socket = tcpConnect(port, '127.0.0.1', () => resolve(socket));
-          socket.once('error', reject);
-        }),
-    ),
-  );
-  const watches = sockets.map((socket) => {
-    socket.on('error', () => undefined);
-    socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00]));
-    return watch(started, socket);
-  });
-  while (performance.now() - started < durationMs && watches.some((w) => w.closedAt() === null)) await sleep(50);
-  const closedAts = watches.map((w) => w.closedAt()).filter((t): t is number => t !== null);
-  for (const socket of sockets) socket.destroy();
-  return { sent: `${count} TLS handshakes started, never finished`, connections: count, closedByServer: closedAts.length, firstClosedAfterMs: closedAts.length ? Math.min(...closedAts) : null };
-}
-
 /**
- * A connection flood from one address (`localAddress`, a loopback address of the attack's own):
- * `count` TCP connections opened at once that send nothing, held until the server closes them.
- * `closedAt` of each says how it ended: the ones past the listener's bounds at once, the others at
- * the TLS handshake timeout. `closedWithin` counts those the server closed within that many ms.
+ * `count` TCP connections to `port` opened at once from `localAddress`, each given `start`, held
+ * until the server closes them or `durationMs` passed, then closed: when the server closed each
+ * (ms from the start), for those it closed.
  */
-export async function connectionFlood(port: number, localAddress: string, count: number, durationMs: number, closedWithinMs: number): Promise<AttackReport & { closedWithin: number }> {
+async function holdConnections(port: number, count: number, durationMs: number, start: (socket: Socket) => void, localAddress = '127.0.0.1'): Promise<number[]> {
   const started = performance.now();
   const sockets = await Promise.all(
     Array.from(
@@ -256,12 +231,28 @@ export async function connectionFlood(port: number, localAddress: string, count:
   );
   const watches = sockets.map((socket) => {
     socket.on('error', () => undefined);
-    socket.resume();
+    start(socket);
     return watch(started, socket);
   });
   while (performance.now() - started < durationMs && watches.some((w) => w.closedAt() === null)) await sleep(50);
-  const closedAts = watches.map((w) => w.closedAt()).filter((t): t is number => t !== null);
   for (const socket of sockets) socket.destroy();
+  return watches.map((w) => w.closedAt()).filter((t): t is number => t !== null);
+}
+
+/** Connections that start a TLS handshake (5 bytes of a ClientHello record header) and never go on. */
+export async function slowTlsHandshake(port: number, count: number, durationMs: number): Promise<AttackReport> {
+  const closedAts = await holdConnections(port, count, durationMs, (socket) => socket.write(Buffer.from([0x16, 0x03, 0x01, 0x02, 0x00])));
+  return { sent: `${count} TLS handshakes started, never finished`, connections: count, closedByServer: closedAts.length, firstClosedAfterMs: closedAts.length ? Math.min(...closedAts) : null };
+}
+
+/**
+ * A connection flood from one address (`localAddress`, a loopback address of the attack's own):
+ * `count` TCP connections opened at once that send nothing, held until the server closes them:
+ * the ones past the listener's bounds at once, the others at the TLS handshake timeout.
+ * `closedWithin` counts those the server closed within `closedWithinMs`.
+ */
+export async function connectionFlood(port: number, localAddress: string, count: number, durationMs: number, closedWithinMs: number): Promise<AttackReport & { closedWithin: number }> {
+  const closedAts = await holdConnections(port, count, durationMs, (socket) => socket.resume(), localAddress);
   return {
     sent: `${count} connections from ${localAddress}, nothing sent on them`,
     connections: count,

@@ -231,6 +231,22 @@ export function expectProblemAnswer(answer: Pick<NfAnswer, 'status' | 'headers' 
   return body;
 }
 
+/**
+ * Concurrent answers to one peer past its rate budget: the ones it handled are problems of
+ * `status` (bad requests that change nothing), the rest 429 NF_CONGESTION_RISK with `detail` and a
+ * retry-after of a second or more. Returns both, for the counts.
+ */
+export function splitByBudget<T extends Pick<NfAnswer, 'status' | 'headers' | 'text' | 'json'>>(answers: readonly T[], status: number, detail: string): { handled: T[]; limited: T[] } {
+  const limited = answers.filter((a) => a.status === 429);
+  const handled = answers.filter((a) => a.status !== 429);
+  for (const answer of handled) expectProblemAnswer(answer, status);
+  for (const answer of limited) {
+    expect(expectProblemAnswer(answer, 429, 'NF_CONGESTION_RISK').detail).toBe(detail);
+    expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+  }
+  return { handled, limited };
+}
+
 /** Headers of an answer without `date` (which differs between two answers of the same bytes). */
 export function withoutDate(headers: IncomingHttpHeaders): IncomingHttpHeaders {
   const { date: _date, ...rest } = headers;
