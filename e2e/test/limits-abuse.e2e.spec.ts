@@ -92,6 +92,15 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     return mine[0]!.id;
   }
 
+  /** Writes the responder's configuration with RESPONDER_LIMITS and `extra`, and reloads it (200). */
+  async function reloadLimits(extra: Record<string, number> = {}): Promise<{ status: number; body: { changed: string[] } }> {
+    responderConfig.limits = { ...RESPONDER_LIMITS, ...extra };
+    writeYaml(pki.dir, 'responder', responderConfig);
+    const reload = await responder.admin<{ changed: string[] }>('/admin/reload', { method: 'POST' });
+    expect(reload.status).toBe(200);
+    return reload;
+  }
+
   const abuseLines = (app: SeppProcess, kind: string, from = 0) => app.lines.slice(from).filter((l) => l.msg === 'abuse' && l['kind'] === kind);
 
   /**
@@ -279,10 +288,7 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
   });
 
   it('N32-f over limits.rateLimitPerPeer (set by a reload): 429 NF_CONGESTION_RISK with retry-after, counted per request, logged per peer; served again a second later', async () => {
-    responderConfig.limits = { ...RESPONDER_LIMITS, rateLimitPerPeer: 20, rateLimitBurst: 20 };
-    writeYaml(pki.dir, 'responder', responderConfig);
-    const reload = await responder.admin<{ changed: string[] }>('/admin/reload', { method: 'POST' });
-    expect(reload.status).toBe(200);
+    const reload = await reloadLimits({ rateLimitPerPeer: 20, rateLimitBurst: 20 });
     expect(JSON.stringify(reload.body)).toContain('limits');
     const before = await abuseCount(responder, 'n32', 'rate-limited');
     const fromLine = responder.lines.length;
@@ -315,17 +321,12 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       expect((await get('after-rate-limit')).status).toBe(200);
       console.log(`rate limit 20/s, burst 20: ${ok.length} of 60 concurrent requests forwarded, ${limited.length} refused with 429`);
     } finally {
-      responderConfig.limits = RESPONDER_LIMITS;
-      writeYaml(pki.dir, 'responder', responderConfig);
-      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+      await reloadLimits();
     }
   });
 
   it('N32-c over limits.n32cRateLimitPerPeer (set by a reload): 429 NF_CONGESTION_RISK with retry-after before any N32-c handler, counted per request, logged per peer; N32-f and other peers have budgets of their own; served again a second later', async () => {
-    responderConfig.limits = { ...RESPONDER_LIMITS, n32cRateLimitPerPeer: 5, n32cRateLimitBurst: 5 };
-    writeYaml(pki.dir, 'responder', responderConfig);
-    const reload = await responder.admin<{ changed: string[] }>('/admin/reload', { method: 'POST' });
-    expect(reload.status).toBe(200);
+    const reload = await reloadLimits({ n32cRateLimitPerPeer: 5, n32cRateLimitBurst: 5 });
     expect(JSON.stringify(reload.body)).toContain('limits');
     const before = await abuseCount(responder, 'n32', 'n32c-rate-limited');
     const n32fBefore = await abuseCount(responder, 'n32', 'rate-limited');
@@ -366,16 +367,12 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     } finally {
       peerB.close();
       peerC.close();
-      responderConfig.limits = RESPONDER_LIMITS;
-      writeYaml(pki.dir, 'responder', responderConfig);
-      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+      await reloadLimits();
     }
   });
 
   it('connections past limits.maxConnectionsPerAddress from one address, then past limits.maxConnections on the listener (set by reloads): closed as they arrive, before TLS, logged and counted; the connections held, other addresses and the initiator go on', async () => {
-    responderConfig.limits = { ...RESPONDER_LIMITS, maxConnectionsPerAddress: 3 };
-    writeYaml(pki.dir, 'responder', responderConfig);
-    expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    await reloadLimits({ maxConnectionsPerAddress: 3 });
     const before = await abuseCount(responder, 'n32', 'connection-limit');
     const fromLine = responder.lines.length;
     // Loopback addresses of their own: the initiator's connection comes from 127.0.0.1.
@@ -403,9 +400,7 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       // The listener's bound: with the initiator's connection and the three held, 4 are open.
       const fromTotal = responder.lines.length;
       const beforeTotal = await abuseCount(responder, 'n32', 'connection-limit');
-      responderConfig.limits = { ...RESPONDER_LIMITS, maxConnections: 4 };
-      writeYaml(pki.dir, 'responder', responderConfig);
-      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+      await reloadLimits({ maxConnections: 4 });
       expect((await tlsHandshake(n32Port, FQDN_A, from3)).ok).toBe(false);
       const total = await responder.waitForLog('the refusal', (l) => l.msg === 'abuse' && l['kind'] === 'connection-limit', 5_000, fromTotal);
       expect(total).toMatchObject({ level: 'warn', listener: 'n32', action: 'connection closed', remoteAddress: '127.0.0.3', refused: 1, maxConnections: 4 });
@@ -416,9 +411,7 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       for (const client of held) expect(await answered(client)).toBeGreaterThanOrEqual(400);
     } finally {
       for (const client of held) client.close();
-      responderConfig.limits = RESPONDER_LIMITS;
-      writeYaml(pki.dir, 'responder', responderConfig);
-      expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+      await reloadLimits();
     }
   });
 

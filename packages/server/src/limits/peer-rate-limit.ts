@@ -28,12 +28,12 @@ export const N32F_RATE_BUDGET: RateBudget = { what: 'N32-f', kind: 'rate-limited
 export const N32C_RATE_BUDGET: RateBudget = { what: 'N32-c', kind: 'n32c-rate-limited', rateKey: 'n32cRateLimitPerPeer', burstKey: 'n32cRateLimitBurst' };
 
 /**
- * Requests per peer within one budget (N32-f by default, `N32F_RATE_BUDGET`; N32-c apart,
- * `N32C_RATE_BUDGET`), a token bucket per peer: a request over the limit is answered `429`
- * problem+json, cause `NF_CONGESTION_RISK`, with `retry-after`, and goes no further (no NF, no
- * N32-c handler). Each refusal counts in `sepp_abuse_events_total{kind}` (`rate-limited`,
- * `n32c-rate-limited`); the log gets one warn line per peer and second at most, with the number
- * refused and the two `limits` keys with their values.
+ * Requests per peer within one budget (`N32F_RATE_BUDGET`, or N32-c's apart, `N32C_RATE_BUDGET`),
+ * a token bucket per peer: a request over the limit is answered `429` problem+json, cause
+ * `NF_CONGESTION_RISK`, with `retry-after`, and goes no further (no NF, no N32-c handler). Each
+ * refusal counts in `sepp_abuse_events_total{kind}` (`rate-limited`, `n32c-rate-limited`); the log
+ * gets one warn line per peer and second at most, with the number refused and the two `limits`
+ * keys with their values.
  */
 export class PeerRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
@@ -44,7 +44,7 @@ export class PeerRateLimiter {
 
   constructor(
     private readonly runtime: SeppRuntime,
-    private readonly budget: RateBudget = N32F_RATE_BUDGET,
+    private readonly budget: RateBudget,
   ) {
     runtime.config.on('reload', ({ changed }) => {
       if (changed.includes('limits')) this.buckets.clear();
