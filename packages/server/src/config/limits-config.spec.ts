@@ -46,9 +46,15 @@ beforeAll(async () => {
 describe('limits and tls.watchFiles', () => {
   it('without the keys: the defaults of CONFIG_DEFAULTS, the burst of each rate limit = its rate, no file watching', () => {
     const config = loadConfig(file({}), {});
-    const { rateLimitBurst: _burst, n32cRateLimitBurst: _n32cBurst, ...defaults } = LIMITS_DEFAULTS;
-    expect(config.limits).toEqual({ ...defaults, rateLimitBurst: LIMITS_DEFAULTS.rateLimitPerPeer, n32cRateLimitBurst: LIMITS_DEFAULTS.n32cRateLimitPerPeer });
+    const { rateLimitBurst: _burst, n32cRateLimitBurst: _n32cBurst, connectionRateBurst: _connectionBurst, ...defaults } = LIMITS_DEFAULTS;
+    expect(config.limits).toEqual({
+      ...defaults,
+      rateLimitBurst: LIMITS_DEFAULTS.rateLimitPerPeer,
+      n32cRateLimitBurst: LIMITS_DEFAULTS.n32cRateLimitPerPeer,
+      connectionRateBurst: LIMITS_DEFAULTS.connectionRatePerAddress,
+    });
     expect([config.limits.n32cRateLimitPerPeer, config.limits.n32cRateLimitBurst]).toEqual([100, 100]);
+    expect([config.limits.connectionRatePerAddress, config.limits.connectionRateBurst]).toEqual([100, 100]);
     expect(CONFIG_DEFAULTS.limits).toBe(LIMITS_DEFAULTS);
     expect(config.tls.watchFiles).toBe(false);
     expect(config.tls.files).toEqual([join(dir, 'sepp.crt'), join(dir, 'sepp.key'), join(dir, 'ca.crt')]);
@@ -70,6 +76,8 @@ describe('limits and tls.watchFiles', () => {
       controlFrameRate: 2,
       maxConnections: 64,
       maxConnectionsPerAddress: 8,
+      connectionRatePerAddress: 0,
+      connectionRateBurst: 4,
       handshakeTimeoutMs: 2000,
       headersTimeoutMs: 3000,
       streamIdleMs: 4000,
@@ -89,7 +97,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -104,6 +112,8 @@ describe('limits and tls.watchFiles', () => {
         'limits.maxConnectionsPerAddress: must be an integer',
         'limits.n32cRateLimitPerPeer: must be an integer (requests per second, 0: no limit)',
         'limits.n32cRateLimitBurst: must be at least 1 (requests)',
+        'limits.connectionRatePerAddress: must be at least 0 (connections per second, 0: no limit)',
+        'limits.connectionRateBurst: must be an integer (connections)',
         'limits.drainTimeoutMs: must be an integer (ms)',
         'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.stopGraceMs: must be at least 100 (ms)',

@@ -35,6 +35,10 @@ export interface LimitsSettings {
   readonly maxConnections: number;
   /** Connections open at once on one listener from one remote address; past it a new one from there is closed at once. */
   readonly maxConnectionsPerAddress: number;
+  /** New connections per second from one remote address on one listener, before TLS; 0: no limit. */
+  readonly connectionRatePerAddress: number;
+  /** New connections one address may open at once above that rate (token bucket size). */
+  readonly connectionRateBurst: number;
   /** TLS handshake bound (Node `handshakeTimeout`). */
   readonly handshakeTimeoutMs: number;
   /**
@@ -84,6 +88,15 @@ export const LIMITS_DEFAULTS = {
    */
   maxConnections: 4_096,
   maxConnectionsPerAddress: 256,
+  /**
+   * A peer opens a connection per negotiation and a few long-lived ones for N32-f (per replica of
+   * it), an NF or SCP its pool at start: 100 new connections a second from one address leave all
+   * of them through, and hold a handshake flood from one address (each full handshake with a
+   * client certificate costs the listener about 3 ms of CPU) to a fraction of a core.
+   */
+  connectionRatePerAddress: 100,
+  /** Default: `connectionRatePerAddress` (one second's worth). */
+  connectionRateBurst: null,
   handshakeTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   streamIdleMs: 30_000,
@@ -132,6 +145,8 @@ export class LimitsConfig {
   @Int(1, 1_000_000, 'per second') controlFrameRate?: number;
   @Int(1, 1_000_000) maxConnections?: number;
   @Int(1, 1_000_000) maxConnectionsPerAddress?: number;
+  @Int(0, 10_000_000, 'connections per second, 0: no limit') connectionRatePerAddress?: number;
+  @Int(1, 10_000_000, 'connections') connectionRateBurst?: number;
   @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
@@ -146,9 +161,10 @@ export class LimitsConfig {
 
 /** The validated `limits` section with every default filled in. */
 export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
-  const value = <K extends Exclude<keyof LimitsSettings, 'rateLimitBurst' | 'n32cRateLimitBurst'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
+  const value = <K extends Exclude<keyof LimitsSettings, 'rateLimitBurst' | 'n32cRateLimitBurst' | 'connectionRateBurst'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
   const rateLimitPerPeer = value('rateLimitPerPeer');
   const n32cRateLimitPerPeer = value('n32cRateLimitPerPeer');
+  const connectionRatePerAddress = value('connectionRatePerAddress');
   return {
     maxConcurrentStreams: value('maxConcurrentStreams'),
     maxHeaderListSize: value('maxHeaderListSize'),
@@ -164,6 +180,8 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     controlFrameRate: value('controlFrameRate'),
     maxConnections: value('maxConnections'),
     maxConnectionsPerAddress: value('maxConnectionsPerAddress'),
+    connectionRatePerAddress,
+    connectionRateBurst: file?.connectionRateBurst ?? Math.max(1, connectionRatePerAddress),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),

@@ -23,6 +23,8 @@ export type AbuseKind =
   | 'frame-error'
   /** A new connection past `limits.maxConnections` on the listener or `limits.maxConnectionsPerAddress` from its address. */
   | 'connection-limit'
+  /** A new connection from an address past `limits.connectionRatePerAddress`/`connectionRateBurst`. */
+  | 'connection-rate-limited'
   /** No TLS handshake within `limits.handshakeTimeoutMs`. */
   | 'tls-handshake-timeout'
   /** Bytes, but no complete frame and no PING ACK, for `limits.headersTimeoutMs` twice. */
@@ -75,10 +77,13 @@ export function recordAbuse(runtime: { readonly logger: SeppLogger; readonly met
   );
 }
 
+/** The kinds the refusal list files as rate limiting rather than abuse. */
+const RATE_LIMIT_KINDS: ReadonlySet<AbuseKind> = new Set<AbuseKind>(['rate-limited', 'n32c-rate-limited', 'connection-rate-limited']);
+
 /** How an abuse event reads in the refusal list. */
 export function abuseRefusal(event: AbuseEvent): Refusal {
   return {
-    category: event.kind === 'rate-limited' || event.kind === 'n32c-rate-limited' ? 'rate-limit' : 'abuse',
+    category: RATE_LIMIT_KINDS.has(event.kind) ? 'rate-limit' : 'abuse',
     cause: event.kind,
     peer: event.peer,
     listener: event.listener,

@@ -2,6 +2,7 @@ import type { Socket } from 'node:net';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { abuseRefusal, recordAbuse } from './abuse';
+import { ConnectionRateLimiter } from './connection-rate';
 import { OnceASecond } from './once-a-second';
 
 interface Refused {
@@ -21,10 +22,15 @@ interface Refused {
  * Each refusal counts in `sepp_abuse_events_total{kind="connection-limit"}`; the log gets one warn
  * line per address and second at most, with the number refused, the listener's and the address's
  * connections then, and the bound that refused them. A reload applies to the next connection.
+ *
+ * A connection within both bounds then takes a token of its address's rate
+ * (`limits.connectionRatePerAddress`, {@link ConnectionRateLimiter}); without one it is closed the
+ * same way (`connection-rate-limited`).
  */
 export function limitConnections(server: SeppHttp2Server, listener: string, runtime: SeppRuntime): void {
   const byAddress = new Map<string, number>();
   let open = 0;
+  const rate = new ConnectionRateLimiter(runtime, listener);
   const log = new OnceASecond<Refused>((remoteAddress, refused, { connections, fromAddress, bound, max }) => {
     const detail = `${bound === 'maxConnections' ? `${connections} connections open on the listener` : `${fromAddress} connections open from ${remoteAddress}`} (limits.${bound} ${max})`;
     runtime.metrics.refuse(abuseRefusal({ listener, kind: 'connection-limit', action: 'connection closed', remoteAddress, detail }), refused);
@@ -41,6 +47,7 @@ export function limitConnections(server: SeppHttp2Server, listener: string, runt
       log.note(address, { connections: open, fromAddress, bound, max: bound === 'maxConnections' ? maxConnections : maxConnectionsPerAddress });
       return false;
     }
+    if (!rate.admit(address)) return false;
     open += 1;
     byAddress.set(address, fromAddress + 1);
     socket.once('close', () => {

@@ -58,7 +58,8 @@ interface SessionState {
  * (SETTINGS, nghttp2's limits, the TLS handshake timeout: dispatching-server.ts):
  *
  * - connections past `maxConnections` on the listener or `maxConnectionsPerAddress` from one
- *   address are closed as they arrive, before TLS (connection-limit.ts);
+ *   address, or over `connectionRatePerAddress` new ones a second from one address, are closed as
+ *   they arrive, before TLS (connection-limit.ts, connection-rate.ts);
  * - per session, RST_STREAM from the peer (rapid reset) and SETTINGS/PING frames (floods) go
  *   through token buckets; over them the session gets GOAWAY(ENHANCE_YOUR_CALM) and is closed;
  * - a session without a complete frame for `headersTimeoutMs` is PINGed; no ACK within that time

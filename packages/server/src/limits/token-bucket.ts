@@ -29,6 +29,12 @@ export class TokenBucket {
     return this.tokens >= 1 ? 0 : (1 - this.tokens) / this.ratePerSecond;
   }
 
+  /** Whether the bucket is full again: it then remembers nothing a new bucket would not. */
+  full(): boolean {
+    this.refill();
+    return this.tokens >= this.burst;
+  }
+
   /** New parameters (a configuration reload); the tokens left stay, capped at the new burst. */
   reconfigure(burst: number, ratePerSecond: number): void {
     if (burst === this.burst && ratePerSecond === this.ratePerSecond) return;
