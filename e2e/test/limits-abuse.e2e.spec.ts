@@ -415,6 +415,52 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     }
   });
 
+  it('new connections from one address over limits.connectionRatePerAddress (set by a reload): closed as they arrive, before TLS, logged with both keys and counted each; another address and the initiator go on; the address is let in again as its rate allows', async () => {
+    await reloadLimits({ connectionRatePerAddress: 1, connectionRateBurst: 3 });
+    const before = await abuseCount(responder, 'n32', 'connection-rate-limited');
+    const fromLine = responder.lines.length;
+    const from4 = { ...pki.clientTls(certC), localAddress: '127.0.0.4' };
+    const from5 = { ...pki.clientTls(certC), localAddress: '127.0.0.5' };
+    try {
+      // Eight handshakes at once from 127.0.0.4: the burst's three complete; the others are closed
+      // before any TLS, but for one more per second the connections took to arrive (a slow machine).
+      const started = performance.now();
+      const results = await Promise.all(Array.from({ length: 8 }, () => tlsHandshake(n32Port, FQDN_A, from4)));
+      const seconds = (performance.now() - started) / 1000;
+      const refused = results.filter((r) => !r.ok);
+      expect(results.length - refused.length).toBeGreaterThanOrEqual(3);
+      expect(refused.length).toBeGreaterThanOrEqual(5 - Math.floor(seconds));
+      expect(refused.map((r) => r.error)).not.toContain('closed by server after handshake');
+      expect(await abuseCount(responder, 'n32', 'connection-rate-limited')).toBe(before + refused.length);
+      const line = await responder.waitForLog('the refusal', (l) => l.msg === 'abuse' && l['kind'] === 'connection-rate-limited', 5_000, fromLine);
+      expect(line).toMatchObject({
+        level: 'warn',
+        listener: 'n32',
+        action: 'connection closed',
+        remoteAddress: '127.0.0.4',
+        refused: 1,
+        connectionRatePerAddress: 1,
+        connectionRateBurst: 3,
+        detail: 'more than 1 new connections per second from 127.0.0.4 (burst 3)',
+      });
+      // Another address has a rate of its own; the initiator's connection is open and forwards.
+      expect((await tlsHandshake(n32Port, FQDN_A, from5)).ok).toBe(true);
+      expect((await get('connection-rate')).status).toBe(200);
+      // A refused connection takes no token: within about a second 127.0.0.4 handshakes again.
+      await waitFor(
+        '127.0.0.4 let in again',
+        async () => {
+          const again = await tlsHandshake(n32Port, FQDN_A, from4);
+          if (!again.ok) throw new Error(`refused: ${again.error}`);
+          return true;
+        },
+        5_000,
+      );
+    } finally {
+      await reloadLimits();
+    }
+  });
+
   /**
    * Opens a connection with a client certificate of PLMN C, writes `frames` and waits until the
    * responder closes it; returns the GOAWAYs it sent, the abuse lines of `kind` and the counter.
