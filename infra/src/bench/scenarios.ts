@@ -189,10 +189,13 @@ const negotiationLatency: Scenario = {
   id: 'n',
   title: 'N32-c negotiation latency (cold connection each time, sequential)',
   async setup(ctx) {
-    // The bench is one peer negotiating as fast as it can, hundreds of N32-c requests a second:
-    // over the default N32-c budget of a peer (limits.n32cRateLimitPerPeer, 100/s). The limiter
-    // stays on the path (a budget no run reaches), so its cost is in the figures.
-    const { n32Port } = await startResponder(ctx, { capabilities: ['TLS', 'PRINS'], intermediaries: 'none', responderExtra: { limits: { n32cRateLimitPerPeer: 1_000_000 } } });
+    // The bench is one peer negotiating as fast as it can, hundreds of N32-c requests and new
+    // connections a second from one address: over the default N32-c budget of a peer
+    // (limits.n32cRateLimitPerPeer, 100/s) and rate of new connections of an address
+    // (limits.connectionRatePerAddress, 100/s). The limiters stay on the path (budgets no run
+    // reaches), so their cost is in the figures.
+    const limits = { n32cRateLimitPerPeer: 1_000_000, connectionRatePerAddress: 1_000_000 };
+    const { n32Port } = await startResponder(ctx, { capabilities: ['TLS', 'PRINS'], intermediaries: 'none', responderExtra: { limits } });
     return { url: `https://127.0.0.1:${n32Port}` };
   },
   async measure(ctx, entry) {
