@@ -1,6 +1,6 @@
 import { connect as h2connect, constants } from 'node:http2';
 import { createPkiAB, FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support/configs';
-import { abuseCount, FLAG, frame, FRAME, frameHeader, H2_PREFACE, openRawH2, openTcp, openTls, RawH2Socket, requestBlock, within } from './support/abuse';
+import { abuseCount, samples, FLAG, frame, FRAME, frameHeader, H2_PREFACE, openRawH2, openTcp, openTls, RawH2Socket, requestBlock, within } from './support/abuse';
 import { connections, expectProblemAnswer, mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, splitByBudget, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { N32C_PATHS } from '@sepp/protocol';
@@ -37,6 +37,7 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
   let initiator: SeppProcess;
   let responderConfig: SeppYaml;
   let responderFile: string;
+  let initiatorConfig: SeppYaml;
   let nf: NfClient;
   let n32Port: number;
 
@@ -49,7 +50,7 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     responderFile = writeYaml(pki.dir, 'responder', responderConfig);
     responder = await SeppProcess.ready('responder', responderFile);
     n32Port = responder.port('n32');
-    const initiatorConfig = n32fInitiatorYaml(certB, pki, n32Port);
+    initiatorConfig = n32fInitiatorYaml(certB, pki, n32Port);
     initiatorConfig.limits = INITIATOR_LIMITS;
     initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'initiator', initiatorConfig));
     await initiator.waitForPeerState(FQDN_A, 'tls-established');
@@ -99,6 +100,13 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     const reload = await responder.admin<{ changed: string[] }>('/admin/reload', { method: 'POST' });
     expect(reload.status).toBe(200);
     return reload;
+  }
+
+  /** The same for the initiator, with INITIATOR_LIMITS and `extra`. */
+  async function reloadInitiatorLimits(extra: Record<string, number> = {}): Promise<void> {
+    initiatorConfig.limits = { ...INITIATOR_LIMITS, ...extra };
+    writeYaml(pki.dir, 'initiator', initiatorConfig);
+    expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
   }
 
   const abuseLines = (app: SeppProcess, kind: string, from = 0) => app.lines.slice(from).filter((l) => l.msg === 'abuse' && l['kind'] === kind);
@@ -458,6 +466,35 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       );
     } finally {
       await reloadLimits();
+    }
+  });
+
+  it('past limits.maxRequestsInFlight on the NF-facing listener (set by a reload): a new request is answered 503 NF_CONGESTION with retry-after at once and never forwarded; listed, counted and logged; the requests in flight are answered, and new ones served again after them', async () => {
+    await reloadInitiatorLimits({ maxRequestsInFlight: 2 });
+    const fromLine = initiator.lines.length;
+    const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
+    const held = [1, 2].map((i) => `/nudm-sdm/v2/slow/3000?held=${i}`);
+    try {
+      const slow = held.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
+      // Both in flight (at the producer, which holds them 3 s): the listener is at its bound.
+      await waitFor('both held at the producer', () => held.every((path) => producer.byPath(path).length === 1), 10_000);
+      const refused = await get('overloaded');
+      expect(refused.status).toBe(503);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.headers['content-type']).toBe('application/problem+json');
+      expect(refused.json).toMatchObject({ status: 503, cause: 'NF_CONGESTION', detail: '2 requests in flight on the sbi listener (limits.maxRequestsInFlight 2)' });
+      expect(producer.byPath(`${AM_DATA}?overloaded`)).toEqual([]);
+      const line = await initiator.waitForLog('the overload line', (l) => l.msg === 'overload: requests refused', 5_000, fromLine);
+      expect(line).toMatchObject({ level: 'warn', listener: 'sbi', cause: 'NF_CONGESTION', refused: 1, inFlight: 2, maxRequestsInFlight: 2 });
+      const status = await initiator.admin<{ refusals: { category: string; cause: string; listener?: string }[] }>('/admin/status');
+      expect(status.body.refusals).toEqual(expect.arrayContaining([expect.objectContaining({ category: 'unavailable', cause: 'OVERLOADED', listener: 'sbi' })]));
+      const metrics = samples(await (await fetch(`http://127.0.0.1:${initiator.port('admin')}/metrics`)).text(), 'sepp_refusals_total');
+      expect(metrics.find((s) => s.labels['category'] === 'unavailable' && s.labels['cause'] === 'OVERLOADED')?.value).toBe(1);
+      // What was in flight is answered; then there is room again.
+      expect((await Promise.all(slow)).map((answer) => answer.status)).toEqual([200, 200]);
+      expect((await get('after-overload')).status).toBe(200);
+    } finally {
+      await reloadInitiatorLimits();
     }
   });
 

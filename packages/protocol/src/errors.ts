@@ -57,6 +57,10 @@ export const N32ErrorCode = {
   PEER_CONCURRENCY_EXCEEDED: 'PEER_CONCURRENCY_EXCEEDED',
   /** The body is larger than the N32-f limit. */
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+
+  // Any listener
+  /** The listener has as many requests in flight as it takes (`limits.maxRequestsInFlight`): overload. */
+  OVERLOADED: 'OVERLOADED',
   /** The local target NF could not be reached. */
   TARGET_NF_NOT_REACHABLE: 'TARGET_NF_NOT_REACHABLE',
 
@@ -92,6 +96,7 @@ export const N32_ERROR_CAUSE: Readonly<Record<N32ErrorCode, string>> = {
   TARGET_NOT_ALLOWED: 'UNSPECIFIED',
   PEER_CONCURRENCY_EXCEEDED: 'NF_CONGESTION_RISK',
   BODY_TOO_LARGE: 'INVALID_MSG_FORMAT',
+  OVERLOADED: 'NF_CONGESTION',
   TARGET_NF_NOT_REACHABLE: 'TARGET_NF_NOT_REACHABLE',
   STATE_STORE_UNAVAILABLE: 'SYSTEM_FAILURE',
 };

@@ -78,6 +78,7 @@ describe('limits and tls.watchFiles', () => {
       maxConnectionsPerAddress: 8,
       connectionRatePerAddress: 0,
       connectionRateBurst: 4,
+      maxRequestsInFlight: 64,
       handshakeTimeoutMs: 2000,
       headersTimeoutMs: 3000,
       streamIdleMs: 4000,
@@ -97,7 +98,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, maxRequestsInFlight: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -114,6 +115,7 @@ describe('limits and tls.watchFiles', () => {
         'limits.n32cRateLimitBurst: must be at least 1 (requests)',
         'limits.connectionRatePerAddress: must be at least 0 (connections per second, 0: no limit)',
         'limits.connectionRateBurst: must be an integer (connections)',
+        'limits.maxRequestsInFlight: must be at least 1 (requests)',
         'limits.drainTimeoutMs: must be an integer (ms)',
         'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.stopGraceMs: must be at least 100 (ms)',

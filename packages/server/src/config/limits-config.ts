@@ -39,6 +39,8 @@ export interface LimitsSettings {
   readonly connectionRatePerAddress: number;
   /** New connections one address may open at once above that rate (token bucket size). */
   readonly connectionRateBurst: number;
+  /** Requests (HTTP/2 streams) in flight at once on one listener; past it a new one is answered 503 `NF_CONGESTION` at once. */
+  readonly maxRequestsInFlight: number;
   /** TLS handshake bound (Node `handshakeTimeout`). */
   readonly handshakeTimeoutMs: number;
   /**
@@ -97,6 +99,13 @@ export const LIMITS_DEFAULTS = {
   connectionRatePerAddress: 100,
   /** Default: `connectionRatePerAddress` (one second's worth). */
   connectionRateBurst: null,
+  /**
+   * What a listener holds in flight before it refuses more (overload): a SEPP forwarding a few
+   * thousand requests a second with answers in tens to hundreds of milliseconds (roaming
+   * distances) has some hundreds to a thousand or two in flight; past 4,096 it is queueing work
+   * it cannot finish in time, and answering at once lets the sender go elsewhere or back off.
+   */
+  maxRequestsInFlight: 4_096,
   handshakeTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   streamIdleMs: 30_000,
@@ -147,6 +156,7 @@ export class LimitsConfig {
   @Int(1, 1_000_000) maxConnectionsPerAddress?: number;
   @Int(0, 10_000_000, 'connections per second, 0: no limit') connectionRatePerAddress?: number;
   @Int(1, 10_000_000, 'connections') connectionRateBurst?: number;
+  @Int(1, 10_000_000, 'requests') maxRequestsInFlight?: number;
   @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
@@ -182,6 +192,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     maxConnectionsPerAddress: value('maxConnectionsPerAddress'),
     connectionRatePerAddress,
     connectionRateBurst: file?.connectionRateBurst ?? Math.max(1, connectionRatePerAddress),
+    maxRequestsInFlight: value('maxRequestsInFlight'),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),

@@ -8,6 +8,7 @@ import { streamsResetByUs } from '../n32f/raw-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { peerDnsNames } from '../tls/certificate-names';
 import { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
+import { boundRequestsInFlight } from './requests-in-flight';
 import { limitConnections } from './connection-limit';
 import { TokenBucket } from './token-bucket';
 
@@ -60,6 +61,8 @@ interface SessionState {
  * - connections past `maxConnections` on the listener or `maxConnectionsPerAddress` from one
  *   address, or over `connectionRatePerAddress` new ones a second from one address, are closed as
  *   they arrive, before TLS (connection-limit.ts, connection-rate.ts);
+ * - a request past `maxRequestsInFlight` open on the listener is answered 503 `NF_CONGESTION`
+ *   with `retry-after` at once, before any handler (overload: requests-in-flight.ts);
  * - per session, RST_STREAM from the peer (rapid reset) and SETTINGS/PING frames (floods) go
  *   through token buckets; over them the session gets GOAWAY(ENHANCE_YOUR_CALM) and is closed;
  * - a session without a complete frame for `headersTimeoutMs` is PINGed; no ACK within that time
@@ -84,6 +87,7 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
   const closedByUs = new WeakSet<ServerHttp2Stream>();
   let openStreams = 0;
   let onIdle: (() => void) | null = null;
+  boundRequestsInFlight(server, listener, runtime, () => openStreams);
 
   const record = (kind: AbuseKind, action: AbuseEvent['action'], who: SessionState['who'], detail?: string): void =>
     recordAbuse(runtime, { listener, kind, action, ...who, ...(detail ? { detail } : {}) });

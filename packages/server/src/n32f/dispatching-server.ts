@@ -51,6 +51,11 @@ export type SeppHttp2Server = (Http2Server | Http2SecureServer) & {
    * connection it refuses is destroyed before Node's TLS or HTTP/2 layer sees it.
    */
   admitConnection?: (socket: Socket) => boolean;
+  /**
+   * Asked for every new stream before anything else sees it: false when it answered the stream
+   * itself (a refusal), which then goes nowhere else.
+   */
+  admitStream?: (stream: ServerHttp2Stream) => boolean;
 };
 
 /**
@@ -100,6 +105,10 @@ export function dispatchingServerFactory(tls: SecureServerOptions | null, sessio
         return true;
       }
       if (event === 'stream') {
+        if (server.admitStream && !server.admitStream(args[0] as ServerHttp2Stream)) {
+          (args[0] as ServerHttp2Stream).on('error', () => undefined);
+          return true;
+        }
         emit(ANY_STREAM, ...args);
         if (server.fastPath?.(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) {
           // Skipping the compatibility layer skips its 'error' listener too: without one, a stream

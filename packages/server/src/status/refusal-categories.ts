@@ -27,6 +27,7 @@ const CATEGORY_OF_CODE: Readonly<Record<N32ErrorCode, RefusalCategory>> = {
   TARGET_NOT_ALLOWED: 'bad-input',
   PEER_CONCURRENCY_EXCEEDED: 'rate-limit',
   BODY_TOO_LARGE: 'bad-input',
+  OVERLOADED: 'unavailable',
   TARGET_NF_NOT_REACHABLE: 'unavailable',
   STATE_STORE_UNAVAILABLE: 'unavailable',
 };

@@ -1,0 +1,91 @@
+import { once } from 'node:events';
+import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import type { AddressInfo } from 'node:net';
+import { readLimits } from '../config/limits-config';
+import { createJsonLogger } from '../logging/logger';
+import { SeppMetrics } from '../metrics/sepp-metrics';
+import { dispatchingServerFactory, type SeppHttp2Server } from '../n32f/dispatching-server';
+import type { SeppRuntime } from '../runtime/sepp-runtime';
+import { boundRequestsInFlight } from './requests-in-flight';
+
+/**
+ * The overload bound on a real dispatching server (cleartext HTTP/2 on loopback), with the count
+ * of requests in flight set by each test; the e2e suite holds real requests in flight
+ * (limits-abuse.e2e.spec.ts).
+ */
+describe('boundRequestsInFlight', () => {
+  let server: SeppHttp2Server;
+  let client: ClientHttp2Session;
+  let inFlight: number;
+  let handled: number;
+  let lines: Record<string, unknown>[];
+  let metrics: SeppMetrics;
+
+  beforeEach(async () => {
+    inFlight = 0;
+    handled = 0;
+    lines = [];
+    metrics = new SeppMetrics('initiator');
+    const logger = createJsonLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+    const config = { current: { limits: readLimits({ maxRequestsInFlight: 3 }) } };
+    server = dispatchingServerFactory(null, 0)((_request, response) => {
+      handled += 1;
+      response.end('handled');
+    });
+    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight);
+    server.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    client.on('error', () => undefined);
+  });
+
+  afterEach(async () => {
+    client.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  function request(method: string, body?: Buffer): Promise<{ headers: IncomingHttpHeaders; text: string; rstCode: number | undefined }> {
+    return new Promise((resolve, reject) => {
+      const stream = client.request({ ':method': method, ':path': '/nudm-sdm/v2/x' }, { endStream: body === undefined });
+      let headers: IncomingHttpHeaders = {};
+      const chunks: Buffer[] = [];
+      stream.on('response', (h) => (headers = h));
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('close', () => resolve({ headers, text: Buffer.concat(chunks).toString(), rstCode: stream.rstCode }));
+      stream.on('error', () => undefined);
+      stream.setTimeout(5_000, () => reject(new Error('no answer')));
+      if (body) stream.end(body);
+    });
+  }
+
+  it('below the bound every request goes on; at it a new one is answered 503 NF_CONGESTION with retry-after, and no handler sees it', async () => {
+    inFlight = 2;
+    expect((await request('GET')).text).toBe('handled');
+    inFlight = 3;
+    const refused = await request('GET');
+    expect(refused.headers).toMatchObject({ ':status': 503, 'content-type': 'application/problem+json', 'retry-after': '1' });
+    expect(JSON.parse(refused.text)).toEqual({
+      title: 'Service Unavailable',
+      status: 503,
+      cause: 'NF_CONGESTION',
+      detail: '3 requests in flight on the sbi listener (limits.maxRequestsInFlight 3)',
+    });
+    expect(handled).toBe(1);
+    expect(metrics.refusals.view()).toEqual([expect.objectContaining({ category: 'unavailable', cause: 'OVERLOADED', listener: 'sbi', count: 1 })]);
+    expect(lines.filter((line) => line['msg'] === 'overload: requests refused')).toEqual([
+      expect.objectContaining({ level: 'warn', listener: 'sbi', cause: 'NF_CONGESTION', refused: 1, inFlight: 3, maxRequestsInFlight: 3 }),
+    ]);
+  });
+
+  it('a refused request with a body: the answer comes first, the body is read and dropped, the stream ends', async () => {
+    inFlight = 5;
+    const small = await request('POST', Buffer.alloc(1_000, 'a'));
+    expect(small.headers[':status']).toBe(503);
+    expect(small.rstCode).toBe(0);
+    // Beyond what is read and dropped (64 KiB): after the answer, RST_STREAM(NO_ERROR).
+    const large = await request('POST', Buffer.alloc(1 << 20, 'a'));
+    expect(large.headers[':status']).toBe(503);
+    expect(JSON.parse(large.text)).toMatchObject({ cause: 'NF_CONGESTION' });
+    expect(handled).toBe(0);
+  });
+});

@@ -1,0 +1,39 @@
+import type { ServerHttp2Stream } from 'node:http2';
+import { N32Error, N32ErrorCode } from '@sepp/protocol';
+import type { SeppHttp2Server } from '../n32f/dispatching-server';
+import { respondWithProblemDetails } from '../n32f/raw-problem';
+import { toProblem } from '../problem/to-problem';
+import type { SeppRuntime } from '../runtime/sepp-runtime';
+import { OnceASecond } from './once-a-second';
+
+/** How long a refused sender is asked to wait (`retry-after`, seconds). */
+export const OVERLOAD_RETRY_AFTER_S = 1;
+/** Request body bytes read and dropped after the refusal before the stream is reset (RFC 9113 §8.1). */
+const DISCARD_BYTES = 64 * 1024;
+
+/**
+ * Overload: a listener takes at most `limits.maxRequestsInFlight` requests (HTTP/2 streams) at
+ * once. A new one past it is answered at once, before any handler or the framework sees it, with
+ * `503` problem+json, cause `NF_CONGESTION` (TS 29.500 Table 5.2.7.2-1) and `retry-after`, so the
+ * sender can go to another SEPP or back off instead of waiting for a timeout while the queue
+ * grows. Each refusal is on the status page and in `sepp_refusals_total{category="unavailable",
+ * cause="OVERLOADED"}`; the log gets one warn line per listener and second at most, with the
+ * number refused, the requests in flight and the bound. A reload applies to the next request.
+ *
+ * `inFlight` is what the listener guard counts: every stream open on the listener, answered or not.
+ */
+export function boundRequestsInFlight(server: SeppHttp2Server, listener: string, runtime: SeppRuntime, inFlight: () => number): void {
+  const log = new OnceASecond<{ inFlight: number; max: number }>((_, refused, { inFlight: open, max }) => {
+    runtime.logger.warn({ listener, cause: 'NF_CONGESTION', refused, inFlight: open, maxRequestsInFlight: max }, 'overload: requests refused');
+  });
+  server.admitStream = (stream: ServerHttp2Stream): boolean => {
+    const max = runtime.config.current.limits.maxRequestsInFlight;
+    const open = inFlight();
+    if (open < max) return true;
+    const detail = `${open} requests in flight on the ${listener} listener (limits.maxRequestsInFlight ${max})`;
+    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S) }, DISCARD_BYTES);
+    runtime.metrics.refuse({ category: 'unavailable', cause: N32ErrorCode.OVERLOADED, listener, remoteAddress: stream.session?.socket?.remoteAddress, detail: `over limits.maxRequestsInFlight ${max}` });
+    log.note(listener, { inFlight: open, max });
+    return false;
+  };
+}
