@@ -53,6 +53,7 @@ describe('abuse: the honest peer keeps being served', () => {
   let attacker: SimPeer;
   let newcomer: SimPeer;
   let sampler: ProcSampler;
+  let initiatorConfig: SeppYaml;
   /** Starts an app with the short LIMITS: a configuration that does not take them fails the suite. */
   const startWithLimits = (role: 'responder' | 'initiator', name: string, config: SeppYaml): Promise<SeppProcess> =>
     SeppProcess.ready(role, writeYaml(pki.dir, name, { ...config, limits: LIMITS }));
@@ -65,7 +66,7 @@ describe('abuse: the honest peer keeps being served', () => {
     responderConfig.n32.peers.push(attacker.entry(), newcomer.entry());
     responderConfig.logging = { level: 'info' };
     responder = await startWithLimits('responder', 'abuse-responder', responderConfig);
-    const initiatorConfig = n32fInitiatorYaml(certB, pki, responder.port('n32'));
+    initiatorConfig = n32fInitiatorYaml(certB, pki, responder.port('n32'));
     initiatorConfig.logging = { level: 'info' };
     initiator = await startWithLimits('initiator', 'abuse-initiator', initiatorConfig);
     await initiator.waitForPeerState(FQDN_A, 'tls-established');
@@ -206,5 +207,56 @@ describe('abuse: the honest peer keeps being served', () => {
 
   it('SETTINGS flood on the NF-facing listener', async () => {
     await runCase('abuse', 'SETTINGS flood @initiator NF-facing', (row) => underAttack(row, 'settings-sbi', initiator, () => settingsFlood(sbiTarget(), 4_000), { listener: 'sbi', kind: 'settings-flood' }));
+  });
+  it('NF load over limits.maxRequestsInFlight on the NF-facing listener (overload)', async () => {
+    // The initiator takes 40 requests in flight; the NF asks for far more (open loop, 600 a second
+    // of requests the producer holds 300 ms: about 180 wanted in flight). What is over the bound
+    // is answered 503 NF_CONGESTION at once and never forwarded; everything else is answered by
+    // the producer; nothing hangs, nothing is lost or delivered twice; afterwards all is served.
+    const max = 40;
+    const reloadInitiator = async (extra: Record<string, number>): Promise<void> => {
+      writeYaml(pki.dir, 'abuse-initiator', { ...initiatorConfig, limits: { ...LIMITS, ...extra } });
+      expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    };
+    await runCase('abuse', `overload: 1,800 NF requests at 600/s, each held 300 ms, over maxRequestsInFlight ${max} @initiator NF-facing`, async (row) => {
+      await reloadInitiator({ maxRequestsInFlight: max });
+      const tag = 'overload';
+      const total = 1_800;
+      const from = sampler.of('initiator').at(-1)?.t ?? 0;
+      try {
+        const load = NfLoad.start({
+          sbiPort: initiator.port('sbi'),
+          target: udmApiRoot(producer.port),
+          concurrency: 400,
+          ratePerSecond: 600,
+          limit: total,
+          timeoutMs: 10_000,
+          tag,
+          request: (i, t) => ({ path: `/nudm-sdm/v2/slow/300?run=${t}&n=${i}` }),
+        });
+        await waitFor('every request answered', () => load.outcomes.length >= total, 60_000);
+        const outcomes = await load.stop();
+        const acc = account(outcomes, producer, tag);
+        row.requests = outcomes.length;
+        errorKinds(outcomes, row.errors);
+        const samples = sampler.of('initiator').filter((s) => s.t >= from);
+        row.rss = samples.length ? { min: Math.min(...samples.map((s) => s.rssMb)), max: Math.max(...samples.map((s) => s.rssMb)) } : null;
+        const causes = [...new Set(outcomes.flatMap((o) => (o.kind === 'problem' ? [`${o.status} ${o.cause}`] : [])))];
+        const refusedMs = outcomes.flatMap((o) => (o.kind === 'problem' ? [o.endedAt - o.startedAt] : [])).sort((a, b) => a - b);
+        row.notes.push(`answered by the producer: ${acc.okFromProducer}; refused at once: ${acc.problems} (${causes.join(', ') || 'none'}; p50 ${(refusedMs[Math.floor(refusedMs.length / 2)] ?? 0).toFixed(1)} ms); failures: ${acc.failures}`);
+        expect(acc.failures).toBe(0);
+        expect(acc.problems).toBeGreaterThan(0);
+        expect(causes).toEqual(['503 NF_CONGESTION']);
+        expect(acc.okFromProducer).toBeGreaterThan(max);
+        expect({ okNotAtProducer: acc.okNotAtProducer, lostAnswers: acc.lostAnswers, duplicated: acc.duplicated }).toEqual({ okNotAtProducer: 0, lostAnswers: 0, duplicated: [] });
+      } finally {
+        await reloadInitiator({});
+      }
+      // Afterwards everything is served again.
+      const after = NfLoad.start({ sbiPort: initiator.port('sbi'), target: udmApiRoot(producer.port), concurrency: 4, limit: 40, timeoutMs: 10_000, tag: 'after-overload' });
+      await waitFor('the requests after the overload', () => after.outcomes.length >= 40, 30_000);
+      const afterAcc = account(await after.stop(), producer, 'after-overload');
+      expect({ ok: afterAcc.ok, sent: afterAcc.sent }).toEqual({ ok: 40, sent: 40 });
+    });
   });
 });
