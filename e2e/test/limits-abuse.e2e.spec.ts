@@ -483,6 +483,9 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       expect(refused.headers['retry-after']).toBe('1');
       expect(refused.headers['content-type']).toBe('application/problem+json');
       expect(refused.json).toMatchObject({ status: 503, cause: 'NF_CONGESTION', detail: '2 requests in flight on the sbi listener (limits.maxRequestsInFlight 2)' });
+      // TS 29.500 overload control information, this SEPP's scope.
+      const fqdnPattern = FQDN_B.replace(/\./g, '\\.');
+      expect(refused.headers['3gpp-sbi-oci']).toMatch(new RegExp(`^Timestamp: "[0-9T:.Z-]+"; Period-of-Validity: 1s; Overload-Reduction-Metric: ([1-9][0-9]?|100)%; SEPP-FQDN: ${fqdnPattern}$`));
       expect(producer.byPath(`${AM_DATA}?overloaded`)).toEqual([]);
       const line = await initiator.waitForLog('the overload line', (l) => l.msg === 'overload: requests refused', 5_000, fromLine);
       expect(line).toMatchObject({ level: 'warn', listener: 'sbi', cause: 'NF_CONGESTION', refused: 1, inFlight: 2, maxRequestsInFlight: 2 });

@@ -6,7 +6,11 @@ import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { dispatchingServerFactory, type SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { boundRequestsInFlight } from './requests-in-flight';
+import { boundRequestsInFlight, overloadControlInformation } from './requests-in-flight';
+
+/** TS 29.500's 3gpp-Sbi-Oci with the SEPP scope (TS29500_CustomHeaders.abnf: oci-element, seppScope). */
+const SEPP_OCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Period-of-Validity: (\d+)s; Overload-Reduction-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
+const FQDN = 'sepp.5gc.mnc001.mcc001.3gppnetwork.org';
 
 /**
  * The overload bound on a real dispatching server (cleartext HTTP/2 on loopback), with the count
@@ -27,12 +31,13 @@ describe('boundRequestsInFlight', () => {
     lines = [];
     metrics = new SeppMetrics('initiator');
     const logger = createJsonLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const config = { current: { limits: readLimits({ maxRequestsInFlight: 3 }) } };
+    const config = { current: { limits: readLimits({ maxRequestsInFlight: 3 }), sepp: { fqdn: FQDN } } };
     server = dispatchingServerFactory(null, 0)((_request, response) => {
       handled += 1;
       response.end('handled');
     });
-    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight);
+    // One second of the OCI's window for the whole test, however slow the machine.
+    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight, () => 0);
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -64,6 +69,12 @@ describe('boundRequestsInFlight', () => {
     inFlight = 3;
     const refused = await request('GET');
     expect(refused.headers).toMatchObject({ ':status': 503, 'content-type': 'application/problem+json', 'retry-after': '1' });
+    // Overload control information, SEPP scope: one request of two refused in this second.
+    const oci = SEPP_OCI.exec(String(refused.headers['3gpp-sbi-oci']));
+    expect(oci?.slice(2)).toEqual(['1', '50', FQDN]);
+    expect(Math.abs(Date.parse(oci![1]!) - Date.now())).toBeLessThan(5_000);
+    expect(SEPP_OCI.exec(String((await request('GET')).headers['3gpp-sbi-oci']))?.[3]).toBe('67');
+    expect(SEPP_OCI.exec(String((await request('GET')).headers['3gpp-sbi-oci']))?.[3]).toBe('75');
     expect(JSON.parse(refused.text)).toEqual({
       title: 'Service Unavailable',
       status: 503,
@@ -71,7 +82,7 @@ describe('boundRequestsInFlight', () => {
       detail: '3 requests in flight on the sbi listener (limits.maxRequestsInFlight 3)',
     });
     expect(handled).toBe(1);
-    expect(metrics.refusals.view()).toEqual([expect.objectContaining({ category: 'unavailable', cause: 'OVERLOADED', listener: 'sbi', count: 1 })]);
+    expect(metrics.refusals.view()).toEqual([expect.objectContaining({ category: 'unavailable', cause: 'OVERLOADED', listener: 'sbi', count: 3 })]);
     expect(lines.filter((line) => line['msg'] === 'overload: requests refused')).toEqual([
       expect.objectContaining({ level: 'warn', listener: 'sbi', cause: 'NF_CONGESTION', refused: 1, inFlight: 3, maxRequestsInFlight: 3 }),
     ]);
@@ -87,5 +98,13 @@ describe('boundRequestsInFlight', () => {
     expect(large.headers[':status']).toBe(503);
     expect(JSON.parse(large.text)).toMatchObject({ cause: 'NF_CONGESTION' });
     expect(handled).toBe(0);
+  });
+
+  it('formats the OCI of TS 29.500 with the SEPP scope, the metric a whole percent within 0-100', () => {
+    const at = new Date('2026-12-06T08:50:00.123Z');
+    expect(overloadControlInformation(FQDN, 33.4, at, 2)).toBe(`Timestamp: "2026-12-06T08:50:00.123Z"; Period-of-Validity: 2s; Overload-Reduction-Metric: 33%; SEPP-FQDN: ${FQDN}`);
+    for (const [share, metric] of [[0, '0'], [0.4, '0'], [99.6, '100'], [150, '100'], [-3, '0']] as const) {
+      expect(SEPP_OCI.exec(overloadControlInformation(FQDN, share, at))?.[3]).toBe(metric);
+    }
   });
 });

@@ -10,6 +10,17 @@ import { OnceASecond } from './once-a-second';
 export const OVERLOAD_RETRY_AFTER_S = 1;
 /** Request body bytes read and dropped after the refusal before the stream is reset (RFC 9113 §8.1). */
 const DISCARD_BYTES = 64 * 1024;
+/** The window over which the share of requests refused is measured for the OCI's reduction metric. */
+const OCI_WINDOW_MS = 1_000;
+
+/**
+ * The `3gpp-Sbi-Oci` header of an overloaded SEPP (TS 29.500 6.4, 5.2.3.3; SEPP scope): when it was
+ * issued, how long it holds, and by how much senders should reduce what they send us (percent).
+ */
+export function overloadControlInformation(seppFqdn: string, reductionPercent: number, now: Date, validitySeconds = OVERLOAD_RETRY_AFTER_S): string {
+  const metric = Math.min(100, Math.max(0, Math.round(reductionPercent)));
+  return `Timestamp: "${now.toISOString()}"; Period-of-Validity: ${validitySeconds}s; Overload-Reduction-Metric: ${metric}%; SEPP-FQDN: ${seppFqdn}`;
+}
 
 /**
  * Overload: a listener takes at most `limits.maxRequestsInFlight` requests (HTTP/2 streams) at
@@ -20,18 +31,36 @@ const DISCARD_BYTES = 64 * 1024;
  * cause="OVERLOADED"}`; the log gets one warn line per listener and second at most, with the
  * number refused, the requests in flight and the bound. A reload applies to the next request.
  *
+ * Each refusal carries the SEPP's overload control information (`3gpp-Sbi-Oci`, TS 29.500 6.4,
+ * scope `SEPP-FQDN`): valid for the `retry-after` second, with the share of the listener's
+ * requests refused in the current second as the reduction asked of its senders.
+ *
  * `inFlight` is what the listener guard counts: every stream open on the listener, answered or not.
  */
-export function boundRequestsInFlight(server: SeppHttp2Server, listener: string, runtime: SeppRuntime, inFlight: () => number): void {
+export function boundRequestsInFlight(server: SeppHttp2Server, listener: string, runtime: SeppRuntime, inFlight: () => number, clock: () => number = () => performance.now()): void {
   const log = new OnceASecond<{ inFlight: number; max: number }>((_, refused, { inFlight: open, max }) => {
     runtime.logger.warn({ listener, cause: 'NF_CONGESTION', refused, inFlight: open, maxRequestsInFlight: max }, 'overload: requests refused');
   });
+  let windowStart = -Infinity;
+  let admitted = 0;
+  let refused = 0;
   server.admitStream = (stream: ServerHttp2Stream): boolean => {
+    const now = clock();
+    if (now - windowStart >= OCI_WINDOW_MS) {
+      windowStart = now;
+      admitted = 0;
+      refused = 0;
+    }
     const max = runtime.config.current.limits.maxRequestsInFlight;
     const open = inFlight();
-    if (open < max) return true;
+    if (open < max) {
+      admitted += 1;
+      return true;
+    }
+    refused += 1;
     const detail = `${open} requests in flight on the ${listener} listener (limits.maxRequestsInFlight ${max})`;
-    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S) }, DISCARD_BYTES);
+    const oci = overloadControlInformation(runtime.config.current.sepp.fqdn, (100 * refused) / (refused + admitted), new Date());
+    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S), '3gpp-sbi-oci': oci }, DISCARD_BYTES);
     runtime.metrics.refuse({ category: 'unavailable', cause: N32ErrorCode.OVERLOADED, listener, remoteAddress: stream.session?.socket?.remoteAddress, detail: `over limits.maxRequestsInFlight ${max}` });
     log.note(listener, { inFlight: open, max });
     return false;
