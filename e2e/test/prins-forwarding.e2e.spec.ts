@@ -451,3 +451,28 @@ describe('re-keying: prins.maxMessagesPerContext: 4', () => {
     expect(logs(pair.get().responder, 'PRINS message refused')).toEqual([]);
   });
 });
+
+describe('the peer too busy to take a protected request (responder limits.maxRequestsInFlight: 1)', () => {
+  const pair = usePair(() => ({ name: 'busy', responder: { limits: { maxRequestsInFlight: 1 } } }));
+
+  it("its 503 NF_CONGESTION reaches the NF as it came, with retry-after and the peer's overload control information; not a protection failure; served again once it is free", async () => {
+    const { initiator } = pair.get();
+    const held = '/nudm-sdm/v2/slow/3000?held=prins';
+    const slow = pair.get().nf!.request({ path: held, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+    // Held at the producer: the responder's N32 listener has its one request in flight.
+    await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+    const fromLine = initiator.lines.length;
+    const busy = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?busy=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
+    expectProblemAnswer(busy, 503);
+    expect(busy.json).toMatchObject({ status: 503, cause: 'NF_CONGESTION', detail: '1 requests in flight on the n32 listener (limits.maxRequestsInFlight 1)' });
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(String(busy.headers['3gpp-sbi-oci'])).toMatch(new RegExp(`; Period-of-Validity: 1s; Overload-Reduction-Metric: \\d+%; SEPP-FQDN: ${FQDN_A.replace(/\./g, '\\.')}$`));
+    expect(producer.byPath(`/nudm-sdm/v2/${SUPI}/am-data?busy=1`)).toEqual([]);
+    // Congestion, not tampering: no verification failure, no n32f-error, the context goes on.
+    expect(initiator.lines.slice(fromLine).filter((line) => line.msg === 'PRINS answer refused' || String(line.msg).startsWith('N32-f error report'))).toEqual([]);
+    expect((await slow).status).toBe(200);
+    const after = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?after=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
+    expect(after.status).toBe(200);
+    await expectMatchingContexts(pair.get());
+  });
+});

@@ -87,6 +87,8 @@ export interface PrinsSideOptions {
   capabilities?: string[];
   /** `tls.minVersion`. */
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** The `limits:` section. */
+  limits?: Record<string, number>;
 }
 
 export interface PrinsPairOptions {
@@ -129,6 +131,7 @@ export class PrinsPair {
     if (options.responder?.prins) responderYaml.prins = options.responder.prins;
     if (options.responder?.state) responderYaml['state'] = options.responder.state;
     if (options.responder?.minVersion) responderYaml.tls.minVersion = options.responder.minVersion;
+    if (options.responder?.limits) responderYaml.limits = options.responder.limits;
     let responder: SeppProcess;
     try {
       responder = await SeppProcess.ready('responder', writeYaml(pki.dir, `${options.name}-responder`, responderYaml), options.responder?.env);
@@ -144,6 +147,7 @@ export class PrinsPair {
       if (options.initiator?.prins) initiatorYaml.prins = options.initiator.prins;
       if (options.initiator?.state) initiatorYaml['state'] = options.initiator.state;
       if (options.initiator?.minVersion) initiatorYaml.tls.minVersion = options.initiator.minVersion;
+      if (options.initiator?.limits) initiatorYaml.limits = options.initiator.limits;
       initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, `${options.name}-initiator`, initiatorYaml), options.initiator?.env);
     } catch (error) {
       await responder.stop();

@@ -143,7 +143,7 @@ export class PrinsSenderService {
 
     if (answer.status !== 200) {
       context.abandon(sealed.messageId);
-      return this.relayRefusal(stream, answer.status, answer.body, route.peer);
+      return this.relayRefusal(stream, answer, route.peer);
     }
     let opened;
     let header;
@@ -199,9 +199,13 @@ export class PrinsSenderService {
 
   /**
    * The peer refused the protected request: its ProblemDetailsMsgForwarding suggests what the NF
-   * should get; without a suggestion the NF gets a 502 saying the peer refused.
+   * should get; without a suggestion the NF gets a 502 saying the peer refused. A peer too busy to
+   * take it (429 over its rate limit, 503 overloaded: a ProblemDetails, TS 29.500 5.2.7) is
+   * relayed as it came, with its `retry-after` and overload control information (`3gpp-Sbi-Oci`),
+   * so that the NF backs off as the peer asks: it is congestion, not a protection failure.
    */
-  private relayRefusal(stream: ServerHttp2Stream, status: number, body: Buffer, peer: string): number {
+  private relayRefusal(stream: ServerHttp2Stream, answer: BufferedAnswer, peer: string): number {
+    const { status, body } = answer;
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
@@ -211,6 +215,10 @@ export class PrinsSenderService {
     const problem = validateBody(ProblemDetails, json);
     const raw = (json ?? {}) as { suggestedStatusCode?: unknown; suggestedProblemDetails?: unknown };
     this.logger.warn({ peer, status, cause: problem.ok ? problem.value.cause : undefined, detail: problem.ok ? problem.value.detail : undefined }, 'the peer refused a protected request');
+    if ((status === 429 || status === 503) && problem.ok) {
+      respondWhole(stream, status, { 'content-type': PROBLEM_JSON, ...congestionHeaders(answer.headers) }, body);
+      return status;
+    }
     const suggested = typeof raw.suggestedStatusCode === 'number' && raw.suggestedStatusCode >= 400 && raw.suggestedStatusCode <= 599 ? raw.suggestedStatusCode : null;
     if (suggested !== null && raw.suggestedProblemDetails && typeof raw.suggestedProblemDetails === 'object') {
       respondWhole(stream, suggested, { 'content-type': PROBLEM_JSON }, Buffer.from(JSON.stringify({ ...raw.suggestedProblemDetails, status: suggested })));
@@ -221,4 +229,14 @@ export class PrinsSenderService {
       `${peer} refused the protected request: HTTP ${status}${problem.ok && problem.value.cause ? ` ${problem.value.cause}` : ''}${problem.ok && problem.value.detail ? `: ${problem.value.detail}` : ''}`,
     );
   }
+}
+
+/** What a congested peer asks its senders (RFC 9110 `retry-after`, TS 29.500 `3gpp-Sbi-Oci`), to pass on to the NF. */
+function congestionHeaders(headers: IncomingHttpHeaders): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of ['retry-after', SBI_HEADERS.oci]) {
+    const value = headers[name];
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
 }

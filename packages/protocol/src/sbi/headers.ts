@@ -4,6 +4,8 @@ export const SBI_HEADERS = {
   originatingNetworkId: '3gpp-sbi-originating-network-id',
   maxRspTime: '3gpp-sbi-max-rsp-time',
   senderTimestamp: '3gpp-sbi-sender-timestamp',
+  /** Overload control information (TS 29.500 6.4). */
+  oci: '3gpp-sbi-oci',
 } as const;
 
 /**

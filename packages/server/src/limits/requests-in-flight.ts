@@ -1,5 +1,5 @@
 import type { ServerHttp2Stream } from 'node:http2';
-import { N32Error, N32ErrorCode } from '@sepp/protocol';
+import { N32Error, N32ErrorCode, SBI_HEADERS } from '@sepp/protocol';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { toProblem } from '../problem/to-problem';
@@ -60,7 +60,7 @@ export function boundRequestsInFlight(server: SeppHttp2Server, listener: string,
     refused += 1;
     const detail = `${open} requests in flight on the ${listener} listener (limits.maxRequestsInFlight ${max})`;
     const oci = overloadControlInformation(runtime.config.current.sepp.fqdn, (100 * refused) / (refused + admitted), new Date());
-    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S), '3gpp-sbi-oci': oci }, DISCARD_BYTES);
+    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S), [SBI_HEADERS.oci]: oci }, DISCARD_BYTES);
     runtime.metrics.refuse({ category: 'unavailable', cause: N32ErrorCode.OVERLOADED, listener, remoteAddress: stream.session?.socket?.remoteAddress, detail: `over limits.maxRequestsInFlight ${max}` });
     log.note(listener, { inFlight: open, max });
     return false;
