@@ -31,7 +31,7 @@ describe('boundRequestsInFlight', () => {
     lines = [];
     metrics = new SeppMetrics('initiator');
     const logger = createJsonLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const config = { current: { limits: readLimits({ maxRequestsInFlight: 3 }), sepp: { fqdn: FQDN } } };
+    const config = { current: { limits: readLimits({ maxRequestsInFlight: 3, streamIdleMs: 200 }), sepp: { fqdn: FQDN } } };
     server = dispatchingServerFactory(null, 0)((_request, response) => {
       handled += 1;
       response.end('handled');
@@ -98,6 +98,18 @@ describe('boundRequestsInFlight', () => {
     expect(large.headers[':status']).toBe(503);
     expect(JSON.parse(large.text)).toMatchObject({ cause: 'NF_CONGESTION' });
     expect(handled).toBe(0);
+  });
+
+  it('a refused request whose body stalls after the answer is cancelled after limits.streamIdleMs (the listener guard never sees it)', async () => {
+    inFlight = 5;
+    const stream = client.request({ ':method': 'POST', ':path': '/nudm-sdm/v2/x' }, { endStream: false });
+    stream.on('error', () => undefined);
+    const status = new Promise((resolve) => stream.on('response', (h) => resolve(h[':status'])));
+    stream.write(Buffer.alloc(100, 'a'));
+    expect(await status).toBe(503);
+    // Without the bound it would stay open (the sender never ends its body): CANCEL, not NO_ERROR.
+    await once(stream, 'close');
+    expect(stream.rstCode).toBe(8);
   });
 
   it('formats the OCI of TS 29.500 with the SEPP scope, the metric a whole percent within 0-100', () => {

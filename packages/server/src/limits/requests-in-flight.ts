@@ -1,4 +1,4 @@
-import type { ServerHttp2Stream } from 'node:http2';
+import { constants, type ServerHttp2Stream } from 'node:http2';
 import { N32Error, N32ErrorCode, SBI_HEADERS } from '@sepp/protocol';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import { respondWithProblemDetails } from '../n32f/raw-problem';
@@ -61,6 +61,10 @@ export function boundRequestsInFlight(server: SeppHttp2Server, listener: string,
     const detail = `${open} requests in flight on the ${listener} listener (limits.maxRequestsInFlight ${max})`;
     const oci = overloadControlInformation(runtime.config.current.sepp.fqdn, (100 * refused) / (refused + admitted), new Date());
     respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S), [SBI_HEADERS.oci]: oci }, DISCARD_BYTES);
+    // The listener guard never sees this stream: a body that stalls after the answer is bounded here.
+    stream.setTimeout(runtime.config.current.limits.streamIdleMs, () => {
+      if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
+    });
     runtime.metrics.refuse({ category: 'unavailable', cause: N32ErrorCode.OVERLOADED, listener, remoteAddress: stream.session?.socket?.remoteAddress, detail: `over limits.maxRequestsInFlight ${max}` });
     log.note(listener, { inFlight: open, max });
     return false;
