@@ -93,8 +93,9 @@ export const LIMITS_DEFAULTS = {
   /**
    * A peer opens a connection per negotiation and a few long-lived ones for N32-f (per replica of
    * it), an NF or SCP its pool at start: 100 new connections a second from one address leave all
-   * of them through, and hold a handshake flood from one address (each full handshake with a
-   * client certificate costs the listener about 3 ms of CPU) to a fraction of a core.
+   * of them through, and hold a handshake flood from one address (a cold negotiation with a
+   * client certificate, handshake and one request, cost a bare Node server about 3 ms of CPU on
+   * the 2-core bench machine) to a fraction of a core.
    */
   connectionRatePerAddress: 100,
   /** Default: `connectionRatePerAddress` (one second's worth). */
@@ -171,7 +172,10 @@ export class LimitsConfig {
 
 /** The validated `limits` section with every default filled in. */
 export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
-  const value = <K extends Exclude<keyof LimitsSettings, 'rateLimitBurst' | 'n32cRateLimitBurst' | 'connectionRateBurst'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
+  type BurstKey = 'rateLimitBurst' | 'n32cRateLimitBurst' | 'connectionRateBurst';
+  const value = <K extends Exclude<keyof LimitsSettings, BurstKey>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
+  /** A bucket's size: as given, else one second's worth of its rate (at least 1). */
+  const burst = (key: BurstKey, rate: number): number => file?.[key] ?? Math.max(1, rate);
   const rateLimitPerPeer = value('rateLimitPerPeer');
   const n32cRateLimitPerPeer = value('n32cRateLimitPerPeer');
   const connectionRatePerAddress = value('connectionRatePerAddress');
@@ -191,15 +195,15 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     maxConnections: value('maxConnections'),
     maxConnectionsPerAddress: value('maxConnectionsPerAddress'),
     connectionRatePerAddress,
-    connectionRateBurst: file?.connectionRateBurst ?? Math.max(1, connectionRatePerAddress),
+    connectionRateBurst: burst('connectionRateBurst', connectionRatePerAddress),
     maxRequestsInFlight: value('maxRequestsInFlight'),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),
     rateLimitPerPeer,
-    rateLimitBurst: file?.rateLimitBurst ?? Math.max(1, rateLimitPerPeer),
+    rateLimitBurst: burst('rateLimitBurst', rateLimitPerPeer),
     n32cRateLimitPerPeer,
-    n32cRateLimitBurst: file?.n32cRateLimitBurst ?? Math.max(1, n32cRateLimitPerPeer),
+    n32cRateLimitBurst: burst('n32cRateLimitBurst', n32cRateLimitPerPeer),
     drainTimeoutMs: value('drainTimeoutMs'),
     closeGraceMs: value('closeGraceMs'),
     stopGraceMs: value('stopGraceMs'),

@@ -77,6 +77,17 @@ export function recordAbuse(runtime: { readonly logger: SeppLogger; readonly met
   );
 }
 
+/**
+ * Logs refusals counted one by one with `recordAbuse(..., false)` (rate limits, connection bounds:
+ * their `OnceASecond` calls it): `refused` entries of the refusal list, and one warn line
+ * (`"msg":"abuse"`) with the event, `refused` and `fields` (the limits that refused them).
+ */
+export function logAbuseRefusals(runtime: { readonly logger: SeppLogger; readonly metrics: SeppMetrics }, event: AbuseEvent, refused: number, fields: Readonly<Record<string, unknown>>): void {
+  runtime.metrics.refuse(abuseRefusal(event), refused);
+  const { listener, kind, action, peer, remoteAddress, detail } = event;
+  runtime.logger.warn({ listener, kind, action, ...(peer ? { peer } : {}), remoteAddress, refused, ...fields, ...(detail ? { detail } : {}) }, 'abuse');
+}
+
 /** The kinds the refusal list files as rate limiting rather than abuse. */
 const RATE_LIMIT_KINDS: ReadonlySet<AbuseKind> = new Set<AbuseKind>(['rate-limited', 'n32c-rate-limited', 'connection-rate-limited']);
 

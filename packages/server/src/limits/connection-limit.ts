@@ -1,7 +1,7 @@
 import type { Socket } from 'node:net';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { abuseRefusal, recordAbuse } from './abuse';
+import { logAbuseRefusals, recordAbuse } from './abuse';
 import { ConnectionRateLimiter } from './connection-rate';
 import { OnceASecond } from './once-a-second';
 
@@ -33,8 +33,7 @@ export function limitConnections(server: SeppHttp2Server, listener: string, runt
   const rate = new ConnectionRateLimiter(runtime, listener);
   const log = new OnceASecond<Refused>((remoteAddress, refused, { connections, fromAddress, bound, max }) => {
     const detail = `${bound === 'maxConnections' ? `${connections} connections open on the listener` : `${fromAddress} connections open from ${remoteAddress}`} (limits.${bound} ${max})`;
-    runtime.metrics.refuse(abuseRefusal({ listener, kind: 'connection-limit', action: 'connection closed', remoteAddress, detail }), refused);
-    runtime.logger.warn({ listener, kind: 'connection-limit', action: 'connection closed', remoteAddress, refused, connections, fromAddress, [bound]: max, detail }, 'abuse');
+    logAbuseRefusals(runtime, { listener, kind: 'connection-limit', action: 'connection closed', remoteAddress, detail }, refused, { connections, fromAddress, [bound]: max });
   });
 
   server.admitConnection = (socket: Socket): boolean => {

@@ -1,5 +1,5 @@
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { abuseRefusal, recordAbuse } from './abuse';
+import { logAbuseRefusals, recordAbuse } from './abuse';
 import { OnceASecond } from './once-a-second';
 import { TokenBucket } from './token-bucket';
 
@@ -38,11 +38,7 @@ export class ConnectionRateLimiter {
   ) {
     this.refusals = new OnceASecond<Refused>((remoteAddress, refused, { rate, burst }) => {
       const detail = `more than ${rate} new connections per second from ${remoteAddress} (burst ${burst})`;
-      runtime.metrics.refuse(abuseRefusal({ listener, kind: 'connection-rate-limited', action: 'connection closed', remoteAddress, detail }), refused);
-      runtime.logger.warn(
-        { listener, kind: 'connection-rate-limited', action: 'connection closed', remoteAddress, refused, connectionRatePerAddress: rate, connectionRateBurst: burst, detail },
-        'abuse',
-      );
+      logAbuseRefusals(runtime, { listener, kind: 'connection-rate-limited', action: 'connection closed', remoteAddress, detail }, refused, { connectionRatePerAddress: rate, connectionRateBurst: burst });
     });
   }
 

@@ -5,7 +5,7 @@ import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
 import type { LimitsSettings } from '../config/limits-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { abuseRefusal, recordAbuse, type AbuseKind } from './abuse';
+import { logAbuseRefusals, recordAbuse, type AbuseKind } from './abuse';
 import { OnceASecond } from './once-a-second';
 import { TokenBucket } from './token-bucket';
 import { endWithBody } from '../n32f/buffered';
@@ -85,8 +85,7 @@ export class PeerRateLimiter {
 
   private log(listener: string, peer: string, refused: number, remoteAddress: string | undefined, rate: number, burst: number): void {
     const { kind, what, rateKey, burstKey } = this.budget;
-    this.runtime.metrics.refuse(abuseRefusal({ listener, kind, action: 'request refused', peer, remoteAddress, detail: `over ${rate} ${what} requests per second (burst ${burst})` }), refused);
-    this.runtime.logger.warn({ listener, kind, action: 'request refused', peer, remoteAddress, refused, [rateKey]: rate, [burstKey]: burst }, 'abuse');
+    logAbuseRefusals(this.runtime, { listener, kind, action: 'request refused', peer, remoteAddress, detail: `over ${rate} ${what} requests per second (burst ${burst})` }, refused, { [rateKey]: rate, [burstKey]: burst });
   }
 }
 
