@@ -501,6 +501,45 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     }
   });
 
+  it('priority under overload (TS 29.500 6.8): past limits.maxRequestsInFlight a request of 3gpp-Sbi-Message-Priority limits.priorityReserveUpTo or higher still goes through, into limits.priorityReserve; ordinary and lower-priority ones are refused, and priority ones too once the reserve is used; counted and logged', async () => {
+    await reloadInitiatorLimits({ maxRequestsInFlight: 2, priorityReserve: 1, priorityReserveUpTo: 7 });
+    const fromLine = initiator.lines.length;
+    const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
+    const priority = (value: string) => ({ ...target, '3gpp-sbi-message-priority': value });
+    const held = [1, 2].map((i) => `/nudm-sdm/v2/slow/3000?ordinary=${i}`);
+    const urgent = '/nudm-sdm/v2/slow/3000?urgent';
+    try {
+      const slow = held.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
+      await waitFor('both held at the producer', () => held.every((path) => producer.byPath(path).length === 1), 10_000);
+      // At the bound: a priority-3 request is taken into the reserve and forwarded (its priority with it).
+      const urgentAnswer = nf.request({ path: urgent, headers: priority('3'), timeoutMs: 15_000 });
+      await waitFor('the priority request at the producer', () => producer.byPath(urgent).length === 1, 10_000);
+      expect(producer.byPath(urgent)[0]!.headers['3gpp-sbi-message-priority']).toBe('3');
+      // Ordinary, lower priority (8) and malformed: refused as before.
+      for (const headers of [target, priority('8'), priority('03')]) {
+        const refused = await nf.request({ path: `${AM_DATA}?refused`, headers, timeoutMs: 10_000 });
+        expect(refused.status).toBe(503);
+        expect(refused.json).toMatchObject({ cause: 'NF_CONGESTION', detail: '3 requests in flight on the sbi listener (limits.maxRequestsInFlight 2)' });
+      }
+      // The reserve used: the next priority request is refused too, the detail naming both keys.
+      const past = await nf.request({ path: `${AM_DATA}?past-reserve`, headers: priority('0'), timeoutMs: 10_000 });
+      expect(past.status).toBe(503);
+      expect(past.headers['retry-after']).toBe('1');
+      expect(past.json).toMatchObject({ cause: 'NF_CONGESTION', detail: '3 requests in flight on the sbi listener (limits.maxRequestsInFlight 2, limits.priorityReserve 1)' });
+      expect(producer.byPath(`${AM_DATA}?refused`)).toEqual([]);
+      expect(producer.byPath(`${AM_DATA}?past-reserve`)).toEqual([]);
+      const line = await initiator.waitForLog('the priority line', (l) => l.msg === 'overload: priority requests admitted past the bound', 5_000, fromLine);
+      expect(line).toMatchObject({ level: 'warn', listener: 'sbi', admitted: 1, inFlight: 2, maxRequestsInFlight: 2, priorityReserve: 1 });
+      const text = await (await fetch(`http://127.0.0.1:${initiator.port('admin')}/metrics`)).text();
+      expect(samples(text, 'sepp_overload_priority_admitted_total').find((s) => s.labels['listener'] === 'sbi')?.value).toBe(1);
+      // Every request held is answered.
+      expect((await Promise.all([...slow, urgentAnswer])).map((answer) => answer.status)).toEqual([200, 200, 200]);
+      expect((await get('after-priority')).status).toBe(200);
+    } finally {
+      await reloadInitiatorLimits();
+    }
+  });
+
   /**
    * Opens a connection with a client certificate of PLMN C, writes `frames` and waits until the
    * responder closes it; returns the GOAWAYs it sent, the abuse lines of `kind` and the counter.

@@ -7,6 +7,7 @@ import {
   N32Error,
   N32ErrorCode,
   N32F_PROCESS_PATH,
+  parseMessagePriority,
   parseReformattedResponse,
   PrinsError,
   ProblemDetails,
@@ -110,6 +111,10 @@ export class PrinsSenderService {
       if (checked.refusal) throw checked.refusal;
       message = { ...message, headers: fields, ...(checked.body ? { body: checked.body } : {}) };
     }
+    // The NF's message priority goes on the N32-f request too (an optional header of the
+    // n32f-process POST in TS 29.573's OpenAPI), where the peer and relays can read it (TS 29.500
+    // 6.8, e.g. the peer's priority reserve under overload); inside the JWE it stays as the NF sent it.
+    const priority = parseMessagePriority(headers[SBI_HEADERS.messagePriority]);
     let sealed;
     let answer;
     for (let resends = 0; ; resends++) {
@@ -128,7 +133,7 @@ export class PrinsSenderService {
       }
       this.logger.debug({ peer: route.peer, messageId: sealed.messageId, encrypted: sealed.encrypted, contextId: context.remoteContextId }, 'PRINS request protected');
       try {
-        answer = await this.send(connection, Buffer.from(JSON.stringify(sealed.body)), forwardTimeoutMs(headers, this.config.current.n32f.requestTimeoutMs));
+        answer = await this.send(connection, Buffer.from(JSON.stringify(sealed.body)), forwardTimeoutMs(headers, this.config.current.n32f.requestTimeoutMs), priority);
         break;
       } catch (error) {
         context.abandon(sealed.messageId);
@@ -181,7 +186,7 @@ export class PrinsSenderService {
   }
 
   /** POSTs a protected request to the peer's n32f-process and reads the whole answer. */
-  private send(connection: N32Connection, payload: Buffer, timeoutMs: number): Promise<BufferedAnswer> {
+  private send(connection: N32Connection, payload: Buffer, timeoutMs: number, priority: number | undefined): Promise<BufferedAnswer> {
     return exchangeBuffered(
       connection.session,
       {
@@ -191,6 +196,7 @@ export class PrinsSenderService {
         ':authority': connection.authority,
         'content-type': 'application/json',
         accept: 'application/json, application/problem+json',
+        ...(priority !== undefined ? { [SBI_HEADERS.messagePriority]: String(priority) } : {}),
       },
       payload,
       { timeoutMs, limit: this.config.current.n32f.bodyLimit + ENVELOPE_BYTES, failure: N32ErrorCode.N32_CONNECTION_LOST },

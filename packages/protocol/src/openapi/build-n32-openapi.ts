@@ -213,6 +213,15 @@ const OPERATIONS: readonly OperationDefinition[] = [
     summary: 'N32-f Message Forwarding',
     description:
       'PRINS: an NF request reformatted and protected with JWE (reformattedData), answered with the protected NF response (200, whatever the NF answered). A message that fails verification is answered 403 ProblemDetailsMsgForwarding and reported with n32f-error.',
+    parameters: [
+      {
+        name: '3gpp-Sbi-Message-Priority',
+        in: 'header',
+        description:
+          '3gpp-Sbi-Message-Priority, defined in 3GPP TS 29.500 (0..31, 0 the highest): the priority of the NF request inside. Past limits.maxRequestsInFlight, a request of limits.priorityReserveUpTo or higher may use limits.priorityReserve; absent or malformed, the request is ordinary.',
+        schema: { type: 'string' },
+      },
+    ],
     requestBody: { schema: 'N32fReformattedReqMsg', description: 'Custom operation N32-f Message Forwarding' },
     success: { status: '200', description: 'OK (successful forwarding of reformatted message over N32-f)', schema: 'N32fReformattedRspMsg' },
     errors: ['400', '401', '403', '404', '411', '413', '415', '429', '500', '502', '503', 'default'],

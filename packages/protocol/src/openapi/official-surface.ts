@@ -412,7 +412,6 @@ export const OFFICIAL_NOT_SERVED = {
     'POST /n32f-forward/v1/n32f-process': {
       'Content-Encoding': 'bodies are read as identity-encoded JSON; no compressed n32f-process body is decoded',
       'Accept-Encoding': 'answers are never compressed',
-      '3gpp-Sbi-Message-Priority': 'not read: N32-f messages get no priority handling',
     },
   } as Readonly<Record<string, Readonly<Record<string, string>>>>,
   /** Attributes, per schema. */

@@ -6,6 +6,8 @@ export const SBI_HEADERS = {
   senderTimestamp: '3gpp-sbi-sender-timestamp',
   /** Overload control information (TS 29.500 6.4). */
   oci: '3gpp-sbi-oci',
+  /** SBI message priority (TS 29.500 5.2.3.2.1, 6.8): 0 highest, 31 lowest. */
+  messagePriority: '3gpp-sbi-message-priority',
 } as const;
 
 /**
@@ -52,4 +54,15 @@ export function parseOriginatingNetworkId(value: string | undefined): { mcc: str
   if (!value) return null;
   const match = /^\s*(\d{3})-(\d{2,3})(?:-[0-9A-Fa-f]{11})?\s*(?:;.*)?$/.exec(value);
   return match ? { mcc: match[1]!, mnc: match[2]! } : null;
+}
+
+/**
+ * `3gpp-Sbi-Message-Priority: <0..31>` (TS 29.500 5.2.3.2.1; ABNF `"3" %x30-31 / %x31-32 DIGIT /
+ * DIGIT`, so no sign, no leading zero, optional whitespace around it), 0 the highest priority;
+ * undefined if absent, repeated or malformed (then the message has no priority of its own).
+ */
+export function parseMessagePriority(value: string | string[] | undefined): number | undefined {
+  if (typeof value !== 'string') return undefined;
+  const match = /^[ \t]*(3[01]|[12][0-9]|[0-9])[ \t]*$/.exec(value);
+  return match ? Number(match[1]) : undefined;
 }

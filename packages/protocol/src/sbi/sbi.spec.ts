@@ -1,5 +1,5 @@
 import { apiRootKey, authorityOf, formatApiRoot, parseApiRoot } from './api-root';
-import { endToEndHeaders, parseOriginatingNetworkId } from './headers';
+import { endToEndHeaders, parseMessagePriority, parseOriginatingNetworkId } from './headers';
 import { routeNfRequest, splitAuthority, type RoutingContext } from './nf-routing';
 import { decodeDirectLabel, encodeTelescopicLabel, MAX_LABEL_LENGTH, TelescopicMappingTable, telescopicLabelOf } from './telescopic';
 import { N32Error } from '../errors';
@@ -82,6 +82,15 @@ describe('hop-by-hop headers', () => {
     expect(parseOriginatingNetworkId('002-02')).toEqual({ mcc: '002', mnc: '02' });
     expect(parseOriginatingNetworkId('002-020-0123456789a')).toEqual({ mcc: '002', mnc: '020' });
     expect(parseOriginatingNetworkId('bogus')).toBeNull();
+  });
+
+  it('reads 3gpp-Sbi-Message-Priority as its ABNF allows (0..31, no sign or leading zero, whitespace around)', () => {
+    for (let priority = 0; priority <= 31; priority++) expect(parseMessagePriority(String(priority))).toBe(priority);
+    expect(parseMessagePriority(' 7\t')).toBe(7);
+    for (const bad of ['32', '-1', '+1', '07', '00', '1.0', '1 2', 'high', '', ' ', '０']) expect(parseMessagePriority(bad)).toBeUndefined();
+    expect(parseMessagePriority(undefined)).toBeUndefined();
+    // Repeated: no single priority of the message.
+    expect(parseMessagePriority(['1', '2'])).toBeUndefined();
   });
 });
 

@@ -46,13 +46,18 @@ beforeAll(async () => {
 describe('limits and tls.watchFiles', () => {
   it('without the keys: the defaults of CONFIG_DEFAULTS, the burst of each rate limit = its rate, no file watching', () => {
     const config = loadConfig(file({}), {});
-    const { rateLimitBurst: _burst, n32cRateLimitBurst: _n32cBurst, connectionRateBurst: _connectionBurst, ...defaults } = LIMITS_DEFAULTS;
+    const { rateLimitBurst: _burst, n32cRateLimitBurst: _n32cBurst, connectionRateBurst: _connectionBurst, priorityReserve: _reserve, ...defaults } = LIMITS_DEFAULTS;
     expect(config.limits).toEqual({
       ...defaults,
       rateLimitBurst: LIMITS_DEFAULTS.rateLimitPerPeer,
       n32cRateLimitBurst: LIMITS_DEFAULTS.n32cRateLimitPerPeer,
       connectionRateBurst: LIMITS_DEFAULTS.connectionRatePerAddress,
+      priorityReserve: 256,
     });
+    expect([config.limits.priorityReserve, config.limits.priorityReserveUpTo]).toEqual([256, 7]);
+    // The reserve follows the bound: a sixteenth of it, at least 1.
+    expect(loadConfig(file({ limits: { maxRequestsInFlight: 40 } }), {}).limits.priorityReserve).toBe(3);
+    expect(loadConfig(file({ limits: { maxRequestsInFlight: 2 } }), {}).limits.priorityReserve).toBe(1);
     expect([config.limits.n32cRateLimitPerPeer, config.limits.n32cRateLimitBurst]).toEqual([100, 100]);
     expect([config.limits.connectionRatePerAddress, config.limits.connectionRateBurst]).toEqual([100, 100]);
     expect(CONFIG_DEFAULTS.limits).toBe(LIMITS_DEFAULTS);
@@ -79,6 +84,8 @@ describe('limits and tls.watchFiles', () => {
       connectionRatePerAddress: 0,
       connectionRateBurst: 4,
       maxRequestsInFlight: 64,
+      priorityReserve: 0,
+      priorityReserveUpTo: 31,
       handshakeTimeoutMs: 2000,
       headersTimeoutMs: 3000,
       streamIdleMs: 4000,
@@ -98,7 +105,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, maxRequestsInFlight: 0, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, maxRequestsInFlight: 0, priorityReserve: -1, priorityReserveUpTo: 32, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -116,6 +123,8 @@ describe('limits and tls.watchFiles', () => {
         'limits.connectionRatePerAddress: must be at least 0 (connections per second, 0: no limit)',
         'limits.connectionRateBurst: must be an integer (connections)',
         'limits.maxRequestsInFlight: must be at least 1 (requests)',
+        'limits.priorityReserve: must be at least 0 (requests, 0: none)',
+        'limits.priorityReserveUpTo: must be at most 31 (a 3gpp-Sbi-Message-Priority, 0 the highest)',
         'limits.drainTimeoutMs: must be an integer (ms)',
         'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.stopGraceMs: must be at least 100 (ms)',

@@ -41,6 +41,13 @@ export interface LimitsSettings {
   readonly connectionRateBurst: number;
   /** Requests (HTTP/2 streams) in flight at once on one listener; past it a new one is answered 503 `NF_CONGESTION` at once. */
   readonly maxRequestsInFlight: number;
+  /**
+   * Requests a listener takes past `maxRequestsInFlight`, only priority ones: N32-c requests and
+   * requests whose `3gpp-Sbi-Message-Priority` is `priorityReserveUpTo` or higher (a lower number); 0: none.
+   */
+  readonly priorityReserve: number;
+  /** The lowest message priority (highest number, 0..31) that may use `priorityReserve`. */
+  readonly priorityReserveUpTo: number;
   /** TLS handshake bound (Node `handshakeTimeout`). */
   readonly handshakeTimeoutMs: number;
   /**
@@ -107,6 +114,14 @@ export const LIMITS_DEFAULTS = {
    * it cannot finish in time, and answering at once lets the sender go elsewhere or back off.
    */
   maxRequestsInFlight: 4_096,
+  /** Default: a sixteenth of `maxRequestsInFlight` (at least 1). */
+  priorityReserve: null,
+  /**
+   * TS 29.500 leaves the values to the operator (0 the highest); the top quarter of the range
+   * covers what networks give MPS and emergency signalling, while NFs send their ordinary traffic
+   * at the middle or bottom of it.
+   */
+  priorityReserveUpTo: 7,
   handshakeTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   streamIdleMs: 30_000,
@@ -158,6 +173,8 @@ export class LimitsConfig {
   @Int(0, 10_000_000, 'connections per second, 0: no limit') connectionRatePerAddress?: number;
   @Int(1, 10_000_000, 'connections') connectionRateBurst?: number;
   @Int(1, 10_000_000, 'requests') maxRequestsInFlight?: number;
+  @Int(0, 10_000_000, 'requests, 0: none') priorityReserve?: number;
+  @Int(0, 31, 'a 3gpp-Sbi-Message-Priority, 0 the highest') priorityReserveUpTo?: number;
   @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
@@ -173,12 +190,13 @@ export class LimitsConfig {
 /** The validated `limits` section with every default filled in. */
 export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
   type BurstKey = 'rateLimitBurst' | 'n32cRateLimitBurst' | 'connectionRateBurst';
-  const value = <K extends Exclude<keyof LimitsSettings, BurstKey>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
+  const value = <K extends Exclude<keyof LimitsSettings, BurstKey | 'priorityReserve'>>(key: K): number => file?.[key] ?? LIMITS_DEFAULTS[key];
   /** A bucket's size: as given, else one second's worth of its rate (at least 1). */
   const burst = (key: BurstKey, rate: number): number => file?.[key] ?? Math.max(1, rate);
   const rateLimitPerPeer = value('rateLimitPerPeer');
   const n32cRateLimitPerPeer = value('n32cRateLimitPerPeer');
   const connectionRatePerAddress = value('connectionRatePerAddress');
+  const maxRequestsInFlight = value('maxRequestsInFlight');
   return {
     maxConcurrentStreams: value('maxConcurrentStreams'),
     maxHeaderListSize: value('maxHeaderListSize'),
@@ -196,7 +214,9 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     maxConnectionsPerAddress: value('maxConnectionsPerAddress'),
     connectionRatePerAddress,
     connectionRateBurst: burst('connectionRateBurst', connectionRatePerAddress),
-    maxRequestsInFlight: value('maxRequestsInFlight'),
+    maxRequestsInFlight,
+    priorityReserve: file?.priorityReserve ?? Math.max(1, Math.ceil(maxRequestsInFlight / 16)),
+    priorityReserveUpTo: value('priorityReserveUpTo'),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),

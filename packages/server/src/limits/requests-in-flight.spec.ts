@@ -24,6 +24,7 @@ describe('boundRequestsInFlight', () => {
   let handled: number;
   let lines: Record<string, unknown>[];
   let metrics: SeppMetrics;
+  let setLimits: (limits: ReturnType<typeof readLimits>) => void;
 
   beforeEach(async () => {
     inFlight = 0;
@@ -32,6 +33,7 @@ describe('boundRequestsInFlight', () => {
     metrics = new SeppMetrics('initiator');
     const logger = createJsonLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
     const config = { current: { limits: readLimits({ maxRequestsInFlight: 3, streamIdleMs: 200 }), sepp: { fqdn: FQDN } } };
+    setLimits = (limits) => (config.current.limits = limits);
     server = dispatchingServerFactory(null, 0)((_request, response) => {
       handled += 1;
       response.end('handled');
@@ -49,9 +51,9 @@ describe('boundRequestsInFlight', () => {
     await new Promise((resolve) => server.close(resolve));
   });
 
-  function request(method: string, body?: Buffer): Promise<{ headers: IncomingHttpHeaders; text: string; rstCode: number | undefined }> {
+  function request(method: string, body?: Buffer, extra: Record<string, string> = {}): Promise<{ headers: IncomingHttpHeaders; text: string; rstCode: number | undefined }> {
     return new Promise((resolve, reject) => {
-      const stream = client.request({ ':method': method, ':path': '/nudm-sdm/v2/x' }, { endStream: body === undefined });
+      const stream = client.request({ ':method': method, ':path': '/nudm-sdm/v2/x', ...extra }, { endStream: body === undefined });
       let headers: IncomingHttpHeaders = {};
       const chunks: Buffer[] = [];
       stream.on('response', (h) => (headers = h));
@@ -110,6 +112,43 @@ describe('boundRequestsInFlight', () => {
     // Without the bound it would stay open (the sender never ends its body): CANCEL, not NO_ERROR.
     await once(stream, 'close');
     expect(stream.rstCode).toBe(8);
+  });
+
+  it('past the bound, limits.priorityReserve more are taken if they claim priority (N32-c, or a message priority of limits.priorityReserveUpTo or higher); counted and logged; past the reserve refused like the others', async () => {
+    // maxRequestsInFlight 3: the reserve is a sixteenth of it, at least 1; reloaded to 2 below.
+    inFlight = 3;
+    const priority = (value: string) => request('GET', undefined, { '3gpp-sbi-message-priority': value });
+    expect((await priority('7')).text).toBe('handled');
+    expect((await priority('0')).text).toBe('handled');
+    expect((await request('POST', Buffer.from('{}'), { ':path': '/n32c-handshake/v1/exchange-capability' })).text).toBe('handled');
+    // Ordinary: no header, a lower priority, a malformed or repeated one.
+    for (const refused of [await request('GET'), await priority('8'), await priority('31'), await priority('07'), await priority('high')]) {
+      expect(refused.headers[':status']).toBe(503);
+      expect(JSON.parse(refused.text)).toMatchObject({ detail: '3 requests in flight on the sbi listener (limits.maxRequestsInFlight 3)' });
+    }
+    expect(handled).toBe(3);
+    // The reserve used up: a priority request is refused too, the detail naming both keys.
+    inFlight = 4;
+    const past = await priority('1');
+    expect(past.headers).toMatchObject({ ':status': 503, 'retry-after': '1' });
+    expect(JSON.parse(past.text)).toMatchObject({ cause: 'NF_CONGESTION', detail: '4 requests in flight on the sbi listener (limits.maxRequestsInFlight 3, limits.priorityReserve 1)' });
+    expect(handled).toBe(3);
+    expect(await metrics.registry.getSingleMetricAsString('sepp_overload_priority_admitted_total')).toContain('sepp_overload_priority_admitted_total{listener="sbi",app="sepp-initiator"} 3');
+    expect(lines.filter((line) => line['msg'] === 'overload: priority requests admitted past the bound')).toEqual([
+      expect.objectContaining({ level: 'warn', listener: 'sbi', admitted: 1, inFlight: 3, maxRequestsInFlight: 3, priorityReserve: 1 }),
+    ]);
+    expect(metrics.refusals.view()).toEqual([expect.objectContaining({ cause: 'OVERLOADED', count: 6 })]);
+  });
+
+  it('limits.priorityReserve 0: no reserve, and limits.priorityReserveUpTo moves the line (a reload applies to the next request)', async () => {
+    inFlight = 3;
+    setLimits(readLimits({ maxRequestsInFlight: 3, priorityReserve: 0 }));
+    expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '0' })).headers[':status']).toBe(503);
+    expect((await request('POST', Buffer.from('{}'), { ':path': '/n32c-handshake/v1/exchange-params' })).headers[':status']).toBe(503);
+    setLimits(readLimits({ maxRequestsInFlight: 3, priorityReserve: 5, priorityReserveUpTo: 20 }));
+    expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '20' })).text).toBe('handled');
+    expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '21' })).headers[':status']).toBe(503);
+    expect(handled).toBe(1);
   });
 
   it('formats the OCI of TS 29.500 with the SEPP scope, the metric a whole percent within 0-100', () => {

@@ -1,5 +1,6 @@
-import { constants, type ServerHttp2Stream } from 'node:http2';
-import { N32Error, N32ErrorCode, SBI_HEADERS } from '@sepp/protocol';
+import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { isN32cHandshakePath, N32Error, N32ErrorCode, parseMessagePriority, SBI_HEADERS } from '@sepp/protocol';
+import type { LimitsSettings } from '../config/limits-config';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { toProblem } from '../problem/to-problem';
@@ -23,6 +24,20 @@ export function overloadControlInformation(seppFqdn: string, reductionPercent: n
 }
 
 /**
+ * Whether a request may use the priority reserve past the bound (TS 29.500 6.8: the message
+ * priority guides throttling under overload): an N32-c request (the negotiations, terminations and
+ * error reports that keep every N32-f context of a peer alive; the N32-c budget per peer bounds
+ * them apart), or one whose `3gpp-Sbi-Message-Priority` is `limits.priorityReserveUpTo` or higher
+ * (0 the highest). A request without a valid priority is ordinary.
+ */
+export function claimsPriority(headers: IncomingHttpHeaders, limits: Pick<LimitsSettings, 'priorityReserveUpTo'>): boolean {
+  const path = headers[':path'];
+  if (typeof path === 'string' && isN32cHandshakePath(path)) return true;
+  const priority = parseMessagePriority(headers[SBI_HEADERS.messagePriority]);
+  return priority !== undefined && priority <= limits.priorityReserveUpTo;
+}
+
+/**
  * Overload: a listener takes at most `limits.maxRequestsInFlight` requests (HTTP/2 streams) at
  * once. A new one past it is answered at once, before any handler or the framework sees it, with
  * `503` problem+json, cause `NF_CONGESTION` (TS 29.500 Table 5.2.7.2-1) and `retry-after`, so the
@@ -35,37 +50,55 @@ export function overloadControlInformation(seppFqdn: string, reductionPercent: n
  * scope `SEPP-FQDN`): valid for the `retry-after` second, with the share of the listener's
  * requests refused in the current second as the reduction asked of its senders.
  *
+ * Priority first (TS 29.500 6.8): past the bound, `limits.priorityReserve` more requests are taken
+ * if they claim priority (`claimsPriority`: N32-c, or a `3gpp-Sbi-Message-Priority` of
+ * `limits.priorityReserveUpTo` or higher), so that these still pass while ordinary traffic is
+ * refused; each is counted in `sepp_overload_priority_admitted_total` and noted in one warn line
+ * per listener and second. Past the reserve they are refused like the others.
+ *
  * `inFlight` is what the listener guard counts: every stream open on the listener, answered or not.
  */
 export function boundRequestsInFlight(server: SeppHttp2Server, listener: string, runtime: SeppRuntime, inFlight: () => number, clock: () => number = () => performance.now()): void {
   const log = new OnceASecond<{ inFlight: number; max: number }>((_, refused, { inFlight: open, max }) => {
     runtime.logger.warn({ listener, cause: 'NF_CONGESTION', refused, inFlight: open, maxRequestsInFlight: max }, 'overload: requests refused');
   });
+  const priorityLog = new OnceASecond<{ inFlight: number; max: number; reserve: number }>((_, admitted, { inFlight: open, max, reserve }) => {
+    runtime.logger.warn({ listener, admitted, inFlight: open, maxRequestsInFlight: max, priorityReserve: reserve }, 'overload: priority requests admitted past the bound');
+  });
   let windowStart = -Infinity;
   let admitted = 0;
   let refused = 0;
-  server.admitStream = (stream: ServerHttp2Stream): boolean => {
+  server.admitStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     const now = clock();
     if (now - windowStart >= OCI_WINDOW_MS) {
       windowStart = now;
       admitted = 0;
       refused = 0;
     }
-    const max = runtime.config.current.limits.maxRequestsInFlight;
+    const limits = runtime.config.current.limits;
+    const max = limits.maxRequestsInFlight;
     const open = inFlight();
     if (open < max) {
       admitted += 1;
       return true;
     }
+    const priority = limits.priorityReserve > 0 && claimsPriority(headers, limits);
+    if (priority && open < max + limits.priorityReserve) {
+      admitted += 1;
+      runtime.metrics.overloadPriorityAdmitted.inc({ listener });
+      priorityLog.note(listener, { inFlight: open, max, reserve: limits.priorityReserve });
+      return true;
+    }
     refused += 1;
-    const detail = `${open} requests in flight on the ${listener} listener (limits.maxRequestsInFlight ${max})`;
+    const bound = priority ? `limits.maxRequestsInFlight ${max}, limits.priorityReserve ${limits.priorityReserve}` : `limits.maxRequestsInFlight ${max}`;
+    const detail = `${open} requests in flight on the ${listener} listener (${bound})`;
     const oci = overloadControlInformation(runtime.config.current.sepp.fqdn, (100 * refused) / (refused + admitted), new Date());
     respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S), [SBI_HEADERS.oci]: oci }, DISCARD_BYTES);
     // The listener guard never sees this stream: a body that stalls after the answer is bounded here.
     stream.setTimeout(runtime.config.current.limits.streamIdleMs, () => {
       if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);
     });
-    runtime.metrics.refuse({ category: 'unavailable', cause: N32ErrorCode.OVERLOADED, listener, remoteAddress: stream.session?.socket?.remoteAddress, detail: `over limits.maxRequestsInFlight ${max}` });
+    runtime.metrics.refuse({ category: 'unavailable', cause: N32ErrorCode.OVERLOADED, listener, remoteAddress: stream.session?.socket?.remoteAddress, detail: `over ${bound}` });
     log.note(listener, { inFlight: open, max });
     return false;
   };

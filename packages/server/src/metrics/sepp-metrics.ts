@@ -134,6 +134,13 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  readonly overloadPriorityAdmitted = new Counter({
+    name: 'sepp_overload_priority_admitted_total',
+    help: 'Requests taken past limits.maxRequestsInFlight into limits.priorityReserve (N32-c, or a 3gpp-Sbi-Message-Priority of limits.priorityReserveUpTo or higher), per listener',
+    labelNames: ['listener'] as const,
+    registers: [this.registry],
+  });
+
   readonly peerRequests: Counter<'peer' | 'direction' | 'outcome' | 'cause'>;
   readonly peerLatency: Gauge<'peer' | 'direction' | 'quantile'>;
 

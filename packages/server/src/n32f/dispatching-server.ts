@@ -55,7 +55,7 @@ export type SeppHttp2Server = (Http2Server | Http2SecureServer) & {
    * Asked for every new stream before anything else sees it: false when it answered the stream
    * itself (a refusal), which then goes nowhere else.
    */
-  admitStream?: (stream: ServerHttp2Stream) => boolean;
+  admitStream?: (stream: ServerHttp2Stream, headers: IncomingHttpHeaders) => boolean;
 };
 
 /**
@@ -105,7 +105,7 @@ export function dispatchingServerFactory(tls: SecureServerOptions | null, sessio
         return true;
       }
       if (event === 'stream') {
-        if (server.admitStream && !server.admitStream(args[0] as ServerHttp2Stream)) {
+        if (server.admitStream && !server.admitStream(args[0] as ServerHttp2Stream, args[1] as IncomingHttpHeaders)) {
           (args[0] as ServerHttp2Stream).on('error', () => undefined);
           return true;
         }
