@@ -475,4 +475,25 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
     expect(after.status).toBe(200);
     await expectMatchingContexts(pair.get());
   });
+  it("priority under its overload: the NF's 3gpp-Sbi-Message-Priority travels on the n32f-process POST, so a priority request takes the peer's reserve and is served while a lower one is refused", async () => {
+    const { responder } = pair.get();
+    const held = '/nudm-sdm/v2/slow/3000?held=prins-priority';
+    const slow = pair.get().nf!.request({ path: held, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+    await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+    const ask = (query: string, priority: string) =>
+      pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?${query}`, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': priority } });
+    // The responder's reserve (a sixteenth of 1, at least 1) takes priority 7 and higher.
+    const lower = await ask('lower=1', '9');
+    expectProblemAnswer(lower, 503);
+    expect(lower.json).toMatchObject({ cause: 'NF_CONGESTION', detail: '1 requests in flight on the n32 listener (limits.maxRequestsInFlight 1)' });
+    const urgent = await ask('urgent=1', '2');
+    expect(urgent.status).toBe(200);
+    expect(urgent.json).toMatchObject({ supi: SUPI, query: { urgent: '1' } });
+    // The producer gets the NF's header as it was protected.
+    expect(producer.byPath(`/nudm-sdm/v2/${SUPI}/am-data?urgent=1`)[0]!.headers['3gpp-sbi-message-priority']).toBe('2');
+    const text = await (await fetch(`http://127.0.0.1:${responder.port('admin')}/metrics`)).text();
+    expect(text).toMatch(/^sepp_overload_priority_admitted_total\{listener="n32"[^}]*\} 1$/m);
+    expect((await slow).status).toBe(200);
+    await expectMatchingContexts(pair.get());
+  });
 });
