@@ -213,13 +213,17 @@ describe('abuse: the honest peer keeps being served', () => {
     // of requests the producer holds 300 ms: about 180 wanted in flight). What is over the bound
     // is answered 503 NF_CONGESTION at once and never forwarded; everything else is answered by
     // the producer; nothing hangs, nothing is lost or delivered twice; afterwards all is served.
+    // One request in ten carries 3gpp-Sbi-Message-Priority 2 (about 18 in flight): the priority
+    // reserve of 30 takes them all past the bound, so none of them is refused (TS 29.500 6.8).
     const max = 40;
+    const reserve = 30;
+    const urgent = (i: number): boolean => i % 10 === 0;
     const reloadInitiator = async (extra: Record<string, number>): Promise<void> => {
       writeYaml(pki.dir, 'abuse-initiator', { ...initiatorConfig, limits: { ...LIMITS, ...extra } });
       expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
     };
-    await runCase('abuse', `overload: 1,800 NF requests at 600/s, each held 300 ms, over maxRequestsInFlight ${max} @initiator NF-facing`, async (row) => {
-      await reloadInitiator({ maxRequestsInFlight: max });
+    await runCase('abuse', `overload: 1,800 NF requests at 600/s, each held 300 ms, over maxRequestsInFlight ${max} (a tenth at priority 2, reserve ${reserve}) @initiator NF-facing`, async (row) => {
+      await reloadInitiator({ maxRequestsInFlight: max, priorityReserve: reserve });
       const tag = 'overload';
       const total = 1_800;
       const from = sampler.of('initiator').at(-1)?.t ?? 0;
@@ -232,7 +236,7 @@ describe('abuse: the honest peer keeps being served', () => {
           limit: total,
           timeoutMs: 10_000,
           tag,
-          request: (i, t) => ({ path: `/nudm-sdm/v2/slow/300?run=${t}&n=${i}` }),
+          request: (i, t) => ({ path: `/nudm-sdm/v2/slow/300?run=${t}&n=${i}`, ...(urgent(i) ? { headers: { '3gpp-sbi-message-priority': '2' } } : {}) }),
         });
         await waitFor('every request answered', () => load.outcomes.length >= total, 60_000);
         const outcomes = await load.stop();
@@ -243,11 +247,14 @@ describe('abuse: the honest peer keeps being served', () => {
         row.rss = samples.length ? { min: Math.min(...samples.map((s) => s.rssMb)), max: Math.max(...samples.map((s) => s.rssMb)) } : null;
         const causes = [...new Set(outcomes.flatMap((o) => (o.kind === 'problem' ? [`${o.status} ${o.cause}`] : [])))];
         const refusedMs = outcomes.flatMap((o) => (o.kind === 'problem' ? [o.endedAt - o.startedAt] : [])).sort((a, b) => a - b);
-        row.notes.push(`answered by the producer: ${acc.okFromProducer}; refused at once: ${acc.problems} (${causes.join(', ') || 'none'}; p50 ${(refusedMs[Math.floor(refusedMs.length / 2)] ?? 0).toFixed(1)} ms); failures: ${acc.failures}`);
+        const priority = outcomes.filter((o) => urgent(o.i));
+        const priorityRefused = priority.filter((o) => o.kind !== 'ok').length;
+        row.notes.push(`answered by the producer: ${acc.okFromProducer}; refused at once: ${acc.problems} (${causes.join(', ') || 'none'}; p50 ${(refusedMs[Math.floor(refusedMs.length / 2)] ?? 0).toFixed(1)} ms); failures: ${acc.failures}; priority 2: ${priority.length - priorityRefused} of ${priority.length} served`);
         expect(acc.failures).toBe(0);
         expect(acc.problems).toBeGreaterThan(0);
         expect(causes).toEqual(['503 NF_CONGESTION']);
         expect(acc.okFromProducer).toBeGreaterThan(max);
+        expect({ priority: priority.length, priorityRefused }).toEqual({ priority: total / 10, priorityRefused: 0 });
         expect({ okNotAtProducer: acc.okNotAtProducer, lostAnswers: acc.lostAnswers, duplicated: acc.duplicated }).toEqual({ okNotAtProducer: 0, lostAnswers: 0, duplicated: [] });
       } finally {
         await reloadInitiator({});
