@@ -172,6 +172,33 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
     await textOf(atResponder, '#refusals tr[data-category="certificate"] [data-field="count"]', /^[1-9]\d*$/);
   });
 
+  it("shows each listener's load against its overload bound: in flight, peak, bound and reserve, refused and priority taken, as a reload sets them", async () => {
+    const row = (listener: string, field: string): string => `#load tr[data-listener="${listener}"] [data-field="${field}"]`;
+    await textOf(atResponder, row('n32', 'bound'), '4096');
+    await textOf(atResponder, row('n32', 'reserve'), '256');
+    await textOf(atInitiator, row('sbi', 'bound'), '4096');
+    await reloadResponder((yaml) => (yaml.limits = { maxRequestsInFlight: 1, priorityReserve: 1 }));
+    try {
+      await textOf(atResponder, row('n32', 'bound'), '1');
+      await textOf(atResponder, row('n32', 'reserve'), '1');
+      const held = nf.request({ path: '/nudm-sdm/v2/slow/4000?load', headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+      await textOf(atResponder, row('n32', 'in-flight'), '1');
+      const urgent = await nf.request({ path: NF_PATH, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': '1' } });
+      expect(urgent.status).toBe(200);
+      expect((await nfRequest()).status).toBe(503);
+      await textOf(atResponder, row('n32', 'peak'), '2');
+      await textOf(atResponder, row('n32', 'refused'), '1');
+      await textOf(atResponder, row('n32', 'priority-taken'), '1');
+      await screenshot(atResponder, 'status-responder-load');
+      expect((await held).status).toBe(200);
+      await textOf(atResponder, row('n32', 'in-flight'), '0');
+    } finally {
+      await reloadResponder((yaml) => delete yaml.limits);
+    }
+    await textOf(atResponder, row('n32', 'bound'), '4096');
+    expect(await sameResponderPage()).toBe(true);
+  });
+
   it('the renegotiate button negotiates again: a new handshake ID on both pages, "renegotiated" on their timelines', async () => {
     const before = await textOf(atResponder, peerCell(FQDN_B, 'handshake'), /^[0-9a-f]{16}$/);
     await atInitiator.click('#renegotiate');

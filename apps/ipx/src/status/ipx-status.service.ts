@@ -47,6 +47,7 @@ export class IpxStatusService implements StatusSource {
       startedAt: this.startedAt,
       ready,
       listeners,
+      load: {},
       store: null,
       window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.refusals.windowMs / 60_000 },
       actions: NO_ACTIONS,

@@ -140,12 +140,40 @@ function render(doc) {
 
   byId('peers-section').hidden = doc.role === 'ipx';
   byId('timeline-section').hidden = doc.role === 'ipx';
+  renderLoad(doc);
   renderPeers(doc, hasActions);
   renderRelay(doc);
   renderTraffic(doc);
   renderTimelines(doc);
   renderRefusals(doc);
   for (const link of document.querySelectorAll('footer a:not(#json-link)')) link.hidden = doc.role === 'ipx';
+}
+
+/**
+ * Each listener with an overload bound: requests in flight now and at most in the last minute
+ * against limits.maxRequestsInFlight (and its priority reserve); since start, the requests refused
+ * past it (503 NF_CONGESTION) and the priority ones taken into the reserve.
+ */
+function renderLoad(doc) {
+  const load = doc.load || {};
+  const names = Object.keys(load);
+  byId('load-section').hidden = names.length === 0;
+  setText(byId('load-window'), '(peak: last 60 s; refused and taken: since start)');
+  const rows = names.map((name) => {
+    const entry = load[name];
+    const tone = entry.inFlight >= entry.maxRequestsInFlight ? 'bad' : entry.peakInFlight >= 0.8 * entry.maxRequestsInFlight ? 'warn' : 'ok';
+    return el('tr', { 'data-listener': name }, [
+      el('td', { className: 'mono', text: name }),
+      el('td', {}, [badge(doc.listeners[name] || DASH, doc.listeners[name] === 'up' ? 'ok' : 'bad', 'state')]),
+      el('td', { className: 'num', 'data-field': 'in-flight' }, [badge(String(entry.inFlight), tone, 'in-flight-value')]),
+      el('td', { className: 'num', 'data-field': 'peak', text: entry.peakInFlight }),
+      el('td', { className: 'num', 'data-field': 'bound', text: entry.maxRequestsInFlight, title: 'limits.maxRequestsInFlight' }),
+      el('td', { className: 'num', 'data-field': 'reserve', text: entry.priorityReserve, title: 'limits.priorityReserve' }),
+      el('td', { className: 'num', 'data-field': 'refused', text: entry.refused }),
+      el('td', { className: 'num', 'data-field': 'priority-taken', text: entry.priorityTaken }),
+    ]);
+  });
+  byId('load').tBodies[0].replaceChildren(...rows);
 }
 
 const peerRows = new Map();

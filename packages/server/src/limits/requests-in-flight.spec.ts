@@ -6,7 +6,7 @@ import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { dispatchingServerFactory, type SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { boundRequestsInFlight, overloadControlInformation } from './requests-in-flight';
+import { boundRequestsInFlight, overloadControlInformation, PeakWindow } from './requests-in-flight';
 
 /** TS 29.500's 3gpp-Sbi-Oci with the SEPP scope (TS29500_CustomHeaders.abnf: oci-element, seppScope). */
 const SEPP_OCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Period-of-Validity: (\d+)s; Overload-Reduction-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
@@ -138,6 +138,9 @@ describe('boundRequestsInFlight', () => {
       expect.objectContaining({ level: 'warn', listener: 'sbi', admitted: 1, inFlight: 3, maxRequestsInFlight: 3, priorityReserve: 1 }),
     ]);
     expect(metrics.refusals.view()).toEqual([expect.objectContaining({ cause: 'OVERLOADED', count: 6 })]);
+    // The status page's view of the listener: in flight now, the peak of the minute, the bound, the totals.
+    inFlight = 2;
+    expect(metrics.loadView()).toEqual({ sbi: { inFlight: 2, peakInFlight: 4, maxRequestsInFlight: 3, priorityReserve: 1, refused: 6, priorityTaken: 3 } });
   });
 
   it('limits.priorityReserve 0: no reserve, and limits.priorityReserveUpTo moves the line (a reload applies to the next request)', async () => {
@@ -149,6 +152,23 @@ describe('boundRequestsInFlight', () => {
     expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '20' })).text).toBe('handled');
     expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '21' })).headers[':status']).toBe(503);
     expect(handled).toBe(1);
+  });
+
+  it('PeakWindow: the highest value of the last 60 whole seconds, a slot per second reused as time goes on', () => {
+    const window = new PeakWindow(60);
+    expect(window.peak(0)).toBe(0);
+    window.note(5, 100);
+    window.note(3, 900);
+    window.note(9, 1_500);
+    expect(window.peak(1_600)).toBe(9);
+    // 60 s after second 1 it has left the window; second 0's 5 left a second earlier.
+    expect(window.peak(60_999)).toBe(9);
+    expect(window.peak(61_000)).toBe(0);
+    // A slot of a second 60 s ago is taken over by the new second, not added to.
+    window.note(2, 61_200);
+    expect(window.peak(61_500)).toBe(2);
+    window.note(7, 120_000);
+    expect(window.peak(120_100)).toBe(7);
   });
 
   it('formats the OCI of TS 29.500 with the SEPP scope, the metric a whole percent within 0-100', () => {

@@ -5,6 +5,7 @@ import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { toProblem } from '../problem/to-problem';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
+import { LOAD_PEAK_SECONDS } from '../status/listener-load';
 import { OnceASecond } from './once-a-second';
 
 /** How long a refused sender is asked to wait (`retry-after`, seconds). */
@@ -21,6 +22,39 @@ const OCI_WINDOW_MS = 1_000;
 export function overloadControlInformation(seppFqdn: string, reductionPercent: number, now: Date, validitySeconds = OVERLOAD_RETRY_AFTER_S): string {
   const metric = Math.min(100, Math.max(0, Math.round(reductionPercent)));
   return `Timestamp: "${now.toISOString()}"; Period-of-Validity: ${validitySeconds}s; Overload-Reduction-Metric: ${metric}%; SEPP-FQDN: ${seppFqdn}`;
+}
+
+/**
+ * The highest value noted over the last `seconds` whole seconds of a millisecond clock: one slot
+ * per second (a typed array, nothing allocated per note), so the peak of requests in flight costs
+ * the hot path one comparison.
+ */
+export class PeakWindow {
+  private readonly peaks: Float64Array;
+  private readonly stamps: Float64Array;
+
+  constructor(private readonly seconds = LOAD_PEAK_SECONDS) {
+    this.peaks = new Float64Array(seconds);
+    this.stamps = new Float64Array(seconds).fill(-Infinity);
+  }
+
+  note(value: number, nowMs: number): void {
+    const second = Math.floor(nowMs / 1000);
+    const slot = ((second % this.seconds) + this.seconds) % this.seconds;
+    if (this.stamps[slot] !== second) {
+      this.stamps[slot] = second;
+      this.peaks[slot] = value;
+    } else if (value > this.peaks[slot]!) {
+      this.peaks[slot] = value;
+    }
+  }
+
+  peak(nowMs: number): number {
+    const oldest = Math.floor(nowMs / 1000) - this.seconds;
+    let peak = 0;
+    for (let slot = 0; slot < this.seconds; slot++) if (this.stamps[slot]! > oldest && this.peaks[slot]! > peak) peak = this.peaks[slot]!;
+    return peak;
+  }
 }
 
 /**
@@ -56,6 +90,9 @@ export function claimsPriority(headers: IncomingHttpHeaders, limits: Pick<Limits
  * refused; each is counted in `sepp_overload_priority_admitted_total` and noted in one warn line
  * per listener and second. Past the reserve they are refused like the others.
  *
+ * The status page shows each listener's load (`SeppMetrics.followLoad`): in flight now and at most
+ * over the last minute, the bound, and since start the requests refused and taken on priority.
+ *
  * `inFlight` is what the listener guard counts: every stream open on the listener, answered or not.
  */
 export function boundRequestsInFlight(server: SeppHttp2Server, listener: string, runtime: SeppRuntime, inFlight: () => number, clock: () => number = () => performance.now()): void {
@@ -68,6 +105,12 @@ export function boundRequestsInFlight(server: SeppHttp2Server, listener: string,
   let windowStart = -Infinity;
   let admitted = 0;
   let refused = 0;
+  const peaks = new PeakWindow();
+  const totals = { refused: 0, priorityTaken: 0 };
+  runtime.metrics.followLoad(listener, () => {
+    const { maxRequestsInFlight, priorityReserve } = runtime.config.current.limits;
+    return { inFlight: inFlight(), peakInFlight: peaks.peak(clock()), maxRequestsInFlight, priorityReserve, ...totals };
+  });
   server.admitStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     const now = clock();
     if (now - windowStart >= OCI_WINDOW_MS) {
@@ -80,16 +123,21 @@ export function boundRequestsInFlight(server: SeppHttp2Server, listener: string,
     const open = inFlight();
     if (open < max) {
       admitted += 1;
+      peaks.note(open + 1, now);
       return true;
     }
     const priority = limits.priorityReserve > 0 && claimsPriority(headers, limits);
     if (priority && open < max + limits.priorityReserve) {
       admitted += 1;
+      peaks.note(open + 1, now);
+      totals.priorityTaken += 1;
       runtime.metrics.overloadPriorityAdmitted.inc({ listener });
       priorityLog.note(listener, { inFlight: open, max, reserve: limits.priorityReserve });
       return true;
     }
     refused += 1;
+    totals.refused += 1;
+    peaks.note(open, now);
     const bound = priority ? `limits.maxRequestsInFlight ${max}, limits.priorityReserve ${limits.priorityReserve}` : `limits.maxRequestsInFlight ${max}`;
     const detail = `${open} requests in flight on the ${listener} listener (${bound})`;
     const oci = overloadControlInformation(runtime.config.current.sepp.fqdn, (100 * refused) / (refused + admitted), new Date());

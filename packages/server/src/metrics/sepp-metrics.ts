@@ -2,6 +2,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { PEER_N32_STATES, type PeerN32State } from '@sepp/protocol';
 import type { SeppConfig } from '../config/sepp-config';
 import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
+import type { ListenerLoadView } from '../status/listener-load';
 import { N32fTraffic, UNIDENTIFIED, type TrafficDirection } from '../status/n32f-traffic';
 import { RefusalLog, type Refusal } from '../status/refusal-log';
 import type { N32StateStore } from '../state/state-store';
@@ -183,6 +184,21 @@ export class SeppMetrics {
       this.stateStoreFailures.inc({ operation });
       this.stateStoreFailureCount += 1;
     });
+  }
+
+  /** Where each listener's load against its overload bound is read (the status page). */
+  private readonly loads = new Map<string, () => ListenerLoadView>();
+
+  /** A listener's load against its overload bound (limits/requests-in-flight.ts). */
+  followLoad(listener: string, view: () => ListenerLoadView): void {
+    this.loads.set(listener, view);
+  }
+
+  /** Every bounded listener's load, now. */
+  loadView(): Record<string, ListenerLoadView> {
+    const out: Record<string, ListenerLoadView> = {};
+    for (const [listener, view] of this.loads) out[listener] = view();
+    return out;
   }
 
   /** The open streams of a listener, counted by its guard (limits/protect-listener.ts). */

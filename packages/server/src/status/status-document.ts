@@ -2,6 +2,7 @@ import type { PlmnIdValue } from '@sepp/protocol';
 import type { PeerView } from '../peers/peer-registry.service';
 import type { N32fContextView } from '../prins/n32f-contexts.service';
 import type { TrafficDirection, TrafficView } from './n32f-traffic';
+import type { ListenerLoadView } from './listener-load';
 import type { RefusalView } from './refusal-log';
 import type { TimelineEntry } from './peer-timeline';
 
@@ -84,6 +85,8 @@ export interface StatusDocument {
   readonly startedAt: string;
   readonly ready: boolean;
   readonly listeners: Readonly<Record<string, 'up' | 'down'>>;
+  /** Per listener with an overload bound (none on the IPX relay), what it holds against it. */
+  readonly load: Readonly<Record<string, ListenerLoadView>>;
   /** The N32 state store (null: the IPX relay keeps none). */
   readonly store: StoreStatusView | null;
   /** Seconds the traffic figures cover, seconds the rate is averaged over, minutes of refusals kept. */
