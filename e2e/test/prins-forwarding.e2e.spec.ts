@@ -497,3 +497,27 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
     await expectMatchingContexts(pair.get());
   });
 });
+
+describe('the peer over its rate limit for us (responder limits.rateLimitPerPeer: 1, burst 2)', () => {
+  const pair = usePair(() => ({ name: 'ratelimited', responder: { limits: { rateLimitPerPeer: 1, rateLimitBurst: 2 } } }));
+
+  it('its 429 NF_CONGESTION_RISK reaches the NF as it came, with retry-after; not a protection failure; the context goes on', async () => {
+    const { initiator } = pair.get();
+    const fromLine = initiator.lines.length;
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?limited=${i}`, headers: { [TARGET_HEADER]: producer.apiRoot } })),
+    );
+    const limited = answers.filter((answer) => answer.status === 429);
+    // Two in the burst, at most one more per second the six took: some are over the rate.
+    expect(limited.length).toBeGreaterThan(0);
+    expect(answers.filter((answer) => answer.status !== 429).map((answer) => answer.status)).toEqual(expect.arrayContaining([200, 200]));
+    for (const answer of answers) expect([200, 429]).toContain(answer.status);
+    for (const answer of limited) {
+      expectProblemAnswer(answer, 429);
+      expect(answer.json).toMatchObject({ status: 429, cause: 'NF_CONGESTION_RISK' });
+      expect(Number(answer.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    }
+    expect(initiator.lines.slice(fromLine).filter((line) => line.msg === 'PRINS answer refused' || String(line.msg).startsWith('N32-f error report'))).toEqual([]);
+    await expectMatchingContexts(pair.get());
+  });
+});
