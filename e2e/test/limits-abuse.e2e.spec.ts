@@ -501,6 +501,34 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     }
   });
 
+  it('n32f.maxConcurrentPerPeer at the initiator (set by a reload): past it an NF request toward that peer is answered 429 NF_CONGESTION_RISK with retry-after at once, never forwarded; the requests in flight are answered, then there is room again', async () => {
+    const writeN32f = async (n32f: Record<string, number> | undefined): Promise<void> => {
+      if (n32f) initiatorConfig['n32f'] = { ...(initiatorConfig['n32f'] as Record<string, unknown> | undefined), ...n32f };
+      else delete (initiatorConfig['n32f'] as Record<string, unknown> | undefined)?.['maxConcurrentPerPeer'];
+      writeYaml(pki.dir, 'initiator', initiatorConfig);
+      expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+    };
+    await writeN32f({ maxConcurrentPerPeer: 2 });
+    const fromLine = initiator.lines.length;
+    const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
+    const held = [1, 2].map((i) => `/nudm-sdm/v2/slow/3000?toward-peer=${i}`);
+    try {
+      const slow = held.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
+      await waitFor('both held at the producer', () => held.every((path) => producer.byPath(path).length === 1), 10_000);
+      const refused = await get('peer-bound');
+      expect(refused.status).toBe(429);
+      expect(refused.headers['retry-after']).toBe('1');
+      expect(refused.json).toMatchObject({ status: 429, cause: 'NF_CONGESTION_RISK', detail: `2 NF requests in flight toward ${FQDN_A} (limit 2)` });
+      expect(producer.byPath(`${AM_DATA}?peer-bound`)).toEqual([]);
+      const line = await initiator.waitForLog('the refusal line', (l) => l.msg === 'NF request refused' && l['code'] === 'PEER_CONCURRENCY_EXCEEDED', 5_000, fromLine);
+      expect(line).toMatchObject({ status: 429, cause: 'NF_CONGESTION_RISK' });
+      expect((await Promise.all(slow)).map((answer) => answer.status)).toEqual([200, 200]);
+      expect((await get('after-peer-bound')).status).toBe(200);
+    } finally {
+      await writeN32f(undefined);
+    }
+  });
+
   it('priority under overload (TS 29.500 6.8): past limits.maxRequestsInFlight a request of 3gpp-Sbi-Message-Priority limits.priorityReserveUpTo or higher still goes through, into limits.priorityReserve; ordinary and lower-priority ones are refused, and priority ones too once the reserve is used; counted and logged', async () => {
     await reloadInitiatorLimits({ maxRequestsInFlight: 2, priorityReserve: 1, priorityReserveUpTo: 7 });
     const fromLine = initiator.lines.length;

@@ -521,3 +521,25 @@ describe('the peer over its rate limit for us (responder limits.rateLimitPerPeer
     await expectMatchingContexts(pair.get());
   });
 });
+
+describe('n32f.maxConcurrentPerPeer in PRINS mode (responder 1, initiator 2)', () => {
+  const pair = usePair(() => ({ name: 'concurrency', responder: { n32f: { maxConcurrentPerPeer: 1 } }, initiator: { n32f: { maxConcurrentPerPeer: 2 } } }));
+
+  it("the responder takes one request of the peer at a time: the next is 429 NF_CONGESTION_RISK with retry-after, before any verification, relayed to the NF as it came; the context goes on", async () => {
+    const { initiator, responder } = pair.get();
+    const held = '/nudm-sdm/v2/slow/3000?held=concurrency';
+    const slow = pair.get().nf!.request({ path: held, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+    await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+    const fromLine = initiator.lines.length;
+    const busy = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?concurrent=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
+    expectProblemAnswer(busy, 429);
+    expect(busy.json).toMatchObject({ status: 429, cause: 'NF_CONGESTION_RISK', detail: `${FQDN_B} has 1 N32-f requests in flight (limit 1)` });
+    expect(busy.headers['retry-after']).toBe('1');
+    expect(producer.byPath(`/nudm-sdm/v2/${SUPI}/am-data?concurrent=1`)).toEqual([]);
+    expect(responder.lines.filter((line) => line.msg === 'PRINS message refused')).toEqual([]);
+    expect(initiator.lines.slice(fromLine).filter((line) => line.msg === 'PRINS answer refused' || String(line.msg).startsWith('N32-f error report'))).toEqual([]);
+    expect((await slow).status).toBe(200);
+    expect((await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?after-concurrency=1`, headers: { [TARGET_HEADER]: producer.apiRoot } })).status).toBe(200);
+    await expectMatchingContexts(pair.get());
+  });
+});

@@ -89,6 +89,8 @@ export interface PrinsSideOptions {
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
   /** The `limits:` section. */
   limits?: Record<string, number>;
+  /** Keys of the `n32f:` section, over the defaults of the test configuration. */
+  n32f?: Record<string, number>;
 }
 
 export interface PrinsPairOptions {
@@ -132,6 +134,7 @@ export class PrinsPair {
     if (options.responder?.state) responderYaml['state'] = options.responder.state;
     if (options.responder?.minVersion) responderYaml.tls.minVersion = options.responder.minVersion;
     if (options.responder?.limits) responderYaml.limits = options.responder.limits;
+    if (options.responder?.n32f) responderYaml['n32f'] = { ...(responderYaml['n32f'] as Record<string, unknown> | undefined), ...options.responder.n32f };
     let responder: SeppProcess;
     try {
       responder = await SeppProcess.ready('responder', writeYaml(pki.dir, `${options.name}-responder`, responderYaml), options.responder?.env);
@@ -148,6 +151,7 @@ export class PrinsPair {
       if (options.initiator?.state) initiatorYaml['state'] = options.initiator.state;
       if (options.initiator?.minVersion) initiatorYaml.tls.minVersion = options.initiator.minVersion;
       if (options.initiator?.limits) initiatorYaml.limits = options.initiator.limits;
+      if (options.initiator?.n32f) initiatorYaml['n32f'] = { ...(initiatorYaml['n32f'] as Record<string, unknown> | undefined), ...options.initiator.n32f };
       initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, `${options.name}-initiator`, initiatorYaml), options.initiator?.env);
     } catch (error) {
       await responder.stop();

@@ -43,6 +43,8 @@ type Transport = { readonly connection: N32Connection; readonly negotiation: Neg
 @Injectable()
 export class SbiForwarderService {
   private readonly routes = new Map<string, NfRoute>();
+  /** NF requests in flight toward each peer (`n32f.maxConcurrentPerPeer`). */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly config: ConfigService,
@@ -74,6 +76,7 @@ export class SbiForwarderService {
       const routed = route;
       const link = this.negotiator.link(routed.peer);
       if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${routed.peer}`);
+      this.holdSlot(stream, routed.peer);
       const ready = link.readyTransport();
       if (ready) {
         this.relay(stream, headers, routed, ready, startedAt);
@@ -89,6 +92,25 @@ export class SbiForwarderService {
     }
     return true;
   };
+
+  /**
+   * `n32f.maxConcurrentPerPeer` toward one peer (a bulkhead): a peer that answers slowly holds at
+   * most that many of the listener's requests in flight, and the NFs' traffic toward every other
+   * peer goes on. Past it the NF gets 429 NF_CONGESTION_RISK with retry-after at once (thrown);
+   * the count drops when the NF's stream closes, however it ends.
+   */
+  private holdSlot(stream: ServerHttp2Stream, peer: string): void {
+    if (stream.closed) return;
+    const max = this.config.current.n32f.maxConcurrentPerPeer;
+    const inFlight = this.inFlight.get(peer) ?? 0;
+    if (inFlight >= max) throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${inFlight} NF requests in flight toward ${peer} (limit ${max})`);
+    this.inFlight.set(peer, inFlight + 1);
+    stream.once('close', () => {
+      const left = (this.inFlight.get(peer) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(peer, left);
+      else this.inFlight.delete(peer);
+    });
+  }
 
   private async routeByStoredLabel(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, unknown: N32Error, startedAt: bigint): Promise<void> {
     const host = String(headers[':authority'] ?? '').replace(/:\d+$/, '');

@@ -71,6 +71,8 @@ const ENVELOPE_BYTES = 64 * 1024;
 @Injectable()
 export class PrinsReceiverService {
   private pool: OriginPool;
+  /** Requests of each peer between its identification and our answer (n32f.maxConcurrentPerPeer). */
+  private readonly inFlight = new Map<string, number>();
 
   constructor(
     private readonly config: ConfigService,
@@ -142,7 +144,23 @@ export class PrinsReceiverService {
     const sender = await this.senderOf(via, body);
     seen.peer = sender;
     this.sessions.countN32f(session, sender);
+    // n32f.maxConcurrentPerPeer, as in TLS mode: checked before any verification or store work.
+    const inFlight = this.inFlight.get(sender) ?? 0;
+    if (inFlight >= config.n32f.maxConcurrentPerPeer) {
+      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${sender} has ${inFlight} N32-f requests in flight (limit ${config.n32f.maxConcurrentPerPeer})`);
+    }
+    this.inFlight.set(sender, inFlight + 1);
+    try {
+      return await this.openAndDeliver(stream, body, sender, via, seen, config);
+    } finally {
+      const left = (this.inFlight.get(sender) ?? 1) - 1;
+      if (left > 0) this.inFlight.set(sender, left);
+      else this.inFlight.delete(sender);
+    }
+  }
 
+  /** Verifies, decrypts and checks a request of `sender`, delivers it to the NF and answers it protected. */
+  private async openAndDeliver(stream: ServerHttp2Stream, body: N32fReformattedReqMsg, sender: string, via: { peer: string } | { ri: readonly string[] }, seen: ReceivedMessage, config: SeppConfig): Promise<number> {
     let header: N32fMessageHeader | undefined;
     let context: N32fContext | undefined;
     let opened;

@@ -1,4 +1,5 @@
 import { constants, type Http2Stream, type ServerHttp2Stream } from 'node:http2';
+import { N32Error, N32ErrorCode } from '@sepp/protocol';
 import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem, type Problem } from '../problem/to-problem';
 import { endWithBody } from './buffered';
@@ -9,6 +10,10 @@ import { endWithBody } from './buffered';
  * started, the stream is reset instead: a half-relayed answer must never look complete.
  * `headers` go along with the problem (`retry-after`). What is still arriving of the request body
  * is read on and dropped up to `discardLimit` more bytes (`discardRestOfRequest`).
+ *
+ * A refusal for concurrency (`PEER_CONCURRENCY_EXCEEDED`: a peer's requests in flight at their
+ * bound, `n32f.maxConcurrentPerPeer`) says when to try again (`retry-after: 1`) unless `headers`
+ * say otherwise: room comes back as soon as requests in flight are answered.
  */
 export function respondWithProblem(
   stream: ServerHttp2Stream,
@@ -17,7 +22,8 @@ export function respondWithProblem(
   headers: Readonly<Record<string, string>> = {},
   discardLimit = bodyLimit,
 ): number {
-  return respondWithProblemDetails(stream, toProblem(error, bodyLimit), headers, discardLimit);
+  const retry = error instanceof N32Error && error.code === N32ErrorCode.PEER_CONCURRENCY_EXCEEDED && headers['retry-after'] === undefined;
+  return respondWithProblemDetails(stream, toProblem(error, bodyLimit), retry ? { ...headers, 'retry-after': '1' } : headers, discardLimit);
 }
 
 /** {@link respondWithProblem} with the problem already mapped (`toProblem`), for a caller that also logs it. */
