@@ -172,7 +172,7 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
     await textOf(atResponder, '#refusals tr[data-category="certificate"] [data-field="count"]', /^[1-9]\d*$/);
   });
 
-  it("shows each listener's load against its overload bound: in flight, peak, bound and reserve, refused and priority taken, as a reload sets them", async () => {
+  it("shows each listener's load against its overload bound (in flight, peak, bound and reserve, refused and priority taken, as a reload sets them) and the requests in flight per peer", async () => {
     const row = (listener: string, field: string): string => `#load tr[data-listener="${listener}"] [data-field="${field}"]`;
     await textOf(atResponder, row('n32', 'bound'), '4096');
     await textOf(atResponder, row('n32', 'reserve'), '256');
@@ -183,6 +183,9 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
       await textOf(atResponder, row('n32', 'reserve'), '1');
       const held = nf.request({ path: '/nudm-sdm/v2/slow/4000?load', headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
       await textOf(atResponder, row('n32', 'in-flight'), '1');
+      // The same request in flight per peer: outbound at the initiator, inbound at the responder.
+      await textOf(atInitiator, trafficCell(FQDN_A, 'outbound', 'in-flight'), '1');
+      await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'in-flight'), '1');
       const urgent = await nf.request({ path: NF_PATH, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': '1' } });
       expect(urgent.status).toBe(200);
       expect((await nfRequest()).status).toBe(503);
@@ -192,6 +195,8 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
       await screenshot(atResponder, 'status-responder-load');
       expect((await held).status).toBe(200);
       await textOf(atResponder, row('n32', 'in-flight'), '0');
+      await textOf(atInitiator, trafficCell(FQDN_A, 'outbound', 'in-flight'), '0');
+      await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'in-flight'), '0');
     } finally {
       await reloadResponder((yaml) => delete yaml.limits);
     }

@@ -56,6 +56,7 @@ export class SbiForwarderService {
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     config.on('reload', () => this.routes.clear());
+    metrics.traffic.followInFlight('outbound', () => this.inFlight);
   }
 
   /** The SBI listener's fast path: every stream except the mapping API's. */

@@ -71,6 +71,7 @@ export class N32fForwarderService {
     private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
+    metrics.traffic.followInFlight('inbound', () => this.inFlight);
     this.pool = this.createPool(config.current);
     this.allowed = allowedTargets(config.current);
     config.on('reload', ({ current, changed }) => {

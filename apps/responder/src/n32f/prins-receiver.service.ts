@@ -84,6 +84,7 @@ export class PrinsReceiverService {
     private readonly peers: PeerRegistry,
     private readonly border: BorderService,
   ) {
+    metrics.traffic.followInFlight('inbound', () => this.inFlight);
     this.pool = this.createPool(config.current);
     config.on('reload', ({ current, changed }) => {
       if (!changed.includes('sbi')) return;

@@ -328,6 +328,7 @@ function renderTraffic(doc) {
     el('tr', { 'data-peer': peer, 'data-direction': direction }, [
       el('td', { className: 'mono', text: peer }),
       el('td', { text: direction }),
+      el('td', { className: 'num', 'data-field': 'in-flight', text: view.inFlight === null || view.inFlight === undefined ? DASH : view.inFlight }),
       el('td', { className: 'num', 'data-field': 'rate', text: view.answeredPerSecond.toFixed(2) }),
       el('td', { className: 'num', 'data-field': 'answered', text: view.answered }),
       el('td', { className: 'wrap', 'data-field': 'refused', text: refusedText(view.refused) }),
@@ -337,7 +338,7 @@ function renderTraffic(doc) {
       el('td', { 'data-field': 'spark' }, [sparkline(view.perSecond)]),
     ]),
   );
-  body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, [el('td', { className: 'muted', text: 'No N32-f traffic yet.', colspan: 9 })])]));
+  body.replaceChildren(...(rows.length > 0 ? rows : [el('tr', {}, [el('td', { className: 'muted', text: 'No N32-f traffic yet.', colspan: 10 })])]));
 }
 
 function transitionText(entry) {

@@ -144,6 +144,7 @@ export class SeppMetrics {
 
   readonly peerRequests: Counter<'peer' | 'direction' | 'outcome' | 'cause'>;
   readonly peerLatency: Gauge<'peer' | 'direction' | 'quantile'>;
+  readonly peerInFlight: Gauge<'peer' | 'direction'>;
 
   readonly certificateExpiry = new Gauge({
     name: 'sepp_tls_certificate_expiry_timestamp_seconds',
@@ -233,6 +234,18 @@ export class SeppMetrics {
         this.reset();
         for (const { peer, direction, seconds } of traffic.latency(LATENCY_QUANTILES)) {
           LATENCY_QUANTILES.forEach((q, index) => this.set({ peer: peerLabel(peer), direction, quantile: String(q) }, seconds[index]!));
+        }
+      },
+    });
+    this.peerInFlight = new Gauge({
+      name: 'sepp_n32f_peer_in_flight',
+      help: 'N32-f requests in flight per peer and direction now (the n32f.maxConcurrentPerPeer count: outbound at the initiator, inbound at the responder)',
+      labelNames: ['peer', 'direction'] as const,
+      registers: [this.registry],
+      collect(this: Gauge<'peer' | 'direction'>) {
+        this.reset();
+        for (const direction of ['inbound', 'outbound'] as const) {
+          for (const [peer, count] of traffic.inFlight(direction) ?? []) this.set({ peer: peerLabel(peer), direction }, count);
         }
       },
     });

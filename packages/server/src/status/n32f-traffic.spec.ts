@@ -22,6 +22,26 @@ describe('N32fTraffic', () => {
     expect(traffic.view('nobody', 'inbound')).toMatchObject({ answered: 0, latencyMs: null });
   });
 
+  it('requests in flight per peer: null where nothing counts them, else the sum of the sources of that direction (a peer with none: 0)', () => {
+    const traffic = new N32fTraffic(clock);
+    traffic.record(A, 'inbound', 'answered', undefined, 1);
+    expect(traffic.view(A, 'inbound').inFlight).toBeNull();
+    expect(traffic.inFlight('inbound')).toBeNull();
+    const tls = new Map([[A, 2]]);
+    const prins = new Map([[A, 3], ['sepp.b.org', 1]]);
+    traffic.followInFlight('inbound', () => tls);
+    expect(traffic.view(A, 'inbound').inFlight).toBe(2);
+    traffic.followInFlight('inbound', () => prins);
+    expect(traffic.view(A, 'inbound').inFlight).toBe(5);
+    expect([...traffic.inFlight('inbound')!]).toEqual([[A, 5], ['sepp.b.org', 1]]);
+    // Read live, not copied; a peer without traffic in the window still has its count.
+    tls.delete(A);
+    expect(traffic.view(A, 'inbound').inFlight).toBe(3);
+    expect(traffic.view('sepp.b.org', 'inbound')).toMatchObject({ answered: 0, inFlight: 1 });
+    expect(traffic.view('nobody', 'inbound').inFlight).toBe(0);
+    expect(traffic.view(A, 'outbound').inFlight).toBeNull();
+  });
+
   it('estimates p50 and p99 of the answered requests within one log bucket (2^(1/4))', () => {
     const traffic = new N32fTraffic(clock);
     for (let i = 0; i < 98; i += 1) traffic.record(A, 'inbound', 'answered', undefined, 10);

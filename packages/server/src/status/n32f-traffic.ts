@@ -36,6 +36,11 @@ export interface TrafficView {
   latencyMs: { p50: number; p99: number } | null;
   /** Answered requests per second, oldest first, the current second last. */
   perSecond: number[];
+  /**
+   * Requests of the peer in flight now (between its identification and our answer: the
+   * `n32f.maxConcurrentPerPeer` count), or null where this process does not count them.
+   */
+  inFlight: number | null;
 }
 
 /** Counts since the process started, for Prometheus counters. */
@@ -140,6 +145,7 @@ class Series {
       abandoned,
       latencyMs: answered > 0 ? { p50: quantile(histogram, answered, 0.5), p99: quantile(histogram, answered, 0.99) } : null,
       perSecond,
+      inFlight: null,
     };
     return { view, histogram };
   }
@@ -191,9 +197,30 @@ export class N32fTraffic {
     return [...this.series.keys()];
   }
 
+  /** Where the requests in flight per peer of one direction are counted (the forwarders' `n32f.maxConcurrentPerPeer` counts). */
+  private readonly inFlightSources: Record<TrafficDirection, (() => ReadonlyMap<string, number>)[]> = { inbound: [], outbound: [] };
+
+  /** Registers a count of requests in flight per peer in one direction (summed with the others of that direction). */
+  followInFlight(direction: TrafficDirection, source: () => ReadonlyMap<string, number>): void {
+    this.inFlightSources[direction].push(source);
+  }
+
+  /** Requests in flight per peer in one direction now, or null where nothing counts them. */
+  inFlight(direction: TrafficDirection): ReadonlyMap<string, number> | null {
+    const sources = this.inFlightSources[direction];
+    if (sources.length === 0) return null;
+    if (sources.length === 1) return sources[0]!();
+    const sum = new Map<string, number>();
+    for (const source of sources) for (const [peer, count] of source()) sum.set(peer, (sum.get(peer) ?? 0) + count);
+    return sum;
+  }
+
   view(peer: string, direction: TrafficDirection): TrafficView {
     const series = this.series.get(peer)?.[direction];
-    return series ? series.view(Math.floor(this.clock() / 1000)) : emptyView();
+    const view = series ? series.view(Math.floor(this.clock() / 1000)) : emptyView();
+    const inFlight = this.inFlight(direction);
+    view.inFlight = inFlight ? (inFlight.get(peer) ?? 0) : null;
+    return view;
   }
 
   totals(): TrafficTotals[] {
@@ -232,5 +259,5 @@ export class N32fTraffic {
 }
 
 function emptyView(): TrafficView {
-  return { answeredPerSecond: 0, answered: 0, refused: {}, abandoned: 0, latencyMs: null, perSecond: new Array<number>(TRAFFIC_WINDOW_SECONDS).fill(0) };
+  return { answeredPerSecond: 0, answered: 0, refused: {}, abandoned: 0, latencyMs: null, perSecond: new Array<number>(TRAFFIC_WINDOW_SECONDS).fill(0), inFlight: null };
 }
