@@ -529,6 +529,28 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     }
   });
 
+  it('N32-c under overload of the N32 listener: with one request held past limits.maxRequestsInFlight 1, a renegotiation still gets through (the N32-c priority of the reserve), while an ordinary N32-f request is refused', async () => {
+    await reloadLimits({ maxRequestsInFlight: 1, priorityReserve: 1 });
+    const fromLine = responder.lines.length;
+    const held = '/nudm-sdm/v2/slow/3000?held=n32c-priority';
+    try {
+      const slow = nf.request({ path: held, headers: { [TARGET_HEADER]: udmApiRoot(producer.port) }, timeoutMs: 15_000 });
+      await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+      const refused = await get('ordinary-while-held');
+      expect(refused.status).toBe(503);
+      expect(refused.json).toMatchObject({ cause: 'NF_CONGESTION', detail: '1 requests in flight on the n32 listener (limits.maxRequestsInFlight 1)' });
+      const handshakeBefore = (await initiator.peer(FQDN_A))?.negotiation?.handshakeId;
+      expect((await initiator.admin('/admin/peers/renegotiate', { method: 'POST' })).status).toBeLessThan(300);
+      await initiator.waitForPeer(FQDN_A, 'renegotiated under overload', (p) => p.state === 'tls-established' && p.negotiation?.handshakeId !== undefined && p.negotiation.handshakeId !== handshakeBefore);
+      const line = await responder.waitForLog('the priority line', (l) => l.msg === 'overload: priority requests admitted past the bound' && l['listener'] === 'n32', 5_000, fromLine);
+      expect(line).toMatchObject({ level: 'warn', maxRequestsInFlight: 1, priorityReserve: 1 });
+      expect((await slow).status).toBe(200);
+    } finally {
+      await reloadLimits();
+    }
+    expect((await get('after-n32c-priority')).status).toBe(200);
+  });
+
   it('priority under overload (TS 29.500 6.8): past limits.maxRequestsInFlight a request of 3gpp-Sbi-Message-Priority limits.priorityReserveUpTo or higher still goes through, into limits.priorityReserve; ordinary and lower-priority ones are refused, and priority ones too once the reserve is used; counted and logged', async () => {
     await reloadInitiatorLimits({ maxRequestsInFlight: 2, priorityReserve: 1, priorityReserveUpTo: 7 });
     const fromLine = initiator.lines.length;

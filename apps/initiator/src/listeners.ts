@@ -36,6 +36,7 @@ export const sbiListener: ListenerDefinition = {
  */
 export const n32Listener: ListenerDefinition = {
   name: 'n32',
+  servesN32c: true,
   protocol: () => 'h2',
   address: (config) => config.n32.listen,
   adapter: n32ServerAdapter,

@@ -50,6 +50,7 @@ function n32cRoutes(app: NestFastifyApplication, runtime: SeppRuntime, name: str
 /** N32: HTTP/2 over mutual TLS on `n32.listen`: N32-c, and N32-f on the same connection (shared mode). */
 export const n32Listener: ListenerDefinition = {
   name: 'n32',
+  servesN32c: true,
   protocol: () => 'h2',
   address: (config) => config.n32.listen,
   adapter: n32ServerAdapter,

@@ -25,6 +25,11 @@ export interface ListenerDefinition {
    * listed here: its hooks would run once per application.
    */
   readonly shared: InjectionToken[];
+  /**
+   * Whether N32-c (`/n32c-handshake/`) is served here: its requests then claim the priority
+   * reserve past `limits.maxRequestsInFlight` (a path on any other listener claims nothing).
+   */
+  readonly servesN32c?: boolean;
   /** Largest body this listener reads (for the 413 problem detail). */
   bodyLimit(config: SeppConfig): number;
   /** Called after the application is created and before it listens (install the fast path). */

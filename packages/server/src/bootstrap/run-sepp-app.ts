@@ -198,7 +198,7 @@ async function startListener(
   });
   app.useGlobalFilters(new ProblemDetailsFilter(runtime.logger, listener.bodyLimit(config), listenerRefusals(runtime.metrics, listener.name)));
   instrumentListener(app, listener.name, runtime.metrics);
-  const guard = protectListener(app, listener.name, runtime);
+  const guard = protectListener(app, listener.name, runtime, { servesN32c: listener.servesN32c === true });
   guards.set(listener.name, guard);
   runtime.metrics.countStreams(listener.name, () => guard.openStreams);
   listener.prepare?.(app, runtime);

@@ -78,7 +78,7 @@ interface SessionState {
  * connection goes on being served. It also counts the open streams of the listener, for the drain
  * of a graceful stop. Called once per listener, before it listens.
  */
-export function protectListener(app: NestFastifyApplication, listener: string, runtime: SeppRuntime): ListenerGuard {
+export function protectListener(app: NestFastifyApplication, listener: string, runtime: SeppRuntime, options: { servesN32c?: boolean } = {}): ListenerGuard {
   const server = app.getHttpServer() as unknown as SeppHttp2Server;
   limitConnections(server, listener, runtime);
   const states = new WeakMap<ServerHttp2Session, SessionState>();
@@ -87,7 +87,7 @@ export function protectListener(app: NestFastifyApplication, listener: string, r
   const closedByUs = new WeakSet<ServerHttp2Stream>();
   let openStreams = 0;
   let onIdle: (() => void) | null = null;
-  boundRequestsInFlight(server, listener, runtime, () => openStreams);
+  boundRequestsInFlight(server, listener, runtime, () => openStreams, { servesN32c: options.servesN32c === true });
 
   const record = (kind: AbuseKind, action: AbuseEvent['action'], who: SessionState['who'], detail?: string): void =>
     recordAbuse(runtime, { listener, kind, action, ...who, ...(detail ? { detail } : {}) });

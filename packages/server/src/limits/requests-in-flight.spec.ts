@@ -6,7 +6,7 @@ import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { dispatchingServerFactory, type SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { boundRequestsInFlight, overloadControlInformation, PeakWindow } from './requests-in-flight';
+import { boundRequestsInFlight, claimsPriority, overloadControlInformation, PeakWindow } from './requests-in-flight';
 
 /** TS 29.500's 3gpp-Sbi-Oci with the SEPP scope (TS29500_CustomHeaders.abnf: oci-element, seppScope). */
 const SEPP_OCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Period-of-Validity: (\d+)s; Overload-Reduction-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
@@ -39,7 +39,7 @@ describe('boundRequestsInFlight', () => {
       response.end('handled');
     });
     // One second of the OCI's window for the whole test, however slow the machine.
-    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight, () => 0);
+    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight, { servesN32c: true, clock: () => 0 });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -152,6 +152,14 @@ describe('boundRequestsInFlight', () => {
     expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '20' })).text).toBe('handled');
     expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '21' })).headers[':status']).toBe(503);
     expect(handled).toBe(1);
+  });
+
+  it('claimsPriority: an N32-c path only on a listener that serves N32-c (an NF cannot claim it on the NF-facing one); the message priority anywhere', () => {
+    const limits = { priorityReserveUpTo: 7 };
+    expect(claimsPriority({ ':path': '/n32c-handshake/v1/exchange-capability' }, limits, true)).toBe(true);
+    expect(claimsPriority({ ':path': '/n32c-handshake/v1/exchange-capability' }, limits, false)).toBe(false);
+    expect(claimsPriority({ ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '7' }, limits, false)).toBe(true);
+    expect(claimsPriority({ ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '8' }, limits, true)).toBe(false);
   });
 
   it('PeakWindow: the highest value of the last 60 whole seconds, a slot per second reused as time goes on', () => {

@@ -59,14 +59,14 @@ export class PeakWindow {
 
 /**
  * Whether a request may use the priority reserve past the bound (TS 29.500 6.8: the message
- * priority guides throttling under overload): an N32-c request (the negotiations, terminations and
- * error reports that keep every N32-f context of a peer alive; the N32-c budget per peer bounds
- * them apart), or one whose `3gpp-Sbi-Message-Priority` is `limits.priorityReserveUpTo` or higher
+ * priority guides throttling under overload): an N32-c request on a listener that serves N32-c (the
+ * negotiations, terminations and error reports that keep every N32-f context of a peer alive; the
+ * N32-c budget per peer bounds them apart), or one whose `3gpp-Sbi-Message-Priority` is `limits.priorityReserveUpTo` or higher
  * (0 the highest). A request without a valid priority is ordinary.
  */
-export function claimsPriority(headers: IncomingHttpHeaders, limits: Pick<LimitsSettings, 'priorityReserveUpTo'>): boolean {
+export function claimsPriority(headers: IncomingHttpHeaders, limits: Pick<LimitsSettings, 'priorityReserveUpTo'>, servesN32c: boolean): boolean {
   const path = headers[':path'];
-  if (typeof path === 'string' && isN32cHandshakePath(path)) return true;
+  if (servesN32c && typeof path === 'string' && isN32cHandshakePath(path)) return true;
   const priority = parseMessagePriority(headers[SBI_HEADERS.messagePriority]);
   return priority !== undefined && priority <= limits.priorityReserveUpTo;
 }
@@ -95,7 +95,15 @@ export function claimsPriority(headers: IncomingHttpHeaders, limits: Pick<Limits
  *
  * `inFlight` is what the listener guard counts: every stream open on the listener, answered or not.
  */
-export function boundRequestsInFlight(server: SeppHttp2Server, listener: string, runtime: SeppRuntime, inFlight: () => number, clock: () => number = () => performance.now()): void {
+export function boundRequestsInFlight(
+  server: SeppHttp2Server,
+  listener: string,
+  runtime: SeppRuntime,
+  inFlight: () => number,
+  options: { servesN32c?: boolean; clock?: () => number } = {},
+): void {
+  const clock = options.clock ?? ((): number => performance.now());
+  const servesN32c = options.servesN32c === true;
   const log = new OnceASecond<{ inFlight: number; max: number }>((_, refused, { inFlight: open, max }) => {
     runtime.logger.warn({ listener, cause: 'NF_CONGESTION', refused, inFlight: open, maxRequestsInFlight: max }, 'overload: requests refused');
   });
@@ -126,7 +134,7 @@ export function boundRequestsInFlight(server: SeppHttp2Server, listener: string,
       peaks.note(open + 1, now);
       return true;
     }
-    const priority = limits.priorityReserve > 0 && claimsPriority(headers, limits);
+    const priority = limits.priorityReserve > 0 && claimsPriority(headers, limits, servesN32c);
     if (priority && open < max + limits.priorityReserve) {
       admitted += 1;
       peaks.note(open + 1, now);
