@@ -93,7 +93,7 @@ describe('the alert rules (promtool)', () => {
 
   it('names the peer-down, no-common-mechanism, certificate-expiry, refusal-spike and overload alerts', () => {
     const alerts = rules.groups.flatMap((group) => group.rules.map((rule) => rule.alert));
-    expect(alerts).toEqual(expect.arrayContaining(['SeppPeerDown', 'SeppNoCommonMechanism', 'SeppCertificateExpiresSoon', 'SeppRefusalSpike', 'SeppEventLoopLag', 'SeppSheddingLoad']));
+    expect(alerts).toEqual(expect.arrayContaining(['SeppPeerDown', 'SeppNoCommonMechanism', 'SeppCertificateExpiresSoon', 'SeppRefusalSpike', 'SeppEventLoopLag', 'SeppSheddingLoad', 'SeppPeerSlow']));
   });
 });
 
