@@ -109,6 +109,23 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
   }
 
+  /** Rewrites keys of the initiator's `n32f` section (`undefined`: maxConcurrentPerPeer back to its default) and reloads it. */
+  async function reloadInitiatorN32f(n32f: Record<string, number> | undefined): Promise<void> {
+    if (n32f) initiatorConfig['n32f'] = { ...(initiatorConfig['n32f'] as Record<string, unknown> | undefined), ...n32f };
+    else delete (initiatorConfig['n32f'] as Record<string, unknown> | undefined)?.['maxConcurrentPerPeer'];
+    writeYaml(pki.dir, 'initiator', initiatorConfig);
+    expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
+  }
+
+  /** `count` NF requests the producer holds 3 s (query `<tag>=1..count`); resolves once all are in flight there. */
+  async function holdAtProducer(tag: string, count = 2): Promise<Promise<NfAnswer>[]> {
+    const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
+    const paths = Array.from({ length: count }, (_, i) => `/nudm-sdm/v2/slow/3000?${tag}=${i + 1}`);
+    const held = paths.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
+    await waitFor(`${tag}: held at the producer`, () => paths.every((path) => producer.byPath(path).length === 1), 10_000);
+    return held;
+  }
+
   const abuseLines = (app: SeppProcess, kind: string, from = 0) => app.lines.slice(from).filter((l) => l.msg === 'abuse' && l['kind'] === kind);
 
   /**
@@ -472,12 +489,9 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
   it('past limits.maxRequestsInFlight on the NF-facing listener (set by a reload): a new request is answered 503 NF_CONGESTION with retry-after at once and never forwarded; listed, counted and logged; the requests in flight are answered, and new ones served again after them', async () => {
     await reloadInitiatorLimits({ maxRequestsInFlight: 2 });
     const fromLine = initiator.lines.length;
-    const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
-    const held = [1, 2].map((i) => `/nudm-sdm/v2/slow/3000?held=${i}`);
     try {
-      const slow = held.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
       // Both in flight (at the producer, which holds them 3 s): the listener is at its bound.
-      await waitFor('both held at the producer', () => held.every((path) => producer.byPath(path).length === 1), 10_000);
+      const slow = await holdAtProducer('held');
       const refused = await get('overloaded');
       expect(refused.status).toBe(503);
       expect(refused.headers['retry-after']).toBe('1');
@@ -502,19 +516,10 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
   });
 
   it('n32f.maxConcurrentPerPeer at the initiator (set by a reload): past it an NF request toward that peer is answered 429 NF_CONGESTION_RISK with retry-after at once, never forwarded; the requests in flight are answered, then there is room again', async () => {
-    const writeN32f = async (n32f: Record<string, number> | undefined): Promise<void> => {
-      if (n32f) initiatorConfig['n32f'] = { ...(initiatorConfig['n32f'] as Record<string, unknown> | undefined), ...n32f };
-      else delete (initiatorConfig['n32f'] as Record<string, unknown> | undefined)?.['maxConcurrentPerPeer'];
-      writeYaml(pki.dir, 'initiator', initiatorConfig);
-      expect((await initiator.admin('/admin/reload', { method: 'POST' })).status).toBe(200);
-    };
-    await writeN32f({ maxConcurrentPerPeer: 2 });
+    await reloadInitiatorN32f({ maxConcurrentPerPeer: 2 });
     const fromLine = initiator.lines.length;
-    const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
-    const held = [1, 2].map((i) => `/nudm-sdm/v2/slow/3000?toward-peer=${i}`);
     try {
-      const slow = held.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
-      await waitFor('both held at the producer', () => held.every((path) => producer.byPath(path).length === 1), 10_000);
+      const slow = await holdAtProducer('toward-peer');
       const refused = await get('peer-bound');
       expect(refused.status).toBe(429);
       expect(refused.headers['retry-after']).toBe('1');
@@ -525,17 +530,15 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       expect((await Promise.all(slow)).map((answer) => answer.status)).toEqual([200, 200]);
       expect((await get('after-peer-bound')).status).toBe(200);
     } finally {
-      await writeN32f(undefined);
+      await reloadInitiatorN32f(undefined);
     }
   });
 
   it('N32-c under overload of the N32 listener: with one request held past limits.maxRequestsInFlight 1, a renegotiation still gets through (the N32-c priority of the reserve), while an ordinary N32-f request is refused', async () => {
     await reloadLimits({ maxRequestsInFlight: 1, priorityReserve: 1 });
     const fromLine = responder.lines.length;
-    const held = '/nudm-sdm/v2/slow/3000?held=n32c-priority';
     try {
-      const slow = nf.request({ path: held, headers: { [TARGET_HEADER]: udmApiRoot(producer.port) }, timeoutMs: 15_000 });
-      await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+      const [slow] = await holdAtProducer('n32c-priority', 1);
       const refused = await get('ordinary-while-held');
       expect(refused.status).toBe(503);
       expect(refused.json).toMatchObject({ cause: 'NF_CONGESTION', detail: '1 requests in flight on the n32 listener (limits.maxRequestsInFlight 1)' });
@@ -544,7 +547,7 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
       await initiator.waitForPeer(FQDN_A, 'renegotiated under overload', (p) => p.state === 'tls-established' && p.negotiation?.handshakeId !== undefined && p.negotiation.handshakeId !== handshakeBefore);
       const line = await responder.waitForLog('the priority line', (l) => l.msg === 'overload: priority requests admitted past the bound' && l['listener'] === 'n32', 5_000, fromLine);
       expect(line).toMatchObject({ level: 'warn', maxRequestsInFlight: 1, priorityReserve: 1 });
-      expect((await slow).status).toBe(200);
+      expect((await slow!).status).toBe(200);
     } finally {
       await reloadLimits();
     }
@@ -556,11 +559,9 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     const fromLine = initiator.lines.length;
     const target = { [TARGET_HEADER]: udmApiRoot(producer.port) };
     const priority = (value: string) => ({ ...target, '3gpp-sbi-message-priority': value });
-    const held = [1, 2].map((i) => `/nudm-sdm/v2/slow/3000?ordinary=${i}`);
     const urgent = '/nudm-sdm/v2/slow/3000?urgent';
     try {
-      const slow = held.map((path) => nf.request({ path, headers: target, timeoutMs: 15_000 }));
-      await waitFor('both held at the producer', () => held.every((path) => producer.byPath(path).length === 1), 10_000);
+      const slow = await holdAtProducer('ordinary');
       // At the bound: a priority-3 request is taken into the reserve and forwarded (its priority with it).
       const urgentAnswer = nf.request({ path: urgent, headers: priority('3'), timeoutMs: 15_000 });
       await waitFor('the priority request at the producer', () => producer.byPath(urgent).length === 1, 10_000);

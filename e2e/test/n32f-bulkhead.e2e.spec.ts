@@ -83,7 +83,12 @@ describe('a slow roaming partner and a fast one behind one initiator (n32f.maxCo
     held = new Promise((resolve) => (release = resolve));
   }
 
-  const toSlow = (n: string): Promise<NfAnswer> => nf.request({ path: `/nudm-sdm/v2/imsi-003030000000001/am-data?slow=${n}`, headers: { [TARGET_HEADER]: `http://${UDM_C}:${producer.port}` }, timeoutMs: 20_000 });
+  const toSlow = (n: string, priority?: string): Promise<NfAnswer> =>
+    nf.request({
+      path: `/nudm-sdm/v2/imsi-003030000000001/am-data?slow=${n}`,
+      headers: { [TARGET_HEADER]: `http://${UDM_C}:${producer.port}`, ...(priority !== undefined ? { '3gpp-sbi-message-priority': priority } : {}) },
+      timeoutMs: 20_000,
+    });
   const toFast = (n: string): Promise<NfAnswer> => nf.request({ path: `/nudm-sdm/v2/imsi-001010000000001/am-data?fast=${n}`, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 10_000 });
   const slowAtPeer = (): number => slowPeer.requests.filter((r) => r.headers[':path'] !== N32C_PATHS.exchangeCapability).length;
   const outboundInFlight = async (fqdn: string): Promise<number | null> => {
@@ -103,6 +108,12 @@ describe('a slow roaming partner and a fast one behind one initiator (n32f.maxCo
     expect(over.headers['retry-after']).toBe('1');
     expect(over.json).toMatchObject({ cause: 'NF_CONGESTION_RISK', detail: `${PER_PEER} NF requests in flight toward ${FQDN_C} (limit ${PER_PEER})` });
     expect(slowAtPeer()).toBe(before + PER_PEER);
+    // A priority request may go limits.priorityReserve (1) beyond the bound, as past the listener's.
+    const urgent = toSlow('urgent', '2');
+    await waitFor('the priority request at the slow partner', () => slowAtPeer() === before + PER_PEER + 1, 10_000);
+    const pastReserve = await toSlow('past-reserve', '2');
+    expect(pastReserve.status).toBe(429);
+    expect(pastReserve.json).toMatchObject({ detail: `${PER_PEER + 1} NF requests in flight toward ${FQDN_C} (limit ${PER_PEER + 1})` });
 
     // The other partner: served, several at once, while the slow one holds its share.
     const fast = await Promise.all(Array.from({ length: MAX_IN_FLIGHT - PER_PEER - 1 }, (_, i) => toFast(String(i))));
@@ -110,7 +121,7 @@ describe('a slow roaming partner and a fast one behind one initiator (n32f.maxCo
     expect(await outboundInFlight(FQDN_A)).toBe(0);
 
     release();
-    expect((await Promise.all(slow)).map((answer) => answer.status)).toEqual(slow.map(() => 200));
+    expect((await Promise.all([...slow, urgent])).map((answer) => answer.status)).toEqual([...slow, urgent].map(() => 200));
     expect(await outboundInFlight(FQDN_C)).toBe(0);
   });
 

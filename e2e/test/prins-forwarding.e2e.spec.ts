@@ -56,6 +56,14 @@ function usePair(options: () => PrinsPairOptions): { get: () => PrinsPair } {
   };
 }
 
+/** One NF request through the pair that the producer holds 3 s; resolves (with its answer to come) once it is there. */
+async function holdAtProducer(pair: PrinsPair, tag: string): Promise<{ answer: Promise<NfAnswer> }> {
+  const path = `/nudm-sdm/v2/slow/3000?held=${tag}`;
+  const answer = pair.nf!.request({ path, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+  await waitFor(`${tag}: held at the producer`, () => producer.byPath(path).length === 1, 10_000);
+  return { answer };
+}
+
 /** The one context each side holds: swapped IDs, same enc, same key check. Returns both. */
 async function expectMatchingContexts(pair: PrinsPair, enc = 'A128GCM'): Promise<{ initiator: ContextView; responder: ContextView }> {
   const [atInitiator, atResponder] = await Promise.all([contextsOf(pair.initiator), contextsOf(pair.responder)]);
@@ -457,10 +465,8 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
 
   it("its 503 NF_CONGESTION reaches the NF as it came, with retry-after and the peer's overload control information; not a protection failure; served again once it is free", async () => {
     const { initiator } = pair.get();
-    const held = '/nudm-sdm/v2/slow/3000?held=prins';
-    const slow = pair.get().nf!.request({ path: held, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
     // Held at the producer: the responder's N32 listener has its one request in flight.
-    await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+    const { answer: slow } = await holdAtProducer(pair.get(), 'prins');
     const fromLine = initiator.lines.length;
     const busy = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?busy=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
     expectProblemAnswer(busy, 503);
@@ -477,9 +483,7 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
   });
   it("priority under its overload: the NF's 3gpp-Sbi-Message-Priority travels on the n32f-process POST, so a priority request takes the peer's reserve and is served while a lower one is refused", async () => {
     const { responder } = pair.get();
-    const held = '/nudm-sdm/v2/slow/3000?held=prins-priority';
-    const slow = pair.get().nf!.request({ path: held, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
-    await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+    const { answer: slow } = await holdAtProducer(pair.get(), 'prins-priority');
     const ask = (query: string, priority: string) =>
       pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?${query}`, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': priority } });
     // The responder's reserve (a sixteenth of 1, at least 1) takes priority 7 and higher.
@@ -527,9 +531,7 @@ describe('n32f.maxConcurrentPerPeer in PRINS mode (responder 1, initiator 2)', (
 
   it("the responder takes one request of the peer at a time: the next is 429 NF_CONGESTION_RISK with retry-after, before any verification, relayed to the NF as it came; the context goes on", async () => {
     const { initiator, responder } = pair.get();
-    const held = '/nudm-sdm/v2/slow/3000?held=concurrency';
-    const slow = pair.get().nf!.request({ path: held, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
-    await waitFor('the held request at the producer', () => producer.byPath(held).length === 1, 10_000);
+    const { answer: slow } = await holdAtProducer(pair.get(), 'concurrency');
     const fromLine = initiator.lines.length;
     const busy = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?concurrent=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
     expectProblemAnswer(busy, 429);
@@ -538,6 +540,9 @@ describe('n32f.maxConcurrentPerPeer in PRINS mode (responder 1, initiator 2)', (
     expect(producer.byPath(`/nudm-sdm/v2/${SUPI}/am-data?concurrent=1`)).toEqual([]);
     expect(responder.lines.filter((line) => line.msg === 'PRINS message refused')).toEqual([]);
     expect(initiator.lines.slice(fromLine).filter((line) => line.msg === 'PRINS answer refused' || String(line.msg).startsWith('N32-f error report'))).toEqual([]);
+    // A priority request (its priority on the n32f-process POST) may go limits.priorityReserve beyond the bound.
+    const urgent = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?urgent-concurrency=1`, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': '1' } });
+    expect(urgent.status).toBe(200);
     expect((await slow).status).toBe(200);
     expect((await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?after-concurrency=1`, headers: { [TARGET_HEADER]: producer.apiRoot } })).status).toBe(200);
     await expectMatchingContexts(pair.get());

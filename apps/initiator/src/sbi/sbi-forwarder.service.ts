@@ -7,6 +7,7 @@ import {
   ConfigService,
   forwardStream,
   guardedForward,
+  perPeerBound,
   ProblemException,
   refusalOfError,
   respondWithProblem,
@@ -77,7 +78,7 @@ export class SbiForwarderService {
       const routed = route;
       const link = this.negotiator.link(routed.peer);
       if (!link) throw new N32Error(N32ErrorCode.NO_PEER_FOR_PLMN, `no link to ${routed.peer}`);
-      this.holdSlot(stream, routed.peer);
+      this.holdSlot(stream, headers, routed.peer);
       const ready = link.readyTransport();
       if (ready) {
         this.relay(stream, headers, routed, ready, startedAt);
@@ -97,12 +98,14 @@ export class SbiForwarderService {
   /**
    * `n32f.maxConcurrentPerPeer` toward one peer (a bulkhead): a peer that answers slowly holds at
    * most that many of the listener's requests in flight, and the NFs' traffic toward every other
-   * peer goes on. Past it the NF gets 429 NF_CONGESTION_RISK with retry-after at once (thrown);
+   * peer goes on (a priority request may go `limits.priorityReserve` beyond: `perPeerBound`). Past
+   * it the NF gets 429 NF_CONGESTION_RISK with retry-after at once (thrown);
    * the count drops when the NF's stream closes, however it ends.
    */
-  private holdSlot(stream: ServerHttp2Stream, peer: string): void {
+  private holdSlot(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, peer: string): void {
     if (stream.closed) return;
-    const max = this.config.current.n32f.maxConcurrentPerPeer;
+    const config = this.config.current;
+    const max = perPeerBound(config.n32f.maxConcurrentPerPeer, headers, config.limits);
     const inFlight = this.inFlight.get(peer) ?? 0;
     if (inFlight >= max) throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${inFlight} NF requests in flight toward ${peer} (limit ${max})`);
     this.inFlight.set(peer, inFlight + 1);

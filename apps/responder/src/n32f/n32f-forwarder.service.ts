@@ -24,6 +24,7 @@ import {
   OriginPool,
   PeerRegistry,
   peerDnsNames,
+  perPeerBound,
   ProblemException,
   refusalOfError,
   respondWithProblem,
@@ -156,8 +157,9 @@ export class N32fForwarderService {
     assertAccessTokenPlmn(peer, headers['authorization'], this.peers, config, this.logger);
 
     const inFlight = this.inFlight.get(peer) ?? 0;
-    if (inFlight >= config.n32f.maxConcurrentPerPeer) {
-      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} has ${inFlight} N32-f requests in flight (limit ${config.n32f.maxConcurrentPerPeer})`);
+    const max = perPeerBound(config.n32f.maxConcurrentPerPeer, headers, config.limits);
+    if (inFlight >= max) {
+      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} has ${inFlight} N32-f requests in flight (limit ${max})`);
     }
     this.inFlight.set(peer, inFlight + 1);
     this.sessions.countN32f(session, peer);

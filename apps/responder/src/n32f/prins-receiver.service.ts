@@ -24,6 +24,7 @@ import {
   BorderService,
   ConfigService,
   headerListAccess,
+  perPeerBound,
   ProblemException,
   exchangeBuffered,
   headerFields,
@@ -147,8 +148,10 @@ export class PrinsReceiverService {
     this.sessions.countN32f(session, sender);
     // n32f.maxConcurrentPerPeer, as in TLS mode: checked before any verification or store work.
     const inFlight = this.inFlight.get(sender) ?? 0;
-    if (inFlight >= config.n32f.maxConcurrentPerPeer) {
-      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${sender} has ${inFlight} N32-f requests in flight (limit ${config.n32f.maxConcurrentPerPeer})`);
+    // The priority the sender put on the n32f-process POST (the NF's) counts, as past the listener's bound.
+    const max = perPeerBound(config.n32f.maxConcurrentPerPeer, headers, config.limits);
+    if (inFlight >= max) {
+      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${sender} has ${inFlight} N32-f requests in flight (limit ${max})`);
     }
     this.inFlight.set(sender, inFlight + 1);
     try {

@@ -6,7 +6,7 @@ import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { dispatchingServerFactory, type SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { boundRequestsInFlight, claimsPriority, overloadControlInformation, PeakWindow } from './requests-in-flight';
+import { boundRequestsInFlight, claimsPriority, overloadControlInformation, PeakWindow, perPeerBound } from './requests-in-flight';
 
 /** TS 29.500's 3gpp-Sbi-Oci with the SEPP scope (TS29500_CustomHeaders.abnf: oci-element, seppScope). */
 const SEPP_OCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Period-of-Validity: (\d+)s; Overload-Reduction-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
@@ -160,6 +160,15 @@ describe('boundRequestsInFlight', () => {
     expect(claimsPriority({ ':path': '/n32c-handshake/v1/exchange-capability' }, limits, false)).toBe(false);
     expect(claimsPriority({ ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '7' }, limits, false)).toBe(true);
     expect(claimsPriority({ ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '8' }, limits, true)).toBe(false);
+  });
+
+  it('perPeerBound: n32f.maxConcurrentPerPeer, and limits.priorityReserve beyond it for a priority request (never for an N32-c path)', () => {
+    const limits = { priorityReserve: 3, priorityReserveUpTo: 7 };
+    expect(perPeerBound(10, { ':path': '/nudm-sdm/v2/x' }, limits)).toBe(10);
+    expect(perPeerBound(10, { ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '7' }, limits)).toBe(13);
+    expect(perPeerBound(10, { ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '8' }, limits)).toBe(10);
+    expect(perPeerBound(10, { ':path': '/n32c-handshake/v1/exchange-capability' }, limits)).toBe(10);
+    expect(perPeerBound(10, { ':path': '/nudm-sdm/v2/x', '3gpp-sbi-message-priority': '0' }, { ...limits, priorityReserve: 0 })).toBe(10);
   });
 
   it('PeakWindow: the highest value of the last 60 whole seconds, a slot per second reused as time goes on', () => {

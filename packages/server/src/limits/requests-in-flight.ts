@@ -72,6 +72,15 @@ export function claimsPriority(headers: IncomingHttpHeaders, limits: Pick<Limits
 }
 
 /**
+ * The bound of a peer's requests in flight (`n32f.maxConcurrentPerPeer`, a bulkhead) for this
+ * request: a priority one (its `3gpp-Sbi-Message-Priority`, as `claimsPriority` reads it) may go
+ * `limits.priorityReserve` beyond it, as past the listener's bound.
+ */
+export function perPeerBound(maxConcurrentPerPeer: number, headers: IncomingHttpHeaders, limits: Pick<LimitsSettings, 'priorityReserve' | 'priorityReserveUpTo'>): number {
+  return limits.priorityReserve > 0 && claimsPriority(headers, limits, false) ? maxConcurrentPerPeer + limits.priorityReserve : maxConcurrentPerPeer;
+}
+
+/**
  * Overload: a listener takes at most `limits.maxRequestsInFlight` requests (HTTP/2 streams) at
  * once. A new one past it is answered at once, before any handler or the framework sees it, with
  * `503` problem+json, cause `NF_CONGESTION` (TS 29.500 Table 5.2.7.2-1) and `retry-after`, so the
