@@ -7,6 +7,7 @@ import {
   ConfigService,
   forwardStream,
   guardedForward,
+  PeerInFlight,
   perPeerBound,
   ProblemException,
   refusalOfError,
@@ -45,7 +46,7 @@ type Transport = { readonly connection: N32Connection; readonly negotiation: Neg
 export class SbiForwarderService {
   private readonly routes = new Map<string, NfRoute>();
   /** NF requests in flight toward each peer (`n32f.maxConcurrentPerPeer`). */
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new PeerInFlight();
 
   constructor(
     private readonly config: ConfigService,
@@ -57,7 +58,7 @@ export class SbiForwarderService {
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
     config.on('reload', () => this.routes.clear());
-    metrics.traffic.followInFlight('outbound', () => this.inFlight);
+    metrics.traffic.followInFlight('outbound', () => this.inFlight.counts);
   }
 
   /** The SBI listener's fast path: every stream except the mapping API's. */
@@ -106,14 +107,8 @@ export class SbiForwarderService {
     if (stream.closed) return;
     const config = this.config.current;
     const max = perPeerBound(config.n32f.maxConcurrentPerPeer, headers, config.limits);
-    const inFlight = this.inFlight.get(peer) ?? 0;
-    if (inFlight >= max) throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${inFlight} NF requests in flight toward ${peer} (limit ${max})`);
-    this.inFlight.set(peer, inFlight + 1);
-    stream.once('close', () => {
-      const left = (this.inFlight.get(peer) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(peer, left);
-      else this.inFlight.delete(peer);
-    });
+    if (!this.inFlight.tryTake(peer, max)) throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${this.inFlight.count(peer)} NF requests in flight toward ${peer} (limit ${max})`);
+    stream.once('close', () => this.inFlight.release(peer));
   }
 
   private async routeByStoredLabel(stream: ServerHttp2Stream, headers: IncomingHttpHeaders, unknown: N32Error, startedAt: bigint): Promise<void> {

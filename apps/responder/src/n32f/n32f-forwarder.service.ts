@@ -24,6 +24,7 @@ import {
   OriginPool,
   PeerRegistry,
   peerDnsNames,
+  PeerInFlight,
   perPeerBound,
   ProblemException,
   refusalOfError,
@@ -57,7 +58,7 @@ const TARGET_CACHE_SIZE = 4_096;
  */
 @Injectable()
 export class N32fForwarderService {
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new PeerInFlight();
   private readonly targets = new Map<string, ApiRoot>();
   private pool: OriginPool;
   private allowed: Map<string, ApiRoot>;
@@ -72,7 +73,7 @@ export class N32fForwarderService {
     private readonly border: BorderService,
     @Inject(SEPP_LOGGER) private readonly logger: SeppLogger,
   ) {
-    metrics.traffic.followInFlight('inbound', () => this.inFlight);
+    metrics.traffic.followInFlight('inbound', () => this.inFlight.counts);
     this.pool = this.createPool(config.current);
     this.allowed = allowedTargets(config.current);
     config.on('reload', ({ current, changed }) => {
@@ -156,12 +157,10 @@ export class N32fForwarderService {
     this.checkOriginatingNetwork(peer, headers);
     assertAccessTokenPlmn(peer, headers['authorization'], this.peers, config, this.logger);
 
-    const inFlight = this.inFlight.get(peer) ?? 0;
     const max = perPeerBound(config.n32f.maxConcurrentPerPeer, headers, config.limits);
-    if (inFlight >= max) {
-      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} has ${inFlight} N32-f requests in flight (limit ${max})`);
+    if (!this.inFlight.tryTake(peer, max)) {
+      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${peer} has ${this.inFlight.count(peer)} N32-f requests in flight (limit ${max})`);
     }
-    this.inFlight.set(peer, inFlight + 1);
     this.sessions.countN32f(session, peer);
 
     const out: OutgoingHttpHeaders = endToEndHeaders(headers, SBI_HEADERS.targetApiRoot);
@@ -175,9 +174,7 @@ export class N32fForwarderService {
         // (A border rule's refusal is logged by the border as a `border refusal`.)
         if (outcome.kind === 'refused' && outcome.code !== BORDER_REFUSAL) this.logRefusal(stream, headers, outcome, peer);
         else if (outcome.kind === 'abandoned' && outcome.by === 'upstream') this.logger.warn({ peer, path: headers[':path'], detail: outcome.detail }, 'N32-f answer broke off: stream reset');
-        const left = (this.inFlight.get(peer) ?? 1) - 1;
-        if (left > 0) this.inFlight.set(peer, left);
-        else this.inFlight.delete(peer);
+        this.inFlight.release(peer);
       },
     };
     const toward = (root: ApiRoot): ClientHttp2Session => {

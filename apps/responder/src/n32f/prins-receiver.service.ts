@@ -24,6 +24,7 @@ import {
   BorderService,
   ConfigService,
   headerListAccess,
+  PeerInFlight,
   perPeerBound,
   ProblemException,
   exchangeBuffered,
@@ -73,7 +74,7 @@ const ENVELOPE_BYTES = 64 * 1024;
 export class PrinsReceiverService {
   private pool: OriginPool;
   /** Requests of each peer between its identification and our answer (n32f.maxConcurrentPerPeer). */
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new PeerInFlight();
 
   constructor(
     private readonly config: ConfigService,
@@ -85,7 +86,7 @@ export class PrinsReceiverService {
     private readonly peers: PeerRegistry,
     private readonly border: BorderService,
   ) {
-    metrics.traffic.followInFlight('inbound', () => this.inFlight);
+    metrics.traffic.followInFlight('inbound', () => this.inFlight.counts);
     this.pool = this.createPool(config.current);
     config.on('reload', ({ current, changed }) => {
       if (!changed.includes('sbi')) return;
@@ -147,19 +148,15 @@ export class PrinsReceiverService {
     seen.peer = sender;
     this.sessions.countN32f(session, sender);
     // n32f.maxConcurrentPerPeer, as in TLS mode: checked before any verification or store work.
-    const inFlight = this.inFlight.get(sender) ?? 0;
     // The priority the sender put on the n32f-process POST (the NF's) counts, as past the listener's bound.
     const max = perPeerBound(config.n32f.maxConcurrentPerPeer, headers, config.limits);
-    if (inFlight >= max) {
-      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${sender} has ${inFlight} N32-f requests in flight (limit ${max})`);
+    if (!this.inFlight.tryTake(sender, max)) {
+      throw new N32Error(N32ErrorCode.PEER_CONCURRENCY_EXCEEDED, `${sender} has ${this.inFlight.count(sender)} N32-f requests in flight (limit ${max})`);
     }
-    this.inFlight.set(sender, inFlight + 1);
     try {
       return await this.openAndDeliver(stream, body, sender, via, seen, config);
     } finally {
-      const left = (this.inFlight.get(sender) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(sender, left);
-      else this.inFlight.delete(sender);
+      this.inFlight.release(sender);
     }
   }
 
