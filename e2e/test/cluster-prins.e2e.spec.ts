@@ -126,7 +126,8 @@ describe('a responder cluster: three replicas, one PRINS context in Redis', () =
     expect(String(outage.headers['content-type'])).toMatch(/^application\/problem\+json/);
     expect((outage.json as Problem).detail).toMatch(/state store \(redis\)/);
     await redis.restart();
-    await waitFor('/readyz ready again', async () => (await replicas[0]!.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
+    // Every replica's client reconnects on its own schedule: the next cases negotiate on any of them.
+    for (const replica of replicas) await waitFor('/readyz ready again', async () => (await replica.admin<{ status: string }>('/readyz')).body.status === 'ready', 15_000);
     const message = seal();
     delivered(await send(2, message.wire), message.messageId);
   });
