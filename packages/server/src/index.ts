@@ -44,6 +44,7 @@ export { PrinsModule } from './prins/prins.module';
 export { n32fErrorInfo, respondWithPrinsError } from './prins/prins-problem';
 export { headerFields, headerObject, splitPath } from './prins/http-message-io';
 export { SeppMetrics, classifyTlsFailure, type TlsFailureReason } from './metrics/sepp-metrics';
+export { MetricsController } from './metrics/metrics.controller';
 export * from './openapi';
 export * from './limits';
 export * from './state';

@@ -1,10 +1,7 @@
 import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import { isN32cHandshakePath, isN32fProcessPath, isSeppApiPath } from '@sepp/protocol';
-import { certificatePeer, N32C_RATE_BUDGET, N32F_RATE_BUDGET, PeerRateLimiter, type FastPath, type SeppRuntime } from '@sepp/server';
+import { certificatePeer, N32C_RATE_BUDGET, N32F_RATE_BUDGET, PeerRateLimiter, RATE_LIMITED, type FastPath, type SeppRuntime } from '@sepp/server';
 import type { N32SessionsService } from '../n32c/n32-sessions.service';
-
-/** The refusal cause of the status page's N32-f figures for requests over the rate limit. */
-const RATE_LIMITED = 'RATE_LIMITED';
 
 /** The limiters of one process, shared by the N32 and N32-f listeners: a peer has one budget of each. */
 const limiters = new WeakMap<SeppRuntime, { n32f: PeerRateLimiter; n32c: PeerRateLimiter }>();

@@ -1,6 +1,6 @@
 import type { Socket } from 'node:net';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
-import type { SeppRuntime } from '../runtime/sepp-runtime';
+import type { ListenerRuntime } from './listener-runtime';
 import { logAbuseRefusals, recordAbuse } from './abuse';
 import { ConnectionRateLimiter } from './connection-rate';
 import { OnceASecond } from './once-a-second';
@@ -27,7 +27,7 @@ interface Refused {
  * (`limits.connectionRatePerAddress`, {@link ConnectionRateLimiter}); without one it is closed the
  * same way (`connection-rate-limited`).
  */
-export function limitConnections(server: SeppHttp2Server, listener: string, runtime: SeppRuntime): void {
+export function limitConnections(server: SeppHttp2Server, listener: string, runtime: ListenerRuntime): void {
   const byAddress = new Map<string, number>();
   let open = 0;
   const rate = new ConnectionRateLimiter(runtime, listener);

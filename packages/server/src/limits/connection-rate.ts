@@ -1,4 +1,4 @@
-import type { SeppRuntime } from '../runtime/sepp-runtime';
+import type { ListenerRuntime } from './listener-runtime';
 import { logAbuseRefusals, recordAbuse } from './abuse';
 import { OnceASecond } from './once-a-second';
 import { TokenBucket } from './token-bucket';
@@ -32,7 +32,7 @@ export class ConnectionRateLimiter {
   private readonly refusals: OnceASecond<Refused>;
 
   constructor(
-    private readonly runtime: SeppRuntime,
+    private readonly runtime: ListenerRuntime,
     private readonly listener: string,
     private readonly now: () => number = () => performance.now(),
   ) {

@@ -5,6 +5,7 @@ import { PROBLEM_JSON } from '../problem/problem-details.filter';
 import { toProblem } from '../problem/to-problem';
 import type { LimitsSettings } from '../config/limits-config';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
+import type { ListenerRuntime } from './listener-runtime';
 import { logAbuseRefusals, recordAbuse, type AbuseKind } from './abuse';
 import { OnceASecond } from './once-a-second';
 import { TokenBucket } from './token-bucket';
@@ -21,6 +22,9 @@ export interface RateBudget {
   readonly rateKey: keyof LimitsSettings & ('rateLimitPerPeer' | 'n32cRateLimitPerPeer');
   readonly burstKey: keyof LimitsSettings & ('rateLimitBurst' | 'n32cRateLimitBurst');
 }
+
+/** The refusal cause of the status page's N32-f figures (per peer) for requests over the rate limit. */
+export const RATE_LIMITED = 'RATE_LIMITED';
 
 /** N32-f requests: TLS-mode forwarding and PRINS n32f-process (`limits.rateLimitPerPeer`, `rateLimitBurst`). */
 export const N32F_RATE_BUDGET: RateBudget = { what: 'N32-f', kind: 'rate-limited', rateKey: 'rateLimitPerPeer', burstKey: 'rateLimitBurst' };
@@ -43,7 +47,7 @@ export class PeerRateLimiter {
   );
 
   constructor(
-    private readonly runtime: SeppRuntime,
+    private readonly runtime: ListenerRuntime,
     private readonly budget: RateBudget,
   ) {
     runtime.config.on('reload', ({ changed }) => {

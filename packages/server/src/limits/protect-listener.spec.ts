@@ -4,7 +4,6 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { readLimits } from '../config/limits-config';
 import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
-import type { SeppRuntime } from '../runtime/sepp-runtime';
 import { protectListener, sessionErrorKind } from './protect-listener';
 
 /**
@@ -25,7 +24,7 @@ describe('protectListener: what ends a session is logged once and counted under 
     const config = Object.assign(new EventEmitter(), { current: { limits: readLimits(undefined) } });
     server = Object.assign(new EventEmitter(), { sessionIdleMs: 0, http2Sessions: new Set(), listening: false, updateSettings: () => undefined });
     const app = { getHttpServer: () => server } as unknown as NestFastifyApplication;
-    protectListener(app, 'n32', { logger, metrics, config } as unknown as SeppRuntime);
+    protectListener(app, 'n32', { logger, metrics, config });
   });
 
   /** A session of 127.0.0.1:40000 as the listener's guard sees it. */

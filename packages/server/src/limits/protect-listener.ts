@@ -5,7 +5,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { LimitsSettings } from '../config/limits-config';
 import { ANY_STREAM, REQUEST_REFUSED, type RefusedRequest, type SeppHttp2Server } from '../n32f/dispatching-server';
 import { streamsResetByUs } from '../n32f/raw-problem';
-import type { SeppRuntime } from '../runtime/sepp-runtime';
+import type { ListenerRuntime } from './listener-runtime';
 import { peerDnsNames } from '../tls/certificate-names';
 import { recordAbuse, type AbuseEvent, type AbuseKind } from './abuse';
 import { boundRequestsInFlight } from './requests-in-flight';
@@ -78,7 +78,7 @@ interface SessionState {
  * connection goes on being served. It also counts the open streams of the listener, for the drain
  * of a graceful stop. Called once per listener, before it listens.
  */
-export function protectListener(app: NestFastifyApplication, listener: string, runtime: SeppRuntime, options: { servesN32c?: boolean } = {}): ListenerGuard {
+export function protectListener(app: NestFastifyApplication, listener: string, runtime: ListenerRuntime, options: { servesN32c?: boolean } = {}): ListenerGuard {
   const server = app.getHttpServer() as unknown as SeppHttp2Server;
   limitConnections(server, listener, runtime);
   const states = new WeakMap<ServerHttp2Session, SessionState>();

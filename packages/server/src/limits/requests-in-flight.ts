@@ -4,7 +4,7 @@ import type { LimitsSettings } from '../config/limits-config';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { toProblem } from '../problem/to-problem';
-import type { SeppRuntime } from '../runtime/sepp-runtime';
+import type { ListenerRuntime } from './listener-runtime';
 import { LOAD_PEAK_SECONDS } from '../status/listener-load';
 import { OnceASecond } from './once-a-second';
 
@@ -107,7 +107,7 @@ export function perPeerBound(maxConcurrentPerPeer: number, headers: IncomingHttp
 export function boundRequestsInFlight(
   server: SeppHttp2Server,
   listener: string,
-  runtime: SeppRuntime,
+  runtime: ListenerRuntime,
   inFlight: () => number,
   options: { servesN32c?: boolean; clock?: () => number } = {},
 ): void {
@@ -157,8 +157,11 @@ export function boundRequestsInFlight(
     peaks.note(open, now);
     const bound = priority ? `limits.maxRequestsInFlight ${max}, limits.priorityReserve ${limits.priorityReserve}` : `limits.maxRequestsInFlight ${max}`;
     const detail = `${open} requests in flight on the ${listener} listener (${bound})`;
-    const oci = overloadControlInformation(runtime.config.current.sepp.fqdn, (100 * refused) / (refused + admitted), new Date());
-    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), { 'retry-after': String(OVERLOAD_RETRY_AFTER_S), [SBI_HEADERS.oci]: oci }, DISCARD_BYTES);
+    // The OCI names a SEPP (its scope); a listener of no SEPP (the IPX relay) answers without one.
+    const sepp = runtime.config.current.sepp;
+    const answer: Record<string, string> = { 'retry-after': String(OVERLOAD_RETRY_AFTER_S) };
+    if (sepp) answer[SBI_HEADERS.oci] = overloadControlInformation(sepp.fqdn, (100 * refused) / (refused + admitted), new Date());
+    respondWithProblemDetails(stream, toProblem(new N32Error(N32ErrorCode.OVERLOADED, detail), 0), answer, DISCARD_BYTES);
     // The listener guard never sees this stream: a body that stalls after the answer is bounded here.
     stream.setTimeout(runtime.config.current.limits.streamIdleMs, () => {
       if (!stream.closed) stream.close(constants.NGHTTP2_CANCEL);

@@ -207,7 +207,8 @@ export class SeppMetrics {
     this.streamCounts.set(listener, count);
   }
 
-  constructor(role: string) {
+  /** `app` labels every series (`sepp-<role>` for a SEPP). */
+  constructor(role: string, app = `sepp-${role}`) {
     const traffic = this.traffic;
     const peerLabel = (peer: string): string => (peer === UNIDENTIFIED ? 'unidentified' : peer);
     this.peerRequests = new Counter({
@@ -249,7 +250,7 @@ export class SeppMetrics {
         }
       },
     });
-    this.registry.setDefaultLabels({ app: `sepp-${role}` });
+    this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry, prefix: 'sepp_' });
   }
 
