@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { ConfigError } from '@sepp/server';
+import { ConfigError, LIMITS_DEFAULTS, readLimits } from '@sepp/server';
 import { loadIpxConfig, resolveIpxConfigPath } from '../src/config/load-ipx-config';
 import { ipxSecInfo } from '../src/sec-info';
 import { createRig, IPX_FQDN, SEPP_B, strangerKey, writeConfig, type Rig } from './support/rig';
@@ -43,6 +43,12 @@ describe('IPX configuration', () => {
     expect(ipxSecInfo(config).ipxProviderSecInfo).toEqual({ ipxProviderId: IPX_FQDN, rawPublicKeyList: [expect.stringMatching(/^MFkw/)] });
   });
 
+  it("takes the SEPPs' limits for its N32-f listener, every default filled in", () => {
+    expect(loadIpxConfig(write({})).limits).toEqual(readLimits(undefined));
+    const limits = loadIpxConfig(write({ limits: { maxRequestsInFlight: 64, rateLimitPerPeer: 50, drainTimeoutMs: 2_000 } })).limits;
+    expect(limits).toMatchObject({ maxRequestsInFlight: 64, priorityReserve: 4, rateLimitPerPeer: 50, rateLimitBurst: 50, drainTimeoutMs: 2_000, maxConnections: LIMITS_DEFAULTS.maxConnections });
+  });
+
   it('sends the signing certificate when one is configured', () => {
     const info = ipxSecInfo(loadIpxConfig(write({}))).ipxProviderSecInfo;
     expect(info.certificateList).toHaveLength(1);
@@ -62,6 +68,9 @@ describe('IPX configuration', () => {
     ['both apiPath and a pattern', { rules: [{ apiPath: '/**', apiPathPattern: '.*', direction: 'request', operations: [] }] }, 'rules[0]: needs exactly one of apiPath and apiPathPattern'],
     ['a bad pattern', { rules: [{ apiPathPattern: '(', direction: 'request', operations: [] }] }, 'rules[0].apiPathPattern: is not a regular expression'],
     ['a missing file', { tls: { cert: 'nope.crt', key: 'nope.key', ca: ['nope-ca.crt'] } }, 'tls.cert: cannot read'],
+    ['a limit out of range', { limits: { maxRequestsInFlight: 0 } }, 'limits.maxRequestsInFlight: must be at least 1'],
+    ['an unknown limit', { limits: { maxRequests: 10 } }, 'limits.maxRequests: is not a known key'],
+    ['an N32-c limit', { limits: { n32cRateLimitPerPeer: 10 } }, 'limits.n32cRateLimitPerPeer: not a key of the relay: N32-c does not cross it'],
   ])('names the key at fault: %s', (_name, overrides, expected) => {
     expect(problems(write(overrides)).join('\n')).toContain(expected);
   });

@@ -63,6 +63,9 @@ describe('apps/ipx as a process (dist/main.js)', () => {
       const admin = listening[0]!['port'] as number;
       expect((await fetch(`http://127.0.0.1:${admin}/readyz`)).status).toBe(200);
       expect((await fetch(`http://127.0.0.1:${admin}/healthz`)).status).toBe(200);
+      // Its metrics, labelled as the relay's: the N32-f listener's streams among them.
+      const metrics = await (await fetch(`http://127.0.0.1:${admin}/metrics`)).text();
+      expect(metrics).toContain('sepp_http2_streams{listener="n32f",app="ipx"} 0');
     } finally {
       app.child.kill('SIGTERM');
     }

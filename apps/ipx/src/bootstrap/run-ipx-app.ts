@@ -9,13 +9,24 @@ import {
   installLeanAsyncResourceBind,
   classifyTlsFailure,
   clientCertificateName,
+  closeListenerConnections,
   ConfigError,
+  drainListeners,
   http2Adapter,
   logTlsHandshakeFailures,
+  N32F_RATE_BUDGET,
   NestPinoLogger,
+  PeerRateLimiter,
   ProblemDetailsFilter,
+  protectListener,
+  RATE_LIMITED,
   ReadinessService,
   refusalOfError,
+  SeppMetrics,
+  useListenerLimits,
+  type FastPath,
+  type ListenerGuard,
+  type ListenerRuntime,
   type OnRefused,
   type SeppHttp2Server,
   mediaTypeOf,
@@ -35,7 +46,6 @@ import { IpxStatusService } from '../status/ipx-status.service';
 export const EXIT_CONFIG = 2;
 /** Exit code when a valid configuration still cannot be served (a port in use). */
 export const EXIT_STARTUP = 1;
-const SHUTDOWN_GRACE_MS = 10_000;
 /** An idle N32-f session is closed after this long. */
 const SESSION_IDLE_MS = 120_000;
 
@@ -51,6 +61,12 @@ export interface RunningIpx {
   readonly relay: NestFastifyApplication;
   /** Where each listener really listens (port 0 in the file means "any"). */
   readonly addresses: Readonly<Record<'admin' | 'n32f', ListenAddress>>;
+  readonly metrics: SeppMetrics;
+  /**
+   * The graceful stop (SIGTERM/SIGINT), as the SEPPs': /readyz 503, the N32-f listener stops
+   * accepting and sends GOAWAY, the messages in flight get `limits.drainTimeoutMs` to be answered,
+   * connections left open get `limits.closeGraceMs`, then both listeners close.
+   */
   close(): Promise<void>;
 }
 
@@ -77,10 +93,12 @@ export async function runIpxApp(argv: readonly string[] = process.argv.slice(2))
   let starting: Promise<RunningIpx> | undefined;
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
+      const { drainTimeoutMs, closeGraceMs, stopGraceMs } = config.limits;
+      const graceMs = drainTimeoutMs + closeGraceMs + stopGraceMs;
       const timer = setTimeout(() => {
-        logger.error({ graceMs: SHUTDOWN_GRACE_MS }, 'shutdown took too long, exiting');
+        logger.error({ graceMs }, 'shutdown took too long, exiting');
         process.exit(1);
-      }, SHUTDOWN_GRACE_MS);
+      }, graceMs);
       timer.unref();
       logger.info({ reason: signal }, 'shutting down');
       void starting?.then((running) => running.close()).then(
@@ -111,9 +129,13 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
   readiness.expect('admin');
   readiness.expect('n32f');
   const nestLogger = new NestPinoLogger(logger);
+  const metrics = new SeppMetrics('ipx', 'ipx');
+  // What the listener protections read (the SEPPs' runtime has more): the limits never change
+  // while it runs (no reload), and the relay is no SEPP (its overload answers carry no OCI).
+  const runtime: ListenerRuntime = { logger, metrics, config: { current: { limits: config.limits }, on: () => undefined } };
 
   const root = await NestFactory.create<NestFastifyApplication>(
-    { module: ListenerHostModule, imports: [IpxModule.forRoot(config, logger, readiness)] } as DynamicModule,
+    { module: ListenerHostModule, imports: [IpxModule.forRoot(config, logger, readiness, metrics)] } as DynamicModule,
     new FastifyAdapter({ logger: false, bodyLimit: 16_384 }),
     { logger: nestLogger, abortOnError: false },
   );
@@ -122,7 +144,10 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
   readiness.markUp('admin', admin);
 
   const status = root.get<IpxStatusService>(IpxStatusService);
+  // The relay's HTTP/2 server is built with `limits` (SETTINGS, nghttp2's limits, the TLS handshake bound).
+  useListenerLimits(config.limits);
   let relay: NestFastifyApplication;
+  let guard: ListenerGuard;
   try {
     relay = await NestFactory.create<NestFastifyApplication>(
       {
@@ -138,7 +163,9 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
     );
     const onRefused = relayRefusals(status);
     relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit, onRefused));
-    (relay.getHttpServer() as unknown as SeppHttp2Server).fastPath = relayFastPath(relay, logger, onRefused);
+    (relay.getHttpServer() as unknown as SeppHttp2Server).fastPath = rateLimited(runtime, relayFastPath(relay, logger, onRefused));
+    guard = protectListener(relay, 'n32f', runtime);
+    metrics.countStreams('n32f', () => guard.openStreams);
     logTlsHandshakeFailures(relay.getHttpServer() as unknown as Http2SecureServer, 'n32f', logger, ({ certificateError, error, remoteAddress }) =>
       status.refuse({
         category: 'certificate',
@@ -158,15 +185,19 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
   logger.info({ listeners: ['admin', 'n32f'], identity: config.ipx.fqdn }, 'ready');
 
   let closing: Promise<void> | null = null;
+  const guards = new Map([['n32f', guard]]);
   return {
     config,
     readiness,
     root,
     relay,
     addresses,
+    metrics,
     close: () =>
       (closing ??= (async () => {
         readiness.markStopping();
+        await drainListeners(guards, config.limits.drainTimeoutMs, logger);
+        await closeListenerConnections(guards, config.limits.closeGraceMs);
         await closeQuietly(relay, logger);
         await closeQuietly(root, logger);
         logger.info('stopped');
@@ -181,6 +212,22 @@ function relayRefusals(status: IpxStatusService): OnRefused {
     const peer = clientCertificateName(request);
     status.refuse({ category, cause, listener: 'n32f', peer, remoteAddress: request.ip, detail });
     status.traffic.record(peer, 'inbound', 'refused', cause, 0);
+  };
+}
+
+/**
+ * Every request of a sending SEPP (by the name its client certificate gives) within
+ * `limits.rateLimitPerPeer` / `rateLimitBurst`, before the relay reads it: over it, 429
+ * `NF_CONGESTION_RISK` with retry-after, as a SEPP's N32-f listener answers (counted for the
+ * sender on the status page, and as abuse `rate-limited`).
+ */
+function rateLimited(runtime: ListenerRuntime, relay: FastPath): FastPath {
+  const limiter = new PeerRateLimiter(runtime, N32F_RATE_BUDGET);
+  return (stream, headers) => {
+    const sender = clientCertificateName({ raw: { stream } }) ?? `address ${stream.session?.socket?.remoteAddress ?? 'unknown'}`;
+    if (limiter.admit(stream, sender, 'n32f')) return relay(stream, headers);
+    runtime.metrics.traffic.record(sender, 'inbound', 'refused', RATE_LIMITED, 0);
+    return true;
   };
 }
 

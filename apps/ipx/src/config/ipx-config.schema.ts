@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { Expose, Type } from 'class-transformer';
 import { Allow, ArrayMinSize, IsArray, IsBoolean, IsIn, IsInt, IsString, Matches, Max, Min, MinLength, ValidateNested } from 'class-validator';
-import { Fqdn, ListenConfig, Optional, PemPath, Required } from '@sepp/server';
+import { Fqdn, LimitsConfig, ListenConfig, Optional, PemPath, Required } from '@sepp/server';
 
 /**
  * The IPX configuration file (README.md of this app), in the style of the SEPPs' CONFIG.md: every
@@ -94,4 +94,6 @@ export class IpxConfigFile {
   @Expose() @Optional() @IsInt({ message: 'must be an integer (bytes)' }) @Min(1024, { message: 'must be at least 1024' }) @Max(64 * 1024 * 1024, { message: 'must be at most 64 MiB' })
   bodyLimit?: number;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
+  /** The N32-f listener's protections: the SEPPs' `limits` (README, "Abuse and overload"), but the N32-c keys. */
+  @Expose() @Optional() @Type(() => LimitsConfig) @ValidateNested() limits?: LimitsConfig;
 }

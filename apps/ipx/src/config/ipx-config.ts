@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
 import type { IntermediaryRule } from '@sepp/protocol';
+import type { LimitsSettings } from '@sepp/server';
 
 export interface ListenAddress {
   readonly host: string;
@@ -32,6 +33,8 @@ export interface IpxConfig {
   readonly admin: { readonly listen: ListenAddress };
   readonly bodyLimit: number;
   readonly logging: { readonly level: string };
+  /** The N32-f listener's protections and the graceful stop's bounds, every default filled in. */
+  readonly limits: LimitsSettings;
 }
 
 export const IPX_DEFAULTS = {

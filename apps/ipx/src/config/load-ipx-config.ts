@@ -4,9 +4,12 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { isP256Key, normalizeFqdn, parseOperations, parsePointer, type IntermediaryRule, type PatchItem } from '@sepp/protocol';
-import { certificateDnsNames, ConfigError, configProblems, readYamlMapping, resolveConfigPath, type ConfigProblem } from '@sepp/server';
+import { certificateDnsNames, ConfigError, configProblems, readLimits, readYamlMapping, resolveConfigPath, type ConfigProblem } from '@sepp/server';
 import { IPX_DEFAULTS, type IpxConfig, type ListenAddress } from './ipx-config';
 import { IpxConfigFile, type RuleConfig } from './ipx-config.schema';
+
+/** `limits` keys of the SEPPs that size what only N32-c listeners serve. */
+const N32C_ONLY_LIMITS = ['n32cRateLimitPerPeer', 'n32cRateLimitBurst'] as const;
 
 /** The environment variable naming the configuration file when `--config` is absent. */
 export const IPX_CONFIG_ENV = 'IPX_CONFIG';
@@ -49,6 +52,9 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
 
   const rules = (parsed.rules ?? []).map((rule, index) => readRule(rule, (raw as { rules?: unknown[] }).rules?.[index], `rules[${index}]`, problems));
   const forward = parseHostPort(parsed.forward.address);
+  for (const key of N32C_ONLY_LIMITS) {
+    if (parsed.limits?.[key] !== undefined) problems.push({ key: `limits.${key}`, problem: 'not a key of the relay: N32-c does not cross it' });
+  }
 
   if (problems.length > 0 || !cert || !key || !signingKey || ca.some((pem) => !pem)) throw new ConfigError(problems);
   return deepFreeze({
@@ -67,6 +73,7 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
     admin: { listen: listen(parsed.admin.listen) },
     bodyLimit: parsed.bodyLimit ?? IPX_DEFAULTS.bodyLimit,
     logging: { level: parsed.logging?.level ?? IPX_DEFAULTS.logLevel },
+    limits: readLimits(parsed.limits),
   });
 }
 

@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
   NO_ACTIONS,
-  N32fTraffic,
   ReadinessService,
-  RefusalLog,
+  SeppMetrics,
   TRAFFIC_RATE_SECONDS,
   TRAFFIC_WINDOW_SECONDS,
   UNIDENTIFIED,
@@ -18,21 +17,27 @@ import { IPX_CONFIG } from '../ipx.constants';
  * The relay's status page (`GET /` and `GET /admin/status` on its admin listener, the SEPPs' page):
  * where it forwards, its rules, the N32-f messages it relayed per sending SEPP (by the name its
  * client certificate gives), and its refusals of the last minutes (failed TLS handshakes, bad
- * input, messages it could not sign or relay).
+ * input, messages it could not sign or relay, connections and requests its listener protections
+ * refused) and the N32-f listener's load against its overload bound. The figures are the relay's
+ * metrics (`GET /metrics`): the page and Prometheus read the same counts.
  */
 @Injectable()
 export class IpxStatusService implements StatusSource {
-  readonly traffic = new N32fTraffic();
-  readonly refusals = new RefusalLog();
   private readonly startedAt = new Date(Date.now() - process.uptime() * 1000).toISOString();
 
   constructor(
     @Inject(IPX_CONFIG) private readonly config: IpxConfig,
     private readonly readiness: ReadinessService,
+    private readonly metrics: SeppMetrics,
   ) {}
 
+  /** N32-f messages per sending SEPP (`sepp_n32f_peer_requests_total{direction="inbound"}`). */
+  get traffic(): SeppMetrics['traffic'] {
+    return this.metrics.traffic;
+  }
+
   refuse(refusal: Refusal): void {
-    this.refusals.record(refusal);
+    this.metrics.refuse(refusal);
   }
 
   document(): StatusDocument {
@@ -47,13 +52,13 @@ export class IpxStatusService implements StatusSource {
       startedAt: this.startedAt,
       ready,
       listeners,
-      load: {},
+      load: this.metrics.loadView(),
       store: null,
-      window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.refusals.windowMs / 60_000 },
+      window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.metrics.refusals.windowMs / 60_000 },
       actions: NO_ACTIONS,
       peers: [],
       unidentified: null,
-      refusals: this.refusals.view(),
+      refusals: this.metrics.refusals.view(),
       relay: {
         identity: ipx.fqdn,
         next: { fqdn: forward.fqdn, address: `${forward.host}:${forward.port}` },

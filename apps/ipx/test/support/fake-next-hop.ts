@@ -24,7 +24,7 @@ export class FakeNextHop {
 
   private constructor(
     private readonly server: Http2SecureServer,
-    public script: (request: ReceivedRequest) => NextHopAnswer,
+    public script: (request: ReceivedRequest) => NextHopAnswer | Promise<NextHopAnswer>,
   ) {
     server.on('stream', (stream, headers) => {
       stream.on('error', () => undefined);
@@ -41,14 +41,17 @@ export class FakeNextHop {
         }
         const request: ReceivedRequest = { headers, text, json, clientSan: socket.getPeerCertificate()?.subjectaltname, servername: socket.servername };
         this.received.push(request);
-        const answer = this.script(request);
-        stream.respond({ ':status': answer.status, ...(answer.headers ?? {}) });
-        stream.end(answer.body);
+        // A script may hold its answer (a slow next hop).
+        void Promise.resolve(this.script(request)).then((answer) => {
+          if (stream.destroyed) return;
+          stream.respond({ ':status': answer.status, ...(answer.headers ?? {}) });
+          stream.end(answer.body);
+        });
       });
     });
   }
 
-  static async start(cert: CertFiles, caPem: string, script: (request: ReceivedRequest) => NextHopAnswer): Promise<FakeNextHop> {
+  static async start(cert: CertFiles, caPem: string, script: (request: ReceivedRequest) => NextHopAnswer | Promise<NextHopAnswer>): Promise<FakeNextHop> {
     const server = createSecureServer({ cert: cert.certPem, key: cert.keyPem, ca: caPem, requestCert: true, rejectUnauthorized: true, ALPNProtocols: ['h2'] });
     server.on('sessionError', () => undefined);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
