@@ -363,6 +363,11 @@ describe('the status pages in Chromium, PRINS through the IPX relay', () => {
     const answer = await path.nf!.request(amDataRequest(producer));
     expect(answer.status).toBe(200);
     await textOf(atRelay, trafficCell(FQDN_B, 'inbound', 'answered'), '1');
+    // The relay's N32-f listener under its own overload bound: the message counted in its peak.
+    const relayLoad = (field: string): string => `#load tr[data-listener="n32f"] [data-field="${field}"]`;
+    await textOf(atRelay, relayLoad('bound'), '4096');
+    await textOf(atRelay, relayLoad('peak'), '1');
+    await textOf(atRelay, relayLoad('in-flight'), '0');
     await textOf(atInitiator, trafficCell(FQDN_A, 'outbound', 'answered'), '1');
     await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'answered'), '1');
     await textOf(atInitiator, peerCell(FQDN_A, 'context'), / · 1 sent, /);
