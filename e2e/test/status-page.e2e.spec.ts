@@ -174,8 +174,11 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
 
   it("shows each listener's load against its overload bound (in flight, peak, bound and reserve, refused and priority taken, as a reload sets them) and the requests in flight per peer", async () => {
     const row = (listener: string, field: string): string => `#load tr[data-listener="${listener}"] [data-field="${field}"]`;
+    /** The in-flight badge's tone: red at the bound, amber when the minute's peak reached 80 % of it, green below. */
+    const tone = (listener: string, level: 'ok' | 'warn' | 'bad'): string => `#load tr[data-listener="${listener}"] .badge.${level}[data-field="in-flight-value"]`;
     await textOf(atResponder, row('n32', 'bound'), '4096');
     await textOf(atResponder, row('n32', 'reserve'), '256');
+    await present(atResponder, tone('n32', 'ok'));
     await textOf(atInitiator, row('sbi', 'bound'), '4096');
     await reloadResponder((yaml) => (yaml.limits = { maxRequestsInFlight: 1, priorityReserve: 1 }));
     try {
@@ -183,6 +186,7 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
       await textOf(atResponder, row('n32', 'reserve'), '1');
       const held = nf.request({ path: '/nudm-sdm/v2/slow/4000?load', headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
       await textOf(atResponder, row('n32', 'in-flight'), '1');
+      await present(atResponder, tone('n32', 'bad'));
       // The same request in flight per peer: outbound at the initiator, inbound at the responder.
       await textOf(atInitiator, trafficCell(FQDN_A, 'outbound', 'in-flight'), '1');
       await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'in-flight'), '1');
@@ -195,6 +199,7 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
       await screenshot(atResponder, 'status-responder-load');
       expect((await held).status).toBe(200);
       await textOf(atResponder, row('n32', 'in-flight'), '0');
+      await present(atResponder, tone('n32', 'warn'));
       await textOf(atInitiator, trafficCell(FQDN_A, 'outbound', 'in-flight'), '0');
       await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'in-flight'), '0');
     } finally {
