@@ -45,6 +45,8 @@ describe('IPX configuration', () => {
 
   it("takes the SEPPs' limits for its N32-f listener, every default filled in", () => {
     expect(loadIpxConfig(write({})).limits).toEqual(readLimits(undefined));
+    expect(loadIpxConfig(write({})).maxConcurrentPerSender).toBe(1_000);
+    expect(loadIpxConfig(write({ maxConcurrentPerSender: 50 })).maxConcurrentPerSender).toBe(50);
     const limits = loadIpxConfig(write({ limits: { maxRequestsInFlight: 64, rateLimitPerPeer: 50, drainTimeoutMs: 2_000 } })).limits;
     expect(limits).toMatchObject({ maxRequestsInFlight: 64, priorityReserve: 4, rateLimitPerPeer: 50, rateLimitBurst: 50, drainTimeoutMs: 2_000, maxConnections: LIMITS_DEFAULTS.maxConnections });
   });
@@ -70,6 +72,7 @@ describe('IPX configuration', () => {
     ['a missing file', { tls: { cert: 'nope.crt', key: 'nope.key', ca: ['nope-ca.crt'] } }, 'tls.cert: cannot read'],
     ['a limit out of range', { limits: { maxRequestsInFlight: 0 } }, 'limits.maxRequestsInFlight: must be at least 1'],
     ['an unknown limit', { limits: { maxRequests: 10 } }, 'limits.maxRequests: is not a known key'],
+    ['a bulkhead of 0', { maxConcurrentPerSender: 0 }, 'maxConcurrentPerSender: must be at least 1'],
     ['an N32-c limit', { limits: { n32cRateLimitPerPeer: 10 } }, 'limits.n32cRateLimitPerPeer: not a key of the relay: N32-c does not cross it'],
   ])('names the key at fault: %s', (_name, overrides, expected) => {
     expect(problems(write(overrides)).join('\n')).toContain(expected);

@@ -6,7 +6,7 @@ import { loadIpxConfig } from '../src/config/load-ipx-config';
 import { createIpxLogger } from '../src/logging/logger';
 import { FakeNextHop, type NextHopAnswer, type ReceivedRequest } from './support/fake-next-hop';
 import { h2Request, h2Session, type H2Answer } from './support/h2';
-import { AUSF_PATH, createRig, IPX_FQDN, LogLines, protectRequest, protectResponse, SEPP_A, writeConfig, type Rig } from './support/rig';
+import { AUSF_PATH, createRig, IPX_FQDN, LogLines, protectRequest, protectResponse, SEPP_A, SEPP_B, writeConfig, type Rig } from './support/rig';
 
 const POST = { ':method': 'POST', ':path': N32F_PROCESS_PATH, 'content-type': 'application/json' };
 /** The client preface and an empty SETTINGS frame. */
@@ -50,14 +50,15 @@ describe("apps/ipx: the N32-f listener's protections (limits) and its graceful s
   let held: (() => void)[] = [];
   let holding = false;
 
-  async function start(limits: Record<string, unknown>): Promise<RunningIpx> {
+  async function start(limits: Record<string, unknown>, more: Record<string, unknown> = {}): Promise<RunningIpx> {
     logs = new LogLines();
-    ipx = await startIpxApp(loadIpxConfig(writeConfig(rig, nextHop.port, { limits })), createIpxLogger('info', logs));
+    ipx = await startIpxApp(loadIpxConfig(writeConfig(rig, nextHop.port, { limits, ...more })), createIpxLogger('info', logs));
     return ipx;
   }
 
-  async function client(): Promise<ClientHttp2Session> {
-    const session = await h2Session(ipx!.addresses.n32f.port, { ca: rig.pki.ca.certPem, cert: rig.seppA.certPem, key: rig.seppA.keyPem, servername: IPX_FQDN });
+  /** A sending SEPP's connection (A's certificate unless another is given). */
+  async function client(as: { certPem: string; keyPem: string } = rig.seppA): Promise<ClientHttp2Session> {
+    const session = await h2Session(ipx!.addresses.n32f.port, { ca: rig.pki.ca.certPem, cert: as.certPem, key: as.keyPem, servername: IPX_FQDN });
     session.on('error', () => undefined);
     clients.push(session);
     return session;
@@ -70,7 +71,7 @@ describe("apps/ipx: the N32-f listener's protections (limits) and its graceful s
     const line = (await (await admin('/metrics')).text()).split('\n').find((l) => series.test(l));
     return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
   };
-  const statusDocument = async (): Promise<{ load: Record<string, Record<string, number>>; refusals: { cause: string; count: number }[]; relay: { senders: { peer: string; traffic: { refused: Record<string, number>; answered: number } }[] } }> =>
+  const statusDocument = async (): Promise<{ load: Record<string, Record<string, number>>; refusals: { cause: string; count: number }[]; relay: { senders: { peer: string; traffic: { refused: Record<string, number>; answered: number; inFlight: number } }[] } }> =>
     (await (await admin('/admin/status')).json()) as never;
 
   beforeAll(async () => {
@@ -142,6 +143,40 @@ describe("apps/ipx: the N32-f listener's protections (limits) and its graceful s
     expect(sender.traffic.refused).toEqual({ RATE_LIMITED: 1 });
     await until('the warn line', () => logs.with('abuse').some((l) => l['kind'] === 'rate-limited'));
     expect(logs.with('abuse').find((l) => l['kind'] === 'rate-limited')).toMatchObject({ listener: 'n32f', peer: SEPP_A, rateLimitPerPeer: 1, rateLimitBurst: 2 });
+  });
+
+  it('maxConcurrentPerSender: a sender whose messages stall at the next hop holds that many, the next is 429 with retry-after at once (a priority one may use limits.priorityReserve), while another sender is relayed', async () => {
+    await start({ priorityReserve: 1 }, { maxConcurrentPerSender: 2 });
+    const fromA = await client();
+    const fromB = await client(rig.seppB);
+    holding = true;
+    const stalled = [relay(fromA), relay(fromA)];
+    await until('two messages of A held at the next hop', () => held.length === 2);
+
+    const refused = await relay(fromA);
+    expect(refused.status).toBe(429);
+    expect(refused.json).toMatchObject({ status: 429, cause: 'NF_CONGESTION_RISK' });
+    expect((refused.json as { detail: string }).detail).toContain(`${SEPP_A} has 2 messages in flight through the relay (limit 2)`);
+    expect(refused.headers['retry-after']).toBe('1');
+    const priority = relay(fromA, { '3gpp-sbi-message-priority': '2' });
+    await until('the priority message held at the next hop', () => held.length === 3);
+    expect((await relay(fromA, { '3gpp-sbi-message-priority': '2' })).status).toBe(429);
+
+    // B is not held up by A: its message reaches the next hop (held there too, then answered).
+    const other = relay(fromB);
+    await until("B's message at the next hop", () => held.length === 4);
+    const { relay: view, refusals } = await statusDocument();
+    expect(view.senders.find((s) => s.peer === SEPP_A)!.traffic).toMatchObject({ inFlight: 3, refused: { PEER_CONCURRENCY_EXCEEDED: 2 } });
+    expect(view.senders.find((s) => s.peer === SEPP_B)!.traffic).toMatchObject({ inFlight: 1 });
+    expect(refusals.find((r) => r.cause === 'PEER_CONCURRENCY_EXCEEDED')).toMatchObject({ count: 2 });
+    expect(await metric(new RegExp(`^sepp_n32f_peer_in_flight\\{peer="${SEPP_A.replace(/\./g, '\\.')}",direction="inbound",app="ipx"\\}`))).toBe(3);
+
+    holding = false;
+    for (const release of held.splice(0)) release();
+    for (const answer of await Promise.all([...stalled, priority, other])) expect(answer.status).toBe(200);
+    // Released as their streams closed: room again for A.
+    await until('the counts back to zero', async () => (await statusDocument()).relay.senders.every((s) => s.traffic.inFlight === 0));
+    expect((await relay(fromA)).status).toBe(200);
   });
 
   it('a connection past limits.maxConnectionsPerAddress is closed as it arrives, before TLS; the ones held go on', async () => {

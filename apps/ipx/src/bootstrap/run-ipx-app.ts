@@ -14,17 +14,13 @@ import {
   drainListeners,
   http2Adapter,
   logTlsHandshakeFailures,
-  N32F_RATE_BUDGET,
   NestPinoLogger,
-  PeerRateLimiter,
   ProblemDetailsFilter,
   protectListener,
-  RATE_LIMITED,
   ReadinessService,
   refusalOfError,
   SeppMetrics,
   useListenerLimits,
-  type FastPath,
   type ListenerGuard,
   type ListenerRuntime,
   type OnRefused,
@@ -40,6 +36,7 @@ import { createIpxLogger } from '../logging/logger';
 import { N32fRelayController } from '../relay/n32f-relay.controller';
 import { relayFastPath } from '../relay/relay-fast-path';
 import { RelayService } from '../relay/relay.service';
+import { senderBounds } from '../relay/sender-bounds';
 import { IpxStatusService } from '../status/ipx-status.service';
 
 /** Exit code for a configuration that cannot be used (as the SEPPs, CONFIG.md). */
@@ -163,7 +160,7 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
     );
     const onRefused = relayRefusals(status);
     relay.useGlobalFilters(new ProblemDetailsFilter(logger, config.bodyLimit, onRefused));
-    (relay.getHttpServer() as unknown as SeppHttp2Server).fastPath = rateLimited(runtime, relayFastPath(relay, logger, onRefused));
+    (relay.getHttpServer() as unknown as SeppHttp2Server).fastPath = senderBounds(runtime, config, relayFastPath(relay, logger, onRefused));
     guard = protectListener(relay, 'n32f', runtime);
     metrics.countStreams('n32f', () => guard.openStreams);
     logTlsHandshakeFailures(relay.getHttpServer() as unknown as Http2SecureServer, 'n32f', logger, ({ certificateError, error, remoteAddress }) =>
@@ -212,22 +209,6 @@ function relayRefusals(status: IpxStatusService): OnRefused {
     const peer = clientCertificateName(request);
     status.refuse({ category, cause, listener: 'n32f', peer, remoteAddress: request.ip, detail });
     status.traffic.record(peer, 'inbound', 'refused', cause, 0);
-  };
-}
-
-/**
- * Every request of a sending SEPP (by the name its client certificate gives) within
- * `limits.rateLimitPerPeer` / `rateLimitBurst`, before the relay reads it: over it, 429
- * `NF_CONGESTION_RISK` with retry-after, as a SEPP's N32-f listener answers (counted for the
- * sender on the status page, and as abuse `rate-limited`).
- */
-function rateLimited(runtime: ListenerRuntime, relay: FastPath): FastPath {
-  const limiter = new PeerRateLimiter(runtime, N32F_RATE_BUDGET);
-  return (stream, headers) => {
-    const sender = clientCertificateName({ raw: { stream } }) ?? `address ${stream.session?.socket?.remoteAddress ?? 'unknown'}`;
-    if (limiter.admit(stream, sender, 'n32f')) return relay(stream, headers);
-    runtime.metrics.traffic.record(sender, 'inbound', 'refused', RATE_LIMITED, 0);
-    return true;
   };
 }
 

@@ -94,6 +94,9 @@ export class IpxConfigFile {
   @Expose() @Optional() @IsInt({ message: 'must be an integer (bytes)' }) @Min(1024, { message: 'must be at least 1024' }) @Max(64 * 1024 * 1024, { message: 'must be at most 64 MiB' })
   bodyLimit?: number;
   @Expose() @Optional() @Type(() => LoggingConfig) @ValidateNested() logging?: LoggingConfig;
+  /** Messages of one sending SEPP in flight through the relay at once (a bulkhead). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (messages)' }) @Min(1, { message: 'must be at least 1' }) @Max(10_000_000, { message: 'must be at most 10000000' })
+  maxConcurrentPerSender?: number;
   /** The N32-f listener's protections: the SEPPs' `limits` (README, "Abuse and overload"), but the N32-c keys. */
   @Expose() @Optional() @Type(() => LimitsConfig) @ValidateNested() limits?: LimitsConfig;
 }

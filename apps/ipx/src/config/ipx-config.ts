@@ -32,6 +32,8 @@ export interface IpxConfig {
   readonly rules: readonly IntermediaryRule[];
   readonly admin: { readonly listen: ListenAddress };
   readonly bodyLimit: number;
+  /** Messages of one sending SEPP in flight through the relay at once; past it 429 (a bulkhead). */
+  readonly maxConcurrentPerSender: number;
   readonly logging: { readonly level: string };
   /** The N32-f listener's protections and the graceful stop's bounds, every default filled in. */
   readonly limits: LimitsSettings;
@@ -42,5 +44,7 @@ export const IPX_DEFAULTS = {
   /** Same order as the SEPPs' N32-f limit, plus room for the JOSE envelope. */
   bodyLimit: 2 * 1024 * 1024,
   logLevel: 'info',
+  /** As a SEPP's `n32f.maxConcurrentPerPeer`. */
+  maxConcurrentPerSender: 1_000,
   minVersion: 'TLSv1.2',
 } as const;

@@ -72,6 +72,7 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
     rules: rules.filter((rule): rule is IntermediaryRule => rule !== null),
     admin: { listen: listen(parsed.admin.listen) },
     bodyLimit: parsed.bodyLimit ?? IPX_DEFAULTS.bodyLimit,
+    maxConcurrentPerSender: parsed.maxConcurrentPerSender ?? IPX_DEFAULTS.maxConcurrentPerSender,
     logging: { level: parsed.logging?.level ?? IPX_DEFAULTS.logLevel },
     limits: readLimits(parsed.limits),
   });

@@ -40,6 +40,13 @@ export class IpxStatusService implements StatusSource {
     this.metrics.refuse(refusal);
   }
 
+  /** Every sender with figures, and those whose first messages are still in flight. */
+  private senders(): string[] {
+    const senders = new Set(this.traffic.peers());
+    for (const peer of this.traffic.inFlight('inbound')?.keys() ?? []) senders.add(peer);
+    return [...senders];
+  }
+
   document(): StatusDocument {
     const { ready, listeners } = this.readiness.describe();
     const { ipx, forward, rules } = this.config;
@@ -63,7 +70,7 @@ export class IpxStatusService implements StatusSource {
         identity: ipx.fqdn,
         next: { fqdn: forward.fqdn, address: `${forward.host}:${forward.port}` },
         rules: rules.map((rule) => ({ name: rule.name ?? null, direction: rule.direction })),
-        senders: this.traffic.peers().map((peer) => ({ peer: peer === UNIDENTIFIED ? '(unidentified)' : peer, traffic: this.traffic.view(peer, 'inbound') })),
+        senders: this.senders().map((peer) => ({ peer: peer === UNIDENTIFIED ? '(unidentified)' : peer, traffic: this.traffic.view(peer, 'inbound') })),
       },
     };
   }
