@@ -99,3 +99,51 @@ describe('PRINS through the IPX relay (initiator -> IPX -> responder), real proc
     expect(producer.seen.at(-1)!.headers[PRIORITY]).toBe('5');
   });
 });
+
+describe("the relay's bulkhead per sending SEPP and its graceful stop, real processes", () => {
+  let bounded: IpxPath;
+
+  beforeAll(async () => {
+    bounded = await IpxPath.start(pki, certA, certB, producer, { name: 'ipx-bounded', ipx: { maxConcurrentPerSender: 2 } });
+  });
+
+  afterAll(async () => {
+    await bounded?.stop();
+  });
+
+  /** An NF request the producer holds 3 s; resolves (with its answer to come, wrapped: not awaited) once it is there. */
+  async function holdAtProducer(tag: string): Promise<{ answer: ReturnType<NonNullable<IpxPath['nf']>['request']> }> {
+    const at = `/nudm-sdm/v2/slow/3000?held=${tag}`;
+    const answer = bounded.nf!.request({ path: at, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+    await waitFor(`${tag}: held at the producer`, () => producer.byPath(at).length === 1, 10_000);
+    return { answer };
+  }
+  const amData = (): ReturnType<NonNullable<IpxPath['nf']>['request']> =>
+    bounded.nf!.request({ method: 'GET', path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { [TARGET_HEADER]: producer.apiRoot, accept: 'application/json' } });
+
+  it("with maxConcurrentPerSender of the initiator's messages held behind the next hop, the NF's next request gets the relay's 429 with retry-after at once, as it came; the relay's page counts them; room comes back", async () => {
+    const held = [(await holdAtProducer('bulkhead-1')).answer, (await holdAtProducer('bulkhead-2')).answer];
+    const before = producer.seen.length;
+    const refused = await amData();
+    expect(refused.status).toBe(429);
+    expect(String(refused.headers['content-type'])).toContain('application/problem+json');
+    expect(refused.headers['retry-after']).toBe('1');
+    expect(refused.json).toMatchObject({ cause: 'NF_CONGESTION_RISK' });
+    expect((refused.json as { detail: string }).detail).toContain(`${FQDN_B} has 2 messages in flight through the relay (limit 2)`);
+    expect(producer.seen.length).toBe(before);
+    const { body } = await bounded.ipx.admin<{ relay: { senders: { peer: string; traffic: { inFlight: number; refused: Record<string, number> } }[] } }>('/admin/status');
+    expect(body.relay.senders.find((s) => s.peer === FQDN_B)!.traffic).toMatchObject({ inFlight: 2, refused: { PEER_CONCURRENCY_EXCEEDED: 1 } });
+    for (const answer of await Promise.all(held)) expect(answer.status).toBe(200);
+    expect((await amData()).status).toBe(200);
+  });
+
+  it('SIGTERM while a message is in flight: the relay drains it (the NF gets its answer), then exits 0', async () => {
+    const { answer: held } = await holdAtProducer('drain');
+    const from = bounded.ipx.lines.length;
+    const exited = bounded.ipx.stop('SIGTERM', 15_000);
+    expect(await bounded.ipx.waitForLog('the drain', (line) => line.msg === 'listeners closed to new connections, draining', 5_000, from)).toMatchObject({ inFlight: { n32f: 1 } });
+    expect((await held).status).toBe(200);
+    expect(await exited).toBe(0);
+    expect(lines(bounded.ipx, 'drained')).toHaveLength(1);
+  });
+});

@@ -80,6 +80,8 @@ export interface IpxPathOptions {
    * its JWS second on what it receives (after the IPX's).
    */
   responderIpx?: { fqdn: string; signingKeys: string[] };
+  /** More top-level keys of the IPX's file (`maxConcurrentPerSender`, `limits`). */
+  ipx?: Record<string, unknown>;
   /** `n32.acceptUnknownPeers` of the responder. */
   acceptUnknownPeers?: boolean;
   /** More peers of the responder (e.g. other initiators, see startIpxInitiator). */
@@ -142,7 +144,7 @@ export class IpxPath {
       const responder = await SeppProcess.ready('responder', responderFile, options.env);
       started.push(responder);
       const forwardPort = options.between ? (await options.between(responder, responderYaml)).port : responder.port('n32');
-      const ipx = await startIpxApp(pki, options.name, certs, forwardPort, options.rules ?? [], options.env);
+      const ipx = await startIpxApp(pki, options.name, certs, forwardPort, options.rules ?? [], options.env, options.ipx);
       started.push(ipx);
       const knows = options.initiatorKnowsKey ?? leafOnly(pki, certs.signing, `${options.name}-ipx-signing-leaf.crt`);
       const initiator = await startInitiatorB(pki, certB, options, responder.port('n32'), initiatorN32Port, ipx.port('n32f'), knows);
@@ -184,7 +186,7 @@ export class IpxPath {
     await this.ipx.stop();
     this.certs = { tls: this.certs.tls, signing };
     const { pki, certB, options, forwardPort, initiatorN32Port } = this.setup;
-    this.ipx = await startIpxApp(pki, `${options.name}-${name}`, this.certs, forwardPort, options.rules ?? [], options.env);
+    this.ipx = await startIpxApp(pki, `${options.name}-${name}`, this.certs, forwardPort, options.rules ?? [], options.env, options.ipx);
     const knows = leafOnly(pki, signing, `${options.name}-${name}-ipx-signing-leaf.crt`);
     this.initiator = await startInitiatorB(pki, certB, { ...options, name: `${options.name}-${name}` }, this.responder.port('n32'), initiatorN32Port, this.ipx.port('n32f'), knows);
     await this.waitEstablished();
@@ -204,7 +206,7 @@ export class IpxPath {
 }
 
 /** The IPX app (signing as IPX_FQDN with `certs.signing`) forwarding to 127.0.0.1:`forwardPort`, whose certificate must name FQDN_A. */
-async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardPort: number, rules: IpxRule[], env?: NodeJS.ProcessEnv): Promise<IpxProcess> {
+async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardPort: number, rules: IpxRule[], env?: NodeJS.ProcessEnv, extra: Record<string, unknown> = {}): Promise<IpxProcess> {
   const ipxConfig = {
     ipx: { fqdn: IPX_FQDN, signingKey: certs.signing.key },
     tls: { cert: certs.tls.cert, key: certs.tls.key, ca: [pki.caFile] },
@@ -213,6 +215,7 @@ async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardP
     rules,
     admin: { listen: { host: '127.0.0.1', port: 0 } },
     logging: { level: 'info' },
+    ...extra,
   };
   const ipxFile = join(pki.dir, `${name}-ipx.yaml`);
   writeFileSync(ipxFile, stringify(ipxConfig));
