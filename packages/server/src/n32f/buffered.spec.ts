@@ -55,6 +55,17 @@ describe('exchangeBuffered: a request the upstream did not process is a RequestN
     expect(failure).toBeInstanceOf(N32Error);
     expect(failure).not.toBeInstanceOf(RequestNotProcessed);
   });
+
+  it('our session destroyed while the request waits for its answer (a keepalive that gave the peer up): a failure, never an answer of status 0', async () => {
+    handler = () => setImmediate(() => client.destroy());
+    const outcome = await exchangeBuffered(client, headers, Buffer.from('{}'), options).then(
+      (answer) => answer,
+      (error: unknown) => error,
+    );
+    expect(outcome).toBeInstanceOf(N32Error);
+    expect(outcome).not.toBeInstanceOf(RequestNotProcessed);
+    expect(outcome).toMatchObject({ code: N32ErrorCode.N32_CONNECTION_LOST });
+  });
 });
 
 /** readBody over its limit, answered 413 by respondWithProblem: the sender gets the answer and its stream ends. */

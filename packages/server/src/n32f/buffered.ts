@@ -106,6 +106,12 @@ export function exchangeBuffered(
         settle(() => reject(failed(`the stream was reset (code ${stream.rstCode}) before the end of the answer`)));
         return;
       }
+      // And the streams of a session we destroyed (a keepalive that gave the peer up) end without
+      // any answer and without a code: no answer is a failure too, never one of status 0.
+      if (responseHeaders === null) {
+        settle(() => reject(failed('the stream ended before any answer (its connection was closed)')));
+        return;
+      }
       settle(() => resolve({ status: Number(responseHeaders?.[':status'] ?? 0), headers: responseHeaders ?? {}, body: Buffer.concat(chunks) }));
     });
     stream.once('error', (error: Error & { code?: string }) => settle(() => reject(failed(`the stream failed: ${error.code ?? error.message}`))));
