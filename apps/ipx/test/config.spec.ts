@@ -35,7 +35,7 @@ describe('IPX configuration', () => {
       }),
     );
     expect(config.ipx).toMatchObject({ fqdn: IPX_FQDN, kid: 'k1', certificate: null });
-    expect(config.forward).toEqual({ host: '127.0.0.1', port: 9443, fqdn: SEPP_B, timeoutMs: 3000 });
+    expect(config.forward).toEqual({ host: '127.0.0.1', port: 9443, fqdn: SEPP_B, timeoutMs: 3000, keepaliveMs: 15_000 });
     expect(config.rules[0]).toEqual({ name: 'a', apiPath: '/nausf-auth/v1/ue-authentications', method: 'POST', direction: 'request', operations: [{ op: 'add', path: '/headers/-', value: { header: 'x-a', value: '1' } }] });
     expect(config.rules[1]!.apiPath).toEqual(/^\/nudm-/);
     expect(config.bodyLimit).toBe(65_536);
@@ -72,6 +72,7 @@ describe('IPX configuration', () => {
     ['a missing file', { tls: { cert: 'nope.crt', key: 'nope.key', ca: ['nope-ca.crt'] } }, 'tls.cert: cannot read'],
     ['a limit out of range', { limits: { maxRequestsInFlight: 0 } }, 'limits.maxRequestsInFlight: must be at least 1'],
     ['an unknown limit', { limits: { maxRequests: 10 } }, 'limits.maxRequests: is not a known key'],
+    ['a keepalive under 100 ms', { forward: { address: '127.0.0.1:9443', fqdn: SEPP_B, keepaliveMs: 50 } }, 'forward.keepaliveMs: must be 0 (none) or at least 100 ms'],
     ['a bulkhead of 0', { maxConcurrentPerSender: 0 }, 'maxConcurrentPerSender: must be at least 1'],
     ['an N32-c limit', { limits: { n32cRateLimitPerPeer: 10 } }, 'limits.n32cRateLimitPerPeer: not a key of the relay: N32-c does not cross it'],
   ])('names the key at fault: %s', (_name, overrides, expected) => {

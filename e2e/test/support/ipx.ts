@@ -80,7 +80,7 @@ export interface IpxPathOptions {
    * its JWS second on what it receives (after the IPX's).
    */
   responderIpx?: { fqdn: string; signingKeys: string[] };
-  /** More top-level keys of the IPX's file (`maxConcurrentPerSender`, `limits`). */
+  /** More top-level keys of the IPX's file (`maxConcurrentPerSender`, `limits`; `forward` keys go over the path's). */
   ipx?: Record<string, unknown>;
   /** `n32.acceptUnknownPeers` of the responder. */
   acceptUnknownPeers?: boolean;
@@ -211,11 +211,11 @@ async function startIpxApp(pki: TestPki, name: string, certs: IpxCerts, forwardP
     ipx: { fqdn: IPX_FQDN, signingKey: certs.signing.key },
     tls: { cert: certs.tls.cert, key: certs.tls.key, ca: [pki.caFile] },
     listen: { host: '127.0.0.1', port: 0 },
-    forward: { address: `127.0.0.1:${forwardPort}`, fqdn: FQDN_A, timeoutMs: 5_000 },
     rules,
     admin: { listen: { host: '127.0.0.1', port: 0 } },
     logging: { level: 'info' },
     ...extra,
+    forward: { address: `127.0.0.1:${forwardPort}`, fqdn: FQDN_A, timeoutMs: 5_000, ...(extra['forward'] as Record<string, unknown> | undefined) },
   };
   const ipxFile = join(pki.dir, `${name}-ipx.yaml`);
   writeFileSync(ipxFile, stringify(ipxConfig));

@@ -91,6 +91,8 @@ export interface PrinsSideOptions {
   limits?: Record<string, number>;
   /** Keys of the `n32f:` section, over the defaults of the test configuration. */
   n32f?: Record<string, number>;
+  /** Keys of the `n32:` section, over the defaults of the test configuration (`keepaliveMs`). */
+  n32?: Record<string, number>;
 }
 
 export interface PrinsPairOptions {
@@ -100,6 +102,11 @@ export interface PrinsPairOptions {
   initiator?: PrinsSideOptions;
   /** The responder's policy for the initiator (default `modifying`: PRINS is selected). */
   intermediaries?: PeerEntry['intermediaries'];
+  /**
+   * A hop of the test between the initiator and the responder's N32 port (e.g. a FreezingProxy),
+   * started once the responder listens: returns the port the initiator dials instead.
+   */
+  via?: (responderN32Port: number) => Promise<number>;
   /** Wait for both sides in prins-established (default true). */
   waitEstablished?: boolean;
 }
@@ -144,7 +151,8 @@ export class PrinsPair {
 
     let initiator: SeppProcess;
     try {
-      const initiatorYaml = n32fInitiatorYaml(certB, pki, responder.port('n32'), {
+      const dialled = options.via ? await options.via(responder.port('n32')) : responder.port('n32');
+      const initiatorYaml = n32fInitiatorYaml(certB, pki, dialled, {
         initiatorN32: { capabilities: options.initiator?.capabilities, listen: { host: '127.0.0.1', port: initiatorN32Port } },
       });
       if (options.initiator?.prins) initiatorYaml.prins = options.initiator.prins;
@@ -152,6 +160,7 @@ export class PrinsPair {
       if (options.initiator?.minVersion) initiatorYaml.tls.minVersion = options.initiator.minVersion;
       if (options.initiator?.limits) initiatorYaml.limits = options.initiator.limits;
       if (options.initiator?.n32f) initiatorYaml['n32f'] = { ...(initiatorYaml['n32f'] as Record<string, unknown> | undefined), ...options.initiator.n32f };
+      if (options.initiator?.n32) initiatorYaml.n32 = { ...initiatorYaml.n32, ...options.initiator.n32 };
       initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, `${options.name}-initiator`, initiatorYaml), options.initiator?.env);
     } catch (error) {
       await responder.stop();

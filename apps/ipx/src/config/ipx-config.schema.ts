@@ -41,6 +41,9 @@ export class ForwardConfig {
   @Expose() @Required() @Fqdn() fqdn!: string;
   @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
   timeoutMs?: number;
+  /** HTTP/2 PING period on the session to the next hop, to notice a dead one (0: none). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be 0 (none) or at least 100 ms' }) @Max(3_600_000, { message: 'must be at most 3600000 ms' })
+  keepaliveMs?: number;
 }
 
 export class PatchItemConfig {

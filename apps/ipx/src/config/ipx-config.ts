@@ -28,7 +28,7 @@ export interface IpxConfig {
     readonly dnsNames: readonly string[];
   };
   readonly listen: ListenAddress;
-  readonly forward: { readonly host: string; readonly port: number; readonly fqdn: string; readonly timeoutMs: number };
+  readonly forward: { readonly host: string; readonly port: number; readonly fqdn: string; readonly timeoutMs: number; readonly keepaliveMs: number };
   readonly rules: readonly IntermediaryRule[];
   readonly admin: { readonly listen: ListenAddress };
   readonly bodyLimit: number;
@@ -41,6 +41,8 @@ export interface IpxConfig {
 
 export const IPX_DEFAULTS = {
   forwardTimeoutMs: 10_000,
+  /** As a SEPP's `n32.keepaliveMs`. */
+  forwardKeepaliveMs: 15_000,
   /** Same order as the SEPPs' N32-f limit, plus room for the JOSE envelope. */
   bodyLimit: 2 * 1024 * 1024,
   logLevel: 'info',

@@ -52,6 +52,8 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
 
   const rules = (parsed.rules ?? []).map((rule, index) => readRule(rule, (raw as { rules?: unknown[] }).rules?.[index], `rules[${index}]`, problems));
   const forward = parseHostPort(parsed.forward.address);
+  const keepaliveMs = parsed.forward.keepaliveMs;
+  if (keepaliveMs !== undefined && keepaliveMs > 0 && keepaliveMs < 100) problems.push({ key: 'forward.keepaliveMs', problem: 'must be 0 (none) or at least 100 ms' });
   for (const key of N32C_ONLY_LIMITS) {
     if (parsed.limits?.[key] !== undefined) problems.push({ key: `limits.${key}`, problem: 'not a key of the relay: N32-c does not cross it' });
   }
@@ -68,7 +70,12 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
     },
     tls: { cert, key, ca: ca as Buffer[], minVersion: parsed.tls.minVersion ?? IPX_DEFAULTS.minVersion, dnsNames },
     listen: listen(parsed.listen),
-    forward: { ...forward, fqdn: normalizeFqdn(parsed.forward.fqdn), timeoutMs: parsed.forward.timeoutMs ?? IPX_DEFAULTS.forwardTimeoutMs },
+    forward: {
+      ...forward,
+      fqdn: normalizeFqdn(parsed.forward.fqdn),
+      timeoutMs: parsed.forward.timeoutMs ?? IPX_DEFAULTS.forwardTimeoutMs,
+      keepaliveMs: parsed.forward.keepaliveMs ?? IPX_DEFAULTS.forwardKeepaliveMs,
+    },
     rules: rules.filter((rule): rule is IntermediaryRule => rule !== null),
     admin: { listen: listen(parsed.admin.listen) },
     bodyLimit: parsed.bodyLimit ?? IPX_DEFAULTS.bodyLimit,

@@ -12,7 +12,8 @@ const MAX_RESENDS = 2;
 
 /**
  * The hop toward the next SEPP (`forward`): one multiplexed HTTP/2 session over mutual TLS, opened
- * on first use and replaced when it ends; every relayed message is a stream on it.
+ * on first use and replaced when it ends or stops answering (`watch`); every relayed message is a
+ * stream on it.
  */
 @Injectable()
 export class NextHopClient implements OnApplicationShutdown {
@@ -63,8 +64,54 @@ export class NextHopClient implements OnApplicationShutdown {
     session.once('close', () => {
       if (this.session === session) this.session = null;
     });
+    this.watch(session);
     session.unref();
     this.session = session;
     return session;
+  }
+
+  /**
+   * A next hop that stops answering without closing (a replica gone without a FIN, a middlebox
+   * that dropped the flow) would hold every message until its timeout, and the session would stay
+   * in use until TCP gives up (minutes): a session not up within `forward.timeoutMs`, or without
+   * the ACK of a PING within `forward.keepaliveMs`, is destroyed (its messages in flight fail
+   * with 502 `N32_CONNECTION_LOST`), and the next message opens a new one.
+   */
+  private watch(session: ClientHttp2Session): void {
+    const { forward } = this.config;
+    const where = { next: `${forward.host}:${forward.port}`, fqdn: forward.fqdn };
+    const connecting = setTimeout(() => {
+      if (session.destroyed || !session.connecting) return;
+      this.logger.warn({ ...where, timeoutMs: forward.timeoutMs }, 'next hop session not up in time: closed');
+      session.destroy();
+    }, forward.timeoutMs);
+    connecting.unref();
+    session.once('connect', () => clearTimeout(connecting));
+    if (forward.keepaliveMs <= 0) {
+      session.once('close', () => clearTimeout(connecting));
+      return;
+    }
+    let pinging = false;
+    const keepalive = setInterval(() => {
+      if (pinging || session.connecting || session.closed || session.destroyed) return;
+      pinging = true;
+      const deadline = setTimeout(() => {
+        // A session closing gracefully (our close, the next hop's GOAWAY) finishes its streams on its own.
+        if (session.destroyed || session.closed) return;
+        this.logger.warn({ ...where, keepaliveMs: forward.keepaliveMs }, 'next hop session unresponsive (no PING ACK): closed');
+        session.destroy();
+      }, forward.keepaliveMs);
+      deadline.unref();
+      session.ping((error) => {
+        pinging = false;
+        clearTimeout(deadline);
+        if (error && !session.destroyed && !session.closed) session.destroy();
+      });
+    }, forward.keepaliveMs);
+    keepalive.unref();
+    session.once('close', () => {
+      clearTimeout(connecting);
+      clearInterval(keepalive);
+    });
   }
 }

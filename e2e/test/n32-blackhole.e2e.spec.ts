@@ -1,0 +1,121 @@
+import type { AppProcess } from './support/app-process';
+import { createPkiAB, FQDN_A } from './support/configs';
+import { FreezingProxy } from './support/freezing-proxy';
+import { IpxPath } from './support/ipx';
+import { TappedProducer, TARGET_HEADER, type NfAnswer, type NfClient } from './support/n32f';
+import type { CertFiles, TestPki } from './support/pki';
+import { PrinsPair } from './support/prins';
+import { waitFor } from './support/wait-for';
+
+jest.setTimeout(90_000);
+
+/**
+ * A peer that stops answering without closing the connection: a replica gone without a FIN, a
+ * firewall or NAT that dropped the flow. The test's FreezingProxy carries the connections of the
+ * sending side; `freeze()` makes the ones open go silent both ways (no FIN, no RST), connections
+ * opened afterwards pass. The sender must give the connection up on its keepalive (a PING without
+ * its ACK): the NF's request on it gets a problem within about two keepalive periods, not after the
+ * request timeout and never an answer that is not one, and the next request goes out on a new
+ * connection.
+ */
+const KEEPALIVE_MS = 300;
+/** The request timeouts of the senders: what the NF would wait without the keepalive. */
+const REQUEST_TIMEOUT_MS = 8_000;
+
+let pki: TestPki;
+let certA: CertFiles;
+let certB: CertFiles;
+let producer: TappedProducer;
+
+beforeAll(async () => {
+  ({ pki, certA, certB } = await createPkiAB());
+  producer = await TappedProducer.start('udm1');
+});
+
+afterAll(async () => {
+  await producer?.close();
+});
+
+const amData = (nf: NfClient): Promise<NfAnswer> =>
+  nf.request({ path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { [TARGET_HEADER]: producer.apiRoot, accept: 'application/json' }, timeoutMs: 20_000 });
+
+/** Freezes the hop, sends one NF request on the silent connection, checks its answer; then the way back. */
+async function expectGivenUp(
+  nf: NfClient,
+  proxy: FreezingProxy,
+  sender: AppProcess,
+  logLine: (line: { msg: string; [key: string]: unknown }) => boolean,
+  problem: Record<string, unknown> = { cause: 'N32_CONNECTION_LOST' },
+): Promise<void> {
+  expect((await amData(nf)).status).toBe(200);
+  const connections = proxy.connections;
+  const from = sender.lines.length;
+  const seen = producer.seen.length;
+  proxy.freeze();
+  const started = performance.now();
+  const stuck = await amData(nf);
+  const ms = performance.now() - started;
+  expect(stuck.status).toBe(502);
+  expect(String(stuck.headers['content-type'])).toContain('application/problem+json');
+  expect(stuck.json).toMatchObject(problem);
+  expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS / 2);
+  expect(producer.seen.length).toBe(seen);
+  await sender.waitForLog('the silent connection given up', logLine, 5_000, from);
+  // A new connection (through the hop, which lets new ones pass) carries the next requests.
+  await waitFor('an NF request answered 200 again', async () => (await amData(nf)).status === 200, 20_000);
+  expect(proxy.connections).toBeGreaterThan(connections);
+}
+
+describe('a peer that goes silent without closing the connection (keepalive), real processes', () => {
+  it('PRINS: the initiator gives the N32 connection up after a PING without ACK; the NF request on it gets 502 N32_CONNECTION_LOST, not a status-0 answer nor the timeout; then traffic flows on a new connection', async () => {
+    let proxy: FreezingProxy | undefined;
+    const pair = await PrinsPair.start(pki, certA, certB, producer, {
+      name: 'blackhole-prins',
+      initiator: { n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+      via: async (port) => (proxy = await FreezingProxy.start(port)).port,
+    });
+    try {
+      await expectGivenUp(pair.nf!, proxy!, pair.initiator, (line) => line.msg === 'N32 connection closed; the PRINS context stays' && line['peer'] === FQDN_A);
+    } finally {
+      await pair.stop();
+      await proxy?.close();
+    }
+  });
+
+  it('TLS mode: the same on the forwarding path (the NF request relayed on the silent connection gets 502 at once when it is given up)', async () => {
+    let proxy: FreezingProxy | undefined;
+    const pair = await PrinsPair.start(pki, certA, certB, producer, {
+      name: 'blackhole-tls',
+      intermediaries: 'none',
+      waitEstablished: false,
+      initiator: { capabilities: ['TLS'], n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+      via: async (port) => (proxy = await FreezingProxy.start(port)).port,
+    });
+    try {
+      await pair.initiator.waitForPeerState(FQDN_A, 'tls-established');
+      await expectGivenUp(pair.nf!, proxy!, pair.initiator, (line) => line.msg === 'N32 connection lost' && line['peer'] === FQDN_A);
+    } finally {
+      await pair.stop();
+      await proxy?.close();
+    }
+  });
+
+  it("through the IPX relay: the relay gives its session to the responder up after forward.keepaliveMs; the NF gets a 502 naming the relay's N32_CONNECTION_LOST; then a new session carries the traffic", async () => {
+    let proxy: FreezingProxy | undefined;
+    const path = await IpxPath.start(pki, certA, certB, producer, {
+      name: 'blackhole-ipx',
+      ipx: { forward: { keepaliveMs: KEEPALIVE_MS, timeoutMs: REQUEST_TIMEOUT_MS } },
+      between: async (responder) => (proxy = await FreezingProxy.start(responder.port('n32'))),
+    });
+    try {
+      // The initiator passes a refusal of its next hop on as a protection failure naming it (not congestion).
+      await expectGivenUp(path.nf!, proxy!, path.ipx, (line) => line.msg === 'next hop session unresponsive (no PING ACK): closed', {
+        cause: 'N32F_PROTECTION_FAILED',
+        detail: expect.stringContaining('HTTP 502 N32_CONNECTION_LOST') as unknown,
+      });
+    } finally {
+      await path.stop();
+      await proxy?.close();
+    }
+  });
+});
