@@ -2,7 +2,7 @@ import type { AppProcess } from './support/app-process';
 import { createPkiAB, FQDN_A } from './support/configs';
 import { FreezingProxy } from './support/freezing-proxy';
 import { IpxPath } from './support/ipx';
-import { TappedProducer, TARGET_HEADER, type NfAnswer, type NfClient } from './support/n32f';
+import { TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfClient } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { PrinsPair } from './support/prins';
 import { waitFor } from './support/wait-for';
@@ -45,7 +45,7 @@ async function expectGivenUp(
   proxy: FreezingProxy,
   sender: AppProcess,
   logLine: (line: { msg: string; [key: string]: unknown }) => boolean,
-  problem: Record<string, unknown> = { cause: 'N32_CONNECTION_LOST' },
+  expected: { status: number; problem: Record<string, unknown> } = { status: 502, problem: { cause: 'N32_CONNECTION_LOST' } },
 ): Promise<void> {
   expect((await amData(nf)).status).toBe(200);
   const connections = proxy.connections;
@@ -55,9 +55,8 @@ async function expectGivenUp(
   const started = performance.now();
   const stuck = await amData(nf);
   const ms = performance.now() - started;
-  expect(stuck.status).toBe(502);
+  expect({ status: stuck.status, json: stuck.json }).toMatchObject({ status: expected.status, json: expected.problem });
   expect(String(stuck.headers['content-type'])).toContain('application/problem+json');
-  expect(stuck.json).toMatchObject(problem);
   expect(ms).toBeLessThan(REQUEST_TIMEOUT_MS / 2);
   expect(producer.seen.length).toBe(seen);
   await sender.waitForLog('the silent connection given up', logLine, 5_000, from);
@@ -100,6 +99,22 @@ describe('a peer that goes silent without closing the connection (keepalive), re
     }
   });
 
+  it('the responder toward its NF: a producer gone silent is given up after sbi.keepaliveMs; the NF request on it gets 504 TARGET_NF_NOT_REACHABLE at once, not after the request timeout; the next one goes out on a new session', async () => {
+    // The producer's host resolves (sbi.hosts) to 127.0.0.2, where the hop listens on the producer's port.
+    const proxy = await FreezingProxy.start(producer.port, { host: '127.0.0.2', port: producer.port });
+    const pair = await PrinsPair.start(pki, certA, certB, producer, {
+      name: 'blackhole-nf',
+      responder: { sbi: { hosts: { [UDM1_FQDN]: '127.0.0.2' }, keepaliveMs: KEEPALIVE_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+      initiator: { n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+    });
+    try {
+      await expectGivenUp(pair.nf!, proxy, pair.responder, (line) => line.msg === 'NF session unresponsive (no PING ACK): closed', { status: 504, problem: { cause: 'TARGET_NF_NOT_REACHABLE' } });
+    } finally {
+      await pair.stop();
+      await proxy.close();
+    }
+  });
+
   it("through the IPX relay: the relay gives its session to the responder up after forward.keepaliveMs; the NF gets a 502 naming the relay's N32_CONNECTION_LOST; then a new session carries the traffic", async () => {
     let proxy: FreezingProxy | undefined;
     const path = await IpxPath.start(pki, certA, certB, producer, {
@@ -110,8 +125,8 @@ describe('a peer that goes silent without closing the connection (keepalive), re
     try {
       // The initiator passes a refusal of its next hop on as a protection failure naming it (not congestion).
       await expectGivenUp(path.nf!, proxy!, path.ipx, (line) => line.msg === 'next hop session unresponsive (no PING ACK): closed', {
-        cause: 'N32F_PROTECTION_FAILED',
-        detail: expect.stringContaining('HTTP 502 N32_CONNECTION_LOST') as unknown,
+        status: 502,
+        problem: { cause: 'N32F_PROTECTION_FAILED', detail: expect.stringContaining('HTTP 502 N32_CONNECTION_LOST') as unknown },
       });
     } finally {
       await path.stop();

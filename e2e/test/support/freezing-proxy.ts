@@ -13,7 +13,8 @@ export class FreezingProxy {
 
   private constructor(private readonly server: Server) {}
 
-  static async start(targetPort: number): Promise<FreezingProxy> {
+  /** Carries connections to 127.0.0.1:`targetPort`; listens on `listen` (default: a free port of 127.0.0.1). */
+  static async start(targetPort: number, listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<FreezingProxy> {
     const server = createServer();
     const proxy = new FreezingProxy(server);
     server.on('connection', (inbound: Socket) => {
@@ -30,7 +31,7 @@ export class FreezingProxy {
         });
       }
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve));
     return proxy;
   }
 

@@ -93,6 +93,8 @@ export interface PrinsSideOptions {
   n32f?: Record<string, number>;
   /** Keys of the `n32:` section, over the defaults of the test configuration (`keepaliveMs`). */
   n32?: Record<string, number>;
+  /** Responder: keys of the `sbi:` section over the test configuration's (`hosts` merged, `keepaliveMs`). */
+  sbi?: { hosts?: Record<string, string>; keepaliveMs?: number };
 }
 
 export interface PrinsPairOptions {
@@ -142,6 +144,10 @@ export class PrinsPair {
     if (options.responder?.minVersion) responderYaml.tls.minVersion = options.responder.minVersion;
     if (options.responder?.limits) responderYaml.limits = options.responder.limits;
     if (options.responder?.n32f) responderYaml['n32f'] = { ...(responderYaml['n32f'] as Record<string, unknown> | undefined), ...options.responder.n32f };
+    if (options.responder?.sbi) {
+      const sbi = (responderYaml.sbi ?? {}) as Record<string, unknown> & { hosts?: Record<string, string> };
+      responderYaml.sbi = { ...sbi, ...options.responder.sbi, hosts: { ...sbi.hosts, ...options.responder.sbi.hosts } };
+    }
     let responder: SeppProcess;
     try {
       responder = await SeppProcess.ready('responder', writeYaml(pki.dir, `${options.name}-responder`, responderYaml), options.responder?.env);

@@ -2,7 +2,7 @@ import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node
 import { connect as tlsConnect } from 'node:tls';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { N32ErrorCode } from '@sepp/protocol';
-import { exchangeBuffered, RequestNotProcessed, type BufferedAnswer } from '@sepp/server';
+import { exchangeBuffered, RequestNotProcessed, watchClientSession, type BufferedAnswer } from '@sepp/server';
 import { nextHopTlsOptions } from '../config/tls';
 import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from '../ipx.constants';
 import type { IpxConfig } from '../config/ipx-config';
@@ -80,38 +80,13 @@ export class NextHopClient implements OnApplicationShutdown {
   private watch(session: ClientHttp2Session): void {
     const { forward } = this.config;
     const where = { next: `${forward.host}:${forward.port}`, fqdn: forward.fqdn };
-    const connecting = setTimeout(() => {
-      if (session.destroyed || !session.connecting) return;
-      this.logger.warn({ ...where, timeoutMs: forward.timeoutMs }, 'next hop session not up in time: closed');
-      session.destroy();
-    }, forward.timeoutMs);
-    connecting.unref();
-    session.once('connect', () => clearTimeout(connecting));
-    if (forward.keepaliveMs <= 0) {
-      session.once('close', () => clearTimeout(connecting));
-      return;
-    }
-    let pinging = false;
-    const keepalive = setInterval(() => {
-      if (pinging || session.connecting || session.closed || session.destroyed) return;
-      pinging = true;
-      const deadline = setTimeout(() => {
-        // A session closing gracefully (our close, the next hop's GOAWAY) finishes its streams on its own.
-        if (session.destroyed || session.closed) return;
-        this.logger.warn({ ...where, keepaliveMs: forward.keepaliveMs }, 'next hop session unresponsive (no PING ACK): closed');
-        session.destroy();
-      }, forward.keepaliveMs);
-      deadline.unref();
-      session.ping((error) => {
-        pinging = false;
-        clearTimeout(deadline);
-        if (error && !session.destroyed && !session.closed) session.destroy();
-      });
-    }, forward.keepaliveMs);
-    keepalive.unref();
-    session.once('close', () => {
-      clearTimeout(connecting);
-      clearInterval(keepalive);
+    watchClientSession(session, {
+      connectTimeoutMs: forward.timeoutMs,
+      keepaliveMs: forward.keepaliveMs,
+      onGivenUp: (reason) =>
+        reason === 'not-up'
+          ? this.logger.warn({ ...where, timeoutMs: forward.timeoutMs }, 'next hop session not up in time: closed')
+          : this.logger.warn({ ...where, keepaliveMs: forward.keepaliveMs }, 'next hop session unresponsive (no PING ACK): closed'),
     });
   }
 }

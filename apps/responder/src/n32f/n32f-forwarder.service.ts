@@ -22,6 +22,7 @@ import {
   forwardStream,
   guardedForward,
   OriginPool,
+  originPoolOf,
   PeerRegistry,
   peerDnsNames,
   PeerInFlight,
@@ -259,8 +260,7 @@ export class N32fForwarderService {
   }
 
   private createPool(config: SeppConfig): OriginPool {
-    const tls = config.sbi.tls;
-    return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
+    return originPoolOf(config, this.logger);
   }
 }
 

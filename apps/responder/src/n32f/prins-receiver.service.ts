@@ -34,6 +34,7 @@ import {
   N32fControlService,
   n32fErrorInfo,
   OriginPool,
+  originPoolOf,
   PeerRegistry,
   PROBLEM_JSON,
   readBody,
@@ -335,8 +336,7 @@ export class PrinsReceiverService {
   }
 
   private createPool(config: SeppConfig): OriginPool {
-    const tls = config.sbi.tls;
-    return new OriginPool({ hosts: config.sbi.hosts, ca: tls?.ca ?? [], identity: tls ? { cert: tls.cert, key: tls.key } : undefined });
+    return originPoolOf(config, this.logger);
   }
 }
 

@@ -144,6 +144,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     if (!root) problems.push({ key: `sbi.allowedTargets[${index}]`, problem: 'must be an apiRoot: <http|https>://host[:port][/prefix]' });
     return root;
   });
+  const sbiKeepaliveMs = parsed.sbi?.keepaliveMs;
+  if (sbiKeepaliveMs !== undefined && sbiKeepaliveMs > 0 && sbiKeepaliveMs < 100) problems.push({ key: 'sbi.keepaliveMs', problem: 'must be 0 (none) or at least 100 ms' });
   const hosts: Record<string, string> = {};
   for (const [host, address] of Object.entries(parsed.sbi?.hosts ?? {})) {
     if (typeof address !== 'string' || isIP(address) === 0) problems.push({ key: `sbi.hosts.${host}`, problem: 'must be an IP address' });
@@ -231,6 +233,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       allowedTargets: allowedTargets.filter((root): root is ApiRoot => root !== null),
       hosts,
       tls: sbiTls?.identity ? { cert: sbiTls.identity.cert, key: sbiTls.identity.key, ca: sbiTls.ca ?? [] } : null,
+      keepaliveMs: parsed.sbi?.keepaliveMs ?? CONFIG_DEFAULTS.sbiKeepaliveMs,
     },
     n32f: {
       connection: parsed.n32f?.connection ?? CONFIG_DEFAULTS.n32fConnection,

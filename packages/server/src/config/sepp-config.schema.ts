@@ -208,6 +208,9 @@ export class SbiConfig {
   hosts?: Record<string, string>;
   /** TLS on the NF-facing listener (and trust for https producer NFs); absent -> h2c. */
   @Expose() @Optional() @Type(() => TlsIdentityConfig) @ValidateNested() tls?: TlsIdentityConfig;
+  /** Responder: HTTP/2 PING period on the sessions to local NFs, to notice a dead one (0: none). */
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be 0 (none) or at least 100 ms' })
+  keepaliveMs?: number;
 }
 
 export class N32fTlsConfig {

@@ -112,6 +112,8 @@ export interface SeppConfig {
     readonly hosts: Readonly<Record<string, string>>;
     /** TLS on the NF-facing side; null -> h2c. */
     readonly tls: { readonly cert: Buffer; readonly key: Buffer; readonly ca: readonly Buffer[] } | null;
+    /** Responder: PING period on the sessions to local NFs (0: none). */
+    readonly keepaliveMs: number;
   };
   readonly n32f: {
     readonly connection: 'shared' | 'dedicated';
@@ -160,6 +162,8 @@ export const CONFIG_DEFAULTS = {
   renegotiationMinIntervalMs: 5_000,
   requestTimeoutMs: 5_000,
   keepaliveMs: 15_000,
+  /** `sbi.keepaliveMs`: as `n32.keepaliveMs`. */
+  sbiKeepaliveMs: 15_000,
   idleTimeoutMs: 300_000,
   peerPort: 443,
   n32fConnection: 'shared',

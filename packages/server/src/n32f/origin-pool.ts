@@ -2,6 +2,9 @@ import { connect, type ClientHttp2Session } from 'node:http2';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect } from 'node:tls';
 import { effectivePort, originOf, type ApiRoot } from '@sepp/protocol';
+import type { SeppConfig } from '../config/sepp-config';
+import type { SeppLogger } from '../logging/logger';
+import { watchClientSession, type SessionGivenUp } from './session-watch';
 
 export interface OriginPoolOptions {
   /** Static host -> address resolution (`sbi.hosts`), consulted before DNS. */
@@ -10,6 +13,15 @@ export interface OriginPoolOptions {
   readonly ca: readonly Buffer[];
   /** Our client certificate toward https NFs, if any. */
   readonly identity?: { readonly cert: Buffer; readonly key: Buffer };
+  /**
+   * A session to an NF that is not up within `connectTimeoutMs`, or leaves a PING without its ACK
+   * for `keepaliveMs` (0: no PINGs), is given up (`watchClientSession`): an NF gone without
+   * closing its connections costs the requests in flight on it, not every request until TCP
+   * gives up. Without them, sessions are not watched.
+   */
+  readonly connectTimeoutMs?: number;
+  readonly keepaliveMs?: number;
+  readonly onGivenUp?: (origin: string, reason: SessionGivenUp) => void;
 }
 
 /**
@@ -46,6 +58,10 @@ export class OriginPool {
     session.once('close', () => {
       if (this.sessions.get(origin) === session) this.sessions.delete(origin);
     });
+    const { connectTimeoutMs, keepaliveMs, onGivenUp } = this.options;
+    if (connectTimeoutMs !== undefined) {
+      watchClientSession(session, { connectTimeoutMs, keepaliveMs: keepaliveMs ?? 0, onGivenUp: (reason) => onGivenUp?.(origin, reason) });
+    }
     session.unref();
     this.sessions.set(origin, session);
     return session;
@@ -55,4 +71,26 @@ export class OriginPool {
     for (const session of this.sessions.values()) session.close();
     this.sessions.clear();
   }
+}
+
+/**
+ * The pool of a responder's forwarders toward its NFs, from the configuration: `sbi.hosts`, the
+ * trust and client certificate of `sbi.tls`, sessions watched with `n32f.requestTimeoutMs` to come
+ * up and `sbi.keepaliveMs` PINGs, each one given up logged.
+ */
+export function originPoolOf(config: SeppConfig, logger: SeppLogger): OriginPool {
+  const tls = config.sbi.tls;
+  const keepaliveMs = config.sbi.keepaliveMs;
+  const connectTimeoutMs = config.n32f.requestTimeoutMs;
+  return new OriginPool({
+    hosts: config.sbi.hosts,
+    ca: tls?.ca ?? [],
+    identity: tls ? { cert: tls.cert, key: tls.key } : undefined,
+    connectTimeoutMs,
+    keepaliveMs,
+    onGivenUp: (origin, reason) =>
+      reason === 'not-up'
+        ? logger.warn({ origin, connectTimeoutMs }, 'NF session not up in time: closed')
+        : logger.warn({ origin, keepaliveMs }, 'NF session unresponsive (no PING ACK): closed'),
+  });
 }

@@ -50,7 +50,7 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['listeners', [a.n32.listen, a.admin.listen, a.sbi.listen, a.n32f.listen], [b.n32.listen, b.admin.listen, b.sbi.listen, b.n32f.listen]],
     ['n32f', [a.n32f.connection, a.n32f.fqdn, a.n32f.tls.cert.toString('base64'), a.n32f.requestTimeoutMs, a.n32f.establishTimeoutMs, a.n32f.maxConcurrentPerPeer, a.n32f.bodyLimit], [b.n32f.connection, b.n32f.fqdn, b.n32f.tls.cert.toString('base64'), b.n32f.requestTimeoutMs, b.n32f.establishTimeoutMs, b.n32f.maxConcurrentPerPeer, b.n32f.bodyLimit]],
     ['prins', [a.prins], [b.prins]],
-    ['sbi', [a.sbi.allowedTargets, a.sbi.hosts, sbiTlsKey(a)], [b.sbi.allowedTargets, b.sbi.hosts, sbiTlsKey(b)]],
+    ['sbi', [a.sbi.allowedTargets, a.sbi.hosts, sbiTlsKey(a), a.sbi.keepaliveMs], [b.sbi.allowedTargets, b.sbi.hosts, sbiTlsKey(b), b.sbi.keepaliveMs]],
     ['admin', tlsKey(a.admin.tls), tlsKey(b.admin.tls)],
     ['limits', [a.limits, a.tls.watchFiles, a.tls.files], [b.limits, b.tls.watchFiles, b.tls.files]],
     ['border', a.border, b.border],
