@@ -83,7 +83,7 @@ describe('loadConfig', () => {
     });
     expect(config.prins.acceptLegacyUriPlaceholder).toBe(false);
     expect(config.sepp).toMatchObject({ supportedFeatures: '0', targetApiRootSupported: true });
-    expect(config.sbi).toEqual({ listen: null, allowedTargets: [], hosts: {}, tls: null });
+    expect(config.sbi).toEqual({ listen: null, allowedTargets: [], hosts: {}, tls: null, keepaliveMs: 15_000 });
     expect(Object.isFrozen(config.n32.peers[0])).toBe(true);
   });
 
@@ -126,6 +126,8 @@ describe('loadConfig', () => {
     ['renegotiation enabled as a string', (c) => (c.n32.renegotiation = { enabled: 'yes' }), 'n32.renegotiation.enabled: must be true or false'],
     ['a typo under renegotiation', (c) => (c.n32.renegotiation = { waitMS: 100 }), 'n32.renegotiation.waitMS: is not a known key'],
     ['the legacy placeholder switch as a string', (c) => (c.prins = { acceptLegacyUriPlaceholder: 'true' }), 'prins.acceptLegacyUriPlaceholder: must be true or false'],
+    ['an NF keepalive under 100 ms', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 50 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
+    ['a negative NF keepalive', (c) => (c.sbi = { ...c.sbi, keepaliveMs: -1 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
   ])('names the key at fault for %s', (_name, mutate, expected) => {
     const raw = base();
     mutate(raw);
