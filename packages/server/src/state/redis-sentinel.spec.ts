@@ -86,6 +86,31 @@ describe('state store: redis behind Sentinel', () => {
     expect((await b.loadContext(saved.localContextId))?.peer).toBe(saved.peer);
   });
 
+  it('a client ioredis gave up on (ended, as when a +switch-master reaches it mid-reconnect) connects again through the Sentinels: the store is up again and answers, events too', async () => {
+    const a = store('ended');
+    expect(await a.waitUntilUp(10_000)).toBe(true);
+    const internals = a as unknown as { client: Redis; subscriber: Redis };
+    const downs: string[] = [];
+    a.on('down', (detail: string) => downs.push(detail));
+    const up = new Promise<void>((resolve) => a.once('up', () => resolve()));
+    // The state ioredis leaves a client in after that race: 'end', no more reconnection of its own.
+    internals.client.disconnect();
+    internals.subscriber.disconnect();
+    await up;
+    expect(downs).toHaveLength(1);
+    expect(internals.client.status).toBe('ready');
+    const saved = context();
+    await a.saveContext(saved);
+    expect((await a.loadContext(saved.localContextId))?.peer).toBe(saved.peer);
+    // The subscriber is back on the events channel: another replica's announcement reaches it.
+    await until('the subscriber ready again', async () => internals.subscriber.status === 'ready');
+    const heard = new Promise((resolve) => a.once('context', resolve));
+    const b = store('ended-b');
+    expect(await b.waitUntilUp(10_000)).toBe(true);
+    await b.saveContext(context());
+    await heard;
+  });
+
   it('without the Sentinels password it never comes up', async () => {
     const refused = store('no-auth', null);
     expect(await refused.waitUntilUp(1_500)).toBe(false);

@@ -55,6 +55,8 @@ export interface RedisStateStoreOptions {
   readonly commandTimeoutMs: number;
 }
 
+/** The longest wait between two reconnection attempts of a Redis client. */
+const RECONNECT_MAX_DELAY_MS = 1_000;
 const RECEIVE_VERDICTS: readonly ReceiveVerdict[] = ['fresh', 'replayed', 'too-old', 'duplicate-message-id', 'unknown-context'];
 
 /** A single Redis (URL or Sentinel) or a Redis Cluster: the same commands. */
@@ -133,7 +135,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
             // Reconnect at once when a Sentinel announces a new master (+switch-master), instead of
             // when the old master's connection fails.
             failoverDetector: true,
-            sentinelRetryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
+            sentinelRetryStrategy: (attempt: number) => Math.min(50 * 2 ** Math.min(attempt, 5), RECONNECT_MAX_DELAY_MS),
           }
         : {}),
       // A master demoted to a replica while our connection stayed open refuses writes (READONLY,
@@ -147,7 +149,7 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
       maxRetriesPerRequest: 0,
       commandTimeout: options.commandTimeoutMs,
       connectTimeout: Math.max(options.commandTimeoutMs, 1_000),
-      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), 1_000),
+      retryStrategy: (attempt) => Math.min(50 * 2 ** Math.min(attempt, 5), RECONNECT_MAX_DELAY_MS),
       lazyConnect: false,
     };
     const connect = (extra: RedisOptions): Client => {
@@ -164,10 +166,12 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     this.client.on('ready', () => this.setUp(true, 'connected'));
     this.client.on('error', (error: Error) => (this.lastError = error.message));
     this.client.on('close', () => this.setUp(false, this.lastError === 'connected' ? 'connection closed' : this.lastError));
+    this.client.on('end', () => this.connectAgain(this.client));
     // Events on their own connection (a subscribed connection takes no other commands); it
     // subscribes again by itself after a reconnect.
     this.subscriber = connect({ enableAutoPipelining: false, enableOfflineQueue: true, maxRetriesPerRequest: null, commandTimeout: undefined });
     this.subscriber.on('error', () => undefined);
+    this.subscriber.on('end', () => this.connectAgain(this.subscriber));
     this.subscriber.on('message', (channel: string, message: string) => {
       if (channel !== this.channel) return;
       try {
@@ -215,6 +219,24 @@ export class RedisStateStore extends EventEmitter<StateStoreEvents> implements N
     if (this.closed) return;
     if (up) this.emit('up');
     else this.emit('down', detail);
+  }
+
+  /**
+   * ioredis gives a client up for good ('end') when a Sentinel's +switch-master reaches its
+   * failover detector while it is reconnecting (the connector's connect throws "Connection is
+   * closed" and the client ends instead of retrying): a replica would then stay without its store
+   * until restarted. Unless we are closing, the client connects again (through the Sentinels, to
+   * the master they name now), after the longest delay of its retry strategy; the subscriber
+   * subscribes again by itself.
+   */
+  private connectAgain(client: Client): void {
+    if (this.closed) return;
+    this.lastError = 'the Redis client gave up reconnecting: connecting again';
+    const timer = setTimeout(() => {
+      if (this.closed || client.status !== 'end') return;
+      client.connect().catch(() => undefined); // a failure ends it again: one more round
+    }, RECONNECT_MAX_DELAY_MS);
+    timer.unref();
   }
 
   private key(tag: string, suffix = ''): string {
