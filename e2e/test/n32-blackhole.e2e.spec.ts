@@ -134,3 +134,33 @@ describe('a peer that goes silent without closing the connection (keepalive), re
     }
   });
 });
+
+describe('an N32-c request on a connection that goes silent, real processes', () => {
+  it('a renegotiation sent on the silent connection fails as a lost connection (not "the peer rejected: HTTP 0"), and the next attempt, on a new connection, establishes TLS again', async () => {
+    let proxy: FreezingProxy | undefined;
+    const pair = await PrinsPair.start(pki, certA, certB, producer, {
+      name: 'blackhole-n32c',
+      intermediaries: 'none',
+      waitEstablished: false,
+      initiator: { capabilities: ['TLS'], n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS } },
+      via: async (port) => (proxy = await FreezingProxy.start(port)).port,
+    });
+    try {
+      await pair.initiator.waitForPeerState(FQDN_A, 'tls-established');
+      const connections = proxy!.connections;
+      proxy!.freeze();
+      const before = (await pair.initiator.peer(FQDN_A))!.lastError;
+      expect((await pair.initiator.admin('/admin/peers/renegotiate', { method: 'POST' })).status).toBe(202);
+      const failed = await waitFor('the failed attempt', async () => {
+        const error = (await pair.initiator.peer(FQDN_A))?.lastError;
+        return error && error.at !== before?.at ? error : undefined;
+      }, 10_000);
+      expect(failed).toMatchObject({ reason: 'CONNECTION_LOST', detail: 'the stream ended before any answer (the connection was closed)' });
+      await pair.initiator.waitForPeerState(FQDN_A, 'tls-established');
+      expect(proxy!.connections).toBeGreaterThan(connections);
+    } finally {
+      await pair.stop();
+      await proxy?.close();
+    }
+  });
+});

@@ -182,6 +182,16 @@ export class N32Connection {
       });
       stream.on('end', () => {
         clearTimeout(timer);
+        // Node ends the streams of a session destroyed under them (the keepalive giving the peer
+        // up) without an answer, and a reset one with whatever had arrived: neither is an answer.
+        if (headers[constants.HTTP2_HEADER_STATUS] === undefined) {
+          reject(new N32ConnectionError('the stream ended before any answer (the connection was closed)', 'NO_ANSWER'));
+          return;
+        }
+        if (stream.rstCode !== undefined && stream.rstCode !== constants.NGHTTP2_NO_ERROR) {
+          reject(new N32ConnectionError(`the stream was reset (code ${stream.rstCode}) before the end of the answer`, 'STREAM_RESET'));
+          return;
+        }
         const raw = Buffer.concat(chunks);
         const contentType = String(headers['content-type'] ?? '');
         let json: unknown;
