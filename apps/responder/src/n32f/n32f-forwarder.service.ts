@@ -80,7 +80,8 @@ export class N32fForwarderService {
     config.on('reload', ({ current, changed }) => {
       this.allowed = allowedTargets(current);
       this.targets.clear();
-      if (changed.includes('sbi')) {
+      // The pool's sessions follow sbi (hosts, TLS, keepalive) and n32f.requestTimeoutMs (how long one may take to come up).
+      if (changed.includes('sbi') || changed.includes('n32f')) {
         const old = this.pool;
         this.pool = this.createPool(current);
         old.close();

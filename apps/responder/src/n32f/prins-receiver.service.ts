@@ -90,7 +90,8 @@ export class PrinsReceiverService {
     metrics.traffic.followInFlight('inbound', () => this.inFlight.counts);
     this.pool = this.createPool(config.current);
     config.on('reload', ({ current, changed }) => {
-      if (!changed.includes('sbi')) return;
+      // The pool's sessions follow sbi (hosts, TLS, keepalive) and n32f.requestTimeoutMs (how long one may take to come up).
+      if (!changed.includes('sbi') && !changed.includes('n32f')) return;
       const old = this.pool;
       this.pool = this.createPool(current);
       old.close();

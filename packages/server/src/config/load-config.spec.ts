@@ -128,6 +128,7 @@ describe('loadConfig', () => {
     ['the legacy placeholder switch as a string', (c) => (c.prins = { acceptLegacyUriPlaceholder: 'true' }), 'prins.acceptLegacyUriPlaceholder: must be true or false'],
     ['an NF keepalive under 100 ms', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 50 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
     ['a negative NF keepalive', (c) => (c.sbi = { ...c.sbi, keepaliveMs: -1 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
+    ['an NF keepalive past a timer\'s range', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 2 ** 31 }), 'sbi.keepaliveMs: must be at most 3600000 ms'],
   ])('names the key at fault for %s', (_name, mutate, expected) => {
     const raw = base();
     mutate(raw);

@@ -209,7 +209,7 @@ export class SbiConfig {
   /** TLS on the NF-facing listener (and trust for https producer NFs); absent -> h2c. */
   @Expose() @Optional() @Type(() => TlsIdentityConfig) @ValidateNested() tls?: TlsIdentityConfig;
   /** Responder: HTTP/2 PING period on the sessions to local NFs, to notice a dead one (0: none). */
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be 0 (none) or at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be 0 (none) or at least 100 ms' }) @Max(3_600_000, { message: 'must be at most 3600000 ms' })
   keepaliveMs?: number;
 }
 
