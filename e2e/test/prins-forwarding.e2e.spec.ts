@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { OutgoingHttpHeaders } from 'node:http2';
 import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
-import { expectProblemAnswer, NfClient, TappedProducer, TARGET_HEADER, UDM1_FQDN, withoutDate, type NfAnswer, type SeenRequest } from './support/n32f';
+import { expectProblemAnswer, holdAtProducer, NfClient, TappedProducer, TARGET_HEADER, UDM1_FQDN, withoutDate, type NfAnswer, type SeenRequest } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { contextsOf, metricBy, metricsOf, PrinsPair, writeTls12ClientPreload, type ContextView, type PrinsPairOptions } from './support/prins';
 import type { LogLine, SeppProcess } from './support/sepp-process';
@@ -54,14 +54,6 @@ function usePair(options: () => PrinsPairOptions): { get: () => PrinsPair } {
       return pair;
     },
   };
-}
-
-/** One NF request through the pair that the producer holds 3 s; resolves (with its answer to come) once it is there. */
-async function holdAtProducer(pair: PrinsPair, tag: string): Promise<{ answer: Promise<NfAnswer> }> {
-  const path = `/nudm-sdm/v2/slow/3000?held=${tag}`;
-  const answer = pair.nf!.request({ path, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
-  await waitFor(`${tag}: held at the producer`, () => producer.byPath(path).length === 1, 10_000);
-  return { answer };
 }
 
 /** The one context each side holds: swapped IDs, same enc, same key check. Returns both. */
@@ -466,7 +458,7 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
   it("its 503 NF_CONGESTION reaches the NF as it came, with retry-after and the peer's overload control information; not a protection failure; served again once it is free", async () => {
     const { initiator } = pair.get();
     // Held at the producer: the responder's N32 listener has its one request in flight.
-    const { answer: slow } = await holdAtProducer(pair.get(), 'prins');
+    const { answer: slow } = await holdAtProducer(pair.get().nf!, producer, 'prins');
     const fromLine = initiator.lines.length;
     const busy = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?busy=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
     expectProblemAnswer(busy, 503);
@@ -483,7 +475,7 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
   });
   it("priority under its overload: the NF's 3gpp-Sbi-Message-Priority travels on the n32f-process POST, so a priority request takes the peer's reserve and is served while a lower one is refused", async () => {
     const { responder } = pair.get();
-    const { answer: slow } = await holdAtProducer(pair.get(), 'prins-priority');
+    const { answer: slow } = await holdAtProducer(pair.get().nf!, producer, 'prins-priority');
     const ask = (query: string, priority: string) =>
       pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?${query}`, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': priority } });
     // The responder's reserve (a sixteenth of 1, at least 1) takes priority 7 and higher.
@@ -531,7 +523,7 @@ describe('n32f.maxConcurrentPerPeer in PRINS mode (responder 1, initiator 2)', (
 
   it("the responder takes one request of the peer at a time: the next is 429 NF_CONGESTION_RISK with retry-after, before any verification, relayed to the NF as it came; the context goes on", async () => {
     const { initiator, responder } = pair.get();
-    const { answer: slow } = await holdAtProducer(pair.get(), 'concurrency');
+    const { answer: slow } = await holdAtProducer(pair.get().nf!, producer, 'concurrency');
     const fromLine = initiator.lines.length;
     const busy = await pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?concurrent=1`, headers: { [TARGET_HEADER]: producer.apiRoot } });
     expectProblemAnswer(busy, 429);

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { IPX_FQDN, IpxPath, IpxProcess } from './support/ipx';
-import { TappedProducer, TARGET_HEADER, type SeenRequest } from './support/n32f';
+import { holdAtProducer, TappedProducer, TARGET_HEADER, type SeenRequest } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { contextsOf } from './support/prins';
 import type { LogLine } from './support/sepp-process';
@@ -111,18 +111,11 @@ describe("the relay's bulkhead per sending SEPP and its graceful stop, real proc
     await bounded?.stop();
   });
 
-  /** An NF request the producer holds 3 s; resolves (with its answer to come, wrapped: not awaited) once it is there. */
-  async function holdAtProducer(tag: string): Promise<{ answer: ReturnType<NonNullable<IpxPath['nf']>['request']> }> {
-    const at = `/nudm-sdm/v2/slow/3000?held=${tag}`;
-    const answer = bounded.nf!.request({ path: at, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
-    await waitFor(`${tag}: held at the producer`, () => producer.byPath(at).length === 1, 10_000);
-    return { answer };
-  }
   const amData = (): ReturnType<NonNullable<IpxPath['nf']>['request']> =>
     bounded.nf!.request({ method: 'GET', path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { [TARGET_HEADER]: producer.apiRoot, accept: 'application/json' } });
 
   it("with maxConcurrentPerSender of the initiator's messages held behind the next hop, the NF's next request gets the relay's 429 with retry-after at once, as it came; the relay's page counts them; room comes back", async () => {
-    const held = [(await holdAtProducer('bulkhead-1')).answer, (await holdAtProducer('bulkhead-2')).answer];
+    const held = [(await holdAtProducer(bounded.nf!, producer, 'bulkhead-1')).answer, (await holdAtProducer(bounded.nf!, producer, 'bulkhead-2')).answer];
     const before = producer.seen.length;
     const refused = await amData();
     expect(refused.status).toBe(429);
@@ -138,7 +131,7 @@ describe("the relay's bulkhead per sending SEPP and its graceful stop, real proc
   });
 
   it('SIGTERM while a message is in flight: the relay drains it (the NF gets its answer), then exits 0', async () => {
-    const { answer: held } = await holdAtProducer('drain');
+    const { answer: held } = await holdAtProducer(bounded.nf!, producer, 'drain');
     const from = bounded.ipx.lines.length;
     const exited = bounded.ipx.stop('SIGTERM', 15_000);
     expect(await bounded.ipx.waitForLog('the drain', (line) => line.msg === 'listeners closed to new connections, draining', 5_000, from)).toMatchObject({ inFlight: { n32f: 1 } });

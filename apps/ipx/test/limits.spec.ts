@@ -1,31 +1,16 @@
 import type { ClientHttp2Session } from 'node:http2';
 import { connect as tlsConnect, type TLSSocket } from 'node:tls';
-import { N32F_PROCESS_PATH, type N32fReformattedReqMsgData, type DataToIntegrityProtectBlockData, base64urlDecode } from '@sepp/protocol';
+import { N32F_PROCESS_PATH } from '@sepp/protocol';
 import { startIpxApp, type RunningIpx } from '../src/bootstrap/run-ipx-app';
 import { loadIpxConfig } from '../src/config/load-ipx-config';
 import { createIpxLogger } from '../src/logging/logger';
-import { FakeNextHop, type NextHopAnswer, type ReceivedRequest } from './support/fake-next-hop';
+import { FakeNextHop, type NextHopAnswer } from './support/fake-next-hop';
 import { h2Request, h2Session, type H2Answer } from './support/h2';
-import { AUSF_PATH, createRig, IPX_FQDN, LogLines, protectRequest, protectResponse, SEPP_A, SEPP_B, writeConfig, type Rig } from './support/rig';
+import { createRig, IPX_FQDN, LogLines, protectedAnswers, protectRequest, SEPP_A, SEPP_B, until, writeConfig, type Rig } from './support/rig';
 
 const POST = { ':method': 'POST', ':path': N32F_PROCESS_PATH, 'content-type': 'application/json' };
 /** The client preface and an empty SETTINGS frame. */
 const H2_PREFACE = Buffer.concat([Buffer.from('PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n', 'latin1'), Buffer.from([0, 0, 0, 4, 0, 0, 0, 0, 0])]);
-
-/** The next hop's protected 200 for a relayed request. */
-function answerTo(request: ReceivedRequest): NextHopAnswer {
-  const aad = JSON.parse(base64urlDecode((request.json as N32fReformattedReqMsgData).reformattedData.aad!).toString('utf8')) as DataToIntegrityProtectBlockData;
-  const answer = protectResponse(aad.metaData!.messageId, { method: 'POST', path: AUSF_PATH });
-  return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.body) };
-}
-
-async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** A TLS connection to the relay's N32-f listener that speaks no HTTP/2 by itself. */
 function rawTls(rig: Rig, port: number): Promise<{ socket: TLSSocket; secured: boolean; closed: Promise<number> }> {
@@ -76,8 +61,9 @@ describe("apps/ipx: the N32-f listener's protections (limits) and its graceful s
 
   beforeAll(async () => {
     rig = await createRig();
+    const answer = protectedAnswers();
     nextHop = await FakeNextHop.start(rig.seppB, rig.pki.ca.certPem, (request) =>
-      holding ? new Promise<NextHopAnswer>((resolve) => held.push(() => resolve(answerTo(request)))) : answerTo(request),
+      holding ? new Promise<NextHopAnswer>((resolve) => held.push(() => resolve(answer(request)))) : answer(request),
     );
   });
 

@@ -5,17 +5,9 @@ import { startIpxApp, type RunningIpx } from '../src/bootstrap/run-ipx-app';
 import { loadIpxConfig } from '../src/config/load-ipx-config';
 import { createIpxLogger } from '../src/logging/logger';
 import { h2Request, h2Session, type H2Answer } from './support/h2';
-import { createRig, IPX_FQDN, LogLines, protectRequest, SEPP_B, writeConfig, type Rig } from './support/rig';
+import { createRig, IPX_FQDN, LogLines, protectRequest, SEPP_B, until, writeConfig, type Rig } from './support/rig';
 
 const POST = { ':method': 'POST', ':path': N32F_PROCESS_PATH, 'content-type': 'application/json' };
-
-async function until(what: string, check: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** The frozen next hop (PINGs without an ACK) is in e2e/test/n32-blackhole.e2e.spec.ts, through the real processes. */
 describe('apps/ipx: a next hop that never completes its connection', () => {

@@ -18,22 +18,12 @@ import { loadIpxConfig } from '../src/config/load-ipx-config';
 import { createIpxLogger } from '../src/logging/logger';
 import { RelayService } from '../src/relay/relay.service';
 import { IpxStatusService } from '../src/status/ipx-status.service';
-import { FakeNextHop, type NextHopAnswer, type ReceivedRequest } from './support/fake-next-hop';
+import { FakeNextHop } from './support/fake-next-hop';
 import { h2Request, h2Session } from './support/h2';
-import { AUSF_PATH, createRig, IPX_FQDN, LogLines, POLICY, protectRequest, protectResponse, SEPP_A, SEPP_B, writeConfig, type Protected, type Rig } from './support/rig';
+import { AUSF_PATH, createRig, IPX_FQDN, LogLines, POLICY, protectedAnswers, protectRequest, SEPP_A, SEPP_B, writeConfig, type Protected, type Rig } from './support/rig';
 
 const POST = { ':method': 'POST', ':path': N32F_PROCESS_PATH, 'content-type': 'application/json' };
 const payloadOf = (jws: FlatJwsJsonData): { identity: string; operations: unknown; tag: string } => JSON.parse(base64urlDecode(jws.payload).toString('utf8'));
-
-/** The next hop as a pSEPP: answers a protected 200 to every message (request context: AUSF POST). */
-function protectedAnswers(sent: Protected[]): (request: ReceivedRequest) => NextHopAnswer {
-  return (request) => {
-    const aad = JSON.parse(base64urlDecode((request.json as N32fReformattedReqMsgData).reformattedData.aad!).toString('utf8')) as DataToIntegrityProtectBlockData;
-    const answer = protectResponse(aad.metaData!.messageId, { method: 'POST', path: AUSF_PATH });
-    sent.push(answer);
-    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.body) };
-  };
-}
 
 describe('apps/ipx: the N32-f relay (in-process, against a fake next hop)', () => {
   let rig: Rig;

@@ -5,6 +5,7 @@ import { initiatorYaml, responderYaml, type SeppYaml } from './configs';
 import type { CertFiles, TestPki } from './pki';
 import { parseJson } from './h2-client';
 import type { SeppProcess } from './sepp-process';
+import { waitFor } from './wait-for';
 
 /** The producer NF of PLMN 001/01 the tests reach through the SEPP pair. */
 export const UDM1_FQDN = 'udm1.5gc.mnc001.mcc001.3gppnetwork.org';
@@ -314,4 +315,15 @@ export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (it
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/**
+ * One NF request that the producer holds 3 s (its `/slow/3000` route); resolves once the request is
+ * there, with its answer to come (wrapped, so that awaiting this does not wait for the answer).
+ */
+export async function holdAtProducer(nf: NfClient, producer: TappedProducer, tag: string): Promise<{ answer: Promise<NfAnswer> }> {
+  const path = `/nudm-sdm/v2/slow/3000?held=${tag}`;
+  const answer = nf.request({ path, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
+  await waitFor(`${tag}: held at the producer`, () => producer.byPath(path).length === 1, 10_000);
+  return { answer };
 }

@@ -2,6 +2,7 @@ import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import {
+  base64urlDecode,
   base64urlEncode,
   defaultProtectionPolicy,
   encryptFlattenedJwe,
@@ -12,10 +13,12 @@ import {
   type HttpRequestMessage,
   type HttpResponseMessage,
   type JsonValue,
+  type N32fReformattedReqMsgData,
   type PrinsProtectionPolicy,
   type RequestContext,
   type SentFlatJwe,
 } from '@sepp/protocol';
+import type { NextHopAnswer, ReceivedRequest } from './fake-next-hop';
 import { TestPki, type CertFiles } from './pki';
 
 export const IPX_FQDN = 'ipx.roaming.example.org';
@@ -128,5 +131,24 @@ export class LogLines extends Writable {
   }
   with(msg: string): Record<string, unknown>[] {
     return this.lines.filter((line) => line['msg'] === msg);
+  }
+}
+
+/** The next hop as a pSEPP: a protected 200 to every relayed message (request context: AUSF POST), each kept in `sent`. */
+export function protectedAnswers(sent: Protected[] = []): (request: ReceivedRequest) => NextHopAnswer {
+  return (request) => {
+    const aad = JSON.parse(base64urlDecode((request.json as N32fReformattedReqMsgData).reformattedData.aad!).toString('utf8')) as DataToIntegrityProtectBlockData;
+    const answer = protectResponse(aad.metaData!.messageId, { method: 'POST', path: AUSF_PATH });
+    sent.push(answer);
+    return { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer.body) };
+  };
+}
+
+/** Waits for `check` (polled every 20 ms), failing after `timeoutMs`. */
+export async function until(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
