@@ -73,6 +73,7 @@ describe('IPX configuration', () => {
     ['a limit out of range', { limits: { maxRequestsInFlight: 0 } }, 'limits.maxRequestsInFlight: must be at least 1'],
     ['an unknown limit', { limits: { maxRequests: 10 } }, 'limits.maxRequests: is not a known key'],
     ['a keepalive under 100 ms', { forward: { address: '127.0.0.1:9443', fqdn: SEPP_B, keepaliveMs: 50 } }, 'forward.keepaliveMs: must be 0 (none) or at least 100 ms'],
+    ['a next-hop timeout past a timer\'s range', { forward: { address: '127.0.0.1:9443', fqdn: SEPP_B, timeoutMs: 2 ** 31 } }, 'forward.timeoutMs: must be at most 86400000 ms'],
     ['a bulkhead of 0', { maxConcurrentPerSender: 0 }, 'maxConcurrentPerSender: must be at least 1'],
     ['an N32-c limit', { limits: { n32cRateLimitPerPeer: 10 } }, 'limits.n32cRateLimitPerPeer: not a key of the relay: N32-c does not cross it'],
   ])('names the key at fault: %s', (_name, overrides, expected) => {

@@ -39,7 +39,7 @@ export class ForwardConfig {
   address!: string;
   /** The next hop's FQDN: the SNI, and a SAN its certificate must carry. */
   @Expose() @Required() @Fqdn() fqdn!: string;
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   timeoutMs?: number;
   /** HTTP/2 PING period on the session to the next hop, to notice a dead one (0: none). */
   @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be 0 (none) or at least 100 ms' }) @Max(3_600_000, { message: 'must be at most 3600000 ms' })

@@ -129,6 +129,13 @@ describe('loadConfig', () => {
     ['an NF keepalive under 100 ms', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 50 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
     ['a negative NF keepalive', (c) => (c.sbi = { ...c.sbi, keepaliveMs: -1 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
     ['an NF keepalive past a timer\'s range', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 2 ** 31 }), 'sbi.keepaliveMs: must be at most 3600000 ms'],
+    ['an N32 keepalive past a timer\'s range', (c) => (c.n32.keepaliveMs = 2 ** 31), 'n32.keepaliveMs: must be at most 3600000 ms'],
+    ['an N32-c request timeout beyond a day', (c) => (c.n32.requestTimeoutMs = 86_400_001), 'n32.requestTimeoutMs: must be at most 86400000 ms'],
+    ['an N32 idle timeout beyond a day', (c) => (c.n32.idleTimeoutMs = 2 ** 31), 'n32.idleTimeoutMs: must be at most 86400000 ms'],
+    ['a retry delay beyond a day', (c) => (c.n32.retry = { initialDelayMs: 100, maxDelayMs: 2 ** 31 }), 'n32.retry.maxDelayMs: must be at most 86400000 ms'],
+    ['a renegotiation interval beyond a day', (c) => (c.n32.renegotiation = { minIntervalMs: 2 ** 31 }), 'n32.renegotiation.minIntervalMs: must be at most 86400000 ms'],
+    ['an N32-f request timeout beyond a day', (c) => (c.n32f = { ...c.n32f, requestTimeoutMs: 2 ** 31 }), 'n32f.requestTimeoutMs: must be at most 86400000 ms'],
+    ['an N32-f establish timeout beyond a day', (c) => (c.n32f = { ...c.n32f, establishTimeoutMs: 2 ** 31 }), 'n32f.establishTimeoutMs: must be at most 86400000 ms'],
   ])('names the key at fault for %s', (_name, mutate, expected) => {
     const raw = base();
     mutate(raw);

@@ -91,9 +91,9 @@ export class TlsConfig {
 }
 
 export class RetryConfig {
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(10, { message: 'must be at least 10 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(10, { message: 'must be at least 10 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   initialDelayMs?: number;
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(10, { message: 'must be at least 10 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(10, { message: 'must be at least 10 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   maxDelayMs?: number;
 }
 
@@ -109,7 +109,7 @@ export class RenegotiationConfig {
   @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(0, { message: 'must be at least 0 ms' }) @Max(60_000, { message: 'must be at most 60000 ms' })
   waitMs?: number;
   /** At most one attempt per peer in this time; it doubles after each failed attempt, up to `n32.retry.maxDelayMs`. */
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   minIntervalMs?: number;
 }
 
@@ -167,13 +167,13 @@ export class N32Config {
   /** The responder's own renegotiation with a peer that sends N32-f without an agreement. */
   @Expose() @Optional() @Type(() => RenegotiationConfig) @ValidateNested() renegotiation?: RenegotiationConfig;
   /** How long the initiator waits for an N32-c answer (and for TLS to come up). */
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   requestTimeoutMs?: number;
   /** HTTP/2 PING period on established N32 connections, to notice a dead peer. */
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' }) @Max(3_600_000, { message: 'must be at most 3600000 ms' })
   keepaliveMs?: number;
   /** Idle time after which the N32 server closes an HTTP/2 session (PINGs count as activity). */
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(1000, { message: 'must be at least 1000 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   idleTimeoutMs?: number;
   /** N32 purposes the initiator announces (intendedUsagePurpose); absent -> none announced. */
   @Expose() @Optional() @IsArray({ message: 'must be a list of N32 purposes' }) @IsString({ each: true, message: 'every item must be a string' })
@@ -228,9 +228,9 @@ export class N32fConfig {
   @Expose() @Optional() @Fqdn() fqdn?: string;
   /** A separate N32-f certificate (default: tls.cert / tls.key). */
   @Expose() @Optional() @Type(() => N32fTlsConfig) @ValidateNested() tls?: N32fTlsConfig;
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   requestTimeoutMs?: number;
-  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' })
+  @Expose() @Optional() @IsInt({ message: 'must be an integer (ms)' }) @Min(100, { message: 'must be at least 100 ms' }) @Max(86_400_000, { message: 'must be at most 86400000 ms' })
   establishTimeoutMs?: number;
   @Expose() @Optional() @IsInt({ message: 'must be an integer' }) @Min(1, { message: 'must be at least 1' })
   maxConcurrentPerPeer?: number;
