@@ -485,10 +485,14 @@ describe('the peer too busy to take a protected request (responder limits.maxReq
     const urgent = await ask('urgent=1', '2');
     expect(urgent.status).toBe(200);
     expect(urgent.json).toMatchObject({ supi: SUPI, query: { urgent: '1' } });
+    // Taken with 2 in flight against the overload control threshold of 1 (80 % of the bound):
+    // the responder asks for half the load away on its n32f-process answer, which reaches the NF.
+    expect(String(urgent.headers['3gpp-sbi-oci'])).toMatch(new RegExp(`^Timestamp: "[0-9T:.Z-]+"; Period-of-Validity: 1s; Overload-Reduction-Metric: 50%; SEPP-FQDN: ${FQDN_A.replace(/\./g, '\\.')}$`));
     // The producer gets the NF's header as it was protected.
     expect(producer.byPath(`/nudm-sdm/v2/${SUPI}/am-data?urgent=1`)[0]!.headers['3gpp-sbi-message-priority']).toBe('2');
     const text = await (await fetch(`http://127.0.0.1:${responder.port('admin')}/metrics`)).text();
     expect(text).toMatch(/^sepp_overload_priority_admitted_total\{listener="n32"[^}]*\} 1$/m);
+    expect(text).toMatch(/^sepp_overload_oci_answers_total\{listener="n32"[^}]*\} 1$/m);
     expect((await slow).status).toBe(200);
     await expectMatchingContexts(pair.get());
   });

@@ -172,12 +172,13 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
     await textOf(atResponder, '#refusals tr[data-category="certificate"] [data-field="count"]', /^[1-9]\d*$/);
   });
 
-  it("shows each listener's load against its overload bound (in flight, peak, bound and reserve, refused and priority taken, as a reload sets them) and the requests in flight per peer", async () => {
+  it("shows each listener's load against its overload bound (in flight, peak, bound and reserve, refused, priority taken and slow-downs asked, as a reload sets them) and the requests in flight per peer", async () => {
     const row = (listener: string, field: string): string => `#load tr[data-listener="${listener}"] [data-field="${field}"]`;
-    /** The in-flight badge's tone: red at the bound, amber when the minute's peak reached 80 % of it, green below. */
+    /** The in-flight badge's tone: red at the bound, amber when the minute's peak went above the OCI threshold (80 % of it), green below. */
     const tone = (listener: string, level: 'ok' | 'warn' | 'bad'): string => `#load tr[data-listener="${listener}"] .badge.${level}[data-field="in-flight-value"]`;
     await textOf(atResponder, row('n32', 'bound'), '4096');
     await textOf(atResponder, row('n32', 'reserve'), '256');
+    await textOf(atResponder, row('n32', 'signalled'), '0');
     await present(atResponder, tone('n32', 'ok'));
     await textOf(atInitiator, row('sbi', 'bound'), '4096');
     await reloadResponder((yaml) => (yaml.limits = { maxRequestsInFlight: 1, priorityReserve: 1 }));
@@ -192,10 +193,14 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
       await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'in-flight'), '1');
       const urgent = await nf.request({ path: NF_PATH, headers: { [TARGET_HEADER]: producer.apiRoot, '3gpp-sbi-message-priority': '1' } });
       expect(urgent.status).toBe(200);
+      // Taken above the overload control threshold (80 % of 1): the responder's answer asks for
+      // half the load away, and in TLS mode the NF gets it with the answer's other headers.
+      expect(String(urgent.headers['3gpp-sbi-oci'])).toMatch(new RegExp(`; Overload-Reduction-Metric: 50%; SEPP-FQDN: ${FQDN_A.replace(/\./g, '\\.')}$`));
       expect((await nfRequest()).status).toBe(503);
       await textOf(atResponder, row('n32', 'peak'), '2');
       await textOf(atResponder, row('n32', 'refused'), '1');
       await textOf(atResponder, row('n32', 'priority-taken'), '1');
+      await textOf(atResponder, row('n32', 'signalled'), '1');
       await screenshot(atResponder, 'status-responder-load');
       expect((await held).status).toBe(200);
       await textOf(atResponder, row('n32', 'in-flight'), '0');

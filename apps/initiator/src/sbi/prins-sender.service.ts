@@ -38,6 +38,7 @@ import {
   type BufferedAnswer,
   type N32Connection,
   type SeppLogger,
+  withOverloadControlInformation,
 } from '@sepp/server';
 import type { N32fContext } from '@sepp/protocol';
 import { forwardTimeoutMs } from './forward-timeout';
@@ -181,7 +182,11 @@ export class PrinsSenderService {
       if (checked.refusal) throw checked.refusal;
       response = { ...response, headers: fields, ...(checked.body ? { body: checked.body } : {}) };
     }
-    respondWhole(stream, response.status, headerObject(response.headers), response.body);
+    // The peer's overload control information on its answer (TS 29.500 6.4: SEPP scope, asking for
+    // less traffic before it refuses any) reaches the NF as in TLS mode, after any OCI of the producer.
+    const peerOci = answer.headers[SBI_HEADERS.oci];
+    const answerHeaders = headerObject(response.headers);
+    respondWhole(stream, response.status, peerOci === undefined ? answerHeaders : withOverloadControlInformation(answerHeaders, Array.isArray(peerOci) ? peerOci.join(', ') : peerOci), response.body);
     return response.status;
   }
 

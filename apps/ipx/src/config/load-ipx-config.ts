@@ -57,6 +57,9 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
   for (const key of N32C_ONLY_LIMITS) {
     if (parsed.limits?.[key] !== undefined) problems.push({ key: `limits.${key}`, problem: 'not a key of the relay: N32-c does not cross it' });
   }
+  if (parsed.limits?.ociFromPercent !== undefined) {
+    problems.push({ key: 'limits.ociFromPercent', problem: 'not a key of the relay: an OCI names an NF, SCP or SEPP, and the relay answers without one' });
+  }
 
   if (problems.length > 0 || !cert || !key || !signingKey || ca.some((pem) => !pem)) throw new ConfigError(problems);
   return deepFreeze({

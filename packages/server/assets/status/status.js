@@ -152,7 +152,10 @@ function render(doc) {
 /**
  * Each listener with an overload bound: requests in flight now and at most in the last minute
  * against limits.maxRequestsInFlight (and its priority reserve); since start, the requests refused
- * past it (503 NF_CONGESTION) and the priority ones taken into the reserve.
+ * past it (503 NF_CONGESTION), the priority ones taken into the reserve and the answers that asked
+ * senders to slow down (3gpp-Sbi-Oci, above limits.ociFromPercent of the bound). The in-flight
+ * badge is red at the bound, amber when the minute's peak went above that threshold (80 % of the
+ * bound where the listener has none), green below.
  */
 function renderLoad(doc) {
   const load = doc.load || {};
@@ -161,7 +164,8 @@ function renderLoad(doc) {
   setText(byId('load-window'), '(peak: last 60 s; refused and taken: since start)');
   const rows = names.map((name) => {
     const entry = load[name];
-    const tone = entry.inFlight >= entry.maxRequestsInFlight ? 'bad' : entry.peakInFlight >= 0.8 * entry.maxRequestsInFlight ? 'warn' : 'ok';
+    const busy = entry.ociFrom != null ? entry.peakInFlight > entry.ociFrom : entry.peakInFlight >= 0.8 * entry.maxRequestsInFlight;
+    const tone = entry.inFlight >= entry.maxRequestsInFlight ? 'bad' : busy ? 'warn' : 'ok';
     return el('tr', { 'data-listener': name }, [
       el('td', { className: 'mono', text: name }),
       el('td', {}, [badge(doc.listeners[name] || DASH, doc.listeners[name] === 'up' ? 'ok' : 'bad', 'state')]),
@@ -171,6 +175,12 @@ function renderLoad(doc) {
       el('td', { className: 'num', 'data-field': 'reserve', text: entry.priorityReserve, title: 'limits.priorityReserve' }),
       el('td', { className: 'num', 'data-field': 'refused', text: entry.refused }),
       el('td', { className: 'num', 'data-field': 'priority-taken', text: entry.priorityTaken }),
+      el('td', {
+        className: 'num',
+        'data-field': 'signalled',
+        text: entry.ociFrom != null ? entry.signalled : DASH,
+        title: entry.ociFrom != null ? `answers with 3gpp-Sbi-Oci above ${entry.ociFrom} in flight (limits.ociFromPercent)` : 'no overload control information before refusals',
+      }),
     ]);
   });
   byId('load').tBodies[0].replaceChildren(...rows);

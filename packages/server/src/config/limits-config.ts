@@ -48,6 +48,12 @@ export interface LimitsSettings {
   readonly priorityReserve: number;
   /** The lowest message priority (highest number, 0..31) that may use `priorityReserve`. */
   readonly priorityReserveUpTo: number;
+  /**
+   * From this share (percent) of `maxRequestsInFlight` in flight, the listener's answers carry the
+   * SEPP's overload control information (`3gpp-Sbi-Oci`), before any request is refused; 0: only
+   * refusals carry it.
+   */
+  readonly ociFromPercent: number;
   /** TLS handshake bound (Node `handshakeTimeout`). */
   readonly handshakeTimeoutMs: number;
   /**
@@ -122,6 +128,11 @@ export const LIMITS_DEFAULTS = {
    * at the middle or bottom of it.
    */
   priorityReserveUpTo: 7,
+  /**
+   * Senders asked to slow down at 80 % of the bound have the last fifth to do it in, before any
+   * request of theirs is refused (the status page's load badge turns amber there too).
+   */
+  ociFromPercent: 80,
   handshakeTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   streamIdleMs: 30_000,
@@ -175,6 +186,7 @@ export class LimitsConfig {
   @Int(1, 10_000_000, 'requests') maxRequestsInFlight?: number;
   @Int(0, 10_000_000, 'requests, 0: none') priorityReserve?: number;
   @Int(0, 31, 'a 3gpp-Sbi-Message-Priority, 0 the highest') priorityReserveUpTo?: number;
+  @Int(0, 100, 'percent of maxRequestsInFlight, 0: only refusals carry the OCI') ociFromPercent?: number;
   @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
@@ -217,6 +229,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     maxRequestsInFlight,
     priorityReserve: file?.priorityReserve ?? Math.max(1, Math.ceil(maxRequestsInFlight / 16)),
     priorityReserveUpTo: value('priorityReserveUpTo'),
+    ociFromPercent: value('ociFromPercent'),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),

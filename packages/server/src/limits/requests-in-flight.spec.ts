@@ -1,12 +1,12 @@
 import { once } from 'node:events';
-import { connect, type ClientHttp2Session, type IncomingHttpHeaders } from 'node:http2';
+import { connect, type ClientHttp2Session, type Http2ServerResponse, type IncomingHttpHeaders } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { readLimits } from '../config/limits-config';
 import { createJsonLogger } from '../logging/logger';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { dispatchingServerFactory, type SeppHttp2Server } from '../n32f/dispatching-server';
 import type { SeppRuntime } from '../runtime/sepp-runtime';
-import { boundRequestsInFlight, claimsPriority, overloadControlInformation, PeakWindow, perPeerBound } from './requests-in-flight';
+import { boundRequestsInFlight, claimsPriority, ociThreshold, overloadControlInformation, PeakWindow, perPeerBound, reductionAbove, withOverloadControlInformation } from './requests-in-flight';
 
 /** TS 29.500's 3gpp-Sbi-Oci with the SEPP scope (TS29500_CustomHeaders.abnf: oci-element, seppScope). */
 const SEPP_OCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Period-of-Validity: (\d+)s; Overload-Reduction-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
@@ -25,17 +25,26 @@ describe('boundRequestsInFlight', () => {
   let lines: Record<string, unknown>[];
   let metrics: SeppMetrics;
   let setLimits: (limits: ReturnType<typeof readLimits>) => void;
+  let config: { current: { limits: ReturnType<typeof readLimits>; sepp?: { fqdn: string } } };
+  /** The requests in flight when the handler answers (the guard counts the answered stream too). */
+  let atAnswer: number | undefined;
+  /** What the handler adds to its answer. */
+  let answerHeaders: Record<string, string>;
 
   beforeEach(async () => {
     inFlight = 0;
     handled = 0;
+    atAnswer = undefined;
+    answerHeaders = {};
     lines = [];
     metrics = new SeppMetrics('initiator');
     const logger = createJsonLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-    const config = { current: { limits: readLimits({ maxRequestsInFlight: 3, streamIdleMs: 200 }), sepp: { fqdn: FQDN } } };
+    config = { current: { limits: readLimits({ maxRequestsInFlight: 3, streamIdleMs: 200 }), sepp: { fqdn: FQDN } } };
     setLimits = (limits) => (config.current.limits = limits);
-    server = dispatchingServerFactory(null, 0)((_request, response) => {
+    server = dispatchingServerFactory(null, 0)((_request, response: Http2ServerResponse) => {
       handled += 1;
+      if (atAnswer !== undefined) inFlight = atAnswer;
+      for (const [name, value] of Object.entries(answerHeaders)) response.setHeader(name, value);
       response.end('handled');
     });
     // One second of the OCI's window for the whole test, however slow the machine.
@@ -140,7 +149,7 @@ describe('boundRequestsInFlight', () => {
     expect(metrics.refusals.view()).toEqual([expect.objectContaining({ cause: 'OVERLOADED', count: 6 })]);
     // The status page's view of the listener: in flight now, the peak of the minute, the bound, the totals.
     inFlight = 2;
-    expect(metrics.loadView()).toEqual({ sbi: { inFlight: 2, peakInFlight: 4, maxRequestsInFlight: 3, priorityReserve: 1, refused: 6, priorityTaken: 3 } });
+    expect(metrics.loadView()).toEqual({ sbi: { inFlight: 2, peakInFlight: 4, maxRequestsInFlight: 3, priorityReserve: 1, refused: 6, priorityTaken: 3, ociFrom: 3, signalled: 0 } });
   });
 
   it('limits.priorityReserve 0: no reserve, and limits.priorityReserveUpTo moves the line (a reload applies to the next request)', async () => {
@@ -152,6 +161,71 @@ describe('boundRequestsInFlight', () => {
     expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '20' })).text).toBe('handled');
     expect((await request('GET', undefined, { '3gpp-sbi-message-priority': '21' })).headers[':status']).toBe(503);
     expect(handled).toBe(1);
+  });
+
+  it('above limits.ociFromPercent of the bound, the answers of requests taken carry the SEPP\'s OCI (the share of the load above the threshold), counted; none below it or once the load is back', async () => {
+    // maxRequestsInFlight 4 at 50 %: from 2 in flight; this request makes the load.
+    setLimits(readLimits({ maxRequestsInFlight: 4, ociFromPercent: 50 }));
+    inFlight = 1;
+    const calm = await request('GET');
+    expect(calm.text).toBe('handled');
+    expect(calm.headers['3gpp-sbi-oci']).toBeUndefined();
+    inFlight = 2;
+    atAnswer = 3;
+    const busy = await request('GET');
+    expect(busy.headers[':status']).toBe(200);
+    const oci = SEPP_OCI.exec(String(busy.headers['3gpp-sbi-oci']));
+    // 3 in flight against a threshold of 2: a third of the load asked away, for a second.
+    expect(oci?.slice(2)).toEqual(['1', '33', FQDN]);
+    expect(Math.abs(Date.parse(oci![1]!) - Date.now())).toBeLessThan(5_000);
+    // Taken while busy, answered once the load is back under the threshold: nothing asked.
+    inFlight = 2;
+    atAnswer = 1;
+    expect((await request('GET')).headers['3gpp-sbi-oci']).toBeUndefined();
+    // A producer's OCI in the answer stays first; ours follows in the same field (a list, TS 29.500 5.2.3.3).
+    inFlight = 3;
+    atAnswer = 4;
+    const producerOci = 'Timestamp: "2026-12-06T08:00:00.000Z"; Period-of-Validity: 30s; Overload-Reduction-Metric: 10%; NF-Instance: 54804518-4191-46b3-955c-ac631f953ed8';
+    answerHeaders = { '3gpp-Sbi-Oci': producerOci };
+    const both = String((await request('GET')).headers['3gpp-sbi-oci']);
+    expect(both.startsWith(`${producerOci}, `)).toBe(true);
+    expect(SEPP_OCI.exec(both.slice(producerOci.length + 2))?.slice(2)).toEqual(['1', '50', FQDN]);
+    expect(handled).toBe(4);
+    expect(await metrics.registry.getSingleMetricAsString('sepp_overload_oci_answers_total')).toContain('sepp_overload_oci_answers_total{listener="sbi",app="sepp-initiator"} 2');
+    expect(metrics.loadView()['sbi']).toMatchObject({ ociFrom: 2, signalled: 2, refused: 0 });
+  });
+
+  it('limits.ociFromPercent 0: only refusals carry the OCI; a listener of no SEPP (the IPX relay) sends none', async () => {
+    setLimits(readLimits({ maxRequestsInFlight: 4, ociFromPercent: 0 }));
+    inFlight = 3;
+    atAnswer = 4;
+    expect((await request('GET')).headers['3gpp-sbi-oci']).toBeUndefined();
+    expect(metrics.loadView()['sbi']).toMatchObject({ ociFrom: null, signalled: 0 });
+    setLimits(readLimits({ maxRequestsInFlight: 4, ociFromPercent: 50 }));
+    delete config.current.sepp;
+    inFlight = 3;
+    const relayed = await request('GET');
+    expect(relayed.text).toBe('handled');
+    expect(relayed.headers['3gpp-sbi-oci']).toBeUndefined();
+    expect(metrics.loadView()['sbi']).toMatchObject({ ociFrom: null, signalled: 0 });
+  });
+
+  it('ociThreshold, reductionAbove and withOverloadControlInformation', () => {
+    expect(ociThreshold({ maxRequestsInFlight: 4_096, ociFromPercent: 80 })).toBe(3_277);
+    expect(ociThreshold({ maxRequestsInFlight: 1, ociFromPercent: 80 })).toBe(1);
+    expect(ociThreshold({ maxRequestsInFlight: 10, ociFromPercent: 1 })).toBe(1);
+    expect(ociThreshold({ maxRequestsInFlight: 10, ociFromPercent: 100 })).toBe(10);
+    expect(ociThreshold({ maxRequestsInFlight: 10, ociFromPercent: 0 })).toBe(Infinity);
+    // At the bound of 4,096 with the default threshold, a fifth asked away.
+    expect(reductionAbove(4_096, 3_277)).toBe(20);
+    expect(reductionAbove(3_277, 3_277)).toBe(0);
+    expect(reductionAbove(10, 20)).toBe(0);
+    expect(reductionAbove(2, 1)).toBe(50);
+    const headers = { ':status': 200, 'content-type': 'application/json' };
+    expect(withOverloadControlInformation(headers, 'ours')).toEqual({ ...headers, '3gpp-sbi-oci': 'ours' });
+    expect(headers).toEqual({ ':status': 200, 'content-type': 'application/json' });
+    expect(withOverloadControlInformation({ '3gpp-sbi-oci': ['a', 'b'] }, 'ours')).toEqual({ '3gpp-sbi-oci': 'a, b, ours' });
+    expect(withOverloadControlInformation(undefined, 'ours')).toEqual({ '3gpp-sbi-oci': 'ours' });
   });
 
   it('claimsPriority: an N32-c path only on a listener that serves N32-c (an NF cannot claim it on the NF-facing one); the message priority anywhere', () => {

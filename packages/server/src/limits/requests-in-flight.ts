@@ -1,4 +1,4 @@
-import { constants, type IncomingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
+import { constants, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream, type ServerStreamResponseOptions } from 'node:http2';
 import { isN32cHandshakePath, N32Error, N32ErrorCode, parseMessagePriority, SBI_HEADERS } from '@sepp/protocol';
 import type { LimitsSettings } from '../config/limits-config';
 import type { SeppHttp2Server } from '../n32f/dispatching-server';
@@ -22,6 +22,51 @@ const OCI_WINDOW_MS = 1_000;
 export function overloadControlInformation(seppFqdn: string, reductionPercent: number, now: Date, validitySeconds = OVERLOAD_RETRY_AFTER_S): string {
   const metric = Math.min(100, Math.max(0, Math.round(reductionPercent)));
   return `Timestamp: "${now.toISOString()}"; Period-of-Validity: ${validitySeconds}s; Overload-Reduction-Metric: ${metric}%; SEPP-FQDN: ${seppFqdn}`;
+}
+
+/**
+ * From how many requests in flight a listener's answers carry the overload control information
+ * (`limits.ociFromPercent` of `limits.maxRequestsInFlight`, at least one); Infinity when off.
+ */
+export function ociThreshold(limits: Pick<LimitsSettings, 'maxRequestsInFlight' | 'ociFromPercent'>): number {
+  return limits.ociFromPercent > 0 ? Math.max(1, Math.ceil((limits.maxRequestsInFlight * limits.ociFromPercent) / 100)) : Infinity;
+}
+
+/**
+ * The reduction asked of senders with `load` requests in flight against a threshold (percent,
+ * rounded): the share of the load above it, what would bring it back to the threshold.
+ */
+export function reductionAbove(load: number, threshold: number): number {
+  return load > threshold ? Math.round((100 * (load - threshold)) / load) : 0;
+}
+
+/**
+ * `headers` with `oci` in `3gpp-Sbi-Oci`: after what is there already (TS 29.500's header is a list
+ * of OCIs, each with its scope: a producer's NF scope and a SEPP's travel together), as one field.
+ */
+export function withOverloadControlInformation(headers: OutgoingHttpHeaders | undefined, oci: string): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = { ...headers };
+  for (const name of Object.keys(out)) {
+    if (name.toLowerCase() !== SBI_HEADERS.oci) continue;
+    const theirs = out[name];
+    delete out[name];
+    out[SBI_HEADERS.oci] = theirs === undefined ? oci : `${Array.isArray(theirs) ? theirs.join(', ') : String(theirs)}, ${oci}`;
+    return out;
+  }
+  out[SBI_HEADERS.oci] = oci;
+  return out;
+}
+
+/**
+ * The stream's answer, whoever sends it (a fast path, Node's compatibility layer for the
+ * framework), gets `information()` in `3gpp-Sbi-Oci` when it returns one at that moment.
+ */
+function signalOverloadOn(stream: ServerHttp2Stream, information: () => string | undefined): void {
+  const respond = stream.respond.bind(stream);
+  stream.respond = (headers?: OutgoingHttpHeaders, options?: ServerStreamResponseOptions): void => {
+    const oci = information();
+    respond(oci === undefined ? headers : withOverloadControlInformation(headers, oci), options);
+  };
 }
 
 /**
@@ -93,6 +138,13 @@ export function perPeerBound(maxConcurrentPerPeer: number, headers: IncomingHttp
  * scope `SEPP-FQDN`): valid for the `retry-after` second, with the share of the listener's
  * requests refused in the current second as the reduction asked of its senders.
  *
+ * Before that, from `limits.ociFromPercent` of the bound (`ociThreshold`), the answers to the
+ * requests taken carry it too, so that senders slow down before anything is refused: the
+ * reduction asked is the share of the load above the threshold when the answer goes
+ * (`reductionAbove`; none once the load is back under it), valid for a second, after any OCI
+ * already in the answer (a producer's). Counted in `sepp_overload_oci_answers_total`; the status
+ * page shows the count. A listener of no SEPP (the IPX relay) has no scope to name and sends none.
+ *
  * Priority first (TS 29.500 6.8): past the bound, `limits.priorityReserve` more requests are taken
  * if they claim priority (`claimsPriority`: N32-c, or a `3gpp-Sbi-Message-Priority` of
  * `limits.priorityReserveUpTo` or higher), so that these still pass while ordinary traffic is
@@ -123,11 +175,24 @@ export function boundRequestsInFlight(
   let admitted = 0;
   let refused = 0;
   const peaks = new PeakWindow();
-  const totals = { refused: 0, priorityTaken: 0 };
+  const totals = { refused: 0, priorityTaken: 0, signalled: 0 };
   runtime.metrics.followLoad(listener, () => {
-    const { maxRequestsInFlight, priorityReserve } = runtime.config.current.limits;
-    return { inFlight: inFlight(), peakInFlight: peaks.peak(clock()), maxRequestsInFlight, priorityReserve, ...totals };
+    const limits = runtime.config.current.limits;
+    const { maxRequestsInFlight, priorityReserve } = limits;
+    const threshold = runtime.config.current.sepp ? ociThreshold(limits) : Infinity;
+    return { inFlight: inFlight(), peakInFlight: peaks.peak(clock()), maxRequestsInFlight, priorityReserve, ociFrom: Number.isFinite(threshold) ? threshold : null, ...totals };
   });
+  /** The OCI an answer going now carries: while the load is above the threshold (SEPPs only). */
+  const currentOci = (): string | undefined => {
+    const { config } = runtime;
+    const sepp = config.current.sepp;
+    if (!sepp) return undefined;
+    const metric = reductionAbove(inFlight(), ociThreshold(config.current.limits));
+    if (metric === 0) return undefined;
+    totals.signalled += 1;
+    runtime.metrics.overloadOciAnswers.inc({ listener });
+    return overloadControlInformation(sepp.fqdn, metric, new Date());
+  };
   server.admitStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     const now = clock();
     if (now - windowStart >= OCI_WINDOW_MS) {
@@ -141,6 +206,7 @@ export function boundRequestsInFlight(
     if (open < max) {
       admitted += 1;
       peaks.note(open + 1, now);
+      if (open + 1 > ociThreshold(limits) && runtime.config.current.sepp) signalOverloadOn(stream, currentOci);
       return true;
     }
     const priority = limits.priorityReserve > 0 && claimsPriority(headers, limits, servesN32c);
@@ -150,6 +216,7 @@ export function boundRequestsInFlight(
       totals.priorityTaken += 1;
       runtime.metrics.overloadPriorityAdmitted.inc({ listener });
       priorityLog.note(listener, { inFlight: open, max, reserve: limits.priorityReserve });
+      if (runtime.config.current.sepp && Number.isFinite(ociThreshold(limits))) signalOverloadOn(stream, currentOci);
       return true;
     }
     refused += 1;

@@ -142,6 +142,13 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  readonly overloadOciAnswers = new Counter({
+    name: 'sepp_overload_oci_answers_total',
+    help: 'Answers that carried the SEPP\'s 3gpp-Sbi-Oci (TS 29.500 6.4) because the listener had more than limits.ociFromPercent of limits.maxRequestsInFlight in flight (refusals not counted), per listener',
+    labelNames: ['listener'] as const,
+    registers: [this.registry],
+  });
+
   readonly peerRequests: Counter<'peer' | 'direction' | 'outcome' | 'cause'>;
   readonly peerLatency: Gauge<'peer' | 'direction' | 'quantile'>;
   readonly peerInFlight: Gauge<'peer' | 'direction'>;

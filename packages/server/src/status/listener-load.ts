@@ -1,7 +1,8 @@
 /**
  * What one listener holds against its overload bound (limits/requests-in-flight.ts): the requests
- * in flight now and at most in the last minute, the bound and its priority reserve as configured
- * now, and since start the requests refused past it and the priority ones taken into the reserve.
+ * in flight now and at most in the last minute, the bound, its priority reserve and the overload
+ * signalling threshold as configured now, and since start the requests refused past it, the
+ * priority ones taken into the reserve and the answers that carried the SEPP's OCI.
  */
 export interface ListenerLoadView {
   readonly inFlight: number;
@@ -10,6 +11,10 @@ export interface ListenerLoadView {
   readonly priorityReserve: number;
   readonly refused: number;
   readonly priorityTaken: number;
+  /** From how many in flight answers carry the SEPP's OCI (`limits.ociFromPercent`); null: only refusals do. */
+  readonly ociFrom: number | null;
+  /** Answers sent with the SEPP's OCI before any refusal (`sepp_overload_oci_answers_total`). */
+  readonly signalled: number;
 }
 
 /** Seconds `ListenerLoadView.peakInFlight` looks back. */
