@@ -178,7 +178,7 @@ describe('the Grafana dashboard (Grafana\'s schema, @grafana/schema)', () => {
       }
     }
     const titles = dashboard.panels.map((panel) => panel.title).join('\n');
-    for (const topic of [/Peers by state/, /Negotiations by outcome/, /failures by reason/, /Answered per peer/, /Refused per peer and cause/, /Latency per peer/, /PRINS errors by N32fErrorType/, /TLS handshake failures by reason/, /Memory/, /Event loop lag/, /Shared state store/, /State store commands not answered/, /Overload: refused and priority taken/, /N32-f requests in flight per peer/]) {
+    for (const topic of [/Peers by state/, /Negotiations by outcome/, /failures by reason/, /Answered per peer/, /Refused per peer and cause/, /Latency per peer/, /PRINS errors by N32fErrorType/, /TLS handshake failures by reason/, /Memory/, /Event loop lag/, /Shared state store/, /State store commands not answered/, /Overload: slow-down asked, refused and priority taken/, /N32-f requests in flight per peer/]) {
       expect(titles).toMatch(topic);
     }
   });
