@@ -610,6 +610,34 @@ describe('TC_SYSTEM_HANDLING_OF_OVERLOAD_SITUATIONS (limits): abuse is closed, l
     return { goaways: client.goaways, line, counted: (await abuseCount(responder, 'n32', kind)) - before };
   }
 
+  it('load and overload control information of the responder (TS 29.500 6.3, 6.4; set by reloads): its LCI on the first answer of the initiator\'s connection within limits.lciPeriodMs; above limits.ociFromPercent its OCI asks for less before anything is refused; both reach the NF in TLS mode', async () => {
+    const seppScope = `SEPP-FQDN: ${FQDN_A.replace(/\./g, '\\.')}$`;
+    await reloadLimits({ lciPeriodMs: 600_000 });
+    try {
+      const first = await get('lci-first');
+      expect(first.status).toBe(200);
+      expect(String(first.headers['3gpp-sbi-lci'])).toMatch(new RegExp(`^Timestamp: "[0-9T:.Z-]+"; Load-Metric: ([1-9]?[0-9]|100)%; ${seppScope}`));
+      const next = await get('lci-next');
+      expect(next.status).toBe(200);
+      expect(next.headers['3gpp-sbi-lci']).toBeUndefined();
+      // From a quarter of a bound of 4: the second request in flight is asked about.
+      await reloadLimits({ maxRequestsInFlight: 4, ociFromPercent: 25 });
+      const [held] = await holdAtProducer('oci', 1);
+      const asked = await get('oci-while-held');
+      expect(asked.status).toBe(200);
+      expect(String(asked.headers['3gpp-sbi-oci'])).toMatch(new RegExp(`^Timestamp: "[0-9T:.Z-]+"; Period-of-Validity: 1s; Overload-Reduction-Metric: 50%; ${seppScope}`));
+      expect((await held!).status).toBe(200);
+      const calm = await get('oci-after');
+      expect(calm.status).toBe(200);
+      expect(calm.headers['3gpp-sbi-oci']).toBeUndefined();
+      const text = await (await fetch(`http://127.0.0.1:${responder.port('admin')}/metrics`)).text();
+      expect(text).toMatch(/^sepp_overload_oci_answers_total\{listener="n32"[^}]*\} 1$/m);
+      expect(samples(text, 'sepp_refusals_total').filter((sample) => sample.labels['cause'] === 'OVERLOADED')).toEqual([]);
+    } finally {
+      await reloadLimits();
+    }
+  });
+
   it('more invalid frames than limits.maxSessionInvalidFrames (100): the connection is closed, logged and counted as invalid-frames', async () => {
     // 150 requests whose header block carries an upper-case header name (invalid in HTTP/2): each
     // one is an invalid frame to nghttp2, which refuses the stream, then gives up on the session.

@@ -452,8 +452,22 @@ describe('re-keying: prins.maxMessagesPerContext: 4', () => {
   });
 });
 
-describe('the peer too busy to take a protected request (responder limits.maxRequestsInFlight: 1)', () => {
-  const pair = usePair(() => ({ name: 'busy', responder: { limits: { maxRequestsInFlight: 1 } } }));
+describe('the peer too busy to take a protected request (responder limits.maxRequestsInFlight: 1, its LCI every 2 s per connection)', () => {
+  const pair = usePair(() => ({ name: 'busy', responder: { limits: { maxRequestsInFlight: 1, lciPeriodMs: 2_000 } } }));
+
+  it("the peer's load control information on its n32f-process answer reaches the NF (TS 29.500 6.3, SEPP scope), at most once per period on the connection", async () => {
+    await pair.get().waitEstablished();
+    const ask = (query: string) => pair.get().nf!.request({ path: `/nudm-sdm/v2/${SUPI}/am-data?${query}`, headers: { [TARGET_HEADER]: producer.apiRoot } });
+    expect((await ask('lci-before')).status).toBe(200);
+    // A period after the last answer on the connection, whatever carried the last LCI: the next answer carries one.
+    await new Promise((resolve) => setTimeout(resolve, 2_100));
+    const reported = await ask('lci-reported');
+    expect(reported.status).toBe(200);
+    expect(reported.json).toMatchObject({ supi: SUPI, query: { 'lci-reported': '' } });
+    expect(String(reported.headers['3gpp-sbi-lci'])).toMatch(new RegExp(`^Timestamp: "[0-9T:.Z-]+"; Load-Metric: ([1-9]?[0-9]|100)%; SEPP-FQDN: ${FQDN_A.replace(/\./g, '\\.')}$`));
+    // Within the period, none.
+    expect((await ask('lci-within')).headers['3gpp-sbi-lci']).toBeUndefined();
+  });
 
   it("its 503 NF_CONGESTION reaches the NF as it came, with retry-after and the peer's overload control information; not a protection failure; served again once it is free", async () => {
     const { initiator } = pair.get();

@@ -76,7 +76,8 @@ describe('IPX configuration', () => {
     ['a next-hop timeout past a timer\'s range', { forward: { address: '127.0.0.1:9443', fqdn: SEPP_B, timeoutMs: 2 ** 31 } }, 'forward.timeoutMs: must be at most 86400000 ms'],
     ['a bulkhead of 0', { maxConcurrentPerSender: 0 }, 'maxConcurrentPerSender: must be at least 1'],
     ['an N32-c limit', { limits: { n32cRateLimitPerPeer: 10 } }, 'limits.n32cRateLimitPerPeer: not a key of the relay: N32-c does not cross it'],
-    ['the OCI threshold of a SEPP', { limits: { ociFromPercent: 50 } }, 'limits.ociFromPercent: not a key of the relay: an OCI names an NF, SCP or SEPP, and the relay answers without one'],
+    ['the OCI threshold of a SEPP', { limits: { ociFromPercent: 50 } }, 'limits.ociFromPercent: not a key of the relay: an OCI or LCI names an NF, SCP or SEPP, and the relay answers without one'],
+    ['the LCI period of a SEPP', { limits: { lciPeriodMs: 1000 } }, 'limits.lciPeriodMs: not a key of the relay: an OCI or LCI names an NF, SCP or SEPP, and the relay answers without one'],
   ])('names the key at fault: %s', (_name, overrides, expected) => {
     expect(problems(write(overrides)).join('\n')).toContain(expected);
   });

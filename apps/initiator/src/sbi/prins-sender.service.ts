@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, ServerHttp2Stream } from 'node:http2';
+import type { IncomingHttpHeaders, OutgoingHttpHeaders, ServerHttp2Stream } from 'node:http2';
 import { Inject, Injectable } from '@nestjs/common';
 import {
   authorityOf,
@@ -38,7 +38,7 @@ import {
   type BufferedAnswer,
   type N32Connection,
   type SeppLogger,
-  withOverloadControlInformation,
+  withListElement,
 } from '@sepp/server';
 import type { N32fContext } from '@sepp/protocol';
 import { forwardTimeoutMs } from './forward-timeout';
@@ -182,11 +182,7 @@ export class PrinsSenderService {
       if (checked.refusal) throw checked.refusal;
       response = { ...response, headers: fields, ...(checked.body ? { body: checked.body } : {}) };
     }
-    // The peer's overload control information on its answer (TS 29.500 6.4: SEPP scope, asking for
-    // less traffic before it refuses any) reaches the NF as in TLS mode, after any OCI of the producer.
-    const peerOci = answer.headers[SBI_HEADERS.oci];
-    const answerHeaders = headerObject(response.headers);
-    respondWhole(stream, response.status, peerOci === undefined ? answerHeaders : withOverloadControlInformation(answerHeaders, Array.isArray(peerOci) ? peerOci.join(', ') : peerOci), response.body);
+    respondWhole(stream, response.status, withPeerLoadInformation(headerObject(response.headers), answer.headers), response.body);
     return response.status;
   }
 
@@ -240,6 +236,20 @@ export class PrinsSenderService {
       `${peer} refused the protected request: HTTP ${status}${problem.ok && problem.value.cause ? ` ${problem.value.cause}` : ''}${problem.ok && problem.value.detail ? `: ${problem.value.detail}` : ''}`,
     );
   }
+}
+
+/**
+ * The peer's overload and load control information on its n32f-process answer (TS 29.500 6.4, 6.3:
+ * SEPP scope; asking for less traffic before it refuses any, its load) reaches the NF as in TLS
+ * mode, after any the producer put in the answer.
+ */
+function withPeerLoadInformation(headers: OutgoingHttpHeaders, outer: IncomingHttpHeaders): OutgoingHttpHeaders {
+  let out = headers;
+  for (const name of [SBI_HEADERS.oci, SBI_HEADERS.lci]) {
+    const value = outer[name];
+    if (value !== undefined) out = withListElement(out, name, Array.isArray(value) ? value.join(', ') : value);
+  }
+  return out;
 }
 
 /** What a congested peer asks its senders (RFC 9110 `retry-after`, TS 29.500 `3gpp-Sbi-Oci`), to pass on to the NF. */

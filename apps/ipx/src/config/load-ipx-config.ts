@@ -10,6 +10,8 @@ import { IpxConfigFile, type RuleConfig } from './ipx-config.schema';
 
 /** `limits` keys of the SEPPs that size what only N32-c listeners serve. */
 const N32C_ONLY_LIMITS = ['n32cRateLimitPerPeer', 'n32cRateLimitBurst'] as const;
+/** `limits` keys of the SEPPs that shape the overload and load control information their answers carry (SEPP scope). */
+const SEPP_SCOPE_LIMITS = ['ociFromPercent', 'lciPeriodMs'] as const;
 
 /** The environment variable naming the configuration file when `--config` is absent. */
 export const IPX_CONFIG_ENV = 'IPX_CONFIG';
@@ -57,8 +59,8 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
   for (const key of N32C_ONLY_LIMITS) {
     if (parsed.limits?.[key] !== undefined) problems.push({ key: `limits.${key}`, problem: 'not a key of the relay: N32-c does not cross it' });
   }
-  if (parsed.limits?.ociFromPercent !== undefined) {
-    problems.push({ key: 'limits.ociFromPercent', problem: 'not a key of the relay: an OCI names an NF, SCP or SEPP, and the relay answers without one' });
+  for (const key of SEPP_SCOPE_LIMITS) {
+    if (parsed.limits?.[key] !== undefined) problems.push({ key: `limits.${key}`, problem: 'not a key of the relay: an OCI or LCI names an NF, SCP or SEPP, and the relay answers without one' });
   }
 
   if (problems.length > 0 || !cert || !key || !signingKey || ca.some((pem) => !pem)) throw new ConfigError(problems);

@@ -6,6 +6,8 @@ export const SBI_HEADERS = {
   senderTimestamp: '3gpp-sbi-sender-timestamp',
   /** Overload control information (TS 29.500 6.4). */
   oci: '3gpp-sbi-oci',
+  /** Load control information (TS 29.500 6.3). */
+  lci: '3gpp-sbi-lci',
   /** SBI message priority (TS 29.500 5.2.3.2.1, 6.8): 0 highest, 31 lowest. */
   messagePriority: '3gpp-sbi-message-priority',
 } as const;

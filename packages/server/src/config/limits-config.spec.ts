@@ -55,7 +55,7 @@ describe('limits and tls.watchFiles', () => {
       priorityReserve: 256,
     });
     expect([config.limits.priorityReserve, config.limits.priorityReserveUpTo]).toEqual([256, 7]);
-    expect(config.limits.ociFromPercent).toBe(80);
+    expect([config.limits.ociFromPercent, config.limits.lciPeriodMs]).toEqual([80, 0]);
     // The reserve follows the bound: a sixteenth of it, at least 1.
     expect(loadConfig(file({ limits: { maxRequestsInFlight: 40 } }), {}).limits.priorityReserve).toBe(3);
     expect(loadConfig(file({ limits: { maxRequestsInFlight: 2 } }), {}).limits.priorityReserve).toBe(1);
@@ -88,6 +88,7 @@ describe('limits and tls.watchFiles', () => {
       priorityReserve: 0,
       priorityReserveUpTo: 31,
       ociFromPercent: 95,
+      lciPeriodMs: 5000,
       handshakeTimeoutMs: 2000,
       headersTimeoutMs: 3000,
       streamIdleMs: 4000,
@@ -107,7 +108,7 @@ describe('limits and tls.watchFiles', () => {
   it('refuses wrong values and unknown keys, naming the key', () => {
     const problems = problemsOf(
       file({
-        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, maxRequestsInFlight: 0, priorityReserve: -1, priorityReserveUpTo: 32, ociFromPercent: 101, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
+        limits: { maxConcurrentStreams: 0, maxHeaderListSize: '16k', streamIdleMs: 10, rateLimitPerPeer: -1, rateLimitBurst: 0, maxConnections: 0, maxConnectionsPerAddress: '8', n32cRateLimitPerPeer: 2.5, n32cRateLimitBurst: 0, connectionRatePerAddress: -1, connectionRateBurst: 0.5, maxRequestsInFlight: 0, priorityReserve: -1, priorityReserveUpTo: 32, ociFromPercent: 101, lciPeriodMs: -1, drainTimeoutMs: 1.5, closeGraceMs: 60_001, stopGraceMs: 50, maxStreams: 5 },
         tls: { cert: 'sepp.crt', key: 'sepp.key', ca: ['ca.crt'], watchFiles: 'yes' },
       }),
     );
@@ -128,6 +129,7 @@ describe('limits and tls.watchFiles', () => {
         'limits.priorityReserve: must be at least 0 (requests, 0: none)',
         'limits.priorityReserveUpTo: must be at most 31 (a 3gpp-Sbi-Message-Priority, 0 the highest)',
         'limits.ociFromPercent: must be at most 100 (percent of maxRequestsInFlight, 0: only refusals carry the OCI)',
+        'limits.lciPeriodMs: must be at least 0 (ms, 0: none)',
         'limits.drainTimeoutMs: must be an integer (ms)',
         'limits.closeGraceMs: must be at most 60000 (ms)',
         'limits.stopGraceMs: must be at least 100 (ms)',

@@ -54,6 +54,12 @@ export interface LimitsSettings {
    * refusals carry it.
    */
   readonly ociFromPercent: number;
+  /**
+   * Each connection's answers carry the SEPP's load control information (`3gpp-Sbi-Lci`: this
+   * process's event loop utilization) at most once per this period (ms), the first answer on a
+   * connection included; 0: none.
+   */
+  readonly lciPeriodMs: number;
   /** TLS handshake bound (Node `handshakeTimeout`). */
   readonly handshakeTimeoutMs: number;
   /**
@@ -133,6 +139,8 @@ export const LIMITS_DEFAULTS = {
    * request of theirs is refused (the status page's load badge turns amber there too).
    */
   ociFromPercent: 80,
+  /** Off unless asked for: a receiver that balances load over SEPPs by LCI (an SCP) sets its period. */
+  lciPeriodMs: 0,
   handshakeTimeoutMs: 10_000,
   headersTimeoutMs: 10_000,
   streamIdleMs: 30_000,
@@ -187,6 +195,7 @@ export class LimitsConfig {
   @Int(0, 10_000_000, 'requests, 0: none') priorityReserve?: number;
   @Int(0, 31, 'a 3gpp-Sbi-Message-Priority, 0 the highest') priorityReserveUpTo?: number;
   @Int(0, 100, 'percent of maxRequestsInFlight, 0: only refusals carry the OCI') ociFromPercent?: number;
+  @Int(0, DAY_MS, 'ms, 0: none') lciPeriodMs?: number;
   @Int(100, DAY_MS, 'ms') handshakeTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') headersTimeoutMs?: number;
   @Int(100, DAY_MS, 'ms') streamIdleMs?: number;
@@ -230,6 +239,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
     priorityReserve: file?.priorityReserve ?? Math.max(1, Math.ceil(maxRequestsInFlight / 16)),
     priorityReserveUpTo: value('priorityReserveUpTo'),
     ociFromPercent: value('ociFromPercent'),
+    lciPeriodMs: value('lciPeriodMs'),
     handshakeTimeoutMs: value('handshakeTimeoutMs'),
     headersTimeoutMs: value('headersTimeoutMs'),
     streamIdleMs: value('streamIdleMs'),

@@ -4,7 +4,7 @@ export { certificatePeer, N32C_RATE_BUDGET, N32F_RATE_BUDGET, n32cRateLimitOnly,
 export { protectListener, sessionErrorKind, type ListenerGuard } from './protect-listener';
 export { closeListenerConnections, drainListeners } from './drain';
 export type { LimitsReload, ListenerRuntime } from './listener-runtime';
-export { perPeerBound, withOverloadControlInformation } from './requests-in-flight';
+export { perPeerBound, withListElement, withOverloadControlInformation } from './requests-in-flight';
 export { PeerInFlight } from './peer-in-flight';
 export { TokenBucket } from './token-bucket';
 export { LIMITS_DEFAULTS, LimitsConfig, readLimits } from '../config/limits-config';

@@ -10,6 +10,8 @@ import { boundRequestsInFlight, claimsPriority, ociThreshold, overloadControlInf
 
 /** TS 29.500's 3gpp-Sbi-Oci with the SEPP scope (TS29500_CustomHeaders.abnf: oci-element, seppScope). */
 const SEPP_OCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Period-of-Validity: (\d+)s; Overload-Reduction-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
+/** TS 29.500's 3gpp-Sbi-Lci with the SEPP scope (TS29500_CustomHeaders.abnf: lc-element, seppScope). */
+const SEPP_LCI = /^Timestamp: "(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)"; Load-Metric: (100|[1-9]\d|\d)%; SEPP-FQDN: ([!#$%&'*+.^_`|~0-9A-Za-z-]+)$/;
 const FQDN = 'sepp.5gc.mnc001.mcc001.3gppnetwork.org';
 
 /**
@@ -30,12 +32,18 @@ describe('boundRequestsInFlight', () => {
   let atAnswer: number | undefined;
   /** What the handler adds to its answer. */
   let answerHeaders: Record<string, string>;
+  /** The listener's clock (ms). */
+  let now: number;
+  /** This process's load as the LCI reports it (percent). */
+  let loadPercent: number;
 
   beforeEach(async () => {
     inFlight = 0;
     handled = 0;
     atAnswer = undefined;
     answerHeaders = {};
+    now = 0;
+    loadPercent = 0;
     lines = [];
     metrics = new SeppMetrics('initiator');
     const logger = createJsonLogger('test', 'info', { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
@@ -48,7 +56,7 @@ describe('boundRequestsInFlight', () => {
       response.end('handled');
     });
     // One second of the OCI's window for the whole test, however slow the machine.
-    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight, { servesN32c: true, clock: () => 0 });
+    boundRequestsInFlight(server, 'sbi', { logger, metrics, config } as unknown as SeppRuntime, () => inFlight, { servesN32c: true, clock: () => now, load: { percent: () => loadPercent } });
     server.listen(0, '127.0.0.1');
     await once(server, 'listening');
     client = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
@@ -208,6 +216,39 @@ describe('boundRequestsInFlight', () => {
     expect(relayed.text).toBe('handled');
     expect(relayed.headers['3gpp-sbi-oci']).toBeUndefined();
     expect(metrics.loadView()['sbi']).toMatchObject({ ociFrom: null, signalled: 0 });
+  });
+
+  it('limits.lciPeriodMs: the first answer on a connection carries the SEPP\'s LCI (this process\'s load), then the first after each period; each connection its own; none when 0', async () => {
+    expect((await request('GET')).headers['3gpp-sbi-lci']).toBeUndefined();
+    setLimits(readLimits({ maxRequestsInFlight: 3, lciPeriodMs: 5_000 }));
+    loadPercent = 37.4;
+    const first = await request('GET');
+    expect(first.text).toBe('handled');
+    const lci = SEPP_LCI.exec(String(first.headers['3gpp-sbi-lci']));
+    expect(lci?.slice(2)).toEqual(['37', FQDN]);
+    expect(Math.abs(Date.parse(lci![1]!) - Date.now())).toBeLessThan(5_000);
+    now = 4_999;
+    expect((await request('GET')).headers['3gpp-sbi-lci']).toBeUndefined();
+    // Another connection: its first answer carries it.
+    const other = connect(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+    try {
+      const answer = await new Promise<IncomingHttpHeaders>((resolve) => other.request({ ':path': '/nudm-sdm/v2/y' }).on('response', resolve).resume());
+      expect(SEPP_LCI.exec(String(answer['3gpp-sbi-lci']))?.slice(2)).toEqual(['37', FQDN]);
+    } finally {
+      other.close();
+    }
+    // A period later, again; a producer's LCI stays first, ours after it in the same field.
+    now = 5_000;
+    loadPercent = 99.6;
+    const producerLci = 'Timestamp: "2026-12-06T08:00:00.000Z"; Load-Metric: 10%; NF-Instance: 54804518-4191-46b3-955c-ac631f953ed8';
+    answerHeaders = { '3gpp-sbi-lci': producerLci };
+    const both = String((await request('GET')).headers['3gpp-sbi-lci']);
+    expect(both.startsWith(`${producerLci}, `)).toBe(true);
+    expect(SEPP_LCI.exec(both.slice(producerLci.length + 2))?.slice(2)).toEqual(['100', FQDN]);
+    // A listener of no SEPP sends none.
+    now = 20_000;
+    delete config.current.sepp;
+    expect((await request('GET')).headers['3gpp-sbi-lci']).toBe(producerLci);
   });
 
   it('ociThreshold, reductionAbove and withOverloadControlInformation', () => {

@@ -6,6 +6,7 @@ import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { toProblem } from '../problem/to-problem';
 import type { ListenerRuntime } from './listener-runtime';
 import { LOAD_PEAK_SECONDS } from '../status/listener-load';
+import { LoadReportSchedule, loadControlInformation, ProcessLoad } from './load-control';
 import { OnceASecond } from './once-a-second';
 
 /** How long a refused sender is asked to wait (`retry-after`, seconds). */
@@ -41,32 +42,35 @@ export function reductionAbove(load: number, threshold: number): number {
 }
 
 /**
- * `headers` with `oci` in `3gpp-Sbi-Oci`: after what is there already (TS 29.500's header is a list
- * of OCIs, each with its scope: a producer's NF scope and a SEPP's travel together), as one field.
+ * `headers` with `element` in the list header `name` (lower case): after what is there already, as
+ * one field. TS 29.500's `3gpp-Sbi-Oci` and `3gpp-Sbi-Lci` are lists of elements, each with its
+ * scope: a producer's (NF scope) and a SEPP's travel together.
  */
-export function withOverloadControlInformation(headers: OutgoingHttpHeaders | undefined, oci: string): OutgoingHttpHeaders {
+export function withListElement(headers: OutgoingHttpHeaders | undefined, name: string, element: string): OutgoingHttpHeaders {
   const out: OutgoingHttpHeaders = { ...headers };
-  for (const name of Object.keys(out)) {
-    if (name.toLowerCase() !== SBI_HEADERS.oci) continue;
-    const theirs = out[name];
-    delete out[name];
-    out[SBI_HEADERS.oci] = theirs === undefined ? oci : `${Array.isArray(theirs) ? theirs.join(', ') : String(theirs)}, ${oci}`;
+  for (const key of Object.keys(out)) {
+    if (key.toLowerCase() !== name) continue;
+    const theirs = out[key];
+    delete out[key];
+    out[name] = theirs === undefined ? element : `${Array.isArray(theirs) ? theirs.join(', ') : String(theirs)}, ${element}`;
     return out;
   }
-  out[SBI_HEADERS.oci] = oci;
+  out[name] = element;
   return out;
+}
+
+/** `headers` with `oci` in `3gpp-Sbi-Oci`, after any OCI already there (`withListElement`). */
+export function withOverloadControlInformation(headers: OutgoingHttpHeaders | undefined, oci: string): OutgoingHttpHeaders {
+  return withListElement(headers, SBI_HEADERS.oci, oci);
 }
 
 /**
  * The stream's answer, whoever sends it (a fast path, Node's compatibility layer for the
- * framework), gets `information()` in `3gpp-Sbi-Oci` when it returns one at that moment.
+ * framework), goes out with its headers as `amend` makes them at that moment.
  */
-function signalOverloadOn(stream: ServerHttp2Stream, information: () => string | undefined): void {
+function amendAnswer(stream: ServerHttp2Stream, amend: (headers: OutgoingHttpHeaders | undefined) => OutgoingHttpHeaders | undefined): void {
   const respond = stream.respond.bind(stream);
-  stream.respond = (headers?: OutgoingHttpHeaders, options?: ServerStreamResponseOptions): void => {
-    const oci = information();
-    respond(oci === undefined ? headers : withOverloadControlInformation(headers, oci), options);
-  };
+  stream.respond = (headers?: OutgoingHttpHeaders, options?: ServerStreamResponseOptions): void => respond(amend(headers), options);
 }
 
 /**
@@ -145,6 +149,11 @@ export function perPeerBound(maxConcurrentPerPeer: number, headers: IncomingHttp
  * already in the answer (a producer's). Counted in `sepp_overload_oci_answers_total`; the status
  * page shows the count. A listener of no SEPP (the IPX relay) has no scope to name and sends none.
  *
+ * Load control information (`3gpp-Sbi-Lci`, TS 29.500 6.3, SEPP scope), when `limits.lciPeriodMs`
+ * is set: the first answer on each connection, then the first after each period, carries this
+ * process's load (`ProcessLoad`: its event loop utilization), for senders that balance their
+ * traffic over SEPPs by it (an SCP).
+ *
  * Priority first (TS 29.500 6.8): past the bound, `limits.priorityReserve` more requests are taken
  * if they claim priority (`claimsPriority`: N32-c, or a `3gpp-Sbi-Message-Priority` of
  * `limits.priorityReserveUpTo` or higher), so that these still pass while ordinary traffic is
@@ -161,9 +170,11 @@ export function boundRequestsInFlight(
   listener: string,
   runtime: ListenerRuntime,
   inFlight: () => number,
-  options: { servesN32c?: boolean; clock?: () => number } = {},
+  options: { servesN32c?: boolean; clock?: () => number; load?: Pick<ProcessLoad, 'percent'> } = {},
 ): void {
   const clock = options.clock ?? ((): number => performance.now());
+  const load = options.load ?? new ProcessLoad();
+  const loadReports = new LoadReportSchedule();
   const servesN32c = options.servesN32c === true;
   const log = new OnceASecond<{ inFlight: number; max: number }>((_, refused, { inFlight: open, max }) => {
     runtime.logger.warn({ listener, cause: 'NF_CONGESTION', refused, inFlight: open, maxRequestsInFlight: max }, 'overload: requests refused');
@@ -182,16 +193,33 @@ export function boundRequestsInFlight(
     const threshold = runtime.config.current.sepp ? ociThreshold(limits) : Infinity;
     return { inFlight: inFlight(), peakInFlight: peaks.peak(clock()), maxRequestsInFlight, priorityReserve, ociFrom: Number.isFinite(threshold) ? threshold : null, ...totals };
   });
-  /** The OCI an answer going now carries: while the load is above the threshold (SEPPs only). */
-  const currentOci = (): string | undefined => {
-    const { config } = runtime;
-    const sepp = config.current.sepp;
-    if (!sepp) return undefined;
-    const metric = reductionAbove(inFlight(), ociThreshold(config.current.limits));
-    if (metric === 0) return undefined;
-    totals.signalled += 1;
-    runtime.metrics.overloadOciAnswers.inc({ listener });
-    return overloadControlInformation(sepp.fqdn, metric, new Date());
+  /**
+   * What a SEPP adds to the answer of a stream taken: its OCI while the load is above the threshold
+   * when the answer goes (`overload`: the stream was taken above it), its LCI when one is due.
+   */
+  const amendFor = (seppFqdn: string, overload: boolean, report: boolean) => (headers: OutgoingHttpHeaders | undefined): OutgoingHttpHeaders | undefined => {
+    let out = headers;
+    if (overload) {
+      const metric = reductionAbove(inFlight(), ociThreshold(runtime.config.current.limits));
+      if (metric > 0) {
+        totals.signalled += 1;
+        runtime.metrics.overloadOciAnswers.inc({ listener });
+        out = withOverloadControlInformation(out, overloadControlInformation(seppFqdn, metric, new Date()));
+      }
+    }
+    if (report) out = withListElement(out, SBI_HEADERS.lci, loadControlInformation(seppFqdn, load.percent(), new Date()));
+    return out;
+  };
+  /** Taken, with `taken` requests in flight now: the peak noted, and what its answer must carry. */
+  const admit = (stream: ServerHttp2Stream, limits: LimitsSettings, taken: number, now: number): true => {
+    admitted += 1;
+    peaks.note(taken, now);
+    const sepp = runtime.config.current.sepp;
+    if (!sepp) return true;
+    const overload = taken > ociThreshold(limits);
+    const report = loadReports.take(stream.session, limits.lciPeriodMs, now);
+    if (overload || report) amendAnswer(stream, amendFor(sepp.fqdn, overload, report));
+    return true;
   };
   server.admitStream = (stream: ServerHttp2Stream, headers: IncomingHttpHeaders): boolean => {
     const now = clock();
@@ -203,21 +231,13 @@ export function boundRequestsInFlight(
     const limits = runtime.config.current.limits;
     const max = limits.maxRequestsInFlight;
     const open = inFlight();
-    if (open < max) {
-      admitted += 1;
-      peaks.note(open + 1, now);
-      if (open + 1 > ociThreshold(limits) && runtime.config.current.sepp) signalOverloadOn(stream, currentOci);
-      return true;
-    }
+    if (open < max) return admit(stream, limits, open + 1, now);
     const priority = limits.priorityReserve > 0 && claimsPriority(headers, limits, servesN32c);
     if (priority && open < max + limits.priorityReserve) {
-      admitted += 1;
-      peaks.note(open + 1, now);
       totals.priorityTaken += 1;
       runtime.metrics.overloadPriorityAdmitted.inc({ listener });
       priorityLog.note(listener, { inFlight: open, max, reserve: limits.priorityReserve });
-      if (runtime.config.current.sepp && Number.isFinite(ociThreshold(limits))) signalOverloadOn(stream, currentOci);
-      return true;
+      return admit(stream, limits, open + 1, now);
     }
     refused += 1;
     totals.refused += 1;
