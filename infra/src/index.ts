@@ -1,5 +1,6 @@
 export {
   createCa,
+  createCrl,
   createLeaf,
   homeNetworkDomain,
   INTERCONNECT_ORGANISATION,
@@ -12,6 +13,7 @@ export {
 } from './certs/cert-factory';
 export type {
   CreateCaOptions,
+  CreateCrlOptions,
   CreateLeafOptions,
   LeafExtendedKeyUsage,
   LeafKeyUsage,

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse, stringify } from 'yaml';
-import { IPX_FILES, writeCertificateSet } from '@sepp/infra';
+import { createCrl, IPX_FILES, loadCa, writeCertificateSet } from '@sepp/infra';
 import { ConfigError, loadConfig } from '@sepp/server';
 import { loadIpxConfig } from '@sepp/ipx/dist/config/load-ipx-config';
 import { CHART_DIR, helm, render, type KubeObject } from './support/helm';
@@ -99,6 +99,7 @@ beforeAll(async () => {
     ['sepp-redis-tls', { 'ca.crt': file('ca.crt') }],
     ['sepp-redis-sentinel', { password: randomBytes(18).toString('base64url') }],
     ['sepp-key-wrap', { 'key-wrap.key': randomBytes(32) }],
+    ['sepp-crl', { 'roots.crl': await createCrl({ ca: await loadCa(file('ca-001-01.crt').toString(), file('ca-001-01.key').toString()) }) }],
   ]);
 });
 
@@ -414,8 +415,11 @@ describe.each(CASES)('helm template with $title', ({ values, kinds, replicas, st
     expect(loaderProblems(path, pod.env)).toEqual([]);
     const config = loadConfig(path, pod.env);
     expect(config.sepp.fqdn).toBe(FQDN_OURS);
-    // It read the certificate, key and roots from the Secrets' mounts.
+    // It read the certificate, key and roots from the Secrets' mounts, and the CRLs where the values name their Secret.
     expect([config.tls.certFile, config.tls.keyFile, ...config.tls.caFiles].every((file) => [...pod.mounts.values()].some((dir) => file.startsWith(`${dir}/`)))).toBe(true);
+    const crlSecret = values.includes(HA_VALUES);
+    expect(config.tls.crls.map((crl) => crl.issuer)).toEqual(crlSecret ? [expect.stringContaining('001-01')] : []);
+    expect(config.tls.crls.every((crl) => [...pod.mounts.values()].some((dir) => crl.file.startsWith(`${dir}/`)))).toBe(true);
     expect(config.state.redis === null).toBe(!state);
     // A peer's address may be a list (its sites or replicas): every one is dialled in turn.
     const peers = seppFileOf(objects, role).n32.peers;

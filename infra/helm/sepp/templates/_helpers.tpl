@@ -68,6 +68,7 @@ responder initiator ipx
 config: /etc/sepp/config
 tls: /etc/sepp/tls
 ca: /etc/sepp/ca
+crl: /etc/sepp/crl
 signing: /etc/sepp/ipx-signing
 redisPassword: /etc/sepp/redis-password
 redisTls: /etc/sepp/redis-tls
@@ -138,6 +139,9 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- toYaml $cfg }}
 {{- else }}
 {{- $cfg := mergeOverwrite (deepCopy (default dict $root.Values.config)) (deepCopy (default dict $role.config)) }}
+{{- if $tls.crlExistingSecret }}
+{{- $_ := set $tlsFiles "crl" (list (printf "%s/%s" $paths.crl $tls.crlKey)) }}
+{{- end }}
 {{- $_ := set $cfg "tls" (mergeOverwrite (default dict $cfg.tls) $tlsFiles) }}
 {{- $_ := set $cfg "admin" (dict "listen" (dict "host" "0.0.0.0" "port" $ports.admin)) }}
 {{- $n32 := default dict $cfg.n32 }}

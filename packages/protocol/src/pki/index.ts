@@ -23,3 +23,4 @@ export { assertPlmn, countryCode, homeNetworkDomain, plmnFromFqdn, seppFqdn, typ
 export { daysFromNow, MAX_LEAF_VALIDITY_DAYS, resolveValidity, type Validity, type ValidityOptions } from './validity';
 export { ECDSA_SHA256, generateP256, importP256PrivateKey, privateKeyToPem, randomSerialHex, type CryptoKey, type CryptoKeyPair } from './keys';
 export { x509 } from './x509';
+export { createCrl, crlSignedBy, normalizeSerial, readCrls, revokedInChain, type CreateCrlOptions, type CrlSummary, type RevokedEntry } from './crl';

@@ -22,6 +22,8 @@ import { useListenerLimits } from '../limits/listener-limits';
 import { closeListenerConnections, drainListeners } from '../limits/drain';
 import { protectListener, type ListenerGuard } from '../limits/protect-listener';
 import { watchTlsFiles } from '../tls/watch-tls-files';
+import { closeRevokedOnReload } from '../tls/revocation';
+import type { SeppHttp2Server } from '../n32f/dispatching-server';
 import { swapTlsOnReload } from '../tls/reload-tls';
 import { tlsProfileOptions } from '../tls/tls-options';
 import { createStateStore } from '../state/create-state-store';
@@ -31,6 +33,9 @@ import { applyRunningHeapPolicy } from '../runtime/heap-policy';
 import { installLeanAsyncResourceBind } from '../runtime/async-resource-bind';
 
 /** Exit code for a configuration that cannot be used (CONFIG.md). */
+/** The listeners whose peers are SEPPs (N32 TLS, `tls.ca`/`tls.crl`): the N32 one and the responder's dedicated N32-f one. */
+const N32_LISTENERS: ReadonlySet<string> = new Set(['n32', 'n32f']);
+
 export const EXIT_CONFIG = 2;
 /** Exit code when a valid configuration still cannot be served (a port in use). */
 export const EXIT_STARTUP = 1;
@@ -122,6 +127,12 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     listeners.set(listener.name, app);
   }
   const tlsWatcher = watchTlsFiles(runtime);
+  // tls.crl: a reload that installs a CRL closes the N32 connections whose peer it revokes.
+  closeRevokedOnReload(runtime, () =>
+    [...listeners]
+      .filter(([name]) => N32_LISTENERS.has(name))
+      .map(([listener, app]) => ({ listener, sessions: (app.getHttpServer() as unknown as Partial<SeppHttp2Server>).http2Sessions ?? [] })),
+  );
 
   let stopping: Promise<void> | null = null;
   const shutdown = (reason: string): Promise<void> => {

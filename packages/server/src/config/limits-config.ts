@@ -259,7 +259,7 @@ export function readLimits(file: LimitsConfig | undefined): LimitsSettings {
  */
 export function tlsFilesOf(
   parsed: {
-    tls: { cert: string; key: string; ca: string[] };
+    tls: { cert: string; key: string; ca: string[]; crl?: string[] };
     n32: { trustAnchors?: { ca: string[] }[] };
     n32f?: { tls?: { cert: string; key: string } };
     sbi?: { tls?: { cert: string; key: string; ca?: string[] } };
@@ -271,6 +271,7 @@ export function tlsFilesOf(
     pathOf('tls.cert', parsed.tls.cert),
     pathOf('tls.key', parsed.tls.key),
     ...parsed.tls.ca.map((file) => pathOf('tls.ca', file)),
+    ...(parsed.tls.crl ?? []).map((file) => pathOf('tls.crl', file)),
     ...(parsed.n32.trustAnchors ?? []).flatMap((anchor) => anchor.ca.map((file) => pathOf('n32.trustAnchors', file))),
   ];
   if (parsed.n32f?.tls) files.push(pathOf('n32f.tls.cert', parsed.n32f.tls.cert), pathOf('n32f.tls.key', parsed.n32f.tls.key));

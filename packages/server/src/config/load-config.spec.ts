@@ -1,9 +1,9 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
-import { createCa, createLeaf, mintExpired } from '@sepp/infra';
+import { createCa, createCrl, createLeaf, mintExpired } from '@sepp/infra';
 import { ConfigError, loadConfig, resolveConfigPath } from './load-config';
 
 const FQDN = 'sepp.5gc.mnc001.mcc001.3gppnetwork.org';
@@ -57,6 +57,9 @@ beforeAll(async () => {
   const ipxKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
   writeFileSync(join(dir, 'certs/ipx.pub'), ipxKey);
   writeFileSync(join(dir, 'certs/rsa.pub'), generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }));
+  // A current CRL revoking `other`, and one past its nextUpdate.
+  writeFileSync(join(dir, 'certs/ca.crl'), await createCrl({ ca, revoked: [{ serialNumber: new X509Certificate(other.certPem).serialNumber }] }));
+  writeFileSync(join(dir, 'certs/stale.crl'), await createCrl({ ca, thisUpdate: new Date(Date.now() - 10 * 86_400_000), nextUpdate: new Date(Date.now() - 86_400_000) }));
 });
 
 describe('loadConfig', () => {
@@ -129,6 +132,10 @@ describe('loadConfig', () => {
     ['an NF keepalive under 100 ms', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 50 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
     ['a negative NF keepalive', (c) => (c.sbi = { ...c.sbi, keepaliveMs: -1 }), 'sbi.keepaliveMs: must be 0 (none) or at least 100 ms'],
     ['an NF keepalive past a timer\'s range', (c) => (c.sbi = { ...c.sbi, keepaliveMs: 2 ** 31 }), 'sbi.keepaliveMs: must be at most 3600000 ms'],
+    ['a CRL file that is a certificate', (c) => (c.tls.crl = ['../certs/ca.crt']), `tls.crl[0]: ${'DIR'}/certs/ca.crt is not a PEM certificate revocation list`],
+    ['a CRL file that is not there', (c) => (c.tls.crl = ['../certs/none.crl']), `tls.crl[0]: cannot read ${'DIR'}/certs/none.crl`],
+    ['a CRL past its nextUpdate', (c) => (c.tls.crl = ['../certs/ca.crl', '../certs/stale.crl']), 'tls.crl[1]: the CRL of C=ZZ, O=SEPP interconnect, CN=Test CA is past its nextUpdate ('],
+    ['CRLs not as a list', (c) => (c.tls.crl = '../certs/ca.crl'), 'tls.crl: must be a list of PEM files'],
     ['an N32 keepalive past a timer\'s range', (c) => (c.n32.keepaliveMs = 2 ** 31), 'n32.keepaliveMs: must be at most 3600000 ms'],
     ['an N32-c request timeout beyond a day', (c) => (c.n32.requestTimeoutMs = 86_400_001), 'n32.requestTimeoutMs: must be at most 86400000 ms'],
     ['an N32 idle timeout beyond a day', (c) => (c.n32.idleTimeoutMs = 2 ** 31), 'n32.idleTimeoutMs: must be at most 86400000 ms'],
@@ -141,6 +148,21 @@ describe('loadConfig', () => {
     mutate(raw);
     const problems = problemsOf(() => loadConfig(write(raw), {}));
     expect(problems.some((p) => p.startsWith(expected.replace('DIR', dir)))).toBe(true);
+  });
+
+  it('reads tls.crl: the PEM texts for TLS, each CRL\'s issuer, nextUpdate and revoked serial numbers, the files among those watched; none by default', () => {
+    expect(loadConfig(write(base()), {}).tls.material.crl).toEqual([]);
+    const raw = base();
+    raw.tls.crl = ['../certs/ca.crl'];
+    const config = loadConfig(write(raw), {});
+    expect(config.tls.material.crl).toHaveLength(1);
+    expect(config.tls.material.crl[0]!.toString()).toContain('-----BEGIN X509 CRL-----');
+    expect(config.tls.crls).toHaveLength(1);
+    const [crl] = config.tls.crls;
+    expect(crl).toMatchObject({ issuer: 'C=ZZ, O=SEPP interconnect, CN=Test CA', file: join(dir, 'certs/ca.crl') });
+    expect(crl!.nextUpdate!.getTime()).toBeGreaterThan(Date.now());
+    expect([...crl!.revoked]).toEqual([new X509Certificate(other.certPem).serialNumber.toLowerCase().replace(/^0+/, '')]);
+    expect(config.tls.files).toContain(join(dir, 'certs/ca.crl'));
   });
 
   it('reads a peer IPX relay: its address, and the P-256 keys of its certificates and public-key files', () => {

@@ -10,7 +10,7 @@ import { applyEnvOverrides } from './env-overrides';
 import { CONFIG_DEFAULTS, type ListenAddress, type PeerSettings, type SeppConfig, type TlsMaterial } from './sepp-config';
 import { parseHostPort, type ListenConfig } from './config-schema-parts';
 import { SeppConfigFile, type PlmnConfig } from './sepp-config.schema';
-import { readCaList, readIdentity } from './read-tls';
+import { readCaList, readCrlList, readIdentity } from './read-tls';
 import { n32TrustedRoots, readTrustAnchors } from './read-trust-anchors';
 import { readPeerIpx } from './read-ipx';
 import { readLimits, tlsFilesOf } from './limits-config';
@@ -118,6 +118,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
   const fqdn = normalizeFqdn(parsed.sepp.fqdn);
   const identity = readIdentity({ certKey: 'tls.cert', keyKey: 'tls.key', certFile, keyFile, fqdn: { key: 'sepp.fqdn', name: fqdn } }, now, problems);
   const ca = readCaList('tls.ca', caFiles, problems);
+  const revocation = readCrlList('tls.crl', (parsed.tls.crl ?? []).map((file) => pathOf('tls.crl', file)), now, problems);
   const trustAnchors = readTrustAnchors(parsed.n32.trustAnchors, pathOf, problems);
   const peerIpx = parsed.n32.peers.map((peer, index) => readPeerIpx(peer, index, pathOf, parseHostPort, problems));
 
@@ -173,8 +174,8 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
     : null;
   const state = readState(parsed.state, fqdn, pathOf, problems);
   const border = readBorder(parsed.border, parsed.n32.peers, problems);
-  if (problems.length > 0 || !identity || !ca || !n32fIdentity) throw naming(problems);
-  const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors) };
+  if (problems.length > 0 || !identity || !ca || !n32fIdentity || !revocation) throw naming(problems);
+  const material: TlsMaterial = { ...identity, ca: n32TrustedRoots(ca, trustAnchors), crl: revocation.pem };
 
   const config: SeppConfig = {
     source,
@@ -191,6 +192,7 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env, n
       caFiles,
       minVersion: parsed.tls.minVersion ?? CONFIG_DEFAULTS.minVersion,
       material,
+      crls: revocation.crls,
       watchFiles: parsed.tls.watchFiles ?? CONFIG_DEFAULTS.watchFiles,
       files: tlsFilesOf(parsed, pathOf),
     },
@@ -272,7 +274,7 @@ const plmn = ({ mcc, mnc }: PlmnConfig): PlmnIdValue => ({ mcc, mnc });
 const listen = ({ host, port }: ListenConfig): ListenAddress => ({ host, port });
 
 function deepFreeze<T>(value: T): T {
-  if (value && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Date) && !Object.isFrozen(value)) {
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof Date) && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child);
     Object.freeze(value);
   }

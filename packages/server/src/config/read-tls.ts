@@ -1,6 +1,8 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { certificateDnsNames } from '../tls/certificate-names';
+import { pkiOnDemand } from '../tls/pki-on-demand';
+import type { CrlSummary } from '@sepp/protocol/pki';
 import type { ConfigProblem } from './config-problems';
 
 export interface TlsIdentity {
@@ -76,4 +78,40 @@ export function readCaList(listKey: string, files: readonly string[], problems: 
     }
   });
   return problems.length === before ? out : null;
+}
+
+/** A CRL of `tls.crl` as the SEPP keeps it: its file, and what `@sepp/protocol/pki` read of it. */
+export interface LoadedCrl extends CrlSummary {
+  readonly file: string;
+}
+
+/**
+ * Reads certificate revocation lists (PEM `X509 CRL`, several per file allowed): each must parse
+ * and be current (its nextUpdate ahead: OpenSSL refuses every certificate a stale CRL covers).
+ * Null when any is not; `pem` holds the files' texts for the TLS contexts.
+ */
+export function readCrlList(listKey: string, files: readonly string[], now: Date, problems: ConfigProblem[]): { pem: Buffer[]; crls: LoadedCrl[] } | null {
+  const before = problems.length;
+  const pem: Buffer[] = [];
+  const crls: LoadedCrl[] = [];
+  files.forEach((path, index) => {
+    const key = `${listKey}[${index}]`;
+    const text = readPem(key, path, problems);
+    if (!text) return;
+    let read: CrlSummary[];
+    try {
+      read = pkiOnDemand().readCrls(text.toString('utf8'));
+    } catch (error) {
+      problems.push({ key, problem: `${path} is not a PEM certificate revocation list (${(error as Error).message})` });
+      return;
+    }
+    for (const crl of read) {
+      if (crl.nextUpdate && crl.nextUpdate.getTime() <= now.getTime()) {
+        problems.push({ key, problem: `the CRL of ${crl.issuer} is past its nextUpdate (${crl.nextUpdate.toISOString()}): TLS would refuse every certificate it covers; install a current one` });
+      }
+      crls.push({ ...crl, file: path });
+    }
+    pem.push(text);
+  });
+  return problems.length === before ? { pem, crls } : null;
 }

@@ -85,6 +85,12 @@ export class TlsConfig {
   ca!: string[];
   @Expose() @Optional() @IsIn(['TLSv1.2', 'TLSv1.3'], { message: 'must be TLSv1.2 or TLSv1.3' })
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /**
+   * Certificate revocation lists (PEM files) N32 peers are checked against, on both sides of N32:
+   * when set, every CA of a peer's chain must have a current CRL here.
+   */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of PEM files' }) @IsString({ each: true, message: 'every item must be a path to a PEM file' })
+  crl?: string[];
   /** Reload when a certificate, key or CA file changes (fs.watch, debounced), as SIGHUP does. */
   @Expose() @Optional() @IsBoolean({ message: 'must be true or false' })
   watchFiles?: boolean;

@@ -1,5 +1,6 @@
 import type { ApiRoot, IntermediaryPolicy, N32Mechanism, PlmnIdValue } from '@sepp/protocol';
 import { LIMITS_DEFAULTS, type LimitsSettings } from './limits-config';
+import type { LoadedCrl } from './read-tls';
 import type { StateSettings } from './state-config';
 import type { BorderSettings } from '../border/read-border';
 
@@ -54,6 +55,8 @@ export interface TlsMaterial {
   readonly key: Buffer;
   /** Roots TLS verifies N32 peers against: `tls.ca` plus the roots of every `n32.trustAnchors` entry. */
   readonly ca: readonly Buffer[];
+  /** `tls.crl`: the revocation lists TLS checks N32 peers' chains against (PEM texts; empty: none). */
+  readonly crl: readonly Buffer[];
   /** SAN dNSNames of our own leaf certificate. */
   readonly dnsNames: readonly string[];
   readonly notAfter: Date;
@@ -79,6 +82,8 @@ export interface SeppConfig {
     readonly caFiles: readonly string[];
     readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
     readonly material: TlsMaterial;
+    /** What `tls.crl` holds: per CRL its file, issuer, validity and revoked serial numbers. */
+    readonly crls: readonly LoadedCrl[];
     /** `tls.watchFiles`: reload when one of `files` changes. */
     readonly watchFiles: boolean;
     /** Every certificate, key and CA file this configuration read (absolute paths). */

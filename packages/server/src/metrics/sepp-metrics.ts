@@ -9,7 +9,19 @@ import type { N32StateStore } from '../state/state-store';
 import { certificateExpiries } from './certificate-expiry';
 
 /** Why a TLS handshake failed, in the few classes operators alert on. */
-export type TlsFailureReason = 'no_certificate' | 'unknown_ca' | 'expired' | 'not_yet_valid' | 'san_mismatch' | 'protocol_version' | 'alpn' | 'timeout' | 'trust_anchor' | 'other';
+export type TlsFailureReason =
+  | 'no_certificate'
+  | 'unknown_ca'
+  | 'expired'
+  | 'not_yet_valid'
+  | 'revoked'
+  | 'crl'
+  | 'san_mismatch'
+  | 'protocol_version'
+  | 'alpn'
+  | 'timeout'
+  | 'trust_anchor'
+  | 'other';
 
 /** Maps Node/OpenSSL error codes and certificate verdicts to a {@link TlsFailureReason}. */
 export function classifyTlsFailure(code: string | undefined, message = ''): TlsFailureReason {
@@ -17,6 +29,9 @@ export function classifyTlsFailure(code: string | undefined, message = ''): TlsF
   // Not OpenSSL's: the per-PLMN trust anchor check after the handshake (tls/trust-anchors.ts).
   if (code === 'TRUST_ANCHOR') return 'trust_anchor';
   if (/PEER_DID_NOT_RETURN_A_CERTIFICATE|CERTIFICATE_REQUIRED/.test(text)) return 'no_certificate';
+  // `tls.crl`: a certificate its issuer's CRL lists; an issuer without a current CRL (none, stale, badly signed).
+  if (/CERT_REVOKED|CERTIFICATE REVOKED/.test(text)) return 'revoked';
+  if (/CRL/.test(text)) return 'crl';
   if (/CERT_HAS_EXPIRED/.test(text)) return 'expired';
   if (/CERT_NOT_YET_VALID/.test(text)) return 'not_yet_valid';
   if (/UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT|UNABLE_TO_GET_ISSUER_CERT|CERT_SIGNATURE_FAILURE|UNKNOWN_CA|CERT_UNTRUSTED/.test(text)) return 'unknown_ca';
@@ -157,6 +172,13 @@ export class SeppMetrics {
     name: 'sepp_tls_certificate_expiry_timestamp_seconds',
     help: 'notAfter (seconds since the epoch) of each certificate of the configuration, by usage (n32, n32f, sbi, admin, ca, ipx-signing) and subject',
     labelNames: ['usage', 'subject'] as const,
+    registers: [this.registry],
+  });
+
+  readonly crlNextUpdate = new Gauge({
+    name: 'sepp_tls_crl_next_update_timestamp_seconds',
+    help: 'nextUpdate (seconds since the epoch) of each CRL of tls.crl, by issuer: past it TLS refuses every certificate of that issuer',
+    labelNames: ['issuer'] as const,
     registers: [this.registry],
   });
 
@@ -326,10 +348,12 @@ export class SeppMetrics {
     this.refuse({ category: 'tamper', cause: type, peer, detail: detectedBy === 'peer' ? `reported by the peer${detail ? `: ${detail}` : ''}` : detail });
   }
 
-  /** The notAfter of every certificate of the configuration; call again after a reload. */
+  /** The notAfter of every certificate of the configuration and the nextUpdate of every CRL; call again after a reload. */
   followCertificates(config: SeppConfig): void {
     this.certificateExpiry.reset();
     for (const { usage, subject, notAfter } of certificateExpiries(config)) this.certificateExpiry.set({ usage, subject }, notAfter);
+    this.crlNextUpdate.reset();
+    for (const { issuer, nextUpdate } of config.tls.crls) if (nextUpdate) this.crlNextUpdate.set({ issuer }, nextUpdate.getTime() / 1000);
   }
 
   /** Times one request; call the returned function with its status when it is over. */

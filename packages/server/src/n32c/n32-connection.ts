@@ -20,6 +20,9 @@ export interface N32cResponse {
   readonly raw: Buffer;
 }
 
+/** The N32 connections of this process that are up (`N32Connection.live`). */
+const LIVE = new Set<N32Connection>();
+
 /** Where and as whom to dial when it is not the peer's N32-c endpoint with our N32 certificate. */
 export interface N32Endpoint {
   readonly fqdn: string;
@@ -110,9 +113,17 @@ export class N32Connection {
         clearTimeout(timer);
         session.off('error', fail);
         session.on('error', () => undefined); // errors after connect surface as 'close'
-        resolve(new N32Connection(peer, session, socket!, authority, `${host}:${port}`, `SEPP-${config.sepp.fqdn}`, metrics));
+        const connection = new N32Connection(peer, session, socket!, authority, `${host}:${port}`, `SEPP-${config.sepp.fqdn}`, metrics);
+        LIVE.add(connection);
+        session.once('close', () => LIVE.delete(connection));
+        resolve(connection);
       });
     });
+  }
+
+  /** Every N32 connection of this process that is up (a reload checks their peers' certificates again, tls/revocation.ts). */
+  static live(): readonly N32Connection[] {
+    return [...LIVE];
   }
 
   /** The connection as the status page lists it: `purpose` is what it carries for us. */

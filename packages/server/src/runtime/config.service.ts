@@ -45,7 +45,7 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['identity', [a.sepp.fqdn, a.sepp.plmns, a.sepp.supportedFeatures, a.sepp.targetApiRootSupported], [b.sepp.fqdn, b.sepp.plmns, b.sepp.supportedFeatures, b.sepp.targetApiRootSupported]],
     ['capabilities', a.sepp.capabilities, b.sepp.capabilities],
     ['peers', [a.n32.peers, a.n32.acceptUnknownPeers, a.n32.purposes], [b.n32.peers, b.n32.acceptUnknownPeers, b.n32.purposes]],
-    ['tls', [a.tls.material.cert.toString('base64'), a.tls.material.key.toString('base64'), a.tls.material.ca.map((c) => c.toString('base64')), a.tls.minVersion], [b.tls.material.cert.toString('base64'), b.tls.material.key.toString('base64'), b.tls.material.ca.map((c) => c.toString('base64')), b.tls.minVersion]],
+    ['tls', n32TlsKey(a), n32TlsKey(b)],
     ['timers', [a.n32.retry, a.n32.renegotiation, a.n32.requestTimeoutMs, a.n32.keepaliveMs, a.n32.idleTimeoutMs], [b.n32.retry, b.n32.renegotiation, b.n32.requestTimeoutMs, b.n32.keepaliveMs, b.n32.idleTimeoutMs]],
     ['listeners', [a.n32.listen, a.admin.listen, a.sbi.listen, a.n32f.listen], [b.n32.listen, b.admin.listen, b.sbi.listen, b.n32f.listen]],
     ['n32f', [a.n32f.connection, a.n32f.fqdn, a.n32f.tls.cert.toString('base64'), a.n32f.requestTimeoutMs, a.n32f.establishTimeoutMs, a.n32f.maxConcurrentPerPeer, a.n32f.bodyLimit], [b.n32f.connection, b.n32f.fqdn, b.n32f.tls.cert.toString('base64'), b.n32f.requestTimeoutMs, b.n32f.establishTimeoutMs, b.n32f.maxConcurrentPerPeer, b.n32f.bodyLimit]],
@@ -56,6 +56,12 @@ function diffAreas(a: SeppConfig, b: SeppConfig): string[] {
     ['border', a.border, b.border],
   ];
   return areas.filter(([, x, y]) => !same(x, y)).map(([name]) => name);
+}
+
+/** The N32 TLS material (certificate, key, trusted roots, CRLs) and profile, to notice a rotation or a new CRL. */
+function n32TlsKey(config: SeppConfig): unknown[] {
+  const { material, minVersion } = config.tls;
+  return [material.cert.toString('base64'), material.key.toString('base64'), material.ca.map((c) => c.toString('base64')), material.crl.map((c) => c.toString('base64')), minVersion];
 }
 
 /** The NF-facing TLS material (certificate, key and trusted roots), to notice a rotation. */

@@ -35,9 +35,20 @@ export function tlsProfileOptions(minVersion: 'TLSv1.2' | 'TLSv1.3' = 'TLSv1.2')
   };
 }
 
+/**
+ * The profile with our N32 identity and what peers are verified against: the trusted roots and,
+ * when `tls.crl` is set, the revocation lists (OpenSSL then checks every certificate of a peer's
+ * chain against its issuer's CRL, and refuses one revoked, or whose issuer has no current CRL).
+ */
 function profile(config: SeppConfig): SecureContextOptions {
   const { material, minVersion } = config.tls;
-  return { ...tlsProfileOptions(minVersion), cert: material.cert, key: material.key, ca: [...material.ca] };
+  return {
+    ...tlsProfileOptions(minVersion),
+    cert: material.cert,
+    key: material.key,
+    ca: [...material.ca],
+    ...(material.crl.length > 0 ? { crl: [...material.crl] } : {}),
+  };
 }
 
 /** Options for the N32 HTTP/2 server: the client certificate is required and verified. */
