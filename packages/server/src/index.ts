@@ -3,6 +3,7 @@ import 'reflect-metadata';
 export * from './config/sepp-config';
 export { ConfigError, loadConfig, readYamlMapping, resolveConfigPath, type ConfigProblem } from './config/load-config';
 export { configProblems } from './config/config-problems';
+export { readCrlList, type LoadedCrl } from './config/read-tls';
 export { Fqdn, ListenConfig, Optional, PemPath, Required } from './config/config-schema-parts';
 export { ENV_OVERRIDES } from './config/env-overrides';
 export * from './tls/tls-options';

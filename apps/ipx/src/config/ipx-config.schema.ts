@@ -31,6 +31,9 @@ export class TlsConfig {
   ca!: string[];
   @Expose() @Optional() @IsIn(['TLSv1.2', 'TLSv1.3'], { message: 'must be TLSv1.2 or TLSv1.3' })
   minVersion?: 'TLSv1.2' | 'TLSv1.3';
+  /** Certificate revocation lists (PEM files) both hops' peers are checked against, as a SEPP's `tls.crl`. */
+  @Expose() @Optional() @IsArray({ message: 'must be a list of PEM files' }) @IsString({ each: true, message: 'every item must be a path to a PEM file' })
+  crl?: string[];
 }
 
 export class ForwardConfig {

@@ -23,6 +23,8 @@ export interface IpxConfig {
     readonly cert: Buffer;
     readonly key: Buffer;
     readonly ca: readonly Buffer[];
+    /** `tls.crl`: PEM texts of the revocation lists TLS checks both hops' peers against (empty: none). */
+    readonly crl: readonly Buffer[];
     readonly minVersion: 'TLSv1.2' | 'TLSv1.3';
     /** SAN dNSNames of our TLS certificate. */
     readonly dnsNames: readonly string[];

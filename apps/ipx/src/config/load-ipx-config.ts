@@ -4,7 +4,7 @@ import { dirname, isAbsolute, resolve } from 'node:path';
 import { plainToInstance } from 'class-transformer';
 import { validateSync } from 'class-validator';
 import { isP256Key, normalizeFqdn, parseOperations, parsePointer, type IntermediaryRule, type PatchItem } from '@sepp/protocol';
-import { certificateDnsNames, ConfigError, configProblems, readLimits, readYamlMapping, resolveConfigPath, type ConfigProblem } from '@sepp/server';
+import { certificateDnsNames, ConfigError, configProblems, readCrlList, readLimits, readYamlMapping, resolveConfigPath, type ConfigProblem } from '@sepp/server';
 import { IPX_DEFAULTS, type IpxConfig, type ListenAddress } from './ipx-config';
 import { IpxConfigFile, type RuleConfig } from './ipx-config.schema';
 
@@ -42,6 +42,7 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
   const key = readFile('tls.key', pathOf(parsed.tls.key), problems);
   const ca = parsed.tls.ca.map((path, index) => readFile(`tls.ca[${index}]`, pathOf(path), problems));
   const dnsNames = cert && key ? checkTlsIdentity(cert, key, now, problems) : [];
+  const revocation = readCrlList('tls.crl', (parsed.tls.crl ?? []).map(pathOf), now, problems);
   ca.forEach((pem, index) => {
     if (pem && !isCertificate(pem)) problems.push({ key: `tls.ca[${index}]`, problem: `${parsed.tls.ca[index]} is not a PEM certificate` });
   });
@@ -63,7 +64,7 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
     if (parsed.limits?.[key] !== undefined) problems.push({ key: `limits.${key}`, problem: 'not a key of the relay: an OCI or LCI names an NF, SCP or SEPP, and the relay answers without one' });
   }
 
-  if (problems.length > 0 || !cert || !key || !signingKey || ca.some((pem) => !pem)) throw new ConfigError(problems);
+  if (problems.length > 0 || !cert || !key || !signingKey || ca.some((pem) => !pem) || !revocation) throw new ConfigError(problems);
   return deepFreeze({
     source,
     ipx: {
@@ -73,7 +74,7 @@ export function loadIpxConfig(file: string, now: Date = new Date()): IpxConfig {
       certificate: certificatePem ? certificatePem.toString('utf8') : null,
       kid: parsed.ipx.kid ?? null,
     },
-    tls: { cert, key, ca: ca as Buffer[], minVersion: parsed.tls.minVersion ?? IPX_DEFAULTS.minVersion, dnsNames },
+    tls: { cert, key, ca: ca as Buffer[], crl: revocation.pem, minVersion: parsed.tls.minVersion ?? IPX_DEFAULTS.minVersion, dnsNames },
     listen: listen(parsed.listen),
     forward: {
       ...forward,

@@ -6,13 +6,15 @@ import type { IpxConfig } from './ipx-config';
 
 /**
  * The N32 TLS profile of the SEPPs (TS 33.501 13.1.2: SEPP and RI use mutually authenticated TLS
- * on N32-f), with the IPX's own certificate on both hops.
+ * on N32-f), with the IPX's own certificate on both hops, and its `tls.crl` when set (as a SEPP's:
+ * a revoked peer, or one whose CA has no current CRL there, is refused at the handshake).
  */
 function profile(config: IpxConfig): SecureContextOptions {
   return {
     cert: config.tls.cert,
     key: config.tls.key,
     ca: [...config.tls.ca],
+    ...(config.tls.crl.length > 0 ? { crl: [...config.tls.crl] } : {}),
     minVersion: config.tls.minVersion,
     maxVersion: 'TLSv1.3',
     ciphers: `${TLS12_CIPHERS}:${TLS13_CIPHERSUITES}`,

@@ -126,6 +126,9 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- $tls := include "sepp.tlsValues" . | fromYaml }}
 {{- $ports := include "sepp.ports" . | fromYaml }}
 {{- $tlsFiles := dict "cert" (printf "%s/%s" $paths.tls $tls.certKey) "key" (printf "%s/%s" $paths.tls $tls.keyKey) "ca" (list (printf "%s/%s" $paths.ca $tls.caKey)) }}
+{{- if $tls.crlExistingSecret }}
+{{- $_ := set $tlsFiles "crl" (list (printf "%s/%s" $paths.crl $tls.crlKey)) }}
+{{- end }}
 {{- if eq .role "ipx" }}
 {{- $cfg := deepCopy (default dict $role.config) }}
 {{- $ipx := mergeOverwrite (default dict $cfg.ipx) (dict "signingKey" (printf "%s/%s" $paths.signing $role.signingKey.keyKey)) }}
@@ -139,9 +142,6 @@ chart owns (listeners on the pod's addresses, the mounted certificate paths, the
 {{- toYaml $cfg }}
 {{- else }}
 {{- $cfg := mergeOverwrite (deepCopy (default dict $root.Values.config)) (deepCopy (default dict $role.config)) }}
-{{- if $tls.crlExistingSecret }}
-{{- $_ := set $tlsFiles "crl" (list (printf "%s/%s" $paths.crl $tls.crlKey)) }}
-{{- end }}
 {{- $_ := set $cfg "tls" (mergeOverwrite (default dict $cfg.tls) $tlsFiles) }}
 {{- $_ := set $cfg "admin" (dict "listen" (dict "host" "0.0.0.0" "port" $ports.admin)) }}
 {{- $n32 := default dict $cfg.n32 }}
