@@ -44,6 +44,13 @@ export class ProcessLoad {
   }
 }
 
+let shared: ProcessLoad | undefined;
+
+/** The process's one `ProcessLoad` (every listener reports the same event loop). */
+export function processLoad(): ProcessLoad {
+  return (shared ??= new ProcessLoad());
+}
+
 /**
  * Which answers carry the LCI: per connection (HTTP/2 session), the first one and then the first
  * after each `periodMs`. Asked once per request taken; nothing is kept for a connection once it is

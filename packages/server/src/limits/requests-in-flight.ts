@@ -6,7 +6,7 @@ import { respondWithProblemDetails } from '../n32f/raw-problem';
 import { toProblem } from '../problem/to-problem';
 import type { ListenerRuntime } from './listener-runtime';
 import { LOAD_PEAK_SECONDS } from '../status/listener-load';
-import { LoadReportSchedule, loadControlInformation, ProcessLoad } from './load-control';
+import { LoadReportSchedule, loadControlInformation, processLoad, type ProcessLoad } from './load-control';
 import { OnceASecond } from './once-a-second';
 
 /** How long a refused sender is asked to wait (`retry-after`, seconds). */
@@ -173,7 +173,7 @@ export function boundRequestsInFlight(
   options: { servesN32c?: boolean; clock?: () => number; load?: Pick<ProcessLoad, 'percent'> } = {},
 ): void {
   const clock = options.clock ?? ((): number => performance.now());
-  const load = options.load ?? new ProcessLoad();
+  const load = options.load ?? processLoad();
   const loadReports = new LoadReportSchedule();
   const servesN32c = options.servesN32c === true;
   const log = new OnceASecond<{ inFlight: number; max: number }>((_, refused, { inFlight: open, max }) => {
