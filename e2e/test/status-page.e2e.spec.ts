@@ -214,6 +214,18 @@ describe('the status page in Chromium, SEPP pair in TLS mode', () => {
     expect(await sameResponderPage()).toBe(true);
   });
 
+  it('lists the certificates of the configuration with the time each has left (ours, the root), soonest first; none on the relay\'s page', async () => {
+    const row = (usage: string): string => `#certificates tr[data-usage="${usage}"]`;
+    await present(atResponder, `${row('n32')} .badge.ok[data-field="left"]`);
+    await present(atResponder, `${row('ca')} .badge.ok[data-field="left"]`);
+    // Minted for a year (the leaf) and ten (the root): the leaf first.
+    const left = await textOf(atResponder, `${row('n32')} [data-field="left"]`, /^\d+ d$/);
+    expect(Number.parseInt(left, 10)).toBeGreaterThan(300);
+    expect(await atResponder.$eval('#certificates tbody tr', (tr) => tr.getAttribute('data-usage'))).not.toBe('ca');
+    await present(atInitiator, `${row('n32')} .badge.ok[data-field="left"]`);
+    await screenshot(atResponder, 'status-responder-certificates');
+  });
+
   it('the renegotiate button negotiates again: a new handshake ID on both pages, "renegotiated" on their timelines', async () => {
     const before = await textOf(atResponder, peerCell(FQDN_B, 'handshake'), /^[0-9a-f]{16}$/);
     await atInitiator.click('#renegotiate');
@@ -378,6 +390,8 @@ describe('the status pages in Chromium, PRINS through the IPX relay', () => {
     await textOf(atRelay, relayLoad('bound'), '4096');
     await textOf(atRelay, relayLoad('peak'), '1');
     await textOf(atRelay, relayLoad('in-flight'), '0');
+    // The relay lists no certificates of a SEPP configuration: the section stays hidden.
+    expect(await atRelay.$eval('#certificates-section', (section) => (section as HTMLElement).hidden)).toBe(true);
     await textOf(atInitiator, trafficCell(FQDN_A, 'outbound', 'answered'), '1');
     await textOf(atResponder, trafficCell(FQDN_B, 'inbound', 'answered'), '1');
     await textOf(atInitiator, peerCell(FQDN_A, 'context'), / · 1 sent, /);

@@ -77,8 +77,10 @@ describe('certificate revocation on N32 (tls.crl), real processes', () => {
     expect((await get(nf, 'before')).status).toBe(200);
     const [nextUpdate] = await metrics(responder, 'sepp_tls_crl_next_update_timestamp_seconds');
     expect(nextUpdate!.labels['issuer']).toContain('E2E interconnect CA');
-    // Seven days ahead, as minted.
+    // Seven days ahead, as minted; the status page lists it beside the certificates.
     expect(Math.abs(nextUpdate!.value - (Date.now() / 1000 + 7 * 86_400))).toBeLessThan(600);
+    const status = await responder.admin<{ certificates: { crls: { issuer: string; nextUpdate: string }[] } }>('/admin/status');
+    expect(status.body.certificates.crls).toEqual([{ issuer: nextUpdate!.labels['issuer'], nextUpdate: new Date(nextUpdate!.value * 1000).toISOString() }]);
 
     const from = responder.lines.length;
     await writeCrl('ca-crl.pem', [certB]);

@@ -61,6 +61,7 @@ export class IpxStatusService implements StatusSource {
       listeners,
       load: this.metrics.loadView(),
       store: null,
+      certificates: null,
       window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.metrics.refusals.windowMs / 60_000 },
       actions: NO_ACTIONS,
       peers: [],

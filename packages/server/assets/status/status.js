@@ -141,12 +141,59 @@ function render(doc) {
   byId('peers-section').hidden = doc.role === 'ipx';
   byId('timeline-section').hidden = doc.role === 'ipx';
   renderLoad(doc);
+  renderCertificates(doc);
   renderPeers(doc, hasActions);
   renderRelay(doc);
   renderTraffic(doc);
   renderTimelines(doc);
   renderRefusals(doc);
   for (const link of document.querySelectorAll('footer a:not(#json-link)')) link.hidden = doc.role === 'ipx';
+}
+
+const DAY_MS = 86_400_000;
+
+/** Time left until `iso` as the page says it, and its tone: red within `badDays` (or past), amber within `warnDays`. */
+function timeLeft(iso, nowIso, warnDays, badDays) {
+  const left = Date.parse(iso) - Date.parse(nowIso);
+  const tone = left < badDays * DAY_MS ? 'bad' : left < warnDays * DAY_MS ? 'warn' : 'ok';
+  if (left <= 0) return { text: 'expired', tone };
+  const days = Math.floor(left / DAY_MS);
+  return { text: days >= 1 ? `${days} d` : `${Math.max(1, Math.floor(left / 3_600_000))} h`, tone };
+}
+
+/**
+ * The certificates of the configuration with when each expires (ours and their chains, the
+ * trusted roots, the relays' signing certificates), then the CRLs of tls.crl with their
+ * nextUpdate (a CRL past it refuses every certificate of its issuer: red within a day, as
+ * SeppCrlGoesStale, amber within three).
+ */
+function renderCertificates(doc) {
+  const view = doc.certificates;
+  byId('certificates-section').hidden = !view;
+  if (!view) return;
+  const rows = view.certificates.map((entry) => {
+    // As SeppCertificateExpiresSoon (14 days) and SeppCertificateExpiresVerySoon (2).
+    const left = timeLeft(entry.notAfter, doc.now, 14, 2);
+    return el('tr', { 'data-usage': entry.usage, 'data-subject': entry.subject }, [
+      el('td', { className: 'mono', text: entry.usage }),
+      el('td', { className: 'mono', text: entry.subject }),
+      el('td', { 'data-field': 'expires', text: new Date(entry.notAfter).toLocaleString(), title: entry.notAfter }),
+      el('td', { className: 'num' }, [badge(left.text, left.tone, 'left')]),
+    ]);
+  });
+  for (const crl of view.crls) {
+    // SeppCrlGoesStale fires within a day; amber two days before that.
+    const left = crl.nextUpdate ? timeLeft(crl.nextUpdate, doc.now, 3, 1) : { text: DASH, tone: '' };
+    rows.push(
+      el('tr', { 'data-usage': 'crl', 'data-subject': crl.issuer }, [
+        el('td', { className: 'mono', text: 'crl' }),
+        el('td', { className: 'mono', text: crl.issuer }),
+        el('td', { 'data-field': 'expires', text: crl.nextUpdate ? `next update ${new Date(crl.nextUpdate).toLocaleString()}` : 'no next update', title: crl.nextUpdate || '' }),
+        el('td', { className: 'num' }, [badge(left.text, left.tone, 'left')]),
+      ]),
+    );
+  }
+  byId('certificates').tBodies[0].replaceChildren(...rows);
 }
 
 /**

@@ -3,6 +3,7 @@ import { PEER_N32_STATES, type PeerN32State } from '@sepp/protocol';
 import type { SeppConfig } from '../config/sepp-config';
 import type { PeerChange, PeerRegistry } from '../peers/peer-registry.service';
 import type { ListenerLoadView } from '../status/listener-load';
+import type { CertificatesStatusView } from '../status/certificates-view';
 import { N32fTraffic, UNIDENTIFIED, type TrafficDirection } from '../status/n32f-traffic';
 import { RefusalLog, type Refusal } from '../status/refusal-log';
 import type { N32StateStore } from '../state/state-store';
@@ -182,6 +183,8 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  private certificates: CertificatesStatusView = { certificates: [], crls: [] };
+
   /** The N32 state store `followStateStore` reads at each scrape. */
   private stateStore: N32StateStore | null = null;
 
@@ -350,10 +353,20 @@ export class SeppMetrics {
 
   /** The notAfter of every certificate of the configuration and the nextUpdate of every CRL; call again after a reload. */
   followCertificates(config: SeppConfig): void {
+    const certificates = certificateExpiries(config);
     this.certificateExpiry.reset();
-    for (const { usage, subject, notAfter } of certificateExpiries(config)) this.certificateExpiry.set({ usage, subject }, notAfter);
+    for (const { usage, subject, notAfter } of certificates) this.certificateExpiry.set({ usage, subject }, notAfter);
     this.crlNextUpdate.reset();
     for (const { issuer, nextUpdate } of config.tls.crls) if (nextUpdate) this.crlNextUpdate.set({ issuer }, nextUpdate.getTime() / 1000);
+    this.certificates = {
+      certificates: [...certificates].sort((a, b) => a.notAfter - b.notAfter).map(({ usage, subject, notAfter }) => ({ usage, subject, notAfter: new Date(notAfter * 1000).toISOString() })),
+      crls: config.tls.crls.map(({ issuer, nextUpdate }) => ({ issuer, nextUpdate: nextUpdate ? nextUpdate.toISOString() : null })),
+    };
+  }
+
+  /** What `followCertificates` last read, soonest to expire first (the status page). */
+  certificatesView(): CertificatesStatusView {
+    return this.certificates;
   }
 
   /** Times one request; call the returned function with its status when it is over. */

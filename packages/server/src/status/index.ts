@@ -1,5 +1,6 @@
 export { N32fTraffic, OTHER_PEERS, TRAFFIC_RATE_SECONDS, TRAFFIC_WINDOW_SECONDS, UNIDENTIFIED, type TrafficDirection, type TrafficOutcome, type TrafficTotals, type TrafficView } from './n32f-traffic';
 export { LOAD_PEAK_SECONDS, type ListenerLoadView } from './listener-load';
+export type { CertificatesStatusView } from './certificates-view';
 export { RefusalLog, REFUSAL_CATEGORIES, type Refusal, type RefusalCategory, type RefusalView } from './refusal-log';
 export { refusalCategoryOf, refusalOfError } from './refusal-categories';
 export { clientCertificateName, listenerRefusals } from './listener-refusals';

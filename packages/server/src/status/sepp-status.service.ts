@@ -69,6 +69,7 @@ export class SeppStatusService {
       listeners,
       load: this.metrics.loadView(),
       store: { ...this.store.health(), failures: this.metrics.stateStoreFailureCount },
+      certificates: this.metrics.certificatesView(),
       window: { trafficSeconds: TRAFFIC_WINDOW_SECONDS, rateSeconds: TRAFFIC_RATE_SECONDS, refusalMinutes: this.metrics.refusals.windowMs / 60_000 },
       actions: SEPP_ACTIONS[this.role],
       peers,

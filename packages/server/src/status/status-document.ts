@@ -2,6 +2,7 @@ import type { PlmnIdValue } from '@sepp/protocol';
 import type { PeerView } from '../peers/peer-registry.service';
 import type { N32fContextView } from '../prins/n32f-contexts.service';
 import type { TrafficDirection, TrafficView } from './n32f-traffic';
+import type { CertificatesStatusView } from './certificates-view';
 import type { ListenerLoadView } from './listener-load';
 import type { RefusalView } from './refusal-log';
 import type { TimelineEntry } from './peer-timeline';
@@ -89,6 +90,8 @@ export interface StatusDocument {
   readonly load: Readonly<Record<string, ListenerLoadView>>;
   /** The N32 state store (null: the IPX relay keeps none). */
   readonly store: StoreStatusView | null;
+  /** Certificates and CRLs with their expiry (null: the IPX relay). */
+  readonly certificates: CertificatesStatusView | null;
   /** Seconds the traffic figures cover, seconds the rate is averaged over, minutes of refusals kept. */
   readonly window: { readonly trafficSeconds: number; readonly rateSeconds: number; readonly refusalMinutes: number };
   readonly actions: StatusActions;
