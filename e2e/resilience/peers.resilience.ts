@@ -45,7 +45,10 @@ describe(`${PEERS} simulated peers negotiating and renegotiating concurrently wh
       const { pki, certA, certB } = await createPkiAB();
       const plmnC = { mcc: '003', mnc: '03' };
       const certC = await pki.sepp(plmnC);
-      const peers = await Promise.all(Array.from({ length: PEERS }, (_, i) => SimPeer.mint(pki, { mcc: String(100 + i), mnc: '01' }, POLICIES[i % 3])));
+      // Each partner from a loopback address of its own, as partners' SEPPs come from their own
+      // networks: the responder's limits per address (limits.connectionRatePerAddress: a fast machine
+      // opens more than 100 connections a second here in all) then apply to each partner alone.
+      const peers = await Promise.all(Array.from({ length: PEERS }, (_, i) => SimPeer.mint(pki, { mcc: String(100 + i), mnc: '01' }, POLICIES[i % 3], `127.0.1.${i + 1}`)));
       const producer = await TappedProducer.start('udm1');
       const portB = await freePort();
       const portC = await freePort();

@@ -78,12 +78,14 @@ export class SimPeer {
     readonly cert: CertFiles,
     private readonly pki: TestPki,
     readonly intermediaries: NonNullable<PeerEntry['intermediaries']>,
+    /** The loopback address its connections come from (a partner's SEPP has its own address); default: the system's choice. */
+    readonly localAddress: string | undefined,
   ) {
     this.fqdn = seppFqdn(plmn);
   }
 
-  static async mint(pki: TestPki, plmn: PlmnId, intermediaries: NonNullable<PeerEntry['intermediaries']> = 'none'): Promise<SimPeer> {
-    return new SimPeer(plmn, await pki.sepp(plmn), pki, intermediaries);
+  static async mint(pki: TestPki, plmn: PlmnId, intermediaries: NonNullable<PeerEntry['intermediaries']> = 'none', localAddress?: string): Promise<SimPeer> {
+    return new SimPeer(plmn, await pki.sepp(plmn), pki, intermediaries, localAddress);
   }
 
   /** Its entry in the responder's `n32.peers`. */
@@ -93,7 +95,7 @@ export class SimPeer {
 
   /** A mutual-TLS HTTP/2 connection to an N32 listener, presenting this peer's certificate. */
   connect(port: number, servername = FQDN_A): Promise<H2Client> {
-    return H2Client.open(port, servername, this.pki.clientTls(this.cert));
+    return H2Client.open(port, servername, { ...this.pki.clientTls(this.cert), ...(this.localAddress ? { localAddress: this.localAddress } : {}) });
   }
 
   /** The SecNegotiateReqData this peer sends, offering `offered` (any strings, in that order). */
