@@ -4,7 +4,7 @@ import { FreezingProxy } from './support/freezing-proxy';
 import { IpxPath } from './support/ipx';
 import { TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfClient } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
-import { PrinsPair } from './support/prins';
+import { PrinsPair, type PrinsPairOptions } from './support/prins';
 import { waitFor } from './support/wait-for';
 
 jest.setTimeout(90_000);
@@ -65,38 +65,35 @@ async function expectGivenUp(
   expect(proxy.connections).toBeGreaterThan(connections);
 }
 
+/**
+ * A pair whose initiator reaches the responder's N32 port through a FreezingProxy (`options`
+ * without `via`): `run` gets both; both are stopped after it, whatever it did.
+ */
+async function behindFreezingHop(options: Omit<PrinsPairOptions, 'via'>, run: (pair: PrinsPair, proxy: FreezingProxy) => Promise<void>): Promise<void> {
+  let proxy: FreezingProxy | undefined;
+  const pair = await PrinsPair.start(pki, certA, certB, producer, { ...options, via: async (port) => (proxy = await FreezingProxy.start(port)).port });
+  try {
+    await run(pair, proxy!);
+  } finally {
+    await pair.stop();
+    await proxy?.close();
+  }
+}
+
 describe('a peer that goes silent without closing the connection (keepalive), real processes', () => {
   it('PRINS: the initiator gives the N32 connection up after a PING without ACK; the NF request on it gets 502 N32_CONNECTION_LOST, not a status-0 answer nor the timeout; then traffic flows on a new connection', async () => {
-    let proxy: FreezingProxy | undefined;
-    const pair = await PrinsPair.start(pki, certA, certB, producer, {
-      name: 'blackhole-prins',
-      initiator: { n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
-      via: async (port) => (proxy = await FreezingProxy.start(port)).port,
-    });
-    try {
-      await expectGivenUp(pair.nf!, proxy!, pair.initiator, (line) => line.msg === 'N32 connection closed; the PRINS context stays' && line['peer'] === FQDN_A);
-    } finally {
-      await pair.stop();
-      await proxy?.close();
-    }
+    await behindFreezingHop(
+      { name: 'blackhole-prins', initiator: { n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } } },
+      (pair, proxy) => expectGivenUp(pair.nf!, proxy, pair.initiator, (line) => line.msg === 'N32 connection closed; the PRINS context stays' && line['peer'] === FQDN_A),
+    );
   });
 
   it('TLS mode: the same on the forwarding path (the NF request relayed on the silent connection gets 502 at once when it is given up)', async () => {
-    let proxy: FreezingProxy | undefined;
-    const pair = await PrinsPair.start(pki, certA, certB, producer, {
-      name: 'blackhole-tls',
-      intermediaries: 'none',
-      waitEstablished: false,
-      initiator: { capabilities: ['TLS'], n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } },
-      via: async (port) => (proxy = await FreezingProxy.start(port)).port,
-    });
-    try {
+    const initiator = { capabilities: ['TLS'], n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, n32f: { requestTimeoutMs: REQUEST_TIMEOUT_MS } };
+    await behindFreezingHop({ name: 'blackhole-tls', intermediaries: 'none', waitEstablished: false, initiator }, async (pair, proxy) => {
       await pair.initiator.waitForPeerState(FQDN_A, 'tls-established');
-      await expectGivenUp(pair.nf!, proxy!, pair.initiator, (line) => line.msg === 'N32 connection lost' && line['peer'] === FQDN_A);
-    } finally {
-      await pair.stop();
-      await proxy?.close();
-    }
+      await expectGivenUp(pair.nf!, proxy, pair.initiator, (line) => line.msg === 'N32 connection lost' && line['peer'] === FQDN_A);
+    });
   });
 
   it('the responder toward its NF: a producer gone silent is given up after sbi.keepaliveMs; the NF request on it gets 504 TARGET_NF_NOT_REACHABLE at once, not after the request timeout; the next one goes out on a new session', async () => {
@@ -137,18 +134,11 @@ describe('a peer that goes silent without closing the connection (keepalive), re
 
 describe('an N32-c request on a connection that goes silent, real processes', () => {
   it('a renegotiation sent on the silent connection fails as a lost connection (not "the peer rejected: HTTP 0"), and the next attempt, on a new connection, establishes TLS again', async () => {
-    let proxy: FreezingProxy | undefined;
-    const pair = await PrinsPair.start(pki, certA, certB, producer, {
-      name: 'blackhole-n32c',
-      intermediaries: 'none',
-      waitEstablished: false,
-      initiator: { capabilities: ['TLS'], n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS } },
-      via: async (port) => (proxy = await FreezingProxy.start(port)).port,
-    });
-    try {
+    const initiator = { capabilities: ['TLS'], n32: { keepaliveMs: KEEPALIVE_MS, requestTimeoutMs: REQUEST_TIMEOUT_MS } };
+    await behindFreezingHop({ name: 'blackhole-n32c', intermediaries: 'none', waitEstablished: false, initiator }, async (pair, proxy) => {
       await pair.initiator.waitForPeerState(FQDN_A, 'tls-established');
-      const connections = proxy!.connections;
-      proxy!.freeze();
+      const connections = proxy.connections;
+      proxy.freeze();
       const before = (await pair.initiator.peer(FQDN_A))!.lastError;
       expect((await pair.initiator.admin('/admin/peers/renegotiate', { method: 'POST' })).status).toBe(202);
       const failed = await waitFor('the failed attempt', async () => {
@@ -157,10 +147,7 @@ describe('an N32-c request on a connection that goes silent, real processes', ()
       }, 10_000);
       expect(failed).toMatchObject({ reason: 'CONNECTION_LOST', detail: 'the stream ended before any answer (the connection was closed)' });
       await pair.initiator.waitForPeerState(FQDN_A, 'tls-established');
-      expect(proxy!.connections).toBeGreaterThan(connections);
-    } finally {
-      await pair.stop();
-      await proxy?.close();
-    }
+      expect(proxy.connections).toBeGreaterThan(connections);
+    });
   });
 });

@@ -82,6 +82,14 @@ describe('certificate revocation on N32 (tls.crl), real processes', () => {
     const status = await responder.admin<{ certificates: { crls: { issuer: string; nextUpdate: string }[] } }>('/admin/status');
     expect(status.body.certificates.crls).toEqual([{ issuer: nextUpdate!.labels['issuer'], nextUpdate: new Date(nextUpdate!.value * 1000).toISOString() }]);
 
+    // A stale CRL (past its nextUpdate) is refused by name: the reload keeps the configuration in force.
+    writeFileSync(crl, await createCrl({ ca: pki.ca, thisUpdate: new Date(Date.now() - 10 * 86_400_000), nextUpdate: new Date(Date.now() - 86_400_000) }));
+    const stale = await responder.admin<{ invalidParams: { param: string; reason: string }[] }>('/admin/reload', { method: 'POST' });
+    expect(stale.status).toBe(400);
+    expect(stale.body.invalidParams).toEqual([{ param: 'tls.crl[0]', reason: expect.stringContaining('is past its nextUpdate') }]);
+    expect((await get(nf, 'after-stale')).status).toBe(200);
+    expect((await metrics(responder, 'sepp_tls_crl_next_update_timestamp_seconds'))[0]!.value).toBe(nextUpdate!.value);
+
     const from = responder.lines.length;
     await writeCrl('ca-crl.pem', [certB]);
     expect((await responder.admin('/admin/reload', { method: 'POST' })).status).toBe(200);

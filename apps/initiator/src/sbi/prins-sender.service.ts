@@ -208,7 +208,7 @@ export class PrinsSenderService {
    * The peer refused the protected request: its ProblemDetailsMsgForwarding suggests what the NF
    * should get; without a suggestion the NF gets a 502 saying the peer refused. A peer too busy to
    * take it (429 over its rate limit, 503 overloaded: a ProblemDetails, TS 29.500 5.2.7) is
-   * relayed as it came, with its `retry-after` and overload control information (`3gpp-Sbi-Oci`),
+   * relayed as it came, with its `retry-after` and overload and load control information (`withPeerLoadInformation`),
    * so that the NF backs off as the peer asks: it is congestion, not a protection failure.
    */
   private relayRefusal(stream: ServerHttp2Stream, answer: BufferedAnswer, peer: string): number {
@@ -223,7 +223,8 @@ export class PrinsSenderService {
     const raw = (json ?? {}) as { suggestedStatusCode?: unknown; suggestedProblemDetails?: unknown };
     this.logger.warn({ peer, status, cause: problem.ok ? problem.value.cause : undefined, detail: problem.ok ? problem.value.detail : undefined }, 'the peer refused a protected request');
     if ((status === 429 || status === 503) && problem.ok) {
-      respondWhole(stream, status, { 'content-type': PROBLEM_JSON, ...congestionHeaders(answer.headers) }, body);
+      const retryAfter = answer.headers['retry-after'];
+      respondWhole(stream, status, withPeerLoadInformation({ 'content-type': PROBLEM_JSON, ...(retryAfter !== undefined ? { 'retry-after': retryAfter } : {}) }, answer.headers), body);
       return status;
     }
     const suggested = typeof raw.suggestedStatusCode === 'number' && raw.suggestedStatusCode >= 400 && raw.suggestedStatusCode <= 599 ? raw.suggestedStatusCode : null;
@@ -252,12 +253,3 @@ function withPeerLoadInformation(headers: OutgoingHttpHeaders, outer: IncomingHt
   return out;
 }
 
-/** What a congested peer asks its senders (RFC 9110 `retry-after`, TS 29.500 `3gpp-Sbi-Oci`), to pass on to the NF. */
-function congestionHeaders(headers: IncomingHttpHeaders): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const name of ['retry-after', SBI_HEADERS.oci]) {
-    const value = headers[name];
-    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
-  }
-  return out;
-}
