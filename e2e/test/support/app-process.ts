@@ -198,14 +198,33 @@ export class AppProcess {
     });
   }
 
-  /** Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`); returns the exit code. */
+  /**
+   * Sends `signal` and waits for the exit (SIGKILL after `timeoutMs`); returns the exit code.
+   * Throws when the app had a Node.js process warning (a possible EventEmitter leak, a
+   * deprecation, a timer overflow: logged as `Node.js process warning`, or printed by Node on
+   * stderr before the app took them), unless the test said it expects some (`warningsExpected`).
+   */
   async stop(signal: NodeJS.Signals = 'SIGTERM', timeoutMs = 10_000): Promise<number | null> {
-    if (!this.running) return this.exitCode ?? null;
-    this.child.kill(signal);
-    const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
-    const code = await this.exited;
-    clearTimeout(timer);
-    return code;
+    if (this.running) {
+      this.child.kill(signal);
+      const timer = setTimeout(() => this.child.kill('SIGKILL'), timeoutMs);
+      await this.exited;
+      clearTimeout(timer);
+    }
+    const warnings = this.processWarnings();
+    if (warnings.length > 0 && !this.warningsExpected) throw new Error(`${this.name} had Node.js process warnings:\n${warnings.join('\n')}`);
+    return this.exitCode ?? null;
+  }
+
+  /** Set by a test that makes the app warn on purpose: `stop()` then lets its warnings be. */
+  warningsExpected = false;
+
+  /** Node.js process warnings of the app: its log's `Node.js process warning` lines, Node's own on stderr. */
+  processWarnings(): string[] {
+    return [
+      ...this.lines.filter((line) => line.msg === 'Node.js process warning').map((line) => JSON.stringify(line['warning'])),
+      ...this.stderrLines.filter((line) => /^\(node:\d+\) \w*Warning\b/.test(line)),
+    ];
   }
 
   /** Its last log lines, for the message of a test that gave up on it (why it exited is on stdout). */

@@ -11,6 +11,7 @@ export { certificateDnsNames, peerCertificate, peerDnsNames } from './tls/certif
 export { logTlsHandshakeFailures, type TlsHandshakeFailure } from './tls/tls-handshake-failures';
 export { checkTrustAnchor, chainsToRoots, peerChain, trustAnchorFailure, type TrustAnchorVerdict } from './tls/trust-anchors';
 export { createJsonLogger, createLogger, NestPinoLogger, type SeppLogger } from './logging/logger';
+export { logProcessWarnings } from './logging/process-warnings';
 export { ProblemException } from './problem/problem.exception';
 export { ProblemDetailsFilter, PROBLEM_JSON, reportProblem, type OnRefused, type RequestOrigin } from './problem/problem-details.filter';
 export { N32_ERROR_STATUS } from './problem/error-status';

@@ -262,11 +262,10 @@ export class PeerLink {
     return new Promise((resolve, reject) => {
       const settle = (outcome: () => void): void => {
         clearTimeout(timer);
-        this.deps.peers.off('change', onChange);
+        unwatch();
         outcome();
       };
       const onChange = ({ after }: PeerChange): void => {
-        if (after.fqdn !== this.peer.fqdn) return;
         const state = after.status.state;
         if (state === 'tls-established' || state === 'prins-established') settle(resolve);
         else if (state === 'failed' || state === 'terminated') settle(() => reject(this.notEstablished()));
@@ -275,7 +274,7 @@ export class PeerLink {
         () => settle(() => reject(new N32Error(N32ErrorCode.N32_NEGOTIATION_TIMEOUT, `no agreed mechanism with ${this.peer.fqdn} within ${waitMs} ms (negotiation in progress)`))),
         waitMs,
       );
-      this.deps.peers.on('change', onChange);
+      const unwatch = this.deps.peers.watch(this.peer.fqdn, onChange);
     });
   }
 

@@ -14,6 +14,7 @@ import {
   drainListeners,
   http2Adapter,
   logTlsHandshakeFailures,
+  logProcessWarnings,
   NestPinoLogger,
   ProblemDetailsFilter,
   protectListener,
@@ -127,6 +128,7 @@ export async function startIpxApp(config: IpxConfig, logger: IpxLogger): Promise
   readiness.expect('n32f');
   const nestLogger = new NestPinoLogger(logger);
   const metrics = new SeppMetrics('ipx', 'ipx');
+  logProcessWarnings(logger, (name) => metrics.processWarnings.inc({ name }));
   // What the listener protections read (the SEPPs' runtime has more): the limits never change
   // while it runs (no reload), and the relay is no SEPP (its overload answers carry no OCI).
   const runtime: ListenerRuntime = { logger, metrics, config: { current: { limits: config.limits }, on: () => undefined } };

@@ -194,7 +194,7 @@ export class RenegotiationService {
     return new Promise((resolve, reject) => {
       const settle = (outcome: () => void): void => {
         clearTimeout(timer);
-        this.peers.off('change', onChange);
+        unwatch();
         outcome();
       };
       const notEstablished = (status: PeerStatus): N32Error => {
@@ -209,7 +209,6 @@ export class RenegotiationService {
         return new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `no agreed N32 mechanism with ${fqdn}: the renegotiation failed (${why})`);
       };
       const onChange = ({ after }: PeerChange): void => {
-        if (after.fqdn !== fqdn) return;
         if (after.status.state === 'tls-established') settle(resolve);
         else if (!isNegotiating(after.status)) settle(() => reject(notEstablished(after.status)));
       };
@@ -217,7 +216,7 @@ export class RenegotiationService {
         () => settle(() => reject(new N32Error(N32ErrorCode.N32_NOT_ESTABLISHED, `no agreed N32 mechanism with ${fqdn} within ${waitMs} ms (renegotiation in progress)`))),
         waitMs,
       );
-      this.peers.on('change', onChange);
+      const unwatch = this.peers.watch(fqdn, onChange);
       // The state may have settled between the caller's look and now.
       const status = this.peers.get(fqdn)?.status;
       if (status?.state === 'tls-established') settle(resolve);

@@ -9,6 +9,7 @@ import { reloadConfiguration } from '../admin/reload';
 import { ConfigError, loadConfig, resolveConfigPath } from '../config/load-config';
 import type { ListenAddress, SeppConfig } from '../config/sepp-config';
 import { createLogger, NestPinoLogger, type SeppLogger } from '../logging/logger';
+import { logProcessWarnings } from '../logging/process-warnings';
 import { SeppMetrics } from '../metrics/sepp-metrics';
 import { PeerRegistry } from '../peers/peer-registry.service';
 import { ProblemDetailsFilter } from '../problem/problem-details.filter';
@@ -82,6 +83,7 @@ async function start(definition: SeppAppDefinition, config: SeppConfig, logger: 
     metrics: new SeppMetrics(definition.role),
     state: createStateStore(config, logger),
   };
+  logProcessWarnings(logger, (name) => runtime.metrics.processWarnings.inc({ name }));
   runtime.readiness.dependOn('state', () => runtime.state.health());
   runtime.metrics.followStateStore(runtime.state);
   // The services ask the store from their first moment (the initiator negotiates at once, and a

@@ -176,6 +176,13 @@ export class SeppMetrics {
     registers: [this.registry],
   });
 
+  readonly processWarnings = new Counter({
+    name: 'sepp_process_warnings_total',
+    help: "Node.js process warnings by name (MaxListenersExceededWarning, DeprecationWarning, ...; a library's own: other), each also logged",
+    labelNames: ['name'] as const,
+    registers: [this.registry],
+  });
+
   readonly crlNextUpdate = new Gauge({
     name: 'sepp_tls_crl_next_update_timestamp_seconds',
     help: 'nextUpdate (seconds since the epoch) of each CRL of tls.crl, by issuer: past it TLS refuses every certificate of that issuer',

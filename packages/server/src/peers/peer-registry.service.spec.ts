@@ -20,6 +20,41 @@ describe('PeerRegistry', () => {
     expect(changes.map((c) => c.after.status.state)).toEqual(['negotiating', 'tls-established']);
   });
 
+  it("calls a watcher on its own peer's changes only, adds no change listener, and stops at unwatch", () => {
+    const peers = registry();
+    const seen: string[] = [];
+    const others: string[] = [];
+    const unwatchAll = Array.from({ length: 1_000 }, () => peers.watch('A.example.org.', ({ after }) => seen.push(after.status.state)));
+    const unwatchB = peers.watch('b.example.org', ({ after }) => others.push(after.status.state));
+    expect(peers.listenerCount('change')).toBe(0);
+    expect(peers.watching('a.example.org')).toBe(1_000);
+    peers.apply('a.example.org', { type: 'NEGOTIATION_STARTED' });
+    expect(seen).toHaveLength(1_000);
+    expect(others).toEqual([]);
+    unwatchAll.forEach((unwatch) => unwatch());
+    unwatchAll[0]!();
+    expect(peers.watching('a.example.org')).toBe(0);
+    peers.apply('a.example.org', { type: 'MECHANISM_SELECTED', mechanism: 'TLS' });
+    expect(seen).toHaveLength(1_000);
+    peers.apply('b.example.org', { type: 'NEGOTIATION_STARTED' });
+    expect(others).toEqual(['negotiating']);
+    unwatchB();
+    expect(peers.watching('b.example.org')).toBe(0);
+  });
+
+  it('lets a watcher unwatch itself while the others of the change are still called', () => {
+    const peers = registry();
+    const calls: string[] = [];
+    const first = peers.watch('a.example.org', () => {
+      calls.push('first');
+      first();
+    });
+    peers.watch('a.example.org', () => calls.push('second'));
+    peers.apply('a.example.org', { type: 'NEGOTIATION_STARTED' });
+    peers.apply('a.example.org', { type: 'NEGOTIATION_FAILED', reason: 'CONNECTION_FAILED', detail: 'x' });
+    expect(calls).toEqual(['first', 'second', 'second']);
+  });
+
   it('ignores a transition the state machine lacks instead of corrupting state', () => {
     const peers = registry();
     peers.syncConfigured(['a.example.org']);

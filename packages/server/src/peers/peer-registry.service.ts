@@ -61,6 +61,8 @@ export interface PeerChange {
  */
 export class PeerRegistry extends EventEmitter<{ change: [PeerChange] }> {
   private readonly records = new Map<string, PeerRecord>();
+  /** Listeners of one peer's changes (requests waiting for an agreement): one Set per peer, none on the emitter. */
+  private readonly watchers = new Map<string, Set<(change: PeerChange) => void>>();
 
   constructor(
     private readonly logger: SeppLogger,
@@ -124,8 +126,32 @@ export class PeerRegistry extends EventEmitter<{ change: [PeerChange] }> {
       },
       'peer state',
     );
-    this.emit('change', { before, after, event });
+    const change: PeerChange = { before, after, event };
+    this.emit('change', change);
+    const watchers = this.watchers.get(key);
+    if (watchers) for (const watcher of [...watchers]) watcher(change);
     return after;
+  }
+
+  /**
+   * Calls `listener` on each change of one peer until the returned function is called. For
+   * listeners that come and go with requests (one per request waiting for an agreement): any
+   * number of them costs nothing to the other peers' changes and adds no `change` listener.
+   */
+  watch(fqdn: string, listener: (change: PeerChange) => void): () => void {
+    const key = normalizeFqdn(fqdn);
+    let watchers = this.watchers.get(key);
+    if (!watchers) this.watchers.set(key, (watchers = new Set()));
+    watchers.add(listener);
+    return () => {
+      watchers.delete(listener);
+      if (watchers.size === 0 && this.watchers.get(key) === watchers) this.watchers.delete(key);
+    };
+  }
+
+  /** How many listeners `watch` holds for a peer (requests waiting on it). */
+  watching(fqdn: string): number {
+    return this.watchers.get(normalizeFqdn(fqdn))?.size ?? 0;
   }
 
   /** Forgets a peer that is neither configured nor holding a mechanism. */

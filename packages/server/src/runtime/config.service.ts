@@ -9,6 +9,9 @@ export interface ConfigReload {
   readonly changed: readonly string[];
 }
 
+/** More `reload` listeners than this is a leak (Node warns then). */
+export const RELOAD_LISTENERS_BOUND = 64;
+
 /**
  * Holds the running configuration and swaps it atomically on reload (SIGHUP or
  * POST /admin/reload). A file that does not validate leaves the running configuration untouched.
@@ -21,6 +24,10 @@ export class ConfigService extends EventEmitter<{ reload: [ConfigReload] }> {
     private readonly env: NodeJS.ProcessEnv = process.env,
   ) {
     super();
+    // One `reload` listener per component and listener, each added once at start-up (about a dozen
+    // with every feature on). Node's default of 10 would print a memory-leak warning for that; a
+    // count past this bound would be one.
+    this.setMaxListeners(RELOAD_LISTENERS_BOUND);
     this.config = initial;
   }
 
