@@ -2,8 +2,8 @@ import { X509Certificate } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
-import { createPkiAB, FQDN_A, FQDN_B, PLMN_A, PLMN_B, writeYaml } from '../test/support/configs';
-import { connections, n32fInitiatorYaml, n32fResponderYaml, TappedProducer, udmApiRoot } from '../test/support/n32f';
+import { FQDN_A, FQDN_B, PLMN_A, PLMN_B, writeYaml } from '../test/support/configs';
+import { connections, n32fInitiatorYaml, n32fResponderYaml, type TappedProducer, udmApiRoot, withPkiAndProducer } from '../test/support/n32f';
 import type { CertFiles, TestPki } from '../test/support/pki';
 import { SeppProcess } from '../test/support/sepp-process';
 import { sleep, waitFor } from '../test/support/wait-for';
@@ -71,14 +71,7 @@ describe('faults under NF load: every request accounted for, recovery within the
   let certB: CertFiles;
   let producer: TappedProducer;
 
-  beforeAll(async () => {
-    ({ pki, certA, certB } = await createPkiAB());
-    producer = await TappedProducer.start('udm1');
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-  });
+  withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
   const responderConfig = (name: string, port = 0): string => {
     const config = n32fResponderYaml(certA, pki, producer.port);

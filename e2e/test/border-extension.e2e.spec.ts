@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { createPkiAB, FQDN_B } from './support/configs';
+import { FQDN_B } from './support/configs';
 import { BorderPair, borderCounts, waitBorderLines, type Mechanism } from './support/border';
-import { expectProblemAnswer, TappedProducer, TARGET_HEADER, UDM1_FQDN } from './support/n32f';
+import { expectProblemAnswer, type TappedProducer, TARGET_HEADER, UDM1_FQDN, withPkiAndProducer } from './support/n32f';
 import { REPO_ROOT } from './support/paths';
 import type { CertFiles, TestPki } from './support/pki';
 
@@ -22,14 +22,7 @@ let certA: CertFiles;
 let certB: CertFiles;
 let producer: TappedProducer;
 
-beforeAll(async () => {
-  ({ pki, certA, certB } = await createPkiAB());
-  producer = await TappedProducer.start('udm1');
-});
-
-afterAll(async () => {
-  await producer?.close();
-});
+withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
 describe.each<Mechanism>(['TLS', 'PRINS'])('the example module in the responder, N32-f in %s mode', (mechanism) => {
   let pair: BorderPair;

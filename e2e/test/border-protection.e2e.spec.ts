@@ -1,6 +1,6 @@
-import { createPkiAB, FQDN_A, FQDN_B } from './support/configs';
+import { FQDN_A, FQDN_B } from './support/configs';
 import { BorderPair, borderCounts, borderLines, throughAndDirect, waitBorderLines, type Mechanism } from './support/border';
-import { expectProblemAnswer, TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfRequest } from './support/n32f';
+import { expectProblemAnswer, type TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfRequest, withPkiAndProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { waitFor } from './support/wait-for';
 
@@ -24,14 +24,7 @@ let certA: CertFiles;
 let certB: CertFiles;
 let producer: TappedProducer;
 
-beforeAll(async () => {
-  ({ pki, certA, certB } = await createPkiAB());
-  producer = await TappedProducer.start('udm1');
-});
-
-afterAll(async () => {
-  await producer?.close();
-});
+withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
 interface Violation {
   category: 'serviceAllowList' | 'networkId' | 'schemaValidation' | 'topologyHiding';

@@ -1,8 +1,8 @@
 import type { AppProcess } from './support/app-process';
-import { createPkiAB, FQDN_A } from './support/configs';
+import { FQDN_A } from './support/configs';
 import { FreezingProxy } from './support/freezing-proxy';
 import { IpxPath } from './support/ipx';
-import { TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfClient } from './support/n32f';
+import { type TappedProducer, TARGET_HEADER, UDM1_FQDN, type NfAnswer, type NfClient, withPkiAndProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { PrinsPair, type PrinsPairOptions } from './support/prins';
 import { waitFor } from './support/wait-for';
@@ -27,14 +27,7 @@ let certA: CertFiles;
 let certB: CertFiles;
 let producer: TappedProducer;
 
-beforeAll(async () => {
-  ({ pki, certA, certB } = await createPkiAB());
-  producer = await TappedProducer.start('udm1');
-});
-
-afterAll(async () => {
-  await producer?.close();
-});
+withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
 const amData = (nf: NfClient): Promise<NfAnswer> =>
   nf.request({ path: '/nudm-sdm/v2/imsi-001010000000001/am-data', headers: { [TARGET_HEADER]: producer.apiRoot, accept: 'application/json' }, timeoutMs: 20_000 });

@@ -1,5 +1,5 @@
-import { createPkiAB, FQDN_A, FQDN_B, writeYaml } from './support/configs';
-import { connections, expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type ConnectionView } from './support/n32f';
+import { FQDN_A, FQDN_B, writeYaml } from './support/configs';
+import { connections, expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, type TappedProducer, TARGET_HEADER, udmApiRoot, type ConnectionView, withPkiAndProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
@@ -53,14 +53,7 @@ describe('N32-f on a dedicated connection (n32f.connection: dedicated)', () => {
   let certB: CertFiles;
   let producer: TappedProducer;
 
-  beforeAll(async () => {
-    ({ pki, certA, certB } = await createPkiAB());
-    producer = await TappedProducer.start('udm1');
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-  });
+  withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
   describe('to the N32-f listener the responder advertises (n32f.listen)', () => {
     let responder: SeppProcess;

@@ -1,5 +1,5 @@
-import { createPkiAB, FQDN_A, FQDN_B, writeYaml } from './support/configs';
-import { expectProblemAnswer, mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
+import { FQDN_A, FQDN_B, writeYaml } from './support/configs';
+import { expectProblemAnswer, mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, type TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer, withPkiAndProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
 import { sleep, waitFor } from './support/wait-for';
@@ -26,14 +26,7 @@ describe('N32-f under faults', () => {
   let certB: CertFiles;
   let producer: TappedProducer;
 
-  beforeAll(async () => {
-    ({ pki, certA, certB } = await createPkiAB());
-    producer = await TappedProducer.start('udm1');
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-  });
+  withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
   const responderConfig = (port: number): ReturnType<typeof n32fResponderYaml> => {
     const config = n32fResponderYaml(certA, pki, producer.port);

@@ -2,9 +2,9 @@ import { X509Certificate } from 'node:crypto';
 import { renameSync, writeFileSync } from 'node:fs';
 import { connect as netConnect } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { createPkiAB, FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, writeYaml } from './support/configs';
+import { FQDN_A, FQDN_B, initiatorYaml, PLMN_A, PLMN_B, writeYaml } from './support/configs';
 import { FakeResponder } from './support/fake-responder';
-import { connections, expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
+import { connections, expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, type TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer, withPkiAndProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
 import { sleep, waitFor } from './support/wait-for';
@@ -60,14 +60,7 @@ describe('certificate rotation without restart, graceful shutdown', () => {
   let certB: CertFiles;
   let producer: TappedProducer;
 
-  beforeAll(async () => {
-    ({ pki, certA, certB } = await createPkiAB());
-    producer = await TappedProducer.start('udm1');
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-  });
+  withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
   const send = (nf: NfClient, query: string, path = AM_DATA): Promise<NfAnswer> =>
     nf.request({ path: `${path}?${query}`, headers: { [TARGET_HEADER]: udmApiRoot(producer.port) }, timeoutMs: 10_000 });

@@ -12,10 +12,10 @@ import {
   toProtectionPolicyData,
   type HttpRequestMessage,
 } from '@sepp/protocol';
-import { createPkiAB, FQDN_A, FQDN_B, PLMN_B, writeYaml } from './support/configs';
+import { FQDN_A, FQDN_B, PLMN_B, writeYaml } from './support/configs';
 import { FakeResponder, type FakeRequest } from './support/fake-responder';
 import { H2Client, type H2Answer } from './support/h2-client';
-import { expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, UDM1_FQDN } from './support/n32f';
+import { expectProblemAnswer, n32fInitiatorYaml, n32fResponderYaml, NfClient, type TappedProducer, TARGET_HEADER, UDM1_FQDN, withPkiAndProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { expectProblem } from './support/problem';
 import { PrinsPair } from './support/prins';
@@ -54,14 +54,7 @@ describe('TC_PLMN_ID_MISMATCH', () => {
   let certB: CertFiles;
   let producer: TappedProducer;
 
-  beforeAll(async () => {
-    ({ pki, certA, certB } = await createPkiAB());
-    producer = await TappedProducer.start('udm1');
-  });
-
-  afterAll(async () => {
-    await producer?.close();
-  });
+  withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
   describe('TLS mode (the pair of built apps)', () => {
     let responder: SeppProcess;

@@ -3,8 +3,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCa, createCrl } from '@sepp/infra';
 import { samples } from './support/abuse';
-import { createPkiAB, FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support/configs';
-import { n32fInitiatorYaml, n32fResponderYaml, NfClient, TappedProducer, TARGET_HEADER, udmApiRoot, type NfAnswer } from './support/n32f';
+import { FQDN_A, FQDN_B, writeYaml, type SeppYaml } from './support/configs';
+import { n32fInitiatorYaml, n32fResponderYaml, NfClient, type TappedProducer, TARGET_HEADER, udmApiRoot, withPkiAndProducer, type NfAnswer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { SeppProcess } from './support/sepp-process';
 import { waitFor } from './support/wait-for';
@@ -28,18 +28,11 @@ describe('certificate revocation on N32 (tls.crl), real processes', () => {
   const started: SeppProcess[] = [];
   const nfs: NfClient[] = [];
 
-  beforeAll(async () => {
-    ({ pki, certA, certB } = await createPkiAB());
-    producer = await TappedProducer.start('udm1');
-  });
+  withPkiAndProducer((made) => ({ pki, certA, certB, producer } = made));
 
   afterEach(async () => {
     for (const nf of nfs.splice(0)) nf.close();
     await Promise.all(started.splice(0).map((app) => app.stop()));
-  });
-
-  afterAll(async () => {
-    await producer?.close();
   });
 
   const serialOf = (cert: CertFiles): string => new X509Certificate(cert.certPem).serialNumber;

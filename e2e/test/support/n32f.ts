@@ -1,7 +1,7 @@
 import { connect, constants, type ClientHttp2Session, type Http2Server, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http2';
 import { createRequire } from 'node:module';
 import { startProducer, type Producer, type ProducerStats } from '@sepp/infra/dist/nf/producer';
-import { initiatorYaml, responderYaml, type SeppYaml } from './configs';
+import { createPkiAB, initiatorYaml, responderYaml, type SeppYaml } from './configs';
 import type { CertFiles, TestPki } from './pki';
 import { parseJson } from './h2-client';
 import type { SeppProcess } from './sepp-process';
@@ -326,4 +326,28 @@ export async function holdAtProducer(nf: NfClient, producer: TappedProducer, tag
   const answer = nf.request({ path, headers: { [TARGET_HEADER]: producer.apiRoot }, timeoutMs: 15_000 });
   await waitFor(`${tag}: held at the producer`, () => producer.byPath(path).length === 1, 10_000);
   return { answer };
+}
+
+/** What most suites share: the PKI of PLMNs A and B, and the producer `udm1`. */
+export interface PkiAndProducer {
+  readonly pki: TestPki;
+  readonly certA: CertFiles;
+  readonly certB: CertFiles;
+  readonly producer: TappedProducer;
+}
+
+/**
+ * Registers hooks in the suite or `describe` block it is called in: the PKI and the producer are
+ * made before its tests and handed to `take`, and the producer is closed after them.
+ */
+export function withPkiAndProducer(take: (made: PkiAndProducer) => void): void {
+  let producer: TappedProducer | undefined;
+  beforeAll(async () => {
+    const pkiAB = await createPkiAB();
+    producer = await TappedProducer.start('udm1');
+    take({ ...pkiAB, producer });
+  });
+  afterAll(async () => {
+    await producer?.close();
+  });
 }
