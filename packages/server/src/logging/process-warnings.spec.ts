@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Writable } from 'node:stream';
 import { createJsonLogger } from './logger';
-import { logProcessWarnings, warningKind } from './process-warnings';
+import { SeppMetrics } from '../metrics/sepp-metrics';
+import { logProcessWarnings, PROCESS_WARNING_KINDS, warningKind } from './process-warnings';
 
 describe('logProcessWarnings', () => {
   it("takes warnings into the JSON log and the count, in place of Node's stderr printer", () => {
@@ -38,5 +39,13 @@ describe('logProcessWarnings', () => {
   it('counts a name of its own as other (bounded labels)', () => {
     expect(warningKind(Object.assign(new Error('x'), { name: 'TimeoutOverflowWarning' }))).toBe('TimeoutOverflowWarning');
     expect(warningKind(Object.assign(new Error('x'), { name: 'FooWarning' }))).toBe('other');
+  });
+
+  it('is exposed from 0 for every name, so that the first warning of a kind is an increase', async () => {
+    const metrics = new SeppMetrics('responder');
+    const text = await metrics.registry.metrics();
+    const series = text.split('\n').filter((line) => line.startsWith('sepp_process_warnings_total{'));
+    expect(series).toHaveLength(PROCESS_WARNING_KINDS.length);
+    for (const name of PROCESS_WARNING_KINDS) expect(series).toContainEqual(expect.stringMatching(new RegExp(`name="${name}".* 0$`)));
   });
 });

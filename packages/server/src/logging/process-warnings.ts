@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 
-/** Node's own warning names; a library's own name is counted as `other` (bounded labels). */
-const KNOWN_WARNINGS: ReadonlySet<string> = new Set([
+/** The labels warnings are counted under: Node's own warning names, and `other` for a library's own. */
+export const PROCESS_WARNING_KINDS = [
   'Warning',
   'DeprecationWarning',
   'ExperimentalWarning',
@@ -9,7 +9,10 @@ const KNOWN_WARNINGS: ReadonlySet<string> = new Set([
   'UnhandledPromiseRejectionWarning',
   'TimeoutOverflowWarning',
   'SecurityWarning',
-]);
+  'other',
+] as const;
+
+const KNOWN_WARNINGS: ReadonlySet<string> = new Set(PROCESS_WARNING_KINDS);
 
 /** The label a warning is counted under. */
 export function warningKind(warning: Error): string {

@@ -8,6 +8,7 @@ import { N32fTraffic, UNIDENTIFIED, type TrafficDirection } from '../status/n32f
 import { RefusalLog, type Refusal } from '../status/refusal-log';
 import type { N32StateStore } from '../state/state-store';
 import { certificateExpiries } from './certificate-expiry';
+import { PROCESS_WARNING_KINDS } from '../logging/process-warnings';
 
 /** Why a TLS handshake failed, in the few classes operators alert on. */
 export type TlsFailureReason =
@@ -178,7 +179,7 @@ export class SeppMetrics {
 
   readonly processWarnings = new Counter({
     name: 'sepp_process_warnings_total',
-    help: "Node.js process warnings by name (MaxListenersExceededWarning, DeprecationWarning, ...; a library's own: other), each also logged",
+    help: "Node.js process warnings by name (MaxListenersExceededWarning, DeprecationWarning, ...; a library's own: other), each also logged; every name from 0",
     labelNames: ['name'] as const,
     registers: [this.registry],
   });
@@ -291,6 +292,8 @@ export class SeppMetrics {
     });
     this.registry.setDefaultLabels({ app });
     collectDefaultMetrics({ register: this.registry, prefix: 'sepp_' });
+    // Every series from 0, so that `increase()` sees the first warning of a kind (a series born at 1 has none).
+    for (const name of PROCESS_WARNING_KINDS) this.processWarnings.inc({ name }, 0);
   }
 
   /** Registers a source of `sepp_border_checks_total` counts, drained into the counter at each scrape. */
