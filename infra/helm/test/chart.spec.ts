@@ -117,6 +117,16 @@ const podLabelsOf = (workload: KubeObject): Record<string, string> => specOf<{ t
 const podAnnotationsOf = (workload: KubeObject): Record<string, string> =>
   specOf<{ template: { metadata: { annotations?: Record<string, string> } } }>(workload).template.metadata.annotations ?? {};
 const selects = (selector: Record<string, string>, labels: Record<string, string>): boolean => Object.entries(selector).every(([k, v]) => labels[k] === v);
+interface LabelSelector {
+  matchLabels?: Record<string, string>;
+  matchExpressions?: { key: string; operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist'; values?: string[] }[];
+}
+/** Whether a Kubernetes label selector (matchLabels and matchExpressions, ANDed) picks these labels. */
+const selectsLabels = ({ matchLabels = {}, matchExpressions = [] }: LabelSelector, labels: Record<string, string>): boolean =>
+  selects(matchLabels, labels) &&
+  matchExpressions.every(({ key, operator, values = [] }) =>
+    operator === 'In' ? key in labels && values.includes(labels[key]!) : operator === 'NotIn' ? !(key in labels) || !values.includes(labels[key]!) : operator === 'Exists' ? key in labels : !(key in labels),
+  );
 /** The role's configuration file, from its ConfigMap. */
 const configFileOf = (objects: readonly KubeObject[], role: string): string =>
   (named(objects, 'ConfigMap', `rel-sepp-${role}-config`) as unknown as { data: Record<string, string> }).data[`${role}.yaml`]!;
@@ -268,7 +278,7 @@ const CASES: Case[] = [
   {
     title: 'ci/ha-values.yaml (external Redis over TLS, 3 replicas, IPX relay)',
     values: [HA_VALUES],
-    kinds: ['ConfigMap', 'ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'Service', 'Service', 'ServiceAccount'],
+    kinds: ['ConfigMap', 'ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'Deployment', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'PodDisruptionBudget', 'PodDisruptionBudget', 'PodMonitor', 'PrometheusRule', 'Service', 'Service', 'Service', 'Service', 'ServiceAccount'],
     replicas: { responder: 3, initiator: 3, ipx: 2 },
     state: true,
   },
@@ -289,7 +299,7 @@ const CASES: Case[] = [
   {
     title: 'ci/lab-redis-values.yaml (the chart\'s Redis StatefulSet)',
     values: [LAB_VALUES],
-    kinds: ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'Service', 'ServiceAccount', 'StatefulSet'],
+    kinds: ['ConfigMap', 'ConfigMap', 'Deployment', 'Deployment', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'PodDisruptionBudget', 'PodDisruptionBudget', 'Service', 'Service', 'Service', 'ServiceAccount', 'StatefulSet'],
     replicas: { responder: 2, initiator: 2 },
     state: true,
   },
@@ -517,6 +527,85 @@ describe('helm template with ci/lab-redis-values.yaml: the lab Redis', () => {
     const port = specOf<{ ports: { port: number }[] }>(service).ports[0]!.port;
     for (const role of SEPP_ROLES) expect(seppFileOf(objects, role).state!.redis.url).toBe(`redis://rel-sepp-redis:${port}`);
     expect(selects(specOf<{ selector: Record<string, string> }>(service).selector, podLabelsOf(redis))).toBe(true);
+  });
+});
+
+describe('helm template with ci/ha-values.yaml: NetworkPolicy, PodMonitor and PrometheusRule', () => {
+  let objects: KubeObject[];
+  const HA = parse(readFileSync(HA_VALUES, 'utf8')) as { networkPolicy: Record<'n32From' | 'sbiFrom' | 'adminFrom', unknown[]>; metrics: { podMonitor: { labels: Record<string, string> }; prometheusRule: { labels: Record<string, string> } } };
+  const ROLES = ['responder', 'initiator', 'ipx'];
+  type Ingress = { ports: { port: number; protocol: string }[]; from?: unknown[] }[];
+
+  beforeAll(async () => {
+    objects = await render({ values: [HA_VALUES] });
+  });
+
+  it('gives each role one NetworkPolicy that selects its pods only and lets in its listeners\' ports only, each from the sources its values list', () => {
+    const policies = byKind(objects, 'NetworkPolicy');
+    expect(policies).toHaveLength(ROLES.length);
+    const sources: Record<string, unknown[]> = { n32: HA.networkPolicy.n32From, n32f: HA.networkPolicy.n32From, sbi: HA.networkPolicy.sbiFrom, admin: HA.networkPolicy.adminFrom };
+    for (const role of ROLES) {
+      const deployment = named(objects, 'Deployment', `rel-sepp-${role}`);
+      const mine = policies.filter((policy) => selectsLabels(specOf<{ podSelector: LabelSelector }>(policy).podSelector, podLabelsOf(deployment)));
+      expect({ role, policies: mine.map((policy) => policy.metadata.name) }).toEqual({ role, policies: [`rel-sepp-${role}`] });
+      const spec = specOf<{ policyTypes: string[]; ingress: Ingress }>(mine[0]!);
+      expect(spec.policyTypes).toEqual(['Ingress']);
+      const ports = containerOf(deployment).ports ?? [];
+      // Exactly the container's ports, each in a rule of its own with that listener's sources.
+      expect(spec.ingress.map((rule) => rule.ports.map((port) => `${port.protocol}/${port.port}`)).flat().sort()).toEqual(ports.map((port) => `TCP/${port.containerPort}`).sort());
+      for (const port of ports) {
+        const rule = spec.ingress.find((r) => r.ports.some((p) => p.port === port.containerPort))!;
+        expect({ role, port: port.name, from: rule.from }).toEqual({ role, port: port.name, from: sources[port.name] });
+        expect(rule.from!.length).toBeGreaterThan(0);
+      }
+    }
+    // The initiator's N32 listener (n32Listener.enabled) is a partners' port too.
+    expect((containerOf(named(objects, 'Deployment', 'rel-sepp-initiator')).ports ?? []).map((port) => port.name).sort()).toEqual(['admin', 'n32', 'sbi']);
+  });
+
+  it('scrapes /metrics on the admin port of every pod of the release with one PodMonitor, labelled for the Prometheus that selects it', () => {
+    const monitor = named(objects, 'PodMonitor', 'rel-sepp');
+    expect(monitor.metadata.labels).toMatchObject(HA.metrics.podMonitor.labels);
+    const spec = specOf<{ selector: LabelSelector; podMetricsEndpoints: { port: string; path: string; interval: string; scheme?: string }[] }>(monitor);
+    expect(spec.podMetricsEndpoints).toEqual([{ port: 'admin', path: '/metrics', interval: '30s' }]);
+    for (const role of ROLES) {
+      const deployment = named(objects, 'Deployment', `rel-sepp-${role}`);
+      expect({ role, selected: selectsLabels(spec.selector, podLabelsOf(deployment)) }).toEqual({ role, selected: true });
+      // The port the role's configuration opens its admin listener on.
+      expect(portOf(containerOf(deployment), 'admin')).toBe((parse(configFileOf(objects, role)) as { admin: { listen: Listen } }).admin.listen.port);
+    }
+  });
+
+  it('ships the alert rules of infra/observability as a PrometheusRule, the same groups (the chart\'s file is that file)', () => {
+    const rule = named(objects, 'PrometheusRule', 'rel-sepp');
+    expect(rule.metadata.labels).toMatchObject(HA.metrics.prometheusRule.labels);
+    const shipped = parse(readFileSync(join(REPO_ROOT, 'infra/observability/prometheus/rules/sepp-alerts.yml'), 'utf8')) as { groups: { rules: { alert: string }[] }[] };
+    expect(specOf<unknown>(rule)).toEqual(shipped);
+    expect(shipped.groups.flatMap((group) => group.rules.map((r) => r.alert))).toEqual(expect.arrayContaining(['SeppDown', 'SeppCrlGoesStale', 'SeppProcessWarning']));
+  });
+
+  it('renders none of them with the default values', async () => {
+    const kinds = (await render({})).map((o) => o.kind);
+    for (const kind of ['NetworkPolicy', 'PodMonitor', 'PrometheusRule']) expect(kinds).not.toContain(kind);
+  });
+});
+
+describe('helm template with ci/lab-redis-values.yaml and networkPolicy.enabled: the lab Redis behind its NetworkPolicy', () => {
+  it("lets only the release's SEPP pods reach the Redis port", async () => {
+    const objects = await render({ values: [LAB_VALUES] });
+    const redis = named(objects, 'StatefulSet', 'rel-sepp-redis');
+    const policy = named(objects, 'NetworkPolicy', 'rel-sepp-redis');
+    const spec = specOf<{ podSelector: LabelSelector; ingress: { ports: { port: number }[]; from: { podSelector: LabelSelector }[] }[] }>(policy);
+    expect(selectsLabels(spec.podSelector, podLabelsOf(redis))).toBe(true);
+    const port = specOf<{ ports: { port: number }[] }>(named(objects, 'Service', 'rel-sepp-redis')).ports[0]!.port;
+    expect(spec.ingress).toHaveLength(1);
+    expect(spec.ingress[0]!.ports).toEqual([{ port, protocol: 'TCP' }]);
+    const from = spec.ingress[0]!.from[0]!.podSelector;
+    for (const role of SEPP_ROLES) expect(selectsLabels(from, podLabelsOf(named(objects, 'Deployment', `rel-sepp-${role}`)))).toBe(true);
+    // Not the Redis itself, not another release's SEPPs, not the relay.
+    expect(selectsLabels(from, podLabelsOf(redis))).toBe(false);
+    expect(selectsLabels(from, { ...podLabelsOf(named(objects, 'Deployment', 'rel-sepp-responder')), 'app.kubernetes.io/instance': 'other' })).toBe(false);
+    expect(selectsLabels(from, { ...podLabelsOf(named(objects, 'Deployment', 'rel-sepp-responder')), 'app.kubernetes.io/component': 'ipx' })).toBe(false);
   });
 });
 

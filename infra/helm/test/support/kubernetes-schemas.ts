@@ -6,12 +6,15 @@ import { Deployment } from 'kubernetes-models/apps/v1/Deployment';
 import { StatefulSet } from 'kubernetes-models/apps/v1/StatefulSet';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1/PodDisruptionBudget';
 import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1/NetworkPolicy';
+import { PodMonitor } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PodMonitor';
+import { PrometheusRule } from '@kubernetes-models/prometheus-operator/monitoring.coreos.com/v1/PrometheusRule';
 import type { KubeObject } from './helm';
 
 /**
  * The kinds the chart may render, as kubernetes-models classes: their validate() checks an object
  * against the official Kubernetes OpenAPI schema of that kind (types, required fields, enums,
- * int-or-string, formats). An apiVersion/kind not listed here is an error, not a pass.
+ * int-or-string, formats), and the Prometheus Operator's kinds against its CRDs' schemas
+ * (@kubernetes-models/prometheus-operator). An apiVersion/kind not listed here is an error, not a pass.
  */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'v1/ConfigMap': ConfigMap,
@@ -22,6 +25,8 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
   'apps/v1/StatefulSet': StatefulSet,
   'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
   'networking.k8s.io/v1/NetworkPolicy': NetworkPolicy,
+  'monitoring.coreos.com/v1/PodMonitor': PodMonitor,
+  'monitoring.coreos.com/v1/PrometheusRule': PrometheusRule,
 };
 
 /** The schema violations of one object ([] when it is valid). */
