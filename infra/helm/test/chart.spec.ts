@@ -222,6 +222,8 @@ describe('values.schema.json and the chart refuse values that cannot work', () =
     ],
     ['an unknown Cluster key', { 'state.redis.cluster.db': '1' }, 'state.redis.cluster: Additional property db is not allowed'],
     ['a Service type that is not TCP load balancing', { 'responder.service.type': 'ExternalName' }, 'responder.service.type'],
+    ['an autoscaling target above 100 %', { 'responder.autoscaling.enabled': 'true', 'responder.autoscaling.targetCPUUtilizationPercentage': '150' }, 'responder.autoscaling.targetCPUUtilizationPercentage'],
+    ['a NetworkPolicy source that is not a NetworkPolicyPeer', { 'networkPolicy.enabled': 'true', 'networkPolicy.n32From[0].cidr': '203.0.113.0/24' }, 'networkPolicy.n32From.0: Additional property cidr is not allowed'],
   ])('%s', async (_title, set, message) => {
     await expect(render({ set })).rejects.toThrow(message);
   });
@@ -254,6 +256,8 @@ describe('values.schema.json and the chart refuse values that cannot work', () =
     ],
     // `nodes:` left empty in a values file, or set to null: helm drops the key.
     ['Cluster without nodes', { 'state.redis.cluster.nodes': 'null', 'state.keyWrapKey.existingSecret': 'k' }, 'state.redis.cluster.nodes is required with state.redis.cluster'],
+    ['autoscaling with fewer maximum than minimum replicas', { 'initiator.autoscaling.enabled': 'true', 'initiator.autoscaling.minReplicas': '4', 'initiator.autoscaling.maxReplicas': '3' }, 'initiator.autoscaling.minReplicas (4) is above maxReplicas (3)'],
+    ['autoscaling without a CPU request', { 'responder.autoscaling.enabled': 'true', 'resources.requests.cpu': 'null' }, 'responder.autoscaling needs a CPU request'],
   ])('%s (the chart fails with a message)', async (_title, set, message) => {
     await expect(render({ set })).rejects.toThrow(message);
   });
@@ -587,6 +591,29 @@ describe('helm template with ci/ha-values.yaml: NetworkPolicy, PodMonitor and Pr
   it('renders none of them with the default values', async () => {
     const kinds = (await render({})).map((o) => o.kind);
     for (const kind of ['NetworkPolicy', 'PodMonitor', 'PrometheusRule']) expect(kinds).not.toContain(kind);
+  });
+});
+
+describe('helm template with ci/ha-values.yaml and responder.autoscaling.enabled: a HorizontalPodAutoscaler instead of replicaCount', () => {
+  it('scales the responder Deployment on CPU between the values\' bounds, the Deployment sets no replicas of its own, the initiator keeps its replicaCount', async () => {
+    const objects = await render({ values: [HA_VALUES], set: { 'responder.autoscaling.enabled': 'true', 'responder.autoscaling.maxReplicas': '8' } });
+    expect(objects.flatMap(schemaErrors)).toEqual([]);
+    const hpas = byKind(objects, 'HorizontalPodAutoscaler');
+    expect(hpas.map((hpa) => hpa.metadata.name)).toEqual(['rel-sepp-responder']);
+    expect(specOf<unknown>(hpas[0]!)).toEqual({
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'rel-sepp-responder' },
+      minReplicas: 2,
+      maxReplicas: 8,
+      metrics: [{ type: 'Resource', resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } } }],
+    });
+    const responder = named(objects, 'Deployment', 'rel-sepp-responder');
+    expect(specOf<{ replicas?: number }>(responder).replicas).toBeUndefined();
+    // Utilisation is measured against the pod's CPU request.
+    expect(containerOf(responder).resources?.requests?.['cpu']).toBe('500m');
+    expect(specOf<{ replicas?: number }>(named(objects, 'Deployment', 'rel-sepp-initiator')).replicas).toBe(3);
+    // The disruption budget still keeps one ready at the autoscaler's minimum.
+    const budget = specOf<{ minAvailable?: number; maxUnavailable?: number }>(named(objects, 'PodDisruptionBudget', 'rel-sepp-responder'));
+    expect(budget.minAvailable ?? 2 - budget.maxUnavailable!).toBeGreaterThanOrEqual(1);
   });
 });
 
