@@ -379,6 +379,7 @@ export class PeerLink {
     this.n32f = n32f;
     this.log.info({ n32f: `${fqdn}:${port}` }, 'dedicated N32-f connection up');
     n32f.onClose(() => this.onConnectionClosed(n32f));
+    n32f.onRetiring((reason) => this.log.info({ reason }, 'dedicated N32-f connection retired'));
     n32f.startKeepalive(config.n32.keepaliveMs);
   }
 
@@ -414,6 +415,7 @@ export class PeerLink {
         this.log.info({ tlsVersion: connection.socket.getProtocol(), cipher: connection.socket.getCipher().name, address: `${host}:${port}` }, 'N32 connection up');
         connection.onClose(() => this.onConnectionClosed(connection));
         connection.session.once('goaway', () => this.onGoaway(connection));
+        connection.onRetiring((reason) => this.onGoaway(connection, `the N32 connection was retired: ${reason}`, 'N32 connection retired: opening a new one'));
         return connection;
       } catch (error) {
         lastError = error;
@@ -429,24 +431,25 @@ export class PeerLink {
   }
 
   /**
-   * The peer is going away on this connection (GOAWAY: a replica stopping, RFC 9113 §6.8): what is
-   * in flight finishes on it, and a new connection (to the next address) and, in TLS mode, a new
-   * negotiation start now, before the old connection is gone (make before break). Requests that
-   * arrive meanwhile wait for the new agreement.
+   * The peer is going away on this connection (GOAWAY: a replica stopping, RFC 9113 §6.8), or we
+   * retire it (its stream IDs nearly used up): what is in flight finishes on it, and a new
+   * connection (to the next address) and, in TLS mode, a new negotiation start now, before the
+   * old connection is gone (make before break). Requests that arrive meanwhile wait for the new
+   * agreement.
    */
-  private onGoaway(connection: N32Connection): void {
+  private onGoaway(connection: N32Connection, why = 'the peer sent GOAWAY', message = 'GOAWAY from the peer: opening a new N32 connection'): void {
     if (this.stopped || this.connection !== connection) return;
     this.connection = null;
     this.nextAddress();
     const state = this.deps.peers.get(this.peer.fqdn)?.status.state;
-    this.log.info({ state, next: `${this.address.host}:${this.address.port}` }, 'GOAWAY from the peer: opening a new N32 connection');
+    this.log.info({ state, why, next: `${this.address.host}:${this.address.port}` }, message);
     if (state === 'prins-established') {
-      void this.ensureConnection().catch((error: unknown) => this.log.warn({ error: (error as Error).message }, 'no new N32 connection after GOAWAY'));
+      void this.ensureConnection().catch((error: unknown) => this.log.warn({ error: (error as Error).message, why }, 'no new N32 connection after the old one went away'));
       return;
     }
     const record = this.deps.peers.get(this.peer.fqdn);
     if (record && hasAgreedMechanism(record.status)) this.deps.peers.apply(this.peer.fqdn, { type: 'CONNECTION_LOST' });
-    this.request('the peer sent GOAWAY');
+    this.request(why);
   }
 
   /** Dials, counting TLS handshake failures (the client side of `sepp_tls_handshake_failures_total`). */

@@ -2,7 +2,7 @@ import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node
 import { connect as tlsConnect } from 'node:tls';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { N32ErrorCode } from '@sepp/protocol';
-import { exchangeBuffered, RequestNotProcessed, watchClientSession, type BufferedAnswer } from '@sepp/server';
+import { exchangeBuffered, RequestNotProcessed, SESSION_RETIRING, watchClientSession, type BufferedAnswer } from '@sepp/server';
 import { nextHopTlsOptions } from '../config/tls';
 import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from '../ipx.constants';
 import type { IpxConfig } from '../config/ipx-config';
@@ -64,6 +64,7 @@ export class NextHopClient implements OnApplicationShutdown {
     session.once('close', () => {
       if (this.session === session) this.session = null;
     });
+    session.once(SESSION_RETIRING, (reason: string) => this.logger.info({ next: `${forward.host}:${forward.port}`, reason }, 'next hop session retired: the next message opens a new one'));
     this.watch(session);
     session.unref();
     this.session = session;

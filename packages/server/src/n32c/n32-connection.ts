@@ -7,6 +7,7 @@ import { trustAnchorFailure } from '../tls/trust-anchors';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
 import { n32cOperation } from '../metrics/instrument';
 import type { StatusConnection } from '../status/status-document';
+import { requestOn, SESSION_RETIRING, wasNotSent } from '../stream-ids';
 
 /** Largest answer body we read from a peer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -160,7 +161,7 @@ export class N32Connection {
         return;
       }
       const payload = Buffer.from(JSON.stringify(body));
-      const stream = this.session.request({
+      const stream = requestOn(this.session, {
         [constants.HTTP2_HEADER_METHOD]: 'POST',
         [constants.HTTP2_HEADER_PATH]: path,
         'content-type': 'application/json',
@@ -189,6 +190,7 @@ export class N32Connection {
       });
       stream.on('error', (error: Error & { code?: string }) => {
         clearTimeout(timer);
+        wasNotSent(this.session, error); // a session out of stream IDs is retired
         reject(new N32ConnectionError(`request failed: ${error.message}`, error.code ?? 'STREAM_ERROR'));
       });
       stream.on('end', () => {
@@ -243,6 +245,15 @@ export class N32Connection {
 
   onClose(listener: () => void): void {
     this.session.once('close', listener);
+  }
+
+  /**
+   * Called (with the reason) when this side retires the connection because its stream IDs are
+   * nearly used up (`stream-ids`), just before it is closed gracefully: what is in flight
+   * finishes on it, and its owner moves to a new connection.
+   */
+  onRetiring(listener: (reason: string) => void): void {
+    this.session.once(SESSION_RETIRING, listener);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
+import { OUT_OF_STREAMS, requestOn, wasNotSent } from '../stream-ids';
 
 /**
  * Whole-message helpers for PRINS, where a message is reformatted and encrypted as one JSON
@@ -42,7 +43,6 @@ export function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buff
 export class RequestNotProcessed extends N32Error {}
 
 /** `session.request()` errors that mean nothing was sent: the session is closing or closed. */
-const NOT_SENT = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS']);
 
 export interface BufferedAnswer {
   readonly status: number;
@@ -72,10 +72,10 @@ export function exchangeBuffered(
     };
     let stream: ReturnType<ClientHttp2Session['request']>;
     try {
-      stream = session.request(headers, { endStream: !body || body.length === 0 });
+      stream = requestOn(session, headers, { endStream: !body || body.length === 0 });
     } catch (error) {
       const detail = `cannot open a stream: ${(error as Error).message}`;
-      reject(NOT_SENT.has((error as { code?: string }).code ?? '') ? new RequestNotProcessed(options.failure, detail) : new N32Error(options.failure, detail));
+      reject(wasNotSent(session, error as Error) ? new RequestNotProcessed(options.failure, detail) : new N32Error(options.failure, detail));
       return;
     }
     const timer = setTimeout(() => {
@@ -114,7 +114,16 @@ export function exchangeBuffered(
       }
       settle(() => resolve({ status: Number(responseHeaders?.[':status'] ?? 0), headers: responseHeaders ?? {}, body: Buffer.concat(chunks) }));
     });
-    stream.once('error', (error: Error & { code?: string }) => settle(() => reject(failed(`the stream failed: ${error.code ?? error.message}`))));
+    stream.once('error', (error: Error & { code?: string }) =>
+      settle(() =>
+        reject(
+          // No stream ID left on the session: the request never left (the session is retired).
+          error.code === OUT_OF_STREAMS && responseHeaders === null && wasNotSent(session, error)
+            ? new RequestNotProcessed(options.failure, `cannot open a stream: ${error.code}`)
+            : failed(`the stream failed: ${error.code ?? error.message}`),
+        ),
+      ),
+    );
     stream.once('close', () => settle(() => reject(failed(`the stream closed before answering (code ${stream.rstCode ?? 'none'})`))));
     if (body && body.length > 0) stream.end(body);
   });

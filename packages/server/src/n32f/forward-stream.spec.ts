@@ -3,6 +3,8 @@ import { Duplex } from 'node:stream';
 import { connect, constants, createServer, type ClientHttp2Session, type Http2Server, type ServerHttp2Session, type ServerHttp2Stream } from 'node:http2';
 import type { AddressInfo } from 'node:net';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
+import { MAX_STREAM_ID } from '../stream-ids';
+import { setNextStreamID } from '../testing/loopback-h2.spec-support';
 import { forwardStream, type ForwardOutcome } from './forward-stream';
 import { respondWithProblem } from './raw-problem';
 
@@ -339,6 +341,27 @@ describe('forwardStream: a request the upstream did not process goes out again (
     } finally {
       await relay.close();
       await closeAll(going, serving);
+    }
+  });
+
+  it('a session out of stream IDs (ERR_HTTP2_OUT_OF_STREAMS, on the stream): the request goes out on the session reroute gives, and the used-up session is retired', async () => {
+    const ending = await upstreamOf(echo);
+    const serving = await upstreamOf(echo);
+    await once(ending.session, 'connect');
+    // One stream ID left: the first request takes it, the second one has none.
+    setNextStreamID(ending.session, MAX_STREAM_ID);
+    const closed = once(ending.session, 'close');
+    const relay = await relayTo(ending.session, { reroute: () => Promise.resolve(serving.session) });
+    try {
+      const results = await within(5_000, Promise.all([send(relay.nf, 'one'), send(relay.nf, 'two')]), () => 'NF requests still open');
+      expect(results.map((r) => r.status)).toEqual([200, 200]);
+      expect(results.map((r) => r.body).sort()).toEqual(['3:one', '3:two']);
+      expect(ending.streams).toHaveLength(1);
+      expect(serving.streams).toHaveLength(1);
+      await within(5_000, closed, () => 'the used-up session is still open');
+    } finally {
+      await relay.close();
+      await closeAll(ending, serving);
     }
   });
 

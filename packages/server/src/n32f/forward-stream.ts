@@ -2,6 +2,7 @@ import { constants, type ClientHttp2Session, type ClientHttp2Stream, type Incomi
 import { addAbortSignal, PassThrough } from 'node:stream';
 import { endToEndHeaders, N32Error, N32ErrorCode } from '@sepp/protocol';
 import { ProblemException } from '../problem/problem.exception';
+import { OUT_OF_STREAMS, requestOn, wasNotSent } from '../stream-ids';
 import { discardRestOfRequest, resetStream, respondWithProblem } from './raw-problem';
 
 export type ForwardOutcome =
@@ -72,7 +73,6 @@ export function cancelStream(stream: ClientHttp2Stream): void {
 /** How many times one request may be sent again after the upstream did not process it. */
 const MAX_REROUTES = 2;
 /** `session.request()` errors that mean nothing was sent: the session is closing or closed. */
-const NOT_SENT = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', 'ERR_HTTP2_OUT_OF_STREAMS']);
 
 /**
  * Relays one HTTP/2 exchange: the inbound request (headers prepared by the caller, body streamed
@@ -174,10 +174,10 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
   const send = (session: ClientHttp2Session): void => {
     let stream: ClientHttp2Stream;
     try {
-      stream = session.request(headers, { endStream: bodyless });
+      stream = requestOn(session, headers, { endStream: bodyless });
     } catch (error) {
       const detail = `cannot open a stream: ${(error as Error).message}`;
-      if (NOT_SENT.has((error as { code?: string }).code ?? '')) notProcessed(detail);
+      if (wasNotSent(session, error as Error)) notProcessed(detail);
       else refuse(new N32Error(options.upstreamFailure, detail));
       return;
     }
@@ -250,7 +250,11 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
       if (refusedUnanswered()) notProcessed('the upstream refused the stream before answering');
       else refuse(new N32Error(options.upstreamFailure, `the upstream ${how} before answering`));
     };
-    stream.on('error', (error: Error & { code?: string }) => broke(`stream failed: ${error.code ?? error.message}`));
+    stream.on('error', (error: Error & { code?: string }) => {
+      // No stream ID left on the session: the request never left (the session is retired).
+      if (error.code === OUT_OF_STREAMS && !answered && out === stream && !done && wasNotSent(session, error)) notProcessed(`cannot open a stream: ${error.code}`);
+      else broke(`stream failed: ${error.code ?? error.message}`);
+    });
     stream.on('close', () => broke(stream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${stream.rstCode ?? 'none'})`));
   };
   send(upstream);

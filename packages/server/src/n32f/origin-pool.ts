@@ -4,6 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { effectivePort, originOf, type ApiRoot } from '@sepp/protocol';
 import type { SeppConfig } from '../config/sepp-config';
 import type { SeppLogger } from '../logging/logger';
+import { SESSION_RETIRING } from '../stream-ids';
 import { watchClientSession, type SessionGivenUp } from './session-watch';
 
 export interface OriginPoolOptions {
@@ -22,6 +23,8 @@ export interface OriginPoolOptions {
   readonly connectTimeoutMs?: number;
   readonly keepaliveMs?: number;
   readonly onGivenUp?: (origin: string, reason: SessionGivenUp) => void;
+  /** A session retired for its stream IDs (`stream-ids`): the next request opens a new one. */
+  readonly onRetired?: (origin: string, reason: string) => void;
 }
 
 /**
@@ -58,6 +61,7 @@ export class OriginPool {
     session.once('close', () => {
       if (this.sessions.get(origin) === session) this.sessions.delete(origin);
     });
+    session.once(SESSION_RETIRING, (reason: string) => this.options.onRetired?.(origin, reason));
     const { connectTimeoutMs, keepaliveMs, onGivenUp } = this.options;
     if (connectTimeoutMs !== undefined) {
       watchClientSession(session, { connectTimeoutMs, keepaliveMs: keepaliveMs ?? 0, onGivenUp: (reason) => onGivenUp?.(origin, reason) });
@@ -92,5 +96,6 @@ export function originPoolOf(config: SeppConfig, logger: SeppLogger): OriginPool
       reason === 'not-up'
         ? logger.warn({ origin, connectTimeoutMs }, 'NF session not up in time: closed')
         : logger.warn({ origin, keepaliveMs }, 'NF session unresponsive (no PING ACK): closed'),
+    onRetired: (origin, reason) => logger.info({ origin, reason }, 'NF session retired: the next request opens a new one'),
   });
 }

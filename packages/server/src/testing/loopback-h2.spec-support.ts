@@ -29,3 +29,11 @@ export async function loopbackH2(onStream: (stream: ServerHttp2Stream, headers: 
     },
   };
 }
+
+/**
+ * Node's `Http2Session#setNextStreamID` (not in @types/node): the ID the session's next stream
+ * gets, to bring a session to the end of its stream IDs without a billion requests.
+ */
+export function setNextStreamID(session: ClientHttp2Session, id: number): void {
+  (session as ClientHttp2Session & { setNextStreamID(id: number): void }).setNextStreamID(id);
+}

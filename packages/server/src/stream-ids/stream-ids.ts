@@ -1,0 +1,72 @@
+import type { ClientHttp2Session, ClientHttp2Stream, ClientSessionRequestOptions, OutgoingHttpHeaders } from 'node:http2';
+
+/**
+ * HTTP/2 stream IDs only grow (RFC 9113 §5.1.1): a client's are the odd numbers up to 2^31 - 1,
+ * so one session carries about 1.07 billion requests, six days of a busy N32 connection at
+ * 2,000 requests per second. Node does not open a new session then: each further request on the
+ * old one fails with `ERR_HTTP2_OUT_OF_STREAMS` (on the stream, not thrown), and the session
+ * stays open, PINGs answered, for as long as the peer keeps it. Every client stream of the SEPPs
+ * and the relay is opened by `requestOn`, which retires the session a little before that point.
+ */
+export const MAX_STREAM_ID = 2 ** 31 - 1;
+
+/**
+ * A session whose new stream got an ID past this is retired: 65,536 requests before the end, room
+ * for the requests that choose it before it closes (it closes on the next turn of the event loop).
+ */
+export const RETIRE_FROM_STREAM_ID = MAX_STREAM_ID - 2 ** 17;
+
+/**
+ * Emitted on a client session that is being retired (with the reason), just before it is closed:
+ * its owner moves to a new session (make before break). Then the session is closed gracefully
+ * (GOAWAY: its streams in flight finish, no new stream is opened on it), so every owner that
+ * replaces a closed session (`closed`, `destroyed`) does so on its next request.
+ */
+export const SESSION_RETIRING = 'sepp:retiring';
+
+/** The code Node gives a stream when its session has no stream ID left. */
+export const OUT_OF_STREAMS = 'ERR_HTTP2_OUT_OF_STREAMS';
+
+/** Codes of a failed stream opening that mean the request never left: it may go out elsewhere. */
+export const NOT_SENT: ReadonlySet<string> = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', OUT_OF_STREAMS]);
+
+const retiring = new WeakSet<ClientHttp2Session>();
+
+/**
+ * `session.request()`, and what Node leaves to its caller about stream IDs: past
+ * `RETIRE_FROM_STREAM_ID` the session is retired (`retireSession`). Throws what
+ * `session.request()` throws (`wasNotSent` tells whether the request may go out elsewhere).
+ */
+export function requestOn(session: ClientHttp2Session, headers: OutgoingHttpHeaders, options?: ClientSessionRequestOptions): ClientHttp2Stream {
+  const stream = session.request(headers, options);
+  if (stream.id !== undefined && stream.id >= RETIRE_FROM_STREAM_ID) {
+    retireSession(session, `its stream IDs are nearly used up (stream ${stream.id} of ${MAX_STREAM_ID})`);
+  }
+  return stream;
+}
+
+/**
+ * Whether the failure of opening a stream, thrown by `requestOn` or reported on the stream before
+ * any answer, means that the request never left (`NOT_SENT`): it may then go out on another
+ * session. A session out of stream IDs (one already past the end when it came) is retired.
+ */
+export function wasNotSent(session: ClientHttp2Session, error: Error & { code?: string }): boolean {
+  const code = error.code ?? '';
+  if (code === OUT_OF_STREAMS) retireSession(session, 'its stream IDs are used up');
+  return NOT_SENT.has(code);
+}
+
+/**
+ * Retires a client session once: on the next turn of the event loop (after the streams already
+ * asked for have their IDs), `SESSION_RETIRING` is emitted on it with `reason`, then it is closed
+ * gracefully. A session already closed or destroyed by then is left as it is.
+ */
+export function retireSession(session: ClientHttp2Session, reason: string): void {
+  if (retiring.has(session)) return;
+  retiring.add(session);
+  setImmediate(() => {
+    if (session.closed || session.destroyed) return;
+    session.emit(SESSION_RETIRING, reason);
+    session.close();
+  });
+}
