@@ -6,6 +6,7 @@ import type { HttpRequestMessage } from '../reformat/http-message';
 import { encryptFlattenedJwe } from '../crypto/jwe';
 import { buildNonce } from '../crypto/nonce';
 import { N32fContext, N32fContextTable, parseReformattedRequest, parseReformattedResponse, readMessageHeader } from './n32f-context';
+import { MESSAGE_ID_MAX_LENGTH } from '../messages/n32f-forward';
 
 const master = randomBytes(64);
 const policy = protectionPolicy();
@@ -136,6 +137,28 @@ describe('N32fContext: request and response across the pair', () => {
     expect(errorType(() => openAtPSepp(pSepp, edit(wire)))).toBe(expected);
     // The genuine message is still accepted afterwards: a forgery does not burn its sequence number.
     expect(errorType(() => openAtPSepp(pSepp, wire))).toBe('accepted');
+  });
+
+  it(`refuses a messageId longer than ${MESSAGE_ID_MAX_LENGTH} characters in a correctly protected message (a peer with the keys), before remembering it; one of ${MESSAGE_ID_MAX_LENGTH} is accepted`, () => {
+    const { cSepp, pSepp } = pair();
+    const { key, salt } = cSepp.keys.parallelRequest;
+    const wire = (messageId: string, seq: number): string => {
+      const aad = {
+        metaData: { n32fContextId: '00000000000000bb', messageId, authorizedIpxId: 'NULL' },
+        requestLine: { method: 'GET', scheme: 'https', authority: 'udm1.example.org', path: '/x', protocolVersion: 'HTTP/2' },
+      };
+      return JSON.stringify({ reformattedData: encryptFlattenedJwe({ plaintext: JSON.stringify({ dataToEncrypt: [TOKEN] }), aad: base64urlEncode(JSON.stringify(aad)), key, iv: buildNonce(salt, seq), enc: 'A128GCM' }) });
+    };
+    let caught: unknown;
+    try {
+      openAtPSepp(pSepp, wire('m'.repeat(MESSAGE_ID_MAX_LENGTH + 1), 3));
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(PrinsError);
+    expect((caught as PrinsError).type).toBe(N32fErrorType.MESSAGE_RECONSTRUCTION_FAILED);
+    expect((caught as PrinsError).message).toContain(`must be at most ${MESSAGE_ID_MAX_LENGTH} characters long`);
+    expect(errorType(() => openAtPSepp(pSepp, wire('m'.repeat(MESSAGE_ID_MAX_LENGTH), 4)))).toBe('accepted');
   });
 
   it.each([

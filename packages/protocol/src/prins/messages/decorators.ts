@@ -6,7 +6,7 @@
 import 'reflect-metadata';
 import { Transform, plainToInstance, type ClassTransformOptions } from 'class-transformer';
 import { Mandatory, StringValue } from '../../models/field-decorators';
-import { ArrayMaxSize, IsInt, IsObject, ValidateBy, ValidateIf, validateSync, type ValidationError } from 'class-validator';
+import { ArrayMaxSize, IsInt, IsObject, MaxLength, ValidateBy, ValidateIf, validateSync, type ValidationError } from 'class-validator';
 
 type ClassType<T extends object = object> = new () => T;
 
@@ -49,6 +49,9 @@ export const IntegerValue = (): PropertyDecorator => IsInt({ message: 'must be a
 
 /** Upper bound on a list already checked by `StringList`/`NestedList` (maxItems of the schema). */
 export const MaxItems = (max: number): PropertyDecorator => ArrayMaxSize(max, { message: `must have at most ${max} items` });
+
+/** A string of at most `max` characters: what the receiver keeps of a message (its messageId) stays bounded. */
+export const MaxChars = (max: number): PropertyDecorator => MaxLength(max, { message: `must be at most ${max} characters long` });
 
 /** An array with at least one item of any JSON value (DataToIntegrityProtectAndCipherBlock `dataToEncrypt`). */
 export const AnyJsonList = (): PropertyDecorator =>

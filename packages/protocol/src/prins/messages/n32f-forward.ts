@@ -13,7 +13,7 @@
 import { Conditional, FqdnValue, Mandatory, Nested, NestedList, StringList, StringValue, UintegerValue } from '../../models/field-decorators';
 import { ProblemDetails } from '../../models/common-data';
 import { N32F_CONTEXT_ID_PATTERN } from '../../models/patterns';
-import { AnyJsonList, IntegerValue, JsonObjectValue, MandatoryAnyJson, MandatoryNullableString, MaxItems, StringOrObject } from './decorators';
+import { AnyJsonList, IntegerValue, JsonObjectValue, MandatoryAnyJson, MandatoryNullableString, MaxChars, MaxItems, StringOrObject } from './decorators';
 import type { HttpMethodValue, IeLocationValue } from './enums';
 import { RiErrorInformation } from './n32c-params';
 // The decorator alone: the package's index loads its schema generator (and lodash) too.
@@ -58,11 +58,18 @@ export class IndexToEncryptedValue {
   @Mandatory() @UintegerValue() encBlockIndex!: number;
 }
 
+/** The longest messageId a receiver accepts (MetaData): far above any generator's (ours: 16 hex digits, a UUID: 36). */
+export const MESSAGE_ID_MAX_LENGTH = 256;
+
 /** TS 29.573 MetaData. */
 export class MetaData {
   /** The receiving SEPP's N32-f context ID. */
   @Mandatory() @StringValue(N32F_CONTEXT_ID_PATTERN, '16 hexadecimal digits') n32fContextId!: string;
-  @Mandatory() @StringValue() messageId!: string;
+  /**
+   * Any string in TS 29.573; at most MESSAGE_ID_MAX_LENGTH characters here: a receiver keeps the
+   * messageIds of a context to refuse a repeated one, so their size is bounded by this (ours are 16).
+   */
+  @Mandatory() @StringValue() @MaxChars(MESSAGE_ID_MAX_LENGTH) messageId!: string;
   /** `"NULL"` when no RI may modify; `null` and `""` are read the same way. */
   @MandatoryNullableString() authorizedIpxId!: string | null;
   /** Rel-19. */
