@@ -1,7 +1,7 @@
 import { apiRootKey, authorityOf, formatApiRoot, parseApiRoot } from './api-root';
 import { endToEndHeaders, parseMessagePriority, parseOriginatingNetworkId } from './headers';
 import { routeNfRequest, splitAuthority, type RoutingContext } from './nf-routing';
-import { decodeDirectLabel, encodeTelescopicLabel, MAX_LABEL_LENGTH, TelescopicMappingTable, telescopicLabelOf } from './telescopic';
+import { decodeDirectLabel, encodeTelescopicLabel, MAX_LABEL_LENGTH, TELESCOPIC_TABLE_MAX_OPAQUE, TelescopicMappingTable, telescopicLabelOf } from './telescopic';
 import { N32Error } from '../errors';
 
 describe('apiRoot (TS 29.500 3gpp-Sbi-Target-apiRoot)', () => {
@@ -49,6 +49,22 @@ describe('telescopic FQDN labels', () => {
     expect(new TelescopicMappingTable('x.org').fqdnFor(label)).toBeNull();
     expect(table.labelFor(long)).toBe(label);
     expect(table.telescopicFqdn(long)).toBe(`${label}.sepp.5gc.mnc002.mcc002.3gppnetwork.org`);
+  });
+
+  it('remembers at most maxOpaque opaque labels, forgetting the one handed out least recently (TELESCOPIC_TABLE_MAX_OPAQUE by default)', () => {
+    const name = (i: number): string => `nf-instance-with-a-long-name-${i}.region-a.5gc.mnc001.mcc001.3gppnetwork.org`;
+    const table = new TelescopicMappingTable('sepp.5gc.mnc002.mcc002.3gppnetwork.org', 3);
+    const labels = [0, 1, 2].map((i) => table.labelFor(name(i)));
+    table.labelFor(name(0)); // handed out again: the newest now
+    const fourth = table.labelFor(name(3));
+    expect(table.opaqueCount).toBe(3);
+    expect(table.fqdnFor(labels[1]!)).toBeNull();
+    expect([labels[0]!, labels[2]!, fourth].map((label) => table.fqdnFor(label))).toEqual([name(0), name(2), name(3)]);
+    // Direct labels are never remembered, so never forgotten.
+    const big = new TelescopicMappingTable('x.org');
+    for (let i = 0; i < TELESCOPIC_TABLE_MAX_OPAQUE + 10; i += 1) big.labelFor(name(i));
+    expect(big.opaqueCount).toBe(TELESCOPIC_TABLE_MAX_OPAQUE);
+    expect(big.fqdnFor(big.labelFor('udm1.example.org'))).toBe('udm1.example.org');
   });
 
   it('finds the label of an authority under our domain only', () => {

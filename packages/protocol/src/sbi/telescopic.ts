@@ -85,20 +85,38 @@ export function telescopicLabelOf(host: string, seppDomain: string): string | nu
   return label.length > 0 && !label.includes('.') ? label : null;
 }
 
+/** How many opaque labels a table remembers by default (the least recently handed out go first). */
+export const TELESCOPIC_TABLE_MAX_OPAQUE = 10_000;
+
 /**
  * Label <-> foreign FQDN for one SEPP domain. Direct labels decode by themselves; opaque ones are
- * remembered when they are handed out (mapping API, or an encode by the SEPP itself).
+ * remembered when they are handed out (mapping API, or an encode by the SEPP itself), at most
+ * `maxOpaque` of them: anyone who reaches the mapping API can ask for labels of new names, so
+ * the least recently handed out is forgotten past that (the SEPP keeps them in its state store too).
  */
 export class TelescopicMappingTable {
   private readonly opaque = new Map<string, string>();
 
-  constructor(readonly seppDomain: string) {}
+  constructor(
+    readonly seppDomain: string,
+    private readonly maxOpaque = TELESCOPIC_TABLE_MAX_OPAQUE,
+  ) {}
 
   /** The label for a foreign FQDN (remembered if opaque). */
   labelFor(foreignFqdn: string): string {
     const { label, opaque } = encodeTelescopicLabel(foreignFqdn);
-    if (opaque) this.opaque.set(label, normalizeFqdn(foreignFqdn));
+    if (opaque) {
+      // Map order is insertion order: handing a label out again makes it the newest.
+      this.opaque.delete(label);
+      this.opaque.set(label, normalizeFqdn(foreignFqdn));
+      if (this.opaque.size > this.maxOpaque) this.opaque.delete(this.opaque.keys().next().value!);
+    }
     return label;
+  }
+
+  /** How many opaque labels it holds. */
+  get opaqueCount(): number {
+    return this.opaque.size;
   }
 
   /** The foreign FQDN of a label, or null if unknown. */

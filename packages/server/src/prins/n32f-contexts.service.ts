@@ -145,7 +145,13 @@ export class N32fContextsService implements OnModuleDestroy {
   async establish(params: Omit<N32fContextParams, 'policy' | 'maxMessages' | 'nonces'>): Promise<N32fContext> {
     const maxMessages = this.config.current.prins.maxMessagesPerContext;
     const context = this.build({ ...params, maxMessages });
-    await this.store.saveContext(toStored(context, maxMessages));
+    try {
+      await this.store.saveContext(toStored(context, maxMessages));
+    } catch (error) {
+      // Nothing is kept of a context the store did not take (its SEQ feeders hold its keys).
+      this.feeders.delete(context.localContextId);
+      throw error;
+    }
     this.table.add(context);
     this.prefetch(context);
     // Newest first (the table lists in the order added: the later of two made in one millisecond first).
