@@ -23,6 +23,9 @@ export interface RateBudget {
   readonly burstKey: keyof LimitsSettings & ('rateLimitBurst' | 'n32cRateLimitBurst');
 }
 
+/** Buckets a rate limiter holds before it drops the full ones (a full bucket is a new one). */
+export const BUCKETS_SWEEP_AT = 4_096;
+
 /** The refusal cause of the status page's N32-f figures (per peer) for requests over the rate limit. */
 export const RATE_LIMITED = 'RATE_LIMITED';
 
@@ -41,6 +44,8 @@ export const N32C_RATE_BUDGET: RateBudget = { what: 'N32-c', kind: 'n32c-rate-li
  */
 export class PeerRateLimiter {
   private readonly buckets = new Map<string, TokenBucket>();
+  /** At this many buckets a new peer's first request first drops the full ones (they remember nothing). */
+  private sweepAt = BUCKETS_SWEEP_AT;
   /** Per peer, the listener and remote address of the last refusal, with the limit then. */
   private readonly refusals = new OnceASecond<{ listener: string; remoteAddress: string | undefined; rate: number; burst: number }>((peer, refused, { listener, remoteAddress, rate, burst }) =>
     this.log(listener, peer, refused, remoteAddress, rate, burst),
@@ -63,12 +68,28 @@ export class PeerRateLimiter {
     const burst = limits[this.budget.burstKey];
     let bucket = this.buckets.get(peer);
     if (!bucket) {
+      if (this.buckets.size >= this.sweepAt) this.sweep();
       bucket = new TokenBucket(burst, rate);
       this.buckets.set(peer, bucket);
     }
     if (bucket.take()) return true;
     this.refuse(stream, peer, listener, bucket, rate, burst);
     return false;
+  }
+
+  /**
+   * Drops the buckets that are full again: a peer is named by its certificate (or its address
+   * without one), so the names a listener sees are not bounded by the configuration. The next
+   * sweep waits until there are twice as many buckets as the busy ones left.
+   */
+  private sweep(): void {
+    for (const [peer, bucket] of this.buckets) if (bucket.full()) this.buckets.delete(peer);
+    this.sweepAt = Math.max(BUCKETS_SWEEP_AT, 2 * this.buckets.size);
+  }
+
+  /** How many peers it holds a bucket for. */
+  get peersTracked(): number {
+    return this.buckets.size;
   }
 
   private refuse(stream: ServerHttp2Stream, peer: string, listener: string, bucket: TokenBucket, rate: number, burst: number): void {
