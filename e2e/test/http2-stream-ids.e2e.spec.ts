@@ -1,8 +1,10 @@
 import { writeFileSync } from 'node:fs';
+import { constants, createServer as createHttp2Server, type Http2Server } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { FQDN_A, writeYaml } from './support/configs';
 import { IpxPath } from './support/ipx';
-import { mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, TARGET_HEADER, withPkiAndProducer, type NfAnswer, type TappedProducer } from './support/n32f';
+import { mapLimit, n32fInitiatorYaml, n32fResponderYaml, NfClient, TARGET_HEADER, udmApiRoot, withPkiAndProducer, type NfAnswer, type TappedProducer } from './support/n32f';
 import type { CertFiles, TestPki } from './support/pki';
 import { PrinsPair } from './support/prins';
 import type { AppProcess } from './support/app-process';
@@ -109,6 +111,84 @@ describe('HTTP/2 sessions whose stream IDs run out, through the real processes',
       expect(count(path.responder, 'NF session retired: the next request opens a new one')).toBeGreaterThanOrEqual(RETIRED);
     } finally {
       await path.stop();
+    }
+  });
+});
+
+/**
+ * An NF that refuses each new request once, before processing it (RST_STREAM REFUSED_STREAM, RFC
+ * 9113 §8.7: the client may send it again), and answers it the second time: what a producer replica
+ * does to the streams that crossed its GOAWAY, and what a session retired under a request can
+ * leave. Each request's path tells the attempt apart.
+ */
+class RefusingOnceNf {
+  readonly attempts = new Map<string, number>();
+  private constructor(readonly server: Http2Server) {}
+
+  static async start(): Promise<RefusingOnceNf> {
+    const server = createHttp2Server();
+    const nf = new RefusingOnceNf(server);
+    server.on('stream', (stream, headers) => {
+      const path = String(headers[':path']);
+      const attempt = (nf.attempts.get(path) ?? 0) + 1;
+      nf.attempts.set(path, attempt);
+      stream.on('error', () => undefined);
+      if (attempt === 1) {
+        stream.close(constants.NGHTTP2_REFUSED_STREAM);
+        return;
+      }
+      stream.respond({ ':status': 200, 'content-type': 'application/json' });
+      stream.end(JSON.stringify({ attempt }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    return nf;
+  }
+
+  get port(): number {
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  close(): Promise<void> {
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('an NF that refuses a request before processing it (REFUSED_STREAM): the responder sends it again', () => {
+  let nf: RefusingOnceNf;
+  beforeAll(async () => {
+    nf = await RefusingOnceNf.start();
+  });
+  afterAll(async () => {
+    await nf?.close();
+  });
+
+  const ask = (client: NfClient, tag: string): Promise<NfAnswer> =>
+    client.request({ path: `/nudm-sdm/v2/imsi-001010000000001/am-data?refused=${tag}`, headers: { [TARGET_HEADER]: udmApiRoot(nf.port), accept: 'application/json' } });
+
+  it('TLS mode: the NF gets the request twice, the consumer the second answer', async () => {
+    const responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'refused-responder', n32fResponderYaml(certA, pki, nf.port)));
+    const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'refused-initiator', n32fInitiatorYaml(certB, pki, responder.port('n32'))));
+    const client = await NfClient.connect(initiator.port('sbi'));
+    try {
+      await initiator.waitForPeerState(FQDN_A, 'tls-established');
+      const answer = await ask(client, 'tls');
+      expect({ status: answer.status, body: answer.json }).toEqual({ status: 200, body: { attempt: 2 } });
+      expect(nf.attempts.get('/nudm-sdm/v2/imsi-001010000000001/am-data?refused=tls')).toBe(2);
+    } finally {
+      client.close();
+      await initiator.stop();
+      await responder.stop();
+    }
+  });
+
+  it('PRINS: the NF gets the request twice, the consumer the second answer', async () => {
+    const pair = await PrinsPair.start(pki, certA, certB, { port: nf.port } as TappedProducer, { name: 'refused-prins' });
+    try {
+      const answer = await ask(pair.nf!, 'prins');
+      expect({ status: answer.status, body: answer.json }).toEqual({ status: 200, body: { attempt: 2 } });
+      expect(nf.attempts.get('/nudm-sdm/v2/imsi-001010000000001/am-data?refused=prins')).toBe(2);
+    } finally {
+      await pair.stop();
     }
   });
 });

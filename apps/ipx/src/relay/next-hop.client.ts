@@ -2,7 +2,7 @@ import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from 'node
 import { connect as tlsConnect } from 'node:tls';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { N32ErrorCode } from '@sepp/protocol';
-import { exchangeBuffered, RequestNotProcessed, SESSION_RETIRING, watchClientSession, type BufferedAnswer } from '@sepp/server';
+import { exchangeBuffered, isRetiring, RequestNotProcessed, SESSION_RETIRING, watchClientSession, type BufferedAnswer } from '@sepp/server';
 import { nextHopTlsOptions } from '../config/tls';
 import { IPX_CONFIG, IPX_LOGGER, type IpxLogger } from '../ipx.constants';
 import type { IpxConfig } from '../config/ipx-config';
@@ -54,7 +54,7 @@ export class NextHopClient implements OnApplicationShutdown {
 
   private current(): ClientHttp2Session {
     const existing = this.session;
-    if (existing && !existing.closed && !existing.destroyed) return existing;
+    if (existing && !existing.closed && !existing.destroyed && !isRetiring(existing)) return existing;
     const { forward } = this.config;
     const session = connect(`https://${this.authority}`, { createConnection: () => tlsConnect(nextHopTlsOptions(this.config)) });
     session.on('error', (error: Error & { code?: string }) => {

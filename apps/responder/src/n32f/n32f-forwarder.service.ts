@@ -186,7 +186,9 @@ export class N32fForwarderService {
       return this.pool.get(root);
     };
     if (!gate) {
-      forwardStream(stream, toward(target!), out, options);
+      // A request the NF did not process (a refused stream, a session it or we closed) goes out
+      // again on the session the pool has now.
+      forwardStream(stream, toward(target!), out, { ...options, reroute: () => Promise.resolve(toward(target!)) });
       return;
     }
     const { path, query } = splitPath(String(headers[':path']));

@@ -38,6 +38,7 @@ import {
   PeerRegistry,
   PROBLEM_JSON,
   readBody,
+  RequestNotProcessed,
   respondWhole,
   respondWithPrinsError,
   respondWithProblem,
@@ -61,6 +62,8 @@ interface ReceivedMessage {
 
 /** JSON and base64url overhead of a reformatted message over the NF body it carries. */
 const ENVELOPE_BYTES = 64 * 1024;
+/** How many times a request the NF did not process goes out again (as the initiator and the relay do). */
+const MAX_RESENDS = 2;
 
 /**
  * The pSEPP side of PRINS forwarding (POST /n32f-forward/v1/n32f-process, TS 33.501 13.2.4.7): the
@@ -266,13 +269,18 @@ export class PrinsReceiverService {
     headers[':path'] = message.query === undefined ? message.path : `${message.path}?${message.query}`;
     headers[':scheme'] = allowed.scheme;
     headers[':authority'] = message.authority;
+    const options = { timeoutMs: config.n32f.requestTimeoutMs, limit: config.n32f.bodyLimit, failure: N32ErrorCode.TARGET_NF_NOT_REACHABLE };
     try {
-      const answer = await exchangeBuffered(this.pool.get(allowed), headers, message.body, {
-        timeoutMs: config.n32f.requestTimeoutMs,
-        limit: config.n32f.bodyLimit,
-        failure: N32ErrorCode.TARGET_NF_NOT_REACHABLE,
-      });
-      return { status: answer.status, headers: headerFields(answer.headers), ...(answer.body.length > 0 ? { body: answer.body } : {}) };
+      for (let resends = 0; ; resends += 1) {
+        try {
+          const answer = await exchangeBuffered(this.pool.get(allowed), headers, message.body, options);
+          return { status: answer.status, headers: headerFields(answer.headers), ...(answer.body.length > 0 ? { body: answer.body } : {}) };
+        } catch (error) {
+          // The NF did not process it (a refused stream, a session it or we closed): again on the
+          // session the pool has now, at most MAX_RESENDS times.
+          if (!(error instanceof RequestNotProcessed) || resends >= MAX_RESENDS) throw error;
+        }
+      }
     } catch (error) {
       const problem = toProblem(error, config.n32f.bodyLimit);
       return problemAnswer(problem.status, problem.body.cause ?? 'SYSTEM_FAILURE', problem.body.detail ?? 'the local NF could not be reached');

@@ -7,7 +7,7 @@ import { trustAnchorFailure } from '../tls/trust-anchors';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
 import { n32cOperation } from '../metrics/instrument';
 import type { StatusConnection } from '../status/status-document';
-import { requestOn, SESSION_RETIRING, wasNotSent } from '../stream-ids';
+import { isRetiring, requestOn, SESSION_RETIRING, wasNotSent } from '../stream-ids';
 
 /** Largest answer body we read from a peer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -143,7 +143,7 @@ export class N32Connection {
   }
 
   get open(): boolean {
-    return !this.closing && !this.session.closed && !this.session.destroyed;
+    return !this.closing && !this.session.closed && !this.session.destroyed && !isRetiring(this.session);
   }
 
   /** POSTs JSON to an N32-c path and reads the whole answer. */

@@ -42,8 +42,6 @@ export function readBody(stream: ServerHttp2Stream, limit: number): Promise<Buff
  */
 export class RequestNotProcessed extends N32Error {}
 
-/** `session.request()` errors that mean nothing was sent: the session is closing or closed. */
-
 export interface BufferedAnswer {
   readonly status: number;
   readonly headers: IncomingHttpHeaders;

@@ -4,7 +4,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { effectivePort, originOf, type ApiRoot } from '@sepp/protocol';
 import type { SeppConfig } from '../config/sepp-config';
 import type { SeppLogger } from '../logging/logger';
-import { SESSION_RETIRING } from '../stream-ids';
+import { isRetiring, SESSION_RETIRING } from '../stream-ids';
 import { watchClientSession, type SessionGivenUp } from './session-watch';
 
 export interface OriginPoolOptions {
@@ -40,7 +40,7 @@ export class OriginPool {
   get(root: ApiRoot): ClientHttp2Session {
     const origin = originOf(root);
     const existing = this.sessions.get(origin);
-    if (existing && !existing.closed && !existing.destroyed) return existing;
+    if (existing && !existing.closed && !existing.destroyed && !isRetiring(existing)) return existing;
     const host = this.options.hosts[root.host] ?? root.host;
     const port = effectivePort(root);
     const session = connect(origin, {

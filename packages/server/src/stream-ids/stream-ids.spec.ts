@@ -5,7 +5,7 @@ import { N32ErrorCode, parseApiRoot } from '@sepp/protocol';
 import { exchangeBuffered, RequestNotProcessed } from '../n32f/buffered';
 import { OriginPool } from '../n32f/origin-pool';
 import { loopbackH2, setNextStreamID, type LoopbackH2 } from '../testing/loopback-h2.spec-support';
-import { MAX_STREAM_ID, RETIRE_FROM_STREAM_ID, requestOn, SESSION_RETIRING, wasNotSent } from './stream-ids';
+import { isRetiring, MAX_STREAM_ID, RETIRE_FROM_STREAM_ID, requestOn, SESSION_RETIRING, wasNotSent } from './stream-ids';
 
 /**
  * Real HTTP/2 sessions on loopback, moved to the end of their stream IDs with Node's own
@@ -52,9 +52,16 @@ describe('client sessions at the end of their stream IDs', () => {
     const before = requestOn(client, headers, { endStream: true });
     const crossing = requestOn(client, headers, { endStream: true });
     expect([below.id, before.id, crossing.id]).toEqual([RETIRE_FROM_STREAM_ID - 4, RETIRE_FROM_STREAM_ID - 2, RETIRE_FROM_STREAM_ID]);
+    // Its owner knows at once (its next request opens a new session)...
+    expect({ retiring, isRetiring: isRetiring(client), closed: client.closed }).toEqual({
+      retiring: [`its stream IDs are nearly used up (stream ${RETIRE_FROM_STREAM_ID} of ${MAX_STREAM_ID})`],
+      isRetiring: true,
+      closed: false,
+    });
+    // ...and requests that had chosen the session already, in the same turn, still go out on it.
+    const sameTurn = Array.from({ length: 20 }, () => requestOn(client, headers, { endStream: true }));
     const closed = once(client, 'close');
     await nextTurn();
-    expect(retiring).toEqual([`its stream IDs are nearly used up (stream ${RETIRE_FROM_STREAM_ID} of ${MAX_STREAM_ID})`]);
     expect(client.closed).toBe(true);
     // Nothing new on it: refused before anything is sent, which the callers send elsewhere.
     let thrown: (Error & { code?: string }) | undefined;
@@ -65,10 +72,10 @@ describe('client sessions at the end of their stream IDs', () => {
     }
     expect(thrown?.code).toBe('ERR_HTTP2_GOAWAY_SESSION');
     expect(wasNotSent(client, thrown!)).toBe(true);
-    // The three in flight are answered, then the session closes.
-    while (held.length < 3) await new Promise((resolve) => setTimeout(resolve, 5));
+    // The 23 in flight are answered, then the session closes.
+    while (held.length < 23) await new Promise((resolve) => setTimeout(resolve, 5));
     for (const stream of held) answer(stream);
-    expect(await Promise.all([below, before, crossing].map(statusOf))).toEqual([200, 200, 200]);
+    expect(await Promise.all([below, before, crossing, ...sameTurn].map(statusOf))).toEqual(Array.from({ length: 23 }, () => 200));
     await closed;
     expect(retiring).toHaveLength(1);
   });

@@ -17,10 +17,9 @@ export const MAX_STREAM_ID = 2 ** 31 - 1;
 export const RETIRE_FROM_STREAM_ID = MAX_STREAM_ID - 2 ** 17;
 
 /**
- * Emitted on a client session that is being retired (with the reason), just before it is closed:
- * its owner moves to a new session (make before break). Then the session is closed gracefully
- * (GOAWAY: its streams in flight finish, no new stream is opened on it), so every owner that
- * replaces a closed session (`closed`, `destroyed`) does so on its next request.
+ * Emitted on a client session that is being retired (with the reason), before it is closed: its
+ * owner moves to a new session (make before break; `isRetiring` says so too). Then the session is
+ * closed gracefully (GOAWAY: its streams in flight finish, no new stream is opened on it).
  */
 export const SESSION_RETIRING = 'sepp:retiring';
 
@@ -56,17 +55,23 @@ export function wasNotSent(session: ClientHttp2Session, error: Error & { code?: 
   return NOT_SENT.has(code);
 }
 
+/** Whether a session is being retired: its owner opens a new one for the next request. */
+export function isRetiring(session: ClientHttp2Session): boolean {
+  return retiring.has(session);
+}
+
 /**
- * Retires a client session once: on the next turn of the event loop (after the streams already
- * asked for have their IDs), `SESSION_RETIRING` is emitted on it with `reason`, then it is closed
- * gracefully. A session already closed or destroyed by then is left as it is.
+ * Retires a client session once: from now on `isRetiring` says so and `SESSION_RETIRING` is
+ * emitted on it with `reason`, so its owner's next request opens a new session; on the next turn
+ * of the event loop, once the streams already opened on it have been written out (a GOAWAY sent
+ * before them would make nghttp2 refuse them), it is closed gracefully. A session already closed
+ * or destroyed is left as it is.
  */
 export function retireSession(session: ClientHttp2Session, reason: string): void {
-  if (retiring.has(session)) return;
+  if (retiring.has(session) || session.closed || session.destroyed) return;
   retiring.add(session);
+  session.emit(SESSION_RETIRING, reason);
   setImmediate(() => {
-    if (session.closed || session.destroyed) return;
-    session.emit(SESSION_RETIRING, reason);
-    session.close();
+    if (!session.closed && !session.destroyed) session.close();
   });
 }
