@@ -63,14 +63,27 @@ async function sendAll(nf: NfClient, tag: string): Promise<NfAnswer[]> {
 
 const count = (app: AppProcess, msg: string): number => app.lines.filter((line) => line.msg === msg).length;
 
+/**
+ * A TLS-mode pair in front of the NF at `nfPort` (environment `env` for both), agreed, with an NF
+ * consumer's connection to the initiator: `test` runs with them, then everything is stopped.
+ */
+async function withTlsPair(name: string, nfPort: number, env: NodeJS.ProcessEnv, test: (pair: { responder: SeppProcess; initiator: SeppProcess; nf: NfClient }) => Promise<void>): Promise<void> {
+  const responder = await SeppProcess.ready('responder', writeYaml(pki.dir, `${name}-responder`, n32fResponderYaml(certA, pki, nfPort)), env);
+  const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, `${name}-initiator`, n32fInitiatorYaml(certB, pki, responder.port('n32'))), env);
+  const nf = await NfClient.connect(initiator.port('sbi'));
+  try {
+    await initiator.waitForPeerState(FQDN_A, 'tls-established');
+    await test({ responder, initiator, nf });
+  } finally {
+    nf.close();
+    await initiator.stop();
+    await responder.stop();
+  }
+}
+
 describe('HTTP/2 sessions whose stream IDs run out, through the real processes', () => {
   it('TLS mode: every NF request is answered; the initiator retires its N32 connections and the responder its NF sessions as they near the end', async () => {
-    const env = preloadEnv();
-    const responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'ids-responder', n32fResponderYaml(certA, pki, producer.port)), env);
-    const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'ids-initiator', n32fInitiatorYaml(certB, pki, responder.port('n32'))), env);
-    const nf = await NfClient.connect(initiator.port('sbi'));
-    try {
-      await initiator.waitForPeerState(FQDN_A, 'tls-established');
+    await withTlsPair('ids', producer.port, preloadEnv(), async ({ responder, initiator, nf }) => {
       const seenBefore = producer.seen.length;
       const answers = await sendAll(nf, 'tls');
       expect(answers.map((a) => a.status)).toEqual(Array.from({ length: REQUESTS }, () => 200));
@@ -79,11 +92,7 @@ describe('HTTP/2 sessions whose stream IDs run out, through the real processes',
       expect(count(initiator, 'N32 connection retired: opening a new one')).toBeGreaterThanOrEqual(RETIRED);
       expect(count(responder, 'NF session retired: the next request opens a new one')).toBeGreaterThanOrEqual(RETIRED);
       expect(initiator.lines.filter((line) => line.msg === 'NF request refused')).toEqual([]);
-    } finally {
-      nf.close();
-      await initiator.stop();
-      await responder.stop();
-    }
+    });
   });
 
   it('PRINS: every NF request is answered across retired N32 connections (the N32-f context stays)', async () => {
@@ -166,19 +175,11 @@ describe('an NF that refuses a request before processing it (REFUSED_STREAM): th
     client.request({ path: `/nudm-sdm/v2/imsi-001010000000001/am-data?refused=${tag}`, headers: { [TARGET_HEADER]: udmApiRoot(nf.port), accept: 'application/json' } });
 
   it('TLS mode: the NF gets the request twice, the consumer the second answer', async () => {
-    const responder = await SeppProcess.ready('responder', writeYaml(pki.dir, 'refused-responder', n32fResponderYaml(certA, pki, nf.port)));
-    const initiator = await SeppProcess.ready('initiator', writeYaml(pki.dir, 'refused-initiator', n32fInitiatorYaml(certB, pki, responder.port('n32'))));
-    const client = await NfClient.connect(initiator.port('sbi'));
-    try {
-      await initiator.waitForPeerState(FQDN_A, 'tls-established');
+    await withTlsPair('refused', nf.port, {}, async ({ nf: client }) => {
       const answer = await ask(client, 'tls');
       expect({ status: answer.status, body: answer.json }).toEqual({ status: 200, body: { attempt: 2 } });
       expect(nf.attempts.get('/nudm-sdm/v2/imsi-001010000000001/am-data?refused=tls')).toBe(2);
-    } finally {
-      client.close();
-      await initiator.stop();
-      await responder.stop();
-    }
+    });
   });
 
   it('PRINS: the NF gets the request twice, the consumer the second answer', async () => {
