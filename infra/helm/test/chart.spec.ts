@@ -580,6 +580,14 @@ describe('helm template with ci/ha-values.yaml: NetworkPolicy, PodMonitor and Pr
     }
   });
 
+  it('scrapes over HTTPS with the Prometheus Operator TLS settings the values give (an admin listener with admin.tls)', async () => {
+    const tlsConfig = { ca: { secret: { name: 'sepp-oam', key: 'ca.crt' } }, serverName: 'sepp-admin.example.org' };
+    const rendered = await render({ values: [HA_VALUES], set: { 'metrics.podMonitor.tlsConfig.ca.secret.name': 'sepp-oam', 'metrics.podMonitor.tlsConfig.ca.secret.key': 'ca.crt', 'metrics.podMonitor.tlsConfig.serverName': 'sepp-admin.example.org' } });
+    expect(rendered.flatMap(schemaErrors)).toEqual([]);
+    const spec = specOf<{ podMetricsEndpoints: { scheme?: string; tlsConfig?: unknown }[] }>(named(rendered, 'PodMonitor', 'rel-sepp'));
+    expect(spec.podMetricsEndpoints[0]).toMatchObject({ port: 'admin', path: '/metrics', scheme: 'https', tlsConfig });
+  });
+
   it('ships the alert rules of infra/observability as a PrometheusRule, the same groups (the chart\'s file is that file)', () => {
     const rule = named(objects, 'PrometheusRule', 'rel-sepp');
     expect(rule.metadata.labels).toMatchObject(HA.metrics.prometheusRule.labels);
