@@ -172,6 +172,14 @@ describe('state store: redis behind Sentinel', () => {
     await until('the old master to replicate the new one', async () => /role:slave/.test(await info(master.port)) && /master_link_status:up/.test(await info(master.port)), 30_000, true);
     expect(await a.acceptReceived(saved.localContextId, 'request', 9, '00000000000000a9')).toBe('fresh');
     expect(await info(replica.port)).toMatch(/role:master/);
+    // Replication is asynchronous: the switch below keeps what reached the node it promotes, so the
+    // check at the end waits for that write to be there first (on a loaded machine it can lag).
+    const onOldMaster = new Redis({ host: '127.0.0.1', port: master.port, password: DATA_PASSWORD });
+    try {
+      await until('message 9 replicated to the old master', async () => (await onOldMaster.zscore(`sentinel-spec:{ctx:${saved.localContextId}}:ids:request`, '00000000000000a9')) === '9', 15_000, true);
+    } finally {
+      onOldMaster.disconnect();
+    }
 
     // An operator's switch back (no process dies): the store's connections to the node being
     // demoted may stay open, and it must follow the Sentinels to the promoted one.
