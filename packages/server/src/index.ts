@@ -39,7 +39,7 @@ export { respondWithProblem } from './n32f/raw-problem';
 export { OriginPool, originPoolOf, type OriginPoolOptions } from './n32f/origin-pool';
 export { watchClientSession, type SessionGivenUp, type SessionWatchOptions } from './n32f/session-watch';
 export { exchangeBuffered, readBody, RequestNotProcessed, respondWhole, type BufferedAnswer } from './n32f/buffered';
-export { isRetiring, MAX_STREAM_ID, RETIRE_FROM_STREAM_ID, SESSION_RETIRING } from './stream-ids';
+export { isRetiring, SESSION_RETIRING } from './stream-ids';
 export { N32fContextsService, type N32fContextView } from './prins/n32f-contexts.service';
 export { N32fControlService, type ReceivedErrorReport } from './prins/n32f-control.service';
 export { N32fControlController } from './prins/n32f-control.controller';

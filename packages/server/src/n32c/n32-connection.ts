@@ -7,7 +7,7 @@ import { trustAnchorFailure } from '../tls/trust-anchors';
 import type { SeppMetrics } from '../metrics/sepp-metrics';
 import { n32cOperation } from '../metrics/instrument';
 import type { StatusConnection } from '../status/status-document';
-import { isRetiring, requestOn, SESSION_RETIRING, wasNotSent } from '../stream-ids';
+import { isRetiring, outOfStreamIds, requestOn, SESSION_RETIRING } from '../stream-ids';
 
 /** Largest answer body we read from a peer. */
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -190,7 +190,7 @@ export class N32Connection {
       });
       stream.on('error', (error: Error & { code?: string }) => {
         clearTimeout(timer);
-        wasNotSent(this.session, error); // a session out of stream IDs is retired
+        outOfStreamIds(this.session, error); // a session out of stream IDs is retired
         reject(new N32ConnectionError(`request failed: ${error.message}`, error.code ?? 'STREAM_ERROR'));
       });
       stream.on('end', () => {

@@ -1,6 +1,6 @@
 import { constants, type ClientHttp2Session, type IncomingHttpHeaders, type OutgoingHttpHeaders, type ServerHttp2Stream } from 'node:http2';
 import { N32Error, N32ErrorCode } from '@sepp/protocol';
-import { OUT_OF_STREAMS, requestOn, wasNotSent } from '../stream-ids';
+import { outOfStreamIds, requestOn, wasNotSent } from '../stream-ids';
 
 /**
  * Whole-message helpers for PRINS, where a message is reformatted and encrypted as one JSON
@@ -116,7 +116,7 @@ export function exchangeBuffered(
       settle(() =>
         reject(
           // No stream ID left on the session: the request never left (the session is retired).
-          error.code === OUT_OF_STREAMS && responseHeaders === null && wasNotSent(session, error)
+          responseHeaders === null && outOfStreamIds(session, error)
             ? new RequestNotProcessed(options.failure, `cannot open a stream: ${error.code}`)
             : failed(`the stream failed: ${error.code ?? error.message}`),
         ),

@@ -2,7 +2,7 @@ import { constants, type ClientHttp2Session, type ClientHttp2Stream, type Incomi
 import { addAbortSignal, PassThrough } from 'node:stream';
 import { endToEndHeaders, N32Error, N32ErrorCode } from '@sepp/protocol';
 import { ProblemException } from '../problem/problem.exception';
-import { OUT_OF_STREAMS, requestOn, wasNotSent } from '../stream-ids';
+import { outOfStreamIds, requestOn, wasNotSent } from '../stream-ids';
 import { discardRestOfRequest, resetStream, respondWithProblem } from './raw-problem';
 
 export type ForwardOutcome =
@@ -252,7 +252,7 @@ export function forwardStream(inbound: ServerHttp2Stream, upstream: ClientHttp2S
     };
     stream.on('error', (error: Error & { code?: string }) => {
       // No stream ID left on the session: the request never left (the session is retired).
-      if (error.code === OUT_OF_STREAMS && !answered && out === stream && !done && wasNotSent(session, error)) notProcessed(`cannot open a stream: ${error.code}`);
+      if (!answered && out === stream && !done && outOfStreamIds(session, error)) notProcessed(`cannot open a stream: ${error.code}`);
       else broke(`stream failed: ${error.code ?? error.message}`);
     });
     stream.on('close', () => broke(stream.rstCode === NGHTTP2_REFUSED_STREAM ? 'refused the stream' : `closed the stream (code ${stream.rstCode ?? 'none'})`));

@@ -27,7 +27,7 @@ export const SESSION_RETIRING = 'sepp:retiring';
 export const OUT_OF_STREAMS = 'ERR_HTTP2_OUT_OF_STREAMS';
 
 /** Codes of a failed stream opening that mean the request never left: it may go out elsewhere. */
-export const NOT_SENT: ReadonlySet<string> = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', OUT_OF_STREAMS]);
+const NOT_SENT: ReadonlySet<string> = new Set(['ERR_HTTP2_GOAWAY_SESSION', 'ERR_HTTP2_INVALID_SESSION', OUT_OF_STREAMS]);
 
 const retiring = new WeakSet<ClientHttp2Session>();
 
@@ -45,14 +45,22 @@ export function requestOn(session: ClientHttp2Session, headers: OutgoingHttpHead
 }
 
 /**
- * Whether the failure of opening a stream, thrown by `requestOn` or reported on the stream before
- * any answer, means that the request never left (`NOT_SENT`): it may then go out on another
- * session. A session out of stream IDs (one already past the end when it came) is retired.
+ * Whether a stream failed because its session has no stream ID left: the request never left, and
+ * the session is retired (one already past the end when the request came).
+ */
+export function outOfStreamIds(session: ClientHttp2Session, error: Error & { code?: string }): boolean {
+  if (error.code !== OUT_OF_STREAMS) return false;
+  retireSession(session, 'its stream IDs are used up');
+  return true;
+}
+
+/**
+ * Whether the failure of opening a stream, thrown by `requestOn`, means that the request never
+ * left (`NOT_SENT`: the session closing or closed, or out of stream IDs): it may then go out on
+ * another session.
  */
 export function wasNotSent(session: ClientHttp2Session, error: Error & { code?: string }): boolean {
-  const code = error.code ?? '';
-  if (code === OUT_OF_STREAMS) retireSession(session, 'its stream IDs are used up');
-  return NOT_SENT.has(code);
+  return outOfStreamIds(session, error) || NOT_SENT.has(error.code ?? '');
 }
 
 /** Whether a session is being retired: its owner opens a new one for the next request. */
@@ -62,10 +70,10 @@ export function isRetiring(session: ClientHttp2Session): boolean {
 
 /**
  * Retires a client session once: from now on `isRetiring` says so and `SESSION_RETIRING` is
- * emitted on it with `reason`, so its owner's next request opens a new session; on the next turn
- * of the event loop, once the streams already opened on it have been written out (a GOAWAY sent
- * before them would make nghttp2 refuse them), it is closed gracefully. A session already closed
- * or destroyed is left as it is.
+ * emitted on it with `reason`, so its owner's next request opens a new session. It is closed
+ * gracefully on the next turn of the event loop, not at once: Node writes the streams already
+ * opened on it first (a GOAWAY queued before them would make nghttp2 refuse them; the spec's
+ * requests of the same turn are answered). A session already closed or destroyed is left as it is.
  */
 export function retireSession(session: ClientHttp2Session, reason: string): void {
   if (retiring.has(session) || session.closed || session.destroyed) return;
